@@ -1,0 +1,41 @@
+#include <iostream>
+
+#include <spdlog/spdlog.h>
+
+#include "cli/commands.h"
+#include "cli/session.h"
+#include "engine/diff.h"
+#include "engine/render.h"
+
+namespace vdc::cli {
+
+int planCommand(const PlanOptions& options) {
+  auto vdc = loadOrReport(options.directory);
+  if (!vdc) return 1;
+  auto datacenter = openOrReport(options);
+  if (!datacenter) return 1;
+  try {
+    LiveState live = datacenter->read(vdc->name);
+    Diagnostics problems;
+    Plan plan = diff(*vdc, live, datacenter->describe(), options.destroy, problems);
+    if (!problems.empty()) {
+      std::cerr << problems.str();
+      return 1;
+    }
+    if (options.json)
+      std::cout << plan.toJson().dump(2) << "\n";
+    else
+      std::cout << renderPlan(plan);
+    if (options.out) {
+      plan.save(*options.out);
+      std::cerr << "Saved the plan to " << *options.out << "; run `vdc apply " << *options.out
+                << "` to perform exactly these actions.\n";
+    }
+    return options.detailedExitCode && !plan.empty() ? 2 : 0;
+  } catch (const Error& e) {
+    reportError(e.what());
+    return 1;
+  }
+}
+
+}  // namespace vdc::cli

@@ -1,0 +1,28 @@
+// What most commands share: load the manifests (reporting every error),
+// open the target, take the apply lock.
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "cli/commands.h"
+#include "engine/lock.h"
+#include "engine/model.h"
+#include "engine/provider.h"
+
+namespace vdc::cli {
+
+// Prints every error and returns nothing when the VDC does not validate.
+std::optional<Vdc> loadOrReport(const std::string& directory);
+
+DatacenterPtr openOrReport(const CommonOptions& options);
+
+// Takes the apply lock or prints who holds it.
+std::optional<ApplyLock> lockOrReport(Datacenter& datacenter, const std::string& vdc, const std::string& purpose);
+
+// Asks on the terminal; false without a terminal (use --auto-approve).
+bool confirm(const std::string& question);
+
+void reportError(const std::string& message);
+
+}  // namespace vdc::cli

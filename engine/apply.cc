@@ -1,0 +1,190 @@
+#include "engine/apply.h"
+
+#include <chrono>
+#include <condition_variable>
+#include <deque>
+#include <map>
+#include <mutex>
+#include <thread>
+
+namespace vdc {
+
+namespace {
+
+struct Operation {
+  size_t change;
+  Step step;
+  std::vector<size_t> dependents;
+  size_t waitingFor = 0;
+};
+
+class Walk {
+ public:
+  Walk(const Plan& plan, Datacenter& datacenter, const LiveState& live, const ApplyOptions& options)
+      : plan_(plan), datacenter_(datacenter), live_(live), options_(options) {
+    build();
+  }
+
+  ApplyReport run() {
+    for (size_t i = 0; i < ops_.size(); ++i)
+      if (ops_[i].waitingFor == 0) ready_.push_back(i);
+    int workers = std::max(1, std::min<int>(options_.parallelism, static_cast<int>(ops_.size())));
+    std::vector<std::thread> threads;
+    for (int i = 0; i < workers; ++i) threads.emplace_back([this] { work(); });
+    for (auto& t : threads) t.join();
+    report_.interrupted = interrupted();
+    return std::move(report_);
+  }
+
+ private:
+  void build() {
+    std::map<ResourceId, size_t> makeOf, removeOf;
+    for (size_t i = 0; i < plan_.changes.size(); ++i) {
+      Action a = plan_.changes[i].action;
+      if (a == Action::Delete || a == Action::Replace) removeOf[plan_.changes[i].id] = add(i, Step::Remove);
+      if (a != Action::Delete) makeOf[plan_.changes[i].id] = add(i, Step::Make);
+    }
+    for (size_t i = 0; i < plan_.changes.size(); ++i) {
+      const Change& c = plan_.changes[i];
+      if (auto make = makeOf.find(c.id); make != makeOf.end()) {
+        for (const auto& dep : c.dependencies)
+          if (auto it = makeOf.find(dep); it != makeOf.end()) edge(it->second, make->second);
+        if (auto remove = removeOf.find(c.id); remove != removeOf.end()) edge(remove->second, make->second);
+      }
+      if (auto remove = removeOf.find(c.id); remove != removeOf.end()) {
+        const auto& needed = c.action == Action::Replace ? c.priorDependencies : c.dependencies;
+        for (const auto& dep : needed)
+          if (auto it = removeOf.find(dep); it != removeOf.end() && it->second != remove->second)
+            edge(remove->second, it->second);
+      }
+    }
+  }
+
+  size_t add(size_t change, Step step) {
+    ops_.push_back({change, step});
+    const Change& c = plan_.changes[change];
+    report_.outcomes.push_back({c.id, c.action, step});
+    return ops_.size() - 1;
+  }
+
+  void edge(size_t first, size_t then) {
+    ops_[first].dependents.push_back(then);
+    ++ops_[then].waitingFor;
+  }
+
+  bool interrupted() const { return options_.interrupted && options_.interrupted->load(); }
+
+  void work() {
+    std::unique_lock lock(mutex_);
+    while (true) {
+      wake_.wait(lock, [&] { return !ready_.empty() || inFlight_ == 0 || interrupted(); });
+      if (ready_.empty() || interrupted()) {
+        if (inFlight_ == 0 || interrupted()) {
+          wake_.notify_all();
+          return;
+        }
+        continue;
+      }
+      size_t op = ready_.front();
+      ready_.pop_front();
+      ++inFlight_;
+      lock.unlock();
+      Outcome result = execute(op);
+      lock.lock();
+      report_.outcomes[op].status = result.status;
+      report_.outcomes[op].error = result.error;
+      report_.outcomes[op].seconds = result.seconds;
+      if (result.status == Status::Done) {
+        for (size_t next : ops_[op].dependents)
+          if (--ops_[next].waitingFor == 0) ready_.push_back(next);
+      } else {
+        skipDependents(op);
+      }
+      --inFlight_;
+      if (options_.observer) options_.observer->finished(report_.outcomes[op]);
+      wake_.notify_all();
+    }
+  }
+
+  void skipDependents(size_t failed) {
+    std::vector<size_t> stack(ops_[failed].dependents.begin(), ops_[failed].dependents.end());
+    while (!stack.empty()) {
+      size_t op = stack.back();
+      stack.pop_back();
+      Outcome& o = report_.outcomes[op];
+      if (o.status == Status::Skipped) continue;
+      o.status = Status::Skipped;
+      o.error = "skipped: " + report_.outcomes[failed].id.str() + " failed";
+      if (options_.observer) options_.observer->finished(o);
+      stack.insert(stack.end(), ops_[op].dependents.begin(), ops_[op].dependents.end());
+    }
+  }
+
+  Outcome execute(size_t op) {
+    const Change& c = plan_.changes[ops_[op].change];
+    Step step = ops_[op].step;
+    if (options_.observer) options_.observer->started(c.id, c.action, step);
+    auto start = std::chrono::steady_clock::now();
+    Outcome o;
+    try {
+      Provider& provider = datacenter_.providerFor(c.id.kind);
+      Ownership owner{plan_.vdc, c.id, c.specHash, c.after};
+      const LiveObject* object = live_.find(c.id);
+      if (step == Step::Remove) {
+        if (object) provider.remove(plan_.vdc, *object);  // already gone: nothing to do
+      } else if (c.action == Action::Update && object) {
+        provider.update(owner, *object);
+      } else {
+        provider.create(owner);
+      }
+      o.status = Status::Done;
+    } catch (const std::exception& e) {
+      o.status = Status::Failed;
+      o.error = e.what();
+    } catch (...) {
+      o.status = Status::Failed;
+      o.error = "unknown error";
+    }
+    o.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    return o;
+  }
+
+  const Plan& plan_;
+  Datacenter& datacenter_;
+  const LiveState& live_;
+  const ApplyOptions& options_;
+  std::vector<Operation> ops_;
+  ApplyReport report_;
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  std::deque<size_t> ready_;
+  size_t inFlight_ = 0;
+};
+
+}  // namespace
+
+std::string describeOutcome(const Outcome& o) {
+  static const char* past[] = {"created", "updated", "replaced", "deleted"};
+  switch (o.status) {
+    case Status::Done:
+      if (o.action == Action::Replace) return o.step == Step::Remove ? "removed (replace)" : "created (replace)";
+      return past[static_cast<int>(o.action)];
+    case Status::Failed: return "failed: " + o.error;
+    case Status::Skipped: return o.error;
+    case Status::NotStarted: return "not started (interrupted)";
+  }
+  return "?";
+}
+
+size_t ApplyReport::count(Status status) const {
+  size_t n = 0;
+  for (const auto& o : outcomes) n += o.status == status;
+  return n;
+}
+
+ApplyReport apply(const Plan& plan, Datacenter& datacenter, const LiveState& live, const ApplyOptions& options) {
+  if (plan.changes.empty()) return {};
+  return Walk(plan, datacenter, live, options).run();
+}
+
+}  // namespace vdc

@@ -1,0 +1,54 @@
+// Executes a Plan on a Datacenter: a parallel walk of the operation graph.
+// Creates wait for what they need, deletes go before what they needed, a
+// failure skips its dependents while independent work goes on.
+#pragma once
+
+#include <atomic>
+#include <string>
+#include <vector>
+
+#include "engine/live.h"
+#include "engine/plan.h"
+#include "engine/provider.h"
+
+namespace vdc {
+
+enum class Step { Remove, Make };  // a replace is a Remove then a Make
+
+enum class Status { Done, Failed, Skipped, NotStarted };
+
+struct Outcome {
+  ResourceId id;
+  Action action = Action::Create;
+  Step step = Step::Make;
+  Status status = Status::NotStarted;
+  std::string error;      // Failed: why; Skipped: which failure
+  double seconds = 0;
+};
+
+std::string describeOutcome(const Outcome& outcome);  // "created", "failed: ...", ...
+
+class ApplyObserver {
+ public:
+  virtual ~ApplyObserver() = default;
+  virtual void started(const ResourceId&, Action, Step) {}
+  virtual void finished(const Outcome&) {}
+};
+
+struct ApplyOptions {
+  int parallelism = 10;
+  // Set from a signal handler: in-flight operations finish, nothing new starts.
+  const std::atomic<bool>* interrupted = nullptr;
+  ApplyObserver* observer = nullptr;
+};
+
+struct ApplyReport {
+  std::vector<Outcome> outcomes;  // one per operation, in plan order
+  bool interrupted = false;
+  size_t count(Status status) const;
+  bool ok() const { return count(Status::Done) == outcomes.size(); }
+};
+
+ApplyReport apply(const Plan& plan, Datacenter& datacenter, const LiveState& live, const ApplyOptions& options);
+
+}  // namespace vdc

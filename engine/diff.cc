@@ -1,0 +1,136 @@
+#include "engine/diff.h"
+
+#include "engine/resolve.h"
+#include "engine/schema.h"
+#include "engine/units.h"
+
+namespace vdc {
+
+namespace {
+
+void compare(const Json& before, const Json& after, const std::string& path, std::vector<FieldChange>& out) {
+  if (before == after) return;
+  if (before.is_object() && after.is_object()) {
+    for (const auto& item : before.items()) {
+      std::string sub = path + "." + item.key();
+      compare(item.value(), after.contains(item.key()) ? after[item.key()] : Json(), sub, out);
+    }
+    for (const auto& item : after.items())
+      if (!before.contains(item.key())) out.push_back({path + "." + item.key(), Json(), item.value()});
+    return;
+  }
+  if (before.is_array() && after.is_array() && before.size() == after.size() && !before.empty() &&
+      before[0].is_object()) {
+    for (size_t i = 0; i < before.size(); ++i)
+      compare(before[i], after[i], path + "[" + std::to_string(i) + "]", out);
+    return;
+  }
+  out.push_back({path, before, after});
+}
+
+std::string topField(const std::string& path) { return path.substr(0, path.find_first_of(".[")); }
+
+bool forcesReplacement(Kind kind, const FieldChange& change) {
+  std::string top = topField(change.path);
+  const Field* field = findField(specFields(kind), top);
+  if (field && field->forcesReplacement) return true;
+  if (kind == Kind::Volume && top == "size" && change.before.is_string() && change.after.is_string()) {
+    auto before = parseSize(change.before.get<std::string>());
+    auto after = parseSize(change.after.get<std::string>());
+    return before && after && *after < *before;  // shrinking loses data
+  }
+  return false;
+}
+
+std::vector<ResourceId> recordedDependencies(const std::string& vdc, const LiveObject& object) {
+  std::vector<ResourceId> deps;
+  if (object.recorded.is_object()) deps = specReferences(object.id.kind, object.recorded);
+  for (const auto& entry : object.recorded.value("dependsOn", Json::array()))
+    if (auto id = ResourceId::parse(entry.get<std::string>())) deps.push_back(*id);
+  if (object.id.kind != Kind::VirtualDataCenter) deps.push_back({Kind::VirtualDataCenter, vdc});
+  return deps;
+}
+
+Change deletion(const std::string& vdc, const LiveObject& object) {
+  Change c;
+  c.id = object.id;
+  c.action = Action::Delete;
+  c.before = object.effective();
+  c.dependencies = recordedDependencies(vdc, object);
+  return c;
+}
+
+}  // namespace
+
+Plan diff(const Vdc& desired, const LiveState& live, const std::string& target, bool destroy,
+          Diagnostics& problems) {
+  if (destroy) return destroyPlan(desired.name, live, target);
+  Plan plan;
+  plan.vdc = desired.name;
+  plan.directory = desired.directory;
+  plan.target = target;
+  plan.liveFingerprint = live.fingerprint();
+
+  for (const auto& r : desired.resources) {
+    Change c;
+    c.id = r.id;
+    c.after = r.spec;
+    c.specHash = r.specHash;
+    c.dependencies = r.dependencies;
+    if (r.id.kind != Kind::VirtualDataCenter) c.dependencies.push_back({Kind::VirtualDataCenter, desired.name});
+
+    const LiveObject* object = live.find(r.id);
+    if (!object) {
+      if (const Foreign* f = live.findForeign(r.id)) {
+        problems.add(r.where, r.id.str() + ": '" + f->physicalName + "' already exists on " + target +
+                                  (f->owner.empty() ? " and was not created by vdc"
+                                                    : " and belongs to VDC '" + f->owner + "'") +
+                                  "; vdc will not touch it");
+        continue;
+      }
+      c.action = Action::Create;
+      plan.changes.push_back(std::move(c));
+      continue;
+    }
+    c.before = object->effective();
+    compare(c.before, r.spec, "", c.fields);
+    for (auto& f : c.fields) {
+      f.path.erase(0, 1);  // the leading "."
+      std::string top = topField(f.path);
+      f.drift = object->observed.contains(top) && object->recorded.contains(top) &&
+                object->observed[top] != object->recorded[top];
+      f.forcesReplacement = forcesReplacement(r.id.kind, f);
+    }
+    if (c.fields.empty() && object->specHash == r.specHash) {
+      ++plan.unchanged;
+      continue;
+    }
+    bool replace = false, allDrift = !c.fields.empty();
+    for (const auto& f : c.fields) {
+      replace = replace || f.forcesReplacement;
+      allDrift = allDrift && f.drift;
+    }
+    c.action = replace ? Action::Replace : Action::Update;
+    c.drift = allDrift;
+    if (replace) c.priorDependencies = recordedDependencies(desired.name, *object);
+    plan.changes.push_back(std::move(c));
+  }
+  for (const auto& [id, object] : live.objects())
+    if (!desired.find(id)) plan.changes.push_back(deletion(desired.name, object));
+
+  std::sort(plan.changes.begin(), plan.changes.end(),
+            [](const Change& a, const Change& b) { return a.id < b.id; });
+  return plan;
+}
+
+Plan destroyPlan(const std::string& vdc, const LiveState& live, const std::string& target) {
+  Plan plan;
+  plan.vdc = vdc;
+  plan.target = target;
+  plan.destroy = true;
+  plan.liveFingerprint = live.fingerprint();
+  for (const auto& [id, object] : live.objects()) plan.changes.push_back(deletion(vdc, object));
+  return plan;
+}
+
+}  // namespace vdc

@@ -1,0 +1,20 @@
+// Compares the desired VDC with what the target holds and makes a Plan.
+#pragma once
+
+#include <string>
+
+#include "engine/live.h"
+#include "engine/model.h"
+#include "engine/plan.h"
+
+namespace vdc {
+
+// `problems` receives what makes the plan impossible (a name taken by an
+// object vdc does not own). With `destroy`, everything owned is deleted.
+Plan diff(const Vdc& desired, const LiveState& live, const std::string& target, bool destroy,
+          Diagnostics& problems);
+
+// Plans the removal of everything `vdc` owns on the target (manifests not needed).
+Plan destroyPlan(const std::string& vdc, const LiveState& live, const std::string& target);
+
+}  // namespace vdc

@@ -1,0 +1,39 @@
+#include "engine/error.h"
+
+#include <algorithm>
+#include <tuple>
+
+namespace vdc {
+
+std::string Location::str() const {
+  if (line == 0) return file;
+  return file + ":" + std::to_string(line) + ":" + std::to_string(column);
+}
+
+static std::string format(const std::string& message, const Location& where) {
+  return where.known() ? where.str() + ": " + message : message;
+}
+
+Error::Error(std::string message, Location where)
+    : std::runtime_error(format(message, where)),
+      message_(std::move(message)),
+      where_(std::move(where)) {}
+
+void Diagnostics::add(Location where, std::string message) {
+  errors_.emplace_back(std::move(message), std::move(where));
+}
+
+void Diagnostics::sort() {
+  std::stable_sort(errors_.begin(), errors_.end(), [](const Error& a, const Error& b) {
+    return std::tie(a.where().file, a.where().line, a.where().column) <
+           std::tie(b.where().file, b.where().line, b.where().column);
+  });
+}
+
+std::string Diagnostics::str() const {
+  std::string out;
+  for (const auto& e : errors_) out += std::string(e.what()) + "\n";
+  return out;
+}
+
+}  // namespace vdc

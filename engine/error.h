@@ -1,0 +1,46 @@
+// The one error type of vdc: a message and, where known, the place in a
+// manifest it is about. Validation collects many; everything else throws one.
+#pragma once
+
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace vdc {
+
+struct Location {
+  std::string file;
+  int line = 0;    // 1-based; 0 when unknown
+  int column = 0;  // 1-based; 0 when unknown
+
+  bool known() const { return !file.empty(); }
+  std::string str() const;  // "FILE:LINE:COL" (or just FILE)
+};
+
+class Error : public std::runtime_error {
+ public:
+  explicit Error(std::string message, Location where = {});
+
+  const std::string& message() const { return message_; }
+  const Location& where() const { return where_; }
+
+ private:
+  std::string message_;
+  Location where_;
+};
+
+// Errors gathered during one pass, reported together, sorted by place.
+class Diagnostics {
+ public:
+  void add(Location where, std::string message);
+  bool empty() const { return errors_.empty(); }
+  size_t size() const { return errors_.size(); }
+  const std::vector<Error>& all() const { return errors_; }
+  void sort();
+  std::string str() const;  // one "FILE:LINE:COL: message" per line
+
+ private:
+  std::vector<Error> errors_;
+};
+
+}  // namespace vdc

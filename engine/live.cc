@@ -1,0 +1,42 @@
+#include "engine/live.h"
+
+#include "engine/hash.h"
+
+namespace vdc {
+
+Json LiveObject::effective() const {
+  Json out = recorded.is_object() ? recorded : Json::object();
+  if (observed.is_object())
+    for (const auto& item : observed.items()) out[item.key()] = item.value();
+  return out;
+}
+
+void LiveState::add(LiveObject object) {
+  ResourceId id = object.id;
+  objects_.insert_or_assign(std::move(id), std::move(object));
+}
+
+void LiveState::addForeign(Foreign foreign) {
+  ResourceId id = foreign.id;
+  foreign_.insert_or_assign(std::move(id), std::move(foreign));
+}
+
+const LiveObject* LiveState::find(const ResourceId& id) const {
+  auto it = objects_.find(id);
+  return it == objects_.end() ? nullptr : &it->second;
+}
+
+const Foreign* LiveState::findForeign(const ResourceId& id) const {
+  auto it = foreign_.find(id);
+  return it == foreign_.end() ? nullptr : &it->second;
+}
+
+std::string LiveState::fingerprint() const {
+  std::string text;
+  for (const auto& [id, o] : objects_)
+    text += id.str() + "|" + o.physicalName + "|" + o.specHash + "|" + o.observed.dump() + "\n";
+  for (const auto& [id, f] : foreign_) text += "foreign|" + id.str() + "|" + f.owner + "\n";
+  return sha256Hex(text);
+}
+
+}  // namespace vdc

@@ -1,0 +1,55 @@
+// What a datacenter holds for a VDC, as read back from it. Nothing here is
+// cached between runs: the target is the only source of truth.
+#pragma once
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "engine/model.h"
+
+namespace vdc {
+
+// The record vdc writes on every object it creates.
+struct Ownership {
+  std::string vdc;
+  ResourceId id;
+  std::string specHash;
+  Json spec;  // the spec applied, so a later plan can show old -> new
+};
+
+struct LiveObject {
+  ResourceId id;
+  std::string physicalName;  // its name on the target
+  std::string specHash;      // from the ownership record
+  Json recorded;             // the spec vdc applied, from the record
+  Json observed;             // fields read from the object itself
+  // What the object is now: the record with every observed field on top.
+  Json effective() const;
+};
+
+// An object that sits where a resource of this VDC would go but is not
+// owned by it: vdc never touches such an object.
+struct Foreign {
+  ResourceId id;
+  std::string physicalName;
+  std::string owner;  // another VDC's name, or "" for an object vdc did not create
+};
+
+class LiveState {
+ public:
+  void add(LiveObject object);
+  void addForeign(Foreign foreign);
+
+  const LiveObject* find(const ResourceId& id) const;
+  const Foreign* findForeign(const ResourceId& id) const;
+  const std::map<ResourceId, LiveObject>& objects() const { return objects_; }
+  // Changes whenever anything vdc would read differently: guards saved plans.
+  std::string fingerprint() const;
+
+ private:
+  std::map<ResourceId, LiveObject> objects_;
+  std::map<ResourceId, Foreign> foreign_;
+};
+
+}  // namespace vdc

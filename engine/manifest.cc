@@ -1,0 +1,347 @@
+#include "engine/manifest.h"
+
+#include <fstream>
+#include <sstream>
+
+#include "engine/units.h"
+
+namespace vdc {
+
+namespace {
+
+class Reader {
+ public:
+  Reader(const std::string& file, Manifest& manifest, Diagnostics& diags)
+      : file_(file), manifest_(manifest), diags_(diags) {}
+
+  Location at(const YAML::Node& node) const {
+    auto mark = node.Mark();
+    if (mark.line < 0) return manifest_.where;
+    return {file_, mark.line + 1, mark.column + 1};
+  }
+  void error(const YAML::Node& node, std::string message) { diags_.add(at(node), std::move(message)); }
+
+  // Converts a mapping against `fields`, filling defaults. Returns an object.
+  Json object(const YAML::Node& node, const std::vector<Field>& fields, const std::string& path) {
+    Json out = Json::object();
+    if (!node.IsMap()) {
+      error(node, path + " must be a mapping");
+      return out;
+    }
+    for (auto it = node.begin(); it != node.end(); ++it) {
+      std::string key = it->first.as<std::string>("");
+      const Field* f = findField(fields, key);
+      if (!f) {
+        unknownField(it->first, key, fields, path);
+        continue;
+      }
+      Json value = convert(it->second, *f, path + "." + key);
+      if (!value.is_null()) out[key] = std::move(value);
+    }
+    for (const Field& f : fields) {
+      if (out.contains(f.name)) continue;
+      if (f.required)
+        error(node, "missing required field '" + f.name + "' in " + path);
+      else if (!f.defaultValue.is_null())
+        out[f.name] = f.defaultValue;
+    }
+    return out;
+  }
+
+  void unknownField(const YAML::Node& key, const std::string& name, const std::vector<Field>& fields,
+                    const std::string& path) {
+    std::vector<std::string> names;
+    for (const auto& f : fields) names.push_back(f.name);
+    std::string message = "unknown field '" + name + "' in " + path;
+    if (auto guess = closestMatch(name, names)) message += " (did you mean '" + *guess + "'?)";
+    error(key, message);
+  }
+
+  std::optional<std::string> scalar(const YAML::Node& node, const std::string& path,
+                                    const char* what = "a string") {
+    if (!node.IsScalar()) {
+      error(node, path + " must be " + what);
+      return std::nullopt;
+    }
+    return node.Scalar();
+  }
+
+  void mention(const YAML::Node& node, const Field& f, const std::string& path, const std::string& value) {
+    manifest_.mentions.push_back({path, f.type, f.ref, value, at(node)});
+  }
+
+  Json convert(const YAML::Node& node, const Field& f, const std::string& path) {
+    if (node.IsNull()) {
+      error(node, path + " has no value");
+      return nullptr;
+    }
+    switch (f.type) {
+      case FieldType::String:
+      case FieldType::Text: {
+        auto s = scalar(node, path);
+        return s ? Json(*s) : Json();
+      }
+      case FieldType::Int: {
+        auto s = scalar(node, path, "an integer");
+        if (!s) return nullptr;
+        long value = 0;
+        try {
+          size_t used = 0;
+          value = std::stol(*s, &used);
+          if (used != s->size()) throw std::invalid_argument(*s);
+        } catch (const std::exception&) {
+          error(node, path + " must be an integer, not '" + *s + "'");
+          return nullptr;
+        }
+        if (f.maximum > 0 && (value < f.minimum || value > f.maximum)) {
+          error(node, path + " must be between " + std::to_string(f.minimum) + " and " +
+                          std::to_string(f.maximum) + ", not " + *s);
+          return nullptr;
+        }
+        return value;
+      }
+      case FieldType::Bool: {
+        auto s = scalar(node, path, "true or false");
+        if (!s) return nullptr;
+        if (*s == "true") return true;
+        if (*s == "false") return false;
+        error(node, path + " must be true or false, not '" + *s + "'");
+        return nullptr;
+      }
+      case FieldType::Size: {
+        auto s = scalar(node, path, "a size");
+        if (!s) return nullptr;
+        auto bytes = parseSize(*s);
+        if (!bytes || *bytes == 0) {
+          error(node, "invalid size '" + *s + "' for " + path + " (use binary units: 512MiB, 20GiB, 1TiB)");
+          return nullptr;
+        }
+        return formatSize(*bytes);
+      }
+      case FieldType::Cidr: {
+        auto s = scalar(node, path, "a CIDR");
+        if (!s) return nullptr;
+        if (!Cidr::parse(*s)) {
+          error(node, "invalid CIDR '" + *s + "' for " + path +
+                          " (expected a network address and prefix, e.g. 10.0.1.0/24)");
+          return nullptr;
+        }
+        return *s;
+      }
+      case FieldType::Ipv4: {
+        auto s = scalar(node, path, "an IPv4 address");
+        if (!s) return nullptr;
+        if (!Ipv4::parse(*s)) {
+          error(node, "invalid IPv4 address '" + *s + "' for " + path);
+          return nullptr;
+        }
+        mention(node, f, path, *s);
+        return *s;
+      }
+      case FieldType::Enum: {
+        auto s = scalar(node, path);
+        if (!s) return nullptr;
+        for (const auto& c : f.choices)
+          if (c == *s) return *s;
+        std::string all;
+        for (const auto& c : f.choices) all += (all.empty() ? "" : ", ") + c;
+        std::string message = "invalid value '" + *s + "' for " + path + " (one of: " + all + ")";
+        if (auto guess = closestMatch(*s, f.choices)) message += "; did you mean '" + *guess + "'?";
+        error(node, message);
+        return nullptr;
+      }
+      case FieldType::Ref:
+      case FieldType::Peer: {
+        auto s = scalar(node, path, "a name");
+        if (!s) return nullptr;
+        mention(node, f, path, *s);
+        return *s;
+      }
+      case FieldType::Ports: {
+        auto s = scalar(node, path, "a port or a port range");
+        if (!s) return nullptr;
+        if (!validPorts(*s)) {
+          error(node, "invalid ports '" + *s + "' for " + path + " (e.g. \"22\" or \"8000-8080\")");
+          return nullptr;
+        }
+        return *s;
+      }
+      case FieldType::RefList:
+      case FieldType::DependsOn: {
+        if (!node.IsSequence()) {
+          error(node, path + " must be a list");
+          return nullptr;
+        }
+        Json out = Json::array();
+        for (size_t i = 0; i < node.size(); ++i) {
+          std::string itemPath = path + "[" + std::to_string(i) + "]";
+          auto s = scalar(node[i], itemPath, "a name");
+          if (!s) continue;
+          mention(node[i], f, itemPath, *s);
+          out.push_back(*s);
+        }
+        return out;
+      }
+      case FieldType::StringMap: {
+        if (!node.IsMap()) {
+          error(node, path + " must be a mapping of strings");
+          return nullptr;
+        }
+        Json out = Json::object();
+        for (auto it = node.begin(); it != node.end(); ++it) {
+          auto value = scalar(it->second, path + "." + it->first.as<std::string>(""));
+          if (value) out[it->first.as<std::string>("")] = *value;
+        }
+        return out;
+      }
+      case FieldType::Object:
+        return object(node, f.fields, path);
+      case FieldType::ObjectList: {
+        if (!node.IsSequence()) {
+          error(node, path + " must be a list");
+          return nullptr;
+        }
+        Json out = Json::array();
+        for (size_t i = 0; i < node.size(); ++i)
+          out.push_back(object(node[i], f.fields, path + "[" + std::to_string(i) + "]"));
+        return out;
+      }
+    }
+    return nullptr;
+  }
+
+  static bool validPorts(const std::string& s) {
+    auto dash = s.find('-');
+    auto port = [](const std::string& p) {
+      if (p.empty() || p.size() > 5 || p.find_first_not_of("0123456789") != std::string::npos) return 0L;
+      long v = std::stol(p);
+      return v >= 1 && v <= 65535 ? v : 0L;
+    };
+    if (dash == std::string::npos) return port(s) != 0;
+    long low = port(s.substr(0, dash)), high = port(s.substr(dash + 1));
+    return low != 0 && high != 0 && low <= high;
+  }
+
+ private:
+  const std::string& file_;
+  Manifest& manifest_;
+  Diagnostics& diags_;
+};
+
+const std::vector<std::string> kTopLevel = {"apiVersion", "kind", "metadata", "spec"};
+const std::vector<std::string> kMetadata = {"name", "labels", "annotations"};
+
+void readDocument(const YAML::Node& doc, const std::string& file, std::vector<Manifest>& out,
+                  Diagnostics& diags) {
+  Manifest m;
+  auto mark = doc.Mark();
+  m.where = {file, mark.line + 1, mark.column + 1};
+  Reader r(file, m, diags);
+  if (!doc.IsMap()) {
+    r.error(doc, "a manifest must be a mapping with apiVersion, kind, metadata and spec");
+    return;
+  }
+  for (auto it = doc.begin(); it != doc.end(); ++it) {
+    std::string key = it->first.as<std::string>("");
+    if (std::find(kTopLevel.begin(), kTopLevel.end(), key) == kTopLevel.end()) {
+      std::string message = "unknown field '" + key + "'";
+      if (auto guess = closestMatch(key, kTopLevel)) message += " (did you mean '" + *guess + "'?)";
+      r.error(it->first, message);
+    }
+  }
+  size_t before = diags.size();
+  auto api = doc["apiVersion"];
+  if (!api)
+    r.error(doc, "missing apiVersion (expected vdc/v1)");
+  else if (!api.IsScalar() || api.Scalar() != "vdc/v1")
+    r.error(api, "unsupported apiVersion '" + (api.IsScalar() ? api.Scalar() : std::string("?")) +
+                     "' (expected vdc/v1)");
+
+  auto kindNode = doc["kind"];
+  std::optional<Kind> kind;
+  if (!kindNode) {
+    r.error(doc, "missing kind");
+  } else {
+    std::string text = kindNode.IsScalar() ? kindNode.Scalar() : "";
+    kind = parseKind(text);
+    if (!kind) {
+      std::vector<std::string> names;
+      for (Kind k : kAllKinds) names.emplace_back(kindName(k));
+      std::string message = "unknown kind '" + text + "'";
+      if (auto guess = closestMatch(text, names)) message += " (did you mean '" + *guess + "'?)";
+      if (text == "Target") message = "a Target does not belong in a VDC directory: pass it with --target FILE";
+      r.error(kindNode, message);
+    }
+  }
+
+  auto metadata = doc["metadata"];
+  if (!metadata || !metadata.IsMap()) {
+    r.error(metadata ? metadata : doc, "missing metadata.name");
+  } else {
+    for (auto it = metadata.begin(); it != metadata.end(); ++it) {
+      std::string key = it->first.as<std::string>("");
+      if (std::find(kMetadata.begin(), kMetadata.end(), key) == kMetadata.end()) {
+        std::string message = "unknown field '" + key + "' in metadata";
+        if (auto guess = closestMatch(key, kMetadata)) message += " (did you mean '" + *guess + "'?)";
+        r.error(it->first, message);
+      }
+    }
+    auto name = metadata["name"];
+    if (!name || !name.IsScalar()) {
+      r.error(metadata, "missing metadata.name");
+    } else {
+      m.id.name = name.Scalar();
+      m.where = r.at(name);
+      if (!isDnsLabel(m.id.name))
+        r.error(name, "invalid name '" + m.id.name +
+                          "': names are DNS labels (lowercase letters, digits and '-', "
+                          "starting and ending with a letter or digit, at most 63 characters)");
+    }
+    Field labels{"labels", FieldType::StringMap};
+    if (auto l = metadata["labels"]) m.labels = r.convert(l, labels, "metadata.labels");
+    if (m.labels.is_null()) m.labels = Json::object();
+  }
+  if (!kind) return;
+  m.id.kind = *kind;
+  auto spec = doc["spec"];
+  if (spec) {
+    m.spec = r.object(spec, specFields(*kind), "spec");
+  } else if (*kind == Kind::VirtualDataCenter) {
+    m.spec = r.object(YAML::Node(YAML::NodeType::Map), specFields(*kind), "spec");
+  } else {
+    r.error(doc, "missing spec");
+    return;
+  }
+  if (diags.size() == before || !m.id.name.empty()) out.push_back(std::move(m));
+}
+
+}  // namespace
+
+void readManifestText(const std::string& text, const std::string& displayPath,
+                      std::vector<Manifest>& out, Diagnostics& diags) {
+  std::vector<YAML::Node> docs;
+  try {
+    docs = YAML::LoadAll(text);
+  } catch (const YAML::Exception& e) {
+    diags.add({displayPath, e.mark.line + 1, e.mark.column + 1}, "invalid YAML: " + e.msg);
+    return;
+  }
+  for (const auto& doc : docs) {
+    if (doc.IsNull()) continue;  // an empty document between separators
+    readDocument(doc, displayPath, out, diags);
+  }
+}
+
+void readManifests(const std::string& path, const std::string& displayPath,
+                   std::vector<Manifest>& out, Diagnostics& diags) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    diags.add({displayPath}, "cannot read file");
+    return;
+  }
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  readManifestText(buffer.str(), displayPath, out, diags);
+}
+
+}  // namespace vdc

@@ -1,0 +1,47 @@
+#include "engine/model.h"
+
+namespace vdc {
+
+std::string_view kindName(Kind kind) {
+  switch (kind) {
+    case Kind::VirtualDataCenter: return "VirtualDataCenter";
+    case Kind::Network: return "Network";
+    case Kind::SecurityGroup: return "SecurityGroup";
+    case Kind::Image: return "Image";
+    case Kind::KeyPair: return "KeyPair";
+    case Kind::Volume: return "Volume";
+    case Kind::Instance: return "Instance";
+    case Kind::LoadBalancer: return "LoadBalancer";
+  }
+  return "?";
+}
+
+std::optional<Kind> parseKind(std::string_view name) {
+  for (Kind k : kAllKinds)
+    if (kindName(k) == name) return k;
+  return std::nullopt;
+}
+
+std::string ResourceId::str() const {
+  return std::string(kindName(kind)) + "/" + name;
+}
+
+std::optional<ResourceId> ResourceId::parse(std::string_view text) {
+  auto slash = text.find('/');
+  if (slash == std::string_view::npos) return std::nullopt;
+  auto kind = parseKind(text.substr(0, slash));
+  if (!kind) return std::nullopt;
+  return ResourceId{*kind, std::string(text.substr(slash + 1))};
+}
+
+const Resource* Vdc::find(const ResourceId& id) const {
+  auto it = byId_.find(id);
+  return it == byId_.end() ? nullptr : &resources[it->second];
+}
+
+void Vdc::index() {
+  byId_.clear();
+  for (size_t i = 0; i < resources.size(); ++i) byId_.emplace(resources[i].id, i);
+}
+
+}  // namespace vdc

@@ -1,0 +1,70 @@
+// The desired model of a VDC: resources of a few kinds, each with a
+// normalized spec (defaults filled in, sizes canonical) and its references.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "engine/error.h"
+
+namespace vdc {
+
+using Json = nlohmann::json;
+
+enum class Kind {
+  VirtualDataCenter,
+  Network,
+  SecurityGroup,
+  Image,
+  KeyPair,
+  Volume,
+  Instance,
+  LoadBalancer,
+};
+
+inline constexpr Kind kAllKinds[] = {
+    Kind::VirtualDataCenter, Kind::Network, Kind::SecurityGroup, Kind::Image,
+    Kind::KeyPair,           Kind::Volume,  Kind::Instance,      Kind::LoadBalancer,
+};
+
+std::string_view kindName(Kind kind);
+std::optional<Kind> parseKind(std::string_view name);
+
+struct ResourceId {
+  Kind kind = Kind::VirtualDataCenter;
+  std::string name;
+
+  std::string str() const;  // "Instance/web-0"
+  static std::optional<ResourceId> parse(std::string_view text);
+  auto operator<=>(const ResourceId&) const = default;
+};
+
+struct Resource {
+  ResourceId id;
+  Json spec;                      // normalized desired spec
+  Json labels = Json::object();   // metadata.labels
+  Location where;                 // the manifest document
+  std::vector<ResourceId> dependencies;  // references and dependsOn, expanded
+  std::string specHash;           // sha256 of the canonical spec
+};
+
+// A whole VDC as loaded from a directory: resources in a stable order
+// (kind order, then name), the VirtualDataCenter first.
+struct Vdc {
+  std::string name;
+  std::string directory;
+  std::vector<Resource> resources;
+
+  const Resource* find(const ResourceId& id) const;
+  void index();  // rebuild the lookup after resources change
+
+ private:
+  std::map<ResourceId, size_t> byId_;
+};
+
+}  // namespace vdc

@@ -1,0 +1,66 @@
+// A Plan is a value: made by diff(), shown by render, saved to a file,
+// loaded again and executed by apply. It carries everything apply needs, so
+// a saved plan runs without the manifests.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "engine/live.h"
+#include "engine/model.h"
+
+namespace vdc {
+
+enum class Action { Create, Update, Replace, Delete };
+
+std::string_view actionName(Action action);  // "create", "update", ...
+std::string_view actionSymbol(Action action);  // "+", "~", "-/+", "-"
+
+struct FieldChange {
+  std::string path;   // "memory", "interfaces[0].securityGroups"
+  Json before;        // null when absent
+  Json after;         // null when removed
+  bool forcesReplacement = false;
+  bool drift = false;  // the live object moved away from what vdc applied
+};
+
+struct Change {
+  ResourceId id;
+  Action action = Action::Create;
+  Json before;  // effective live spec; null for create
+  Json after;   // desired spec; null for delete
+  std::string specHash;  // of `after`
+  std::vector<FieldChange> fields;
+  // Create/update: what must exist first. Delete: what it needed (so it
+  // goes before them).
+  std::vector<ResourceId> dependencies;
+  std::vector<ResourceId> priorDependencies;  // replace: what the old object needed
+  bool drift = false;  // every field change is drift back to desired
+};
+
+struct Summary {
+  size_t create = 0, update = 0, replace = 0, remove = 0, unchanged = 0;
+  size_t changes() const { return create + update + replace + remove; }
+};
+
+struct Plan {
+  static constexpr int kFormatVersion = 1;
+
+  std::string vdc;
+  std::string directory;  // where the manifests were, absolute
+  std::string target;     // Datacenter::describe() of the target it was made for
+  bool destroy = false;
+  std::string liveFingerprint;
+  std::vector<Change> changes;  // in a stable order: kind, then name
+  size_t unchanged = 0;
+
+  Summary summary() const;
+  bool empty() const { return changes.empty(); }
+
+  Json toJson() const;
+  static Plan fromJson(const Json& json);  // throws Error on a bad or foreign file
+  void save(const std::string& path) const;
+  static Plan load(const std::string& path);
+};
+
+}  // namespace vdc

@@ -1,0 +1,57 @@
+// The engine's only view of a datacenter. A backend implements these
+// interfaces in its own folder under providers/; the engine never sees
+// libvirt, OVSDB or files.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "engine/live.h"
+
+namespace vdc {
+
+// Realizes some kinds of resources on a target.
+class Provider {
+ public:
+  virtual ~Provider() = default;
+  virtual std::vector<Kind> kinds() const = 0;
+  // Adds every object of these kinds that belongs to `vdc` (and those that
+  // squat its names) to `into`.
+  virtual void read(const std::string& vdc, LiveState& into) = 0;
+  virtual void create(const Ownership& owner) = 0;
+  virtual void update(const Ownership& owner, const LiveObject& live) = 0;
+  virtual void remove(const std::string& vdc, const LiveObject& live) = 0;
+};
+
+// Domains: Instance, LoadBalancer appliances.
+class Hypervisor : public Provider {};
+// L2/L3 segments and their policy: Network, SecurityGroup.
+class Switch : public Provider {};
+// Block devices: Image, Volume.
+class Storage : public Provider {};
+// Records with no object of their own: VirtualDataCenter, KeyPair.
+class Registry : public Provider {};
+
+using HypervisorPtr = std::unique_ptr<Hypervisor>;
+using SwitchPtr = std::unique_ptr<Switch>;
+using StoragePtr = std::unique_ptr<Storage>;
+using RegistryPtr = std::unique_ptr<Registry>;
+
+// One datacenter a VDC is applied to, as opened from a Target.
+class Datacenter {
+ public:
+  virtual ~Datacenter() = default;
+  virtual std::string describe() const = 0;      // for messages: "embedded datacenter .vdc/sim.xml"
+  virtual std::string lockPath(const std::string& vdc) const = 0;
+  virtual std::vector<Provider*> providers() = 0;
+  // Makes everything done so far durable (the embedded datacenter saves its file).
+  virtual void commit() = 0;
+
+  Provider& providerFor(Kind kind);
+  LiveState read(const std::string& vdc);
+};
+
+using DatacenterPtr = std::unique_ptr<Datacenter>;
+
+}  // namespace vdc

@@ -1,0 +1,57 @@
+#include "engine/render.h"
+
+#include <algorithm>
+
+namespace vdc {
+
+namespace {
+
+std::string value(const Json& v) { return v.is_null() ? "(none)" : v.dump(); }
+
+std::string pad(const std::string& s, size_t width) {
+  return s.size() >= width ? s : s + std::string(width - s.size(), ' ');
+}
+
+void renderFields(const Change& c, std::string& out) {
+  if (c.action == Action::Create) {
+    size_t width = 0;
+    for (const auto& item : c.after.items()) width = std::max(width, item.key().size() + 1);
+    for (const auto& item : c.after.items())
+      out += "      " + pad(item.key() + ":", width) + " " + value(item.value()) + "\n";
+    return;
+  }
+  size_t width = 0;
+  for (const auto& f : c.fields) width = std::max(width, f.path.size() + 1);
+  for (const auto& f : c.fields) {
+    out += "      " + pad(f.path + ":", width) + " " + value(f.before) + " -> " + value(f.after);
+    if (f.forcesReplacement) out += "   # forces replacement";
+    if (f.drift) out += "   # drift: changed outside vdc";
+    out += "\n";
+  }
+}
+
+}  // namespace
+
+std::string renderSummary(const Summary& s) {
+  if (s.changes() == 0) return "No changes: the datacenter matches the manifests (" +
+                                std::to_string(s.unchanged) + " resources).";
+  return "Plan: " + std::to_string(s.create) + " to create, " + std::to_string(s.update) + " to update, " +
+         std::to_string(s.replace) + " to replace, " + std::to_string(s.remove) + " to delete, " +
+         std::to_string(s.unchanged) + " unchanged.";
+}
+
+std::string renderPlan(const Plan& plan) {
+  std::string out = "VDC " + plan.vdc + " on " + plan.target + (plan.destroy ? " (destroy)" : "") + "\n";
+  if (!plan.empty()) out += "\n";
+  for (const auto& c : plan.changes) {
+    std::string symbol(actionSymbol(c.action));
+    out += std::string(4 - symbol.size(), ' ') + symbol + " " + c.id.str();
+    if (c.action == Action::Replace) out += " (replace)";
+    if (c.drift) out += " (drift)";
+    out += "\n";
+    renderFields(c, out);
+  }
+  return out + "\n" + renderSummary(plan.summary()) + "\n";
+}
+
+}  // namespace vdc

@@ -1,0 +1,47 @@
+// The fields each kind's spec may hold: their types, defaults and which
+// changes force a replacement. One table drives conversion, validation and
+// the diff rules.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "engine/model.h"
+
+namespace vdc {
+
+enum class FieldType {
+  String,      // a scalar kept as text
+  Text,        // free text (descriptions, cloud-init)
+  Int,
+  Bool,
+  Size,        // "20GiB", kept in canonical spelling
+  Cidr,
+  Ipv4,
+  Enum,        // one of `choices`
+  Ref,         // name of a resource of kind `ref`
+  RefList,     // list of such names
+  Ports,       // "22" or "8000-8080"
+  Peer,        // a CIDR or a SecurityGroup name
+  StringMap,   // labels, selectors
+  Object,      // nested `fields`
+  ObjectList,  // list of objects with `fields`
+  DependsOn,   // list of "Kind/name"
+};
+
+struct Field {
+  std::string name;
+  FieldType type = FieldType::String;
+  bool required = false;
+  Json defaultValue = nullptr;  // null: stays absent when not given
+  std::vector<std::string> choices;
+  Kind ref = Kind::VirtualDataCenter;
+  std::vector<Field> fields;
+  bool forcesReplacement = false;
+  long minimum = 0, maximum = 0;  // Int bounds when maximum > 0
+};
+
+const std::vector<Field>& specFields(Kind kind);
+const Field* findField(const std::vector<Field>& fields, const std::string& name);
+
+}  // namespace vdc

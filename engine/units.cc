@@ -1,0 +1,120 @@
+#include "engine/units.h"
+
+#include <algorithm>
+#include <charconv>
+
+namespace vdc {
+
+namespace {
+
+struct Unit {
+  const char* suffix;
+  int shift;
+};
+// Longest suffix first so "MiB" is not read as "B".
+constexpr Unit kUnits[] = {{"TiB", 40}, {"GiB", 30}, {"MiB", 20}, {"KiB", 10}, {"B", 0}};
+
+bool parseUint(std::string_view text, uint64_t& out) {
+  if (text.empty()) return false;
+  auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), out);
+  return ec == std::errc() && ptr == text.data() + text.size();
+}
+
+}  // namespace
+
+std::optional<uint64_t> parseSize(std::string_view text) {
+  int shift = 0;
+  for (const Unit& unit : kUnits) {
+    if (text.ends_with(unit.suffix)) {
+      text.remove_suffix(std::string_view(unit.suffix).size());
+      shift = unit.shift;
+      break;
+    }
+  }
+  uint64_t number = 0;
+  if (!parseUint(text, number)) return std::nullopt;
+  if (shift > 0 && number > (UINT64_MAX >> shift)) return std::nullopt;
+  return number << shift;
+}
+
+std::string formatSize(uint64_t bytes) {
+  for (const Unit& unit : kUnits) {
+    uint64_t scale = uint64_t{1} << unit.shift;
+    if (unit.shift > 0 && bytes != 0 && bytes % scale == 0)
+      return std::to_string(bytes / scale) + unit.suffix;
+  }
+  return std::to_string(bytes) + "B";
+}
+
+std::optional<Ipv4> Ipv4::parse(std::string_view text) {
+  uint32_t value = 0;
+  for (int i = 0; i < 4; ++i) {
+    auto dot = text.find('.');
+    std::string_view part = i < 3 ? text.substr(0, dot) : text;
+    if ((i < 3 && dot == std::string_view::npos) || part.empty() || part.size() > 3)
+      return std::nullopt;
+    if (part.size() > 1 && part[0] == '0') return std::nullopt;
+    uint64_t octet = 0;
+    if (!parseUint(part, octet) || octet > 255) return std::nullopt;
+    value = (value << 8) | static_cast<uint32_t>(octet);
+    if (i < 3) text.remove_prefix(dot + 1);
+  }
+  return Ipv4{value};
+}
+
+std::string Ipv4::str() const {
+  return std::to_string(value >> 24) + "." + std::to_string((value >> 16) & 255) + "." +
+         std::to_string((value >> 8) & 255) + "." + std::to_string(value & 255);
+}
+
+std::optional<Cidr> Cidr::parse(std::string_view text) {
+  auto slash = text.find('/');
+  if (slash == std::string_view::npos) return std::nullopt;
+  auto ip = Ipv4::parse(text.substr(0, slash));
+  uint64_t prefix = 0;
+  if (!ip || !parseUint(text.substr(slash + 1), prefix) || prefix > 32) return std::nullopt;
+  Cidr cidr{*ip, static_cast<int>(prefix)};
+  if ((ip->value & cidr.mask()) != ip->value) return std::nullopt;
+  return cidr;
+}
+
+std::string Cidr::str() const { return base.str() + "/" + std::to_string(prefix); }
+
+bool isDnsLabel(std::string_view name) {
+  if (name.empty() || name.size() > 63) return false;
+  auto alnum = [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); };
+  if (!alnum(name.front()) || !alnum(name.back())) return false;
+  return std::all_of(name.begin(), name.end(), [&](char c) { return alnum(c) || c == '-'; });
+}
+
+static size_t editDistance(std::string_view a, std::string_view b) {
+  std::vector<size_t> row(b.size() + 1);
+  for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (size_t i = 1; i <= a.size(); ++i) {
+    size_t diagonal = row[0];
+    row[0] = i;
+    for (size_t j = 1; j <= b.size(); ++j) {
+      size_t above = row[j];
+      size_t cost = (a[i - 1] == b[j - 1]) ? 0 : 1;
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + cost});
+      diagonal = above;
+    }
+  }
+  return row[b.size()];
+}
+
+std::optional<std::string> closestMatch(std::string_view word,
+                                        const std::vector<std::string>& candidates) {
+  std::optional<std::string> best;
+  size_t bestDistance = std::max<size_t>(2, word.size() / 3) + 1;
+  for (const auto& candidate : candidates) {
+    size_t d = editDistance(word, candidate);
+    if (d < bestDistance) {
+      bestDistance = d;
+      best = candidate;
+    }
+  }
+  return best;
+}
+
+}  // namespace vdc

@@ -1,0 +1,44 @@
+// Small value types of the manifest language: sizes, IPv4 addresses and
+// CIDR blocks, DNS-label names, and the "did you mean" suggestion.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace vdc {
+
+// "512MiB", "20GiB", "1TiB" (binary units; a bare number is bytes).
+std::optional<uint64_t> parseSize(std::string_view text);
+// The shortest exact spelling: 536870912 -> "512MiB".
+std::string formatSize(uint64_t bytes);
+
+struct Ipv4 {
+  uint32_t value = 0;
+  static std::optional<Ipv4> parse(std::string_view text);
+  std::string str() const;
+};
+
+struct Cidr {
+  Ipv4 base;
+  int prefix = 0;
+  static std::optional<Cidr> parse(std::string_view text);  // base must be the network address
+  uint32_t mask() const { return prefix == 0 ? 0 : ~uint32_t{0} << (32 - prefix); }
+  bool contains(Ipv4 ip) const { return (ip.value & mask()) == base.value; }
+  Ipv4 network() const { return base; }
+  Ipv4 broadcast() const { return Ipv4{base.value | ~mask()}; }
+  Ipv4 firstHost() const { return Ipv4{base.value + (prefix >= 31 ? 0 : 1)}; }
+  Ipv4 lastHost() const { return Ipv4{broadcast().value - (prefix >= 31 ? 0 : 1)}; }
+  std::string str() const;
+};
+
+// DNS label: [a-z0-9]([-a-z0-9]*[a-z0-9])?, at most 63 characters.
+bool isDnsLabel(std::string_view name);
+
+// The closest of `candidates` to `word`, if it is close enough to be a typo.
+std::optional<std::string> closestMatch(std::string_view word,
+                                        const std::vector<std::string>& candidates);
+
+}  // namespace vdc

@@ -1,0 +1,122 @@
+#include "providers/libvirt/datacenter.h"
+
+#include <filesystem>
+#include <fstream>
+
+namespace vdc::libvirt {
+
+namespace fs = std::filesystem;
+
+LibvirtDatacenter::LibvirtDatacenter(HostSettings settings, std::string lockDirectory)
+    : host_(std::move(settings)),
+      lockDirectory_(std::move(lockDirectory)),
+      records_(host_),
+      storage_(host_, records_),
+      switch_(host_, records_),
+      hypervisor_(host_, storage_),
+      registry_(records_) {}
+
+std::string LibvirtDatacenter::describe() const { return host_.settings().uri; }
+
+std::string LibvirtDatacenter::lockPath(const std::string& vdc) const {
+  std::string target = host_.settings().uri;
+  for (char& c : target)
+    if (!isalnum(static_cast<unsigned char>(c))) c = '_';
+  return (fs::path(lockDirectory_) / (vdc + "@" + target + ".lock")).string();
+}
+
+std::vector<Provider*> LibvirtDatacenter::providers() {
+  return {&registry_, &switch_, &storage_, &hypervisor_};
+}
+
+static std::string prepareNodeFile(const std::string& file) {
+  fs::path path = fs::absolute(file).lexically_normal();
+  fs::create_directories(path.parent_path());
+  if (!fs::exists(path)) {
+    std::ofstream out(path);
+    out << "<node>\n</node>\n";
+    if (!out) throw Error("cannot create " + path.string());
+  }
+  return path.string();
+}
+
+static HostSettings embeddedSettings(const std::string& absolute) {
+  HostSettings settings;
+  settings.uri = "test://" + absolute;
+  settings.createMissingPools = true;
+  settings.testDriver = true;
+  return settings;
+}
+
+EmbeddedDatacenter::EmbeddedDatacenter(const std::string& file)
+    : LibvirtDatacenter(embeddedSettings(prepareNodeFile(file)), fs::path(prepareNodeFile(file)).parent_path()),
+      file_(fs::absolute(file).lexically_normal().string()) {}
+
+std::string EmbeddedDatacenter::describe() const {
+  std::string shown = fs::relative(file_, fs::current_path()).string();
+  if (shown.empty() || shown.starts_with("..")) shown = file_;
+  return "embedded datacenter " + shown;
+}
+
+std::string EmbeddedDatacenter::lockPath(const std::string& vdc) const {
+  return (fs::path(file_).parent_path() / (vdc + ".lock")).string();
+}
+
+namespace {
+
+const char* kTestNamespace = "http://libvirt.org/schemas/domain/test/1.0";
+
+// The test driver starts every domain of a node file unless told otherwise.
+std::string withRunState(std::string xml, bool running) {
+  auto close = xml.find('>');
+  if (close == std::string::npos) throw Error("unexpected domain XML");
+  xml.insert(close, std::string(" xmlns:test='") + kTestNamespace + "'");
+  auto end = xml.rfind("</domain>");
+  xml.insert(end, "  <test:runstate>" + std::to_string(running ? VIR_DOMAIN_RUNNING : VIR_DOMAIN_SHUTOFF) +
+                      "</test:runstate>\n");
+  return xml;
+}
+
+}  // namespace
+
+std::string EmbeddedDatacenter::nodeXml() {
+  virConnectPtr conn = host_.connection();
+  std::string out = "<node>\n";
+  virNetworkPtr* nets = nullptr;
+  int n = virConnectListAllNetworks(conn, &nets, 0);
+  for (auto& net : takeList<NetworkHandle>(nets, n, "cannot list networks"))
+    out += networkDefinition(net.get());
+  virStoragePoolPtr* pools = nullptr;
+  n = virConnectListAllStoragePools(conn, &pools, 0);
+  for (auto& pool : takeList<PoolHandle>(pools, n, "cannot list pools")) {
+    std::string xml = takeString(virStoragePoolGetXMLDesc(pool.get(), 0), "pool XML");
+    std::string volumes;
+    virStorageVolPtr* vols = nullptr;
+    int m = virStoragePoolListAllVolumes(pool.get(), &vols, 0);
+    for (auto& vol : takeList<VolumeHandle>(vols, m, "cannot list volumes"))
+      volumes += takeString(virStorageVolGetXMLDesc(vol.get(), 0), "volume XML");
+    xml.insert(xml.rfind("</pool>"), volumes);
+    out += xml;
+  }
+  virDomainPtr* doms = nullptr;
+  n = virConnectListAllDomains(conn, &doms, 0);
+  for (auto& dom : takeList<DomainHandle>(doms, n, "cannot list domains")) {
+    bool running = virDomainIsActive(dom.get()) == 1;
+    out += withRunState(takeString(virDomainGetXMLDesc(dom.get(), VIR_DOMAIN_XML_INACTIVE), "domain XML"), running);
+  }
+  return out + "</node>\n";
+}
+
+void EmbeddedDatacenter::commit() {
+  std::string xml = nodeXml();
+  std::string temporary = file_ + ".tmp";
+  {
+    std::ofstream out(temporary, std::ios::trunc);
+    out << xml;
+    out.flush();
+    if (!out) throw Error("cannot write " + temporary);
+  }
+  fs::rename(temporary, file_);
+}
+
+}  // namespace vdc::libvirt

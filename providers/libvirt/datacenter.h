@@ -1,0 +1,50 @@
+// A datacenter reached through one libvirt connection, and the embedded
+// datacenter: libvirt's test driver in this process, saved as a test-driver
+// node file after every apply.
+#pragma once
+
+#include <string>
+
+#include "engine/provider.h"
+#include "providers/libvirt/host.h"
+#include "providers/libvirt/hypervisor.h"
+#include "providers/libvirt/registry.h"
+#include "providers/libvirt/storage.h"
+#include "providers/libvirt/switch.h"
+
+namespace vdc::libvirt {
+
+class LibvirtDatacenter : public Datacenter {
+ public:
+  LibvirtDatacenter(HostSettings settings, std::string lockDirectory);
+  std::string describe() const override;
+  std::string lockPath(const std::string& vdc) const override;
+  std::vector<Provider*> providers() override;
+  void commit() override {}
+
+ protected:
+  Host host_;
+  std::string lockDirectory_;
+  RecordStore records_;
+  LibvirtStorage storage_;
+  LibvirtSwitch switch_;
+  LibvirtHypervisor hypervisor_;
+  LibvirtRegistry registry_;
+};
+
+class EmbeddedDatacenter : public LibvirtDatacenter {
+ public:
+  // `file` is created empty when missing; its directory holds the lock.
+  explicit EmbeddedDatacenter(const std::string& file);
+  std::string describe() const override;
+  std::string lockPath(const std::string& vdc) const override;
+  void commit() override;
+
+  // The whole state as a test-driver node document.
+  std::string nodeXml();
+
+ private:
+  std::string file_;
+};
+
+}  // namespace vdc::libvirt

@@ -1,0 +1,58 @@
+// RAII for libvirt's C handles, and errors captured on the calling thread
+// the moment a call fails (libvirt keeps them thread-local and resets them
+// on the next call).
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <libvirt/libvirt.h>
+#include <libvirt/virterror.h>
+
+#include "engine/error.h"
+
+namespace vdc::libvirt {
+
+struct ConnectClose { void operator()(virConnectPtr p) const { virConnectClose(p); } };
+struct DomainFree { void operator()(virDomainPtr p) const { virDomainFree(p); } };
+struct NetworkFree { void operator()(virNetworkPtr p) const { virNetworkFree(p); } };
+struct PoolFree { void operator()(virStoragePoolPtr p) const { virStoragePoolFree(p); } };
+struct VolumeFree { void operator()(virStorageVolPtr p) const { virStorageVolFree(p); } };
+struct CharFree { void operator()(char* p) const { free(p); } };
+
+using ConnectionHandle = std::unique_ptr<virConnect, ConnectClose>;
+using DomainHandle = std::unique_ptr<virDomain, DomainFree>;
+using NetworkHandle = std::unique_ptr<virNetwork, NetworkFree>;
+using PoolHandle = std::unique_ptr<virStoragePool, PoolFree>;
+using VolumeHandle = std::unique_ptr<virStorageVol, VolumeFree>;
+using CString = std::unique_ptr<char, CharFree>;
+
+// The last libvirt error of this thread as an Error about `what`.
+Error libvirtError(const std::string& what);
+// True when the last libvirt error of this thread is "no such object".
+bool lastErrorIsNotFound();
+
+// Takes a libvirt-allocated string (never null-safe on its own).
+std::string takeString(char* text, const std::string& what);
+
+// Owns an array returned by a virConnectListAll* call, elements included.
+template <typename Handle, typename Raw>
+std::vector<Handle> takeList(Raw* items, int count, const std::string& what) {
+  if (count < 0) throw libvirtError(what);
+  std::vector<Handle> out;
+  out.reserve(count);
+  for (int i = 0; i < count; ++i) out.emplace_back(items[i]);
+  free(items);
+  return out;
+}
+
+// Silences libvirt's default printing of errors to stderr (process-wide).
+void quietLibvirtErrors();
+
+}  // namespace vdc::libvirt
+
+namespace vdc::libvirt {
+// The persistent definition of a network (the test driver knows no flags).
+std::string networkDefinition(virNetworkPtr network);
+}  // namespace vdc::libvirt

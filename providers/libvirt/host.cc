@@ -1,0 +1,41 @@
+#include "providers/libvirt/host.h"
+
+#include "providers/libvirt/xml.h"
+
+namespace vdc::libvirt {
+
+Host::Host(HostSettings settings) : settings_(std::move(settings)) {
+  quietLibvirtErrors();
+  connection_.reset(virConnectOpen(settings_.uri.c_str()));
+  if (!connection_) throw libvirtError("cannot connect to " + settings_.uri);
+}
+
+std::string Host::poolFor(const std::string& storageClass) const {
+  auto it = settings_.pools.find(storageClass);
+  return it == settings_.pools.end() ? storageClass : it->second;
+}
+
+std::string Host::storageClassOf(const std::string& pool) const {
+  for (const auto& [cls, name] : settings_.pools)
+    if (name == pool) return cls;
+  return pool;
+}
+
+PoolHandle Host::pool(const std::string& storageClass) {
+  std::string name = poolFor(storageClass);
+  std::lock_guard lock(poolMutex_);
+  PoolHandle pool(virStoragePoolLookupByName(connection(), name.c_str()));
+  if (pool) return pool;
+  if (!settings_.createMissingPools)
+    throw Error("storage pool '" + name + "' for storage class '" + storageClass + "' does not exist on " +
+                settings_.uri);
+  std::string xml = "<pool type='dir'><name>" + xmlEscape(name) +
+                    "</name><capacity unit='TiB'>1024</capacity><target><path>/var/lib/vdc/pools/" +
+                    xmlEscape(name) + "</path></target></pool>";
+  pool.reset(virStoragePoolDefineXML(connection(), xml.c_str(), 0));
+  if (!pool) throw libvirtError("cannot define storage pool " + name);
+  if (virStoragePoolCreate(pool.get(), 0) < 0) throw libvirtError("cannot start storage pool " + name);
+  return pool;
+}
+
+}  // namespace vdc::libvirt

@@ -1,0 +1,194 @@
+#include "providers/libvirt/hypervisor.h"
+
+#include <cstdio>
+
+#include "engine/hash.h"
+#include "engine/units.h"
+#include "providers/libvirt/ownership.h"
+#include "providers/libvirt/xml.h"
+
+namespace vdc::libvirt {
+
+namespace {
+
+constexpr const char* kApplianceMemory = "256MiB";
+
+// Stable per VDC, instance and NIC, so a re-created domain keeps its MAC.
+std::string macAddress(const std::string& vdc, const std::string& name, size_t index) {
+  std::string h = sha256Hex(vdc + "/" + name + "/" + std::to_string(index));
+  return "52:54:00:" + h.substr(0, 2) + ":" + h.substr(2, 2) + ":" + h.substr(4, 2);
+}
+
+std::string interfaceXml(const std::string& vdc, const std::string& network, const std::string& mac) {
+  return "<interface type='network'><mac address='" + mac + "'/><source network='" +
+         xmlEscape(networkName(vdc, network)) + "'/><model type='virtio'/></interface>";
+}
+
+std::string strip(const std::string& vdc, const std::string& physical) {
+  std::string prefix = vdc + ".";
+  return physical.starts_with(prefix) ? physical.substr(prefix.size()) : physical;
+}
+
+}  // namespace
+
+std::string LibvirtHypervisor::domainXml(const Ownership& owner, const std::string& uuid) {
+  const Json& spec = owner.spec;
+  bool appliance = owner.id.kind == Kind::LoadBalancer;
+  std::string hypervisor = spec.value("hypervisor", "kvm");
+  std::string type = host_.settings().testDriver ? "test" : hypervisor;
+  uint64_t memory = parseSize(appliance ? kApplianceMemory : spec.value("memory", "512MiB")).value_or(0);
+
+  std::string xml = "<domain type='" + type + "'><name>" + xmlEscape(domainName(owner.vdc, owner.id)) + "</name>";
+  if (!uuid.empty()) xml += "<uuid>" + uuid + "</uuid>";
+  xml += "<metadata>" + ownerElement(owner) + "</metadata>";
+  xml += "<memory unit='KiB'>" + std::to_string(memory / 1024) + "</memory>";
+  xml += "<vcpu>" + std::to_string(appliance ? 1 : spec.value("cpus", 1)) + "</vcpu>";
+  xml += hypervisor == "lxc" && !host_.settings().testDriver ? "<os><type>exe</type><init>/sbin/init</init></os>"
+                                                             : "<os><type>hvm</type></os>";
+  xml += "<devices>";
+  char dev = 'a';
+  if (!appliance && spec.contains("image")) {
+    std::string root = rootDiskName(owner.vdc, owner.id.name);
+    xml += "<disk type='volume' device='disk'><driver name='qemu' type='qcow2'/><source pool='" +
+           xmlEscape(host_.poolFor("standard")) + "' volume='" + xmlEscape(root) + "'/><target dev='vd" +
+           std::string(1, dev++) + "' bus='virtio'/></disk>";
+  }
+  for (const auto& attachment : spec.value("volumes", Json::array())) {
+    std::string volume = attachment.at("volume").get<std::string>();
+    std::string target = attachment.value("device", std::string("vd") + dev++);
+    xml += "<disk type='volume' device='disk'><driver name='qemu' type='qcow2'/><source pool='" +
+           xmlEscape(host_.poolFor("standard")) + "' volume='" +
+           xmlEscape(volumeName(owner.vdc, {Kind::Volume, volume})) + "'/><target dev='" + xmlEscape(target) +
+           "' bus='virtio'/></disk>";
+  }
+  if (appliance) {
+    xml += interfaceXml(owner.vdc, spec.at("network").get<std::string>(), macAddress(owner.vdc, "lb." + owner.id.name, 0));
+  } else {
+    const Json& nics = spec.value("interfaces", Json::array());
+    for (size_t i = 0; i < nics.size(); ++i)
+      xml += interfaceXml(owner.vdc, nics[i].at("network").get<std::string>(), macAddress(owner.vdc, owner.id.name, i));
+  }
+  return xml + "</devices></domain>";
+}
+
+Json LibvirtHypervisor::observe(const std::string& vdc, Kind kind, const XmlDocument& doc, const Json& recorded, bool running,
+                                bool hypervisorVisible) {
+  Json observed = Json::object();
+  std::vector<std::string> networks;
+  for (xmlNodePtr node : doc.nodes("/domain/devices/interface/source"))
+    networks.push_back(strip(vdc, XmlDocument::attribute(node, "network").value_or("")));
+
+  if (kind == Kind::LoadBalancer) {
+    if (!networks.empty()) observed["network"] = networks.front();
+    return observed;
+  }
+  observed["cpus"] = std::stol(doc.text("/domain/vcpu").value_or("0"));
+  observed["memory"] = formatSize(std::stoull(doc.text("/domain/memory").value_or("0")) * 1024);
+  observed["state"] = running ? "running" : "stopped";
+  if (hypervisorVisible) observed["hypervisor"] = doc.text("/domain/@type").value_or("");
+
+  // Interfaces and volumes: what libvirt shows (networks, volumes) laid over
+  // what only the record knows (addresses, groups, device names).
+  Json nics = Json::array();
+  const Json& wantedNics = recorded.value("interfaces", Json::array());
+  for (size_t i = 0; i < networks.size(); ++i) {
+    Json nic = i < wantedNics.size() ? wantedNics[i] : Json{{"network", networks[i]}, {"securityGroups", Json::array()}};
+    nic["network"] = networks[i];
+    nics.push_back(nic);
+  }
+  observed["interfaces"] = nics;
+
+  std::string rootPrefix = vdc + ".root.";
+  Json volumes = Json::array();
+  const Json& wantedVolumes = recorded.value("volumes", Json::array());
+  for (xmlNodePtr node : doc.nodes("/domain/devices/disk[@device='disk']/source")) {
+    std::string physical = XmlDocument::attribute(node, "volume").value_or("");
+    if (physical.starts_with(rootPrefix)) continue;
+    auto id = volumeResource(vdc, physical);
+    std::string name = id ? id->name : physical;
+    size_t i = volumes.size();
+    Json attachment = i < wantedVolumes.size() ? wantedVolumes[i] : Json{{"volume", name}};
+    attachment["volume"] = name;
+    volumes.push_back(attachment);
+  }
+  observed["volumes"] = volumes;
+  return observed;
+}
+
+void LibvirtHypervisor::read(const std::string& vdc, LiveState& into) {
+  virDomainPtr* raw = nullptr;
+  int n = virConnectListAllDomains(host_.connection(), &raw, 0);
+  for (auto& dom : takeList<DomainHandle>(raw, n, "cannot list domains")) {
+    std::string physical = virDomainGetName(dom.get());
+    auto id = domainResource(vdc, physical);
+    if (!id) continue;
+    XmlDocument doc(takeString(virDomainGetXMLDesc(dom.get(), VIR_DOMAIN_XML_INACTIVE), physical), physical);
+    auto owner = ownerOf(doc);
+    if (!owner || owner->vdc != vdc || owner->id != *id) {
+      into.addForeign({*id, physical, owner ? owner->vdc : ""});
+      continue;
+    }
+    int state = 0, reason = 0;
+    if (virDomainGetState(dom.get(), &state, &reason, 0) < 0) throw libvirtError("cannot read state of " + physical);
+    bool running = state == VIR_DOMAIN_RUNNING || state == VIR_DOMAIN_BLOCKED || state == VIR_DOMAIN_PAUSED;
+    Json observed = observe(vdc, id->kind, doc, owner->spec, running, !host_.settings().testDriver);
+    into.add({*id, physical, owner->specHash, owner->spec, std::move(observed)});
+  }
+}
+
+void LibvirtHypervisor::define(const Ownership& owner, const std::string& uuid, bool restart) {
+  std::string name = domainName(owner.vdc, owner.id);
+  std::string xml = domainXml(owner, uuid);
+  DomainHandle dom(virDomainDefineXMLFlags(host_.connection(), xml.c_str(), VIR_DOMAIN_DEFINE_VALIDATE));
+  if (!dom) throw libvirtError("cannot define domain " + name);
+  bool wantRunning = owner.spec.value("state", "running") == "running";
+  int active = virDomainIsActive(dom.get());
+  if (active < 0) throw libvirtError("cannot read state of " + name);
+  if (active == 1 && restart) {
+    // A changed definition takes effect on the next boot: restart now.
+    if (virDomainDestroy(dom.get()) < 0) throw libvirtError("cannot stop domain " + name);
+    active = 0;
+  }
+  if (wantRunning && active == 0 && virDomainCreate(dom.get()) < 0) throw libvirtError("cannot start domain " + name);
+  if (!wantRunning && active == 1 && virDomainDestroy(dom.get()) < 0) throw libvirtError("cannot stop domain " + name);
+}
+
+void LibvirtHypervisor::create(const Ownership& owner) {
+  std::string name = domainName(owner.vdc, owner.id);
+  DomainHandle existing(virDomainLookupByName(host_.connection(), name.c_str()));
+  if (existing) throw Error("domain '" + name + "' already exists and is not owned by this VDC");
+  if (owner.id.kind == Kind::Instance && owner.spec.contains("image")) {
+    std::string image = volumeName(owner.vdc, {Kind::Image, owner.spec["image"].get<std::string>()});
+    std::string root = rootDiskName(owner.vdc, owner.id.name);
+    storage_.deleteVolume("standard", root);  // a leftover of an interrupted create
+    storage_.createChild("standard", root, 0, storage_.volumePath("standard", image));
+  }
+  define(owner, "", false);
+}
+
+void LibvirtHypervisor::update(const Ownership& owner, const LiveObject& live) {
+  DomainHandle dom(virDomainLookupByName(host_.connection(), live.physicalName.c_str()));
+  if (!dom) throw libvirtError("cannot find domain " + live.physicalName);
+  char uuid[VIR_UUID_STRING_BUFLEN];
+  if (virDomainGetUUIDString(dom.get(), uuid) < 0) throw libvirtError("cannot read uuid of " + live.physicalName);
+  // Only a change beyond the power state needs a restart to take effect.
+  Json before = live.effective(), after = owner.spec;
+  before.erase("state");
+  after.erase("state");
+  define(owner, uuid, before != after);
+}
+
+void LibvirtHypervisor::remove(const std::string& vdc, const LiveObject& live) {
+  DomainHandle dom(virDomainLookupByName(host_.connection(), live.physicalName.c_str()));
+  if (!dom) {
+    if (!lastErrorIsNotFound()) throw libvirtError("cannot look up domain " + live.physicalName);
+  } else {
+    if (virDomainIsActive(dom.get()) == 1 && virDomainDestroy(dom.get()) < 0)
+      throw libvirtError("cannot stop domain " + live.physicalName);
+    if (virDomainUndefine(dom.get()) < 0) throw libvirtError("cannot undefine domain " + live.physicalName);
+  }
+  if (live.id.kind == Kind::Instance && live.recorded.contains("image"))
+    storage_.deleteVolume("standard", rootDiskName(vdc, live.id.name));
+}
+
+}  // namespace vdc::libvirt

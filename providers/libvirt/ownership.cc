@@ -1,0 +1,72 @@
+#include "providers/libvirt/ownership.h"
+
+namespace vdc::libvirt {
+
+std::string domainName(const std::string& vdc, const ResourceId& id) {
+  return id.kind == Kind::LoadBalancer ? vdc + ".lb." + id.name : vdc + "." + id.name;
+}
+
+std::string networkName(const std::string& vdc, const std::string& network) { return vdc + "." + network; }
+
+std::string volumeName(const std::string& vdc, const ResourceId& id) {
+  return vdc + (id.kind == Kind::Image ? ".img." : ".vol.") + id.name;
+}
+
+std::string rootDiskName(const std::string& vdc, const std::string& instance) {
+  return vdc + ".root." + instance;
+}
+
+std::string registryName(const std::string& vdc) { return vdc + "._vdc"; }
+
+static std::optional<std::string> after(const std::string& prefix, const std::string& physical) {
+  if (!physical.starts_with(prefix)) return std::nullopt;
+  std::string rest = physical.substr(prefix.size());
+  if (rest.empty() || rest.find('.') != std::string::npos) return std::nullopt;
+  return rest;
+}
+
+std::optional<ResourceId> domainResource(const std::string& vdc, const std::string& physical) {
+  if (auto name = after(vdc + ".lb.", physical)) return ResourceId{Kind::LoadBalancer, *name};
+  if (auto name = after(vdc + ".", physical)) return ResourceId{Kind::Instance, *name};
+  return std::nullopt;
+}
+
+std::optional<ResourceId> networkResource(const std::string& vdc, const std::string& physical) {
+  if (physical == registryName(vdc)) return ResourceId{Kind::VirtualDataCenter, vdc};
+  if (auto name = after(vdc + ".", physical)) return ResourceId{Kind::Network, *name};
+  return std::nullopt;
+}
+
+std::optional<ResourceId> volumeResource(const std::string& vdc, const std::string& physical) {
+  if (auto name = after(vdc + ".vol.", physical)) return ResourceId{Kind::Volume, *name};
+  if (auto name = after(vdc + ".img.", physical)) return ResourceId{Kind::Image, *name};
+  return std::nullopt;
+}
+
+std::string ownerElement(const Ownership& owner, bool declareNamespace) {
+  std::string out = "<vdc:owner";
+  if (declareNamespace) out += std::string(" xmlns:vdc=\"") + kOwnershipNamespace + "\"";
+  out += " vdc=\"" + xmlEscape(owner.vdc) + "\" kind=\"" + std::string(kindName(owner.id.kind)) + "\" name=\"" +
+         xmlEscape(owner.id.name) + "\" hash=\"" + owner.specHash + "\">";
+  out += "<vdc:spec>" + xmlEscape(owner.spec.dump()) + "</vdc:spec></vdc:owner>";
+  return out;
+}
+
+std::optional<Ownership> readOwner(const XmlDocument& doc, xmlNodePtr element) {
+  auto vdc = XmlDocument::attribute(element, "vdc");
+  auto kind = parseKind(XmlDocument::attribute(element, "kind").value_or(""));
+  auto name = XmlDocument::attribute(element, "name");
+  if (!vdc || !kind || !name) return std::nullopt;
+  Ownership owner{*vdc, {*kind, *name}, XmlDocument::attribute(element, "hash").value_or("")};
+  owner.spec = Json::parse(doc.text("vdc:spec", element).value_or("null"), nullptr, false);
+  if (owner.spec.is_discarded()) owner.spec = nullptr;
+  return owner;
+}
+
+std::optional<Ownership> ownerOf(const XmlDocument& doc) {
+  auto found = doc.nodes("/*/metadata/vdc:owner");
+  if (found.empty()) return std::nullopt;
+  return readOwner(doc, found.front());
+}
+
+}  // namespace vdc::libvirt

@@ -1,0 +1,41 @@
+// How vdc marks and names what it creates on a libvirt host.
+//
+// Names: every object of VDC "shop" lives under "shop.": instances are
+// domains "shop.web-0", load balancers "shop.lb.front", networks
+// "shop.backend", volumes "shop.vol.data", images "shop.img.debian-12",
+// instance root disks "shop.root.web-0" and the VDC's own record network
+// "shop._vdc". Resource names are DNS labels, so these never collide.
+//
+// Records: domains and networks carry <vdc:owner> in their <metadata>;
+// storage volumes cannot (libvirt drops pool and volume metadata), so theirs
+// live in the VDC's record network (see registry.h).
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "engine/live.h"
+#include "providers/libvirt/xml.h"
+
+namespace vdc::libvirt {
+
+inline constexpr const char* kOwnershipNamespace = "urn:vdc:ownership:1";
+
+std::string domainName(const std::string& vdc, const ResourceId& id);
+std::string networkName(const std::string& vdc, const std::string& network);
+std::string volumeName(const std::string& vdc, const ResourceId& id);  // Volume or Image
+std::string rootDiskName(const std::string& vdc, const std::string& instance);
+std::string registryName(const std::string& vdc);
+
+// The resource a physical name of `vdc` stands for, if it is one.
+std::optional<ResourceId> domainResource(const std::string& vdc, const std::string& physical);
+std::optional<ResourceId> networkResource(const std::string& vdc, const std::string& physical);
+std::optional<ResourceId> volumeResource(const std::string& vdc, const std::string& physical);
+
+// <vdc:owner xmlns:vdc=... vdc= kind= name= hash=><vdc:spec>JSON</vdc:spec></vdc:owner>
+std::string ownerElement(const Ownership& owner, bool declareNamespace = true);
+std::optional<Ownership> readOwner(const XmlDocument& doc, xmlNodePtr element);
+// The owner record in an object's <metadata>, if any.
+std::optional<Ownership> ownerOf(const XmlDocument& doc);
+
+}  // namespace vdc::libvirt

@@ -1,0 +1,124 @@
+#include "providers/libvirt/registry.h"
+
+#include "providers/libvirt/ownership.h"
+#include "providers/libvirt/xml.h"
+
+namespace vdc::libvirt {
+
+RecordStore::Loaded& RecordStore::load(const std::string& vdc) {
+  auto it = cache_.find(vdc);
+  if (it != cache_.end()) return it->second;
+  Loaded& loaded = cache_[vdc];
+  std::string name = registryName(vdc);
+  NetworkHandle net(virNetworkLookupByName(host_.connection(), name.c_str()));
+  if (!net) {
+    if (!lastErrorIsNotFound()) throw libvirtError("cannot look up network " + name);
+    return loaded;
+  }
+  XmlDocument doc(networkDefinition(net.get()),
+                  "network " + name);
+  loaded.exists = true;
+  loaded.uuid = doc.text("/network/uuid").value_or("");
+  auto registry = doc.nodes("/network/metadata/vdc:registry");
+  if (registry.empty() || XmlDocument::attribute(registry.front(), "vdc") != vdc) {
+    loaded.foreign = true;
+    return loaded;
+  }
+  for (xmlNodePtr node : doc.nodes("vdc:owner", registry.front()))
+    if (auto owner = readOwner(doc, node)) loaded.records[owner->id] = *owner;
+  return loaded;
+}
+
+void RecordStore::save(const std::string& vdc, Loaded& loaded) {
+  std::string name = registryName(vdc);
+  std::string xml = "<network><name>" + xmlEscape(name) + "</name>";
+  if (!loaded.uuid.empty()) xml += "<uuid>" + loaded.uuid + "</uuid>";
+  xml += "<metadata><vdc:registry xmlns:vdc=\"" + std::string(kOwnershipNamespace) + "\" vdc=\"" +
+         xmlEscape(vdc) + "\">";
+  for (const auto& [id, owner] : loaded.records) xml += ownerElement(owner, false);
+  xml += "</vdc:registry></metadata></network>";
+  NetworkHandle net(virNetworkDefineXML(host_.connection(), xml.c_str()));
+  if (!net) throw libvirtError("cannot write the record of VDC " + vdc);
+  if (loaded.uuid.empty()) {
+    char uuid[VIR_UUID_STRING_BUFLEN];
+    if (virNetworkGetUUIDString(net.get(), uuid) == 0) loaded.uuid = uuid;
+  }
+  loaded.exists = true;
+}
+
+std::map<ResourceId, Ownership> RecordStore::records(const std::string& vdc) {
+  std::lock_guard lock(mutex_);
+  return load(vdc).records;
+}
+
+std::optional<Ownership> RecordStore::find(const std::string& vdc, const ResourceId& id) {
+  std::lock_guard lock(mutex_);
+  auto& records = load(vdc).records;
+  auto it = records.find(id);
+  if (it == records.end()) return std::nullopt;
+  return it->second;
+}
+
+bool RecordStore::squatted(const std::string& vdc) {
+  std::lock_guard lock(mutex_);
+  return load(vdc).foreign;
+}
+
+void RecordStore::put(const Ownership& owner) {
+  std::lock_guard lock(mutex_);
+  Loaded& loaded = load(owner.vdc);
+  if (loaded.foreign)
+    throw Error("network '" + registryName(owner.vdc) + "' exists and is not the record of VDC " + owner.vdc);
+  loaded.records[owner.id] = owner;
+  save(owner.vdc, loaded);
+}
+
+void RecordStore::erase(const std::string& vdc, const ResourceId& id) {
+  std::lock_guard lock(mutex_);
+  Loaded& loaded = load(vdc);
+  if (loaded.foreign || loaded.records.erase(id) == 0) return;
+  save(vdc, loaded);
+}
+
+void RecordStore::drop(const std::string& vdc) {
+  std::lock_guard lock(mutex_);
+  Loaded& loaded = load(vdc);
+  if (loaded.foreign || !loaded.exists) return;
+  std::string name = registryName(vdc);
+  NetworkHandle net(virNetworkLookupByName(host_.connection(), name.c_str()));
+  if (net) {
+    if (virNetworkIsActive(net.get()) == 1) virNetworkDestroy(net.get());
+    if (virNetworkUndefine(net.get()) < 0) throw libvirtError("cannot remove the record of VDC " + vdc);
+  }
+  cache_.erase(vdc);
+}
+
+void LibvirtRegistry::read(const std::string& vdc, LiveState& into) {
+  if (records_.squatted(vdc)) {
+    into.addForeign({{Kind::VirtualDataCenter, vdc}, registryName(vdc), ""});
+    return;
+  }
+  for (const auto& [id, owner] : records_.records(vdc)) {
+    if (id.kind != Kind::VirtualDataCenter && id.kind != Kind::KeyPair) continue;
+    std::string physical = id.kind == Kind::VirtualDataCenter ? registryName(vdc) : "";
+    into.add({id, physical, owner.specHash, owner.spec, Json::object()});
+  }
+}
+
+void LibvirtRegistry::create(const Ownership& owner) { records_.put(owner); }
+
+void LibvirtRegistry::update(const Ownership& owner, const LiveObject&) { records_.put(owner); }
+
+void LibvirtRegistry::remove(const std::string& vdc, const LiveObject& live) {
+  if (live.id.kind == Kind::VirtualDataCenter) {
+    auto left = records_.records(vdc);
+    left.erase(live.id);
+    if (!left.empty())
+      throw Error("VDC " + vdc + " still owns " + left.begin()->first.str() + "; its record stays");
+    records_.drop(vdc);
+    return;
+  }
+  records_.erase(vdc, live.id);
+}
+
+}  // namespace vdc::libvirt

@@ -1,0 +1,65 @@
+// The VDC's record on a libvirt host: an isolated network "VDC._vdc" that
+// is defined and never started, whose <metadata> holds the ownership
+// records of what has no metadata of its own (storage volumes, key pairs,
+// security groups on hosts without nwfilter) and of the VDC itself.
+//
+// Storage objects are recorded before they are created and forgotten after
+// they are deleted, so a crash in between never leaves an object that
+// looks foreign: at worst a record without its object, which the next
+// apply recreates.
+#pragma once
+
+#include <map>
+#include <mutex>
+#include <optional>
+#include <string>
+
+#include "engine/provider.h"
+#include "providers/libvirt/host.h"
+
+namespace vdc::libvirt {
+
+class RecordStore {
+ public:
+  explicit RecordStore(Host& host) : host_(host) {}
+
+  // Records of `vdc` by resource; read from the host on first use.
+  std::map<ResourceId, Ownership> records(const std::string& vdc);
+  std::optional<Ownership> find(const std::string& vdc, const ResourceId& id);
+  void put(const Ownership& owner);
+  void erase(const std::string& vdc, const ResourceId& id);
+  // Removes the record network and every record in it.
+  void drop(const std::string& vdc);
+  // True when "VDC._vdc" exists but is not a vdc record (someone else's network).
+  bool squatted(const std::string& vdc);
+
+ private:
+  struct Loaded {
+    std::map<ResourceId, Ownership> records;
+    std::string uuid;
+    bool exists = false;
+    bool foreign = false;
+  };
+  Loaded& load(const std::string& vdc);
+  void save(const std::string& vdc, Loaded& loaded);
+
+  Host& host_;
+  std::mutex mutex_;
+  std::map<std::string, Loaded> cache_;
+};
+
+// VirtualDataCenter and KeyPair: pure records.
+class LibvirtRegistry : public Registry {
+ public:
+  explicit LibvirtRegistry(RecordStore& records) : records_(records) {}
+  std::vector<Kind> kinds() const override { return {Kind::VirtualDataCenter, Kind::KeyPair}; }
+  void read(const std::string& vdc, LiveState& into) override;
+  void create(const Ownership& owner) override;
+  void update(const Ownership& owner, const LiveObject& live) override;
+  void remove(const std::string& vdc, const LiveObject& live) override;
+
+ private:
+  RecordStore& records_;
+};
+
+}  // namespace vdc::libvirt

@@ -1,0 +1,35 @@
+// Images and Volumes as volumes in libvirt storage pools (one pool per
+// storage class). A Volume with an image is a qcow2 copy-on-write child of
+// the image's volume.
+#pragma once
+
+#include "engine/provider.h"
+#include "providers/libvirt/host.h"
+#include "providers/libvirt/registry.h"
+
+namespace vdc::libvirt {
+
+class LibvirtStorage : public Storage {
+ public:
+  LibvirtStorage(Host& host, RecordStore& records) : host_(host), records_(records) {}
+  std::vector<Kind> kinds() const override { return {Kind::Image, Kind::Volume}; }
+  void read(const std::string& vdc, LiveState& into) override;
+  void create(const Ownership& owner) override;
+  void update(const Ownership& owner, const LiveObject& live) override;
+  void remove(const std::string& vdc, const LiveObject& live) override;
+
+  // The path of a volume by physical name in a storage class's pool.
+  std::string volumePath(const std::string& storageClass, const std::string& physical);
+  // Creates a copy-on-write child of an image (instance root disks).
+  void createChild(const std::string& storageClass, const std::string& physical, uint64_t capacity,
+                   const std::string& backingPath);
+  void deleteVolume(const std::string& storageClass, const std::string& physical);
+
+ private:
+  std::string storageClassOf(const Ownership& owner) const;
+
+  Host& host_;
+  RecordStore& records_;
+};
+
+}  // namespace vdc::libvirt

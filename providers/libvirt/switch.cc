@@ -1,0 +1,110 @@
+#include "providers/libvirt/switch.h"
+
+#include "engine/units.h"
+#include "providers/libvirt/ownership.h"
+
+namespace vdc::libvirt {
+
+std::string LibvirtSwitch::networkXml(const Ownership& owner, const std::string& uuid) {
+  const Json& spec = owner.spec;
+  auto cidr = Cidr::parse(spec.at("cidr").get<std::string>());
+  if (!cidr) throw Error("invalid cidr in " + owner.id.str());
+  std::string gateway = spec.value("gateway", cidr->firstHost().str());
+  std::string xml = "<network><name>" + xmlEscape(networkName(owner.vdc, owner.id.name)) + "</name>";
+  if (!uuid.empty()) xml += "<uuid>" + uuid + "</uuid>";
+  xml += "<metadata>" + ownerElement(owner) + "</metadata>";
+  if (spec.value("mode", "isolated") == "nat") xml += "<forward mode='nat'/>";
+  xml += "<mtu size='" + std::to_string(spec.value("mtu", 1500)) + "'/>";
+  xml += "<ip address='" + gateway + "' prefix='" + std::to_string(cidr->prefix) + "'>";
+  if (spec.value("dhcp", true)) {
+    // Hand out the upper half of the subnet; fixed addresses go in the lower half.
+    uint32_t first = cidr->firstHost().value, last = cidr->lastHost().value;
+    uint32_t start = first + (last - first) / 2 + 1;
+    if (start > last) start = last;
+    xml += "<dhcp><range start='" + Ipv4{start}.str() + "' end='" + Ipv4{last}.str() + "'/></dhcp>";
+  }
+  return xml + "</ip></network>";
+}
+
+Json LibvirtSwitch::observe(const XmlDocument& doc) {
+  Json observed = Json::object();
+  auto address = doc.text("/network/ip/@address");
+  auto prefix = doc.text("/network/ip/@prefix");
+  if (address && prefix) {
+    auto ip = Ipv4::parse(*address);
+    int bits = std::stoi(*prefix);
+    if (ip && bits >= 0 && bits <= 32) {
+      Cidr cidr{*ip, bits};
+      cidr.base.value &= cidr.mask();
+      observed["cidr"] = cidr.str();
+      observed["gateway"] = *address;
+    }
+  }
+  observed["mode"] = doc.text("/network/forward/@mode").value_or("") == "nat" ? "nat" : "isolated";
+  observed["dhcp"] = !doc.nodes("/network/ip/dhcp").empty();
+  observed["mtu"] = std::stol(doc.text("/network/mtu/@size").value_or("1500"));
+  return observed;
+}
+
+void LibvirtSwitch::read(const std::string& vdc, LiveState& into) {
+  virNetworkPtr* raw = nullptr;
+  int n = virConnectListAllNetworks(host_.connection(), &raw, 0);
+  for (auto& net : takeList<NetworkHandle>(raw, n, "cannot list networks")) {
+    std::string physical = virNetworkGetName(net.get());
+    auto id = networkResource(vdc, physical);
+    if (!id || id->kind != Kind::Network) continue;
+    XmlDocument doc(networkDefinition(net.get()), physical);
+    auto owner = ownerOf(doc);
+    if (!owner || owner->vdc != vdc || owner->id != *id) {
+      into.addForeign({*id, physical, owner ? owner->vdc : ""});
+      continue;
+    }
+    into.add({*id, physical, owner->specHash, owner->spec, observe(doc)});
+  }
+  for (const auto& [id, owner] : records_.records(vdc))
+    if (id.kind == Kind::SecurityGroup) into.add({id, "", owner.specHash, owner.spec, Json::object()});
+}
+
+void LibvirtSwitch::define(const Ownership& owner, const std::string& uuid) {
+  std::string xml = networkXml(owner, uuid);
+  NetworkHandle net(virNetworkDefineXML(host_.connection(), xml.c_str()));
+  std::string name = networkName(owner.vdc, owner.id.name);
+  if (!net) throw libvirtError("cannot define network " + name);
+  // A running network keeps its old settings until restarted.
+  if (virNetworkIsActive(net.get()) == 1 && virNetworkDestroy(net.get()) < 0)
+    throw libvirtError("cannot restart network " + name);
+  if (virNetworkCreate(net.get()) < 0) throw libvirtError("cannot start network " + name);
+  if (virNetworkSetAutostart(net.get(), 1) < 0 && !host_.settings().testDriver)
+    throw libvirtError("cannot set autostart on network " + name);
+}
+
+void LibvirtSwitch::create(const Ownership& owner) {
+  if (owner.id.kind == Kind::SecurityGroup) return records_.put(owner);
+  std::string name = networkName(owner.vdc, owner.id.name);
+  NetworkHandle existing(virNetworkLookupByName(host_.connection(), name.c_str()));
+  if (existing) throw Error("network '" + name + "' already exists and is not owned by this VDC");
+  define(owner, "");
+}
+
+void LibvirtSwitch::update(const Ownership& owner, const LiveObject& live) {
+  if (owner.id.kind == Kind::SecurityGroup) return records_.put(owner);
+  NetworkHandle net(virNetworkLookupByName(host_.connection(), live.physicalName.c_str()));
+  if (!net) return define(owner, "");  // gone since it was read: make it again
+  char uuid[VIR_UUID_STRING_BUFLEN];
+  if (virNetworkGetUUIDString(net.get(), uuid) < 0) throw libvirtError("cannot read network uuid");
+  define(owner, uuid);
+}
+
+void LibvirtSwitch::remove(const std::string& vdc, const LiveObject& live) {
+  if (live.id.kind == Kind::SecurityGroup) return records_.erase(vdc, live.id);
+  NetworkHandle net(virNetworkLookupByName(host_.connection(), live.physicalName.c_str()));
+  if (!net) {
+    if (lastErrorIsNotFound()) return;
+    throw libvirtError("cannot look up network " + live.physicalName);
+  }
+  if (virNetworkIsActive(net.get()) == 1 && virNetworkDestroy(net.get()) < 0)
+    throw libvirtError("cannot stop network " + live.physicalName);
+  if (virNetworkUndefine(net.get()) < 0) throw libvirtError("cannot undefine network " + live.physicalName);
+}
+
+}  // namespace vdc::libvirt

@@ -1,0 +1,32 @@
+// Networks as libvirt networks; security groups as records (the embedded
+// datacenter has no nwfilter; enforcement on real hosts is another switch).
+#pragma once
+
+#include "engine/provider.h"
+#include "providers/libvirt/host.h"
+#include "providers/libvirt/registry.h"
+#include "providers/libvirt/xml.h"
+
+namespace vdc::libvirt {
+
+class LibvirtSwitch : public Switch {
+ public:
+  LibvirtSwitch(Host& host, RecordStore& records) : host_(host), records_(records) {}
+  std::vector<Kind> kinds() const override { return {Kind::Network, Kind::SecurityGroup}; }
+  void read(const std::string& vdc, LiveState& into) override;
+  void create(const Ownership& owner) override;
+  void update(const Ownership& owner, const LiveObject& live) override;
+  void remove(const std::string& vdc, const LiveObject& live) override;
+
+  // The network XML for a Network spec; exposed for tests.
+  static std::string networkXml(const Ownership& owner, const std::string& uuid);
+  static Json observe(const XmlDocument& doc);
+
+ private:
+  void define(const Ownership& owner, const std::string& uuid);
+
+  Host& host_;
+  RecordStore& records_;
+};
+
+}  // namespace vdc::libvirt

@@ -1,0 +1,90 @@
+#include "providers/target.h"
+
+#include <filesystem>
+
+#include <yaml-cpp/yaml.h>
+
+#include "engine/units.h"
+#include "providers/libvirt/datacenter.h"
+
+namespace vdc {
+
+namespace fs = std::filesystem;
+
+TargetSpec readTarget(const std::string& file) {
+  Diagnostics diags;
+  auto at = [&](const YAML::Node& node) {
+    return Location{file, node.Mark().line + 1, node.Mark().column + 1};
+  };
+  YAML::Node doc;
+  try {
+    doc = YAML::LoadFile(file);
+  } catch (const YAML::BadFile&) {
+    throw Error("cannot read target file " + file);
+  } catch (const YAML::Exception& e) {
+    throw Error("invalid YAML: " + e.msg, {file, e.mark.line + 1, e.mark.column + 1});
+  }
+  TargetSpec target;
+  if (!doc.IsMap() || doc["kind"].as<std::string>("") != "Target") {
+    diags.add(at(doc), "not a Target document (kind: Target)");
+  } else {
+    if (doc["apiVersion"].as<std::string>("") != "vdc/v1") diags.add(at(doc), "apiVersion must be vdc/v1");
+    target.name = doc["metadata"]["name"].as<std::string>("");
+    if (!isDnsLabel(target.name)) diags.add(at(doc), "Target needs a metadata.name that is a DNS label");
+    YAML::Node spec = doc["spec"];
+    if (!spec || !spec.IsMap()) {
+      diags.add(at(doc), "Target needs a spec with 'embedded' or 'hosts'");
+    } else {
+      for (auto it = spec.begin(); it != spec.end(); ++it) {
+        std::string key = it->first.as<std::string>("");
+        if (key == "embedded") {
+          target.embeddedPath = it->second["path"].as<std::string>(kDefaultEmbeddedPath);
+          fs::path p(target.embeddedPath);
+          if (p.is_relative()) target.embeddedPath = (fs::path(file).parent_path() / p).string();
+        } else if (key == "hosts") {
+          if (!it->second.IsSequence() || it->second.size() != 1)
+            diags.add(at(it->second), "hosts: exactly one host is supported for now");
+          else
+            target.uri = it->second[0]["uri"].as<std::string>("");
+        } else if (key == "storageClasses") {
+          for (auto sc = it->second.begin(); sc != it->second.end(); ++sc)
+            target.storagePools[sc->first.as<std::string>("")] = sc->second["pool"].as<std::string>("");
+        } else {
+          std::string message = "unknown field '" + key + "' in Target spec";
+          if (auto guess = closestMatch(key, {"embedded", "hosts", "storageClasses"}))
+            message += " (did you mean '" + *guess + "'?)";
+          diags.add(at(it->first), message);
+        }
+      }
+      if (target.embeddedPath.empty() == target.uri.empty())
+        diags.add(at(spec), "a Target has either 'embedded' or 'hosts'");
+    }
+  }
+  if (!diags.empty()) {
+    diags.sort();
+    std::string text = diags.str();
+    text.pop_back();
+    throw Error(text);
+  }
+  return target;
+}
+
+DatacenterPtr openDatacenter(const TargetSpec& target) {
+  if (!target.embeddedPath.empty()) return std::make_unique<libvirt::EmbeddedDatacenter>(target.embeddedPath);
+  libvirt::HostSettings settings;
+  settings.uri = target.uri;
+  settings.pools = target.storagePools;
+  fs::path locks = fs::path(".vdc") / "locks";
+  return std::make_unique<libvirt::LibvirtDatacenter>(settings, fs::absolute(locks).string());
+}
+
+DatacenterPtr openTarget(const std::optional<std::string>& file) {
+  if (!file) {
+    TargetSpec embedded;
+    embedded.embeddedPath = kDefaultEmbeddedPath;
+    return openDatacenter(embedded);
+  }
+  return openDatacenter(readTarget(*file));
+}
+
+}  // namespace vdc

@@ -1,0 +1,27 @@
+// Opens the datacenter a Target document describes. With no Target, the
+// embedded datacenter at .vdc/sim.xml under the current directory.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+
+#include "engine/provider.h"
+
+namespace vdc {
+
+struct TargetSpec {
+  std::string name = "embedded";
+  std::string embeddedPath;  // set for the embedded datacenter
+  std::string uri;           // set for a libvirt host
+  std::map<std::string, std::string> storagePools;  // storage class -> pool
+};
+
+inline constexpr const char* kDefaultEmbeddedPath = ".vdc/sim.xml";
+
+// Parses a Target file; throws Error listing every problem (FILE:LINE:COL).
+TargetSpec readTarget(const std::string& file);
+DatacenterPtr openDatacenter(const TargetSpec& target);
+DatacenterPtr openTarget(const std::optional<std::string>& file);
+
+}  // namespace vdc

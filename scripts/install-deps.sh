@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Installs everything vdc needs to build and test on Debian 12. Idempotent.
+set -euo pipefail
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends \
+  ca-certificates cmake g++ make pkg-config git \
+  libyaml-cpp-dev libvirt-dev libvirt-clients libxml2-dev libssl-dev \
+  nlohmann-json3-dev libboost-dev libspdlog-dev libcli11-dev \
+  libgtest-dev libgmock-dev \
+  python3 python3-jsonschema python3-yaml >/dev/null
