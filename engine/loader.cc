@@ -36,14 +36,15 @@ static std::vector<fs::path> manifestFiles(const fs::path& root, Diagnostics& di
 Vdc loadVdc(const std::string& directory, Diagnostics& diags) {
   fs::path root(directory);
   std::vector<Manifest> manifests;
+  bool everyFileRead = true;
   for (const auto& file : manifestFiles(root, diags)) {
     std::string display = fs::relative(file, fs::current_path()).string();
     if (display.empty() || display.starts_with("..")) display = file.string();
-    readManifests(file.string(), display, manifests, diags);
+    everyFileRead = readManifests(file.string(), display, manifests, diags) && everyFileRead;
   }
   if (manifests.empty() && diags.empty())
     diags.add({directory}, "no manifests found (expected *.yaml or *.yml files)");
-  Vdc vdc = resolve(std::move(manifests), diags);
+  Vdc vdc = resolve(std::move(manifests), diags, everyFileRead);
   vdc.directory = fs::absolute(root).lexically_normal().string();
   checkCycles(vdc, diags);
   diags.sort();

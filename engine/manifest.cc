@@ -28,6 +28,7 @@ class Reader {
       error(node, path + " must be a mapping");
       return out;
     }
+    std::vector<std::string> given;
     for (auto it = node.begin(); it != node.end(); ++it) {
       std::string key = it->first.as<std::string>("");
       const Field* f = findField(fields, key);
@@ -35,11 +36,12 @@ class Reader {
         unknownField(it->first, key, fields, path);
         continue;
       }
+      given.push_back(key);
       Json value = convert(it->second, *f, path + "." + key);
       if (!value.is_null()) out[key] = std::move(value);
     }
     for (const Field& f : fields) {
-      if (out.contains(f.name)) continue;
+      if (out.contains(f.name) || std::find(given.begin(), given.end(), f.name) != given.end()) continue;
       if (f.required)
         error(node, "missing required field '" + f.name + "' in " + path);
       else if (!f.defaultValue.is_null())
@@ -317,31 +319,32 @@ void readDocument(const YAML::Node& doc, const std::string& file, std::vector<Ma
 
 }  // namespace
 
-void readManifestText(const std::string& text, const std::string& displayPath,
+bool readManifestText(const std::string& text, const std::string& displayPath,
                       std::vector<Manifest>& out, Diagnostics& diags) {
   std::vector<YAML::Node> docs;
   try {
     docs = YAML::LoadAll(text);
   } catch (const YAML::Exception& e) {
     diags.add({displayPath, e.mark.line + 1, e.mark.column + 1}, "invalid YAML: " + e.msg);
-    return;
+    return false;
   }
   for (const auto& doc : docs) {
     if (doc.IsNull()) continue;  // an empty document between separators
     readDocument(doc, displayPath, out, diags);
   }
+  return true;
 }
 
-void readManifests(const std::string& path, const std::string& displayPath,
+bool readManifests(const std::string& path, const std::string& displayPath,
                    std::vector<Manifest>& out, Diagnostics& diags) {
   std::ifstream in(path, std::ios::binary);
   if (!in) {
     diags.add({displayPath}, "cannot read file");
-    return;
+    return false;
   }
   std::stringstream buffer;
   buffer << in.rdbuf();
-  readManifestText(buffer.str(), displayPath, out, diags);
+  return readManifestText(buffer.str(), displayPath, out, diags);
 }
 
 }  // namespace vdc

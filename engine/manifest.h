@@ -30,12 +30,13 @@ struct Manifest {
 };
 
 // Reads every document of one file. Problems go to `diags`; documents that
-// could not be understood at all are left out.
-void readManifests(const std::string& path, const std::string& displayPath,
+// could not be understood at all are left out. False when the file could not
+// be read or parsed as YAML at all.
+bool readManifests(const std::string& path, const std::string& displayPath,
                    std::vector<Manifest>& out, Diagnostics& diags);
 
 // The same, from text already in memory (tests, git trees).
-void readManifestText(const std::string& text, const std::string& displayPath,
+bool readManifestText(const std::string& text, const std::string& displayPath,
                       std::vector<Manifest>& out, Diagnostics& diags);
 
 }  // namespace vdc

@@ -17,7 +17,8 @@ std::string replicaName(const std::string& name, long index, long replicas) {
 
 class Resolver {
  public:
-  Resolver(std::vector<Manifest>& manifests, Diagnostics& diags) : manifests_(manifests), diags_(diags) {}
+  Resolver(std::vector<Manifest>& manifests, Diagnostics& diags, bool complete)
+      : manifests_(manifests), diags_(diags), complete_(complete) {}
 
   Vdc run() {
     indexNames();
@@ -40,7 +41,16 @@ class Resolver {
       namesByKind_[m.id.kind].push_back(m.id.name);
     }
     // Replicas take names of their own; they must not clash with anything.
-    std::map<std::string, const Manifest*> instanceNames;
+    struct Maker {
+      const Manifest* manifest;
+      long replicas;
+    };
+    auto describe = [](const Maker& m) {
+      return (m.replicas == 1 ? "Instance '" + m.manifest->id.name + "'"
+                              : "the replicas of Instance '" + m.manifest->id.name + "'") +
+             " at " + m.manifest->where.str();
+    };
+    std::map<std::string, Maker> instanceNames;
     for (const auto& m : manifests_) {
       if (m.id.kind != Kind::Instance) continue;
       long replicas = m.spec.value("replicas", 1L);
@@ -50,11 +60,10 @@ class Resolver {
           diags_.add(m.where, "replica name '" + name + "' is longer than 63 characters");
           break;
         }
-        auto [it, inserted] = instanceNames.emplace(name, &m);
-        if (!inserted && it->second != &m)
-          diags_.add(m.where, "Instance '" + m.id.name + "' makes replica '" + name +
-                                  "', which clashes with Instance '" + it->second->id.name + "' at " +
-                                  it->second->where.str());
+        auto [it, inserted] = instanceNames.emplace(name, Maker{&m, replicas});
+        if (!inserted && it->second.manifest != &m && it->second.manifest->id != m.id)
+          diags_.add(m.where, "instance name '" + name + "' is made twice: by " + describe(it->second) +
+                                  " and by " + describe({&m, replicas}));
       }
     }
   }
@@ -63,7 +72,7 @@ class Resolver {
     std::vector<const Manifest*> vdcs;
     for (const auto& m : manifests_)
       if (m.id.kind == Kind::VirtualDataCenter) vdcs.push_back(&m);
-    if (vdcs.empty()) {
+    if (vdcs.empty() && complete_) {
       diags_.add(firstFile(), "no VirtualDataCenter document: a VDC directory needs exactly one");
     }
     for (size_t i = 1; i < vdcs.size(); ++i)
@@ -353,6 +362,7 @@ class Resolver {
   std::map<std::string, Location> usedIps_;
   std::map<std::string, std::vector<Location>> attachments_;
   std::map<std::string, long> replicaCounts_;
+  bool complete_;
 };
 
 }  // namespace
@@ -389,8 +399,8 @@ std::vector<ResourceId> specReferences(Kind kind, const Json& spec) {
   return refs;
 }
 
-Vdc resolve(std::vector<Manifest> manifests, Diagnostics& diags) {
-  Resolver resolver(manifests, diags);
+Vdc resolve(std::vector<Manifest> manifests, Diagnostics& diags, bool complete) {
+  Resolver resolver(manifests, diags, complete);
   resolver.rememberReplicaCounts();
   return resolver.run();
 }

@@ -10,7 +10,9 @@
 
 namespace vdc {
 
-Vdc resolve(std::vector<Manifest> manifests, Diagnostics& diags);
+// `complete` is false when some file could not be parsed: documents may be
+// missing, so "no VirtualDataCenter" is not reported.
+Vdc resolve(std::vector<Manifest> manifests, Diagnostics& diags, bool complete = true);
 
 // The resources `spec` of `kind` refers to (without dependsOn).
 std::vector<ResourceId> specReferences(Kind kind, const Json& spec);

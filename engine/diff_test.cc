@@ -1,0 +1,177 @@
+#include "engine/diff.h"
+
+#include <gtest/gtest.h>
+
+#include "engine/test_support.h"
+
+namespace vdc {
+
+namespace {
+
+const char* kYaml =
+    "apiVersion: vdc/v1\nkind: Network\nmetadata: {name: n}\nspec: {cidr: 10.0.0.0/24}\n---\n"
+    "apiVersion: vdc/v1\nkind: Volume\nmetadata: {name: v}\nspec: {size: 10GiB}\n---\n"
+    "apiVersion: vdc/v1\nkind: Instance\nmetadata: {name: i}\nspec:\n  memory: 1GiB\n  interfaces: [{network: n}]\n"
+    "  volumes: [{volume: v}]\n";
+
+Vdc desired() {
+  Diagnostics diags;
+  Vdc vdc = testing::loadYaml(kYaml, diags);
+  EXPECT_TRUE(diags.empty()) << diags.str();
+  return vdc;
+}
+
+// Live state exactly as the desired VDC says, as a provider would report it.
+LiveState liveOf(const Vdc& vdc) {
+  LiveState live;
+  for (const auto& r : vdc.resources) live.add({r.id, "test." + r.id.name, r.specHash, r.spec, Json::object()});
+  return live;
+}
+
+const Change* find(const Plan& plan, const ResourceId& id) {
+  for (const auto& c : plan.changes)
+    if (c.id == id) return &c;
+  return nullptr;
+}
+
+}  // namespace
+
+TEST(Diff, EverythingIsCreatedOnAnEmptyTarget) {
+  Vdc vdc = desired();
+  Diagnostics problems;
+  Plan plan = diff(vdc, LiveState(), "t", false, problems);
+  EXPECT_EQ(plan.summary().create, 4u);
+  EXPECT_EQ(plan.changes.front().id.kind, Kind::VirtualDataCenter);
+  const Change* instance = find(plan, {Kind::Instance, "i"});
+  ASSERT_TRUE(instance);
+  EXPECT_NE(std::find(instance->dependencies.begin(), instance->dependencies.end(), ResourceId{Kind::Network, "n"}),
+            instance->dependencies.end());
+}
+
+TEST(Diff, MatchingLiveStateIsANoOp) {
+  Vdc vdc = desired();
+  Diagnostics problems;
+  Plan plan = diff(vdc, liveOf(vdc), "t", false, problems);
+  EXPECT_TRUE(plan.empty());
+  EXPECT_EQ(plan.unchanged, 4u);
+}
+
+TEST(Diff, AChangedFieldIsAnUpdateWithOldAndNew) {
+  Vdc vdc = desired();
+  LiveState live = liveOf(vdc);
+  LiveObject instance = *live.find({Kind::Instance, "i"});
+  instance.recorded["memory"] = "512MiB";
+  instance.specHash = "old";
+  live.add(instance);
+  Diagnostics problems;
+  Plan plan = diff(vdc, live, "t", false, problems);
+  ASSERT_EQ(plan.changes.size(), 1u);
+  const Change& c = plan.changes[0];
+  EXPECT_EQ(c.action, Action::Update);
+  ASSERT_EQ(c.fields.size(), 1u);
+  EXPECT_EQ(c.fields[0].path, "memory");
+  EXPECT_EQ(c.fields[0].before, "512MiB");
+  EXPECT_EQ(c.fields[0].after, "1GiB");
+  EXPECT_FALSE(c.fields[0].drift);
+  EXPECT_FALSE(c.drift);
+}
+
+TEST(Diff, ObservedDifferenceIsDrift) {
+  Vdc vdc = desired();
+  LiveState live = liveOf(vdc);
+  LiveObject instance = *live.find({Kind::Instance, "i"});
+  instance.observed["state"] = "stopped";  // recorded says running
+  live.add(instance);
+  Diagnostics problems;
+  Plan plan = diff(vdc, live, "t", false, problems);
+  ASSERT_EQ(plan.changes.size(), 1u);
+  EXPECT_TRUE(plan.changes[0].drift);
+  EXPECT_TRUE(plan.changes[0].fields[0].drift);
+  EXPECT_EQ(plan.changes[0].fields[0].before, "stopped");
+}
+
+TEST(Diff, NestedChangesHaveTheirPath) {
+  Vdc vdc = desired();
+  LiveState live = liveOf(vdc);
+  LiveObject instance = *live.find({Kind::Instance, "i"});
+  instance.recorded["interfaces"][0]["securityGroups"] = Json({"old"});
+  live.add(instance);
+  Diagnostics problems;
+  Plan plan = diff(vdc, live, "t", false, problems);
+  ASSERT_EQ(plan.changes.size(), 1u);
+  EXPECT_EQ(plan.changes[0].fields[0].path, "interfaces[0].securityGroups");
+}
+
+TEST(Diff, ReplacementNamesTheFieldThatForcesIt) {
+  Vdc vdc = desired();
+  LiveState live = liveOf(vdc);
+  LiveObject network = *live.find({Kind::Network, "n"});
+  network.observed["cidr"] = "10.9.0.0/24";
+  live.add(network);
+  LiveObject volume = *live.find({Kind::Volume, "v"});
+  volume.observed["size"] = "20GiB";  // shrinking to 10GiB loses data
+  live.add(volume);
+  Diagnostics problems;
+  Plan plan = diff(vdc, live, "t", false, problems);
+  const Change* net = find(plan, {Kind::Network, "n"});
+  ASSERT_TRUE(net);
+  EXPECT_EQ(net->action, Action::Replace);
+  EXPECT_TRUE(net->fields[0].forcesReplacement);
+  EXPECT_EQ(find(plan, {Kind::Volume, "v"})->action, Action::Replace);
+}
+
+TEST(Diff, GrowingAVolumeIsAnUpdate) {
+  Vdc vdc = desired();
+  LiveState live = liveOf(vdc);
+  LiveObject volume = *live.find({Kind::Volume, "v"});
+  volume.observed["size"] = "5GiB";
+  live.add(volume);
+  Diagnostics problems;
+  Plan plan = diff(vdc, live, "t", false, problems);
+  EXPECT_EQ(find(plan, {Kind::Volume, "v"})->action, Action::Update);
+}
+
+TEST(Diff, RemovedFromManifestsIsDeletedAfterItsDependents) {
+  Vdc vdc = desired();
+  LiveState live = liveOf(vdc);
+  Json old = {{"cpus", 1}, {"interfaces", {{{"network", "n"}, {"securityGroups", Json::array()}}}}};
+  live.add({{Kind::Instance, "gone"}, "test.gone", "h", old, Json::object()});
+  Diagnostics problems;
+  Plan plan = diff(vdc, live, "t", false, problems);
+  const Change* gone = find(plan, {Kind::Instance, "gone"});
+  ASSERT_TRUE(gone);
+  EXPECT_EQ(gone->action, Action::Delete);
+  EXPECT_NE(std::find(gone->dependencies.begin(), gone->dependencies.end(), ResourceId{Kind::Network, "n"}),
+            gone->dependencies.end());
+}
+
+TEST(Diff, DestroyDeletesEverythingOwned) {
+  Vdc vdc = desired();
+  Diagnostics problems;
+  Plan plan = diff(vdc, liveOf(vdc), "t", true, problems);
+  EXPECT_TRUE(plan.destroy);
+  EXPECT_EQ(plan.summary().remove, 4u);
+}
+
+TEST(Diff, ANameTakenByAForeignObjectIsAProblem) {
+  Vdc vdc = desired();
+  LiveState live;
+  live.addForeign({{Kind::Instance, "i"}, "test.i", ""});
+  Diagnostics problems;
+  diff(vdc, live, "target", false, problems);
+  ASSERT_EQ(problems.size(), 1u);
+  EXPECT_NE(problems.str().find("'test.i' already exists on target and was not created by vdc"), std::string::npos)
+      << problems.str();
+}
+
+TEST(Diff, FingerprintFollowsTheLiveState) {
+  Vdc vdc = desired();
+  LiveState a = liveOf(vdc), b = liveOf(vdc);
+  EXPECT_EQ(a.fingerprint(), b.fingerprint());
+  LiveObject instance = *b.find({Kind::Instance, "i"});
+  instance.observed["state"] = "stopped";
+  b.add(instance);
+  EXPECT_NE(a.fingerprint(), b.fingerprint());
+}
+
+}  // namespace vdc

@@ -1,0 +1,104 @@
+// Validation messages: every error with its file, line and column.
+#include <gtest/gtest.h>
+
+#include "engine/test_support.h"
+
+namespace vdc {
+
+using testing::loadYaml;
+
+static std::string errorsOf(const std::string& yaml, bool withHeader = true) {
+  Diagnostics diags;
+  loadYaml(yaml, diags, withHeader);
+  return diags.str();
+}
+
+TEST(Manifest, ReportsBadYamlWithPosition) {
+  std::string errors = errorsOf("apiVersion: vdc/v1\nkind: Network\nmetadata: {name: a\n");
+  EXPECT_NE(errors.find("vdc.yaml:9:1: invalid YAML: end of map flow not found"), std::string::npos) << errors;
+  EXPECT_EQ(errors.find("no VirtualDataCenter"), std::string::npos) << errors;
+  EXPECT_NE(errors.find("invalid YAML"), std::string::npos) << errors;
+}
+
+TEST(Manifest, UnknownFieldSuggestsTheRightOne) {
+  std::string errors = errorsOf(
+      "apiVersion: vdc/v1\nkind: Instance\nmetadata:\n  name: a\nspec:\n  cpu: 2\n  memroy: 1GiB\n");
+  EXPECT_NE(errors.find("vdc.yaml:11:3: unknown field 'cpu' in spec (did you mean 'cpus'?)"), std::string::npos)
+      << errors;
+  EXPECT_NE(errors.find("vdc.yaml:12:3: unknown field 'memroy' in spec (did you mean 'memory'?)"), std::string::npos)
+      << errors;
+}
+
+TEST(Manifest, UnknownKindSuggestsTheRightOne) {
+  std::string errors = errorsOf("apiVersion: vdc/v1\nkind: Netwrok\nmetadata:\n  name: a\nspec: {}\n");
+  EXPECT_NE(errors.find("vdc.yaml:7:7: unknown kind 'Netwrok' (did you mean 'Network'?)"), std::string::npos)
+      << errors;
+}
+
+TEST(Manifest, RejectsBadNamesSizesAndCidrs) {
+  std::string errors = errorsOf(
+      "apiVersion: vdc/v1\nkind: Network\nmetadata:\n  name: Front_End\nspec:\n  cidr: 10.0.0.1/24\n---\n"
+      "apiVersion: vdc/v1\nkind: Volume\nmetadata:\n  name: v\nspec:\n  size: 20GB\n");
+  EXPECT_NE(errors.find("vdc.yaml:9:9: invalid name 'Front_End'"), std::string::npos) << errors;
+  EXPECT_NE(errors.find("vdc.yaml:11:9: invalid CIDR '10.0.0.1/24'"), std::string::npos) << errors;
+  EXPECT_NE(errors.find("vdc.yaml:18:9: invalid size '20GB'"), std::string::npos) << errors;
+}
+
+TEST(Manifest, MissingRequiredFieldsAndWrongTypes) {
+  std::string errors = errorsOf(
+      "apiVersion: vdc/v1\nkind: Volume\nmetadata:\n  name: v\nspec:\n  storageClass: fast\n---\n"
+      "apiVersion: vdc/v1\nkind: Instance\nmetadata:\n  name: i\nspec:\n  cpus: many\n  state: paused\n");
+  EXPECT_NE(errors.find("missing required field 'size' in spec"), std::string::npos) << errors;
+  EXPECT_NE(errors.find("spec.cpus must be an integer, not 'many'"), std::string::npos) << errors;
+  EXPECT_NE(errors.find("invalid value 'paused' for spec.state (one of: running, stopped)"), std::string::npos)
+      << errors;
+}
+
+TEST(Manifest, WrongApiVersionAndTopLevelTypos) {
+  std::string errors = errorsOf("apiVersion: vdc/v2\nkind: Network\nmetdata:\n  name: a\nspec: {cidr: 10.0.0.0/24}\n");
+  EXPECT_NE(errors.find("unsupported apiVersion 'vdc/v2'"), std::string::npos) << errors;
+  EXPECT_NE(errors.find("unknown field 'metdata' (did you mean 'metadata'?)"), std::string::npos) << errors;
+}
+
+TEST(Manifest, ReportsEveryErrorOfEveryFileAtOnce) {
+  testing::TempDir dir;
+  dir.write("a.yaml", std::string(testing::kVdcHeader) +
+                          "apiVersion: vdc/v1\nkind: Network\nmetadata: {name: n}\nspec: {cidr: nope}\n");
+  dir.write("sub/b.yml", "apiVersion: vdc/v1\nkind: Volume\nmetadata: {name: v}\nspec: {size: x}\n");
+  dir.write(".hidden/c.yaml", "this: [is not read\n");
+  dir.write("notes.txt", "not a manifest");
+  Diagnostics diags;
+  loadVdc(dir.str(), diags);
+  ASSERT_EQ(diags.size(), 2u) << diags.str();
+  EXPECT_NE(diags.all()[0].where().file.find("a.yaml"), std::string::npos);
+  EXPECT_NE(diags.all()[1].where().file.find("b.yml"), std::string::npos);
+}
+
+TEST(Manifest, TargetDocumentsDoNotBelongInTheVdc) {
+  std::string errors = errorsOf("apiVersion: vdc/v1\nkind: Target\nmetadata: {name: t}\nspec: {}\n");
+  EXPECT_NE(errors.find("pass it with --target FILE"), std::string::npos) << errors;
+}
+
+TEST(Manifest, AcceptsAValidVdcAndFillsDefaults) {
+  Diagnostics diags;
+  Vdc vdc = loadYaml(
+      "apiVersion: vdc/v1\nkind: Network\nmetadata: {name: n}\nspec: {cidr: 10.1.0.0/16}\n---\n"
+      "apiVersion: vdc/v1\nkind: Instance\nmetadata: {name: i}\nspec:\n  interfaces: [{network: n}]\n",
+      diags);
+  ASSERT_TRUE(diags.empty()) << diags.str();
+  const Resource* net = vdc.find({Kind::Network, "n"});
+  ASSERT_TRUE(net);
+  EXPECT_EQ(net->spec["gateway"], "10.1.0.1");
+  EXPECT_EQ(net->spec["mode"], "isolated");
+  EXPECT_EQ(net->spec["dhcp"], true);
+  EXPECT_EQ(net->spec["mtu"], 1500);
+  const Resource* instance = vdc.find({Kind::Instance, "i"});
+  ASSERT_TRUE(instance);
+  EXPECT_EQ(instance->spec["memory"], "512MiB");
+  EXPECT_EQ(instance->spec["cpus"], 1);
+  EXPECT_EQ(instance->spec["state"], "running");
+  EXPECT_EQ(instance->spec["interfaces"][0]["securityGroups"], Json::array());
+  EXPECT_FALSE(instance->spec.contains("replicas"));
+}
+
+}  // namespace vdc

@@ -1,0 +1,144 @@
+// Checks across documents: names, references, addresses, attachments, replicas.
+#include "engine/resolve.h"
+
+#include <gtest/gtest.h>
+
+#include "engine/test_support.h"
+
+namespace vdc {
+
+using testing::loadYaml;
+
+static const char* kNetwork = "apiVersion: vdc/v1\nkind: Network\nmetadata: {name: front}\nspec: {cidr: 10.0.1.0/24}\n---\n";
+
+static std::string errorsOf(const std::string& yaml) {
+  Diagnostics diags;
+  loadYaml(yaml, diags);
+  return diags.str();
+}
+
+static std::string instance(const std::string& name, const std::string& spec) {
+  return "apiVersion: vdc/v1\nkind: Instance\nmetadata: {name: " + name + "}\nspec:\n" + spec + "---\n";
+}
+
+TEST(Resolve, DuplicateNamesPointAtTheFirst) {
+  std::string errors = errorsOf(std::string(kNetwork) + kNetwork);
+  EXPECT_NE(errors.find("duplicate Network 'front' (first defined at"), std::string::npos) << errors;
+}
+
+TEST(Resolve, DanglingReferenceSuggestsAName) {
+  std::string errors = errorsOf(std::string(kNetwork) + instance("a", "  interfaces: [{network: fornt}]\n"));
+  EXPECT_NE(errors.find("Network 'fornt' referenced by spec.interfaces[0].network does not exist (did you mean 'front'?)"),
+            std::string::npos)
+      << errors;
+}
+
+TEST(Resolve, FixedAddressesMustBeInsideAndUnique) {
+  std::string errors = errorsOf(std::string(kNetwork) +
+                                instance("a", "  interfaces: [{network: front, ip: 10.0.2.5}]\n") +
+                                instance("b", "  interfaces: [{network: front, ip: 10.0.1.5}]\n") +
+                                instance("c", "  interfaces: [{network: front, ip: 10.0.1.5}]\n") +
+                                instance("d", "  interfaces: [{network: front, ip: 10.0.1.1}]\n"));
+  EXPECT_NE(errors.find("ip 10.0.2.5 is outside network 'front' (10.0.1.0/24)"), std::string::npos) << errors;
+  EXPECT_NE(errors.find("ip 10.0.1.5 on network 'front' is already used at"), std::string::npos) << errors;
+  EXPECT_NE(errors.find("ip 10.0.1.1 is the gateway of network 'front'"), std::string::npos) << errors;
+}
+
+TEST(Resolve, FixedAddressNeedsOneReplica) {
+  std::string errors =
+      errorsOf(std::string(kNetwork) + instance("a", "  replicas: 2\n  interfaces: [{network: front, ip: 10.0.1.9}]\n"));
+  EXPECT_NE(errors.find("a fixed ip needs replicas: 1"), std::string::npos) << errors;
+}
+
+TEST(Resolve, VolumeAttachesToOneInstance) {
+  std::string volume = "apiVersion: vdc/v1\nkind: Volume\nmetadata: {name: data}\nspec: {size: 1GiB}\n---\n";
+  std::string errors = errorsOf(volume + instance("a", "  volumes: [{volume: data}]\n") +
+                                instance("b", "  volumes: [{volume: data}]\n"));
+  EXPECT_NE(errors.find("Volume 'data' is attached twice"), std::string::npos) << errors;
+  errors = errorsOf(volume + instance("c", "  replicas: 3\n  volumes: [{volume: data}]\n"));
+  EXPECT_NE(errors.find("would be attached to all 3 replicas"), std::string::npos) << errors;
+}
+
+TEST(Resolve, ReplicasExpandAndMustNotClash) {
+  Diagnostics diags;
+  Vdc vdc = loadYaml(instance("web", "  replicas: 3\n"), diags);
+  ASSERT_TRUE(diags.empty()) << diags.str();
+  EXPECT_TRUE(vdc.find({Kind::Instance, "web-0"}));
+  EXPECT_TRUE(vdc.find({Kind::Instance, "web-2"}));
+  EXPECT_FALSE(vdc.find({Kind::Instance, "web"}));
+  std::string errors = errorsOf(instance("web", "  replicas: 2\n") + instance("web-1", "  cpus: 1\n"));
+  EXPECT_NE(errors.find("instance name 'web-1' is made twice: by the replicas of Instance 'web' at"), std::string::npos)
+      << errors;
+}
+
+TEST(Resolve, DependsOnNamesExistingResources) {
+  std::string errors = errorsOf(instance("a", "  dependsOn: [Instance/b, Volume/x, nonsense]\n") +
+                                instance("b", "  cpus: 1\n"));
+  EXPECT_NE(errors.find("Volume 'x' referenced by spec.dependsOn[1] does not exist"), std::string::npos) << errors;
+  EXPECT_NE(errors.find("dependsOn entry 'nonsense' must be Kind/name"), std::string::npos) << errors;
+  EXPECT_EQ(errors.find("Instance 'b'"), std::string::npos) << errors;
+}
+
+TEST(Resolve, DependsOnAReplicatedInstanceMeansAllReplicas) {
+  Diagnostics diags;
+  Vdc vdc = loadYaml(instance("db", "  replicas: 2\n") + instance("app", "  dependsOn: [Instance/db]\n"), diags);
+  ASSERT_TRUE(diags.empty()) << diags.str();
+  const auto& deps = vdc.find({Kind::Instance, "app"})->dependencies;
+  EXPECT_NE(std::find(deps.begin(), deps.end(), ResourceId{Kind::Instance, "db-0"}), deps.end());
+  EXPECT_NE(std::find(deps.begin(), deps.end(), ResourceId{Kind::Instance, "db-1"}), deps.end());
+}
+
+TEST(Resolve, CyclesNameEveryMember) {
+  std::string errors = errorsOf(instance("a", "  dependsOn: [Instance/b]\n") + instance("b", "  dependsOn: [Instance/c]\n") +
+                                instance("c", "  dependsOn: [Instance/a]\n"));
+  EXPECT_NE(errors.find("dependency cycle: Instance/a -> Instance/b -> Instance/c -> Instance/a"), std::string::npos)
+      << errors;
+}
+
+TEST(Resolve, SecurityGroupsMayNameEachOther) {
+  std::string groups =
+      "apiVersion: vdc/v1\nkind: SecurityGroup\nmetadata: {name: web}\nspec:\n  ingress: [{protocol: tcp, ports: '80', from: app}]\n---\n"
+      "apiVersion: vdc/v1\nkind: SecurityGroup\nmetadata: {name: app}\nspec:\n  ingress: [{protocol: tcp, ports: '8080', from: web}]\n---\n"
+      "apiVersion: vdc/v1\nkind: SecurityGroup\nmetadata: {name: bad}\nspec:\n  ingress: [{protocol: icmp, ports: '1', from: nobody}]\n";
+  std::string errors = errorsOf(groups);
+  EXPECT_EQ(errors.find("cycle"), std::string::npos) << errors;
+  EXPECT_NE(errors.find("ports are only allowed for tcp and udp, not icmp"), std::string::npos) << errors;
+  EXPECT_NE(errors.find("SecurityGroup 'nobody' referenced by spec.ingress[0].from does not exist"), std::string::npos)
+      << errors;
+}
+
+TEST(Resolve, ExactlyOneVirtualDataCenter) {
+  Diagnostics diags;
+  loadYaml(kNetwork, diags, false);
+  EXPECT_NE(diags.str().find("no VirtualDataCenter document"), std::string::npos) << diags.str();
+  Diagnostics twice;
+  loadYaml(std::string(testing::kVdcHeader) + "apiVersion: vdc/v1\nkind: VirtualDataCenter\nmetadata: {name: other}\n", twice);
+  EXPECT_NE(twice.str().find("a second VirtualDataCenter 'other'"), std::string::npos) << twice.str();
+}
+
+TEST(Resolve, LoadBalancerSelectsBackendsByLabel) {
+  std::string lb =
+      "apiVersion: vdc/v1\nkind: LoadBalancer\nmetadata: {name: lb}\nspec:\n  network: front\n"
+      "  listeners: [{port: 80}]\n  backends: {selector: {tier: web}}\n---\n";
+  std::string web = "apiVersion: vdc/v1\nkind: Instance\nmetadata: {name: web, labels: {tier: web}}\nspec: {replicas: 2}\n---\n";
+  Diagnostics diags;
+  Vdc vdc = loadYaml(std::string(kNetwork) + lb + web + instance("other", "  cpus: 1\n"), diags);
+  ASSERT_TRUE(diags.empty()) << diags.str();
+  const Resource* balancer = vdc.find({Kind::LoadBalancer, "lb"});
+  EXPECT_EQ(balancer->spec["backends"]["members"], Json({"web-0", "web-1"}));
+  EXPECT_EQ(balancer->spec["listeners"][0]["backendPort"], 80);
+  const auto& deps = balancer->dependencies;
+  EXPECT_NE(std::find(deps.begin(), deps.end(), ResourceId{Kind::Instance, "web-1"}), deps.end());
+}
+
+TEST(Resolve, SpecHashIsStableAndSensitive) {
+  Diagnostics diags;
+  Vdc a = loadYaml(instance("a", "  cpus: 2\n  memory: 1024MiB\n"), diags);
+  Vdc b = loadYaml(instance("a", "  memory: 1GiB\n  cpus: 2\n"), diags);
+  Vdc c = loadYaml(instance("a", "  memory: 1GiB\n  cpus: 3\n"), diags);
+  ASSERT_TRUE(diags.empty()) << diags.str();
+  EXPECT_EQ(a.find({Kind::Instance, "a"})->specHash, b.find({Kind::Instance, "a"})->specHash);
+  EXPECT_NE(a.find({Kind::Instance, "a"})->specHash, c.find({Kind::Instance, "a"})->specHash);
+}
+
+}  // namespace vdc

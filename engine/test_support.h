@@ -1,0 +1,47 @@
+// Helpers shared by the tests: a temporary directory that cleans up after
+// itself, and loading a VDC from inline YAML.
+#pragma once
+
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+#include "engine/loader.h"
+
+namespace vdc::testing {
+
+class TempDir {
+ public:
+  TempDir() {
+    std::string pattern = (std::filesystem::temp_directory_path() / "vdc-test-XXXXXX").string();
+    path_ = mkdtemp(pattern.data());
+  }
+  ~TempDir() {
+    std::error_code ec;
+    std::filesystem::remove_all(path_, ec);
+  }
+  const std::filesystem::path& path() const { return path_; }
+  std::string str() const { return path_.string(); }
+
+  void write(const std::string& relative, const std::string& text) const {
+    auto file = path_ / relative;
+    std::filesystem::create_directories(file.parent_path());
+    std::ofstream(file) << text;
+  }
+
+ private:
+  std::filesystem::path path_;
+};
+
+inline constexpr const char* kVdcHeader =
+    "apiVersion: vdc/v1\nkind: VirtualDataCenter\nmetadata:\n  name: test\n---\n";
+
+// Loads `yaml` (with a VirtualDataCenter document in front) as one file.
+inline Vdc loadYaml(const std::string& yaml, Diagnostics& diags, bool withHeader = true) {
+  TempDir dir;
+  dir.write("vdc.yaml", (withHeader ? kVdcHeader : "") + yaml);
+  Vdc vdc = loadVdc(dir.str(), diags);
+  return vdc;
+}
+
+}  // namespace vdc::testing
