@@ -1,0 +1,51 @@
+// Running the real vdc binary in a scratch directory, as a user would.
+#pragma once
+
+#include <sys/wait.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+#include <string>
+
+#include "engine/test_support.h"
+
+namespace vdc::testing {
+
+struct Result {
+  int exit = -1;
+  std::string out, err;
+};
+
+inline std::string readFile(const std::filesystem::path& path) {
+  std::ifstream in(path);
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  return buffer.str();
+}
+
+inline void writeFile(const std::filesystem::path& path, const std::string& text) { std::ofstream(path) << text; }
+
+// Runs `command` with a shell in `dir`; stdin is /dev/null (not a terminal).
+inline Result shell(const std::filesystem::path& dir, const std::string& command) {
+  auto out = dir / ".out", err = dir / ".err";
+  std::string line = "cd '" + dir.string() + "' && " + command + " </dev/null >'" + out.string() + "' 2>'" +
+                     err.string() + "'";
+  int status = std::system(line.c_str());
+  Result run{WIFEXITED(status) ? WEXITSTATUS(status) : -1, readFile(out), readFile(err)};
+  std::filesystem::remove(out);
+  std::filesystem::remove(err);
+  return run;
+}
+
+inline Result vdc(const std::filesystem::path& dir, const std::string& args) {
+  return shell(dir, std::string(VDC_BINARY) + " " + args);
+}
+
+inline std::string example(const std::string& name) { return std::string(VDC_SOURCE_DIR) + "/examples/" + name; }
+
+inline void copyExample(const std::string& name, const std::filesystem::path& to) {
+  std::filesystem::copy(example(name), to, std::filesystem::copy_options::recursive);
+}
+
+}  // namespace vdc::testing

@@ -1,0 +1,257 @@
+// End to end: the vdc binary against the embedded datacenter in a scratch
+// directory, checked through the datacenter file and virsh.
+#include <gtest/gtest.h>
+
+#include <regex>
+
+#include "engine/lock.h"
+#include "tests/cli_support.h"
+
+namespace vdc::testing {
+
+namespace {
+
+class Cli : public ::testing::Test {
+ protected:
+  void SetUp() override { copyExample("webshop", dir.path() / "shop"); }
+
+  Result apply(const std::string& extra = "") { return vdc(dir.path(), "apply shop --auto-approve " + extra); }
+  Result plan(const std::string& extra = "") { return vdc(dir.path(), "plan shop --detailed-exitcode " + extra); }
+  std::filesystem::path sim() const { return dir.path() / ".vdc" / "sim.xml"; }
+  Result virsh(const std::string& command) {
+    return shell(dir.path(), "virsh -q -c test://" + sim().string() + " " + command);
+  }
+
+  // The XML of one domain in the datacenter file.
+  std::string domainXml(const std::string& name) {
+    std::string xml = readFile(sim());
+    auto at = xml.find("<name>" + name + "</name>");
+    if (at == std::string::npos) return "";
+    auto start = xml.rfind("<domain", at), end = xml.find("</domain>", at);
+    return xml.substr(start, end - start);
+  }
+
+  void editSim(const std::string& from, const std::string& to, size_t after = 0) {
+    std::string xml = readFile(sim());
+    auto at = xml.find(from, after);
+    ASSERT_NE(at, std::string::npos) << from;
+    xml.replace(at, from.size(), to);
+    writeFile(sim(), xml);
+  }
+
+  void editManifest(const std::string& file, const std::string& from, const std::string& to) {
+    auto path = dir.path() / "shop" / file;
+    std::string text = readFile(path);
+    auto at = text.find(from);
+    ASSERT_NE(at, std::string::npos) << from;
+    text.replace(at, from.size(), to);
+    writeFile(path, text);
+  }
+
+  TempDir dir;
+};
+
+}  // namespace
+
+TEST_F(Cli, ApplyThenPlanIsANoOp) {
+  Result first = apply();
+  ASSERT_EQ(first.exit, 0) << first.err;
+  EXPECT_NE(first.out.find("Apply complete: 18 created"), std::string::npos) << first.out;
+  EXPECT_NE(first.err.find("+ Instance/web-0: created ("), std::string::npos) << first.err;
+  Result again = plan();
+  EXPECT_EQ(again.exit, 0) << again.out << again.err;
+  EXPECT_NE(again.out.find("No changes"), std::string::npos);
+
+  Result list = virsh("list --all --name");
+  EXPECT_NE(list.out.find("webshop.web-0"), std::string::npos) << list.out << list.err;
+  EXPECT_NE(list.out.find("webshop.lb.shop"), std::string::npos) << list.out;
+  Result nets = virsh("net-list --all --name");
+  EXPECT_NE(nets.out.find("webshop.frontend"), std::string::npos) << nets.out;
+  Result vols = virsh("vol-list standard");
+  EXPECT_NE(vols.out.find("webshop.vol.db-data"), std::string::npos) << vols.out;
+}
+
+TEST_F(Cli, DriftInTheDatacenterFileIsDetectedAndHealed) {
+  ASSERT_EQ(apply().exit, 0);
+  std::string web = domainXml("webshop.web-0");
+  ASSERT_NE(web.find("<vcpu placement='static'>2</vcpu>"), std::string::npos) << web;
+  editSim("<vcpu placement='static'>2</vcpu>", "<vcpu placement='static'>6</vcpu>",
+          readFile(sim()).find("<name>webshop.web-0</name>"));
+  editSim("<test:runstate>1</test:runstate>", "<test:runstate>5</test:runstate>",
+          readFile(sim()).find("<name>webshop.db</name>"));
+
+  Result drift = plan();
+  EXPECT_EQ(drift.exit, 2) << drift.err;
+  EXPECT_NE(drift.out.find("~ Instance/web-0 (drift)\n      cpus: 6 -> 2"), std::string::npos) << drift.out;
+  EXPECT_NE(drift.out.find("~ Instance/db (drift)\n      state: \"stopped\" -> \"running\""), std::string::npos)
+      << drift.out;
+  EXPECT_NE(drift.out.find("2 to update"), std::string::npos) << drift.out;
+
+  ASSERT_EQ(apply().exit, 0);
+  EXPECT_EQ(plan().exit, 0);
+  EXPECT_NE(domainXml("webshop.web-0").find("<vcpu placement='static'>2</vcpu>"), std::string::npos);
+  EXPECT_NE(domainXml("webshop.db").find("<test:runstate>1</test:runstate>"), std::string::npos);
+}
+
+TEST_F(Cli, AnUpdateChangesOnlyWhatChanged) {
+  ASSERT_EQ(apply().exit, 0);
+  std::string webBefore = domainXml("webshop.web-0"), dbBefore = domainXml("webshop.db");
+  std::string appBefore = domainXml("webshop.app-0");
+  editManifest("instances.yaml", "  memory: 4GiB", "  memory: 6GiB");
+
+  Result changes = plan();
+  EXPECT_EQ(changes.exit, 2);
+  EXPECT_NE(changes.out.find("~ Instance/app-0\n      memory: \"4GiB\" -> \"6GiB\""), std::string::npos) << changes.out;
+  EXPECT_NE(changes.out.find("Plan: 0 to create, 2 to update, 0 to replace, 0 to delete, 16 unchanged."),
+            std::string::npos)
+      << changes.out;
+  ASSERT_EQ(apply().exit, 0);
+  EXPECT_EQ(domainXml("webshop.web-0"), webBefore);
+  EXPECT_EQ(domainXml("webshop.db"), dbBefore);
+  std::string appAfter = domainXml("webshop.app-0");
+  EXPECT_NE(appAfter, appBefore);
+  EXPECT_NE(appAfter.find("<memory unit='KiB'>6291456</memory>"), std::string::npos) << appAfter;
+  // Same domain, redefined in place: its UUID stays.
+  std::regex uuid("<uuid>([0-9a-f-]+)</uuid>");
+  std::smatch before, after;
+  ASSERT_TRUE(std::regex_search(appBefore, before, uuid));
+  ASSERT_TRUE(std::regex_search(appAfter, after, uuid));
+  EXPECT_EQ(before[1], after[1]);
+  EXPECT_EQ(plan().exit, 0);
+}
+
+TEST_F(Cli, ScalingAndRemovingResourcesDeletesThem) {
+  ASSERT_EQ(apply().exit, 0);
+  editManifest("instances.yaml", "  replicas: 3", "  replicas: 2");
+  std::string instances = readFile(dir.path() / "shop" / "instances.yaml");
+  writeFile(dir.path() / "shop" / "instances.yaml", instances.substr(0, instances.find("---\napiVersion: vdc/v1\nkind: LoadBalancer")));
+  Result changes = plan();
+  EXPECT_EQ(changes.exit, 2);
+  EXPECT_NE(changes.out.find("   - Instance/web-2\n"), std::string::npos) << changes.out;
+  EXPECT_NE(changes.out.find("   - LoadBalancer/shop\n"), std::string::npos) << changes.out;
+  EXPECT_NE(changes.out.find("0 to create, 0 to update, 0 to replace, 2 to delete"), std::string::npos) << changes.out;
+  ASSERT_EQ(apply().exit, 0);
+  Result list = virsh("list --all --name");
+  EXPECT_EQ(list.out.find("webshop.web-2"), std::string::npos) << list.out;
+  EXPECT_EQ(list.out.find("webshop.lb.shop"), std::string::npos) << list.out;
+  EXPECT_NE(list.out.find("webshop.web-1"), std::string::npos) << list.out;
+  EXPECT_EQ(plan().exit, 0);
+}
+
+TEST_F(Cli, ObjectsVdcDoesNotOwnAreNeverTouched) {
+  ASSERT_EQ(apply().exit, 0);
+  // A hand-made domain that squats a name of this VDC, and one that does not.
+  std::string squatter =
+      "<domain type='test'><name>webshop.extra</name><memory>1024</memory><os><type>hvm</type></os></domain>\n"
+      "<domain type='test'><name>legacy</name><memory>1024</memory><os><type>hvm</type></os></domain>\n";
+  editSim("</node>", squatter + "</node>");
+
+  Result noop = plan();
+  EXPECT_EQ(noop.exit, 0) << noop.out << noop.err;  // neither is ours, neither is deleted
+
+  writeFile(dir.path() / "shop" / "extra.yaml",
+            "apiVersion: vdc/v1\nkind: Instance\nmetadata: {name: extra}\nspec: {cpus: 1}\n");
+  Result conflict = plan();
+  EXPECT_EQ(conflict.exit, 1);
+  EXPECT_NE(conflict.err.find("'webshop.extra' already exists on embedded datacenter .vdc/sim.xml and was not created by vdc"),
+            std::string::npos)
+      << conflict.err;
+  EXPECT_EQ(apply().exit, 1);
+
+  std::filesystem::remove(dir.path() / "shop" / "extra.yaml");
+  Result destroy = vdc(dir.path(), "destroy shop --auto-approve");
+  ASSERT_EQ(destroy.exit, 0) << destroy.err;
+  Result list = virsh("list --all --name");
+  EXPECT_NE(list.out.find("webshop.extra"), std::string::npos) << list.out;
+  EXPECT_NE(list.out.find("legacy"), std::string::npos) << list.out;
+  EXPECT_EQ(list.out.find("webshop.web-0"), std::string::npos) << list.out;
+}
+
+TEST_F(Cli, DestroyLeavesNothingOwnedBehind) {
+  ASSERT_EQ(apply().exit, 0);
+  Result destroy = vdc(dir.path(), "destroy shop --auto-approve");
+  ASSERT_EQ(destroy.exit, 0) << destroy.err;
+  EXPECT_NE(destroy.out.find("18 deleted"), std::string::npos) << destroy.out;
+  std::string xml = readFile(sim());
+  EXPECT_EQ(xml.find("webshop."), std::string::npos) << xml;
+  EXPECT_EQ(xml.find("urn:vdc:ownership"), std::string::npos) << xml;
+  Result again = vdc(dir.path(), "plan shop --destroy --detailed-exitcode");
+  EXPECT_EQ(again.exit, 0) << again.out;
+}
+
+TEST_F(Cli, ASavedPlanRunsExactlyAndIsRefusedWhenStale) {
+  Result saved = vdc(dir.path(), "plan shop --out first.plan");
+  ASSERT_EQ(saved.exit, 0) << saved.err;
+  // The manifests change after the plan was saved: the plan still does what it said.
+  editManifest("instances.yaml", "  replicas: 3", "  replicas: 4");
+  Result run = vdc(dir.path(), "apply first.plan");
+  ASSERT_EQ(run.exit, 0) << run.err;
+  EXPECT_NE(run.out.find("18 created"), std::string::npos) << run.out;
+  EXPECT_EQ(virsh("list --all --name").out.find("webshop.web-3"), std::string::npos);
+
+  ASSERT_EQ(vdc(dir.path(), "plan shop --out second.plan").exit, 0);
+  std::string before = readFile(sim());
+  editSim("<test:runstate>1</test:runstate>", "<test:runstate>5</test:runstate>");
+  std::string drifted = readFile(sim());
+  Result stale = vdc(dir.path(), "apply second.plan");
+  EXPECT_EQ(stale.exit, 1);
+  EXPECT_NE(stale.err.find("is stale"), std::string::npos) << stale.err;
+  EXPECT_EQ(readFile(sim()), drifted);  // nothing was applied
+}
+
+TEST_F(Cli, InvalidManifestsApplyNothing) {
+  writeFile(dir.path() / "shop" / "broken.yaml",
+            "apiVersion: vdc/v1\nkind: Instance\nmetadata: {name: broken}\nspec: {cpus: 2, memroy: 1GiB, image: nope}\n");
+  Result run = apply();
+  EXPECT_EQ(run.exit, 1);
+  EXPECT_NE(run.err.find("shop/broken.yaml:4:17: unknown field 'memroy' in spec (did you mean 'memory'?)"),
+            std::string::npos)
+      << run.err;
+  EXPECT_NE(run.err.find("shop/broken.yaml:4:38: Image 'nope' referenced by spec.image does not exist"),
+            std::string::npos)
+      << run.err;
+  EXPECT_NE(run.err.find("2 errors; nothing was changed."), std::string::npos) << run.err;
+  EXPECT_FALSE(std::filesystem::exists(sim()));
+  EXPECT_EQ(vdc(dir.path(), "validate shop").exit, 1);
+}
+
+TEST_F(Cli, ASecondApplyIsRefusedNamingTheHolder) {
+  std::string holder;
+  auto lock = ApplyLock::tryAcquire((dir.path() / ".vdc" / "webshop.lock").string(), "vdc apply (test)", holder);
+  ASSERT_TRUE(lock);
+  Result run = apply();
+  EXPECT_EQ(run.exit, 1);
+  EXPECT_NE(run.err.find("is locked by vdc apply (test) (pid"), std::string::npos) << run.err;
+}
+
+TEST_F(Cli, ApplyWithoutATerminalNeedsAutoApprove) {
+  Result run = vdc(dir.path(), "apply shop");
+  EXPECT_EQ(run.exit, 1);
+  EXPECT_NE(run.err.find("pass --auto-approve"), std::string::npos) << run.err;
+  EXPECT_FALSE(std::filesystem::exists(sim()) && readFile(sim()).find("webshop.") != std::string::npos);
+}
+
+TEST_F(Cli, JsonPlanAndShow) {
+  Result json = vdc(dir.path(), "plan shop --json");
+  ASSERT_EQ(json.exit, 0) << json.err;
+  Json plan = Json::parse(json.out);
+  EXPECT_EQ(plan["summary"]["create"], 18);
+  EXPECT_EQ(plan["changes"][0]["address"], "VirtualDataCenter/webshop");
+  ASSERT_EQ(apply().exit, 0);
+  Result show = vdc(dir.path(), "show shop --json");
+  ASSERT_EQ(show.exit, 0) << show.err;
+  Json live = Json::parse(show.out);
+  EXPECT_EQ(live["resources"].size(), 18u);
+  for (const auto& r : live["resources"]) EXPECT_EQ(r["status"], "in sync") << r.dump();
+  Result table = vdc(dir.path(), "show shop");
+  EXPECT_NE(table.out.find("Instance/web-0             webshop.web-0"), std::string::npos) << table.out;
+}
+
+TEST_F(Cli, GraphPrintsDot) {
+  Result graph = vdc(dir.path(), "graph shop");
+  ASSERT_EQ(graph.exit, 0);
+  EXPECT_NE(graph.out.find("\"LoadBalancer/shop\" -> \"Instance/web-2\";"), std::string::npos) << graph.out;
+  EXPECT_NE(graph.out.find("\"Instance/db\" -> \"Volume/db-data\";"), std::string::npos) << graph.out;
+}
+
+}  // namespace vdc::testing
