@@ -255,3 +255,26 @@ TEST_F(Cli, GraphPrintsDot) {
 }
 
 }  // namespace vdc::testing
+
+namespace vdc::testing {
+
+// plans/NAME.plan.txt is the reviewed plan of examples/NAME against an empty
+// datacenter (scripts/update-plans.sh writes them).
+TEST(GoldenPlans, EveryExampleStillPlansAsReviewed) {
+  size_t compared = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(example(""))) {
+    std::string name = entry.path().filename().string();
+    if (!entry.is_directory() || name == "targets") continue;
+    auto golden = std::filesystem::path(VDC_SOURCE_DIR) / "plans" / (name + ".plan.txt");
+    ASSERT_TRUE(std::filesystem::exists(golden)) << "no reviewed plan for examples/" << name;
+    TempDir scratch;
+    Result plan = vdc(scratch.path(), "plan " + entry.path().string());
+    ASSERT_EQ(plan.exit, 0) << plan.err;
+    EXPECT_EQ(plan.out, readFile(golden)) << "examples/" << name << " no longer plans as plans/" << name
+                                          << ".plan.txt says; review and run scripts/update-plans.sh";
+    ++compared;
+  }
+  EXPECT_GE(compared, 2u);
+}
+
+}  // namespace vdc::testing
