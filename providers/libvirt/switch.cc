@@ -66,14 +66,23 @@ void LibvirtSwitch::read(const std::string& vdc, LiveState& into) {
 }
 
 void LibvirtSwitch::define(const Ownership& owner, const std::string& uuid) {
+  std::string name = networkName(owner.vdc, owner.id.name);
+  // A running network keeps its old settings until restarted, and the test
+  // driver ignores a new definition even then: take the old one down first
+  // and define it afresh under the same UUID.
+  if (!uuid.empty()) {
+    NetworkHandle old(virNetworkLookupByName(host_.connection(), name.c_str()));
+    if (old) {
+      if (virNetworkIsActive(old.get()) == 1 && virNetworkDestroy(old.get()) < 0)
+        throw libvirtError("cannot stop network " + name);
+      if (virNetworkUndefine(old.get()) < 0) throw libvirtError("cannot redefine network " + name);
+    }
+  }
   std::string xml = networkXml(owner, uuid);
   NetworkHandle net(virNetworkDefineXML(host_.connection(), xml.c_str()));
-  std::string name = networkName(owner.vdc, owner.id.name);
   if (!net) throw libvirtError("cannot define network " + name);
-  // A running network keeps its old settings until restarted.
-  if (virNetworkIsActive(net.get()) == 1 && virNetworkDestroy(net.get()) < 0)
-    throw libvirtError("cannot restart network " + name);
-  if (virNetworkCreate(net.get()) < 0) throw libvirtError("cannot start network " + name);
+  if (virNetworkIsActive(net.get()) != 1 && virNetworkCreate(net.get()) < 0)
+    throw libvirtError("cannot start network " + name);
   if (virNetworkSetAutostart(net.get(), 1) < 0 && !host_.settings().testDriver)
     throw libvirtError("cannot set autostart on network " + name);
 }
