@@ -118,6 +118,7 @@ std::vector<Field> makeFields(Kind kind) {
                            field("certificate", FieldType::String)})),
           required(object("backends", FieldType::Object,
                           {required(field("selector", FieldType::StringMap))})),
+          withDefault(choice("state", {"running", "stopped"}), "running"),
       };
   }
   return {};

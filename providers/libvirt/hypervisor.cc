@@ -78,13 +78,13 @@ Json LibvirtHypervisor::observe(const std::string& vdc, Kind kind, const XmlDocu
   for (xmlNodePtr node : doc.nodes("/domain/devices/interface/source"))
     networks.push_back(strip(vdc, XmlDocument::attribute(node, "network").value_or("")));
 
+  observed["state"] = running ? "running" : "stopped";
   if (kind == Kind::LoadBalancer) {
     if (!networks.empty()) observed["network"] = networks.front();
     return observed;
   }
   observed["cpus"] = std::stol(doc.text("/domain/vcpu").value_or("0"));
   observed["memory"] = formatSize(std::stoull(doc.text("/domain/memory").value_or("0")) * 1024);
-  observed["state"] = running ? "running" : "stopped";
   if (hypervisorVisible) observed["hypervisor"] = doc.text("/domain/@type").value_or("");
 
   // Interfaces and volumes: what libvirt shows (networks, volumes) laid over
@@ -139,7 +139,14 @@ void LibvirtHypervisor::read(const std::string& vdc, LiveState& into) {
 void LibvirtHypervisor::define(const Ownership& owner, const std::string& uuid, bool restart) {
   std::string name = domainName(owner.vdc, owner.id);
   std::string xml = domainXml(owner, uuid);
-  DomainHandle dom(virDomainDefineXMLFlags(host_.connection(), xml.c_str(), VIR_DOMAIN_DEFINE_VALIDATE));
+  DomainHandle dom;
+  {
+    // An in-process driver validates against the RelaxNG schema in this
+    // process, and libxml2 cannot load that schema from two threads at once.
+    std::unique_lock<std::mutex> validating(validateMutex_, std::defer_lock);
+    if (host_.settings().testDriver) validating.lock();
+    dom.reset(virDomainDefineXMLFlags(host_.connection(), xml.c_str(), VIR_DOMAIN_DEFINE_VALIDATE));
+  }
   if (!dom) throw libvirtError("cannot define domain " + name);
   bool wantRunning = owner.spec.value("state", "running") == "running";
   int active = virDomainIsActive(dom.get());

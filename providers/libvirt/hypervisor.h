@@ -1,6 +1,8 @@
 // Instances and load balancer appliances as libvirt domains.
 #pragma once
 
+#include <mutex>
+
 #include "engine/provider.h"
 #include "providers/libvirt/host.h"
 #include "providers/libvirt/storage.h"
@@ -26,6 +28,7 @@ class LibvirtHypervisor : public Hypervisor {
 
   Host& host_;
   LibvirtStorage& storage_;
+  std::mutex validateMutex_;
 };
 
 }  // namespace vdc::libvirt
