@@ -184,7 +184,14 @@ size_t ApplyReport::count(Status status) const {
 
 ApplyReport apply(const Plan& plan, Datacenter& datacenter, const LiveState& live, const ApplyOptions& options) {
   if (plan.changes.empty()) return {};
-  return Walk(plan, datacenter, live, options).run();
+  std::map<Provider*, std::vector<Ownership>> intended;
+  for (const auto& c : plan.changes)
+    if (c.action != Action::Delete)
+      intended[&datacenter.providerFor(c.id.kind)].push_back({plan.vdc, c.id, c.specHash, c.after});
+  for (auto& [provider, owners] : intended) provider->prepare(owners);
+  ApplyReport report = Walk(plan, datacenter, live, options).run();
+  for (Provider* provider : datacenter.providers()) provider->finish();
+  return report;
 }
 
 }  // namespace vdc

@@ -49,6 +49,8 @@ struct ApplyReport {
   bool ok() const { return count(Status::Done) == outcomes.size(); }
 };
 
+// Throws Error only when a provider cannot finish its bookkeeping; failures
+// of single operations are in the report.
 ApplyReport apply(const Plan& plan, Datacenter& datacenter, const LiveState& live, const ApplyOptions& options);
 
 }  // namespace vdc

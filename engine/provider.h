@@ -22,6 +22,12 @@ class Provider {
   virtual void create(const Ownership& owner) = 0;
   virtual void update(const Ownership& owner, const LiveObject& live) = 0;
   virtual void remove(const std::string& vdc, const LiveObject& live) = 0;
+
+  // Called once before an apply with every create and update this provider
+  // will be asked for, so it can record intents in one write; and once after,
+  // to make deferred bookkeeping durable.
+  virtual void prepare(const std::vector<Ownership>& /*intended*/) {}
+  virtual void finish() {}
 };
 
 // Domains: Instance, LoadBalancer appliances.

@@ -108,6 +108,7 @@ std::string EmbeddedDatacenter::nodeXml() {
 }
 
 void EmbeddedDatacenter::commit() {
+  LibvirtDatacenter::commit();
   std::string xml = nodeXml();
   std::string temporary = file_ + ".tmp";
   {

@@ -20,7 +20,7 @@ class LibvirtDatacenter : public Datacenter {
   std::string describe() const override;
   std::string lockPath(const std::string& vdc) const override;
   std::vector<Provider*> providers() override;
-  void commit() override {}
+  void commit() override { records_.flush(); }
 
  protected:
   Host host_;

@@ -1,5 +1,7 @@
 #include "providers/libvirt/registry.h"
 
+#include <set>
+
 #include "providers/libvirt/ownership.h"
 #include "providers/libvirt/xml.h"
 
@@ -44,6 +46,7 @@ void RecordStore::save(const std::string& vdc, Loaded& loaded) {
     if (virNetworkGetUUIDString(net.get(), uuid) == 0) loaded.uuid = uuid;
   }
   loaded.exists = true;
+  loaded.dirty = false;
 }
 
 std::map<ResourceId, Ownership> RecordStore::records(const std::string& vdc) {
@@ -64,20 +67,47 @@ bool RecordStore::squatted(const std::string& vdc) {
   return load(vdc).foreign;
 }
 
+static bool sameRecord(const Ownership& a, const Ownership& b) {
+  return a.vdc == b.vdc && a.id == b.id && a.specHash == b.specHash && a.spec == b.spec;
+}
+
+void RecordStore::putDurably(const std::vector<Ownership>& owners) {
+  std::lock_guard lock(mutex_);
+  std::set<std::string> touched;
+  for (const auto& owner : owners) {
+    Loaded& loaded = load(owner.vdc);
+    if (loaded.foreign)
+      throw Error("network '" + registryName(owner.vdc) + "' exists and is not the record of VDC " + owner.vdc);
+    auto it = loaded.records.find(owner.id);
+    if (it != loaded.records.end() && sameRecord(it->second, owner)) continue;
+    loaded.records[owner.id] = owner;
+    touched.insert(owner.vdc);
+  }
+  for (const auto& vdc : touched) save(vdc, cache_[vdc]);
+}
+
 void RecordStore::put(const Ownership& owner) {
   std::lock_guard lock(mutex_);
   Loaded& loaded = load(owner.vdc);
   if (loaded.foreign)
     throw Error("network '" + registryName(owner.vdc) + "' exists and is not the record of VDC " + owner.vdc);
+  auto it = loaded.records.find(owner.id);
+  if (it != loaded.records.end() && sameRecord(it->second, owner) && loaded.exists) return;
   loaded.records[owner.id] = owner;
-  save(owner.vdc, loaded);
+  loaded.dirty = true;
 }
 
 void RecordStore::erase(const std::string& vdc, const ResourceId& id) {
   std::lock_guard lock(mutex_);
   Loaded& loaded = load(vdc);
   if (loaded.foreign || loaded.records.erase(id) == 0) return;
-  save(vdc, loaded);
+  loaded.dirty = true;
+}
+
+void RecordStore::flush() {
+  std::lock_guard lock(mutex_);
+  for (auto& [vdc, loaded] : cache_)
+    if (loaded.dirty) save(vdc, loaded);
 }
 
 void RecordStore::drop(const std::string& vdc) {

@@ -3,10 +3,11 @@
 // records of what has no metadata of its own (storage volumes, key pairs,
 // security groups on hosts without nwfilter) and of the VDC itself.
 //
-// Storage objects are recorded before they are created and forgotten after
-// they are deleted, so a crash in between never leaves an object that
-// looks foreign: at worst a record without its object, which the next
-// apply recreates.
+// Storage objects are recorded (durably, all of an apply's in one write)
+// before they are created and forgotten after they are deleted, so a crash
+// in between never leaves an object that looks foreign: at worst a record
+// without its object, which the next apply recreates. Other changes are
+// written once, when the apply finishes (flush).
 #pragma once
 
 #include <map>
@@ -26,8 +27,12 @@ class RecordStore {
   // Records of `vdc` by resource; read from the host on first use.
   std::map<ResourceId, Ownership> records(const std::string& vdc);
   std::optional<Ownership> find(const std::string& vdc, const ResourceId& id);
+  // Records now, in one write; records already equal cost nothing.
+  void putDurably(const std::vector<Ownership>& owners);
+  // Records in memory; written by flush().
   void put(const Ownership& owner);
   void erase(const std::string& vdc, const ResourceId& id);
+  void flush();
   // Removes the record network and every record in it.
   void drop(const std::string& vdc);
   // True when "VDC._vdc" exists but is not a vdc record (someone else's network).
@@ -39,6 +44,7 @@ class RecordStore {
     std::string uuid;
     bool exists = false;
     bool foreign = false;
+    bool dirty = false;
   };
   Loaded& load(const std::string& vdc);
   void save(const std::string& vdc, Loaded& loaded);
@@ -57,6 +63,7 @@ class LibvirtRegistry : public Registry {
   void create(const Ownership& owner) override;
   void update(const Ownership& owner, const LiveObject& live) override;
   void remove(const std::string& vdc, const LiveObject& live) override;
+  void finish() override { records_.flush(); }
 
  private:
   RecordStore& records_;

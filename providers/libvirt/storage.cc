@@ -105,7 +105,7 @@ void LibvirtStorage::read(const std::string& vdc, LiveState& into) {
 
 void LibvirtStorage::create(const Ownership& owner) {
   std::string physical = volumeName(owner.vdc, owner.id);
-  records_.put(owner);  // first: a crash after this leaves a record, never a foreign-looking volume
+  records_.putDurably({owner});  // first: a crash after this leaves a record, never a foreign-looking volume
   if (owner.id.kind == Kind::Image) {
     PoolHandle pool = host_.pool("standard");
     std::string xml = volumeXml(physical, imageCapacity(owner.spec.at("source").get<std::string>()),

@@ -17,6 +17,8 @@ class LibvirtStorage : public Storage {
   void create(const Ownership& owner) override;
   void update(const Ownership& owner, const LiveObject& live) override;
   void remove(const std::string& vdc, const LiveObject& live) override;
+  void prepare(const std::vector<Ownership>& intended) override { records_.putDurably(intended); }
+  void finish() override { records_.flush(); }
 
   // The path of a volume by physical name in a storage class's pool.
   std::string volumePath(const std::string& storageClass, const std::string& physical);

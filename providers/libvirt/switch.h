@@ -17,6 +17,7 @@ class LibvirtSwitch : public Switch {
   void create(const Ownership& owner) override;
   void update(const Ownership& owner, const LiveObject& live) override;
   void remove(const std::string& vdc, const LiveObject& live) override;
+  void finish() override { records_.flush(); }
 
   // The network XML for a Network spec; exposed for tests.
   static std::string networkXml(const Ownership& owner, const std::string& uuid);
