@@ -1,8 +1,6 @@
 // Instances and load balancer appliances as libvirt domains.
 #pragma once
 
-#include <mutex>
-
 #include "engine/provider.h"
 #include "providers/libvirt/host.h"
 #include "providers/libvirt/storage.h"
@@ -28,7 +26,6 @@ class LibvirtHypervisor : public Hypervisor {
 
   Host& host_;
   LibvirtStorage& storage_;
-  std::mutex validateMutex_;
 };
 
 }  // namespace vdc::libvirt

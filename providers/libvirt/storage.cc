@@ -13,8 +13,10 @@ namespace {
 
 std::string volumeXml(const std::string& name, uint64_t capacity, const std::string& format,
                       const std::string& backingPath) {
+  // Sparse, as qcow2 volumes are: the pool is charged only for what is written.
   std::string xml = "<volume><name>" + xmlEscape(name) + "</name><capacity unit='bytes'>" +
-                    std::to_string(capacity) + "</capacity><target><format type='" + format + "'/></target>";
+                    std::to_string(capacity) +
+                    "</capacity><allocation unit='bytes'>0</allocation><target><format type='" + format + "'/></target>";
   if (!backingPath.empty())
     xml += "<backingStore><path>" + xmlEscape(backingPath) + "</path><format type='qcow2'/></backingStore>";
   return xml + "</volume>";
