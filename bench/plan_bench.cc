@@ -1,5 +1,6 @@
 // Measures a no-op plan at several sizes: load+validate, graph, reading the
-// live state back from the embedded datacenter, diff; and peak memory.
+// live state back from the embedded datacenter (open: loading its file into
+// the test driver; read: open plus reading every object), diff; and peak memory.
 //
 //   vdc-bench [--sizes 1000,10000,100000] [--runs 5] [--keep]
 //
@@ -83,6 +84,7 @@ int measure(const std::string& work) {
   double graphTime = since(t);
   t = Clock::now();
   libvirt::EmbeddedDatacenter dc(work + "/sim.xml");
+  double open = since(t);
   LiveState live = dc.read(vdc.name);
   double read = since(t);
   t = Clock::now();
@@ -90,8 +92,8 @@ int measure(const std::string& work) {
   Plan plan = diff(vdc, live, dc.describe(), false, problems);
   double diffTime = since(t);
   double total = since(start);
-  std::printf("%f %f %f %f %f %zu %ld %zu\n", load, graphTime, read, diffTime, total, plan.changes.size(), peakRssKiB(),
-              ordered);
+  std::printf("%f %f %f %f %f %zu %ld %zu %f\n", load, graphTime, read, diffTime, total, plan.changes.size(),
+              peakRssKiB(), ordered, open);
   return 0;
 }
 
@@ -131,8 +133,8 @@ int main(int argc, char** argv) {
   }
 
   std::printf("no-op plan on the embedded datacenter, median of %d runs (seconds; memory in MB)\n", runs);
-  std::printf("%9s %9s %9s %9s %9s %9s %9s %9s\n", "resources", "load", "graph", "read", "diff", "total", "peak MB",
-              "apply s");
+  std::printf("%9s %9s %9s %9s %9s %9s %9s %9s %9s\n", "resources", "load", "graph", "open", "read", "diff", "total",
+              "peak MB", "apply s");
   for (size_t size : sizes) {
     fs::path work = fs::temp_directory_path() / ("vdc-bench-" + std::to_string(size) + "-" + std::to_string(getpid()));
     fs::remove_all(work);
@@ -140,23 +142,24 @@ int main(int argc, char** argv) {
     auto setupStart = Clock::now();
     runChild(self, "setup", work.string());
     double applySeconds = since(setupStart);
-    std::vector<double> load, graph, read, diffs, total;
+    std::vector<double> load, graph, read, diffs, total, open;
     long peak = 0;
     for (int r = 0; r < runs; ++r) {
       std::stringstream out(runChild(self, "measure", work.string()));
-      double l, g, rd, d, tt;
+      double l, g, rd, d, tt, op;
       size_t changes, ordered;
       long rss;
-      out >> l >> g >> rd >> d >> tt >> changes >> rss >> ordered;
+      out >> l >> g >> rd >> d >> tt >> changes >> rss >> ordered >> op;
       if (changes != 0 || ordered != written) {
         std::cerr << "not a no-op plan at " << size << ": " << changes << " changes\n";
         return 1;
       }
       load.push_back(l), graph.push_back(g), read.push_back(rd), diffs.push_back(d), total.push_back(tt);
+      open.push_back(op);
       peak = std::max(peak, rss);
     }
-    std::printf("%9zu %9.3f %9.3f %9.3f %9.3f %9.3f %9.1f %9.1f\n", written, median(load), median(graph), median(read),
-                median(diffs), median(total), peak / 1024.0, applySeconds);
+    std::printf("%9zu %9.3f %9.3f %9.3f %9.3f %9.3f %9.3f %9.1f %9.1f\n", written, median(load), median(graph),
+                median(open), median(read), median(diffs), median(total), peak / 1024.0, applySeconds);
     std::fflush(stdout);
     if (keep)
       std::printf("kept %s (profile with: vdc-bench --measure %s)\n", work.c_str(), work.c_str());

@@ -1,7 +1,9 @@
 #include "engine/loader.h"
 
 #include <algorithm>
+#include <atomic>
 #include <filesystem>
+#include <thread>
 
 #include "engine/graph.h"
 #include "engine/manifest.h"
@@ -33,14 +35,43 @@ static std::vector<fs::path> manifestFiles(const fs::path& root, Diagnostics& di
   return files;
 }
 
+namespace {
+
+struct FileResult {
+  std::vector<Manifest> manifests;
+  Diagnostics diags;
+  bool read = false;
+};
+
+// Parsing dominates loading and files are independent: read them on every core.
+std::vector<FileResult> readAll(const std::vector<fs::path>& files) {
+  std::vector<FileResult> results(files.size());
+  std::atomic<size_t> next{0};
+  auto work = [&] {
+    for (size_t i; (i = next++) < files.size();) {
+      std::string display = fs::relative(files[i], fs::current_path()).string();
+      if (display.empty() || display.starts_with("..")) display = files[i].string();
+      results[i].read = readManifests(files[i].string(), display, results[i].manifests, results[i].diags);
+    }
+  };
+  size_t threads = std::min<size_t>(std::max(1u, std::thread::hardware_concurrency()), files.size());
+  std::vector<std::thread> pool;
+  for (size_t t = 1; t < threads; ++t) pool.emplace_back(work);
+  work();
+  for (auto& t : pool) t.join();
+  return results;
+}
+
+}  // namespace
+
 Vdc loadVdc(const std::string& directory, Diagnostics& diags) {
   fs::path root(directory);
   std::vector<Manifest> manifests;
   bool everyFileRead = true;
-  for (const auto& file : manifestFiles(root, diags)) {
-    std::string display = fs::relative(file, fs::current_path()).string();
-    if (display.empty() || display.starts_with("..")) display = file.string();
-    everyFileRead = readManifests(file.string(), display, manifests, diags) && everyFileRead;
+  for (auto& result : readAll(manifestFiles(root, diags))) {
+    everyFileRead = everyFileRead && result.read;
+    for (const auto& e : result.diags.all()) diags.add(e.where(), e.message());
+    std::move(result.manifests.begin(), result.manifests.end(), std::back_inserter(manifests));
   }
   if (manifests.empty() && diags.empty())
     diags.add({directory}, "no manifests found (expected *.yaml or *.yml files)");
