@@ -55,7 +55,8 @@ class Datacenter {
   virtual void commit() = 0;
 
   Provider& providerFor(Kind kind);
-  LiveState read(const std::string& vdc);
+  // Everything `vdc` owns on the target (by default: each provider's read).
+  virtual LiveState read(const std::string& vdc);
 };
 
 using DatacenterPtr = std::unique_ptr<Datacenter>;

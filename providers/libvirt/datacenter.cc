@@ -13,8 +13,8 @@ LibvirtDatacenter::LibvirtDatacenter(HostSettings settings, std::string lockDire
       records_(host_),
       storage_(host_, records_),
       switch_(host_, records_),
-      hypervisor_(host_, storage_),
-      registry_(records_) {}
+      hypervisor_(host_, records_, storage_),
+      registry_(host_, records_) {}
 
 std::string LibvirtDatacenter::describe() const { return host_.settings().uri; }
 
@@ -27,6 +27,12 @@ std::string LibvirtDatacenter::lockPath(const std::string& vdc) const {
 
 std::vector<Provider*> LibvirtDatacenter::providers() {
   return {&registry_, &switch_, &storage_, &hypervisor_};
+}
+
+LiveState LibvirtDatacenter::read(const std::string& vdc) {
+  LiveState state;
+  readHost(host_, records_, {&registry_, &switch_, &storage_, &hypervisor_}, vdc, state);
+  return state;
 }
 
 static std::string prepareNodeFile(const std::string& file) {
@@ -43,6 +49,7 @@ static std::string prepareNodeFile(const std::string& file) {
 static HostSettings embeddedSettings(const std::string& absolute) {
   HostSettings settings;
   settings.uri = "test://" + absolute;
+  settings.nodeFile = absolute;
   settings.createMissingPools = true;
   settings.testDriver = true;
   return settings;
@@ -108,6 +115,7 @@ std::string EmbeddedDatacenter::nodeXml() {
 }
 
 void EmbeddedDatacenter::commit() {
+  if (!host_.connected()) return;  // nothing was changed: the file is the state
   LibvirtDatacenter::commit();
   std::string xml = nodeXml();
   std::string temporary = file_ + ".tmp";

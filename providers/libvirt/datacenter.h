@@ -20,6 +20,8 @@ class LibvirtDatacenter : public Datacenter {
   std::string describe() const override;
   std::string lockPath(const std::string& vdc) const override;
   std::vector<Provider*> providers() override;
+  // One scan of the host for every provider.
+  LiveState read(const std::string& vdc) override;
   void commit() override { records_.flush(); }
 
  protected:

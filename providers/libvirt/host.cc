@@ -4,10 +4,20 @@
 
 namespace vdc::libvirt {
 
-Host::Host(HostSettings settings) : settings_(std::move(settings)) {
-  quietLibvirtErrors();
-  connection_.reset(virConnectOpen(settings_.uri.c_str()));
-  if (!connection_) throw libvirtError("cannot connect to " + settings_.uri);
+Host::Host(HostSettings settings) : settings_(std::move(settings)) { quietLibvirtErrors(); }
+
+virConnectPtr Host::connection() {
+  std::lock_guard lock(mutex_);
+  if (!connection_) {
+    connection_.reset(virConnectOpen(settings_.uri.c_str()));
+    if (!connection_) throw libvirtError("cannot connect to " + settings_.uri);
+  }
+  return connection_.get();
+}
+
+void Host::scan(const HostVisitor& visit) {
+  if (!connected() && !settings_.nodeFile.empty()) return scanNodeFile(settings_.nodeFile, visit);
+  scanConnection(connection(), visit);
 }
 
 std::string Host::poolFor(const std::string& storageClass) const {
@@ -23,16 +33,16 @@ std::string Host::storageClassOf(const std::string& pool) const {
 
 PoolHandle Host::pool(const std::string& storageClass) {
   std::string name = poolFor(storageClass);
-  std::lock_guard lock(poolMutex_);
-  PoolHandle pool(virStoragePoolLookupByName(connection(), name.c_str()));
+  virConnectPtr conn = connection();
+  std::lock_guard lock(mutex_);
+  PoolHandle pool(virStoragePoolLookupByName(conn, name.c_str()));
   if (pool) return pool;
   if (!settings_.createMissingPools)
     throw Error("storage pool '" + name + "' for storage class '" + storageClass + "' does not exist on " +
                 settings_.uri);
   std::string xml = "<pool type='dir'><name>" + xmlEscape(name) +
-                    "</name><capacity unit='TiB'>1024</capacity><target><path>/var/lib/vdc/pools/" +
-                    xmlEscape(name) + "</path></target></pool>";
-  pool.reset(virStoragePoolDefineXML(connection(), xml.c_str(), 0));
+                    "</name><target><path>/var/lib/vdc/pools/" + xmlEscape(name) + "</path></target></pool>";
+  pool.reset(virStoragePoolDefineXML(conn, xml.c_str(), 0));
   if (!pool) throw libvirtError("cannot define storage pool " + name);
   if (virStoragePoolCreate(pool.get(), 0) < 0) throw libvirtError("cannot start storage pool " + name);
   return pool;

@@ -1,11 +1,15 @@
-// One libvirt connection and what the providers need to know about it.
+// One libvirt host and what the providers need to know about it. The
+// connection opens on first use; until then the embedded datacenter is read
+// straight from its node file.
 #pragma once
 
 #include <map>
 #include <mutex>
 #include <string>
 
+#include "engine/live.h"
 #include "providers/libvirt/handles.h"
+#include "providers/libvirt/inventory.h"
 
 namespace vdc::libvirt {
 
@@ -15,14 +19,19 @@ struct HostSettings {
   std::map<std::string, std::string> pools;
   bool createMissingPools = false;  // the embedded datacenter makes pools on demand
   bool testDriver = false;          // domains are type='test'; the hypervisor is not observable
+  std::string nodeFile;             // the embedded datacenter's file, read before connecting
 };
 
 class Host {
  public:
   explicit Host(HostSettings settings);
 
-  virConnectPtr connection() const { return connection_.get(); }
+  virConnectPtr connection();
+  bool connected() const { return connection_ != nullptr; }
   const HostSettings& settings() const { return settings_; }
+
+  // Every domain, network and volume on the host.
+  void scan(const HostVisitor& visit);
 
   std::string poolFor(const std::string& storageClass) const;
   std::string storageClassOf(const std::string& pool) const;
@@ -32,7 +41,16 @@ class Host {
  private:
   HostSettings settings_;
   ConnectionHandle connection_;
-  std::mutex poolMutex_;
+  std::mutex mutex_;
+};
+
+// A provider's share of reading a host: it sees every object once, in one
+// scan shared by all providers, then completes what it found.
+class HostReader {
+ public:
+  virtual ~HostReader() = default;
+  virtual void visit(const std::string& vdc, const HostObject& object, LiveState& into) = 0;
+  virtual void finishRead(const std::string& /*vdc*/, LiveState& /*into*/) {}
 };
 
 }  // namespace vdc::libvirt

@@ -71,11 +71,12 @@ std::string LibvirtHypervisor::domainXml(const Ownership& owner, const std::stri
   return xml + "</devices></domain>";
 }
 
-Json LibvirtHypervisor::observe(const std::string& vdc, Kind kind, const XmlDocument& doc, const Json& recorded, bool running,
+Json LibvirtHypervisor::observe(const std::string& vdc, Kind kind, const XmlDocument& doc, xmlNodePtr domain,
+                                const Json& recorded, bool running,
                                 bool hypervisorVisible) {
   Json observed = Json::object();
   std::vector<std::string> networks;
-  for (xmlNodePtr node : doc.nodes("/domain/devices/interface/source"))
+  for (xmlNodePtr node : doc.nodes("devices/interface/source", domain))
     networks.push_back(strip(vdc, XmlDocument::attribute(node, "network").value_or("")));
 
   observed["state"] = running ? "running" : "stopped";
@@ -83,9 +84,10 @@ Json LibvirtHypervisor::observe(const std::string& vdc, Kind kind, const XmlDocu
     if (!networks.empty()) observed["network"] = networks.front();
     return observed;
   }
-  observed["cpus"] = std::stol(doc.text("/domain/vcpu").value_or("0"));
-  observed["memory"] = formatSize(std::stoull(doc.text("/domain/memory").value_or("0")) * 1024);
-  if (hypervisorVisible) observed["hypervisor"] = doc.text("/domain/@type").value_or("");
+  observed["cpus"] = std::atol(doc.text("vcpu", domain).value_or("0").c_str());
+  auto memory = doc.nodes("memory", domain);
+  observed["memory"] = formatSize(scaledBytes(memory.empty() ? nullptr : memory.front(), "KiB").value_or(0));
+  if (hypervisorVisible) observed["hypervisor"] = doc.text("@type", domain).value_or("");
 
   // Interfaces and volumes: what libvirt shows (networks, volumes) laid over
   // what only the record knows (addresses, groups, device names).
@@ -101,7 +103,7 @@ Json LibvirtHypervisor::observe(const std::string& vdc, Kind kind, const XmlDocu
   std::string rootPrefix = vdc + ".root.";
   Json volumes = Json::array();
   const Json& wantedVolumes = recorded.value("volumes", Json::array());
-  for (xmlNodePtr node : doc.nodes("/domain/devices/disk[@device='disk']/source")) {
+  for (xmlNodePtr node : doc.nodes("devices/disk[@device='disk']/source", domain)) {
     std::string physical = XmlDocument::attribute(node, "volume").value_or("");
     if (physical.starts_with(rootPrefix)) continue;
     auto id = volumeResource(vdc, physical);
@@ -115,26 +117,21 @@ Json LibvirtHypervisor::observe(const std::string& vdc, Kind kind, const XmlDocu
   return observed;
 }
 
-void LibvirtHypervisor::read(const std::string& vdc, LiveState& into) {
-  virDomainPtr* raw = nullptr;
-  int n = virConnectListAllDomains(host_.connection(), &raw, 0);
-  for (auto& dom : takeList<DomainHandle>(raw, n, "cannot list domains")) {
-    std::string physical = virDomainGetName(dom.get());
-    auto id = domainResource(vdc, physical);
-    if (!id) continue;
-    XmlDocument doc(takeString(virDomainGetXMLDesc(dom.get(), VIR_DOMAIN_XML_INACTIVE), physical), physical);
-    auto owner = ownerOf(doc);
-    if (!owner || owner->vdc != vdc || owner->id != *id) {
-      into.addForeign({*id, physical, owner ? owner->vdc : ""});
-      continue;
-    }
-    int state = 0, reason = 0;
-    if (virDomainGetState(dom.get(), &state, &reason, 0) < 0) throw libvirtError("cannot read state of " + physical);
-    bool running = state == VIR_DOMAIN_RUNNING || state == VIR_DOMAIN_BLOCKED || state == VIR_DOMAIN_PAUSED;
-    Json observed = observe(vdc, id->kind, doc, owner->spec, running, !host_.settings().testDriver);
-    into.add({*id, physical, owner->specHash, owner->spec, std::move(observed)});
+void LibvirtHypervisor::visit(const std::string& vdc, const HostObject& object, LiveState& into) {
+  if (object.type != HostObject::Type::Domain) return;
+  auto id = domainResource(vdc, object.name);
+  if (!id) return;
+  auto owner = ownerOf(object.doc, object.node);
+  if (!owner || owner->vdc != vdc || owner->id != *id) {
+    into.addForeign({*id, object.name, owner ? owner->vdc : ""});
+    return;
   }
+  Json observed = observe(vdc, id->kind, object.doc, object.node, owner->spec, object.running,
+                          !host_.settings().testDriver);
+  into.add({*id, object.name, owner->specHash, owner->spec, std::move(observed)});
 }
+
+void LibvirtHypervisor::read(const std::string& vdc, LiveState& into) { readHost(host_, records_, {this}, vdc, into); }
 
 void LibvirtHypervisor::define(const Ownership& owner, const std::string& uuid, bool restart) {
   std::string name = domainName(owner.vdc, owner.id);

@@ -3,28 +3,32 @@
 
 #include "engine/provider.h"
 #include "providers/libvirt/host.h"
+#include "providers/libvirt/registry.h"
 #include "providers/libvirt/storage.h"
 #include "providers/libvirt/xml.h"
 
 namespace vdc::libvirt {
 
-class LibvirtHypervisor : public Hypervisor {
+class LibvirtHypervisor : public Hypervisor, public HostReader {
  public:
-  LibvirtHypervisor(Host& host, LibvirtStorage& storage) : host_(host), storage_(storage) {}
+  LibvirtHypervisor(Host& host, RecordStore& records, LibvirtStorage& storage)
+      : host_(host), records_(records), storage_(storage) {}
   std::vector<Kind> kinds() const override { return {Kind::Instance, Kind::LoadBalancer}; }
   void read(const std::string& vdc, LiveState& into) override;
   void create(const Ownership& owner) override;
   void update(const Ownership& owner, const LiveObject& live) override;
   void remove(const std::string& vdc, const LiveObject& live) override;
+  void visit(const std::string& vdc, const HostObject& object, LiveState& into) override;
 
   std::string domainXml(const Ownership& owner, const std::string& uuid);
-  static Json observe(const std::string& vdc, Kind kind, const XmlDocument& doc, const Json& recorded, bool running,
-                      bool hypervisorVisible);
+  static Json observe(const std::string& vdc, Kind kind, const XmlDocument& doc, xmlNodePtr domain,
+                      const Json& recorded, bool running, bool hypervisorVisible);
 
  private:
   void define(const Ownership& owner, const std::string& uuid, bool restart);
 
   Host& host_;
+  RecordStore& records_;
   LibvirtStorage& storage_;
 };
 

@@ -63,8 +63,8 @@ std::optional<Ownership> readOwner(const XmlDocument& doc, xmlNodePtr element) {
   return owner;
 }
 
-std::optional<Ownership> ownerOf(const XmlDocument& doc) {
-  auto found = doc.nodes("/*/metadata/vdc:owner");
+std::optional<Ownership> ownerOf(const XmlDocument& doc, xmlNodePtr object) {
+  auto found = doc.nodes("metadata/vdc:owner", object);
   if (found.empty()) return std::nullopt;
   return readOwner(doc, found.front());
 }

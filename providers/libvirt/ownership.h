@@ -36,6 +36,6 @@ std::optional<ResourceId> volumeResource(const std::string& vdc, const std::stri
 std::string ownerElement(const Ownership& owner, bool declareNamespace = true);
 std::optional<Ownership> readOwner(const XmlDocument& doc, xmlNodePtr element);
 // The owner record in an object's <metadata>, if any.
-std::optional<Ownership> ownerOf(const XmlDocument& doc);
+std::optional<Ownership> ownerOf(const XmlDocument& doc, xmlNodePtr object);
 
 }  // namespace vdc::libvirt

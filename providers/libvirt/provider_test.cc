@@ -152,6 +152,7 @@ TEST_F(Providers, TheVdcRecordGoesLast) {
 
 TEST_F(Providers, TheDatacenterFileReloadsToTheSameState) {
   std::string fingerprint;
+  LiveState throughLibvirt;
   {
     EmbeddedDatacenter dc(file());
     createBasics(dc);
@@ -164,13 +165,47 @@ TEST_F(Providers, TheDatacenterFileReloadsToTheSameState) {
       return s;
     }()));
     dc.commit();
-    fingerprint = dc.read("shop").fingerprint();
+    throughLibvirt = dc.read("shop");  // connected: read through the libvirt API
+    fingerprint = throughLibvirt.fingerprint();
   }
   EmbeddedDatacenter reloaded(file());
-  LiveState live = reloaded.read("shop");
+  LiveState live = reloaded.read("shop");  // not connected: read from the node file
   EXPECT_EQ(live.fingerprint(), fingerprint);
+  ASSERT_EQ(live.objects().size(), throughLibvirt.objects().size());
+  for (const auto& [id, object] : throughLibvirt.objects()) {
+    const LiveObject* fromFile = live.find(id);
+    ASSERT_TRUE(fromFile) << id.str();
+    EXPECT_EQ(fromFile->observed, object.observed) << id.str();
+    EXPECT_EQ(fromFile->recorded, object.recorded) << id.str();
+    EXPECT_EQ(fromFile->physicalName, object.physicalName) << id.str();
+  }
   EXPECT_EQ(live.find({Kind::Instance, "off"})->observed["state"], "stopped");
   EXPECT_EQ(live.find({Kind::Instance, "web"})->observed["state"], "running");
+}
+
+}  // namespace vdc::libvirt
+
+namespace vdc::libvirt {
+
+// A hand-edited file may spell sizes in any unit libvirt accepts.
+TEST_F(Providers, HandWrittenUnitsAreReadAsLibvirtWouldLoadThem) {
+  {
+    EmbeddedDatacenter dc(file());
+    createBasics(dc);
+    dc.providerFor(Kind::Instance).create(owner(Kind::Instance, "web", instanceSpec()));
+    dc.commit();
+  }
+  std::string node;
+  {
+    std::ifstream in(file());
+    node.assign(std::istreambuf_iterator<char>(in), {});
+  }
+  auto at = node.find("<memory unit='KiB'>1048576</memory>");
+  ASSERT_NE(at, std::string::npos);
+  node.replace(at, std::string("<memory unit='KiB'>1048576</memory>").size(), "<memory unit='GiB'>3</memory>");
+  std::ofstream(file()) << node;
+  EmbeddedDatacenter reloaded(file());
+  EXPECT_EQ(reloaded.read("shop").find({Kind::Instance, "web"})->observed["memory"], "3GiB");
 }
 
 }  // namespace vdc::libvirt

@@ -7,6 +7,18 @@
 
 namespace vdc::libvirt {
 
+void RecordStore::parse(const std::string& vdc, const XmlDocument& doc, xmlNodePtr network, Loaded& loaded) {
+  loaded.exists = true;
+  loaded.uuid = doc.text("uuid", network).value_or("");
+  auto registry = doc.nodes("metadata/vdc:registry", network);
+  if (registry.empty() || XmlDocument::attribute(registry.front(), "vdc") != vdc) {
+    loaded.foreign = true;
+    return;
+  }
+  for (xmlNodePtr node : doc.nodes("vdc:owner", registry.front()))
+    if (auto owner = readOwner(doc, node)) loaded.records[owner->id] = *owner;
+}
+
 RecordStore::Loaded& RecordStore::load(const std::string& vdc) {
   auto it = cache_.find(vdc);
   if (it != cache_.end()) return it->second;
@@ -17,18 +29,34 @@ RecordStore::Loaded& RecordStore::load(const std::string& vdc) {
     if (!lastErrorIsNotFound()) throw libvirtError("cannot look up network " + name);
     return loaded;
   }
-  XmlDocument doc(networkDefinition(net.get()),
-                  "network " + name);
-  loaded.exists = true;
-  loaded.uuid = doc.text("/network/uuid").value_or("");
-  auto registry = doc.nodes("/network/metadata/vdc:registry");
-  if (registry.empty() || XmlDocument::attribute(registry.front(), "vdc") != vdc) {
-    loaded.foreign = true;
-    return loaded;
-  }
-  for (xmlNodePtr node : doc.nodes("vdc:owner", registry.front()))
-    if (auto owner = readOwner(doc, node)) loaded.records[owner->id] = *owner;
+  XmlDocument doc(networkDefinition(net.get()), "network " + name);
+  parse(vdc, doc, doc.root(), loaded);
   return loaded;
+}
+
+void RecordStore::beginScan(const std::string& vdc) {
+  std::lock_guard lock(mutex_);
+  auto it = cache_.find(vdc);
+  if (it != cache_.end() && it->second.dirty) save(vdc, it->second);
+  cache_[vdc] = Loaded{};
+}
+
+void RecordStore::absorb(const std::string& vdc, const HostObject& object) {
+  if (object.type != HostObject::Type::Network || object.name != registryName(vdc)) return;
+  std::lock_guard lock(mutex_);
+  Loaded& loaded = cache_[vdc];
+  loaded = Loaded{};
+  parse(vdc, object.doc, object.node, loaded);
+}
+
+void readHost(Host& host, RecordStore& records, const std::vector<HostReader*>& readers, const std::string& vdc,
+              LiveState& into) {
+  records.beginScan(vdc);
+  host.scan([&](const HostObject& object) {
+    records.absorb(vdc, object);
+    for (HostReader* reader : readers) reader->visit(vdc, object, into);
+  });
+  for (HostReader* reader : readers) reader->finishRead(vdc, into);
 }
 
 void RecordStore::save(const std::string& vdc, Loaded& loaded) {
@@ -123,7 +151,7 @@ void RecordStore::drop(const std::string& vdc) {
   cache_.erase(vdc);
 }
 
-void LibvirtRegistry::read(const std::string& vdc, LiveState& into) {
+void LibvirtRegistry::finishRead(const std::string& vdc, LiveState& into) {
   if (records_.squatted(vdc)) {
     into.addForeign({{Kind::VirtualDataCenter, vdc}, registryName(vdc), ""});
     return;
@@ -134,6 +162,8 @@ void LibvirtRegistry::read(const std::string& vdc, LiveState& into) {
     into.add({id, physical, owner.specHash, owner.spec, Json::object()});
   }
 }
+
+void LibvirtRegistry::read(const std::string& vdc, LiveState& into) { readHost(host_, records_, {this}, vdc, into); }
 
 void LibvirtRegistry::create(const Ownership& owner) { records_.put(owner); }
 

@@ -17,6 +17,7 @@
 
 #include "engine/provider.h"
 #include "providers/libvirt/host.h"
+#include "providers/libvirt/xml.h"
 
 namespace vdc::libvirt {
 
@@ -38,6 +39,11 @@ class RecordStore {
   // True when "VDC._vdc" exists but is not a vdc record (someone else's network).
   bool squatted(const std::string& vdc);
 
+  // Reading along with a host scan: forget what is cached (writing what is
+  // pending first), then take the record network when the scan passes it.
+  void beginScan(const std::string& vdc);
+  void absorb(const std::string& vdc, const HostObject& object);
+
  private:
   struct Loaded {
     std::map<ResourceId, Ownership> records;
@@ -47,6 +53,7 @@ class RecordStore {
     bool dirty = false;
   };
   Loaded& load(const std::string& vdc);
+  static void parse(const std::string& vdc, const XmlDocument& doc, xmlNodePtr network, Loaded& loaded);
   void save(const std::string& vdc, Loaded& loaded);
 
   Host& host_;
@@ -54,18 +61,25 @@ class RecordStore {
   std::map<std::string, Loaded> cache_;
 };
 
+// Reads the host once for the records and every reader in `readers`.
+void readHost(Host& host, RecordStore& records, const std::vector<HostReader*>& readers, const std::string& vdc,
+              LiveState& into);
+
 // VirtualDataCenter and KeyPair: pure records.
-class LibvirtRegistry : public Registry {
+class LibvirtRegistry : public Registry, public HostReader {
  public:
-  explicit LibvirtRegistry(RecordStore& records) : records_(records) {}
+  LibvirtRegistry(Host& host, RecordStore& records) : host_(host), records_(records) {}
   std::vector<Kind> kinds() const override { return {Kind::VirtualDataCenter, Kind::KeyPair}; }
   void read(const std::string& vdc, LiveState& into) override;
   void create(const Ownership& owner) override;
   void update(const Ownership& owner, const LiveObject& live) override;
   void remove(const std::string& vdc, const LiveObject& live) override;
   void finish() override { records_.flush(); }
+  void visit(const std::string&, const HostObject&, LiveState&) override {}
+  void finishRead(const std::string& vdc, LiveState& into) override;
 
  private:
+  Host& host_;
   RecordStore& records_;
 };
 

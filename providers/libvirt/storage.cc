@@ -62,48 +62,49 @@ void LibvirtStorage::deleteVolume(const std::string& storageClass, const std::st
   if (virStorageVolDelete(vol.get(), 0) < 0) throw libvirtError("cannot delete volume " + physical);
 }
 
-void LibvirtStorage::read(const std::string& vdc, LiveState& into) {
-  auto records = records_.records(vdc);
-  std::map<std::string, ResourceId> imageByPath;
-  std::vector<std::pair<LiveObject, std::string>> volumes;  // with backing path
+void LibvirtStorage::visit(const std::string& vdc, const HostObject& object, LiveState&) {
+  if (object.type != HostObject::Type::Volume) return;
+  auto id = volumeResource(vdc, object.name);
+  if (!id) return;
+  const XmlDocument& doc = object.doc;
+  Seen seen{*id, object.name, object.pool};
+  seen.path = doc.text("target/path", object.node).value_or("");
+  seen.backing = doc.text("backingStore/path", object.node).value_or("");
+  seen.format = doc.text("target/format/@type", object.node).value_or("raw");
+  auto capacity = doc.nodes("capacity", object.node);
+  seen.capacity = scaledBytes(capacity.empty() ? nullptr : capacity.front(), "bytes").value_or(0);
+  seen_.push_back(std::move(seen));
+}
 
-  virStoragePoolPtr* rawPools = nullptr;
-  int n = virConnectListAllStoragePools(host_.connection(), &rawPools, VIR_CONNECT_LIST_STORAGE_POOLS_ACTIVE);
-  for (auto& pool : takeList<PoolHandle>(rawPools, n, "cannot list storage pools")) {
-    std::string poolName = virStoragePoolGetName(pool.get());
-    virStorageVolPtr* rawVols = nullptr;
-    int m = virStoragePoolListAllVolumes(pool.get(), &rawVols, 0);
-    for (auto& vol : takeList<VolumeHandle>(rawVols, m, "cannot list volumes of pool " + poolName)) {
-      std::string physical = virStorageVolGetName(vol.get());
-      auto id = volumeResource(vdc, physical);
-      if (!id) continue;
-      auto record = records.find(*id);
-      if (record == records.end()) {
-        into.addForeign({*id, physical, ""});
-        continue;
-      }
-      XmlDocument doc(takeString(virStorageVolGetXMLDesc(vol.get(), 0), physical), physical);
-      LiveObject object{*id, physical, record->second.specHash, record->second.spec, Json::object()};
-      if (id->kind == Kind::Image) {
-        imageByPath[doc.text("/volume/target/path").value_or("")] = *id;
-        object.observed["format"] = doc.text("/volume/target/format/@type").value_or("raw");
-      } else {
-        object.observed["size"] = formatSize(std::stoull(doc.text("/volume/capacity").value_or("0")));
-        object.observed["storageClass"] = host_.storageClassOf(poolName);
-      }
-      volumes.emplace_back(std::move(object), doc.text("/volume/backingStore/path").value_or(""));
+void LibvirtStorage::finishRead(const std::string& vdc, LiveState& into) {
+  auto records = records_.records(vdc);
+  std::map<std::string, std::string> imageByPath;
+  for (const auto& s : seen_)
+    if (s.id.kind == Kind::Image && records.count(s.id)) imageByPath[s.path] = s.id.name;
+  for (const auto& s : seen_) {
+    auto record = records.find(s.id);
+    if (record == records.end()) {
+      into.addForeign({s.id, s.physical, ""});
+      continue;
     }
-  }
-  for (auto& [object, backing] : volumes) {
-    if (object.id.kind == Kind::Volume) {
-      auto image = imageByPath.find(backing);
-      if (image != imageByPath.end()) object.observed["image"] = image->second.name;
-      else if (backing.empty()) object.observed["image"] = nullptr;
-      if (object.observed["image"].is_null() && !object.recorded.contains("image")) object.observed.erase("image");
+    LiveObject object{s.id, s.physical, record->second.specHash, record->second.spec, Json::object()};
+    if (s.id.kind == Kind::Image) {
+      object.observed["format"] = s.format;
+    } else {
+      object.observed["size"] = formatSize(s.capacity);
+      object.observed["storageClass"] = host_.storageClassOf(s.pool);
+      auto image = imageByPath.find(s.backing);
+      if (image != imageByPath.end())
+        object.observed["image"] = image->second;
+      else if (s.backing.empty() && object.recorded.contains("image"))
+        object.observed["image"] = nullptr;  // the copy-on-write link is gone
     }
     into.add(std::move(object));
   }
+  seen_.clear();
 }
+
+void LibvirtStorage::read(const std::string& vdc, LiveState& into) { readHost(host_, records_, {this}, vdc, into); }
 
 void LibvirtStorage::create(const Ownership& owner) {
   std::string physical = volumeName(owner.vdc, owner.id);

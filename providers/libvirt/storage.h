@@ -3,13 +3,16 @@
 // the image's volume.
 #pragma once
 
+#include <cstdint>
+#include <vector>
+
 #include "engine/provider.h"
 #include "providers/libvirt/host.h"
 #include "providers/libvirt/registry.h"
 
 namespace vdc::libvirt {
 
-class LibvirtStorage : public Storage {
+class LibvirtStorage : public Storage, public HostReader {
  public:
   LibvirtStorage(Host& host, RecordStore& records) : host_(host), records_(records) {}
   std::vector<Kind> kinds() const override { return {Kind::Image, Kind::Volume}; }
@@ -19,6 +22,8 @@ class LibvirtStorage : public Storage {
   void remove(const std::string& vdc, const LiveObject& live) override;
   void prepare(const std::vector<Ownership>& intended) override { records_.putDurably(intended); }
   void finish() override { records_.flush(); }
+  void visit(const std::string& vdc, const HostObject& object, LiveState& into) override;
+  void finishRead(const std::string& vdc, LiveState& into) override;
 
   // The path of a volume by physical name in a storage class's pool.
   std::string volumePath(const std::string& storageClass, const std::string& physical);
@@ -32,6 +37,13 @@ class LibvirtStorage : public Storage {
 
   Host& host_;
   RecordStore& records_;
+  // What a scan found, completed once the records are known.
+  struct Seen {
+    ResourceId id;
+    std::string physical, pool, path, backing, format;
+    uint64_t capacity = 0;
+  };
+  std::vector<Seen> seen_;
 };
 
 }  // namespace vdc::libvirt

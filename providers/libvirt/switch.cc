@@ -26,13 +26,16 @@ std::string LibvirtSwitch::networkXml(const Ownership& owner, const std::string&
   return xml + "</ip></network>";
 }
 
-Json LibvirtSwitch::observe(const XmlDocument& doc) {
+Json LibvirtSwitch::observe(const XmlDocument& doc, xmlNodePtr network) {
   Json observed = Json::object();
-  auto address = doc.text("/network/ip/@address");
-  auto prefix = doc.text("/network/ip/@prefix");
+  auto address = doc.text("ip/@address", network);
+  auto prefix = doc.text("ip/@prefix", network);
+  if (!prefix)
+    if (auto netmask = doc.text("ip/@netmask", network))
+      if (auto mask = Ipv4::parse(*netmask)) prefix = std::to_string(__builtin_popcount(mask->value));
   if (address && prefix) {
     auto ip = Ipv4::parse(*address);
-    int bits = std::stoi(*prefix);
+    int bits = std::atoi(prefix->c_str());
     if (ip && bits >= 0 && bits <= 32) {
       Cidr cidr{*ip, bits};
       cidr.base.value &= cidr.mask();
@@ -40,30 +43,30 @@ Json LibvirtSwitch::observe(const XmlDocument& doc) {
       observed["gateway"] = *address;
     }
   }
-  observed["mode"] = doc.text("/network/forward/@mode").value_or("") == "nat" ? "nat" : "isolated";
-  observed["dhcp"] = !doc.nodes("/network/ip/dhcp").empty();
-  observed["mtu"] = std::stol(doc.text("/network/mtu/@size").value_or("1500"));
+  observed["mode"] = doc.text("forward/@mode", network).value_or("") == "nat" ? "nat" : "isolated";
+  observed["dhcp"] = !doc.nodes("ip/dhcp", network).empty();
+  observed["mtu"] = std::atol(doc.text("mtu/@size", network).value_or("1500").c_str());
   return observed;
 }
 
-void LibvirtSwitch::read(const std::string& vdc, LiveState& into) {
-  virNetworkPtr* raw = nullptr;
-  int n = virConnectListAllNetworks(host_.connection(), &raw, 0);
-  for (auto& net : takeList<NetworkHandle>(raw, n, "cannot list networks")) {
-    std::string physical = virNetworkGetName(net.get());
-    auto id = networkResource(vdc, physical);
-    if (!id || id->kind != Kind::Network) continue;
-    XmlDocument doc(networkDefinition(net.get()), physical);
-    auto owner = ownerOf(doc);
-    if (!owner || owner->vdc != vdc || owner->id != *id) {
-      into.addForeign({*id, physical, owner ? owner->vdc : ""});
-      continue;
-    }
-    into.add({*id, physical, owner->specHash, owner->spec, observe(doc)});
+void LibvirtSwitch::visit(const std::string& vdc, const HostObject& object, LiveState& into) {
+  if (object.type != HostObject::Type::Network) return;
+  auto id = networkResource(vdc, object.name);
+  if (!id || id->kind != Kind::Network) return;
+  auto owner = ownerOf(object.doc, object.node);
+  if (!owner || owner->vdc != vdc || owner->id != *id) {
+    into.addForeign({*id, object.name, owner ? owner->vdc : ""});
+    return;
   }
+  into.add({*id, object.name, owner->specHash, owner->spec, observe(object.doc, object.node)});
+}
+
+void LibvirtSwitch::finishRead(const std::string& vdc, LiveState& into) {
   for (const auto& [id, owner] : records_.records(vdc))
     if (id.kind == Kind::SecurityGroup) into.add({id, "", owner.specHash, owner.spec, Json::object()});
 }
+
+void LibvirtSwitch::read(const std::string& vdc, LiveState& into) { readHost(host_, records_, {this}, vdc, into); }
 
 void LibvirtSwitch::define(const Ownership& owner, const std::string& uuid) {
   std::string name = networkName(owner.vdc, owner.id.name);

@@ -9,7 +9,7 @@
 
 namespace vdc::libvirt {
 
-class LibvirtSwitch : public Switch {
+class LibvirtSwitch : public Switch, public HostReader {
  public:
   LibvirtSwitch(Host& host, RecordStore& records) : host_(host), records_(records) {}
   std::vector<Kind> kinds() const override { return {Kind::Network, Kind::SecurityGroup}; }
@@ -18,10 +18,12 @@ class LibvirtSwitch : public Switch {
   void update(const Ownership& owner, const LiveObject& live) override;
   void remove(const std::string& vdc, const LiveObject& live) override;
   void finish() override { records_.flush(); }
+  void visit(const std::string& vdc, const HostObject& object, LiveState& into) override;
+  void finishRead(const std::string& vdc, LiveState& into) override;
 
   // The network XML for a Network spec; exposed for tests.
   static std::string networkXml(const Ownership& owner, const std::string& uuid);
-  static Json observe(const XmlDocument& doc);
+  static Json observe(const XmlDocument& doc, xmlNodePtr network);
 
  private:
   void define(const Ownership& owner, const std::string& uuid);

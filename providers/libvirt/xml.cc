@@ -3,27 +3,61 @@
 #include <libxml/parser.h>
 #include <libxml/xpathInternals.h>
 
+#include <charconv>
+#include <map>
+
 #include "engine/error.h"
 #include "providers/libvirt/ownership.h"
 
 namespace vdc::libvirt {
 
 namespace {
+
 struct ObjectFree { void operator()(xmlXPathObjectPtr p) const { xmlXPathFreeObject(p); } };
 struct CharFree { void operator()(xmlChar* p) const { xmlFree(p); } };
+struct CompiledFree { void operator()(xmlXPathCompExprPtr p) const { xmlXPathFreeCompExpr(p); } };
+
+constexpr const char* kTestNamespace = "http://libvirt.org/schemas/domain/test/1.0";
+
+// Compiling an expression costs more than evaluating it on a small element.
+xmlXPathCompExprPtr compiled(const std::string& xpath) {
+  thread_local std::map<std::string, std::unique_ptr<xmlXPathCompExpr, CompiledFree>> cache;
+  auto it = cache.find(xpath);
+  if (it == cache.end()) {
+    xmlXPathCompExprPtr expr = xmlXPathCompile(BAD_CAST xpath.c_str());
+    if (!expr) throw Error("bad XPath expression " + xpath);
+    it = cache.emplace(xpath, expr).first;
+  }
+  return it->second.get();
+}
+
 }  // namespace
 
-XmlDocument::XmlDocument(const std::string& text, const std::string& what) {
+XmlDocument::XmlDocument() : doc_(nullptr, DocFree{true}) {}
+
+XmlDocument::XmlDocument(const std::string& text, const std::string& what) : XmlDocument() {
   doc_.reset(xmlReadMemory(text.data(), static_cast<int>(text.size()), nullptr, nullptr,
-                           XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING));
+                           XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING | XML_PARSE_HUGE));
   if (!doc_) throw Error("cannot parse " + what);
+  prepareXPath();
+}
+
+XmlDocument XmlDocument::borrow(xmlDocPtr doc) {
+  XmlDocument view;
+  view.doc_ = std::unique_ptr<xmlDoc, DocFree>(doc, DocFree{false});
+  view.prepareXPath();
+  return view;
+}
+
+void XmlDocument::prepareXPath() {
   xpath_.reset(xmlXPathNewContext(doc_.get()));
   xmlXPathRegisterNs(xpath_.get(), BAD_CAST "vdc", BAD_CAST kOwnershipNamespace);
+  xmlXPathRegisterNs(xpath_.get(), BAD_CAST "test", BAD_CAST kTestNamespace);
 }
 
 std::vector<xmlNodePtr> XmlDocument::nodes(const std::string& xpath, xmlNodePtr context) const {
-  xpath_->node = context ? context : xmlDocGetRootElement(doc_.get());
-  std::unique_ptr<xmlXPathObject, ObjectFree> result(xmlXPathEvalExpression(BAD_CAST xpath.c_str(), xpath_.get()));
+  xpath_->node = context ? context : root();
+  std::unique_ptr<xmlXPathObject, ObjectFree> result(xmlXPathCompiledEval(compiled(xpath), xpath_.get()));
   std::vector<xmlNodePtr> out;
   if (!result || !result->nodesetval) return out;
   for (int i = 0; i < result->nodesetval->nodeNr; ++i) out.push_back(result->nodesetval->nodeTab[i]);
@@ -61,6 +95,27 @@ std::string xmlEscape(const std::string& text) {
     }
   }
   return out;
+}
+
+std::optional<uint64_t> scaledBytes(const std::string& value, const std::string& unit) {
+  static const std::map<std::string, uint64_t> scale = {
+      {"b", 1},           {"bytes", 1},          {"KB", 1000},          {"k", 1024},
+      {"KiB", 1024},      {"MB", 1000000},       {"M", 1 << 20},        {"MiB", 1 << 20},
+      {"GB", 1000000000}, {"G", 1ull << 30},     {"GiB", 1ull << 30},   {"TB", 1000000000000},
+      {"T", 1ull << 40},  {"TiB", 1ull << 40}};
+  auto it = scale.find(unit);
+  uint64_t number = 0;
+  std::string trimmed = value;
+  while (!trimmed.empty() && isspace(static_cast<unsigned char>(trimmed.back()))) trimmed.pop_back();
+  while (!trimmed.empty() && isspace(static_cast<unsigned char>(trimmed.front()))) trimmed.erase(0, 1);
+  auto [ptr, ec] = std::from_chars(trimmed.data(), trimmed.data() + trimmed.size(), number);
+  if (it == scale.end() || ec != std::errc() || ptr != trimmed.data() + trimmed.size()) return std::nullopt;
+  return number * it->second;
+}
+
+std::optional<uint64_t> scaledBytes(xmlNodePtr element, const std::string& defaultUnit) {
+  if (!element) return std::nullopt;
+  return scaledBytes(XmlDocument::content(element), XmlDocument::attribute(element, "unit").value_or(defaultUnit));
 }
 
 }  // namespace vdc::libvirt

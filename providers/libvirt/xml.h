@@ -1,6 +1,8 @@
-// Reading libvirt XML with libxml2 (XPath), and escaping text written into it.
+// Reading libvirt XML with libxml2 (XPath, compiled once per expression and
+// thread), and escaping text written into it.
 #pragma once
 
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
@@ -13,22 +15,41 @@ namespace vdc::libvirt {
 
 class XmlDocument {
  public:
-  // Throws Error if `text` is not well-formed.
+  // Parses `text`; throws Error if it is not well-formed.
   explicit XmlDocument(const std::string& text, const std::string& what = "XML");
+  // Queries a document owned elsewhere (a streaming reader's).
+  static XmlDocument borrow(xmlDocPtr doc);
 
-  // Text of the first node the XPath selects (attribute or element).
-  std::optional<std::string> text(const std::string& xpath, xmlNodePtr context = nullptr) const;
+  xmlNodePtr root() const { return xmlDocGetRootElement(doc_.get()); }
+
+  // XPath relative to `context` (the root element when null); prefixes
+  // `vdc` (ownership records) and `test` (test driver) are known.
   std::vector<xmlNodePtr> nodes(const std::string& xpath, xmlNodePtr context = nullptr) const;
+  std::optional<std::string> text(const std::string& xpath, xmlNodePtr context = nullptr) const;
   static std::optional<std::string> attribute(xmlNodePtr node, const char* name);
   static std::string content(xmlNodePtr node);
 
  private:
-  struct DocFree { void operator()(xmlDocPtr p) const { xmlFreeDoc(p); } };
+  struct DocFree {
+    bool owned = true;
+    void operator()(xmlDocPtr p) const {
+      if (owned) xmlFreeDoc(p);
+    }
+  };
   struct ContextFree { void operator()(xmlXPathContextPtr p) const { xmlXPathFreeContext(p); } };
+  XmlDocument();
+  void prepareXPath();
+
   std::unique_ptr<xmlDoc, DocFree> doc_;
   std::unique_ptr<xmlXPathContext, ContextFree> xpath_;
 };
 
 std::string xmlEscape(const std::string& text);
+
+// A libvirt scaled integer: `value` in `unit` (libvirt's spellings: b, bytes,
+// KB, k, KiB, MB, M, MiB, GB, G, GiB, TB, T, TiB), in bytes.
+std::optional<uint64_t> scaledBytes(const std::string& value, const std::string& unit);
+// The element's text scaled by its `unit` attribute, `defaultUnit` when it has none.
+std::optional<uint64_t> scaledBytes(xmlNodePtr element, const std::string& defaultUnit);
 
 }  // namespace vdc::libvirt
