@@ -3,9 +3,11 @@
 // the test driver; read: open plus reading every object), diff; and peak memory.
 //
 //   vdc-bench [--sizes 1000,10000,100000] [--runs 5] [--keep]
+//   vdc-bench --generate DIR N      (just write a VDC of N resources)
 //
 // Each size runs in fresh processes: one applies the generated VDC, one
 // measures (so peak memory is the plan's alone). Prints a table of medians.
+#include <malloc.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -115,6 +117,7 @@ std::string runChild(const std::string& self, const std::string& mode, const std
 }  // namespace
 
 int main(int argc, char** argv) {
+  mallopt(M_MXFAST, 0);  // as vdc itself does (cli/main.cc)
   std::string self = fs::canonical("/proc/self/exe").string();
   std::vector<size_t> sizes = {1000, 10000, 100000};
   int runs = 5;
@@ -122,6 +125,10 @@ int main(int argc, char** argv) {
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i];
     if (arg == "--setup" && i + 1 < argc) return setup(argv[i + 1]);
+    if (arg == "--generate" && i + 2 < argc) {
+      std::printf("%zu resources in %s\n", bench::generateVdc(argv[i + 1], std::stoul(argv[i + 2])), argv[i + 1]);
+      return 0;
+    }
     if (arg == "--measure" && i + 1 < argc) return measure(argv[i + 1]);
     if (arg == "--runs" && i + 1 < argc) runs = std::stoi(argv[++i]);
     if (arg == "--keep") keep = true;

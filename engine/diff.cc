@@ -92,6 +92,10 @@ Plan diff(const Vdc& desired, const LiveState& live, const std::string& target, 
       plan.changes.push_back(std::move(c));
       continue;
     }
+    if (object->specHash == r.specHash && object->matches(r.spec)) {
+      ++plan.unchanged;
+      continue;
+    }
     c.before = object->effective();
     compare(c.before, r.spec, "", c.fields);
     for (auto& f : c.fields) {

@@ -175,3 +175,18 @@ TEST(Diff, FingerprintFollowsTheLiveState) {
 }
 
 }  // namespace vdc
+
+namespace vdc {
+
+TEST(Diff, MatchesAgreesWithEffective) {
+  LiveObject o{{Kind::Instance, "i"}, "p", "h", {{"cpus", 1}, {"memory", "1GiB"}}, {{"cpus", 2}}};
+  EXPECT_TRUE(o.matches({{"cpus", 2}, {"memory", "1GiB"}}));
+  EXPECT_FALSE(o.matches({{"cpus", 1}, {"memory", "1GiB"}}));
+  EXPECT_FALSE(o.matches({{"cpus", 2}}));                                // the object has more
+  EXPECT_FALSE(o.matches({{"cpus", 2}, {"memory", "1GiB"}, {"x", 1}}));  // the spec has more
+  LiveObject extra{{Kind::Instance, "i"}, "p", "h", {{"cpus", 1}}, {{"state", "stopped"}}};
+  EXPECT_FALSE(extra.matches({{"cpus", 1}}));
+  EXPECT_TRUE(extra.matches({{"cpus", 1}, {"state", "stopped"}}));
+}
+
+}  // namespace vdc

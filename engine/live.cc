@@ -11,6 +11,23 @@ Json LiveObject::effective() const {
   return out;
 }
 
+bool LiveObject::matches(const Json& spec) const {
+  if (!spec.is_object()) return false;
+  size_t seen = 0;
+  for (const auto& item : spec.items()) {
+    const Json* value = nullptr;
+    if (observed.is_object() && observed.contains(item.key())) value = &observed[item.key()];
+    else if (recorded.is_object() && recorded.contains(item.key())) value = &recorded[item.key()];
+    if (!value || *value != item.value()) return false;
+    ++seen;
+  }
+  // Anything the object has beyond the spec is a difference too.
+  size_t keys = recorded.is_object() ? recorded.size() : 0;
+  if (observed.is_object())
+    for (const auto& item : observed.items()) keys += !(recorded.is_object() && recorded.contains(item.key()));
+  return keys == seen;
+}
+
 void LiveState::add(LiveObject object) {
   ResourceId id = object.id;
   objects_.insert_or_assign(std::move(id), std::move(object));

@@ -26,6 +26,8 @@ struct LiveObject {
   Json observed;             // fields read from the object itself
   // What the object is now: the record with every observed field on top.
   Json effective() const;
+  // effective() == spec, without building effective().
+  bool matches(const Json& spec) const;
 };
 
 // An object that sits where a resource of this VDC would go but is not

@@ -1,12 +1,11 @@
 #include "engine/loader.h"
 
 #include <algorithm>
-#include <atomic>
 #include <filesystem>
-#include <thread>
 
 #include "engine/graph.h"
 #include "engine/manifest.h"
+#include "engine/parallel.h"
 #include "engine/resolve.h"
 
 namespace vdc {
@@ -46,19 +45,11 @@ struct FileResult {
 // Parsing dominates loading and files are independent: read them on every core.
 std::vector<FileResult> readAll(const std::vector<fs::path>& files) {
   std::vector<FileResult> results(files.size());
-  std::atomic<size_t> next{0};
-  auto work = [&] {
-    for (size_t i; (i = next++) < files.size();) {
-      std::string display = fs::relative(files[i], fs::current_path()).string();
-      if (display.empty() || display.starts_with("..")) display = files[i].string();
-      results[i].read = readManifests(files[i].string(), display, results[i].manifests, results[i].diags);
-    }
-  };
-  size_t threads = std::min<size_t>(std::max(1u, std::thread::hardware_concurrency()), files.size());
-  std::vector<std::thread> pool;
-  for (size_t t = 1; t < threads; ++t) pool.emplace_back(work);
-  work();
-  for (auto& t : pool) t.join();
+  parallelFor(files.size(), [&](size_t i) {
+    std::string display = fs::relative(files[i], fs::current_path()).string();
+    if (display.empty() || display.starts_with("..")) display = files[i].string();
+    results[i].read = readManifests(files[i].string(), display, results[i].manifests, results[i].diags);
+  });
   return results;
 }
 

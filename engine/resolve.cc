@@ -5,6 +5,7 @@
 #include <set>
 
 #include "engine/hash.h"
+#include "engine/parallel.h"
 #include "engine/units.h"
 
 namespace vdc {
@@ -302,11 +303,12 @@ class Resolver {
     selectBackends(vdc);
     std::sort(vdc.resources.begin(), vdc.resources.end(),
               [](const Resource& a, const Resource& b) { return a.id < b.id; });
-    for (auto& r : vdc.resources) {
+    parallelFor(vdc.resources.size(), [&](size_t i) {
+      Resource& r = vdc.resources[i];
       r.dependencies = specReferences(r.id.kind, r.spec);
       addDependsOn(r);
       r.specHash = canonicalHash(r.spec);
-    }
+    });
     vdc.index();
     return vdc;
   }
