@@ -2,8 +2,11 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <chrono>
 #include <filesystem>
 #include <iostream>
+
+#include <spdlog/spdlog.h>
 
 #include "cli/commands.h"
 #include "cli/progress.h"
@@ -74,7 +77,10 @@ int execute(const Plan& plan, Datacenter& datacenter, const LiveState& live, int
     options.observer = &progress;
     result = apply(plan, datacenter, live, options);
   }
+  auto start = std::chrono::steady_clock::now();
   datacenter.commit();
+  spdlog::debug("saved {} in {:.0f} ms", datacenter.describe(),
+                std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count());
   return report(plan, result);
 }
 
@@ -88,7 +94,7 @@ int applySavedPlan(const ApplyOptions& options) {
   }
   auto lock = lockOrReport(*datacenter, plan.vdc, "vdc apply " + options.directory);
   if (!lock) return 1;
-  LiveState live = datacenter->read(plan.vdc);
+  LiveState live = readLive(*datacenter, plan.vdc);
   if (live.fingerprint() != plan.liveFingerprint) {
     reportError("the saved plan " + options.directory + " is stale: " + datacenter->describe() +
                 " changed since it was made. Run vdc plan again; nothing was changed.");
@@ -110,7 +116,7 @@ int applyCommand(const ApplyOptions& options) {
     if (!datacenter) return 1;
     auto lock = lockOrReport(*datacenter, vdc->name, options.destroy ? "vdc destroy" : "vdc apply");
     if (!lock) return 1;
-    LiveState live = datacenter->read(vdc->name);
+    LiveState live = readLive(*datacenter, vdc->name);
     Diagnostics problems;
     Plan plan = diff(*vdc, live, datacenter->describe(), options.destroy, problems);
     if (!problems.empty()) {

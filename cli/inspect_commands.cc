@@ -34,7 +34,7 @@ int showCommand(const ShowOptions& options) {
   auto datacenter = openOrReport(options);
   if (!datacenter) return 1;
   try {
-    LiveState live = datacenter->read(vdc->name);
+    LiveState live = readLive(*datacenter, vdc->name);
     if (options.json) {
       Json out;
       out["vdc"] = vdc->name;

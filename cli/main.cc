@@ -5,6 +5,7 @@
 #include <CLI/CLI.hpp>
 
 #include "cli/commands.h"
+#include "cli/session.h"
 
 using namespace vdc::cli;
 
@@ -28,6 +29,8 @@ int main(int argc, char** argv) {
   mallopt(M_MXFAST, 0);
   CLI::App app{"vdc: your virtual data center as code"};
   app.require_subcommand(1);
+  bool verbose = false;
+  app.add_flag("-v,--verbose", verbose, "Log what vdc does and how long it takes (stderr)");
   app.set_version_flag("--version", "vdc 0.1.0");
 
   CommonOptions validate;
@@ -73,6 +76,7 @@ int main(int argc, char** argv) {
   watchCmd->allow_extras();
 
   CLI11_PARSE(app, argc, argv);
+  setUpLogging(verbose);
 
   if (*validateCmd) return validateCommand(validate);
   if (*planCmd) return planCommand(plan);

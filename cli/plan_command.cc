@@ -1,3 +1,4 @@
+#include <chrono>
 #include <iostream>
 
 #include <spdlog/spdlog.h>
@@ -15,9 +16,12 @@ int planCommand(const PlanOptions& options) {
   auto datacenter = openOrReport(options);
   if (!datacenter) return 1;
   try {
-    LiveState live = datacenter->read(vdc->name);
+    LiveState live = readLive(*datacenter, vdc->name);
     Diagnostics problems;
+    auto start = std::chrono::steady_clock::now();
     Plan plan = diff(*vdc, live, datacenter->describe(), options.destroy, problems);
+    spdlog::debug("compared in {:.0f} ms",
+                  std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count());
     if (!problems.empty()) {
       std::cerr << problems.str();
       return 1;

@@ -2,8 +2,10 @@
 
 #include <unistd.h>
 
+#include <chrono>
 #include <iostream>
 
+#include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
 #include "engine/loader.h"
@@ -13,9 +15,30 @@ namespace vdc::cli {
 
 void reportError(const std::string& message) { std::cerr << "error: " << message << "\n"; }
 
+void setUpLogging(bool verbose) {
+  auto logger = spdlog::stderr_color_mt("vdc");
+  logger->set_pattern("%^%l%$ %H:%M:%S.%e %v");
+  logger->set_level(verbose ? spdlog::level::debug : spdlog::level::warn);
+  spdlog::set_default_logger(logger);
+}
+
+static double millisecondsSince(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+}
+
+LiveState readLive(Datacenter& datacenter, const std::string& vdc) {
+  auto start = std::chrono::steady_clock::now();
+  LiveState live = datacenter.read(vdc);
+  spdlog::debug("read {} objects of VDC {} from {} in {:.0f} ms", live.objects().size(), vdc, datacenter.describe(),
+                millisecondsSince(start));
+  return live;
+}
+
 std::optional<Vdc> loadOrReport(const std::string& directory) {
+  auto start = std::chrono::steady_clock::now();
   Diagnostics diags;
   Vdc vdc = loadVdc(directory, diags);
+  spdlog::debug("loaded {} resources from {} in {:.0f} ms", vdc.resources.size(), directory, millisecondsSince(start));
   if (diags.empty()) return vdc;
   std::cerr << diags.str();
   std::cerr << diags.size() << (diags.size() == 1 ? " error" : " errors") << "; nothing was changed.\n";

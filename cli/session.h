@@ -6,6 +6,7 @@
 #include <string>
 
 #include "cli/commands.h"
+#include "engine/live.h"
 #include "engine/lock.h"
 #include "engine/model.h"
 #include "engine/provider.h"
@@ -24,5 +25,11 @@ std::optional<ApplyLock> lockOrReport(Datacenter& datacenter, const std::string&
 bool confirm(const std::string& question);
 
 void reportError(const std::string& message);
+
+// Logs go to stderr; --verbose shows the debug level (timings, counts).
+void setUpLogging(bool verbose);
+
+// Reads the live state of `vdc`, logging how long it took.
+LiveState readLive(Datacenter& datacenter, const std::string& vdc);
 
 }  // namespace vdc::cli
