@@ -110,10 +110,10 @@ int applySavedPlan(const ApplyOptions& options) {
 int applyCommand(const ApplyOptions& options) {
   try {
     if (!options.destroy && std::filesystem::is_regular_file(options.directory)) return applySavedPlan(options);
-    auto vdc = loadOrReport(options.directory);
-    if (!vdc) return 1;
-    auto datacenter = openOrReport(options);
-    if (!datacenter) return 1;
+    auto opened = openVdcOrReport(options);
+    if (!opened) return 1;
+    Vdc* vdc = &opened->vdc;
+    Datacenter* datacenter = opened->datacenter.get();
     auto lock = lockOrReport(*datacenter, vdc->name, options.destroy ? "vdc destroy" : "vdc apply");
     if (!lock) return 1;
     LiveState live = readLive(*datacenter, vdc->name);

@@ -29,10 +29,10 @@ static std::string status(const LiveObject& object, const Vdc& vdc) {
 }
 
 int showCommand(const ShowOptions& options) {
-  auto vdc = loadOrReport(options.directory);
-  if (!vdc) return 1;
-  auto datacenter = openOrReport(options);
-  if (!datacenter) return 1;
+  auto opened = openVdcOrReport(options);
+  if (!opened) return 1;
+  Vdc* vdc = &opened->vdc;
+  Datacenter* datacenter = opened->datacenter.get();
   try {
     LiveState live = readLive(*datacenter, vdc->name);
     if (options.json) {

@@ -54,6 +54,14 @@ DatacenterPtr openOrReport(const CommonOptions& options) {
   }
 }
 
+std::optional<Opened> openVdcOrReport(const CommonOptions& options) {
+  auto vdc = loadOrReport(options.directory);
+  if (!vdc) return std::nullopt;
+  auto datacenter = openOrReport(options);
+  if (!datacenter) return std::nullopt;
+  return Opened{std::move(*vdc), std::move(datacenter)};
+}
+
 std::optional<ApplyLock> lockOrReport(Datacenter& datacenter, const std::string& vdc, const std::string& purpose) {
   std::string holder;
   auto lock = ApplyLock::tryAcquire(datacenter.lockPath(vdc), purpose, holder);

@@ -18,6 +18,13 @@ std::optional<Vdc> loadOrReport(const std::string& directory);
 
 DatacenterPtr openOrReport(const CommonOptions& options);
 
+// A loaded VDC and its opened target, or nothing (errors printed).
+struct Opened {
+  Vdc vdc;
+  DatacenterPtr datacenter;
+};
+std::optional<Opened> openVdcOrReport(const CommonOptions& options);
+
 // Takes the apply lock or prints who holds it.
 std::optional<ApplyLock> lockOrReport(Datacenter& datacenter, const std::string& vdc, const std::string& purpose);
 

@@ -54,9 +54,22 @@ class Reader {
                     const std::string& path) {
     std::vector<std::string> names;
     for (const auto& f : fields) names.push_back(f.name);
-    std::string message = "unknown field '" + name + "' in " + path;
-    if (auto guess = closestMatch(name, names)) message += " (did you mean '" + *guess + "'?)";
+    unknownKey(key, name, names, " in " + path);
+  }
+
+  void unknownKey(const YAML::Node& key, const std::string& name, const std::vector<std::string>& known,
+                  const std::string& where) {
+    std::string message = "unknown field '" + name + "'" + where;
+    if (auto guess = closestMatch(name, known)) message += " (did you mean '" + *guess + "'?)";
     error(key, message);
+  }
+
+  // For mappings with a fixed set of keys (the document, its metadata).
+  void rejectUnknownKeys(const YAML::Node& map, const std::vector<std::string>& known, const std::string& where) {
+    for (auto it = map.begin(); it != map.end(); ++it) {
+      std::string key = it->first.as<std::string>("");
+      if (std::find(known.begin(), known.end(), key) == known.end()) unknownKey(it->first, key, known, where);
+    }
   }
 
   std::optional<std::string> scalar(const YAML::Node& node, const std::string& path,
@@ -243,15 +256,7 @@ void readDocument(const YAML::Node& doc, const std::string& file, std::vector<Ma
     r.error(doc, "a manifest must be a mapping with apiVersion, kind, metadata and spec");
     return;
   }
-  for (auto it = doc.begin(); it != doc.end(); ++it) {
-    std::string key = it->first.as<std::string>("");
-    if (std::find(kTopLevel.begin(), kTopLevel.end(), key) == kTopLevel.end()) {
-      std::string message = "unknown field '" + key + "'";
-      if (auto guess = closestMatch(key, kTopLevel)) message += " (did you mean '" + *guess + "'?)";
-      r.error(it->first, message);
-    }
-  }
-  size_t before = diags.size();
+  r.rejectUnknownKeys(doc, kTopLevel, "");
   auto api = doc["apiVersion"];
   if (!api)
     r.error(doc, "missing apiVersion (expected vdc/v1)");
@@ -280,14 +285,7 @@ void readDocument(const YAML::Node& doc, const std::string& file, std::vector<Ma
   if (!metadata || !metadata.IsMap()) {
     r.error(metadata ? metadata : doc, "missing metadata.name");
   } else {
-    for (auto it = metadata.begin(); it != metadata.end(); ++it) {
-      std::string key = it->first.as<std::string>("");
-      if (std::find(kMetadata.begin(), kMetadata.end(), key) == kMetadata.end()) {
-        std::string message = "unknown field '" + key + "' in metadata";
-        if (auto guess = closestMatch(key, kMetadata)) message += " (did you mean '" + *guess + "'?)";
-        r.error(it->first, message);
-      }
-    }
+    r.rejectUnknownKeys(metadata, kMetadata, " in metadata");
     auto name = metadata["name"];
     if (!name || !name.IsScalar()) {
       r.error(metadata, "missing metadata.name");
@@ -314,7 +312,7 @@ void readDocument(const YAML::Node& doc, const std::string& file, std::vector<Ma
     r.error(doc, "missing spec");
     return;
   }
-  if (diags.size() == before || !m.id.name.empty()) out.push_back(std::move(m));
+  if (!m.id.name.empty()) out.push_back(std::move(m));
 }
 
 }  // namespace
