@@ -11,13 +11,13 @@ namespace {
 
 class Reader {
  public:
-  Reader(const std::string& file, Manifest& manifest, Diagnostics& diags)
-      : file_(file), manifest_(manifest), diags_(diags) {}
+  Reader(const std::string& file, int firstLine, Manifest& manifest, Diagnostics& diags)
+      : file_(file), firstLine_(firstLine), manifest_(manifest), diags_(diags) {}
 
   Location at(const YAML::Node& node) const {
     auto mark = node.Mark();
     if (mark.line < 0) return manifest_.where;
-    return {file_, mark.line + 1, mark.column + 1};
+    return {file_, firstLine_ + mark.line + 1, mark.column + 1};
   }
   void error(const YAML::Node& node, std::string message) { diags_.add(at(node), std::move(message)); }
 
@@ -239,6 +239,7 @@ class Reader {
 
  private:
   const std::string& file_;
+  int firstLine_;  // of the document within its file
   Manifest& manifest_;
   Diagnostics& diags_;
 };
@@ -246,12 +247,12 @@ class Reader {
 const std::vector<std::string> kTopLevel = {"apiVersion", "kind", "metadata", "spec"};
 const std::vector<std::string> kMetadata = {"name", "labels", "annotations"};
 
-void readDocument(const YAML::Node& doc, const std::string& file, std::vector<Manifest>& out,
+void readDocument(const YAML::Node& doc, const std::string& file, int firstLine, std::vector<Manifest>& out,
                   Diagnostics& diags) {
   Manifest m;
   auto mark = doc.Mark();
-  m.where = {file, mark.line + 1, mark.column + 1};
-  Reader r(file, m, diags);
+  m.where = {file, firstLine + mark.line + 1, mark.column + 1};
+  Reader r(file, firstLine, m, diags);
   if (!doc.IsMap()) {
     r.error(doc, "a manifest must be a mapping with apiVersion, kind, metadata and spec");
     return;
@@ -315,20 +316,55 @@ void readDocument(const YAML::Node& doc, const std::string& file, std::vector<Ma
   if (!m.id.name.empty()) out.push_back(std::move(m));
 }
 
+struct Chunk {
+  std::string_view text;
+  int firstLine;  // 0-based line of the chunk in its file
+};
+
+// Cuts a stream at its document markers ("---" at the start of a line), so
+// each document is parsed on its own: yaml-cpp keeps every node of a LoadAll
+// alive until the last document is done, which costs time and memory on
+// large files. YAML forbids a marker inside any scalar, so the cut is exact;
+// directives ("%YAML") bind to the document after them, so a stream with any
+// is parsed whole.
+std::vector<Chunk> documents(std::string_view text) {
+  std::vector<Chunk> chunks;
+  size_t start = 0, line = 0, chunkLine = 0;
+  for (size_t pos = 0; pos < text.size();) {
+    size_t end = text.find('\n', pos);
+    if (end == std::string_view::npos) end = text.size();
+    std::string_view current = text.substr(pos, end - pos);
+    if (current.starts_with('%')) return {{text, 0}};
+    bool marker = current.starts_with("---") && (current.size() == 3 || current[3] == ' ' ||
+                                                current[3] == '\t' || current[3] == '\r');
+    if (marker && pos > start) {
+      chunks.push_back({text.substr(start, pos - start), static_cast<int>(chunkLine)});
+      start = pos;
+      chunkLine = line;
+    }
+    pos = end + 1;
+    ++line;
+  }
+  if (start < text.size()) chunks.push_back({text.substr(start), static_cast<int>(chunkLine)});
+  return chunks;
+}
+
 }  // namespace
 
 bool readManifestText(const std::string& text, const std::string& displayPath,
                       std::vector<Manifest>& out, Diagnostics& diags) {
-  std::vector<YAML::Node> docs;
-  try {
-    docs = YAML::LoadAll(text);
-  } catch (const YAML::Exception& e) {
-    diags.add({displayPath, e.mark.line + 1, e.mark.column + 1}, "invalid YAML: " + e.msg);
-    return false;
-  }
-  for (const auto& doc : docs) {
-    if (doc.IsNull()) continue;  // an empty document between separators
-    readDocument(doc, displayPath, out, diags);
+  for (const Chunk& chunk : documents(text)) {
+    std::vector<YAML::Node> docs;
+    try {
+      docs = YAML::LoadAll(std::string(chunk.text));
+    } catch (const YAML::Exception& e) {
+      diags.add({displayPath, chunk.firstLine + e.mark.line + 1, e.mark.column + 1}, "invalid YAML: " + e.msg);
+      return false;
+    }
+    for (const auto& doc : docs) {
+      if (doc.IsNull()) continue;  // an empty document between separators
+      readDocument(doc, displayPath, chunk.firstLine, out, diags);
+    }
   }
   return true;
 }

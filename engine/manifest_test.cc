@@ -102,3 +102,37 @@ TEST(Manifest, AcceptsAValidVdcAndFillsDefaults) {
 }
 
 }  // namespace vdc
+
+namespace vdc {
+
+TEST(Manifest, DocumentsAreCutOnlyAtMarkers) {
+  Diagnostics diags;
+  Vdc vdc = testing::loadYaml(
+      "apiVersion: vdc/v1\nkind: KeyPair\nmetadata: {name: k}\nspec: {publicKey: ssh-ed25519 AAAA k}\n"
+      "--- \n"
+      "apiVersion: vdc/v1\nkind: Instance\nmetadata: {name: i}\nspec:\n  userData: |\n    ---\n    a: b\n"
+      "---\n"
+      "apiVersion: vdc/v1\nkind: Instance\nmetadata: {name: j}\nspec: {cpus: lots}\n",
+      diags);
+  ASSERT_EQ(diags.size(), 1u) << diags.str();
+  EXPECT_EQ(diags.all()[0].where().line, 22) << diags.str();  // the cut keeps line numbers (5 of header)
+  EXPECT_NE(diags.str().find("spec.cpus must be an integer"), std::string::npos);
+  ASSERT_TRUE(vdc.find({Kind::Instance, "i"}));
+  EXPECT_EQ(vdc.find({Kind::Instance, "i"})->spec["userData"], "---\na: b\n");
+  Diagnostics clean;
+  Vdc ok = testing::loadYaml(
+      "apiVersion: vdc/v1\nkind: Instance\nmetadata: {name: i}\nspec:\n  userData: |\n    ---\n    a: b\n", clean);
+  ASSERT_TRUE(clean.empty()) << clean.str();
+  EXPECT_EQ(ok.find({Kind::Instance, "i"})->spec["userData"], "---\na: b\n");
+}
+
+TEST(Manifest, StreamsWithDirectivesAreReadWhole) {
+  Diagnostics diags;
+  Vdc vdc = testing::loadYaml(
+      "%YAML 1.2\n---\napiVersion: vdc/v1\nkind: Network\nmetadata: {name: n}\nspec: {cidr: 10.0.0.0/24}\n", diags,
+      false);
+  EXPECT_NE(diags.str().find("no VirtualDataCenter"), std::string::npos) << diags.str();
+  EXPECT_EQ(diags.size(), 1u) << diags.str();
+}
+
+}  // namespace vdc
