@@ -29,7 +29,7 @@ inline void writeFile(const std::filesystem::path& path, const std::string& text
 // Runs `command` with a shell in `dir`; stdin is /dev/null (not a terminal).
 inline Result shell(const std::filesystem::path& dir, const std::string& command) {
   auto out = dir / ".out", err = dir / ".err";
-  std::string line = "cd '" + dir.string() + "' && " + command + " </dev/null >'" + out.string() + "' 2>'" +
+  std::string line = "cd '" + dir.string() + "' && { " + command + "\n} </dev/null >'" + out.string() + "' 2>'" +
                      err.string() + "'";
   int status = std::system(line.c_str());
   Result run{WIFEXITED(status) ? WEXITSTATUS(status) : -1, readFile(out), readFile(err)};

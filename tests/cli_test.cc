@@ -278,3 +278,73 @@ TEST(GoldenPlans, EveryExampleStillPlansAsReviewed) {
 }
 
 }  // namespace vdc::testing
+
+namespace vdc::testing {
+
+TEST_F(Cli, AFailureSkipsDependentsAndTheNextApplyConverges) {
+  // A volume vdc did not make sits where web-1's root disk would go.
+  ASSERT_EQ(vdc(dir.path(), "validate shop").exit, 0);
+  std::filesystem::create_directories(sim().parent_path());
+  writeFile(sim(),
+            "<node>\n<pool type='dir'><name>standard</name><target><path>/p</path></target>\n"
+            "<volume><name>webshop.root.web-1</name><capacity>1024</capacity></volume>\n</pool>\n</node>\n");
+  Result failed = apply();
+  EXPECT_EQ(failed.exit, 1);
+  EXPECT_NE(failed.err.find("Instance/web-1: failed: volume 'webshop.root.web-1' already exists and was not created by vdc"),
+            std::string::npos)
+      << failed.err;
+  EXPECT_NE(failed.err.find("LoadBalancer/shop: skipped: Instance/web-1 failed"), std::string::npos) << failed.err;
+  EXPECT_NE(failed.out.find("Apply failed: 16 done, 1 failed, 1 skipped"), std::string::npos) << failed.out;
+  EXPECT_NE(virsh("list --all --name").out.find("webshop.web-2"), std::string::npos);  // independent work went on
+  EXPECT_NE(readFile(sim()).find("<capacity unit='bytes'>1024</capacity>"), std::string::npos);  // left alone
+
+  // Once the obstacle is gone, apply does what is left and nothing more.
+  std::string xml = readFile(sim());
+  auto start = xml.find("<volume type='file'>\n  <name>webshop.root.web-1</name>");
+  ASSERT_NE(start, std::string::npos);
+  xml.erase(start, xml.find("</volume>", start) + 10 - start);
+  writeFile(sim(), xml);
+  Result converge = apply();
+  ASSERT_EQ(converge.exit, 0) << converge.err;
+  EXPECT_NE(converge.out.find("Plan: 2 to create, 0 to update, 0 to replace, 0 to delete, 16 unchanged."),
+            std::string::npos)
+      << converge.out;
+  EXPECT_EQ(plan().exit, 0);
+}
+
+TEST_F(Cli, InterruptedApplyFinishesInFlightWorkAndConverges) {
+  std::string big = "apiVersion: vdc/v1\nkind: VirtualDataCenter\nmetadata: {name: big}\n";
+  for (int i = 0; i < 3000; ++i)
+    big += "---\napiVersion: vdc/v1\nkind: Instance\nmetadata: {name: vm-" + std::to_string(i) + "}\nspec: {cpus: 1}\n";
+  std::filesystem::create_directories(dir.path() / "big");
+  writeFile(dir.path() / "big" / "vdc.yaml", big);
+  // Ctrl-C as soon as the first operation is reported done.
+  Result interrupted = shell(dir.path(),
+                             std::string(VDC_BINARY) + " apply big --auto-approve --parallelism 2 2>progress & pid=$!; "
+                             "until grep -q created progress 2>/dev/null; do sleep 0.01; done; kill -INT $pid; "
+                             "wait $pid; code=$?; cat progress >&2; exit $code");
+  EXPECT_EQ(interrupted.exit, 1) << interrupted.err.substr(0, 2000);
+  EXPECT_NE(interrupted.err.find("Interrupted: letting in-flight operations finish"), std::string::npos);
+  EXPECT_NE(interrupted.out.find("Apply interrupted:"), std::string::npos) << interrupted.out;
+  EXPECT_NE(interrupted.out.find("not started"), std::string::npos) << interrupted.out;
+  // What was done is saved; the next apply does the rest.
+  Result rest = vdc(dir.path(), "apply big --auto-approve");
+  ASSERT_EQ(rest.exit, 0) << rest.err.substr(0, 2000);
+  EXPECT_EQ(rest.out.find("3001 to create"), std::string::npos) << "the interrupted work was lost";
+  EXPECT_EQ(vdc(dir.path(), "plan big --detailed-exitcode").exit, 0);
+}
+
+TEST_F(Cli, ConfirmationOnATerminal) {
+  // `script` gives vdc a terminal; what we type arrives on it.
+  Result no = shell(dir.path(), "echo no | script -qec '" + std::string(VDC_BINARY) + " apply shop' /dev/null");
+  EXPECT_EQ(no.exit, 1) << no.out;
+  EXPECT_NE(no.out.find("Only 'yes' will be accepted"), std::string::npos) << no.out;
+  EXPECT_NE(no.out.find("Cancelled; nothing was changed."), std::string::npos) << no.out;
+  EXPECT_FALSE(std::filesystem::exists(sim()) && readFile(sim()).find("webshop.") != std::string::npos);
+  Result yes = shell(dir.path(), "echo yes | script -qec '" + std::string(VDC_BINARY) + " apply shop' /dev/null");
+  EXPECT_EQ(yes.exit, 0) << yes.out;
+  EXPECT_NE(yes.out.find("\r\033[K"), std::string::npos) << "no live progress line on a terminal";
+  EXPECT_NE(yes.out.find("Apply complete: 18 created"), std::string::npos) << yes.out;
+}
+
+}  // namespace vdc::testing

@@ -154,6 +154,24 @@ void LibvirtHypervisor::define(const Ownership& owner, const std::string& uuid, 
   if (!wantRunning && active == 1 && virDomainDestroy(dom.get()) < 0) throw libvirtError("cannot stop domain " + name);
 }
 
+// Root disks have no metadata: the VDC's record says which are vdc's, under
+// the instance's own address.
+static Ownership rootDiskRecord(const std::string& vdc, const ResourceId& instance) {
+  return {vdc, instance, "root-disk", Json{{"rootDisk", rootDiskName(vdc, instance.name)}}};
+}
+
+void LibvirtHypervisor::prepare(const std::vector<Ownership>& intended) {
+  std::vector<Ownership> roots;
+  for (const auto& owner : intended) {
+    if (owner.id.kind != Kind::Instance || !owner.spec.contains("image")) continue;
+    // A root disk vdc never recorded is someone else's: it stays unrecorded and the create fails.
+    bool exists = storage_.volumeExists("standard", rootDiskName(owner.vdc, owner.id.name));
+    if (exists && !records_.find(owner.vdc, owner.id)) continue;
+    roots.push_back(rootDiskRecord(owner.vdc, owner.id));
+  }
+  records_.putDurably(roots);
+}
+
 void LibvirtHypervisor::create(const Ownership& owner) {
   std::string name = domainName(owner.vdc, owner.id);
   DomainHandle existing(virDomainLookupByName(host_.connection(), name.c_str()));
@@ -161,7 +179,13 @@ void LibvirtHypervisor::create(const Ownership& owner) {
   if (owner.id.kind == Kind::Instance && owner.spec.contains("image")) {
     std::string image = volumeName(owner.vdc, {Kind::Image, owner.spec["image"].get<std::string>()});
     std::string root = rootDiskName(owner.vdc, owner.id.name);
-    storage_.deleteVolume("standard", root);  // a leftover of an interrupted create
+    bool ours = records_.find(owner.vdc, owner.id).has_value();
+    if (storage_.volumeExists("standard", root)) {
+      if (!ours) throw Error("volume '" + root + "' already exists and was not created by vdc; it is left alone");
+      storage_.deleteVolume("standard", root);  // a leftover of an interrupted create
+    } else if (!ours) {
+      records_.putDurably({rootDiskRecord(owner.vdc, owner.id)});
+    }
     storage_.createChild("standard", root, 0, storage_.volumePath("standard", image));
   }
   define(owner, "", false);
@@ -188,8 +212,10 @@ void LibvirtHypervisor::remove(const std::string& vdc, const LiveObject& live) {
       throw libvirtError("cannot stop domain " + live.physicalName);
     if (virDomainUndefine(dom.get()) < 0) throw libvirtError("cannot undefine domain " + live.physicalName);
   }
-  if (live.id.kind == Kind::Instance && live.recorded.contains("image"))
+  if (live.id.kind == Kind::Instance && records_.find(vdc, live.id)) {
     storage_.deleteVolume("standard", rootDiskName(vdc, live.id.name));
+    records_.erase(vdc, live.id);
+  }
 }
 
 }  // namespace vdc::libvirt

@@ -19,6 +19,8 @@ class LibvirtHypervisor : public Hypervisor, public HostReader {
   void update(const Ownership& owner, const LiveObject& live) override;
   void remove(const std::string& vdc, const LiveObject& live) override;
   void visit(const std::string& vdc, const HostObject& object, LiveState& into) override;
+  // Records the root disks it is about to make, in one write.
+  void prepare(const std::vector<Ownership>& intended) override;
 
   std::string domainXml(const Ownership& owner, const std::string& uuid);
   static Json observe(const std::string& vdc, Kind kind, const XmlDocument& doc, xmlNodePtr domain,

@@ -173,7 +173,7 @@ void LibvirtRegistry::remove(const std::string& vdc, const LiveObject& live) {
   if (live.id.kind == Kind::VirtualDataCenter) {
     auto left = records_.records(vdc);
     left.erase(live.id);
-    if (!left.empty())
+    if (!left.empty())  // an object it still owns (its deletion failed or was skipped)
       throw Error("VDC " + vdc + " still owns " + left.begin()->first.str() + "; its record stays");
     records_.drop(vdc);
     return;
