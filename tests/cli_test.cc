@@ -348,3 +348,26 @@ TEST_F(Cli, ConfirmationOnATerminal) {
 }
 
 }  // namespace vdc::testing
+
+namespace vdc::testing {
+
+TEST_F(Cli, ATargetFileNamesTheDatacenter) {
+  writeFile(dir.path() / "laptop.yaml",
+            "apiVersion: vdc/v1\nkind: Target\nmetadata: {name: laptop}\nspec:\n  embedded: {path: dc/laptop.xml}\n");
+  Result applied = vdc(dir.path(), "apply shop --auto-approve --target laptop.yaml");
+  ASSERT_EQ(applied.exit, 0) << applied.err;
+  EXPECT_NE(applied.out.find("VDC webshop on embedded datacenter dc/laptop.xml"), std::string::npos) << applied.out;
+  EXPECT_TRUE(std::filesystem::exists(dir.path() / "dc" / "laptop.xml"));
+  EXPECT_FALSE(std::filesystem::exists(sim()));  // the default datacenter was not touched
+  EXPECT_EQ(vdc(dir.path(), "plan shop --detailed-exitcode --target laptop.yaml").exit, 0);
+  EXPECT_EQ(vdc(dir.path(), "plan shop --detailed-exitcode").exit, 2);  // a different, empty datacenter
+
+  writeFile(dir.path() / "bad.yaml", "apiVersion: vdc/v1\nkind: Target\nmetadata: {name: bad}\nspec:\n  embeded: {}\n");
+  Result bad = vdc(dir.path(), "plan shop --target bad.yaml");
+  EXPECT_EQ(bad.exit, 1);
+  EXPECT_NE(bad.err.find("bad.yaml:5:3: unknown field 'embeded' in Target spec (did you mean 'embedded'?)"),
+            std::string::npos)
+      << bad.err;
+}
+
+}  // namespace vdc::testing
