@@ -75,7 +75,12 @@ int execute(const Plan& plan, Datacenter& datacenter, const LiveState& live, int
     for (const auto& c : plan.changes) operations += c.action == Action::Replace ? 2 : 1;
     Progress progress(operations);
     options.observer = &progress;
-    result = apply(plan, datacenter, live, options);
+    try {
+      result = apply(plan, datacenter, live, options);
+    } catch (...) {
+      datacenter.commit();  // keep what was done
+      throw;
+    }
   }
   auto start = std::chrono::steady_clock::now();
   datacenter.commit();
