@@ -53,6 +53,9 @@ class Datacenter {
   virtual std::vector<Provider*> providers() = 0;
   // Makes everything done so far durable (the embedded datacenter saves its file).
   virtual void commit() = 0;
+  // The process is about to die: keep what a real host would keep (what was
+  // done, not what was only pending in this process). Real hosts need nothing.
+  virtual void keepForCrash() {}
 
   Provider& providerFor(Kind kind);
   // Everything `vdc` owns on the target (by default: each provider's read).

@@ -5,6 +5,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include "engine/units.h"
+#include "providers/faults/faults.h"
 #include "providers/libvirt/datacenter.h"
 
 namespace vdc {
@@ -79,12 +80,10 @@ DatacenterPtr openDatacenter(const TargetSpec& target) {
 }
 
 DatacenterPtr openTarget(const std::optional<std::string>& file) {
-  if (!file) {
-    TargetSpec embedded;
-    embedded.embeddedPath = kDefaultEmbeddedPath;
-    return openDatacenter(embedded);
-  }
-  return openDatacenter(readTarget(*file));
+  TargetSpec target;
+  target.embeddedPath = kDefaultEmbeddedPath;
+  if (file) target = readTarget(*file);
+  return withFaults(openDatacenter(target), FaultPlan::fromEnvironment());
 }
 
 }  // namespace vdc

@@ -22,6 +22,8 @@ inline constexpr const char* kDefaultEmbeddedPath = ".vdc/sim.xml";
 // Parses a Target file; throws Error listing every problem (FILE:LINE:COL).
 TargetSpec readTarget(const std::string& file);
 DatacenterPtr openDatacenter(const TargetSpec& target);
+// The datacenter of a Target file (or the embedded one), wrapped for fault
+// injection when VDC_FAULT or VDC_LATENCY_MS ask for it (providers/faults).
 DatacenterPtr openTarget(const std::optional<std::string>& file);
 
 }  // namespace vdc

@@ -371,3 +371,30 @@ TEST_F(Cli, ATargetFileNamesTheDatacenter) {
 }
 
 }  // namespace vdc::testing
+
+namespace vdc::testing {
+
+// Security groups and key pairs live in the VDC's record; a change to one
+// must survive the datacenter being saved and loaded again.
+TEST_F(Cli, RecordedResourcesUpdateAcrossRuns) {
+  { Result applied = apply(); ASSERT_EQ(applied.exit, 0) << applied.err; }
+  editManifest("security.yaml", "ports: \"8080\", from: web", "ports: \"8443\", from: web");
+  Result changes = plan();
+  EXPECT_EQ(changes.exit, 2);
+  EXPECT_NE(changes.out.find("~ SecurityGroup/app\n      ingress[0].ports: \"8080\" -> \"8443\""), std::string::npos)
+      << changes.out;
+  { Result applied = apply(); ASSERT_EQ(applied.exit, 0) << applied.err; }
+  Result after = plan();
+  EXPECT_EQ(after.exit, 0) << after.out;
+  std::filesystem::remove(dir.path() / "shop" / "security.yaml");
+  std::string instances = readFile(dir.path() / "shop" / "instances.yaml");
+  for (const char* group : {"[web]", "[app]", "[db]"})
+    for (auto at = instances.find(group); at != std::string::npos; at = instances.find(group))
+      instances.replace(at, std::string(group).size(), "[]");
+  writeFile(dir.path() / "shop" / "instances.yaml", instances);
+  { Result applied = apply(); ASSERT_EQ(applied.exit, 0) << applied.err; }
+  EXPECT_EQ(plan().exit, 0);
+  EXPECT_EQ(readFile(sim()).find("kind=\"SecurityGroup\""), std::string::npos);
+}
+
+}  // namespace vdc::testing

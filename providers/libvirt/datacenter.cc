@@ -117,6 +117,11 @@ std::string EmbeddedDatacenter::nodeXml() {
 void EmbeddedDatacenter::commit() {
   if (!host_.connected()) return;  // nothing was changed: the file is the state
   LibvirtDatacenter::commit();
+  save();
+}
+
+void EmbeddedDatacenter::save() {
+  if (!host_.connected()) return;
   std::string xml = nodeXml();
   std::string temporary = file_ + ".tmp";
   {

@@ -41,11 +41,13 @@ class EmbeddedDatacenter : public LibvirtDatacenter {
   std::string describe() const override;
   std::string lockPath(const std::string& vdc) const override;
   void commit() override;
+  void keepForCrash() override { save(); }
 
   // The whole state as a test-driver node document.
   std::string nodeXml();
 
  private:
+  void save();  // the libvirt state as it is, to the file
   std::string file_;
 };
 

@@ -118,6 +118,7 @@ Json LibvirtHypervisor::observe(const std::string& vdc, Kind kind, const XmlDocu
 }
 
 void LibvirtHypervisor::visit(const std::string& vdc, const HostObject& object, LiveState& into) {
+  if (object.type == HostObject::Type::Volume) return visitVolume(vdc, object);
   if (object.type != HostObject::Type::Domain) return;
   auto id = domainResource(vdc, object.name);
   if (!id) return;
@@ -128,7 +129,32 @@ void LibvirtHypervisor::visit(const std::string& vdc, const HostObject& object, 
   }
   Json observed = observe(vdc, id->kind, object.doc, object.node, owner->spec, object.running,
                           !host_.settings().testDriver);
-  into.add({*id, object.name, owner->specHash, owner->spec, std::move(observed)});
+  seenDomains_.push_back({*id, object.name, owner->specHash, owner->spec, std::move(observed)});
+}
+
+void LibvirtHypervisor::visitVolume(const std::string& vdc, const HostObject& object) {
+  std::string path = object.doc.text("target/path", object.node).value_or("");
+  if (auto image = volumeResource(vdc, object.name); image && image->kind == Kind::Image)
+    imagePaths_[path] = image->name;
+  std::string rootPrefix = vdc + ".root.";
+  if (object.name.starts_with(rootPrefix))
+    rootBacking_[object.name.substr(rootPrefix.size())] = object.doc.text("backingStore/path", object.node).value_or("");
+}
+
+// An instance's image is what its root disk is a child of: a root disk that
+// is gone, or a child of something else, shows as a different image.
+void LibvirtHypervisor::finishRead(const std::string&, LiveState& into) {
+  for (auto& object : seenDomains_) {
+    if (object.id.kind == Kind::Instance && object.recorded.contains("image")) {
+      auto root = rootBacking_.find(object.id.name);
+      auto image = root == rootBacking_.end() ? imagePaths_.end() : imagePaths_.find(root->second);
+      object.observed["image"] = image == imagePaths_.end() ? Json() : Json(image->second);
+    }
+    into.add(std::move(object));
+  }
+  seenDomains_.clear();
+  imagePaths_.clear();
+  rootBacking_.clear();
 }
 
 void LibvirtHypervisor::read(const std::string& vdc, LiveState& into) { readHost(host_, records_, {this}, vdc, into); }

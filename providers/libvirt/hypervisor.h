@@ -1,6 +1,9 @@
 // Instances and load balancer appliances as libvirt domains.
 #pragma once
 
+#include <map>
+#include <vector>
+
 #include "engine/provider.h"
 #include "providers/libvirt/host.h"
 #include "providers/libvirt/registry.h"
@@ -19,6 +22,7 @@ class LibvirtHypervisor : public Hypervisor, public HostReader {
   void update(const Ownership& owner, const LiveObject& live) override;
   void remove(const std::string& vdc, const LiveObject& live) override;
   void visit(const std::string& vdc, const HostObject& object, LiveState& into) override;
+  void finishRead(const std::string& vdc, LiveState& into) override;
   // Records the root disks it is about to make, in one write.
   void prepare(const std::vector<Ownership>& intended) override;
 
@@ -28,10 +32,15 @@ class LibvirtHypervisor : public Hypervisor, public HostReader {
 
  private:
   void define(const Ownership& owner, const std::string& uuid, bool restart);
+  void visitVolume(const std::string& vdc, const HostObject& object);
 
   Host& host_;
   RecordStore& records_;
   LibvirtStorage& storage_;
+  // What a scan found, completed once every volume has been seen.
+  std::vector<LiveObject> seenDomains_;
+  std::map<std::string, std::string> imagePaths_;   // image volume path -> Image name
+  std::map<std::string, std::string> rootBacking_;  // instance -> its root disk's backing path
 };
 
 }  // namespace vdc::libvirt

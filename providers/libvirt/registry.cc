@@ -67,6 +67,11 @@ void RecordStore::save(const std::string& vdc, Loaded& loaded) {
          xmlEscape(vdc) + "\">";
   for (const auto& [id, owner] : loaded.records) xml += ownerElement(owner, false);
   xml += "</vdc:registry></metadata></network>";
+  // The record is never started; one that runs (a reloaded embedded
+  // datacenter starts every network) would keep showing its old definition.
+  if (NetworkHandle old{virNetworkLookupByName(host_.connection(), name.c_str())};
+      old && virNetworkIsActive(old.get()) == 1 && virNetworkDestroy(old.get()) < 0)
+    throw libvirtError("cannot stop the record of VDC " + vdc);
   NetworkHandle net(virNetworkDefineXML(host_.connection(), xml.c_str()));
   if (!net) throw libvirtError("cannot write the record of VDC " + vdc);
   if (loaded.uuid.empty()) {
@@ -169,16 +174,35 @@ void LibvirtRegistry::create(const Ownership& owner) { records_.put(owner); }
 
 void LibvirtRegistry::update(const Ownership& owner, const LiveObject&) { records_.put(owner); }
 
-void LibvirtRegistry::remove(const std::string& vdc, const LiveObject& live) {
-  if (live.id.kind == Kind::VirtualDataCenter) {
-    auto left = records_.records(vdc);
-    left.erase(live.id);
-    if (!left.empty())  // an object it still owns (its deletion failed or was skipped)
-      throw Error("VDC " + vdc + " still owns " + left.begin()->first.str() + "; its record stays");
-    records_.drop(vdc);
-    return;
+// The storage volume a record stands for, if it is one: volumes and images,
+// and instance root disks (recorded under the instance).
+static std::optional<std::pair<std::string, std::string>> recordedVolume(const std::string& vdc,
+                                                                         const Ownership& record) {
+  switch (record.id.kind) {
+    case Kind::Volume: return std::pair{record.spec.value("storageClass", "standard"), volumeName(vdc, record.id)};
+    case Kind::Image: return std::pair{std::string("standard"), volumeName(vdc, record.id)};
+    case Kind::Instance: return std::pair{std::string("standard"), rootDiskName(vdc, record.id.name)};
+    default: return std::nullopt;
   }
-  records_.erase(vdc, live.id);
+}
+
+bool LibvirtRegistry::stillThere(const std::string& vdc, const Ownership& record) {
+  auto volume = recordedVolume(vdc, record);
+  if (!volume) return true;  // a key pair or security group: the record is the object
+  PoolHandle pool(virStoragePoolLookupByName(host_.connection(), host_.poolFor(volume->first).c_str()));
+  if (!pool) return false;
+  VolumeHandle found(virStorageVolLookupByName(pool.get(), volume->second.c_str()));
+  return found != nullptr;
+}
+
+void LibvirtRegistry::remove(const std::string& vdc, const LiveObject& live) {
+  if (live.id.kind != Kind::VirtualDataCenter) return records_.erase(vdc, live.id);
+  // A record whose volume is gone was left by an interrupted run (the volume
+  // was deleted, the process died before forgetting it): nothing is owned.
+  for (const auto& [id, record] : records_.records(vdc))
+    if (id != live.id && stillThere(vdc, record))
+      throw Error("VDC " + vdc + " still owns " + id.str() + "; its record stays");
+  records_.drop(vdc);
 }
 
 }  // namespace vdc::libvirt

@@ -79,6 +79,7 @@ class LibvirtRegistry : public Registry, public HostReader {
   void finishRead(const std::string& vdc, LiveState& into) override;
 
  private:
+  bool stillThere(const std::string& vdc, const Ownership& record);
   Host& host_;
   RecordStore& records_;
 };

@@ -1,0 +1,128 @@
+#include "providers/faults/faults.h"
+
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <mutex>
+#include <shared_mutex>
+#include <thread>
+
+namespace vdc {
+
+namespace {
+
+class FaultyDatacenter;
+
+class FaultyProvider : public Provider {
+ public:
+  FaultyProvider(Provider& inner, FaultyDatacenter& owner) : inner_(inner), owner_(owner) {}
+  std::vector<Kind> kinds() const override { return inner_.kinds(); }
+  void read(const std::string& vdc, LiveState& into) override { inner_.read(vdc, into); }
+  void create(const Ownership& owner) override;
+  void update(const Ownership& owner, const LiveObject& live) override;
+  void remove(const std::string& vdc, const LiveObject& live) override;
+  void prepare(const std::vector<Ownership>& intended) override { inner_.prepare(intended); }
+  void finish() override { inner_.finish(); }
+
+ private:
+  Provider& inner_;
+  FaultyDatacenter& owner_;
+};
+
+class FaultyDatacenter : public Datacenter {
+ public:
+  FaultyDatacenter(DatacenterPtr inner, FaultPlan plan) : inner_(std::move(inner)), plan_(plan) {
+    for (Provider* p : inner_->providers()) wrapped_.push_back(std::make_unique<FaultyProvider>(*p, *this));
+  }
+  std::string describe() const override { return inner_->describe(); }
+  std::string lockPath(const std::string& vdc) const override { return inner_->lockPath(vdc); }
+  std::vector<Provider*> providers() override {
+    std::vector<Provider*> out;
+    for (auto& p : wrapped_) out.push_back(p.get());
+    return out;
+  }
+  LiveState read(const std::string& vdc) override { return inner_->read(vdc); }
+  void commit() override { inner_->commit(); }
+  void keepForCrash() override { inner_->keepForCrash(); }
+
+  // Runs one changing call, after the delay; may fail it or end the process.
+  template <typename Call>
+  void run(Call call) {
+    if (plan_.latencyMs > 0) std::this_thread::sleep_for(std::chrono::milliseconds(plan_.latencyMs));
+    long number = ++calls_;
+    if (number == plan_.at && plan_.mode == FaultPlan::Mode::Fail)
+      throw Error("injected failure at provider call " + std::to_string(number));
+    if (number == plan_.at && plan_.mode == FaultPlan::Mode::Kill) die();
+    std::shared_lock running(world_);
+    if (dying_) {
+      running.unlock();
+      while (true) std::this_thread::sleep_for(std::chrono::seconds(1));  // the process is about to end
+    }
+    call();
+  }
+
+ private:
+  // Like a host, the datacenter keeps every call that was done; the process
+  // is gone. Calls in flight finish first so what is kept is a state the
+  // datacenter could be in, not a torn copy of one.
+  [[noreturn]] void die() {
+    dying_ = true;
+    std::unique_lock everything(world_);
+    inner_->keepForCrash();
+    const char message[] = "vdc: killed by VDC_FAULT\n";
+    ssize_t ignored = write(STDERR_FILENO, message, sizeof message - 1);
+    (void)ignored;
+    _exit(137);
+  }
+
+  DatacenterPtr inner_;
+  FaultPlan plan_;
+  std::vector<std::unique_ptr<FaultyProvider>> wrapped_;
+  std::atomic<long> calls_{0};
+  std::shared_mutex world_;
+  std::atomic<bool> dying_{false};
+};
+
+void FaultyProvider::create(const Ownership& owner) {
+  owner_.run([&] { inner_.create(owner); });
+}
+
+void FaultyProvider::update(const Ownership& owner, const LiveObject& live) {
+  owner_.run([&] { inner_.update(owner, live); });
+}
+
+void FaultyProvider::remove(const std::string& vdc, const LiveObject& live) {
+  owner_.run([&] { inner_.remove(vdc, live); });
+}
+
+}  // namespace
+
+FaultPlan FaultPlan::fromEnvironment() {
+  FaultPlan plan;
+  if (const char* fault = std::getenv("VDC_FAULT"); fault && *fault) {
+    std::string text = fault;
+    auto colon = text.find(':');
+    std::string mode = text.substr(0, colon);
+    char* end = nullptr;
+    long at = colon == std::string::npos ? 0 : std::strtol(text.c_str() + colon + 1, &end, 10);
+    if ((mode != "fail" && mode != "kill") || at < 1 || !end || *end)
+      throw Error("VDC_FAULT must be fail:K or kill:K with K >= 1, not '" + text + "'");
+    plan.mode = mode == "fail" ? Mode::Fail : Mode::Kill;
+    plan.at = at;
+  }
+  if (const char* latency = std::getenv("VDC_LATENCY_MS"); latency && *latency) {
+    char* end = nullptr;
+    long ms = std::strtol(latency, &end, 10);
+    if (ms < 0 || ms > 60000 || *end) throw Error("VDC_LATENCY_MS must be 0 to 60000");
+    plan.latencyMs = static_cast<int>(ms);
+  }
+  return plan;
+}
+
+DatacenterPtr withFaults(DatacenterPtr inner, const FaultPlan& plan) {
+  if (!plan.active()) return inner;
+  return std::make_unique<FaultyDatacenter>(std::move(inner), plan);
+}
+
+}  // namespace vdc

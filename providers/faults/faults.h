@@ -1,0 +1,38 @@
+// A datacenter that misbehaves on purpose, for tests and benchmarks: it
+// wraps another and, at the k-th provider call that changes something
+// (create, update or remove, counted from 1 across all providers), fails
+// that call or kills the process; or it adds a delay to every such call, as
+// a remote host would.
+//
+// Selected by the environment:
+//   VDC_FAULT=fail:K    the K-th call throws instead of acting
+//   VDC_FAULT=kill:K    the process dies at the K-th call, before it acts;
+//                       everything done before is kept, as on a real host
+//   VDC_LATENCY_MS=N    every call waits N milliseconds first
+#pragma once
+
+#include <atomic>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "engine/provider.h"
+
+namespace vdc {
+
+struct FaultPlan {
+  enum class Mode { None, Fail, Kill };
+  Mode mode = Mode::None;
+  long at = 0;  // the call that misbehaves, from 1
+  int latencyMs = 0;
+
+  bool active() const { return mode != Mode::None || latencyMs > 0; }
+  // Reads VDC_FAULT and VDC_LATENCY_MS; throws Error on a malformed value.
+  static FaultPlan fromEnvironment();
+};
+
+// Wraps `inner` when `plan` asks for anything; returns `inner` otherwise.
+DatacenterPtr withFaults(DatacenterPtr inner, const FaultPlan& plan);
+
+}  // namespace vdc

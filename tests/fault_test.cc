@@ -1,0 +1,115 @@
+// Fault injection (providers/faults): fail or kill vdc at every provider call
+// of an apply and of a destroy of a ~50-resource VDC. After each, the next
+// run converges with no duplicate and no orphan, and a plan is a no-op.
+#include <gtest/gtest.h>
+
+#include <regex>
+#include <set>
+
+#include "tests/cli_support.h"
+
+namespace vdc::testing {
+
+namespace {
+
+// 50 resources: networks, security groups, an image, a key pair, volumes,
+// instances with and without images and volumes, replicas, a load balancer.
+std::string faultVdc() {
+  std::string y = "apiVersion: vdc/v1\nkind: VirtualDataCenter\nmetadata: {name: faults}\n";
+  auto doc = [&](const std::string& text) { y += "---\napiVersion: vdc/v1\n" + text; };
+  doc("kind: Network\nmetadata: {name: front}\nspec: {cidr: 10.1.0.0/24, mode: nat}\n");
+  doc("kind: Network\nmetadata: {name: back}\nspec: {cidr: 10.2.0.0/24}\n");
+  doc("kind: SecurityGroup\nmetadata: {name: web}\nspec:\n  ingress: [{protocol: tcp, ports: '80', from: 0.0.0.0/0}]\n");
+  doc("kind: SecurityGroup\nmetadata: {name: db}\nspec:\n  ingress: [{protocol: tcp, ports: '5432', from: web}]\n");
+  doc("kind: Image\nmetadata: {name: base}\nspec: {source: base.qcow2}\n");
+  doc("kind: KeyPair\nmetadata: {name: ops}\nspec: {publicKey: ssh-ed25519 AAAA ops}\n");
+  for (int i = 0; i < 12; ++i) {
+    std::string n = std::to_string(i);
+    doc("kind: Volume\nmetadata: {name: data-" + n + "}\nspec: {size: 1GiB" + (i % 2 ? ", image: base" : "") + "}\n");
+    doc("kind: Instance\nmetadata: {name: db-" + n + "}\nspec:\n  image: base\n  keyPairs: [ops]\n"
+        "  interfaces: [{network: back}]\n  volumes: [{volume: data-" + n + "}]\n");
+  }
+  doc("kind: Instance\nmetadata: {name: web, labels: {tier: web}}\nspec:\n  replicas: 18\n  image: base\n"
+      "  interfaces: [{network: front, securityGroups: [web]}, {network: back}]\n");
+  doc("kind: LoadBalancer\nmetadata: {name: lb}\nspec:\n  network: front\n  listeners: [{port: 80}]\n"
+      "  backends: {selector: {tier: web}}\n");
+  return y;
+}
+
+constexpr int kResources = 50;
+
+// Every object of the VDC on the datacenter, by name, counted.
+std::multiset<std::string> objects(const std::filesystem::path& sim) {
+  std::multiset<std::string> names;
+  std::string xml = readFile(sim);
+  std::regex name("<name>(faults\\.[^<]*)</name>");
+  for (auto it = std::sregex_iterator(xml.begin(), xml.end(), name); it != std::sregex_iterator(); ++it)
+    names.insert((*it)[1]);
+  return names;
+}
+
+class Faults : public ::testing::TestWithParam<std::string> {
+ protected:
+  void SetUp() override {
+    std::filesystem::create_directories(dir.path() / "vdc");
+    writeFile(dir.path() / "vdc" / "vdc.yaml", faultVdc());
+    Result clean = vdc(dir.path(), "apply vdc --auto-approve");
+    ASSERT_EQ(clean.exit, 0) << clean.err;
+    ASSERT_NE(clean.out.find("Apply complete: " + std::to_string(kResources) + " created"), std::string::npos)
+        << clean.out;
+    applied = readFile(sim());
+    expected = objects(sim());
+    ASSERT_EQ(vdc(dir.path(), "destroy vdc --auto-approve").exit, 0);
+    empty = readFile(sim());
+  }
+
+  std::filesystem::path sim() const { return dir.path() / ".vdc" / "sim.xml"; }
+  std::string fault(int k) const { return "VDC_FAULT=" + GetParam() + ":" + std::to_string(k) + " "; }
+
+  TempDir dir;
+  std::string applied, empty;
+  std::multiset<std::string> expected;
+};
+
+}  // namespace
+
+TEST_P(Faults, EveryCallOfAnApply) {
+  for (int k = 1; k <= kResources; ++k) {
+    SCOPED_TRACE("fault at call " + std::to_string(k));
+    writeFile(sim(), empty);
+    Result broken = shell(dir.path(), fault(k) + VDC_BINARY + " apply vdc --auto-approve");
+    ASSERT_NE(broken.exit, 0) << broken.out;
+    Result again = vdc(dir.path(), "apply vdc --auto-approve");
+    ASSERT_EQ(again.exit, 0) << again.err.substr(0, 3000);
+    EXPECT_EQ(objects(sim()), expected) << "duplicates or orphans after the fault";
+    ASSERT_EQ(vdc(dir.path(), "plan vdc --detailed-exitcode").exit, 0);
+  }
+  // One more call than there are: nothing misbehaves.
+  writeFile(sim(), empty);
+  EXPECT_EQ(shell(dir.path(), fault(kResources + 1) + VDC_BINARY + " apply vdc --auto-approve").exit, 0);
+}
+
+TEST_P(Faults, EveryCallOfADestroy) {
+  for (int k = 1; k <= kResources; ++k) {
+    SCOPED_TRACE("fault at call " + std::to_string(k));
+    writeFile(sim(), applied);
+    Result broken = shell(dir.path(), fault(k) + VDC_BINARY + " destroy vdc --auto-approve");
+    ASSERT_NE(broken.exit, 0) << broken.out;
+    Result again = vdc(dir.path(), "destroy vdc --auto-approve");
+    ASSERT_EQ(again.exit, 0) << again.err.substr(0, 3000);
+    EXPECT_TRUE(objects(sim()).empty()) << "left behind: " << *objects(sim()).begin();
+    EXPECT_EQ(readFile(sim()).find("urn:vdc:ownership"), std::string::npos);
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(FailOrKill, Faults, ::testing::Values("fail", "kill"));
+
+TEST(FaultPlan, RejectsMalformedSettings) {
+  TempDir dir;
+  writeFile(dir.path() / "vdc.yaml", "apiVersion: vdc/v1\nkind: VirtualDataCenter\nmetadata: {name: x}\n");
+  Result bad = shell(dir.path(), std::string("VDC_FAULT=explode:3 ") + VDC_BINARY + " plan .");
+  EXPECT_EQ(bad.exit, 1);
+  EXPECT_NE(bad.err.find("VDC_FAULT must be fail:K or kill:K"), std::string::npos) << bad.err;
+}
+
+}  // namespace vdc::testing
