@@ -398,3 +398,19 @@ TEST_F(Cli, RecordedResourcesUpdateAcrossRuns) {
 }
 
 }  // namespace vdc::testing
+
+namespace vdc::testing {
+
+TEST_F(Cli, TwoConcurrentAppliesOneRunsTheOtherIsRefused) {
+  // The first apply is slowed down (as on a remote host) so the second meets it.
+  Result both = shell(dir.path(),
+                      "VDC_LATENCY_MS=50 " + std::string(VDC_BINARY) + " apply shop --auto-approve >first.out 2>&1 & "
+                      "until grep -q pid .vdc/webshop.lock 2>/dev/null; do sleep 0.01; done; " +
+                          VDC_BINARY + " apply shop --auto-approve; code=$?; wait; cat first.out; exit $code");
+  EXPECT_EQ(both.exit, 1);
+  EXPECT_NE(both.err.find("is locked by vdc apply (pid"), std::string::npos) << both.err;
+  EXPECT_NE(both.out.find("Apply complete: 18 created"), std::string::npos) << both.out;  // the first one
+  EXPECT_EQ(plan().exit, 0);
+}
+
+}  // namespace vdc::testing
