@@ -78,14 +78,19 @@ int main(int argc, char** argv) {
   CLI11_PARSE(app, argc, argv);
   setUpLogging(verbose);
 
-  if (*validateCmd) return validateCommand(validate);
-  if (*planCmd) return planCommand(plan);
-  if (*applyCmd) return applyCommand(apply);
-  if (*destroyCmd) return applyCommand(destroy);
-  if (*showCmd) return showCommand(show);
-  if (*graphCmd) return graphCommand(graph);
-  if (*exportCmd) return notYet("export");
-  if (*importCmd) return notYet("import");
-  if (*watchCmd) return notYet("watch");
+  try {
+    if (*validateCmd) return validateCommand(validate);
+    if (*planCmd) return planCommand(plan);
+    if (*applyCmd) return applyCommand(apply);
+    if (*destroyCmd) return applyCommand(destroy);
+    if (*showCmd) return showCommand(show);
+    if (*graphCmd) return graphCommand(graph);
+    if (*exportCmd) return notYet("export");
+    if (*importCmd) return notYet("import");
+    if (*watchCmd) return notYet("watch");
+  } catch (const std::exception& e) {
+    // Commands report what they expect; this is the net under them.
+    std::cerr << "error: " << e.what() << "\n";
+  }
   return 1;
 }

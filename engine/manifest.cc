@@ -349,10 +349,35 @@ std::vector<Chunk> documents(std::string_view text) {
   return chunks;
 }
 
+// The place of the first byte that is not UTF-8, if any: manifests are
+// UTF-8 text, and a string that is not cannot be hashed or shown.
+std::optional<Location> invalidUtf8(const std::string& text, const std::string& file) {
+  int line = 1, column = 1;
+  for (size_t i = 0; i < text.size();) {
+    unsigned char c = text[i];
+    size_t length = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : (c >> 3) == 0x1E ? 4 : 0;
+    bool valid = length > 0 && i + length <= text.size() && !(length == 2 && c < 0xC2);
+    for (size_t k = 1; valid && k < length; ++k) valid = (static_cast<unsigned char>(text[i + k]) >> 6) == 0x2;
+    if (!valid) return Location{file, line, column};
+    if (c == '\n') {
+      ++line;
+      column = 1;
+    } else {
+      ++column;
+    }
+    i += length;
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 bool readManifestText(const std::string& text, const std::string& displayPath,
                       std::vector<Manifest>& out, Diagnostics& diags) {
+  if (auto where = invalidUtf8(text, displayPath)) {
+    diags.add(*where, "invalid UTF-8: manifests are UTF-8 text");
+    return false;
+  }
   for (const Chunk& chunk : documents(text)) {
     std::vector<YAML::Node> docs;
     try {

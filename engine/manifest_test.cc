@@ -136,3 +136,45 @@ TEST(Manifest, StreamsWithDirectivesAreReadWhole) {
 }
 
 }  // namespace vdc
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "engine/graph.h"
+#include "engine/resolve.h"
+
+namespace vdc {
+
+// Inputs on which the fuzzer once found a crash (scripts/fuzz.sh): each must
+// now be read, resolved and checked without one.
+TEST(Manifest, FuzzerFindingsStayFixed) {
+  size_t checked = 0;
+  for (const auto& entry :
+       std::filesystem::directory_iterator(std::string(VDC_SOURCE_DIR) + "/tests/fuzz-regressions/manifest")) {
+    std::ifstream in(entry.path(), std::ios::binary);
+    std::stringstream text;
+    text << in.rdbuf();
+    Diagnostics diags;
+    std::vector<Manifest> manifests;
+    bool parsed = readManifestText(text.str(), "fuzz.yaml", manifests, diags);
+    Vdc vdc = resolve(std::move(manifests), diags, parsed);
+    checkCycles(vdc, diags);
+    EXPECT_FALSE(diags.empty()) << entry.path();  // each was invalid input
+    ++checked;
+  }
+  EXPECT_GE(checked, 1u);
+}
+
+}  // namespace vdc
+
+namespace vdc {
+
+TEST(Manifest, InvalidUtf8IsAnErrorWithItsPlace) {
+  std::string errors;
+  Diagnostics diags;
+  testing::loadYaml("apiVersion: vdc/v1\nkind: KeyPair\nmetadata: {name: k}\nspec: {publicKey: \"ssh-rsa A\xff\"}\n", diags);
+  EXPECT_NE(diags.str().find("vdc.yaml:9:29: invalid UTF-8"), std::string::npos) << diags.str();
+}
+
+}  // namespace vdc

@@ -2,6 +2,13 @@
 
 namespace vdc {
 
+const Json& member(const Json& object, const std::string& key) {
+  static const Json null;
+  if (!object.is_object()) return null;
+  auto it = object.find(key);
+  return it == object.end() ? null : *it;
+}
+
 std::string_view kindName(Kind kind) {
   switch (kind) {
     case Kind::VirtualDataCenter: return "VirtualDataCenter";

@@ -32,6 +32,10 @@ inline constexpr Kind kAllKinds[] = {
     Kind::KeyPair,           Kind::Volume,  Kind::Instance,      Kind::LoadBalancer,
 };
 
+// `object[key]` without nlohmann's undefined behaviour on a const object
+// that lacks the key: null when absent (or when `object` is no object).
+const Json& member(const Json& object, const std::string& key);
+
 std::string_view kindName(Kind kind);
 std::optional<Kind> parseKind(std::string_view name);
 

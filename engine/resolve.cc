@@ -170,7 +170,7 @@ class Resolver {
 
   void checkInstance(const Manifest& m) {
     long replicas = m.spec.value("replicas", 1L);
-    const auto& interfaces = m.spec["interfaces"];
+    const Json& interfaces = member(m.spec, "interfaces");
     for (size_t i = 0; i < interfaces.size(); ++i) {
       const auto& nic = interfaces[i];
       if (!nic.contains("ip")) continue;
@@ -202,7 +202,7 @@ class Resolver {
         diags_.add(where, "ip " + ipText + " on network '" + net->id.name + "' is already used at " +
                               it->second.str());
     }
-    const auto& volumes = m.spec["volumes"];
+    const Json& volumes = member(m.spec, "volumes");
     for (size_t i = 0; i < volumes.size(); ++i) {
       std::string volume = volumes[i].value("volume", "");
       Location where = mentionAt(m, "spec.volumes[" + std::to_string(i) + "].volume");
@@ -223,7 +223,7 @@ class Resolver {
 
   void checkSecurityGroup(const Manifest& m) {
     for (const char* direction : {"ingress", "egress"}) {
-      const auto& rules = m.spec[direction];
+      const Json& rules = member(m.spec, direction);
       for (size_t i = 0; i < rules.size(); ++i) {
         std::string protocol = rules[i].value("protocol", "any");
         if (rules[i].contains("ports") && protocol != "tcp" && protocol != "udp")
@@ -259,7 +259,7 @@ class Resolver {
   }
 
   void checkLoadBalancer(const Manifest& m) {
-    const auto& listeners = m.spec["listeners"];
+    const Json& listeners = member(m.spec, "listeners");
     if (listeners.is_array() && listeners.empty())
       diags_.add(m.where, "LoadBalancer '" + m.id.name + "' needs at least one listener");
     std::set<long> ports;
@@ -270,7 +270,7 @@ class Resolver {
       if (l.value("protocol", "tcp") != "https" && l.contains("certificate"))
         diags_.add(m.where, "a certificate is only used by https listeners");
     }
-    if (m.spec.contains("backends") && m.spec["backends"].value("selector", Json::object()).empty())
+    if (member(member(m.spec, "backends"), "selector").empty())
       diags_.add(m.where, "LoadBalancer '" + m.id.name + "' has an empty backends.selector");
   }
 
@@ -316,7 +316,8 @@ class Resolver {
   void selectBackends(Vdc& vdc) {
     for (auto& lb : vdc.resources) {
       if (lb.id.kind != Kind::LoadBalancer) continue;
-      Json selector = lb.spec["backends"].value("selector", Json::object());
+      Json selector = member(member(lb.spec, "backends"), "selector");
+      if (!selector.is_object()) continue;
       Json members = Json::array();
       for (const auto& r : vdc.resources) {
         if (r.id.kind != Kind::Instance) continue;
@@ -333,7 +334,7 @@ class Resolver {
   // dependsOn names manifests; an Instance with replicas stands for all of them.
   void addDependsOn(Resource& r) {
     if (!r.spec.contains("dependsOn")) return;
-    for (const auto& entry : r.spec["dependsOn"]) {
+    for (const auto& entry : member(r.spec, "dependsOn")) {
       auto id = ResourceId::parse(entry.get<std::string>());
       if (!id) continue;
       if (!lookup(id->kind, id->name)) continue;
@@ -380,16 +381,16 @@ std::vector<ResourceId> specReferences(Kind kind, const Json& spec) {
       break;
     case Kind::Instance:
       if (spec.contains("image")) add(Kind::Image, spec["image"]);
-      for (const auto& nic : spec.value("interfaces", Json::array())) {
-        add(Kind::Network, nic["network"]);
-        for (const auto& sg : nic.value("securityGroups", Json::array())) add(Kind::SecurityGroup, sg);
+      for (const auto& nic : member(spec, "interfaces")) {
+        add(Kind::Network, member(nic, "network"));
+        for (const auto& sg : member(nic, "securityGroups")) add(Kind::SecurityGroup, sg);
       }
-      for (const auto& v : spec.value("volumes", Json::array())) add(Kind::Volume, v["volume"]);
-      for (const auto& k : spec.value("keyPairs", Json::array())) add(Kind::KeyPair, k);
+      for (const auto& v : member(spec, "volumes")) add(Kind::Volume, member(v, "volume"));
+      for (const auto& k : member(spec, "keyPairs")) add(Kind::KeyPair, k);
       break;
     case Kind::LoadBalancer:
-      add(Kind::Network, spec["network"]);
-      for (const auto& member : spec["backends"].value("members", Json::array())) add(Kind::Instance, member);
+      add(Kind::Network, member(spec, "network"));
+      for (const auto& name : member(member(spec, "backends"), "members")) add(Kind::Instance, name);
       break;
     default:
       // SecurityGroup rules may name each other (web <-> app); that is
