@@ -6,7 +6,8 @@ if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update -qq
 $SUDO apt-get install -y -qq --no-install-recommends \
-  ca-certificates cmake g++ make pkg-config git \
+  ca-certificates cmake g++ make ninja-build pkg-config git \
+  clang libclang-rt-14-dev \
   libyaml-cpp-dev libvirt-dev libvirt-clients libxml2-dev libssl-dev \
   nlohmann-json3-dev libboost-dev libspdlog-dev libcli11-dev \
   libgtest-dev libgmock-dev \
