@@ -1,7 +1,5 @@
 #include "providers/libvirt/hypervisor.h"
 
-#include <cstdio>
-
 #include "engine/hash.h"
 #include "engine/units.h"
 #include "providers/libvirt/ownership.h"
@@ -56,8 +54,11 @@ std::string LibvirtHypervisor::domainXml(const Ownership& owner, const std::stri
   for (const auto& attachment : spec.value("volumes", Json::array())) {
     std::string volume = attachment.at("volume").get<std::string>();
     std::string target = attachment.value("device", std::string("vd") + dev++);
+    // The volume lives in the pool of its storage class, which its record knows.
+    auto record = records_.find(owner.vdc, {Kind::Volume, volume});
+    std::string storageClass = record ? record->spec.value("storageClass", "standard") : "standard";
     xml += "<disk type='volume' device='disk'><driver name='qemu' type='qcow2'/><source pool='" +
-           xmlEscape(host_.poolFor("standard")) + "' volume='" +
+           xmlEscape(host_.poolFor(storageClass)) + "' volume='" +
            xmlEscape(volumeName(owner.vdc, {Kind::Volume, volume})) + "'/><target dev='" + xmlEscape(target) +
            "' bus='virtio'/></disk>";
   }

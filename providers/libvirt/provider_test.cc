@@ -209,3 +209,18 @@ TEST_F(Providers, HandWrittenUnitsAreReadAsLibvirtWouldLoadThem) {
 }
 
 }  // namespace vdc::libvirt
+
+namespace vdc::libvirt {
+
+TEST_F(Providers, AVolumeIsAttachedFromThePoolOfItsStorageClass) {
+  EmbeddedDatacenter dc(file());
+  createBasics(dc);
+  dc.providerFor(Kind::Volume).create(owner(Kind::Volume, "fast", {{"size", "1GiB"}, {"storageClass", "ssd"}}));
+  Json spec = instanceSpec();
+  spec["volumes"] = {{{"volume", "fast"}}};
+  dc.providerFor(Kind::Instance).create(owner(Kind::Instance, "db", spec));
+  EXPECT_NE(dc.nodeXml().find("<source pool='ssd' volume='shop.vol.fast'/>"), std::string::npos);
+  EXPECT_EQ(dc.read("shop").find({Kind::Volume, "fast"})->observed["storageClass"], "ssd");
+}
+
+}  // namespace vdc::libvirt
