@@ -33,8 +33,12 @@ void compareFields(const std::vector<Field>& fields, const Json& schema, const s
     if (!schema["properties"].contains(f.name)) continue;
     const Json& property = schema["properties"][f.name];
     std::string path = where + "." + f.name;
-    if (!f.defaultValue.is_null()) EXPECT_EQ(property.value("default", Json()), f.defaultValue) << path;
-    if (f.type == FieldType::Enum) EXPECT_EQ(property["enum"], Json(f.choices)) << path;
+    if (!f.defaultValue.is_null()) {
+      EXPECT_EQ(property.value("default", Json()), f.defaultValue) << path;
+    }
+    if (f.type == FieldType::Enum) {
+      EXPECT_EQ(property["enum"], Json(f.choices)) << path;
+    }
     if (f.type == FieldType::Int && f.maximum > 0) {
       EXPECT_EQ(property["minimum"], f.minimum) << path;
       EXPECT_EQ(property["maximum"], f.maximum) << path;
