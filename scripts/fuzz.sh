@@ -23,7 +23,7 @@ trap 'rm -rf "$scratch"' EXIT
 for example in examples/*/; do
   [ "$(basename "$example")" = targets ] && continue
   name="$(basename "$example")"
-  (cd "$scratch" && "$root/build/cli/vdc" plan "$root/$example" --out "$root/$corpus/plan/$name.plan" >/dev/null)
+  (cd "$scratch" && "$root/build/cli/vdc" plan "$root/$example" --out "$root/$corpus/plan/$name.plan" >/dev/null 2>&1)
 done
 
 export ASAN_OPTIONS=detect_leaks=0
