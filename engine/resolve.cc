@@ -12,6 +12,9 @@ namespace vdc {
 
 namespace {
 
+constexpr size_t kMaxInstances = 250'000;
+constexpr size_t kMaxDependsOnEdges = 1'000'000;
+
 std::string replicaName(const std::string& name, long index, long replicas) {
   return replicas == 1 ? name : name + "-" + std::to_string(index);
 }
@@ -29,6 +32,7 @@ class Resolver {
       checkKind(m);
     }
     checkAttachments();
+    checkExpansion();
     return expand();
   }
 
@@ -221,6 +225,33 @@ class Resolver {
         diags_.add(places[i], "Volume '" + volume + "' is attached twice (also at " + places[0].str() + ")");
   }
 
+  // A few lines can ask for millions of objects or edges (replicas that
+  // depend on the replicas of another): refuse what no datacenter would
+  // want before it is built.
+  void checkExpansion() {
+    size_t instances = 0, edges = 0;
+    for (const auto& m : manifests_) {
+      if (m.id.kind != Kind::Instance) continue;
+      size_t replicas = static_cast<size_t>(replicaCount(m.id.name));
+      instances += replicas;
+      for (const auto& entry : member(m.spec, "dependsOn")) {
+        auto id = ResourceId::parse(entry.is_string() ? entry.get<std::string>() : "");
+        if (id) edges += replicas * (id->kind == Kind::Instance ? static_cast<size_t>(replicaCount(id->name)) : 1);
+      }
+      if (instances > kMaxInstances) {
+        diags_.add(m.where, "the VDC expands to more than " + std::to_string(kMaxInstances) + " instances");
+        expandable_ = false;
+        return;
+      }
+      if (edges > kMaxDependsOnEdges) {
+        diags_.add(m.where, "dependsOn expands to more than " + std::to_string(kMaxDependsOnEdges) +
+                                " ordering edges: depend on fewer replicas");
+        expandable_ = false;
+        return;
+      }
+    }
+  }
+
   void checkSecurityGroup(const Manifest& m) {
     for (const char* direction : {"ingress", "egress"}) {
       const Json& rules = member(m.spec, direction);
@@ -278,6 +309,7 @@ class Resolver {
   // that depend on other documents filled in.
   Vdc expand() {
     Vdc vdc;
+    if (!expandable_) return vdc;
     for (auto& m : manifests_) {
       if (m.id.kind == Kind::VirtualDataCenter && vdc.name.empty()) vdc.name = m.id.name;
       if (m.id.kind == Kind::Network && !m.spec.contains("gateway")) {
@@ -366,6 +398,7 @@ class Resolver {
   std::map<std::string, std::vector<Location>> attachments_;
   std::map<std::string, long> replicaCounts_;
   bool complete_;
+  bool expandable_ = true;
 };
 
 }  // namespace

@@ -142,3 +142,17 @@ TEST(Resolve, SpecHashIsStableAndSensitive) {
 }
 
 }  // namespace vdc
+
+namespace vdc {
+
+TEST(Resolve, RefusesExpansionsNoDatacenterWants) {
+  std::string errors = errorsOf(instance("a", "  replicas: 10000\n  dependsOn: [Instance/b]\n") +
+                                instance("b", "  replicas: 10000\n"));
+  EXPECT_NE(errors.find("dependsOn expands to more than 1000000 ordering edges"), std::string::npos) << errors;
+  std::string many;
+  for (int i = 0; i < 26; ++i) many += instance("g" + std::to_string(i), "  replicas: 10000\n");
+  errors = errorsOf(many);
+  EXPECT_NE(errors.find("the VDC expands to more than 250000 instances"), std::string::npos) << errors;
+}
+
+}  // namespace vdc

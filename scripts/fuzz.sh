@@ -29,7 +29,7 @@ done
 export ASAN_OPTIONS=detect_leaks=0
 for target in manifest plan; do
   echo "== fuzzing $target for ${seconds}s"
-  build-fuzz/fuzz/${target}_fuzzer -max_total_time="$seconds" -print_final_stats=1 \
+  build-fuzz/fuzz/${target}_fuzzer -max_total_time="$seconds" -rss_limit_mb=4096 -print_final_stats=1 \
     -artifact_prefix=build-fuzz/ "$corpus/$target" 2>&1 | tail -4
   test "${PIPESTATUS[0]}" -eq 0
 done
