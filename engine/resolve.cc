@@ -12,17 +12,14 @@ namespace vdc {
 
 namespace {
 
-constexpr size_t kMaxInstances = 250'000;
-constexpr size_t kMaxDependsOnEdges = 1'000'000;
-
 std::string replicaName(const std::string& name, long index, long replicas) {
   return replicas == 1 ? name : name + "-" + std::to_string(index);
 }
 
 class Resolver {
  public:
-  Resolver(std::vector<Manifest>& manifests, Diagnostics& diags, bool complete)
-      : manifests_(manifests), diags_(diags), complete_(complete) {}
+  Resolver(std::vector<Manifest>& manifests, Diagnostics& diags, bool complete, const ExpansionLimits& limits)
+      : manifests_(manifests), diags_(diags), complete_(complete), limits_(limits) {}
 
   Vdc run() {
     indexNames();
@@ -225,9 +222,7 @@ class Resolver {
         diags_.add(places[i], "Volume '" + volume + "' is attached twice (also at " + places[0].str() + ")");
   }
 
-  // A few lines can ask for millions of objects or edges (replicas that
-  // depend on the replicas of another): refuse what no datacenter would
-  // want before it is built.
+  // Refuse what no datacenter would want before it is built.
   void checkExpansion() {
     size_t instances = 0, edges = 0;
     for (const auto& m : manifests_) {
@@ -238,13 +233,13 @@ class Resolver {
         auto id = ResourceId::parse(entry.is_string() ? entry.get<std::string>() : "");
         if (id) edges += replicas * (id->kind == Kind::Instance ? static_cast<size_t>(replicaCount(id->name)) : 1);
       }
-      if (instances > kMaxInstances) {
-        diags_.add(m.where, "the VDC expands to more than " + std::to_string(kMaxInstances) + " instances");
+      if (instances > limits_.instances) {
+        diags_.add(m.where, "the VDC expands to more than " + std::to_string(limits_.instances) + " instances");
         expandable_ = false;
         return;
       }
-      if (edges > kMaxDependsOnEdges) {
-        diags_.add(m.where, "dependsOn expands to more than " + std::to_string(kMaxDependsOnEdges) +
+      if (edges > limits_.dependsOnEdges) {
+        diags_.add(m.where, "dependsOn expands to more than " + std::to_string(limits_.dependsOnEdges) +
                                 " ordering edges: depend on fewer replicas");
         expandable_ = false;
         return;
@@ -398,6 +393,7 @@ class Resolver {
   std::map<std::string, std::vector<Location>> attachments_;
   std::map<std::string, long> replicaCounts_;
   bool complete_;
+  ExpansionLimits limits_;
   bool expandable_ = true;
 };
 
@@ -435,8 +431,8 @@ std::vector<ResourceId> specReferences(Kind kind, const Json& spec) {
   return refs;
 }
 
-Vdc resolve(std::vector<Manifest> manifests, Diagnostics& diags, bool complete) {
-  Resolver resolver(manifests, diags, complete);
+Vdc resolve(std::vector<Manifest> manifests, Diagnostics& diags, bool complete, const ExpansionLimits& limits) {
+  Resolver resolver(manifests, diags, complete, limits);
   resolver.rememberReplicaCounts();
   return resolver.run();
 }

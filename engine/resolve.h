@@ -10,9 +10,17 @@
 
 namespace vdc {
 
+// What a VDC may expand to: a few lines can ask for millions of objects or
+// edges (replicas that depend on the replicas of another).
+struct ExpansionLimits {
+  size_t instances = 250'000;
+  size_t dependsOnEdges = 1'000'000;
+};
+
 // `complete` is false when some file could not be parsed: documents may be
 // missing, so "no VirtualDataCenter" is not reported.
-Vdc resolve(std::vector<Manifest> manifests, Diagnostics& diags, bool complete = true);
+Vdc resolve(std::vector<Manifest> manifests, Diagnostics& diags, bool complete = true,
+            const ExpansionLimits& limits = {});
 
 // The resources `spec` of `kind` refers to (without dependsOn).
 std::vector<ResourceId> specReferences(Kind kind, const Json& spec);
