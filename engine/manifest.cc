@@ -86,6 +86,7 @@ class Reader {
   }
 
   Json convert(const YAML::Node& node, const Field& f, const std::string& path) {
+    if (!withinBudget(node)) return nullptr;
     if (node.IsNull()) {
       error(node, path + " has no value");
       return nullptr;
@@ -189,6 +190,7 @@ class Reader {
         }
         Json out = Json::array();
         for (size_t i = 0; i < node.size(); ++i) {
+          if (!withinBudget(node[i])) break;
           std::string itemPath = path + "[" + std::to_string(i) + "]";
           auto s = scalar(node[i], itemPath, "a name");
           if (!s) continue;
@@ -204,6 +206,7 @@ class Reader {
         }
         Json out = Json::object();
         for (auto it = node.begin(); it != node.end(); ++it) {
+          if (!withinBudget(it->second)) break;
           auto value = scalar(it->second, path + "." + it->first.as<std::string>(""));
           if (value) out[it->first.as<std::string>("")] = *value;
         }
@@ -225,6 +228,15 @@ class Reader {
     return nullptr;
   }
 
+  // Aliases let a few lines stand for a huge number of values ("billion
+  // laughs"): a document may hold only so many.
+  bool withinBudget(const YAML::Node& node) {
+    if (++converted_ <= kMaxValues) return true;
+    if (converted_ == kMaxValues + 1)
+      error(node, "this document expands to more than " + std::to_string(kMaxValues) + " values (through YAML aliases?)");
+    return false;
+  }
+
   static bool validPorts(const std::string& s) {
     auto dash = s.find('-');
     auto port = [](const std::string& p) {
@@ -238,6 +250,8 @@ class Reader {
   }
 
  private:
+  static constexpr size_t kMaxValues = 100'000;
+  size_t converted_ = 0;
   const std::string& file_;
   int firstLine_;  // of the document within its file
   Manifest& manifest_;

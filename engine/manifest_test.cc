@@ -178,3 +178,21 @@ TEST(Manifest, InvalidUtf8IsAnErrorWithItsPlace) {
 }
 
 }  // namespace vdc
+
+namespace vdc {
+
+TEST(Manifest, AliasesCannotMultiplyADocumentWithoutBound) {
+  // 400 interfaces, each an alias of one with 400 security groups: 160,000 values.
+  std::string groups;
+  for (int i = 0; i < 400; ++i) groups += (i ? ", g" : "g");
+  std::string yaml = "apiVersion: vdc/v1\nkind: Instance\nmetadata: {name: i}\nspec:\n  interfaces:\n"
+                     "    - &n {network: x, securityGroups: [" + groups + "]}\n";
+  for (int i = 1; i < 400; ++i) yaml += "    - *n\n";
+  Diagnostics diags;
+  testing::loadYaml(yaml, diags);
+  EXPECT_NE(diags.str().find("this document expands to more than 100000 values"), std::string::npos)
+      << diags.str().substr(0, 500);
+  EXPECT_LT(diags.size(), 110000u);
+}
+
+}  // namespace vdc
