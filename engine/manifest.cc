@@ -335,31 +335,46 @@ struct Chunk {
   int firstLine;  // 0-based line of the chunk in its file
 };
 
-// Cuts a stream at its document markers ("---" at the start of a line), so
-// each document is parsed on its own: yaml-cpp keeps every node of a LoadAll
-// alive until the last document is done, which costs time and memory on
-// large files. YAML forbids a marker inside any scalar, so the cut is exact;
-// directives ("%YAML") bind to the document after them, so a stream with any
-// is parsed whole.
+// Cuts a stream into its documents, each parsed on its own: yaml-cpp keeps
+// every node of a LoadAll alive until the last document is done, and its
+// LoadAll can loop forever on some malformed streams, while Load of a single
+// document cannot. A document starts at "---" (with the directives just
+// before it) and ends at "..." or where the next one starts; YAML forbids
+// these markers inside scalars, so the cut is exact.
 std::vector<Chunk> documents(std::string_view text) {
   std::vector<Chunk> chunks;
   size_t start = 0, line = 0, chunkLine = 0;
+  bool content = false;  // the current chunk has more than directives and comments
+  auto cut = [&](size_t at, size_t nextLine) {
+    if (at > start) chunks.push_back({text.substr(start, at - start), static_cast<int>(chunkLine)});
+    start = at;
+    chunkLine = nextLine;
+    content = false;
+  };
   for (size_t pos = 0; pos < text.size();) {
     size_t end = text.find('\n', pos);
     if (end == std::string_view::npos) end = text.size();
     std::string_view current = text.substr(pos, end - pos);
-    if (current.starts_with('%')) return {{text, 0}};
-    bool marker = current.starts_with("---") && (current.size() == 3 || current[3] == ' ' ||
-                                                current[3] == '\t' || current[3] == '\r');
-    if (marker && pos > start) {
-      chunks.push_back({text.substr(start, pos - start), static_cast<int>(chunkLine)});
-      start = pos;
-      chunkLine = line;
+    auto marker = [&](const char* m) {
+      return current.starts_with(m) &&
+             (current.size() == 3 || current[3] == ' ' || current[3] == '\t' || current[3] == '\r');
+    };
+    size_t next = std::min(end + 1, text.size());
+    if (marker("---")) {
+      if (content) cut(pos, line);
+      content = true;
+    } else if (marker("...")) {
+      cut(next, line + 1);
+    } else if (current.starts_with('%')) {
+      if (content) cut(pos, line);
+    } else {
+      size_t first = current.find_first_not_of(" \t\r");
+      if (first != std::string_view::npos && current[first] != '#') content = true;
     }
     pos = end + 1;
     ++line;
   }
-  if (start < text.size()) chunks.push_back({text.substr(start), static_cast<int>(chunkLine)});
+  cut(text.size(), line);
   return chunks;
 }
 
@@ -393,17 +408,15 @@ bool readManifestText(const std::string& text, const std::string& displayPath,
     return false;
   }
   for (const Chunk& chunk : documents(text)) {
-    std::vector<YAML::Node> docs;
+    YAML::Node doc;
     try {
-      docs = YAML::LoadAll(std::string(chunk.text));
+      doc = YAML::Load(std::string(chunk.text));
     } catch (const YAML::Exception& e) {
       diags.add({displayPath, chunk.firstLine + e.mark.line + 1, e.mark.column + 1}, "invalid YAML: " + e.msg);
       return false;
     }
-    for (const auto& doc : docs) {
-      if (doc.IsNull()) continue;  // an empty document between separators
-      readDocument(doc, displayPath, chunk.firstLine, out, diags);
-    }
+    if (doc.IsNull()) continue;  // an empty document between separators
+    readDocument(doc, displayPath, chunk.firstLine, out, diags);
   }
   return true;
 }

@@ -196,3 +196,18 @@ TEST(Manifest, AliasesCannotMultiplyADocumentWithoutBound) {
 }
 
 }  // namespace vdc
+
+namespace vdc {
+
+TEST(Manifest, DocumentEndMarkersSeparateDocuments) {
+  Diagnostics diags;
+  Vdc vdc = testing::loadYaml(
+      "apiVersion: vdc/v1\nkind: KeyPair\nmetadata: {name: a}\nspec: {publicKey: ssh-ed25519 AAAA a}\n...\n"
+      "%YAML 1.2\n---\napiVersion: vdc/v1\nkind: KeyPair\nmetadata: {name: b}\nspec: {publicKey: ssh-ed25519 AAAA b}\n",
+      diags);
+  ASSERT_TRUE(diags.empty()) << diags.str();
+  EXPECT_TRUE(vdc.find({Kind::KeyPair, "a"}));
+  EXPECT_TRUE(vdc.find({Kind::KeyPair, "b"}));
+}
+
+}  // namespace vdc
