@@ -74,7 +74,7 @@ class Resolver {
     std::vector<const Manifest*> vdcs;
     for (const auto& m : manifests_)
       if (m.id.kind == Kind::VirtualDataCenter) vdcs.push_back(&m);
-    if (vdcs.empty() && complete_) {
+    if (vdcs.empty() && complete_ && !manifests_.empty()) {
       diags_.add(firstFile(), "no VirtualDataCenter document: a VDC directory needs exactly one");
     }
     for (size_t i = 1; i < vdcs.size(); ++i)
