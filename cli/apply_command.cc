@@ -84,8 +84,7 @@ int execute(const Plan& plan, Datacenter& datacenter, const LiveState& live, int
   }
   auto start = std::chrono::steady_clock::now();
   datacenter.commit();
-  spdlog::debug("saved {} in {:.0f} ms", datacenter.describe(),
-                std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count());
+  spdlog::debug("saved {} in {:.0f} ms", datacenter.describe(), millisecondsSince(start));
   return report(plan, result);
 }
 

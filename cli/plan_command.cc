@@ -20,8 +20,7 @@ int planCommand(const PlanOptions& options) {
     Diagnostics problems;
     auto start = std::chrono::steady_clock::now();
     Plan plan = diff(*vdc, live, datacenter->describe(), options.destroy, problems);
-    spdlog::debug("compared in {:.0f} ms",
-                  std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count());
+    spdlog::debug("compared in {:.0f} ms", millisecondsSince(start));
     if (!problems.empty()) {
       std::cerr << problems.str();
       return 1;

@@ -22,7 +22,7 @@ void setUpLogging(bool verbose) {
   spdlog::set_default_logger(logger);
 }
 
-static double millisecondsSince(std::chrono::steady_clock::time_point start) {
+double millisecondsSince(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
 }
 

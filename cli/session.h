@@ -2,6 +2,7 @@
 // open the target, take the apply lock.
 #pragma once
 
+#include <chrono>
 #include <optional>
 #include <string>
 
@@ -32,6 +33,9 @@ std::optional<ApplyLock> lockOrReport(Datacenter& datacenter, const std::string&
 bool confirm(const std::string& question);
 
 void reportError(const std::string& message);
+
+// For the timings --verbose logs.
+double millisecondsSince(std::chrono::steady_clock::time_point start);
 
 // Logs go to stderr; --verbose shows the debug level (timings, counts).
 void setUpLogging(bool verbose);
