@@ -101,12 +101,11 @@ Json LibvirtHypervisor::observe(const std::string& vdc, Kind kind, const XmlDocu
   }
   observed["interfaces"] = nics;
 
-  std::string rootPrefix = vdc + ".root.";
   Json volumes = Json::array();
   const Json& wantedVolumes = recorded.value("volumes", Json::array());
   for (xmlNodePtr node : doc.nodes("devices/disk[@device='disk']/source", domain)) {
     std::string physical = XmlDocument::attribute(node, "volume").value_or("");
-    if (physical.starts_with(rootPrefix)) continue;
+    if (rootDiskInstance(vdc, physical)) continue;
     auto id = volumeResource(vdc, physical);
     std::string name = id ? id->name : physical;
     size_t i = volumes.size();
@@ -134,12 +133,10 @@ void LibvirtHypervisor::visit(const std::string& vdc, const HostObject& object, 
 }
 
 void LibvirtHypervisor::visitVolume(const std::string& vdc, const HostObject& object) {
-  std::string path = object.doc.text("target/path", object.node).value_or("");
   if (auto image = volumeResource(vdc, object.name); image && image->kind == Kind::Image)
-    imagePaths_[path] = image->name;
-  std::string rootPrefix = vdc + ".root.";
-  if (object.name.starts_with(rootPrefix))
-    rootBacking_[object.name.substr(rootPrefix.size())] = object.doc.text("backingStore/path", object.node).value_or("");
+    imagePaths_[object.doc.text("target/path", object.node).value_or("")] = image->name;
+  else if (auto instance = rootDiskInstance(vdc, object.name))
+    rootBacking_[*instance] = object.doc.text("backingStore/path", object.node).value_or("");
 }
 
 // An instance's image is what its root disk is a child of: a root disk that

@@ -43,6 +43,10 @@ std::optional<ResourceId> volumeResource(const std::string& vdc, const std::stri
   return std::nullopt;
 }
 
+std::optional<std::string> rootDiskInstance(const std::string& vdc, const std::string& physical) {
+  return after(vdc + ".root.", physical);
+}
+
 std::string ownerElement(const Ownership& owner, bool declareNamespace) {
   std::string out = "<vdc:owner";
   if (declareNamespace) out += std::string(" xmlns:vdc=\"") + kOwnershipNamespace + "\"";

@@ -31,6 +31,8 @@ std::string registryName(const std::string& vdc);
 std::optional<ResourceId> domainResource(const std::string& vdc, const std::string& physical);
 std::optional<ResourceId> networkResource(const std::string& vdc, const std::string& physical);
 std::optional<ResourceId> volumeResource(const std::string& vdc, const std::string& physical);
+// The instance whose root disk `physical` is, if it is one.
+std::optional<std::string> rootDiskInstance(const std::string& vdc, const std::string& physical);
 
 // <vdc:owner xmlns:vdc=... vdc= kind= name= hash=><vdc:spec>JSON</vdc:spec></vdc:owner>
 std::string ownerElement(const Ownership& owner, bool declareNamespace = true);
