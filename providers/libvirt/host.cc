@@ -48,4 +48,17 @@ PoolHandle Host::pool(const std::string& storageClass) {
   return pool;
 }
 
+bool Host::volumeExists(const std::string& storageClass, const std::string& physical) {
+  std::string name = poolFor(storageClass);
+  PoolHandle pool(virStoragePoolLookupByName(connection(), name.c_str()));
+  if (!pool) {
+    if (lastErrorIsNotFound()) return false;
+    throw libvirtError("cannot look up storage pool " + name);
+  }
+  VolumeHandle vol(virStorageVolLookupByName(pool.get(), physical.c_str()));
+  if (vol) return true;
+  if (!lastErrorIsNotFound()) throw libvirtError("cannot look up volume " + physical);
+  return false;
+}
+
 }  // namespace vdc::libvirt

@@ -37,6 +37,8 @@ class Host {
   std::string storageClassOf(const std::string& pool) const;
   // Looks the pool up (creating it on the embedded datacenter).
   PoolHandle pool(const std::string& storageClass);
+  // Whether a storage class's pool holds `physical` (a missing pool holds nothing).
+  bool volumeExists(const std::string& storageClass, const std::string& physical);
 
  private:
   HostSettings settings_;

@@ -189,7 +189,7 @@ void LibvirtHypervisor::prepare(const std::vector<Ownership>& intended) {
   for (const auto& owner : intended) {
     if (owner.id.kind != Kind::Instance || !owner.spec.contains("image")) continue;
     // A root disk vdc never recorded is someone else's: it stays unrecorded and the create fails.
-    bool exists = storage_.volumeExists("standard", rootDiskName(owner.vdc, owner.id.name));
+    bool exists = host_.volumeExists("standard", rootDiskName(owner.vdc, owner.id.name));
     if (exists && !records_.find(owner.vdc, owner.id)) continue;
     roots.push_back(rootDiskRecord(owner.vdc, owner.id));
   }
@@ -204,7 +204,7 @@ void LibvirtHypervisor::create(const Ownership& owner) {
     std::string image = volumeName(owner.vdc, {Kind::Image, owner.spec["image"].get<std::string>()});
     std::string root = rootDiskName(owner.vdc, owner.id.name);
     bool ours = records_.find(owner.vdc, owner.id).has_value();
-    if (storage_.volumeExists("standard", root)) {
+    if (host_.volumeExists("standard", root)) {
       if (!ours) throw Error("volume '" + root + "' already exists and was not created by vdc; it is left alone");
       storage_.deleteVolume("standard", root);  // a leftover of an interrupted create
     } else if (!ours) {

@@ -189,10 +189,7 @@ static std::optional<std::pair<std::string, std::string>> recordedVolume(const s
 bool LibvirtRegistry::stillThere(const std::string& vdc, const Ownership& record) {
   auto volume = recordedVolume(vdc, record);
   if (!volume) return true;  // a key pair or security group: the record is the object
-  PoolHandle pool(virStoragePoolLookupByName(host_.connection(), host_.poolFor(volume->first).c_str()));
-  if (!pool) return false;
-  VolumeHandle found(virStorageVolLookupByName(pool.get(), volume->second.c_str()));
-  return found != nullptr;
+  return host_.volumeExists(volume->first, volume->second);
 }
 
 void LibvirtRegistry::remove(const std::string& vdc, const LiveObject& live) {

@@ -52,14 +52,6 @@ void LibvirtStorage::createChild(const std::string& storageClass, const std::str
   if (!vol) throw libvirtError("cannot create volume " + physical);
 }
 
-bool LibvirtStorage::volumeExists(const std::string& storageClass, const std::string& physical) {
-  PoolHandle pool = host_.pool(storageClass);
-  VolumeHandle vol(virStorageVolLookupByName(pool.get(), physical.c_str()));
-  if (vol) return true;
-  if (!lastErrorIsNotFound()) throw libvirtError("cannot look up volume " + physical);
-  return false;
-}
-
 void LibvirtStorage::deleteVolume(const std::string& storageClass, const std::string& physical) {
   PoolHandle pool = host_.pool(storageClass);
   VolumeHandle vol(virStorageVolLookupByName(pool.get(), physical.c_str()));

@@ -31,7 +31,6 @@ class LibvirtStorage : public Storage, public HostReader {
   void createChild(const std::string& storageClass, const std::string& physical, uint64_t capacity,
                    const std::string& backingPath);
   void deleteVolume(const std::string& storageClass, const std::string& physical);
-  bool volumeExists(const std::string& storageClass, const std::string& physical);
 
  private:
   std::string storageClassOf(const Ownership& owner) const;
