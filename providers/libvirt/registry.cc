@@ -100,34 +100,28 @@ bool RecordStore::squatted(const std::string& vdc) {
   return load(vdc).foreign;
 }
 
-static bool sameRecord(const Ownership& a, const Ownership& b) {
-  return a.vdc == b.vdc && a.id == b.id && a.specHash == b.specHash && a.spec == b.spec;
+bool RecordStore::set(const Ownership& owner) {
+  Loaded& loaded = load(owner.vdc);
+  if (loaded.foreign)
+    throw Error("network '" + registryName(owner.vdc) + "' exists and is not the record of VDC " + owner.vdc);
+  auto it = loaded.records.find(owner.id);
+  if (it != loaded.records.end() && it->second.specHash == owner.specHash && it->second.spec == owner.spec)
+    return false;
+  loaded.records[owner.id] = owner;
+  return true;
 }
 
 void RecordStore::putDurably(const std::vector<Ownership>& owners) {
   std::lock_guard lock(mutex_);
   std::set<std::string> touched;
-  for (const auto& owner : owners) {
-    Loaded& loaded = load(owner.vdc);
-    if (loaded.foreign)
-      throw Error("network '" + registryName(owner.vdc) + "' exists and is not the record of VDC " + owner.vdc);
-    auto it = loaded.records.find(owner.id);
-    if (it != loaded.records.end() && sameRecord(it->second, owner)) continue;
-    loaded.records[owner.id] = owner;
-    touched.insert(owner.vdc);
-  }
+  for (const auto& owner : owners)
+    if (set(owner)) touched.insert(owner.vdc);
   for (const auto& vdc : touched) save(vdc, cache_[vdc]);
 }
 
 void RecordStore::put(const Ownership& owner) {
   std::lock_guard lock(mutex_);
-  Loaded& loaded = load(owner.vdc);
-  if (loaded.foreign)
-    throw Error("network '" + registryName(owner.vdc) + "' exists and is not the record of VDC " + owner.vdc);
-  auto it = loaded.records.find(owner.id);
-  if (it != loaded.records.end() && sameRecord(it->second, owner) && loaded.exists) return;
-  loaded.records[owner.id] = owner;
-  loaded.dirty = true;
+  if (set(owner)) cache_[owner.vdc].dirty = true;
 }
 
 void RecordStore::erase(const std::string& vdc, const ResourceId& id) {

@@ -53,6 +53,8 @@ class RecordStore {
     bool dirty = false;
   };
   Loaded& load(const std::string& vdc);
+  // Puts a record in memory; false when an equal one was there already.
+  bool set(const Ownership& owner);
   static void parse(const std::string& vdc, const XmlDocument& doc, xmlNodePtr network, Loaded& loaded);
   void save(const std::string& vdc, Loaded& loaded);
 
