@@ -10,6 +10,12 @@
 
 namespace vdc::testing {
 
+// Writes `text` to `path`, making its directory first.
+inline void writeFile(const std::filesystem::path& path, const std::string& text) {
+  std::filesystem::create_directories(path.parent_path());
+  std::ofstream(path) << text;
+}
+
 class TempDir {
  public:
   TempDir() {
@@ -23,11 +29,7 @@ class TempDir {
   const std::filesystem::path& path() const { return path_; }
   std::string str() const { return path_.string(); }
 
-  void write(const std::string& relative, const std::string& text) const {
-    auto file = path_ / relative;
-    std::filesystem::create_directories(file.parent_path());
-    std::ofstream(file) << text;
-  }
+  void write(const std::string& relative, const std::string& text) const { writeFile(path_ / relative, text); }
 
  private:
   std::filesystem::path path_;

@@ -24,7 +24,6 @@ inline std::string readFile(const std::filesystem::path& path) {
   return buffer.str();
 }
 
-inline void writeFile(const std::filesystem::path& path, const std::string& text) { std::ofstream(path) << text; }
 
 // Runs `command` with a shell in `dir`; stdin is /dev/null (not a terminal).
 inline Result shell(const std::filesystem::path& dir, const std::string& command) {

@@ -284,7 +284,6 @@ namespace vdc::testing {
 TEST_F(Cli, AFailureSkipsDependentsAndTheNextApplyConverges) {
   // A volume vdc did not make sits where web-1's root disk would go.
   ASSERT_EQ(vdc(dir.path(), "validate shop").exit, 0);
-  std::filesystem::create_directories(sim().parent_path());
   writeFile(sim(),
             "<node>\n<pool type='dir'><name>standard</name><target><path>/p</path></target>\n"
             "<volume><name>webshop.root.web-1</name><capacity>1024</capacity></volume>\n</pool>\n</node>\n");
@@ -316,7 +315,6 @@ TEST_F(Cli, InterruptedApplyFinishesInFlightWorkAndConverges) {
   std::string big = "apiVersion: vdc/v1\nkind: VirtualDataCenter\nmetadata: {name: big}\n";
   for (int i = 0; i < 3000; ++i)
     big += "---\napiVersion: vdc/v1\nkind: Instance\nmetadata: {name: vm-" + std::to_string(i) + "}\nspec: {cpus: 1}\n";
-  std::filesystem::create_directories(dir.path() / "big");
   writeFile(dir.path() / "big" / "vdc.yaml", big);
   // Ctrl-C as soon as the first operation is reported done.
   Result interrupted = shell(dir.path(),

@@ -51,7 +51,6 @@ std::multiset<std::string> objects(const std::filesystem::path& sim) {
 class Faults : public ::testing::TestWithParam<std::string> {
  protected:
   void SetUp() override {
-    std::filesystem::create_directories(dir.path() / "vdc");
     writeFile(dir.path() / "vdc" / "vdc.yaml", faultVdc());
     Result clean = vdc(dir.path(), "apply vdc --auto-approve");
     ASSERT_EQ(clean.exit, 0) << clean.err;
