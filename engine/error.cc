@@ -1,6 +1,7 @@
 #include "engine/error.h"
 
 #include <algorithm>
+#include <iterator>
 #include <tuple>
 
 namespace vdc {
@@ -21,6 +22,11 @@ Error::Error(std::string message, Location where)
 
 void Diagnostics::add(Location where, std::string message) {
   errors_.emplace_back(std::move(message), std::move(where));
+}
+
+void Diagnostics::merge(Diagnostics&& other) {
+  std::move(other.errors_.begin(), other.errors_.end(), std::back_inserter(errors_));
+  other.errors_.clear();
 }
 
 void Diagnostics::sort() {

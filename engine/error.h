@@ -33,6 +33,7 @@ class Error : public std::runtime_error {
 class Diagnostics {
  public:
   void add(Location where, std::string message);
+  void merge(Diagnostics&& other);  // appends all of `other`'s
   bool empty() const { return errors_.empty(); }
   size_t size() const { return errors_.size(); }
   const std::vector<Error>& all() const { return errors_; }

@@ -330,23 +330,18 @@ void readDocument(const YAML::Node& doc, const std::string& file, int firstLine,
   if (!m.id.name.empty()) out.push_back(std::move(m));
 }
 
-struct Chunk {
-  std::string_view text;
-  int firstLine;  // 0-based line of the chunk in its file
-};
-
 // Cuts a stream into its documents, each parsed on its own: yaml-cpp keeps
 // every node of a LoadAll alive until the last document is done, and its
 // LoadAll can loop forever on some malformed streams, while Load of a single
 // document cannot. A document starts at "---" (with the directives just
 // before it) and ends at "..." or where the next one starts; YAML forbids
 // these markers inside scalars, so the cut is exact.
-std::vector<Chunk> documents(std::string_view text) {
-  std::vector<Chunk> chunks;
+std::vector<ManifestText::Document> documents(std::string_view text) {
+  std::vector<ManifestText::Document> chunks;
   size_t start = 0, line = 0, chunkLine = 0;
   bool content = false;  // the current chunk has more than directives and comments
   auto cut = [&](size_t at, size_t nextLine) {
-    if (at > start) chunks.push_back({text.substr(start, at - start), static_cast<int>(chunkLine)});
+    if (at > start) chunks.push_back({start, at - start, static_cast<int>(chunkLine)});
     start = at;
     chunkLine = nextLine;
     content = false;
@@ -401,36 +396,49 @@ std::optional<Location> invalidUtf8(const std::string& text, const std::string& 
 
 }  // namespace
 
-bool readManifestText(const std::string& text, const std::string& displayPath,
-                      std::vector<Manifest>& out, Diagnostics& diags) {
+std::optional<ManifestText> cutManifestText(std::string text, const std::string& displayPath, Diagnostics& diags) {
   if (auto where = invalidUtf8(text, displayPath)) {
     diags.add(*where, "invalid UTF-8: manifests are UTF-8 text");
-    return false;
+    return std::nullopt;
   }
-  for (const Chunk& chunk : documents(text)) {
-    YAML::Node doc;
-    try {
-      doc = YAML::Load(std::string(chunk.text));
-    } catch (const YAML::Exception& e) {
-      diags.add({displayPath, chunk.firstLine + e.mark.line + 1, e.mark.column + 1}, "invalid YAML: " + e.msg);
-      return false;
-    }
-    if (doc.IsNull()) continue;  // an empty document between separators
-    readDocument(doc, displayPath, chunk.firstLine, out, diags);
-  }
-  return true;
+  ManifestText file{displayPath, std::move(text), {}};
+  file.documents = documents(file.text);
+  return file;
 }
 
-bool readManifests(const std::string& path, const std::string& displayPath,
-                   std::vector<Manifest>& out, Diagnostics& diags) {
+std::optional<ManifestText> readManifestFile(const std::string& path, const std::string& displayPath,
+                                             Diagnostics& diags) {
   std::ifstream in(path, std::ios::binary);
   if (!in) {
     diags.add({displayPath}, "cannot read file");
-    return false;
+    return std::nullopt;
   }
   std::stringstream buffer;
   buffer << in.rdbuf();
-  return readManifestText(buffer.str(), displayPath, out, diags);
+  return cutManifestText(std::move(buffer).str(), displayPath, diags);
+}
+
+bool readManifestDocument(const ManifestText& file, size_t document, std::vector<Manifest>& out,
+                          Diagnostics& diags) {
+  const auto& chunk = file.documents.at(document);
+  YAML::Node doc;
+  try {
+    doc = YAML::Load(file.text.substr(chunk.offset, chunk.length));
+  } catch (const YAML::Exception& e) {
+    diags.add({file.displayPath, chunk.firstLine + e.mark.line + 1, e.mark.column + 1}, "invalid YAML: " + e.msg);
+    return false;
+  }
+  if (!doc.IsNull()) readDocument(doc, file.displayPath, chunk.firstLine, out, diags);  // null: empty document
+  return true;
+}
+
+bool readManifestText(const std::string& text, const std::string& displayPath,
+                      std::vector<Manifest>& out, Diagnostics& diags) {
+  auto file = cutManifestText(text, displayPath, diags);
+  if (!file) return false;
+  for (size_t i = 0; i < file->documents.size(); ++i)
+    if (!readManifestDocument(*file, i, out, diags)) return false;
+  return true;
 }
 
 }  // namespace vdc

@@ -1,6 +1,7 @@
 // One YAML document as read from disk, before references are resolved.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -29,13 +30,30 @@ struct Manifest {
   std::vector<Mention> mentions;
 };
 
-// Reads every document of one file. Problems go to `diags`; documents that
-// could not be understood at all are left out. False when the file could not
-// be read or parsed as YAML at all.
-bool readManifests(const std::string& path, const std::string& displayPath,
-                   std::vector<Manifest>& out, Diagnostics& diags);
+// One file's text cut into its YAML documents, which read independently of
+// each other (the loader reads all documents of all files in parallel).
+struct ManifestText {
+  struct Document {
+    size_t offset, length;  // in `text` below
+    int firstLine;          // 0-based line of the document in its file
+  };
+  std::string displayPath;
+  std::string text;
+  std::vector<Document> documents;
+};
 
-// The same, from text already in memory (tests, git trees).
+// Reads a file and cuts it into documents; nullopt, with the reason in
+// `diags`, when it cannot be read or is not UTF-8.
+std::optional<ManifestText> readManifestFile(const std::string& path, const std::string& displayPath,
+                                             Diagnostics& diags);
+std::optional<ManifestText> cutManifestText(std::string text, const std::string& displayPath, Diagnostics& diags);
+
+// Reads one document of `file`. Problems go to `diags`; a document that
+// cannot be understood is left out. False when it is not YAML at all: the
+// rest of its file cannot be trusted and is not read.
+bool readManifestDocument(const ManifestText& file, size_t document, std::vector<Manifest>& out, Diagnostics& diags);
+
+// Every document of one text in turn (tests, the fuzzer, git trees).
 bool readManifestText(const std::string& text, const std::string& displayPath,
                       std::vector<Manifest>& out, Diagnostics& diags);
 

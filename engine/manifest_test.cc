@@ -1,6 +1,8 @@
 // Validation messages: every error with its file, line and column.
 #include <gtest/gtest.h>
 
+#include <regex>
+
 #include "engine/test_support.h"
 
 namespace vdc {
@@ -72,6 +74,26 @@ TEST(Manifest, ReportsEveryErrorOfEveryFileAtOnce) {
   ASSERT_EQ(diags.size(), 2u) << diags.str();
   EXPECT_NE(diags.all()[0].where().file.find("a.yaml"), std::string::npos);
   EXPECT_NE(diags.all()[1].where().file.find("b.yml"), std::string::npos);
+}
+
+// Documents are read in parallel and put back in order: what precedes a
+// document that is not YAML counts, what follows it in its file does not,
+// and other files are read in full.
+TEST(Manifest, ADocumentThatIsNotYamlEndsOnlyItsOwnFile) {
+  testing::TempDir dir;
+  std::string network = "apiVersion: vdc/v1\nkind: Network\nmetadata: {name: NAME}\nspec: {cidr: 10.0.0.0/24}\n";
+  auto named = [&](const std::string& name) { return std::regex_replace(network, std::regex("NAME"), name); };
+  dir.write("a.yaml", std::string(testing::kVdcHeader) + named("before") + "---\n" + "kind: [unclosed\n" + "---\n" +
+                          named("after") + "---\n" + named("BAD"));
+  dir.write("b.yaml", named("other-1") + "---\n" + named("Bad-2"));
+  Diagnostics diags;
+  Vdc vdc = loadVdc(dir.str(), diags);
+  std::string errors = diags.str();
+  EXPECT_NE(errors.find("a.yaml:12:1: invalid YAML"), std::string::npos) << errors;
+  EXPECT_EQ(errors.find("'BAD'"), std::string::npos) << errors;      // after the bad document: not read
+  EXPECT_NE(errors.find("b.yaml:8:18:"), std::string::npos) << errors;  // the other file: read to its end
+  EXPECT_NE(errors.find("'Bad-2'"), std::string::npos) << errors;
+  EXPECT_EQ(diags.size(), 2u) << errors;
 }
 
 TEST(Manifest, TargetDocumentsDoNotBelongInTheVdc) {
