@@ -12,45 +12,48 @@ Progress::Progress(size_t total)
 
 Progress::~Progress() {
   std::lock_guard lock(mutex_);
-  clearStatus();
+  std::cerr << clearStatus() << std::flush;
 }
 
 void Progress::started(const ResourceId& id, Action, Step) {
   std::lock_guard lock(mutex_);
   inFlight_.insert(id.str());
-  drawStatus();
+  std::cerr << statusLine() << std::flush;
 }
 
 void Progress::finished(const Outcome& o) {
   std::lock_guard lock(mutex_);
   inFlight_.erase(o.id.str());
   ++done_;
-  clearStatus();
-  char seconds[32];
-  std::snprintf(seconds, sizeof seconds, "%.2fs", o.seconds);
+  std::string out = clearStatus();
   std::string symbol = o.step == Step::Remove ? "-" : std::string(actionSymbol(o.action));
   if (o.action == Action::Replace) symbol = o.step == Step::Remove ? "-" : "+";
-  std::cerr << "  " << symbol << " " << o.id.str() << ": " << describeOutcome(o);
-  if (o.status == Status::Done || o.status == Status::Failed) std::cerr << " (" << seconds << ")";
-  std::cerr << "\n";
-  drawStatus();
+  out += "  " + symbol + " " + o.id.str() + ": " + describeOutcome(o);
+  if (o.status == Status::Done || o.status == Status::Failed) {
+    char seconds[32];
+    std::snprintf(seconds, sizeof seconds, " (%.2fs)", o.seconds);
+    out += seconds;
+  }
+  out += "\n" + statusLine();
+  std::cerr << out << std::flush;
 }
 
-void Progress::clearStatus() {
-  if (terminal_ && statusShown_) std::cerr << "\r\033[K" << std::flush;
+std::string Progress::clearStatus() {
+  bool shown = statusShown_;
   statusShown_ = false;
+  return terminal_ && shown ? "\r\033[K" : "";
 }
 
-void Progress::drawStatus() {
-  if (!terminal_) return;
+std::string Progress::statusLine() {
+  if (!terminal_) return "";
   double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
   char line[160];
   std::snprintf(line, sizeof line, "[%zu/%zu] %zu in flight, %.1fs", done_, total_, inFlight_.size(), elapsed);
   std::string text = line;
   if (!inFlight_.empty()) text += ": " + *inFlight_.begin();
   if (text.size() > 100) text.resize(100);
-  std::cerr << "\r\033[K" << text << std::flush;
   statusShown_ = true;
+  return "\r\033[K" + text;
 }
 
 }  // namespace vdc::cli

@@ -1,5 +1,6 @@
 // Apply progress on stderr: a line per finished operation with its
-// duration and, on a terminal, a status line kept at the bottom.
+// duration and, on a terminal, a status line kept at the bottom. Every
+// update is written at once: stderr is unbuffered.
 #pragma once
 
 #include <chrono>
@@ -19,8 +20,9 @@ class Progress : public ApplyObserver {
   void finished(const Outcome& outcome) override;
 
  private:
-  void drawStatus();
-  void clearStatus();
+  // Each returns what to write, so that a whole update is one write.
+  std::string statusLine();
+  std::string clearStatus();
 
   std::mutex mutex_;
   size_t total_, done_ = 0;
