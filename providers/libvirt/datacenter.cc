@@ -86,8 +86,7 @@ std::string withRunState(std::string xml, bool running) {
 
 }  // namespace
 
-std::string EmbeddedDatacenter::nodeXml() {
-  virConnectPtr conn = host_.connection();
+std::string nodeXml(virConnectPtr conn) {
   std::string out = "<node>\n";
   virNetworkPtr* nets = nullptr;
   int n = virConnectListAllNetworks(conn, &nets, 0);
@@ -121,16 +120,18 @@ void EmbeddedDatacenter::commit() {
 }
 
 void EmbeddedDatacenter::save() {
-  if (!host_.connected()) return;
-  std::string xml = nodeXml();
-  std::string temporary = file_ + ".tmp";
+  if (host_.connected()) replaceFile(file_, nodeXml());
+}
+
+void replaceFile(const std::string& file, const std::string& content) {
+  std::string temporary = file + ".tmp";
   {
     std::ofstream out(temporary, std::ios::trunc);
-    out << xml;
+    out << content;
     out.flush();
     if (!out) throw Error("cannot write " + temporary);
   }
-  fs::rename(temporary, file_);
+  fs::rename(temporary, file);
 }
 
 }  // namespace vdc::libvirt

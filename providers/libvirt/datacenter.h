@@ -34,6 +34,12 @@ class LibvirtDatacenter : public Datacenter {
   LibvirtRegistry registry_;
 };
 
+// The whole state of a test-driver connection as a node document, which
+// reopens as the same state.
+std::string nodeXml(virConnectPtr conn);
+// Writes `content` to a temporary file beside `file`, then renames it over.
+void replaceFile(const std::string& file, const std::string& content);
+
 class EmbeddedDatacenter : public LibvirtDatacenter {
  public:
   // `file` is created empty when missing; its directory holds the lock.
@@ -42,9 +48,8 @@ class EmbeddedDatacenter : public LibvirtDatacenter {
   std::string lockPath(const std::string& vdc) const override;
   void commit() override;
   void keepForCrash() override { save(); }
-
   // The whole state as a test-driver node document.
-  std::string nodeXml();
+  std::string nodeXml() { return libvirt::nodeXml(host_.connection()); }
 
  private:
   void save();  // the libvirt state as it is, to the file
