@@ -184,11 +184,12 @@ size_t ApplyReport::count(Status status) const {
 
 ApplyReport apply(const Plan& plan, Datacenter& datacenter, const LiveState& live, const ApplyOptions& options) {
   if (plan.changes.empty()) return {};
-  std::map<Provider*, std::vector<Ownership>> intended;
+  std::map<Provider*, ApplyIntent> intents;
+  for (Provider* provider : datacenter.providers()) intents[provider].directory = plan.directory;
   for (const auto& c : plan.changes)
     if (c.action != Action::Delete)
-      intended[&datacenter.providerFor(c.id.kind)].push_back({plan.vdc, c.id, c.specHash, c.after});
-  for (auto& [provider, owners] : intended) provider->prepare(owners);
+      intents[&datacenter.providerFor(c.id.kind)].intended.push_back({plan.vdc, c.id, c.specHash, c.after});
+  for (auto& [provider, intent] : intents) provider->prepare(intent);
   ApplyReport report = Walk(plan, datacenter, live, options).run();
   for (Provider* provider : datacenter.providers()) provider->finish();
   return report;

@@ -11,6 +11,12 @@
 
 namespace vdc {
 
+// What a provider is told before an apply.
+struct ApplyIntent {
+  std::vector<Ownership> intended;  // every create and update it will be asked for
+  std::string directory;            // of the VDC: relative paths in specs (Image sources) start there
+};
+
 // Realizes some kinds of resources on a target.
 class Provider {
  public:
@@ -26,7 +32,7 @@ class Provider {
   // Called once before an apply with every create and update this provider
   // will be asked for, so it can record intents in one write; and once after,
   // to make deferred bookkeeping durable.
-  virtual void prepare(const std::vector<Ownership>& /*intended*/) {}
+  virtual void prepare(const ApplyIntent& /*intent*/) {}
   virtual void finish() {}
 };
 

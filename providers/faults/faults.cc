@@ -22,7 +22,7 @@ class FaultyProvider : public Provider {
   void create(const Ownership& owner) override;
   void update(const Ownership& owner, const LiveObject& live) override;
   void remove(const std::string& vdc, const LiveObject& live) override;
-  void prepare(const std::vector<Ownership>& intended) override { inner_.prepare(intended); }
+  void prepare(const ApplyIntent& intent) override { inner_.prepare(intent); }
   void finish() override { inner_.finish(); }
 
  private:

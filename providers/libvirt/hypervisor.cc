@@ -184,9 +184,9 @@ static Ownership rootDiskRecord(const std::string& vdc, const ResourceId& instan
   return {vdc, instance, "root-disk", Json{{"rootDisk", rootDiskName(vdc, instance.name)}}};
 }
 
-void LibvirtHypervisor::prepare(const std::vector<Ownership>& intended) {
+void LibvirtHypervisor::prepare(const ApplyIntent& intent) {
   std::vector<Ownership> roots;
-  for (const auto& owner : intended) {
+  for (const auto& owner : intent.intended) {
     if (owner.id.kind != Kind::Instance || !owner.spec.contains("image")) continue;
     // A root disk vdc never recorded is someone else's: it stays unrecorded and the create fails.
     bool exists = host_.volumeExists("standard", rootDiskName(owner.vdc, owner.id.name));
@@ -210,7 +210,7 @@ void LibvirtHypervisor::create(const Ownership& owner) {
     } else if (!ours) {
       records_.putDurably({rootDiskRecord(owner.vdc, owner.id)});
     }
-    storage_.createChild("standard", root, 0, storage_.volumePath("standard", image));
+    storage_.createChild("standard", root, 0, storage_.volume("standard", image));
   }
   define(owner, "", false);
 }

@@ -24,7 +24,7 @@ class LibvirtHypervisor : public Hypervisor, public HostReader {
   void visit(const std::string& vdc, const HostObject& object, LiveState& into) override;
   void finishRead(const std::string& vdc, LiveState& into) override;
   // Records the root disks it is about to make, in one write.
-  void prepare(const std::vector<Ownership>& intended) override;
+  void prepare(const ApplyIntent& intent) override;
 
   std::string domainXml(const Ownership& owner, const std::string& uuid);
   static Json observe(const std::string& vdc, Kind kind, const XmlDocument& doc, xmlNodePtr domain,

@@ -122,7 +122,7 @@ TEST_F(Providers, VolumesAreRecordedBeforeTheyExist) {
   dc.providerFor(Kind::VirtualDataCenter).create(owner(Kind::VirtualDataCenter, "shop", {{"description", ""}}));
   // A volume in our namespace that vdc never recorded is not ours.
   auto& storage = dynamic_cast<LibvirtStorage&>(dc.providerFor(Kind::Volume));
-  storage.createChild("standard", "shop.vol.stray", 1024, "");
+  storage.createChild("standard", "shop.vol.stray", 1024, std::nullopt);
   LiveState live = dc.read("shop");
   EXPECT_TRUE(live.findForeign({Kind::Volume, "stray"}));
 

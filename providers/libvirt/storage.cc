@@ -1,9 +1,11 @@
 #include "providers/libvirt/storage.h"
 
+#include <algorithm>
 #include <filesystem>
 #include <set>
 
 #include "engine/units.h"
+#include "providers/libvirt/image_import.h"
 #include "providers/libvirt/ownership.h"
 #include "providers/libvirt/xml.h"
 
@@ -12,44 +14,84 @@ namespace vdc::libvirt {
 namespace {
 
 std::string volumeXml(const std::string& name, uint64_t capacity, const std::string& format,
-                      const std::string& backingPath) {
+                      const std::optional<LibvirtStorage::Volume>& backing) {
   // Sparse, as qcow2 volumes are: the pool is charged only for what is written.
   std::string xml = "<volume><name>" + xmlEscape(name) + "</name><capacity unit='bytes'>" +
                     std::to_string(capacity) +
                     "</capacity><allocation unit='bytes'>0</allocation><target><format type='" + format + "'/></target>";
-  if (!backingPath.empty())
-    xml += "<backingStore><path>" + xmlEscape(backingPath) + "</path><format type='qcow2'/></backingStore>";
+  if (backing)
+    xml += "<backingStore><path>" + xmlEscape(backing->path) + "</path><format type='" + xmlEscape(backing->format) +
+           "'/></backingStore>";
   return xml + "</volume>";
 }
 
-// A local image file's size; URLs are fetched by the real storage backend.
-uint64_t imageCapacity(const std::string& source) {
-  std::string path = source.starts_with("file://") ? source.substr(7) : source;
-  if (path.find("://") != std::string::npos) return 0;
-  std::error_code ec;
-  auto size = std::filesystem::file_size(path, ec);
-  return ec ? 0 : size;
-}
-
 }  // namespace
+
+void LibvirtStorage::prepare(const ApplyIntent& intent) {
+  directory_ = intent.directory;
+  records_.putDurably(intent.intended);
+}
 
 std::string LibvirtStorage::storageClassOf(const Ownership& owner) const {
   return owner.spec.value("storageClass", "standard");
 }
 
-std::string LibvirtStorage::volumePath(const std::string& storageClass, const std::string& physical) {
+LibvirtStorage::Volume LibvirtStorage::volume(const std::string& storageClass, const std::string& physical) {
   PoolHandle pool = host_.pool(storageClass);
   VolumeHandle vol(virStorageVolLookupByName(pool.get(), physical.c_str()));
   if (!vol) throw libvirtError("cannot find volume " + physical);
-  return takeString(virStorageVolGetPath(vol.get()), "path of volume " + physical);
+  XmlDocument doc(takeString(virStorageVolGetXMLDesc(vol.get(), 0), "XML of volume " + physical), "volume XML");
+  Volume found;
+  found.path = takeString(virStorageVolGetPath(vol.get()), "path of volume " + physical);
+  found.format = doc.text("target/format/@type").value_or("raw");
+  auto capacity = doc.nodes("capacity");
+  found.capacity = scaledBytes(capacity.empty() ? nullptr : capacity.front(), "bytes").value_or(0);
+  return found;
+}
+
+std::optional<LibvirtStorage::Volume> LibvirtStorage::imageOf(const Ownership& owner) {
+  if (!owner.spec.contains("image")) return std::nullopt;
+  return volume("standard", volumeName(owner.vdc, {Kind::Image, owner.spec["image"].get<std::string>()}));
 }
 
 void LibvirtStorage::createChild(const std::string& storageClass, const std::string& physical, uint64_t capacity,
-                                 const std::string& backingPath) {
+                                 const std::optional<Volume>& backing) {
   PoolHandle pool = host_.pool(storageClass);
-  std::string xml = volumeXml(physical, capacity, "qcow2", backingPath);
+  if (backing) capacity = std::max(capacity, backing->capacity);
+  std::string xml = volumeXml(physical, capacity, "qcow2", backing);
   VolumeHandle vol(virStorageVolCreateXML(pool.get(), xml.c_str(), 0));
   if (!vol) throw libvirtError("cannot create volume " + physical);
+}
+
+// The volume is created at the file's size, then filled from the file. The
+// embedded datacenter's volumes hold no data: there the file is only checked,
+// and a missing one makes an empty image, so that a VDC can be tried on a
+// laptop before its images are at hand (docs/embedded-datacenter.md).
+void LibvirtStorage::createImage(const Ownership& owner) {
+  std::string physical = volumeName(owner.vdc, owner.id);
+  std::string source = owner.spec.at("source").get<std::string>();
+  bool simulated = host_.settings().testDriver;
+  bool remote = source.find("://") != std::string::npos && !source.starts_with("file://");
+  std::string file = simulated && remote ? "" : imageFile(source, directory_);  // empty: nothing to read
+  uint64_t size = 0;
+  if (!file.empty()) {
+    std::error_code ec;
+    uint64_t found = std::filesystem::file_size(file, ec);
+    if (ec && !simulated) throw Error("cannot read image " + file + ": " + ec.message());
+    if (ec) file.clear();
+    else size = found;
+  }
+  PoolHandle pool = host_.pool("standard");
+  std::string xml = volumeXml(physical, size, owner.spec.value("format", "qcow2"), std::nullopt);
+  VolumeHandle vol(virStorageVolCreateXML(pool.get(), xml.c_str(), 0));
+  if (!vol) throw libvirtError("cannot create image volume " + physical);
+  if (file.empty()) return;
+  try {
+    importImage(host_.connection(), simulated ? nullptr : vol.get(), file, owner.spec.value("sha256", ""));
+  } catch (...) {
+    virStorageVolDelete(vol.get(), 0);  // never leave an image with the wrong contents
+    throw;
+  }
 }
 
 void LibvirtStorage::deleteVolume(const std::string& storageClass, const std::string& physical) {
@@ -107,21 +149,10 @@ void LibvirtStorage::finishRead(const std::string& vdc, LiveState& into) {
 void LibvirtStorage::read(const std::string& vdc, LiveState& into) { readHost(host_, records_, {this}, vdc, into); }
 
 void LibvirtStorage::create(const Ownership& owner) {
-  std::string physical = volumeName(owner.vdc, owner.id);
   records_.putDurably({owner});  // first: a crash after this leaves a record, never a foreign-looking volume
-  if (owner.id.kind == Kind::Image) {
-    PoolHandle pool = host_.pool("standard");
-    std::string xml = volumeXml(physical, imageCapacity(owner.spec.at("source").get<std::string>()),
-                                owner.spec.value("format", "qcow2"), "");
-    VolumeHandle vol(virStorageVolCreateXML(pool.get(), xml.c_str(), 0));
-    if (!vol) throw libvirtError("cannot create image volume " + physical);
-    return;
-  }
-  std::string backing;
-  if (owner.spec.contains("image"))
-    backing = volumePath("standard", volumeName(owner.vdc, {Kind::Image, owner.spec["image"].get<std::string>()}));
+  if (owner.id.kind == Kind::Image) return createImage(owner);
   auto size = parseSize(owner.spec.at("size").get<std::string>());
-  createChild(storageClassOf(owner), physical, size.value_or(0), backing);
+  createChild(storageClassOf(owner), volumeName(owner.vdc, owner.id), size.value_or(0), imageOf(owner));
 }
 
 void LibvirtStorage::update(const Ownership& owner, const LiveObject& live) {
@@ -137,9 +168,7 @@ void LibvirtStorage::update(const Ownership& owner, const LiveObject& live) {
         // The embedded datacenter's volumes hold no data: grow by re-creating.
         if (!(host_.settings().testDriver && err && err->code == VIR_ERR_NO_SUPPORT))
           throw libvirtError("cannot resize volume " + live.physicalName);
-        std::string backing;
-        if (owner.spec.contains("image"))
-          backing = volumePath("standard", volumeName(owner.vdc, {Kind::Image, owner.spec["image"].get<std::string>()}));
+        auto backing = imageOf(owner);
         deleteVolume(storageClassOf(owner), live.physicalName);
         createChild(storageClassOf(owner), live.physicalName, wanted, backing);
       }

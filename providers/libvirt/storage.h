@@ -4,6 +4,8 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
+#include <string>
 #include <vector>
 
 #include "engine/provider.h"
@@ -20,23 +22,32 @@ class LibvirtStorage : public Storage, public HostReader {
   void create(const Ownership& owner) override;
   void update(const Ownership& owner, const LiveObject& live) override;
   void remove(const std::string& vdc, const LiveObject& live) override;
-  void prepare(const std::vector<Ownership>& intended) override { records_.putDurably(intended); }
+  void prepare(const ApplyIntent& intent) override;
   void finish() override { records_.flush(); }
   void visit(const std::string& vdc, const HostObject& object, LiveState& into) override;
   void finishRead(const std::string& vdc, LiveState& into) override;
 
-  // The path of a volume by physical name in a storage class's pool.
-  std::string volumePath(const std::string& storageClass, const std::string& physical);
-  // Creates a copy-on-write child of an image (instance root disks).
+  struct Volume {
+    std::string path, format;
+    uint64_t capacity = 0;
+  };
+  // A volume by physical name in a storage class's pool.
+  Volume volume(const std::string& storageClass, const std::string& physical);
+  // Creates a qcow2 copy-on-write child of `backing` (none: an empty volume),
+  // at least as large as its backing.
   void createChild(const std::string& storageClass, const std::string& physical, uint64_t capacity,
-                   const std::string& backingPath);
+                   const std::optional<Volume>& backing);
   void deleteVolume(const std::string& storageClass, const std::string& physical);
 
  private:
   std::string storageClassOf(const Ownership& owner) const;
 
+  std::optional<Volume> imageOf(const Ownership& owner);  // the volume of its `image`, if it names one
+  void createImage(const Ownership& owner);
+
   Host& host_;
   RecordStore& records_;
+  std::string directory_;  // of the VDC being applied
   // What a scan found, completed once the records are known.
   struct Seen {
     ResourceId id;

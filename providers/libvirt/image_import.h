@@ -1,0 +1,22 @@
+// An Image's contents, from a local file into its volume on a host, checked
+// against the sha256 the manifest names while they stream.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include <libvirt/libvirt.h>
+
+namespace vdc::libvirt {
+
+// The local file an Image source names: a path (relative to the VDC's
+// directory) or a file:// URL. Throws for URLs of other schemes.
+std::string imageFile(const std::string& source, const std::string& directory);
+
+// Streams `file` into `volume` (null: only reads it, for a datacenter whose
+// volumes hold no data) and returns its sha256. When `expectedSha256` is set
+// and differs, the upload is aborted and an Error names both digests.
+std::string importImage(virConnectPtr conn, virStorageVolPtr volume, const std::string& file,
+                        const std::string& expectedSha256);
+
+}  // namespace vdc::libvirt
