@@ -29,6 +29,8 @@ std::string strip(const std::string& vdc, const std::string& physical) {
 
 }  // namespace
 
+std::string consoleLogPath(const std::string& domain) { return "/var/log/libvirt/qemu/" + domain + ".console.log"; }
+
 std::string LibvirtHypervisor::domainXml(const Ownership& owner, const std::string& uuid) {
   const Json& spec = owner.spec;
   bool appliance = owner.id.kind == Kind::LoadBalancer;
@@ -68,6 +70,13 @@ std::string LibvirtHypervisor::domainXml(const Ownership& owner, const std::stri
     const Json& nics = spec.value("interfaces", Json::array());
     for (size_t i = 0; i < nics.size(); ++i)
       xml += interfaceXml(owner.vdc, nics[i].at("network").get<std::string>(), macAddress(owner.vdc, owner.id.name, i));
+  }
+  if (type == "qemu" || type == "kvm") {
+    // The serial console, kept in a file on the host across boots: what an
+    // operator reads first when a guest misbehaves.
+    std::string log = consoleLogPath(domainName(owner.vdc, owner.id));
+    xml += "<serial type='pty'><log file='" + xmlEscape(log) + "' append='on'/></serial>"
+           "<console type='pty'><target type='serial'/></console>";
   }
   return xml + "</devices></domain>";
 }
@@ -201,7 +210,6 @@ void LibvirtHypervisor::create(const Ownership& owner) {
   DomainHandle existing(virDomainLookupByName(host_.connection(), name.c_str()));
   if (existing) throw Error("domain '" + name + "' already exists and is not owned by this VDC");
   if (owner.id.kind == Kind::Instance && owner.spec.contains("image")) {
-    std::string image = volumeName(owner.vdc, {Kind::Image, owner.spec["image"].get<std::string>()});
     std::string root = rootDiskName(owner.vdc, owner.id.name);
     bool ours = records_.find(owner.vdc, owner.id).has_value();
     if (host_.volumeExists("standard", root)) {
@@ -210,7 +218,7 @@ void LibvirtHypervisor::create(const Ownership& owner) {
     } else if (!ours) {
       records_.putDurably({rootDiskRecord(owner.vdc, owner.id)});
     }
-    storage_.createChild("standard", root, 0, storage_.volume("standard", image));
+    storage_.createChild("standard", root, 0, storage_.imageOf(owner));
   }
   define(owner, "", false);
 }

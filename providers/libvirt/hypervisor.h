@@ -12,6 +12,9 @@
 
 namespace vdc::libvirt {
 
+// Where a QEMU/KVM domain's serial console is logged on its host.
+std::string consoleLogPath(const std::string& domain);
+
 class LibvirtHypervisor : public Hypervisor, public HostReader {
  public:
   LibvirtHypervisor(Host& host, RecordStore& records, LibvirtStorage& storage)

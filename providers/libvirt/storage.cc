@@ -25,6 +25,10 @@ std::string volumeXml(const std::string& name, uint64_t capacity, const std::str
   return xml + "</volume>";
 }
 
+// A dir pool names the format it finds in a file's first bytes: a raw image
+// can show as "iso" or another raw format. qemu knows it as raw.
+std::string diskFormat(const std::string& probed) { return probed == "qcow2" ? "qcow2" : "raw"; }
+
 }  // namespace
 
 void LibvirtStorage::prepare(const ApplyIntent& intent) {
@@ -51,7 +55,12 @@ LibvirtStorage::Volume LibvirtStorage::volume(const std::string& storageClass, c
 
 std::optional<LibvirtStorage::Volume> LibvirtStorage::imageOf(const Ownership& owner) {
   if (!owner.spec.contains("image")) return std::nullopt;
-  return volume("standard", volumeName(owner.vdc, {Kind::Image, owner.spec["image"].get<std::string>()}));
+  ResourceId image{Kind::Image, owner.spec["image"].get<std::string>()};
+  Volume found = volume("standard", volumeName(owner.vdc, image));
+  // What the manifest says the image is, over what the pool guessed from its bytes.
+  if (auto record = records_.find(owner.vdc, image)) found.format = record->spec.value("format", found.format);
+  found.format = diskFormat(found.format);
+  return found;
 }
 
 void LibvirtStorage::createChild(const std::string& storageClass, const std::string& physical, uint64_t capacity,
@@ -131,7 +140,7 @@ void LibvirtStorage::finishRead(const std::string& vdc, LiveState& into) {
     }
     LiveObject object{s.id, s.physical, record->second.specHash, record->second.spec, Json::object()};
     if (s.id.kind == Kind::Image) {
-      object.observed["format"] = s.format;
+      object.observed["format"] = diskFormat(s.format);
     } else {
       object.observed["size"] = formatSize(s.capacity);
       object.observed["storageClass"] = host_.storageClassOf(s.pool);

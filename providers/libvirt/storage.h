@@ -38,11 +38,13 @@ class LibvirtStorage : public Storage, public HostReader {
   void createChild(const std::string& storageClass, const std::string& physical, uint64_t capacity,
                    const std::optional<Volume>& backing);
   void deleteVolume(const std::string& storageClass, const std::string& physical);
+  // The image volume a Volume or Instance names in its `image`, if any, in the
+  // format its manifest declares.
+  std::optional<Volume> imageOf(const Ownership& owner);
 
  private:
   std::string storageClassOf(const Ownership& owner) const;
 
-  std::optional<Volume> imageOf(const Ownership& owner);  // the volume of its `image`, if it names one
   void createImage(const Ownership& owner);
 
   Host& host_;
