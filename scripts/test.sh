@@ -2,7 +2,9 @@
 # Installs what vdc needs, builds it and runs the whole test suite: the unit,
 # end-to-end, fault and schema tests (ctest), then the same suite under
 # AddressSanitizer and UndefinedBehaviorSanitizer, then each fuzz target for
-# a bounded time. VDC_QUICK=1 runs the first part only.
+# a bounded time, then the end-to-end suite on a real datacenter started on
+# this machine (scripts/e2e.sh, needs root). VDC_QUICK=1 runs the first part
+# only; VDC_E2E=0 leaves out the real datacenter.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 log="$(mktemp)"
@@ -16,7 +18,12 @@ if [ "${VDC_QUICK:-0}" != 1 ]; then
   echo "== fuzzing"
   "$root/scripts/fuzz.sh"
   fuzzed=2
+  if [ "${VDC_E2E:-1}" != 0 ]; then
+    echo "== end to end on a real datacenter"
+    "$root/scripts/e2e.sh" | tee -a "$log"
+  fi
 fi
 # One closing line for the whole run (each part above stops the script on a failure).
 passed=$(grep -o "tests failed out of [0-9]*" "$log" | awk '{s += $5} END {print s}')
+passed=$((passed + $(grep -o "^\[  PASSED  \] [0-9]* test" "$log" | awk '{s += $4} END {print s + 0}')))
 echo "vdc: $((passed + ${fuzzed:-0})) passed, 0 failed"
