@@ -2,53 +2,16 @@
 
 #include <filesystem>
 #include <fstream>
-#include <memory>
 #include <optional>
 #include <vector>
 
 #include "engine/hash.h"
 #include "providers/libvirt/handles.h"
+#include "providers/libvirt/volume_upload.h"
 
 namespace vdc::libvirt {
 
 namespace fs = std::filesystem;
-
-namespace {
-
-struct StreamFree {
-  void operator()(virStreamPtr p) const { virStreamFree(p); }
-};
-using StreamHandle = std::unique_ptr<virStream, StreamFree>;
-
-// Aborts an upload that did not finish, so the host drops it.
-class Upload {
- public:
-  Upload(virConnectPtr conn, virStorageVolPtr volume, uint64_t length) : stream_(virStreamNew(conn, 0)) {
-    if (!stream_) throw libvirtError("cannot open a stream");
-    if (virStorageVolUpload(volume, stream_.get(), 0, length, 0) < 0) throw libvirtError("cannot start upload");
-  }
-  ~Upload() {
-    if (!finished_) virStreamAbort(stream_.get());
-  }
-  void send(const char* data, size_t size) {
-    while (size > 0) {
-      int sent = virStreamSend(stream_.get(), data, size);
-      if (sent < 0) throw libvirtError("upload failed");
-      data += sent;
-      size -= static_cast<size_t>(sent);
-    }
-  }
-  void finish() {
-    if (virStreamFinish(stream_.get()) < 0) throw libvirtError("upload failed");
-    finished_ = true;
-  }
-
- private:
-  StreamHandle stream_;
-  bool finished_ = false;
-};
-
-}  // namespace
 
 std::string imageFile(const std::string& source, const std::string& directory) {
   std::string path = source;
@@ -69,7 +32,7 @@ std::string importImage(virConnectPtr conn, virStorageVolPtr volume, const std::
   std::error_code ec;
   uint64_t length = fs::file_size(file, ec);
   if (ec) throw Error("cannot read image " + file + ": " + ec.message());
-  std::optional<Upload> upload;
+  std::optional<VolumeUpload> upload;
   if (volume) upload.emplace(conn, volume, length);
   Sha256 hash;
   std::vector<char> chunk(1 << 20);  // memory stays flat whatever the image's size
@@ -78,7 +41,7 @@ std::string importImage(virConnectPtr conn, virStorageVolPtr volume, const std::
     size_t got = static_cast<size_t>(in.gcount());
     if (got == 0) break;
     hash.update({chunk.data(), got});
-    if (upload) upload->send(chunk.data(), got);
+    if (upload) upload->send({chunk.data(), got});
   }
   if (in.bad()) throw Error("cannot read image " + file);
   std::string digest = hash.hex();

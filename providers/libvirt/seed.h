@@ -1,0 +1,23 @@
+// cloud-init's NoCloud seed: an ISO 9660 image labelled "cidata" holding an
+// instance's meta-data (instance id, host name, public keys) and its
+// user-data, attached to the guest as a CD-ROM.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace vdc::libvirt {
+
+struct Seed {
+  std::string instanceId;  // changes when the seed does, so cloud-init runs it again
+  std::string hostname;
+  std::vector<std::string> publicKeys;  // OpenSSH public key lines
+  std::string userData;                 // as the manifest has it; empty: an empty cloud-config
+};
+
+std::string metaData(const Seed& seed);  // YAML
+std::string userData(const Seed& seed);
+// The ISO image's bytes (a few hundred KiB).
+std::string seedIso(const Seed& seed);
+
+}  // namespace vdc::libvirt

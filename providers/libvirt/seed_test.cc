@@ -1,0 +1,66 @@
+#include <gtest/gtest.h>
+
+#include <archive.h>
+#include <archive_entry.h>
+
+#include <map>
+
+#include <yaml-cpp/yaml.h>
+
+#include "providers/libvirt/seed.h"
+
+namespace vdc::libvirt {
+
+namespace {
+
+// Every regular file in an ISO image, read back with libarchive's reader.
+std::map<std::string, std::string> filesOf(const std::string& iso) {
+  std::map<std::string, std::string> files;
+  archive* a = archive_read_new();
+  archive_read_support_format_iso9660(a);
+  EXPECT_EQ(archive_read_open_memory(a, iso.data(), iso.size()), ARCHIVE_OK) << archive_error_string(a);
+  archive_entry* entry;
+  while (archive_read_next_header(a, &entry) == ARCHIVE_OK) {
+    if (archive_entry_filetype(entry) != AE_IFREG) continue;  // the root directory
+    std::string contents(static_cast<size_t>(archive_entry_size(entry)), '\0');
+    archive_read_data(a, contents.data(), contents.size());
+    files[archive_entry_pathname(entry)] = contents;
+  }
+  archive_read_free(a);
+  return files;
+}
+
+Seed aSeed() {
+  return {"shop.web-0.1a2b", "web-0", {"ssh-ed25519 AAAAC3Nza ops@shop", "ssh-rsa AAAAB3Nz: with: colons"},
+          "#!/bin/sh\necho hello\n"};
+}
+
+}  // namespace
+
+TEST(Seed, IsAnIsoLabelledCidataWithMetaAndUserData) {
+  std::string iso = seedIso(aSeed());
+  ASSERT_GT(iso.size(), 32768u + 80);
+  EXPECT_EQ(iso.substr(32769, 5), "CD001");  // the primary volume descriptor
+  std::string label = iso.substr(32768 + 40, 32);
+  EXPECT_EQ(label.substr(0, label.find_last_not_of(' ') + 1), "CIDATA");
+  auto files = filesOf(iso);
+  ASSERT_EQ(files.size(), 2u);
+  EXPECT_EQ(files["meta-data"], metaData(aSeed()));
+  EXPECT_EQ(files["user-data"], "#!/bin/sh\necho hello\n");
+}
+
+TEST(Seed, MetaDataIsYamlWhateverTheKeysHoldIn) {
+  YAML::Node meta = YAML::Load(metaData(aSeed()));
+  EXPECT_EQ(meta["instance-id"].as<std::string>(), "shop.web-0.1a2b");
+  EXPECT_EQ(meta["local-hostname"].as<std::string>(), "web-0");
+  ASSERT_EQ(meta["public-keys"].size(), 2u);
+  EXPECT_EQ(meta["public-keys"][1].as<std::string>(), "ssh-rsa AAAAB3Nz: with: colons");
+}
+
+TEST(Seed, NoUserDataIsAnEmptyCloudConfig) {
+  Seed seed = aSeed();
+  seed.userData.clear();
+  EXPECT_EQ(filesOf(seedIso(seed))["user-data"], "#cloud-config\n{}\n");
+}
+
+}  // namespace vdc::libvirt

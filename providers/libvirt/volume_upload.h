@@ -1,0 +1,32 @@
+// Writing bytes into a volume on a host through a libvirt stream. An upload
+// that is not finished is aborted when it goes out of scope, and the host
+// drops it.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string_view>
+
+#include <libvirt/libvirt.h>
+
+namespace vdc::libvirt {
+
+class VolumeUpload {
+ public:
+  VolumeUpload(virConnectPtr conn, virStorageVolPtr volume, uint64_t length);
+  ~VolumeUpload();
+  VolumeUpload(const VolumeUpload&) = delete;
+  VolumeUpload& operator=(const VolumeUpload&) = delete;
+
+  void send(std::string_view bytes);
+  void finish();
+
+ private:
+  struct StreamFree {
+    void operator()(virStreamPtr p) const { virStreamFree(p); }
+  };
+  std::unique_ptr<virStream, StreamFree> stream_;
+  bool finished_ = false;
+};
+
+}  // namespace vdc::libvirt
