@@ -71,6 +71,11 @@ std::string LibvirtHypervisor::domainXml(const Ownership& owner, const std::stri
     for (size_t i = 0; i < nics.size(); ++i)
       xml += interfaceXml(owner.vdc, nics[i].at("network").get<std::string>(), macAddress(owner.vdc, owner.id.name, i));
   }
+  if (!appliance && volumes_.hasSeed(owner)) {
+    xml += "<disk type='volume' device='cdrom'><driver name='qemu' type='raw'/><source pool='" +
+           xmlEscape(host_.poolFor("standard")) + "' volume='" + xmlEscape(seedName(owner.vdc, owner.id.name)) +
+           "'/><target dev='hdc' bus='ide'/><readonly/></disk>";
+  }
   if (type == "qemu" || type == "kvm") {
     // The serial console, kept in a file on the host across boots: what an
     // operator reads first when a guest misbehaves.
@@ -187,39 +192,11 @@ void LibvirtHypervisor::define(const Ownership& owner, const std::string& uuid, 
   if (!wantRunning && active == 1 && virDomainDestroy(dom.get()) < 0) throw libvirtError("cannot stop domain " + name);
 }
 
-// Root disks have no metadata: the VDC's record says which are vdc's, under
-// the instance's own address.
-static Ownership rootDiskRecord(const std::string& vdc, const ResourceId& instance) {
-  return {vdc, instance, "root-disk", Json{{"rootDisk", rootDiskName(vdc, instance.name)}}};
-}
-
-void LibvirtHypervisor::prepare(const ApplyIntent& intent) {
-  std::vector<Ownership> roots;
-  for (const auto& owner : intent.intended) {
-    if (owner.id.kind != Kind::Instance || !owner.spec.contains("image")) continue;
-    // A root disk vdc never recorded is someone else's: it stays unrecorded and the create fails.
-    bool exists = host_.volumeExists("standard", rootDiskName(owner.vdc, owner.id.name));
-    if (exists && !records_.find(owner.vdc, owner.id)) continue;
-    roots.push_back(rootDiskRecord(owner.vdc, owner.id));
-  }
-  records_.putDurably(roots);
-}
-
 void LibvirtHypervisor::create(const Ownership& owner) {
   std::string name = domainName(owner.vdc, owner.id);
   DomainHandle existing(virDomainLookupByName(host_.connection(), name.c_str()));
   if (existing) throw Error("domain '" + name + "' already exists and is not owned by this VDC");
-  if (owner.id.kind == Kind::Instance && owner.spec.contains("image")) {
-    std::string root = rootDiskName(owner.vdc, owner.id.name);
-    bool ours = records_.find(owner.vdc, owner.id).has_value();
-    if (host_.volumeExists("standard", root)) {
-      if (!ours) throw Error("volume '" + root + "' already exists and was not created by vdc; it is left alone");
-      storage_.deleteVolume("standard", root);  // a leftover of an interrupted create
-    } else if (!ours) {
-      records_.putDurably({rootDiskRecord(owner.vdc, owner.id)});
-    }
-    storage_.createChild("standard", root, 0, storage_.imageOf(owner));
-  }
+  if (owner.id.kind == Kind::Instance) volumes_.create(owner);
   define(owner, "", false);
 }
 
@@ -232,6 +209,7 @@ void LibvirtHypervisor::update(const Ownership& owner, const LiveObject& live) {
   Json before = live.effective(), after = owner.spec;
   before.erase("state");
   after.erase("state");
+  if (owner.id.kind == Kind::Instance && before != after) volumes_.update(owner);
   define(owner, uuid, before != after);
 }
 
@@ -244,10 +222,7 @@ void LibvirtHypervisor::remove(const std::string& vdc, const LiveObject& live) {
       throw libvirtError("cannot stop domain " + live.physicalName);
     if (virDomainUndefine(dom.get()) < 0) throw libvirtError("cannot undefine domain " + live.physicalName);
   }
-  if (live.id.kind == Kind::Instance && records_.find(vdc, live.id)) {
-    storage_.deleteVolume("standard", rootDiskName(vdc, live.id.name));
-    records_.erase(vdc, live.id);
-  }
+  if (live.id.kind == Kind::Instance) volumes_.remove(vdc, live.id);
 }
 
 }  // namespace vdc::libvirt

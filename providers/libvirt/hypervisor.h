@@ -6,6 +6,7 @@
 
 #include "engine/provider.h"
 #include "providers/libvirt/host.h"
+#include "providers/libvirt/instance_volumes.h"
 #include "providers/libvirt/registry.h"
 #include "providers/libvirt/storage.h"
 #include "providers/libvirt/xml.h"
@@ -18,7 +19,7 @@ std::string consoleLogPath(const std::string& domain);
 class LibvirtHypervisor : public Hypervisor, public HostReader {
  public:
   LibvirtHypervisor(Host& host, RecordStore& records, LibvirtStorage& storage)
-      : host_(host), records_(records), storage_(storage) {}
+      : host_(host), records_(records), volumes_(host, records, storage) {}
   std::vector<Kind> kinds() const override { return {Kind::Instance, Kind::LoadBalancer}; }
   void read(const std::string& vdc, LiveState& into) override;
   void create(const Ownership& owner) override;
@@ -26,8 +27,8 @@ class LibvirtHypervisor : public Hypervisor, public HostReader {
   void remove(const std::string& vdc, const LiveObject& live) override;
   void visit(const std::string& vdc, const HostObject& object, LiveState& into) override;
   void finishRead(const std::string& vdc, LiveState& into) override;
-  // Records the root disks it is about to make, in one write.
-  void prepare(const ApplyIntent& intent) override;
+  // Records the root disks and seeds it is about to make, in one write.
+  void prepare(const ApplyIntent& intent) override { volumes_.prepare(intent.intended); }
 
   std::string domainXml(const Ownership& owner, const std::string& uuid);
   static Json observe(const std::string& vdc, Kind kind, const XmlDocument& doc, xmlNodePtr domain,
@@ -39,7 +40,7 @@ class LibvirtHypervisor : public Hypervisor, public HostReader {
 
   Host& host_;
   RecordStore& records_;
-  LibvirtStorage& storage_;
+  InstanceVolumes volumes_;
   // What a scan found, completed once every volume has been seen.
   std::vector<LiveObject> seenDomains_;
   std::map<std::string, std::string> imagePaths_;   // image volume path -> Image name

@@ -16,6 +16,8 @@ std::string rootDiskName(const std::string& vdc, const std::string& instance) {
   return vdc + ".root." + instance;
 }
 
+std::string seedName(const std::string& vdc, const std::string& instance) { return vdc + ".seed." + instance; }
+
 std::string registryName(const std::string& vdc) { return vdc + "._vdc"; }
 
 static std::optional<std::string> after(const std::string& prefix, const std::string& physical) {

@@ -3,8 +3,8 @@
 // Names: every object of VDC "shop" lives under "shop.": instances are
 // domains "shop.web-0", load balancers "shop.lb.front", networks
 // "shop.backend", volumes "shop.vol.data", images "shop.img.debian-12",
-// instance root disks "shop.root.web-0" and the VDC's own record network
-// "shop._vdc". Resource names are DNS labels, so these never collide.
+// instance root disks "shop.root.web-0", their cloud-init seeds
+// "shop.seed.web-0" and the VDC's own record network "shop._vdc". Resource names are DNS labels, so these never collide.
 //
 // Records: domains and networks carry <vdc:owner> in their <metadata>;
 // storage volumes cannot (libvirt drops pool and volume metadata), so theirs
@@ -25,6 +25,7 @@ std::string domainName(const std::string& vdc, const ResourceId& id);
 std::string networkName(const std::string& vdc, const std::string& network);
 std::string volumeName(const std::string& vdc, const ResourceId& id);  // Volume or Image
 std::string rootDiskName(const std::string& vdc, const std::string& instance);
+std::string seedName(const std::string& vdc, const std::string& instance);  // its cloud-init seed
 std::string registryName(const std::string& vdc);
 
 // The resource a physical name of `vdc` stands for, if it is one.

@@ -168,22 +168,28 @@ void LibvirtRegistry::create(const Ownership& owner) { records_.put(owner); }
 
 void LibvirtRegistry::update(const Ownership& owner, const LiveObject&) { records_.put(owner); }
 
-// The storage volume a record stands for, if it is one: volumes and images,
-// and instance root disks (recorded under the instance).
-static std::optional<std::pair<std::string, std::string>> recordedVolume(const std::string& vdc,
-                                                                         const Ownership& record) {
+// The storage volumes (class, name) a record stands for: volumes and images,
+// and the root disk and seed of an instance (see instance_volumes.h).
+static std::vector<std::pair<std::string, std::string>> recordedVolumes(const std::string& vdc,
+                                                                        const Ownership& record) {
   switch (record.id.kind) {
-    case Kind::Volume: return std::pair{record.spec.value("storageClass", "standard"), volumeName(vdc, record.id)};
-    case Kind::Image: return std::pair{std::string("standard"), volumeName(vdc, record.id)};
-    case Kind::Instance: return std::pair{std::string("standard"), rootDiskName(vdc, record.id.name)};
-    default: return std::nullopt;
+    case Kind::Volume: return {{record.spec.value("storageClass", "standard"), volumeName(vdc, record.id)}};
+    case Kind::Image: return {{"standard", volumeName(vdc, record.id)}};
+    case Kind::Instance: {
+      std::vector<std::pair<std::string, std::string>> volumes;
+      for (const auto& [role, name] : record.spec.items()) volumes.push_back({"standard", name.get<std::string>()});
+      return volumes;
+    }
+    default: return {};
   }
 }
 
 bool LibvirtRegistry::stillThere(const std::string& vdc, const Ownership& record) {
-  auto volume = recordedVolume(vdc, record);
-  if (!volume) return true;  // a key pair or security group: the record is the object
-  return host_.volumeExists(volume->first, volume->second);
+  auto volumes = recordedVolumes(vdc, record);
+  if (volumes.empty()) return true;  // a key pair or security group: the record is the object
+  for (const auto& [storageClass, name] : volumes)
+    if (host_.volumeExists(storageClass, name)) return true;
+  return false;
 }
 
 void LibvirtRegistry::remove(const std::string& vdc, const LiveObject& live) {

@@ -103,6 +103,14 @@ void LibvirtStorage::createImage(const Ownership& owner) {
   }
 }
 
+VolumeHandle LibvirtStorage::createRaw(const std::string& storageClass, const std::string& physical, uint64_t size) {
+  PoolHandle pool = host_.pool(storageClass);
+  std::string xml = volumeXml(physical, size, "raw", std::nullopt);
+  VolumeHandle vol(virStorageVolCreateXML(pool.get(), xml.c_str(), 0));
+  if (!vol) throw libvirtError("cannot create volume " + physical);
+  return vol;
+}
+
 void LibvirtStorage::deleteVolume(const std::string& storageClass, const std::string& physical) {
   PoolHandle pool = host_.pool(storageClass);
   VolumeHandle vol(virStorageVolLookupByName(pool.get(), physical.c_str()));

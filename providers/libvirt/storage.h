@@ -38,6 +38,8 @@ class LibvirtStorage : public Storage, public HostReader {
   void createChild(const std::string& storageClass, const std::string& physical, uint64_t capacity,
                    const std::optional<Volume>& backing);
   void deleteVolume(const std::string& storageClass, const std::string& physical);
+  // An empty raw volume of `size` bytes, to be written.
+  VolumeHandle createRaw(const std::string& storageClass, const std::string& physical, uint64_t size);
   // The image volume a Volume or Instance names in its `image`, if any, in the
   // format its manifest declares.
   std::optional<Volume> imageOf(const Ownership& owner);

@@ -101,9 +101,22 @@ metadata: {name: data}
 spec: {size: 64MiB}
 ---
 apiVersion: vdc/v1
+kind: KeyPair
+metadata: {name: ops}
+spec: {publicKey: ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIE2e2e2e2e2e2e2e2e2e2e2e2e2e2e2e2e2e2e2e2e2e ops@e2e}
+---
+apiVersion: vdc/v1
 kind: Instance
 metadata: {name: web}
-spec: {memory: 192MiB, hypervisor: qemu, image: guest, interfaces: [{network: front}]}
+spec:
+  memory: 192MiB
+  hypervisor: qemu
+  image: guest
+  interfaces: [{network: front}]
+  keyPairs: [ops]
+  userData: |
+    #!/bin/sh
+    echo "vdc-guest: user-data on $(hostname) says hello"
 ---
 apiVersion: vdc/v1
 kind: Instance
@@ -141,6 +154,16 @@ spec: {memory: 192MiB, hypervisor: qemu, image: guest, interfaces: [{network: ba
     return {};
   }
 
+  bool waitForLine(const std::string& instance, const std::string& line, std::chrono::seconds limit) {
+    auto deadline = std::chrono::steady_clock::now() + limit;
+    while (std::chrono::steady_clock::now() < deadline) {
+      auto lines = waitForGuest(instance, std::chrono::seconds(1));
+      if (std::find(lines.begin(), lines.end(), line) != lines.end()) return true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    }
+    return false;
+  }
+
   // NIC name -> "ADDRESS/PREFIX mac MAC" as the guest reported it.
   std::map<std::string, std::string> addresses(const std::vector<std::string>& lines) {
     std::map<std::string, std::string> found;
@@ -173,8 +196,17 @@ TEST_F(RealDatacenter, AVdcBootsOnRealHostsAndGoesAwayWhole) {
   EXPECT_TRUE(std::regex_search(app["eth0"], std::regex(R"(^10\.91\.1\.\d+/24 )"))) << app["eth0"];
   EXPECT_TRUE(std::regex_search(app["eth1"], std::regex(R"(^10\.91\.2\.\d+/24 )"))) << app["eth1"];
   EXPECT_TRUE(std::regex_search(db["eth0"], std::regex(R"(^10\.91\.2\.\d+/24 )"))) << db["eth0"];
+  // The seed: host names, the key pair and the user-data reached the guests.
+  auto has = [&](const std::string& instance, const std::string& line) {
+    return std::find(consoles[instance].begin(), consoles[instance].end(), line) != consoles[instance].end();
+  };
+  EXPECT_TRUE(has("web", "hostname web"));
+  EXPECT_TRUE(has("db", "hostname db"));
+  EXPECT_TRUE(has("web", "authorized keys 1"));
+  EXPECT_TRUE(has("db", "authorized keys 0"));
+  EXPECT_TRUE(waitForLine("web", "user-data on web says hello", std::chrono::seconds(30)));
   // The volume is the database's second disk: 64 MiB in 512-byte sectors.
-  EXPECT_NE(std::find(consoles["db"].begin(), consoles["db"].end(), "disk vdb 131072 sectors"), consoles["db"].end());
+  EXPECT_TRUE(has("db", "disk vdb 131072 sectors"));
 
   Result destroy = run("destroy --auto-approve");
   ASSERT_EQ(destroy.exit, 0) << destroy.out << destroy.err;

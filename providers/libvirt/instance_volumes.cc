@@ -1,0 +1,90 @@
+#include "providers/libvirt/instance_volumes.h"
+
+#include "engine/hash.h"
+#include "providers/libvirt/ownership.h"
+#include "providers/libvirt/seed.h"
+#include "providers/libvirt/volume_upload.h"
+
+namespace vdc::libvirt {
+
+bool InstanceVolumes::hasSeed(const Ownership& instance) const {
+  std::string hypervisor = instance.spec.value("hypervisor", "kvm");
+  return !host_.settings().testDriver && (hypervisor == "kvm" || hypervisor == "qemu");
+}
+
+Ownership InstanceVolumes::record(const Ownership& instance) const {
+  Json volumes = Json::object();
+  if (hasRootDisk(instance)) volumes["rootDisk"] = rootDiskName(instance.vdc, instance.id.name);
+  if (hasSeed(instance)) volumes["seed"] = seedName(instance.vdc, instance.id.name);
+  return {instance.vdc, instance.id, "instance-volumes", volumes};
+}
+
+void InstanceVolumes::prepare(const std::vector<Ownership>& intended) {
+  std::vector<Ownership> records;
+  for (const auto& instance : intended) {
+    if (instance.id.kind != Kind::Instance) continue;
+    Ownership wanted = record(instance);
+    if (wanted.spec.empty()) continue;
+    // A volume vdc never recorded is someone else's: it stays unrecorded and the create fails.
+    bool recorded = records_.find(instance.vdc, instance.id).has_value();
+    bool squatted = false;
+    for (const auto& [role, name] : wanted.spec.items())
+      squatted = squatted || (!recorded && host_.volumeExists("standard", name.get<std::string>()));
+    if (!squatted) records.push_back(wanted);
+  }
+  records_.putDurably(records);
+}
+
+void InstanceVolumes::create(const Ownership& instance) {
+  Ownership wanted = record(instance);
+  if (wanted.spec.empty()) return;
+  bool ours = records_.find(instance.vdc, instance.id).has_value();
+  for (const auto& [role, name] : wanted.spec.items()) {
+    std::string volume = name.get<std::string>();
+    if (!host_.volumeExists("standard", volume)) continue;
+    if (!ours) throw Error("volume '" + volume + "' already exists and was not created by vdc; it is left alone");
+    storage_.deleteVolume("standard", volume);  // a leftover of an interrupted create
+  }
+  if (!ours) records_.putDurably({wanted});
+  if (hasRootDisk(instance))
+    storage_.createChild("standard", rootDiskName(instance.vdc, instance.id.name), 0, storage_.imageOf(instance));
+  if (hasSeed(instance)) replaceSeed(instance);
+}
+
+void InstanceVolumes::update(const Ownership& instance) {
+  if (!hasSeed(instance)) return;
+  records_.put(record(instance));
+  replaceSeed(instance);
+}
+
+void InstanceVolumes::remove(const std::string& vdc, const ResourceId& instance) {
+  auto recorded = records_.find(vdc, instance);
+  if (!recorded) return;
+  for (const auto& [role, name] : recorded->spec.items()) storage_.deleteVolume("standard", name.get<std::string>());
+  records_.erase(vdc, instance);
+}
+
+std::vector<std::string> InstanceVolumes::publicKeys(const Ownership& instance) const {
+  std::vector<std::string> keys;
+  for (const auto& name : instance.spec.value("keyPairs", Json::array()))
+    if (auto keyPair = records_.find(instance.vdc, {Kind::KeyPair, name.get<std::string>()}))
+      keys.push_back(keyPair->spec.value("publicKey", ""));
+  return keys;
+}
+
+// The instance id changes with the seed's contents, so cloud-init, which
+// runs once per instance id, runs a changed seed on the next boot.
+void InstanceVolumes::replaceSeed(const Ownership& instance) {
+  Seed seed{"", instance.id.name, publicKeys(instance), instance.spec.value("userData", "")};
+  seed.instanceId = domainName(instance.vdc, instance.id) + "." +
+                    sha256Hex(metaData(seed) + userData(seed)).substr(0, 12);
+  std::string iso = seedIso(seed);
+  std::string name = seedName(instance.vdc, instance.id.name);
+  storage_.deleteVolume("standard", name);
+  VolumeHandle volume = storage_.createRaw("standard", name, iso.size());
+  VolumeUpload upload(host_.connection(), volume.get(), iso.size());
+  upload.send(iso);
+  upload.finish();
+}
+
+}  // namespace vdc::libvirt

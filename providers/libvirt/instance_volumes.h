@@ -1,0 +1,47 @@
+// The volumes vdc makes for an instance besides the Volumes it names: a root
+// disk (a copy-on-write child of its image) and, on hosts that boot guests,
+// a cloud-init seed. They have no metadata of their own: the VDC's record of
+// the instance lists them, written before they are made, so an interrupted
+// create leaves a record, never a volume that looks foreign.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "engine/live.h"
+#include "providers/libvirt/host.h"
+#include "providers/libvirt/registry.h"
+#include "providers/libvirt/storage.h"
+
+namespace vdc::libvirt {
+
+class InstanceVolumes {
+ public:
+  InstanceVolumes(Host& host, RecordStore& records, LibvirtStorage& storage)
+      : host_(host), records_(records), storage_(storage) {}
+
+  bool hasRootDisk(const Ownership& instance) const { return instance.spec.contains("image"); }
+  // A seed on hosts that boot QEMU/KVM guests (the embedded datacenter runs none).
+  bool hasSeed(const Ownership& instance) const;
+
+  // Records, in one write, the volumes of every instance about to be made.
+  void prepare(const std::vector<Ownership>& intended);
+  // Makes the root disk and the seed; a leftover of an interrupted create of
+  // ours is made again, anything else under their names is refused.
+  void create(const Ownership& instance);
+  // Writes the seed again when the instance changed.
+  void update(const Ownership& instance);
+  // Deletes them and the record.
+  void remove(const std::string& vdc, const ResourceId& instance);
+
+ private:
+  Ownership record(const Ownership& instance) const;
+  void replaceSeed(const Ownership& instance);
+  std::vector<std::string> publicKeys(const Ownership& instance) const;
+
+  Host& host_;
+  RecordStore& records_;
+  LibvirtStorage& storage_;
+};
+
+}  // namespace vdc::libvirt
