@@ -122,7 +122,7 @@ int applyCommand(const ApplyOptions& options) {
     if (!lock) return 1;
     LiveState live = readLive(*datacenter, vdc->name);
     Diagnostics problems;
-    Plan plan = diff(*vdc, live, datacenter->describe(), options.destroy, problems);
+    Plan plan = makePlan(*vdc, live, *datacenter, options.destroy, problems);
     if (!problems.empty()) {
       std::cerr << problems.str() << "nothing was changed.\n";
       return 1;

@@ -3,6 +3,7 @@
 
 #include "cli/commands.h"
 #include "cli/session.h"
+#include "engine/addresses.h"
 #include "engine/graph.h"
 
 namespace vdc::cli {
@@ -35,6 +36,8 @@ int showCommand(const ShowOptions& options) {
   Datacenter* datacenter = opened->datacenter.get();
   try {
     LiveState live = readLive(*datacenter, vdc->name);
+    Diagnostics unplanned;  // a network out of addresses shows as "changed"
+    planAddresses(*vdc, live, unplanned);
     if (options.json) {
       Json out;
       out["vdc"] = vdc->name;

@@ -1,11 +1,7 @@
-#include <chrono>
 #include <iostream>
-
-#include <spdlog/spdlog.h>
 
 #include "cli/commands.h"
 #include "cli/session.h"
-#include "engine/diff.h"
 #include "engine/render.h"
 
 namespace vdc::cli {
@@ -18,9 +14,7 @@ int planCommand(const PlanOptions& options) {
   try {
     LiveState live = readLive(*datacenter, vdc->name);
     Diagnostics problems;
-    auto start = std::chrono::steady_clock::now();
-    Plan plan = diff(*vdc, live, datacenter->describe(), options.destroy, problems);
-    spdlog::debug("compared in {:.0f} ms", millisecondsSince(start));
+    Plan plan = makePlan(*vdc, live, *datacenter, options.destroy, problems);
     if (!problems.empty()) {
       std::cerr << problems.str();
       return 1;

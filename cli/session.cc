@@ -8,6 +8,8 @@
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include "engine/addresses.h"
+#include "engine/diff.h"
 #include "engine/loader.h"
 #include "providers/target.h"
 
@@ -32,6 +34,15 @@ LiveState readLive(Datacenter& datacenter, const std::string& vdc) {
   spdlog::debug("read {} objects of VDC {} from {} in {:.0f} ms", live.objects().size(), vdc, datacenter.describe(),
                 millisecondsSince(start));
   return live;
+}
+
+Plan makePlan(Vdc& desired, const LiveState& live, const Datacenter& datacenter, bool destroy,
+              Diagnostics& problems) {
+  auto start = std::chrono::steady_clock::now();
+  if (!destroy) planAddresses(desired, live, problems);
+  Plan plan = diff(desired, live, datacenter.describe(), destroy, problems);
+  spdlog::debug("compared in {:.0f} ms", millisecondsSince(start));
+  return plan;
 }
 
 std::optional<Vdc> loadOrReport(const std::string& directory) {

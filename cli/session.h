@@ -10,6 +10,7 @@
 #include "engine/live.h"
 #include "engine/lock.h"
 #include "engine/model.h"
+#include "engine/plan.h"
 #include "engine/provider.h"
 
 namespace vdc::cli {
@@ -42,5 +43,10 @@ void setUpLogging(bool verbose);
 
 // Reads the live state of `vdc`, logging how long it took.
 LiveState readLive(Datacenter& datacenter, const std::string& vdc);
+
+// Plans addresses, then compares (engine/addresses.h, engine/diff.h),
+// logging how long it took. Problems go to `problems`.
+Plan makePlan(Vdc& desired, const LiveState& live, const Datacenter& datacenter, bool destroy,
+              Diagnostics& problems);
 
 }  // namespace vdc::cli

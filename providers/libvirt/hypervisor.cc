@@ -11,11 +11,6 @@ namespace {
 
 constexpr const char* kApplianceMemory = "256MiB";
 
-// Stable per VDC, instance and NIC, so a re-created domain keeps its MAC.
-std::string macAddress(const std::string& vdc, const std::string& name, size_t index) {
-  std::string h = sha256Hex(vdc + "/" + name + "/" + std::to_string(index));
-  return "52:54:00:" + h.substr(0, 2) + ":" + h.substr(2, 2) + ":" + h.substr(4, 2);
-}
 
 std::string interfaceXml(const std::string& vdc, const std::string& network, const std::string& mac) {
   return "<interface type='network'><mac address='" + mac + "'/><source network='" +

@@ -4,6 +4,7 @@
 #include "providers/libvirt/ownership.h"
 #include "providers/libvirt/seed.h"
 #include "providers/libvirt/volume_upload.h"
+#include "providers/libvirt/xml.h"
 
 namespace vdc::libvirt {
 
@@ -64,6 +65,26 @@ void InstanceVolumes::remove(const std::string& vdc, const ResourceId& instance)
   records_.erase(vdc, instance);
 }
 
+// Each NIC with its planned address, in its network's prefix, and the first
+// one's gateway as the default route.
+std::vector<Seed::Nic> InstanceVolumes::nics(const Ownership& instance) const {
+  std::vector<Seed::Nic> nics;
+  const Json& interfaces = instance.spec.value("interfaces", Json::array());
+  for (size_t i = 0; i < interfaces.size(); ++i) {
+    Seed::Nic nic{macAddress(instance.vdc, instance.id.name, i), "", ""};
+    std::string ip = interfaces[i].value("ip", "");
+    std::string network = networkName(instance.vdc, interfaces[i].value("network", ""));
+    NetworkHandle handle(virNetworkLookupByName(host_.connection(), network.c_str()));
+    if (!handle) throw libvirtError("cannot find network " + network);
+    XmlDocument xml(networkDefinition(handle.get()), "network XML");
+    auto prefix = xml.text("ip/@prefix");
+    if (!ip.empty() && prefix) nic.address = ip + "/" + *prefix;
+    if (i == 0 && !nic.address.empty()) nic.gateway = xml.text("ip/@address").value_or("");
+    nics.push_back(nic);
+  }
+  return nics;
+}
+
 std::vector<std::string> InstanceVolumes::publicKeys(const Ownership& instance) const {
   std::vector<std::string> keys;
   for (const auto& name : instance.spec.value("keyPairs", Json::array()))
@@ -75,7 +96,7 @@ std::vector<std::string> InstanceVolumes::publicKeys(const Ownership& instance) 
 // The instance id changes with the seed's contents, so cloud-init, which
 // runs once per instance id, runs a changed seed on the next boot.
 void InstanceVolumes::replaceSeed(const Ownership& instance) {
-  Seed seed{"", instance.id.name, publicKeys(instance), instance.spec.value("userData", "")};
+  Seed seed{"", instance.id.name, publicKeys(instance), instance.spec.value("userData", ""), nics(instance)};
   seed.instanceId = domainName(instance.vdc, instance.id) + "." +
                     sha256Hex(metaData(seed) + userData(seed)).substr(0, 12);
   std::string iso = seedIso(seed);

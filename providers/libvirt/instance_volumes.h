@@ -11,6 +11,7 @@
 #include "engine/live.h"
 #include "providers/libvirt/host.h"
 #include "providers/libvirt/registry.h"
+#include "providers/libvirt/seed.h"
 #include "providers/libvirt/storage.h"
 
 namespace vdc::libvirt {
@@ -38,6 +39,7 @@ class InstanceVolumes {
   Ownership record(const Ownership& instance) const;
   void replaceSeed(const Ownership& instance);
   std::vector<std::string> publicKeys(const Ownership& instance) const;
+  std::vector<Seed::Nic> nics(const Ownership& instance) const;
 
   Host& host_;
   RecordStore& records_;

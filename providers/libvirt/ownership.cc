@@ -1,5 +1,7 @@
 #include "providers/libvirt/ownership.h"
 
+#include "engine/hash.h"
+
 namespace vdc::libvirt {
 
 std::string domainName(const std::string& vdc, const ResourceId& id) {
@@ -17,6 +19,11 @@ std::string rootDiskName(const std::string& vdc, const std::string& instance) {
 }
 
 std::string seedName(const std::string& vdc, const std::string& instance) { return vdc + ".seed." + instance; }
+
+std::string macAddress(const std::string& vdc, const std::string& name, size_t index) {
+  std::string h = sha256Hex(vdc + "/" + name + "/" + std::to_string(index));
+  return "52:54:00:" + h.substr(0, 2) + ":" + h.substr(2, 2) + ":" + h.substr(4, 2);
+}
 
 std::string registryName(const std::string& vdc) { return vdc + "._vdc"; }
 

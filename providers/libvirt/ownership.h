@@ -35,6 +35,10 @@ std::optional<ResourceId> volumeResource(const std::string& vdc, const std::stri
 // The instance whose root disk `physical` is, if it is one.
 std::optional<std::string> rootDiskInstance(const std::string& vdc, const std::string& physical);
 
+// The MAC address of NIC `index` of a domain (`name`: "web-0", "lb.front"):
+// stable per VDC, domain and NIC, so a re-created domain keeps its MACs.
+std::string macAddress(const std::string& vdc, const std::string& name, size_t index);
+
 // <vdc:owner xmlns:vdc=... vdc= kind= name= hash=><vdc:spec>JSON</vdc:spec></vdc:owner>
 std::string ownerElement(const Ownership& owner, bool declareNamespace = true);
 std::optional<Ownership> readOwner(const XmlDocument& doc, xmlNodePtr element);

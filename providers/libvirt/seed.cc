@@ -60,6 +60,28 @@ std::string metaData(const Seed& seed) {
   return std::string(out.c_str()) + "\n";
 }
 
+std::string networkConfig(const Seed& seed) {
+  YAML::Emitter out;
+  out << YAML::BeginMap << YAML::Key << "version" << YAML::Value << 2;
+  out << YAML::Key << "ethernets" << YAML::Value << YAML::BeginMap;
+  for (size_t i = 0; i < seed.nics.size(); ++i) {
+    const auto& nic = seed.nics[i];
+    out << YAML::Key << "nic" + std::to_string(i) << YAML::Value << YAML::BeginMap;
+    // Quoted: YAML 1.1 readers take an all-digit MAC for a base-60 number.
+    out << YAML::Key << "match" << YAML::Value << YAML::BeginMap << YAML::Key << "macaddress" << YAML::Value
+        << YAML::DoubleQuoted << nic.mac << YAML::EndMap;
+    if (nic.address.empty()) {
+      out << YAML::Key << "dhcp4" << YAML::Value << true;
+    } else {
+      out << YAML::Key << "addresses" << YAML::Value << YAML::BeginSeq << nic.address << YAML::EndSeq;
+      if (!nic.gateway.empty()) out << YAML::Key << "gateway4" << YAML::Value << nic.gateway;
+    }
+    out << YAML::EndMap;
+  }
+  out << YAML::EndMap << YAML::EndMap;
+  return std::string(out.c_str()) + "\n";
+}
+
 std::string userData(const Seed& seed) { return seed.userData.empty() ? "#cloud-config\n{}\n" : seed.userData; }
 
 std::string seedIso(const Seed& seed) {
@@ -71,6 +93,7 @@ std::string seedIso(const Seed& seed) {
   std::string iso;
   check(w, archive_write_open(w, &iso, nullptr, append, nullptr), "open");
   addFile(w, "meta-data", metaData(seed));
+  if (!seed.nics.empty()) addFile(w, "network-config", networkConfig(seed));
   addFile(w, "user-data", userData(seed));
   check(w, archive_write_close(w), "close");
   return iso;

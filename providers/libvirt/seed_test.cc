@@ -44,7 +44,7 @@ TEST(Seed, IsAnIsoLabelledCidataWithMetaAndUserData) {
   std::string label = iso.substr(32768 + 40, 32);
   EXPECT_EQ(label.substr(0, label.find_last_not_of(' ') + 1), "CIDATA");
   auto files = filesOf(iso);
-  ASSERT_EQ(files.size(), 2u);
+  ASSERT_EQ(files.size(), 2u);  // no NICs: no network-config
   EXPECT_EQ(files["meta-data"], metaData(aSeed()));
   EXPECT_EQ(files["user-data"], "#!/bin/sh\necho hello\n");
 }
@@ -55,6 +55,23 @@ TEST(Seed, MetaDataIsYamlWhateverTheKeysHoldIn) {
   EXPECT_EQ(meta["local-hostname"].as<std::string>(), "web-0");
   ASSERT_EQ(meta["public-keys"].size(), 2u);
   EXPECT_EQ(meta["public-keys"][1].as<std::string>(), "ssh-rsa AAAAB3Nz: with: colons");
+}
+
+TEST(Seed, NetworkConfigGivesPlannedAddressesByMac) {
+  Seed seed = aSeed();
+  seed.nics = {{"52:54:00:12:34:56", "10.0.0.2/24", "10.0.0.1"}, {"52:54:00:ab:cd:ef", "", ""}};
+  auto files = filesOf(seedIso(seed));
+  ASSERT_TRUE(files.count("network-config"));
+  YAML::Node config = YAML::Load(files["network-config"]);
+  EXPECT_EQ(config["version"].as<int>(), 2);
+  YAML::Node first = config["ethernets"]["nic0"];
+  EXPECT_EQ(first["match"]["macaddress"].Tag(), "!");  // quoted: a string to every YAML reader
+  EXPECT_EQ(first["match"]["macaddress"].as<std::string>(), "52:54:00:12:34:56");
+  EXPECT_EQ(first["addresses"][0].as<std::string>(), "10.0.0.2/24");
+  EXPECT_EQ(first["gateway4"].as<std::string>(), "10.0.0.1");
+  YAML::Node second = config["ethernets"]["nic1"];
+  EXPECT_TRUE(second["dhcp4"].as<bool>());
+  EXPECT_FALSE(second["addresses"]);
 }
 
 TEST(Seed, NoUserDataIsAnEmptyCloudConfig) {

@@ -1,0 +1,98 @@
+#include "engine/addresses.h"
+
+#include <map>
+#include <set>
+
+#include "engine/hash.h"
+#include "engine/units.h"
+
+namespace vdc {
+
+namespace {
+
+struct Pool {
+  Cidr cidr;
+  uint32_t first = 0, last = 0;  // the range planned addresses come from
+  std::set<uint32_t> used;
+  uint32_t next = 0;             // no free address below it
+
+  std::optional<Ipv4> take() {
+    for (next = std::max(next, first); next <= last; ++next)
+      if (used.insert(next).second) return Ipv4{next++};
+    return std::nullopt;
+  }
+};
+
+// The recorded address of NIC `index` of a live instance, if it is on `network`.
+std::optional<Ipv4> recordedAddress(const LiveObject* live, size_t index, const std::string& network) {
+  if (!live) return std::nullopt;
+  const Json& nics = member(live->recorded, "interfaces");
+  if (!nics.is_array() || index >= nics.size()) return std::nullopt;
+  const Json& nic = nics[index];
+  if (!nic.is_object() || nic.value("network", "") != network || !nic.contains("ip") || !nic["ip"].is_string())
+    return std::nullopt;
+  return Ipv4::parse(nic["ip"].get<std::string>());
+}
+
+}  // namespace
+
+void planAddresses(Vdc& desired, const LiveState& live, Diagnostics& problems) {
+  std::map<std::string, Pool> pools;
+  for (const auto& r : desired.resources) {
+    if (r.id.kind != Kind::Network) continue;
+    auto cidr = Cidr::parse(r.spec.value("cidr", ""));
+    if (!cidr) continue;
+    Pool pool{*cidr};
+    pool.first = cidr->firstHost().value;
+    pool.last = pool.first + (cidr->lastHost().value - pool.first) / 2;  // as the switches split it
+    if (auto gateway = Ipv4::parse(r.spec.value("gateway", cidr->firstHost().str()))) pool.used.insert(gateway->value);
+    pools.emplace(r.id.name, pool);
+  }
+  // Fixed addresses first, then every address the target records: neither is given out again.
+  for (const auto& r : desired.resources) {
+    if (r.id.kind != Kind::Instance) continue;
+    for (const auto& nic : member(r.spec, "interfaces"))
+      if (nic.contains("ip") && pools.count(nic.value("network", "")))
+        if (auto ip = Ipv4::parse(nic["ip"].get<std::string>())) pools[nic["network"]].used.insert(ip->value);
+  }
+  std::set<std::pair<std::string, uint32_t>> fixed;
+  for (const auto& [network, pool] : pools)
+    for (uint32_t ip : pool.used) fixed.insert({network, ip});
+  for (const auto& [id, object] : live.objects()) {
+    if (id.kind != Kind::Instance) continue;
+    const Json& nics = member(object.recorded, "interfaces");
+    for (size_t i = 0; nics.is_array() && i < nics.size(); ++i) {
+      std::string network = nics[i].is_object() ? nics[i].value("network", "") : "";
+      if (auto ip = recordedAddress(&object, i, network); ip && pools.count(network))
+        pools[network].used.insert(ip->value);
+    }
+  }
+  // Resources are in a stable order, so the same VDC plans the same addresses.
+  for (auto& r : desired.resources) {
+    if (r.id.kind != Kind::Instance || !r.spec.contains("interfaces")) continue;
+    const LiveObject* object = live.find(r.id);
+    bool changed = false;
+    Json& nics = r.spec["interfaces"];
+    for (size_t i = 0; i < nics.size(); ++i) {
+      Json& nic = nics[i];
+      std::string network = nic.value("network", "");
+      auto pool = pools.find(network);
+      if (nic.contains("ip") || pool == pools.end()) continue;
+      // Its recorded address, unless a fixed address now claims it.
+      auto ip = recordedAddress(object, i, network);
+      if (ip && fixed.count({network, ip->value})) ip.reset();
+      if (!ip) ip = pool->second.take();
+      if (!ip) {
+        problems.add(r.where, "network '" + network + "' has no free address left for " + r.id.str() + " (" +
+                                  pool->second.cidr.str() + ", addresses up to " +
+                                  Ipv4{pool->second.last}.str() + " are planned, the rest is its DHCP range)");
+        continue;
+      }
+      nic["ip"] = ip->str();
+      changed = true;
+    }
+    if (changed) r.specHash = canonicalHash(r.spec);
+  }
+}
+
+}  // namespace vdc

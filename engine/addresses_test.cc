@@ -1,0 +1,88 @@
+#include <gtest/gtest.h>
+
+#include "engine/addresses.h"
+#include "engine/hash.h"
+#include "engine/test_support.h"
+
+namespace vdc {
+
+namespace {
+
+const char* kNetwork = R"(apiVersion: vdc/v1
+kind: Network
+metadata: {name: net}
+spec: {cidr: 10.0.0.0/28}
+)";
+
+std::string instance(const std::string& name, const std::string& nic = "{network: net}") {
+  return "---\napiVersion: vdc/v1\nkind: Instance\nmetadata: {name: " + name + "}\nspec: {interfaces: [" + nic +
+         "]}\n";
+}
+
+Vdc load(const std::string& yaml) {
+  Diagnostics diags;
+  Vdc vdc = testing::loadYaml(yaml, diags);
+  EXPECT_TRUE(diags.empty()) << diags.str();
+  return vdc;
+}
+
+std::string ipOf(const Vdc& vdc, const std::string& name, size_t nic = 0) {
+  const Resource* r = vdc.find({Kind::Instance, name});
+  return r ? r->spec["interfaces"][nic].value("ip", "") : "";
+}
+
+// What the target records for an instance that was applied with `ip`.
+void recordLive(LiveState& live, const std::string& name, const std::string& ip) {
+  Json spec = {{"interfaces", {{{"network", "net"}, {"ip", ip}, {"securityGroups", Json::array()}}}}};
+  live.add({{Kind::Instance, name}, "test." + name, canonicalHash(spec), spec, Json::object()});
+}
+
+}  // namespace
+
+// A /28 has hosts .1-.14: the gateway is .1, planned addresses are .2-.7, DHCP hands out .8-.14.
+TEST(Addresses, NewNicsTakeTheLowestFreeAddressesInOrder) {
+  Vdc vdc = load(std::string(kNetwork) + instance("b") + instance("a") + instance("c", "{network: net, ip: 10.0.0.3}"));
+  Diagnostics problems;
+  planAddresses(vdc, LiveState{}, problems);
+  EXPECT_TRUE(problems.empty()) << problems.str();
+  EXPECT_EQ(ipOf(vdc, "a"), "10.0.0.2");
+  EXPECT_EQ(ipOf(vdc, "b"), "10.0.0.4");  // .3 is fixed
+  EXPECT_EQ(ipOf(vdc, "c"), "10.0.0.3");
+  const Resource* a = vdc.find({Kind::Instance, "a"});
+  EXPECT_EQ(a->specHash, canonicalHash(a->spec));
+}
+
+TEST(Addresses, ANicKeepsTheAddressTheTargetRecords) {
+  Vdc vdc = load(std::string(kNetwork) + instance("a") + instance("b"));
+  LiveState live;
+  recordLive(live, "b", "10.0.0.6");
+  recordLive(live, "gone", "10.0.0.2");  // being deleted: its address is not given out in the same apply
+  Diagnostics problems;
+  planAddresses(vdc, live, problems);
+  EXPECT_EQ(ipOf(vdc, "b"), "10.0.0.6");
+  EXPECT_EQ(ipOf(vdc, "a"), "10.0.0.3");
+}
+
+TEST(Addresses, AFixedAddressTakesPrecedenceOverARecordedOne) {
+  Vdc vdc = load(std::string(kNetwork) + instance("a", "{network: net, ip: 10.0.0.2}") + instance("b"));
+  LiveState live;
+  recordLive(live, "b", "10.0.0.2");
+  Diagnostics problems;
+  planAddresses(vdc, live, problems);
+  EXPECT_EQ(ipOf(vdc, "a"), "10.0.0.2");
+  EXPECT_EQ(ipOf(vdc, "b"), "10.0.0.3");
+}
+
+TEST(Addresses, ANetworkWithNoFreeAddressIsAProblem) {
+  std::string yaml = kNetwork;
+  for (int i = 0; i < 7; ++i) yaml += instance("i" + std::to_string(i));
+  Vdc vdc = load(yaml);
+  Diagnostics problems;
+  planAddresses(vdc, LiveState{}, problems);
+  ASSERT_EQ(problems.size(), 1u) << problems.str();
+  EXPECT_NE(problems.str().find("network 'net' has no free address left for Instance/i6"), std::string::npos)
+      << problems.str();
+  EXPECT_EQ(ipOf(vdc, "i5"), "10.0.0.7");
+}
+
+}  // namespace vdc
