@@ -194,7 +194,8 @@ TEST_F(RealDatacenter, AVdcBootsOnRealHostsAndGoesAwayWhole) {
   Result show = run("show --json");
   ASSERT_EQ(show.exit, 0) << show.err;
   std::map<std::string, std::vector<std::string>> planned;
-  for (const auto& r : Json::parse(show.out)["resources"])
+  Json shown = Json::parse(show.out);
+  for (const auto& r : shown["resources"])
     if (r["kind"] == "Instance")
       for (const auto& nic : r["spec"]["interfaces"]) planned[r["name"]].push_back(nic.value("ip", "none"));
   // In resource order (app, db, web), from the bottom of each network's lower half.
