@@ -34,6 +34,39 @@ std::optional<Ipv4> recordedAddress(const LiveObject* live, size_t index, const 
   return Ipv4::parse(nic["ip"].get<std::string>());
 }
 
+// A security group's members are the planned addresses of the NICs that
+// name it; a rule whose peer is a group gets that group's members. The
+// switch enforces addresses, and the plan shows a change of membership as
+// an update of every group it touches.
+void addressSecurityGroups(Vdc& desired) {
+  std::map<std::string, std::set<uint32_t>> members;  // numeric order reads best
+  for (const auto& r : desired.resources) {
+    if (r.id.kind != Kind::Instance) continue;
+    for (const auto& nic : member(r.spec, "interfaces")) {
+      auto ip = Ipv4::parse(nic.value("ip", ""));
+      if (!ip) continue;
+      for (const auto& group : member(nic, "securityGroups")) members[group.get<std::string>()].insert(ip->value);
+    }
+  }
+  auto addressesOf = [&](const std::string& group) {
+    Json list = Json::array();
+    for (uint32_t ip : members[group]) list.push_back(Ipv4{ip}.str());
+    return list;
+  };
+  for (auto& r : desired.resources) {
+    if (r.id.kind != Kind::SecurityGroup) continue;
+    r.spec["members"] = addressesOf(r.id.name);
+    for (auto [direction, peer] : {std::pair{"ingress", "from"}, std::pair{"egress", "to"}}) {
+      if (!r.spec.contains(direction)) continue;
+      for (auto& rule : r.spec[direction]) {
+        std::string other = rule.value(peer, "");
+        if (!other.empty() && !Cidr::parse(other) && !Ipv4::parse(other)) rule["addresses"] = addressesOf(other);
+      }
+    }
+    r.specHash = canonicalHash(r.spec);
+  }
+}
+
 }  // namespace
 
 void planAddresses(Vdc& desired, const LiveState& live, Diagnostics& problems) {
@@ -93,6 +126,7 @@ void planAddresses(Vdc& desired, const LiveState& live, Diagnostics& problems) {
     }
     if (changed) r.specHash = canonicalHash(r.spec);
   }
+  addressSecurityGroups(desired);
 }
 
 }  // namespace vdc

@@ -12,8 +12,10 @@
 
 namespace vdc {
 
-// Fills `ip` in every Instance NIC of `desired` that has none and updates
-// their spec hashes. A network with no free address left is a problem.
+// Fills `ip` in every Instance NIC of `desired` that has none, and the
+// addresses of every SecurityGroup's members (`members`, and `addresses` on
+// each rule whose peer is a group), and updates their spec hashes. A network
+// with no free address left is a problem.
 void planAddresses(Vdc& desired, const LiveState& live, Diagnostics& problems);
 
 }  // namespace vdc

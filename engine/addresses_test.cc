@@ -85,4 +85,30 @@ TEST(Addresses, ANetworkWithNoFreeAddressIsAProblem) {
   EXPECT_EQ(ipOf(vdc, "i5"), "10.0.0.7");
 }
 
+TEST(Addresses, SecurityGroupsLearnTheAddressesOfTheirMembers) {
+  std::string groups = R"(---
+apiVersion: vdc/v1
+kind: SecurityGroup
+metadata: {name: web}
+spec: {}
+---
+apiVersion: vdc/v1
+kind: SecurityGroup
+metadata: {name: db}
+spec: {ingress: [{protocol: tcp, ports: "5432", from: web}, {protocol: tcp, ports: "22", from: 10.9.0.0/16}]}
+)";
+  Vdc vdc = load(std::string(kNetwork) + groups + instance("w1", "{network: net, securityGroups: [web]}") +
+                 instance("w2", "{network: net, securityGroups: [web]}") +
+                 instance("d", "{network: net, ip: 10.0.0.7, securityGroups: [db]}"));
+  Diagnostics problems;
+  planAddresses(vdc, LiveState{}, problems);
+  const Resource* web = vdc.find({Kind::SecurityGroup, "web"});
+  const Resource* db = vdc.find({Kind::SecurityGroup, "db"});
+  EXPECT_EQ(web->spec["members"], Json({"10.0.0.2", "10.0.0.3"}));
+  EXPECT_EQ(db->spec["members"], Json({"10.0.0.7"}));
+  EXPECT_EQ(db->spec["ingress"][0]["addresses"], Json({"10.0.0.2", "10.0.0.3"}));
+  EXPECT_FALSE(db->spec["ingress"][1].contains("addresses"));  // a CIDR peer is its own address
+  EXPECT_EQ(db->specHash, canonicalHash(db->spec));
+}
+
 }  // namespace vdc
