@@ -2,6 +2,7 @@
 
 #include "engine/hash.h"
 #include "engine/units.h"
+#include "providers/libvirt/nwfilter.h"
 #include "providers/libvirt/ownership.h"
 #include "providers/libvirt/xml.h"
 
@@ -12,9 +13,13 @@ namespace {
 constexpr const char* kApplianceMemory = "256MiB";
 
 
-std::string interfaceXml(const std::string& vdc, const std::string& network, const std::string& mac) {
-  return "<interface type='network'><mac address='" + mac + "'/><source network='" +
-         xmlEscape(networkName(vdc, network)) + "'/><model type='virtio'/></interface>";
+// `filter`: the NIC's nwfilter, if the host enforces security groups.
+std::string interfaceXml(const std::string& vdc, const std::string& network, const std::string& mac,
+                         const std::string& filter = "") {
+  std::string xml = "<interface type='network'><mac address='" + mac + "'/><source network='" +
+                    xmlEscape(networkName(vdc, network)) + "'/><model type='virtio'/>";
+  if (!filter.empty()) xml += "<filterref filter='" + xmlEscape(filter) + "'/>";
+  return xml + "</interface>";
 }
 
 std::string strip(const std::string& vdc, const std::string& physical) {
@@ -64,7 +69,8 @@ std::string LibvirtHypervisor::domainXml(const Ownership& owner, const std::stri
   } else {
     const Json& nics = spec.value("interfaces", Json::array());
     for (size_t i = 0; i < nics.size(); ++i)
-      xml += interfaceXml(owner.vdc, nics[i].at("network").get<std::string>(), macAddress(owner.vdc, owner.id.name, i));
+      xml += interfaceXml(owner.vdc, nics[i].at("network").get<std::string>(), macAddress(owner.vdc, owner.id.name, i),
+                          enforcesGroups() ? nicFilterName(owner.vdc, owner.id.name, i) : "");
   }
   if (!appliance && volumes_.hasSeed(owner)) {
     xml += "<disk type='volume' device='cdrom'><driver name='qemu' type='raw'/><source pool='" +
@@ -166,8 +172,21 @@ void LibvirtHypervisor::finishRead(const std::string&, LiveState& into) {
 
 void LibvirtHypervisor::read(const std::string& vdc, LiveState& into) { readHost(host_, records_, {this}, vdc, into); }
 
+// Each NIC's filter, before the domain that names it.
+void LibvirtHypervisor::defineNicFilters(const Ownership& owner) {
+  const Json& nics = owner.spec.value("interfaces", Json::array());
+  for (size_t i = 0; i < nics.size(); ++i) {
+    std::vector<std::string> groups;
+    for (const auto& group : nics[i].value("securityGroups", Json::array())) groups.push_back(group);
+    std::string name = nicFilterName(owner.vdc, owner.id.name, i);
+    defineFilter(host_.connection(), name,
+                 nicFilterXml(name, owner.vdc, groups, restrictsEgress(records_, owner.vdc, groups)));
+  }
+}
+
 void LibvirtHypervisor::define(const Ownership& owner, const std::string& uuid, bool restart) {
   std::string name = domainName(owner.vdc, owner.id);
+  if (owner.id.kind == Kind::Instance && enforcesGroups()) defineNicFilters(owner);
   std::string xml = domainXml(owner, uuid);
   // Validation against libvirt's RelaxNG schema re-reads the schema on every
   // call (milliseconds each) and is not thread-safe in process; the daemon of
@@ -217,7 +236,13 @@ void LibvirtHypervisor::remove(const std::string& vdc, const LiveObject& live) {
       throw libvirtError("cannot stop domain " + live.physicalName);
     if (virDomainUndefine(dom.get()) < 0) throw libvirtError("cannot undefine domain " + live.physicalName);
   }
-  if (live.id.kind == Kind::Instance) volumes_.remove(vdc, live.id);
+  if (live.id.kind == Kind::Instance) {
+    volumes_.remove(vdc, live.id);
+    if (enforcesGroups()) {
+      const Json& nics = live.recorded.value("interfaces", Json::array());
+      for (size_t i = 0; i < nics.size(); ++i) undefineFilter(host_.connection(), nicFilterName(vdc, live.id.name, i));
+    }
+  }
 }
 
 }  // namespace vdc::libvirt

@@ -36,6 +36,9 @@ class LibvirtHypervisor : public Hypervisor, public HostReader {
 
  private:
   void define(const Ownership& owner, const std::string& uuid, bool restart);
+  void defineNicFilters(const Ownership& owner);
+  // Real hosts enforce security groups with nwfilter; the embedded datacenter has none.
+  bool enforcesGroups() const { return !host_.settings().testDriver; }
   void visitVolume(const std::string& vdc, const HostObject& object);
 
   Host& host_;

@@ -1,6 +1,7 @@
 #include "providers/libvirt/switch.h"
 
 #include "engine/units.h"
+#include "providers/libvirt/nwfilter.h"
 #include "providers/libvirt/ownership.h"
 
 namespace vdc::libvirt {
@@ -90,8 +91,17 @@ void LibvirtSwitch::define(const Ownership& owner, const std::string& uuid) {
     throw libvirtError("cannot set autostart on network " + name);
 }
 
+// Real hosts enforce the group; the embedded datacenter (no nwfilter) keeps its record.
+void LibvirtSwitch::defineGroup(const Ownership& owner) {
+  records_.put(owner);
+  if (host_.settings().testDriver) return;
+  defineFilter(host_.connection(), groupFilterName(owner.vdc, owner.id.name),
+               groupFilterXml(owner.vdc, owner.id.name, owner.spec));
+  refreshNicFilters(host_.connection(), records_, owner.vdc, owner.id.name);
+}
+
 void LibvirtSwitch::create(const Ownership& owner) {
-  if (owner.id.kind == Kind::SecurityGroup) return records_.put(owner);
+  if (owner.id.kind == Kind::SecurityGroup) return defineGroup(owner);
   std::string name = networkName(owner.vdc, owner.id.name);
   NetworkHandle existing(virNetworkLookupByName(host_.connection(), name.c_str()));
   if (existing) throw Error("network '" + name + "' already exists and is not owned by this VDC");
@@ -99,7 +109,7 @@ void LibvirtSwitch::create(const Ownership& owner) {
 }
 
 void LibvirtSwitch::update(const Ownership& owner, const LiveObject& live) {
-  if (owner.id.kind == Kind::SecurityGroup) return records_.put(owner);
+  if (owner.id.kind == Kind::SecurityGroup) return defineGroup(owner);
   NetworkHandle net(virNetworkLookupByName(host_.connection(), live.physicalName.c_str()));
   if (!net) return define(owner, "");  // gone since it was read: make it again
   char uuid[VIR_UUID_STRING_BUFLEN];
@@ -108,7 +118,10 @@ void LibvirtSwitch::update(const Ownership& owner, const LiveObject& live) {
 }
 
 void LibvirtSwitch::remove(const std::string& vdc, const LiveObject& live) {
-  if (live.id.kind == Kind::SecurityGroup) return records_.erase(vdc, live.id);
+  if (live.id.kind == Kind::SecurityGroup) {
+    if (!host_.settings().testDriver) undefineFilter(host_.connection(), groupFilterName(vdc, live.id.name));
+    return records_.erase(vdc, live.id);
+  }
   NetworkHandle net(virNetworkLookupByName(host_.connection(), live.physicalName.c_str()));
   if (!net) {
     if (lastErrorIsNotFound()) return;

@@ -1,5 +1,6 @@
-// Networks as libvirt networks; security groups as records (the embedded
-// datacenter has no nwfilter; enforcement on real hosts is another switch).
+// Networks as libvirt networks (Linux bridges); security groups as records
+// and, on real hosts, as nwfilters (nwfilter.h; the embedded datacenter has
+// no nwfilter).
 #pragma once
 
 #include "engine/provider.h"
@@ -27,6 +28,7 @@ class LibvirtSwitch : public Switch, public HostReader {
 
  private:
   void define(const Ownership& owner, const std::string& uuid);
+  void defineGroup(const Ownership& owner);
 
   Host& host_;
   RecordStore& records_;
