@@ -34,7 +34,7 @@ Result virsh(const std::string& command) { return shell(fs::temp_directory_path(
 // Every line that names an object of the e2e VDC, of every kind vdc makes.
 std::string leftovers() {
   std::string found;
-  for (const char* list : {"list --all --name", "net-list --all --name", "vol-list vdc-e2e"}) {
+  for (const char* list : {"list --all --name", "net-list --all --name", "vol-list vdc-e2e", "nwfilter-list"}) {
     std::istringstream lines(virsh(list).out);
     for (std::string line; std::getline(lines, line);)
       if (line.find(std::string(kVdc) + ".") != std::string::npos) found += line + "\n";
@@ -74,9 +74,13 @@ class RealDatacenter : public ::testing::Test {
     if (!guestImage().empty()) vdc(dir.path(), "destroy vdc --target target.yaml --auto-approve");
   }
 
-  void writeVdc() {
+  // Two isolated networks. web serves on 80 and 8080; its group admits 80.
+  // db serves on 5432 and 22; its group admits 5432 from the app group. app,
+  // on both networks, probes them all every two seconds; web probes db
+  // across the networks. db keeps a mark on its volume.
+  void writeVdc(const std::string& webIngress = R"([{protocol: tcp, ports: "80"}])") {
     std::string sha = sha256Hex(readFile(dir.path() / "vdc" / "guest.img"));
-    writeFile(dir.path() / "vdc" / "vdc.yaml", R"(apiVersion: vdc/v1
+    writeFile(dir.path() / "vdc" / "vdc.yaml", R"yaml(apiVersion: vdc/v1
 kind: VirtualDataCenter
 metadata: {name: e2e}
 ---
@@ -91,9 +95,24 @@ metadata: {name: back}
 spec: {cidr: 10.91.2.0/24}
 ---
 apiVersion: vdc/v1
+kind: SecurityGroup
+metadata: {name: web}
+spec: {ingress: )yaml" + webIngress + R"yaml(}
+---
+apiVersion: vdc/v1
+kind: SecurityGroup
+metadata: {name: app}
+spec: {}
+---
+apiVersion: vdc/v1
+kind: SecurityGroup
+metadata: {name: db}
+spec: {ingress: [{protocol: tcp, ports: "5432", from: app}]}
+---
+apiVersion: vdc/v1
 kind: Image
 metadata: {name: guest}
-spec: {source: guest.img, format: raw, sha256: )" + sha + R"(}
+spec: {source: guest.img, format: raw, sha256: )yaml" + sha + R"yaml(}
 ---
 apiVersion: vdc/v1
 kind: Volume
@@ -112,53 +131,81 @@ spec:
   memory: 192MiB
   hypervisor: qemu
   image: guest
-  interfaces: [{network: front}]
+  interfaces: [{network: front, securityGroups: [web]}]
   keyPairs: [ops]
   userData: |
     #!/bin/sh
     echo "vdc-guest: user-data on $(hostname) says hello"
+    mkdir -p /www && echo hello > /www/index.html
+    httpd -p 80 -h /www && httpd -p 8080 -h /www
+    while true; do
+      if echo | nc -w 2 10.91.2.3 5432 >/dev/null 2>&1; then r=ok; else r=fail; fi
+      echo "vdc-guest: probe db:5432=$r"
+      sleep 2
+    done
 ---
 apiVersion: vdc/v1
 kind: Instance
 metadata: {name: app}
-spec: {memory: 192MiB, hypervisor: qemu, image: guest, interfaces: [{network: front}, {network: back}]}
+spec:
+  memory: 192MiB
+  hypervisor: qemu
+  image: guest
+  interfaces: [{network: front}, {network: back, securityGroups: [app]}]
+  userData: |
+    #!/bin/sh
+    probe() { if echo | nc -w 2 $2 $3 >/dev/null 2>&1; then echo "$1:$3=ok"; else echo "$1:$3=fail"; fi; }
+    while true; do
+      echo "vdc-guest: probe $(probe web 10.91.1.3 80) $(probe web 10.91.1.3 8080) $(probe db 10.91.2.3 5432) $(probe db 10.91.2.3 22)"
+      sleep 2
+    done
 ---
 apiVersion: vdc/v1
 kind: Instance
 metadata: {name: db}
-spec: {memory: 192MiB, hypervisor: qemu, image: guest, interfaces: [{network: back}], volumes: [{volume: data}]}
-)");
+spec:
+  memory: 192MiB
+  hypervisor: qemu
+  image: guest
+  interfaces: [{network: back, securityGroups: [db]}]
+  volumes: [{volume: data}]
+  userData: |
+    #!/bin/sh
+    mkdir -p /www && echo db > /www/index.html
+    httpd -p 5432 -h /www && httpd -p 22 -h /www
+    if [ "$(head -c 5 /dev/vdb)" = "vdc42" ]; then echo "vdc-guest: volume kept"; else
+      printf vdc42 > /dev/vdb && sync && echo "vdc-guest: volume written"; fi
+)yaml");
   }
 
   Result run(const std::string& command) { return vdc(dir.path(), command + " vdc --target target.yaml"); }
 
-  // The guest's console lines once it has said "ready" (empty when it never does).
-  std::vector<std::string> waitForGuest(const std::string& instance, std::chrono::seconds limit) {
-    auto deadline = std::chrono::steady_clock::now() + limit;
-    while (std::chrono::steady_clock::now() < deadline) {
-      std::string log = readFile(consoleLog(instance));
-      if (log.find("vdc-guest: ready") != std::string::npos) {
-        std::vector<std::string> lines;
-        std::istringstream in(log);
-        for (std::string line; std::getline(in, line);) {
-          auto at = line.find("vdc-guest: ");
-          if (at == std::string::npos) continue;
-          line = line.substr(at + 11);
-          if (!line.empty() && line.back() == '\r') line.pop_back();  // a serial console ends lines with CR LF
-          lines.push_back(line);
-        }
-        return lines;
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  // What the guest reported on its console so far, across boots.
+  std::vector<std::string> consoleLines(const std::string& instance) {
+    std::vector<std::string> lines;
+    std::istringstream in(readFile(consoleLog(instance)));
+    for (std::string line; std::getline(in, line);) {
+      auto at = line.find("vdc-guest: ");
+      if (at == std::string::npos) continue;
+      line = line.substr(at + 11);
+      if (!line.empty() && line.back() == '\r') line.pop_back();  // a serial console ends lines with CR LF
+      lines.push_back(line);
     }
-    return {};
+    return lines;
   }
 
-  bool waitForLine(const std::string& instance, const std::string& line, std::chrono::seconds limit) {
+  // The guest's console lines once it has said "ready" (empty when it never does).
+  std::vector<std::string> waitForGuest(const std::string& instance, std::chrono::seconds limit) {
+    return waitForLine(instance, "ready", limit) ? consoleLines(instance) : std::vector<std::string>{};
+  }
+
+  // Waits for `line` among the console lines after the first `after`.
+  bool waitForLine(const std::string& instance, const std::string& line, std::chrono::seconds limit,
+                   size_t after = 0) {
     auto deadline = std::chrono::steady_clock::now() + limit;
     while (std::chrono::steady_clock::now() < deadline) {
-      auto lines = waitForGuest(instance, std::chrono::seconds(1));
-      if (std::find(lines.begin(), lines.end(), line) != lines.end()) return true;
+      auto lines = consoleLines(instance);
+      if (std::find(lines.begin() + std::min(after, lines.size()), lines.end(), line) != lines.end()) return true;
       std::this_thread::sleep_for(std::chrono::milliseconds(500));
     }
     return false;
@@ -179,7 +226,7 @@ spec: {memory: 192MiB, hypervisor: qemu, image: guest, interfaces: [{network: ba
 
 }  // namespace
 
-TEST_F(RealDatacenter, AVdcBootsOnRealHostsAndGoesAwayWhole) {
+TEST_F(RealDatacenter, AVdcRunsOnRealHostsAsItsManifestsSayAndGoesAwayWhole) {
   Result apply = run("apply --auto-approve");
   ASSERT_EQ(apply.exit, 0) << apply.out << apply.err;
   Result plan = run("plan --detailed-exitcode");
@@ -220,6 +267,42 @@ TEST_F(RealDatacenter, AVdcBootsOnRealHostsAndGoesAwayWhole) {
   EXPECT_TRUE(waitForLine("web", "user-data on web says hello", std::chrono::seconds(30)));
   // The volume is the database's second disk: 64 MiB in 512-byte sectors.
   EXPECT_TRUE(has("db", "disk vdb 131072 sectors"));
+
+  // Security groups and isolation, as the guests see them: web admits 80 and
+  // not 8080; db admits 5432 from the app group and not 22; web is on
+  // another network than db and cannot reach it at all.
+  auto seconds = std::chrono::seconds(90);
+  EXPECT_TRUE(waitForLine("app", "probe web:80=ok web:8080=fail db:5432=ok db:22=fail", seconds))
+      << readFile(consoleLog("app"));
+  EXPECT_TRUE(waitForLine("web", "probe db:5432=fail", seconds));
+
+  // A change to a group: planned as its update, applied without a restart, and the traffic passes.
+  writeVdc(R"([{protocol: tcp, ports: "80"}, {protocol: tcp, ports: "8080"}])");
+  Result change = run("plan --detailed-exitcode");
+  EXPECT_EQ(change.exit, 2) << change.out << change.err;
+  EXPECT_NE(change.out.find("   ~ SecurityGroup/web\n"), std::string::npos) << change.out;
+  EXPECT_NE(change.out.find("0 to create, 1 to update, 0 to replace, 0 to delete"), std::string::npos) << change.out;
+  size_t seen = consoleLines("app").size();
+  Result applied = run("apply --auto-approve");
+  ASSERT_EQ(applied.exit, 0) << applied.out << applied.err;
+  EXPECT_TRUE(waitForLine("app", "probe web:80=ok web:8080=ok db:5432=ok db:22=fail", seconds, seen))
+      << readFile(consoleLog("app"));
+
+  // The volume's data survives a stop and a start.
+  EXPECT_TRUE(waitForLine("db", "volume written", seconds));
+  std::string manifest = readFile(dir.path() / "vdc" / "vdc.yaml");
+  std::string stopped = std::regex_replace(manifest, std::regex("volumes: \\[\\{volume: data\\}\\]"),
+                                           "volumes: [{volume: data}]\n  state: stopped");
+  ASSERT_NE(stopped, manifest);
+  writeFile(dir.path() / "vdc" / "vdc.yaml", stopped);
+  Result stop = run("apply --auto-approve");
+  ASSERT_EQ(stop.exit, 0) << stop.out << stop.err;
+  EXPECT_NE(virsh("domstate e2e.db").out.find("shut off"), std::string::npos);
+  seen = consoleLines("db").size();
+  writeFile(dir.path() / "vdc" / "vdc.yaml", manifest);
+  Result start = run("apply --auto-approve");
+  ASSERT_EQ(start.exit, 0) << start.out << start.err;
+  EXPECT_TRUE(waitForLine("db", "volume kept", std::chrono::seconds(240), seen)) << readFile(consoleLog("db"));
 
   Result destroy = run("destroy --auto-approve");
   ASSERT_EQ(destroy.exit, 0) << destroy.out << destroy.err;
