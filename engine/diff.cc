@@ -104,6 +104,9 @@ Plan diff(const Vdc& desired, const LiveState& live, const std::string& target, 
       f.drift = object->observed.contains(top) && object->recorded.contains(top) &&
                 object->observed[top] != object->recorded[top];
       f.forcesReplacement = forcesReplacement(r.id.kind, f);
+      const Field* field = findField(specFields(r.id.kind), top);
+      f.restarts = field && field->restarts && c.before.value("state", "") == "running" &&
+                   r.spec.value("state", "") == "running";
     }
     if (c.fields.empty() && object->specHash == r.specHash) {
       ++plan.unchanged;

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include "engine/render.h"
 #include "engine/test_support.h"
 
 namespace vdc {
@@ -174,10 +175,6 @@ TEST(Diff, FingerprintFollowsTheLiveState) {
   EXPECT_NE(a.fingerprint(), b.fingerprint());
 }
 
-}  // namespace vdc
-
-namespace vdc {
-
 TEST(Diff, MatchesAgreesWithEffective) {
   LiveObject o{{Kind::Instance, "i"}, "p", "h", {{"cpus", 1}, {"memory", "1GiB"}}, {{"cpus", 2}}};
   EXPECT_TRUE(o.matches({{"cpus", 2}, {"memory", "1GiB"}}));
@@ -187,6 +184,35 @@ TEST(Diff, MatchesAgreesWithEffective) {
   LiveObject extra{{Kind::Instance, "i"}, "p", "h", {{"cpus", 1}}, {{"state", "stopped"}}};
   EXPECT_FALSE(extra.matches({{"cpus", 1}}));
   EXPECT_TRUE(extra.matches({{"cpus", 1}, {"state", "stopped"}}));
+}
+
+}  // namespace vdc
+
+namespace vdc {
+
+// Memory takes effect on the next boot: a running instance is restarted, and
+// the plan says so; a stopped one, or a change of power state, is not.
+TEST(Diff, AChangeThatNeedsARestartSaysSo) {
+  Vdc vdc = desired();
+  LiveState live;
+  for (auto r : vdc.resources) {
+    if (r.id.kind == Kind::Instance) r.spec["memory"] = "2GiB";
+    live.add({r.id, "test." + r.id.name, r.specHash, r.spec, Json::object()});
+  }
+  Diagnostics problems;
+  Plan plan = diff(vdc, live, "t", false, problems);
+  const Change* instance = find(plan, {Kind::Instance, "i"});
+  ASSERT_TRUE(instance);
+  ASSERT_EQ(instance->fields.size(), 1u);
+  EXPECT_TRUE(instance->fields[0].restarts);
+  EXPECT_NE(renderPlan(plan).find("memory: \"2GiB\" -> \"1GiB\"   # restarts the instance"), std::string::npos)
+      << renderPlan(plan);
+  EXPECT_TRUE(Plan::fromJson(plan.toJson()).changes.front().fields.front().restarts);
+
+  for (auto& r : vdc.resources)
+    if (r.id.kind == Kind::Instance) r.spec["state"] = "stopped";
+  plan = diff(vdc, live, "t", false, problems);
+  for (const auto& f : find(plan, {Kind::Instance, "i"})->fields) EXPECT_FALSE(f.restarts) << f.path;
 }
 
 }  // namespace vdc

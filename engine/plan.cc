@@ -90,7 +90,8 @@ Json Plan::toJson() const {
                                   {"before", f.before},
                                   {"after", f.after},
                                   {"forcesReplacement", f.forcesReplacement},
-                                  {"drift", f.drift}});
+                                  {"drift", f.drift},
+                                  {"restarts", f.restarts}});
     out["changes"].push_back(std::move(change));
   }
   return out;
@@ -121,7 +122,8 @@ Plan Plan::fromJson(const Json& json) {
       c.priorDependencies = idsFromJson(item.at("priorDependencies"));
       for (const auto& f : item.at("fields"))
         c.fields.push_back({f.at("path").get<std::string>(), f.at("before"), f.at("after"),
-                            f.at("forcesReplacement").get<bool>(), f.at("drift").get<bool>()});
+                            f.at("forcesReplacement").get<bool>(), f.at("drift").get<bool>(),
+                            f.value("restarts", false)});
       if ((c.action == Action::Delete) != c.after.is_null())
         throw Error("plan change " + c.id.str() + " is inconsistent");
       plan.changes.push_back(std::move(c));

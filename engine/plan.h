@@ -21,7 +21,8 @@ struct FieldChange {
   Json before;        // null when absent
   Json after;         // null when removed
   bool forcesReplacement = false;
-  bool drift = false;  // the live object moved away from what vdc applied
+  bool drift = false;     // the live object moved away from what vdc applied
+  bool restarts = false;  // the running instance restarts for it to take effect
 };
 
 struct Change {

@@ -25,6 +25,7 @@ void renderFields(const Change& c, std::string& out) {
   for (const auto& f : c.fields) {
     out += "      " + pad(f.path + ":", width) + " " + value(f.before) + " -> " + value(f.after);
     if (f.forcesReplacement) out += "   # forces replacement";
+    else if (f.restarts) out += "   # restarts the instance";
     if (f.drift) out += "   # drift: changed outside vdc";
     out += "\n";
   }

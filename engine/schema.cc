@@ -22,6 +22,10 @@ Field replaces(Field f) {
   f.forcesReplacement = true;
   return f;
 }
+Field restarts(Field f) {
+  f.restarts = true;
+  return f;
+}
 Field choice(std::string name, std::vector<std::string> choices) {
   Field f = field(std::move(name), FieldType::Enum);
   f.choices = std::move(choices);
@@ -85,24 +89,24 @@ std::vector<Field> makeFields(Kind kind) {
       };
     case Kind::Instance:
       return {
-          withDefault(integer("cpus", 1, 256), 1),
-          withDefault(field("memory", FieldType::Size), "512MiB"),
+          restarts(withDefault(integer("cpus", 1, 256), 1)),
+          restarts(withDefault(field("memory", FieldType::Size), "512MiB")),
           replaces(ref("image", Kind::Image)),
           replaces(withDefault(choice("hypervisor", {"kvm", "qemu", "lxc"}), "kvm")),
           withDefault(integer("replicas", 0, 10000), 1),
-          withDefault(object("interfaces", FieldType::ObjectList,
+          restarts(withDefault(object("interfaces", FieldType::ObjectList,
                              {required(ref("network", Kind::Network)),
                               field("ip", FieldType::Ipv4),
                               withDefault(ref("securityGroups", Kind::SecurityGroup,
                                               FieldType::RefList),
                                           Json::array())}),
-                      Json::array()),
-          withDefault(object("volumes", FieldType::ObjectList,
+                      Json::array())),
+          restarts(withDefault(object("volumes", FieldType::ObjectList,
                              {required(ref("volume", Kind::Volume)),
                               field("device", FieldType::String)}),
-                      Json::array()),
-          withDefault(ref("keyPairs", Kind::KeyPair, FieldType::RefList), Json::array()),
-          field("userData", FieldType::Text),
+                      Json::array())),
+          restarts(withDefault(ref("keyPairs", Kind::KeyPair, FieldType::RefList), Json::array())),
+          restarts(field("userData", FieldType::Text)),
           withDefault(choice("state", {"running", "stopped"}), "running"),
           object("placement", FieldType::Object,
                  {field("host", FieldType::String), field("spreadBy", FieldType::String)}),

@@ -38,6 +38,7 @@ struct Field {
   Kind ref = Kind::VirtualDataCenter;
   std::vector<Field> fields;
   bool forcesReplacement = false;
+  bool restarts = false;  // a running instance restarts for a change to take effect
   long minimum = 0, maximum = 0;  // Int bounds when maximum > 0
 };
 

@@ -1,6 +1,7 @@
 #include "providers/libvirt/hypervisor.h"
 
 #include "engine/hash.h"
+#include "engine/schema.h"
 #include "engine/units.h"
 #include "providers/libvirt/nwfilter.h"
 #include "providers/libvirt/ownership.h"
@@ -219,12 +220,13 @@ void LibvirtHypervisor::update(const Ownership& owner, const LiveObject& live) {
   if (!dom) throw libvirtError("cannot find domain " + live.physicalName);
   char uuid[VIR_UUID_STRING_BUFLEN];
   if (virDomainGetUUIDString(dom.get(), uuid) < 0) throw libvirtError("cannot read uuid of " + live.physicalName);
-  // Only a change beyond the power state needs a restart to take effect.
-  Json before = live.effective(), after = owner.spec;
-  before.erase("state");
-  after.erase("state");
-  if (owner.id.kind == Kind::Instance && before != after) volumes_.update(owner);
-  define(owner, uuid, before != after);
+  // The fields the schema marks take effect on the next boot: restart for them.
+  Json before = live.effective();
+  bool restart = false;
+  for (const auto& field : specFields(owner.id.kind))
+    restart = restart || (field.restarts && member(before, field.name) != member(owner.spec, field.name));
+  if (owner.id.kind == Kind::Instance && restart) volumes_.update(owner);
+  define(owner, uuid, restart);
 }
 
 void LibvirtHypervisor::remove(const std::string& vdc, const LiveObject& live) {
