@@ -10,5 +10,5 @@ $SUDO apt-get install -y -qq --no-install-recommends \
   clang libclang-rt-14-dev \
   libyaml-cpp-dev libvirt-dev libvirt-clients libxml2-dev libssl-dev libarchive-dev \
   nlohmann-json3-dev libboost-dev libspdlog-dev libcli11-dev \
-  libgtest-dev libgmock-dev \
+  libgtest-dev libgmock-dev openvswitch-common \
   python3 python3-jsonschema python3-yaml >/dev/null
