@@ -47,12 +47,21 @@ TargetSpec readTarget(const std::string& file) {
             diags.add(at(it->second), "hosts: exactly one host is supported for now");
           else
             target.uri = it->second[0]["uri"].as<std::string>("");
+        } else if (key == "switch") {
+          YAML::Node sw = it->second;
+          target.switchType = sw["type"].as<std::string>("bridge");
+          if (target.switchType != "bridge" && target.switchType != "ovs")
+            diags.add(at(sw), "switch type must be bridge or ovs, not '" + target.switchType + "'");
+          target.ovsSocket = sw["socket"].as<std::string>(target.ovsSocket);
+          target.ovsDatapath = sw["datapathType"].as<std::string>(target.ovsDatapath);
+          if (target.ovsDatapath != "system" && target.ovsDatapath != "netdev")
+            diags.add(at(sw), "switch datapathType must be system or netdev, not '" + target.ovsDatapath + "'");
         } else if (key == "storageClasses") {
           for (auto sc = it->second.begin(); sc != it->second.end(); ++sc)
             target.storagePools[sc->first.as<std::string>("")] = sc->second["pool"].as<std::string>("");
         } else {
           std::string message = "unknown field '" + key + "' in Target spec";
-          if (auto guess = closestMatch(key, {"embedded", "hosts", "storageClasses"}))
+          if (auto guess = closestMatch(key, {"embedded", "hosts", "storageClasses", "switch"}))
             message += " (did you mean '" + *guess + "'?)";
           diags.add(at(it->first), message);
         }
@@ -75,6 +84,10 @@ DatacenterPtr openDatacenter(const TargetSpec& target) {
   libvirt::HostSettings settings;
   settings.uri = target.uri;
   settings.pools = target.storagePools;
+  if (target.switchType == "ovs") {
+    settings.ovsSocket = target.ovsSocket;
+    settings.ovsDatapath = target.ovsDatapath;
+  }
   fs::path locks = fs::path(".vdc") / "locks";
   return std::make_unique<libvirt::LibvirtDatacenter>(settings, fs::absolute(locks).string());
 }

@@ -15,6 +15,8 @@ struct TargetSpec {
   std::string embeddedPath;  // set for the embedded datacenter
   std::string uri;           // set for a libvirt host
   std::map<std::string, std::string> storagePools;  // storage class -> pool
+  std::string switchType = "bridge";                // "bridge": libvirt networks; "ovs": Open vSwitch
+  std::string ovsSocket = "unix:/var/run/openvswitch/db.sock", ovsDatapath = "system";
 };
 
 inline constexpr const char* kDefaultEmbeddedPath = ".vdc/sim.xml";

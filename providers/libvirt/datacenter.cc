@@ -3,6 +3,8 @@
 #include <filesystem>
 #include <fstream>
 
+#include "engine/units.h"
+
 namespace vdc::libvirt {
 
 namespace fs = std::filesystem;
@@ -14,7 +16,18 @@ LibvirtDatacenter::LibvirtDatacenter(HostSettings settings, std::string lockDire
       storage_(host_, records_),
       switch_(host_, records_),
       hypervisor_(host_, records_, storage_),
-      registry_(host_, records_) {}
+      registry_(host_, records_) {
+  if (host_.settings().ovsSocket.empty()) return;
+  ovsSwitch_ = std::make_unique<ovs::OvsSwitch>(
+      ovs::SwitchSettings{host_.settings().ovsSocket, host_.settings().ovsDatapath});
+  hypervisor_.instanceVolumes().setAddressing(
+      [this](const std::string& vdc, const std::string& network) -> std::optional<InstanceVolumes::NetworkAddressing> {
+        auto spec = ovsSwitch_->networkSpec(vdc, network);
+        auto cidr = spec ? Cidr::parse(spec->value("cidr", "")) : std::nullopt;
+        if (!cidr) return std::nullopt;
+        return InstanceVolumes::NetworkAddressing{cidr->prefix, spec->value("gateway", "")};
+      });
+}
 
 std::string LibvirtDatacenter::describe() const { return host_.settings().uri; }
 
@@ -26,12 +39,18 @@ std::string LibvirtDatacenter::lockPath(const std::string& vdc) const {
 }
 
 std::vector<Provider*> LibvirtDatacenter::providers() {
+  if (ovsSwitch_) return {&registry_, ovsSwitch_.get(), &storage_, &hypervisor_};
   return {&registry_, &switch_, &storage_, &hypervisor_};
 }
 
 LiveState LibvirtDatacenter::read(const std::string& vdc) {
   LiveState state;
-  readHost(host_, records_, {&registry_, &switch_, &storage_, &hypervisor_}, vdc, state);
+  if (ovsSwitch_) {
+    readHost(host_, records_, {&registry_, &storage_, &hypervisor_}, vdc, state);
+    ovsSwitch_->read(vdc, state);
+  } else {
+    readHost(host_, records_, {&registry_, &switch_, &storage_, &hypervisor_}, vdc, state);
+  }
   return state;
 }
 

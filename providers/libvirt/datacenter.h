@@ -11,6 +11,7 @@
 #include "providers/libvirt/registry.h"
 #include "providers/libvirt/storage.h"
 #include "providers/libvirt/switch.h"
+#include "providers/ovs/switch.h"
 
 namespace vdc::libvirt {
 
@@ -32,6 +33,7 @@ class LibvirtDatacenter : public Datacenter {
   LibvirtSwitch switch_;
   LibvirtHypervisor hypervisor_;
   LibvirtRegistry registry_;
+  std::unique_ptr<ovs::OvsSwitch> ovsSwitch_;  // networks on Open vSwitch, when the Target says so
 };
 
 // The whole state of a test-driver connection as a node document, which

@@ -20,6 +20,9 @@ struct HostSettings {
   bool createMissingPools = false;  // the embedded datacenter makes pools on demand
   bool testDriver = false;          // domains are type='test'; the hypervisor is not observable
   std::string nodeFile;             // the embedded datacenter's file, read before connecting
+  // Set when the networks are Open vSwitch bridges (providers/ovs) rather
+  // than libvirt networks: the OVSDB socket and the bridges' datapath type.
+  std::string ovsSocket, ovsDatapath;
 };
 
 class Host {

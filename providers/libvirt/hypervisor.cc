@@ -6,6 +6,7 @@
 #include "providers/libvirt/nwfilter.h"
 #include "providers/libvirt/ownership.h"
 #include "providers/libvirt/xml.h"
+#include "providers/ovs/switch.h"
 
 namespace vdc::libvirt {
 
@@ -13,12 +14,23 @@ namespace {
 
 constexpr const char* kApplianceMemory = "256MiB";
 
+// Open vSwitch's userspace datapath passes packets between taps as they
+// are: a guest that leaves its checksums to the NIC sends packets its peer
+// drops. Checksums are computed in the guests instead.
+constexpr const char* kNoChecksumOffload =
+    "<driver name='qemu'><host csum='off' gso='off' tso4='off' tso6='off'/><guest csum='off' tso4='off' tso6='off'/></driver>";
 
-// `filter`: the NIC's nwfilter, if the host enforces security groups.
-std::string interfaceXml(const std::string& vdc, const std::string& network, const std::string& mac,
+
+// On a libvirt network, or on the Open vSwitch bridge of the network when
+// `ovs`. `filter`: the NIC's nwfilter, if the host enforces security groups.
+std::string interfaceXml(const std::string& vdc, const std::string& network, const std::string& mac, bool ovs,
                          const std::string& filter = "") {
-  std::string xml = "<interface type='network'><mac address='" + mac + "'/><source network='" +
-                    xmlEscape(networkName(vdc, network)) + "'/><model type='virtio'/>";
+  std::string xml =
+      ovs ? "<interface type='bridge'><mac address='" + mac + "'/><source bridge='" +
+                xmlEscape(ovs::bridgeName(vdc, network)) + "'/><virtualport type='openvswitch'/><model type='virtio'/>" +
+                kNoChecksumOffload
+          : "<interface type='network'><mac address='" + mac + "'/><source network='" +
+                xmlEscape(networkName(vdc, network)) + "'/><model type='virtio'/>";
   if (!filter.empty()) xml += "<filterref filter='" + xmlEscape(filter) + "'/>";
   return xml + "</interface>";
 }
@@ -66,12 +78,13 @@ std::string LibvirtHypervisor::domainXml(const Ownership& owner, const std::stri
            "' bus='virtio'/></disk>";
   }
   if (appliance) {
-    xml += interfaceXml(owner.vdc, spec.at("network").get<std::string>(), macAddress(owner.vdc, "lb." + owner.id.name, 0));
+    xml += interfaceXml(owner.vdc, spec.at("network").get<std::string>(), macAddress(owner.vdc, "lb." + owner.id.name, 0),
+                        onOvs());
   } else {
     const Json& nics = spec.value("interfaces", Json::array());
     for (size_t i = 0; i < nics.size(); ++i)
       xml += interfaceXml(owner.vdc, nics[i].at("network").get<std::string>(), macAddress(owner.vdc, owner.id.name, i),
-                          enforcesGroups() ? nicFilterName(owner.vdc, owner.id.name, i) : "");
+                          onOvs(), enforcesGroups() ? nicFilterName(owner.vdc, owner.id.name, i) : "");
   }
   if (!appliance && volumes_.hasSeed(owner)) {
     xml += "<disk type='volume' device='cdrom'><driver name='qemu' type='raw'/><source pool='" +
@@ -93,8 +106,19 @@ Json LibvirtHypervisor::observe(const std::string& vdc, Kind kind, const XmlDocu
                                 bool hypervisorVisible) {
   Json observed = Json::object();
   std::vector<std::string> networks;
-  for (xmlNodePtr node : doc.nodes("devices/interface/source", domain))
-    networks.push_back(strip(vdc, XmlDocument::attribute(node, "network").value_or("")));
+  // An Open vSwitch bridge is named by a digest: the network is the recorded
+  // one whose bridge it is.
+  std::map<std::string, std::string> bridges;
+  for (const auto& nic : recorded.value("interfaces", Json::array()))
+    bridges[ovs::bridgeName(vdc, nic.value("network", ""))] = nic.value("network", "");
+  for (xmlNodePtr node : doc.nodes("devices/interface/source", domain)) {
+    if (auto network = XmlDocument::attribute(node, "network")) {
+      networks.push_back(strip(vdc, *network));
+    } else {
+      std::string bridge = XmlDocument::attribute(node, "bridge").value_or("");
+      networks.push_back(bridges.count(bridge) ? bridges[bridge] : bridge);
+    }
+  }
 
   observed["state"] = running ? "running" : "stopped";
   if (kind == Kind::LoadBalancer) {

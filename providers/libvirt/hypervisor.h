@@ -31,14 +31,17 @@ class LibvirtHypervisor : public Hypervisor, public HostReader {
   void prepare(const ApplyIntent& intent) override { volumes_.prepare(intent.intended); }
 
   std::string domainXml(const Ownership& owner, const std::string& uuid);
+  InstanceVolumes& instanceVolumes() { return volumes_; }
   static Json observe(const std::string& vdc, Kind kind, const XmlDocument& doc, xmlNodePtr domain,
                       const Json& recorded, bool running, bool hypervisorVisible);
 
  private:
   void define(const Ownership& owner, const std::string& uuid, bool restart);
   void defineNicFilters(const Ownership& owner);
-  // Real hosts enforce security groups with nwfilter; the embedded datacenter has none.
-  bool enforcesGroups() const { return !host_.settings().testDriver; }
+  bool onOvs() const { return !host_.settings().ovsSocket.empty(); }
+  // Real hosts on libvirt networks enforce security groups with nwfilter; the
+  // embedded datacenter has none, and Open vSwitch bridges bypass it.
+  bool enforcesGroups() const { return !host_.settings().testDriver && !onOvs(); }
   void visitVolume(const std::string& vdc, const HostObject& object);
 
   Host& host_;

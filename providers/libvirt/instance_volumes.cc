@@ -67,19 +67,29 @@ void InstanceVolumes::remove(const std::string& vdc, const ResourceId& instance)
 
 // Each NIC with its planned address, in its network's prefix, and the first
 // one's gateway as the default route.
+InstanceVolumes::InstanceVolumes(Host& host, RecordStore& records, LibvirtStorage& storage)
+    : host_(host), records_(records), storage_(storage) {
+  // By default networks are libvirt networks: their XML has the addressing.
+  addressing_ = [this](const std::string& vdc, const std::string& network) -> std::optional<NetworkAddressing> {
+    std::string name = networkName(vdc, network);
+    NetworkHandle handle(virNetworkLookupByName(host_.connection(), name.c_str()));
+    if (!handle) throw libvirtError("cannot find network " + name);
+    XmlDocument xml(networkDefinition(handle.get()), "network XML");
+    auto prefix = xml.text("ip/@prefix");
+    if (!prefix) return std::nullopt;
+    return NetworkAddressing{std::atoi(prefix->c_str()), xml.text("ip/@address").value_or("")};
+  };
+}
+
 std::vector<Seed::Nic> InstanceVolumes::nics(const Ownership& instance) const {
   std::vector<Seed::Nic> nics;
   const Json& interfaces = instance.spec.value("interfaces", Json::array());
   for (size_t i = 0; i < interfaces.size(); ++i) {
     Seed::Nic nic{macAddress(instance.vdc, instance.id.name, i), "", ""};
     std::string ip = interfaces[i].value("ip", "");
-    std::string network = networkName(instance.vdc, interfaces[i].value("network", ""));
-    NetworkHandle handle(virNetworkLookupByName(host_.connection(), network.c_str()));
-    if (!handle) throw libvirtError("cannot find network " + network);
-    XmlDocument xml(networkDefinition(handle.get()), "network XML");
-    auto prefix = xml.text("ip/@prefix");
-    if (!ip.empty() && prefix) nic.address = ip + "/" + *prefix;
-    if (i == 0 && !nic.address.empty()) nic.gateway = xml.text("ip/@address").value_or("");
+    auto addressing = addressing_(instance.vdc, interfaces[i].value("network", ""));
+    if (!ip.empty() && addressing) nic.address = ip + "/" + std::to_string(addressing->prefix);
+    if (i == 0 && !nic.address.empty()) nic.gateway = addressing->gateway;
     nics.push_back(nic);
   }
   return nics;
@@ -98,7 +108,7 @@ std::vector<std::string> InstanceVolumes::publicKeys(const Ownership& instance) 
 void InstanceVolumes::replaceSeed(const Ownership& instance) {
   Seed seed{"", instance.id.name, publicKeys(instance), instance.spec.value("userData", ""), nics(instance)};
   seed.instanceId = domainName(instance.vdc, instance.id) + "." +
-                    sha256Hex(metaData(seed) + userData(seed)).substr(0, 12);
+                    sha256Hex(metaData(seed) + networkConfig(seed) + userData(seed)).substr(0, 12);
   std::string iso = seedIso(seed);
   std::string name = seedName(instance.vdc, instance.id.name);
   storage_.deleteVolume("standard", name);

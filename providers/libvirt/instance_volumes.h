@@ -5,6 +5,8 @@
 // create leaves a record, never a volume that looks foreign.
 #pragma once
 
+#include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -18,8 +20,17 @@ namespace vdc::libvirt {
 
 class InstanceVolumes {
  public:
-  InstanceVolumes(Host& host, RecordStore& records, LibvirtStorage& storage)
-      : host_(host), records_(records), storage_(storage) {}
+  InstanceVolumes(Host& host, RecordStore& records, LibvirtStorage& storage);
+
+  // A network's prefix and gateway, for the seed's network config: from its
+  // libvirt network unless the switch says otherwise (Open vSwitch).
+  struct NetworkAddressing {
+    int prefix;
+    std::string gateway;
+  };
+  using AddressingLookup =
+      std::function<std::optional<NetworkAddressing>(const std::string& vdc, const std::string& network)>;
+  void setAddressing(AddressingLookup lookup) { addressing_ = std::move(lookup); }
 
   bool hasRootDisk(const Ownership& instance) const { return instance.spec.contains("image"); }
   // A seed on hosts that boot QEMU/KVM guests (the embedded datacenter runs none).
@@ -44,6 +55,7 @@ class InstanceVolumes {
   Host& host_;
   RecordStore& records_;
   LibvirtStorage& storage_;
+  AddressingLookup addressing_;
 };
 
 }  // namespace vdc::libvirt

@@ -1,0 +1,133 @@
+#include "providers/ovs/switch.h"
+
+#include "engine/hash.h"
+
+namespace vdc::ovs {
+
+namespace {
+
+Json recordOf(const Ownership& owner) {
+  return {{"vdc", owner.vdc}, {"kind", kindName(owner.id.kind)}, {"name", owner.id.name},
+          {"hash", owner.specHash}, {"spec", owner.spec}};
+}
+
+std::string groupKey(const std::string& vdc, const std::string& group) { return "vdc-sg/" + vdc + "/" + group; }
+
+Json op(const std::string& kind, const std::string& table, Json fields) {
+  fields["op"] = kind;
+  fields["table"] = table;
+  return fields;
+}
+
+Json where(const std::string& column, const std::string& function, const Json& value) {
+  return Json::array({Json::array({column, function, value})});
+}
+
+Json uuidOf(const Json& row) { return row.at("_uuid"); }
+
+}  // namespace
+
+std::string bridgeName(const std::string& vdc, const std::string& network) {
+  return "v" + sha256Hex(vdc + "/" + network).substr(0, 10);
+}
+
+Ovsdb& OvsSwitch::db() {
+  std::lock_guard lock(mutex_);
+  if (!db_) db_ = std::make_unique<Ovsdb>(settings_.socket);
+  return *db_;
+}
+
+void OvsSwitch::read(const std::string& vdc, LiveState& into) {
+  Json bridges = op("select", "Bridge",
+                    {{"where", where("external_ids", "includes", ovsMap({{"vdc-vdc", vdc}}))},
+                     {"columns", Json::array({"name", "external_ids"})}});
+  Json root = op("select", "Open_vSwitch", {{"where", Json::array()}, {"columns", Json::array({"external_ids"})}});
+  Json results = db().transact(Json::array({bridges, root}));
+  for (const auto& row : results[0]["rows"]) {
+    auto ids = fromOvsMap(row["external_ids"]);
+    Json record = Json::parse(ids["vdc-owner"], nullptr, false);
+    if (!record.is_object() || record.value("kind", "") != "Network") continue;
+    ResourceId id{Kind::Network, record.value("name", "")};
+    // The bridge is the network: what OVS holds of it is its existence.
+    into.add({id, row["name"], record.value("hash", ""), record["spec"], Json::object()});
+  }
+  for (const auto& row : results[1]["rows"])
+    for (const auto& [key, value] : fromOvsMap(row["external_ids"])) {
+      if (!key.starts_with("vdc-sg/" + vdc + "/")) continue;
+      Json record = Json::parse(value, nullptr, false);
+      if (!record.is_object()) continue;
+      into.add({{Kind::SecurityGroup, record.value("name", "")}, "", record.value("hash", ""), record["spec"],
+                Json::object()});
+    }
+}
+
+std::optional<Json> OvsSwitch::networkSpec(const std::string& vdc, const std::string& network) {
+  Json rows = db().transact(Json::array({op("select", "Bridge",
+                                            {{"where", where("name", "==", bridgeName(vdc, network))},
+                                             {"columns", Json::array({"external_ids"})}})}))[0]["rows"];
+  if (rows.empty()) return std::nullopt;
+  Json record = Json::parse(fromOvsMap(rows[0]["external_ids"])["vdc-owner"], nullptr, false);
+  if (!record.is_object() || record.value("vdc", "") != vdc) return std::nullopt;
+  return record["spec"];
+}
+
+void OvsSwitch::createBridge(const Ownership& owner) {
+  if (owner.spec.value("mode", "isolated") == "nat")
+    throw Error("Network " + owner.id.name + ": mode nat is not available on Open vSwitch in this version");
+  std::string name = bridgeName(owner.vdc, owner.id.name);
+  std::map<std::string, std::string> ids{{"vdc-vdc", owner.vdc}, {"vdc-owner", recordOf(owner).dump()}};
+  Json interface = {{"name", name}, {"type", "internal"}};
+  if (owner.spec.contains("mtu")) interface["mtu_request"] = owner.spec["mtu"];
+  Json bridge = {{"name", name},
+                 {"ports", namedUuid("port")},
+                 {"datapath_type", settings_.datapathType},
+                 {"external_ids", ovsMap(ids)}};
+  // As `ovs-vsctl add-br` does: the bridge's own internal port, then the
+  // bridge, then the root row names it (bridges it does not name are dropped).
+  db().transact(Json::array(
+      {op("insert", "Interface", {{"row", interface}, {"uuid-name", "interface"}}),
+       op("insert", "Port", {{"row", {{"name", name}, {"interfaces", namedUuid("interface")}}}, {"uuid-name", "port"}}),
+       op("insert", "Bridge", {{"row", bridge}, {"uuid-name", "bridge"}}),
+       op("mutate", "Open_vSwitch",
+          {{"where", Json::array()}, {"mutations", where("bridges", "insert", namedUuid("bridge"))}})}));
+}
+
+void OvsSwitch::setGroupRecord(const std::string& vdc, const std::string& group, const Json* record) {
+  std::string key = groupKey(vdc, group);
+  Json mutations = where("external_ids", "delete", Json::array({"set", Json::array({key})}));
+  if (record) mutations.push_back(Json::array({"external_ids", "insert", ovsMap({{key, record->dump()}})}));
+  db().transact(Json::array({op("mutate", "Open_vSwitch", {{"where", Json::array()}, {"mutations", mutations}})}));
+}
+
+void OvsSwitch::create(const Ownership& owner) {
+  if (owner.id.kind == Kind::SecurityGroup) {
+    Json record = recordOf(owner);
+    return setGroupRecord(owner.vdc, owner.id.name, &record);
+  }
+  createBridge(owner);
+}
+
+void OvsSwitch::update(const Ownership& owner, const LiveObject& live) {
+  if (owner.id.kind == Kind::SecurityGroup) return create(owner);
+  std::string name = bridgeName(owner.vdc, owner.id.name);
+  std::map<std::string, std::string> ids{{"vdc-vdc", owner.vdc}, {"vdc-owner", recordOf(owner).dump()}};
+  db().transact(Json::array(
+      {op("update", "Bridge", {{"where", where("name", "==", name)}, {"row", {{"external_ids", ovsMap(ids)}}}}),
+       op("update", "Interface",
+          {{"where", where("name", "==", name)},
+           {"row", {{"mtu_request", owner.spec.contains("mtu") ? Json(owner.spec["mtu"]) : Json::array({"set", Json::array()})}}}})}));
+  (void)live;
+}
+
+void OvsSwitch::remove(const std::string& vdc, const LiveObject& live) {
+  if (live.id.kind == Kind::SecurityGroup) return setGroupRecord(vdc, live.id.name, nullptr);
+  Json found = db().transact(Json::array(
+      {op("select", "Bridge", {{"where", where("name", "==", live.physicalName)}, {"columns", Json::array({"_uuid"})}})}));
+  if (found[0]["rows"].empty()) return;  // already gone
+  // Dropping the root row's reference deletes the bridge, its ports and interfaces.
+  db().transact(Json::array({op("mutate", "Open_vSwitch",
+                                {{"where", Json::array()},
+                                 {"mutations", where("bridges", "delete", uuidOf(found[0]["rows"][0]))}})}));
+}
+
+}  // namespace vdc::ovs
