@@ -1,5 +1,6 @@
 #include "engine/manifest.h"
 
+#include <cstdio>
 #include <fstream>
 #include <sstream>
 
@@ -373,16 +374,24 @@ std::vector<ManifestText::Document> documents(std::string_view text) {
   return chunks;
 }
 
-// The place of the first byte that is not UTF-8, if any: manifests are
-// UTF-8 text, and a string that is not cannot be hashed or shown.
-std::optional<Location> invalidUtf8(const std::string& text, const std::string& file) {
+// The place and kind of the first byte that is not YAML text, if any:
+// manifests are UTF-8, and YAML allows no control characters but tab, line
+// feed and carriage return (yaml-cpp turns a NUL into a byte that is not
+// UTF-8, which then cannot be hashed or shown).
+std::optional<std::pair<Location, std::string>> invalidText(const std::string& text, const std::string& file) {
   int line = 1, column = 1;
   for (size_t i = 0; i < text.size();) {
     unsigned char c = text[i];
     size_t length = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : (c >> 3) == 0x1E ? 4 : 0;
     bool valid = length > 0 && i + length <= text.size() && !(length == 2 && c < 0xC2);
     for (size_t k = 1; valid && k < length; ++k) valid = (static_cast<unsigned char>(text[i + k]) >> 6) == 0x2;
-    if (!valid) return Location{file, line, column};
+    if (!valid) return std::pair{Location{file, line, column}, std::string("invalid UTF-8: manifests are UTF-8 text")};
+    if ((c < 0x20 && c != '\t' && c != '\n' && c != '\r') || c == 0x7F) {
+      char code[8];
+      std::snprintf(code, sizeof code, "U+%04X", c);
+      return std::pair{Location{file, line, column},
+                       std::string("control character ") + code + " is not allowed in YAML"};
+    }
     if (c == '\n') {
       ++line;
       column = 1;
@@ -397,8 +406,8 @@ std::optional<Location> invalidUtf8(const std::string& text, const std::string& 
 }  // namespace
 
 std::optional<ManifestText> cutManifestText(std::string text, const std::string& displayPath, Diagnostics& diags) {
-  if (auto where = invalidUtf8(text, displayPath)) {
-    diags.add(*where, "invalid UTF-8: manifests are UTF-8 text");
+  if (auto problem = invalidText(text, displayPath)) {
+    diags.add(problem->first, problem->second);
     return std::nullopt;
   }
   ManifestText file{displayPath, std::move(text), {}};

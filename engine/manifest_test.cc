@@ -198,6 +198,19 @@ TEST(Manifest, InvalidUtf8IsAnErrorWithItsPlace) {
   EXPECT_NE(diags.str().find("vdc.yaml:9:29: invalid UTF-8"), std::string::npos) << diags.str();
 }
 
+// YAML allows tab, line feed and carriage return and no other control character.
+TEST(Manifest, AControlCharacterIsAnErrorWithItsPlace) {
+  Diagnostics diags;
+  testing::loadYaml(std::string("apiVersion: vdc/v1\nkind: KeyPair\nmetadata: {name: k}\nspec: {publicKey: ssh-rsa A") +
+                        '\0' + "B}\n",
+                    diags);
+  EXPECT_NE(diags.str().find("vdc.yaml:9:28: control character U+0000 is not allowed in YAML"), std::string::npos)
+      << diags.str();
+  diags = {};
+  Vdc vdc = testing::loadYaml("apiVersion: vdc/v1\r\nkind: KeyPair\r\nmetadata: {name: k}\r\nspec:\r\n\tpublicKey: x\r\n", diags);
+  EXPECT_EQ(diags.str().find("control character"), std::string::npos) << diags.str();
+}
+
 }  // namespace vdc
 
 namespace vdc {
