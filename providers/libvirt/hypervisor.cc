@@ -49,6 +49,10 @@ std::string LibvirtHypervisor::domainXml(const Ownership& owner, const std::stri
   bool appliance = owner.id.kind == Kind::LoadBalancer;
   std::string hypervisor = spec.value("hypervisor", "kvm");
   std::string type = host_.settings().testDriver ? "test" : hypervisor;
+  // A container without a root file system of its own would run in the
+  // host's: refused until instances have one.
+  if (type == "lxc")
+    throw Error(owner.id.str() + ": hypervisor lxc is not available on real hosts in this version");
   uint64_t memory = parseSize(appliance ? kApplianceMemory : spec.value("memory", "512MiB")).value_or(0);
 
   std::string xml = "<domain type='" + type + "'><name>" + xmlEscape(domainName(owner.vdc, owner.id)) + "</name>";
@@ -56,8 +60,7 @@ std::string LibvirtHypervisor::domainXml(const Ownership& owner, const std::stri
   xml += "<metadata>" + ownerElement(owner) + "</metadata>";
   xml += "<memory unit='KiB'>" + std::to_string(memory / 1024) + "</memory>";
   xml += "<vcpu>" + std::to_string(appliance ? 1 : spec.value("cpus", 1)) + "</vcpu>";
-  xml += hypervisor == "lxc" && !host_.settings().testDriver ? "<os><type>exe</type><init>/sbin/init</init></os>"
-                                                             : "<os><type>hvm</type></os>";
+  xml += "<os><type>hvm</type></os>";
   xml += "<devices>";
   char dev = 'a';
   if (!appliance && spec.contains("image")) {
