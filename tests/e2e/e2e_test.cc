@@ -310,3 +310,82 @@ TEST_F(RealDatacenter, AVdcRunsOnRealHostsAsItsManifestsSayAndGoesAwayWhole) {
 }
 
 }  // namespace vdc::testing
+
+namespace vdc::testing {
+
+// The same kind of VDC on Open vSwitch: its network is an OVS bridge (the
+// userspace datapath on this machine), created and removed through OVSDB.
+TEST_F(RealDatacenter, OnOpenVSwitchGuestsShareABridgeThatGoesAwayWithTheVdc) {
+  writeFile(dir.path() / "ovs-target.yaml",
+            "apiVersion: vdc/v1\nkind: Target\nmetadata: {name: e2e-ovs}\nspec:\n  hosts:\n    - uri: qemu:///system\n"
+            "  switch: {type: ovs, datapathType: netdev}\n  storageClasses:\n    standard: {pool: vdc-e2e}\n");
+  fs::create_directories(dir.path() / "ovs");
+  fs::copy_file(dir.path() / "vdc" / "guest.img", dir.path() / "ovs" / "guest.img");
+  std::string sha = sha256Hex(readFile(dir.path() / "ovs" / "guest.img"));
+  writeFile(dir.path() / "ovs" / "vdc.yaml", R"yaml(apiVersion: vdc/v1
+kind: VirtualDataCenter
+metadata: {name: e2eovs}
+---
+apiVersion: vdc/v1
+kind: Network
+metadata: {name: lan}
+spec: {cidr: 10.93.1.0/24}
+---
+apiVersion: vdc/v1
+kind: Image
+metadata: {name: guest}
+spec: {source: guest.img, format: raw, sha256: )yaml" + sha + R"yaml(}
+---
+apiVersion: vdc/v1
+kind: Instance
+metadata: {name: server}
+spec:
+  memory: 192MiB
+  hypervisor: qemu
+  image: guest
+  interfaces: [{network: lan}]
+  userData: |
+    #!/bin/sh
+    mkdir -p /www && echo hello > /www/index.html && httpd -p 80 -h /www
+---
+apiVersion: vdc/v1
+kind: Instance
+metadata: {name: client}
+spec:
+  memory: 192MiB
+  hypervisor: qemu
+  image: guest
+  interfaces: [{network: lan}]
+  userData: |
+    #!/bin/sh
+    while true; do
+      if echo | nc -w 2 10.93.1.3 80 >/dev/null 2>&1; then r=ok; else r=fail; fi
+      echo "vdc-guest: probe server:80=$r"; sleep 2
+    done
+)yaml");
+  auto ovsRun = [&](const std::string& command) { return vdc(dir.path(), command + " ovs --target ovs-target.yaml"); };
+  auto bridges = [&] { return shell(dir.path(), "ovs-vsctl --bare --columns=name find Bridge external_ids:vdc-vdc=e2eovs").out; };
+  ovsRun("destroy --auto-approve");
+  for (const char* instance : {"server", "client"}) fs::remove("/var/log/libvirt/qemu/e2eovs." + std::string(instance) + ".console.log");
+
+  Result apply = ovsRun("apply --auto-approve");
+  ASSERT_EQ(apply.exit, 0) << apply.out << apply.err;
+  EXPECT_EQ(ovsRun("plan --detailed-exitcode").exit, 0);
+  EXPECT_NE(bridges(), "");
+  auto console = [](const std::string& instance) {
+    return readFile("/var/log/libvirt/qemu/e2eovs." + instance + ".console.log");
+  };
+  // Planned addresses from the seed, and traffic across the bridge.
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(240);
+  while (console("client").find("probe server:80=ok") == std::string::npos && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::seconds(1));
+  EXPECT_NE(console("client").find("address eth0 10.93.1.2/24"), std::string::npos) << console("client");
+  EXPECT_NE(console("client").find("probe server:80=ok"), std::string::npos) << console("client");
+
+  Result destroy = ovsRun("destroy --auto-approve");
+  ASSERT_EQ(destroy.exit, 0) << destroy.out << destroy.err;
+  EXPECT_EQ(bridges(), "");
+  EXPECT_EQ(virsh("list --all --name").out.find("e2eovs."), std::string::npos);
+}
+
+}  // namespace vdc::testing
