@@ -3,42 +3,12 @@
 #include "providers/ovs/ovsdb.h"
 
 #include <gtest/gtest.h>
-#include <signal.h>
 
-#include <chrono>
-#include <fstream>
-#include <thread>
-
-#include "engine/test_support.h"
+#include "providers/ovs/test_server.h"
 
 namespace vdc::ovs {
 
 namespace {
-
-class OvsdbServer : public ::testing::Test {
- protected:
-  void SetUp() override {
-    std::string db = (dir.path() / "conf.db").string();
-    socket = (dir.path() / "db.sock").string();
-    ASSERT_EQ(std::system(("ovsdb-tool create " + db + " /usr/share/openvswitch/vswitch.ovsschema").c_str()), 0);
-    std::string pidfile = (dir.path() / "ovsdb.pid").string();
-    ASSERT_EQ(std::system(("ovsdb-server " + db + " --remote=punix:" + socket + " --pidfile=" + pidfile +
-                           " --detach --no-chdir -vconsole:off --log-file=" + (dir.path() / "log").string())
-                              .c_str()),
-              0);
-    std::ifstream(pidfile) >> pid;
-    ASSERT_GT(pid, 0);
-    // The root row, as `ovs-vsctl init` makes it.
-    Ovsdb(socket).transact(Json::array({Json{{"op", "insert"}, {"table", "Open_vSwitch"}, {"row", Json::object()}}}));
-  }
-  void TearDown() override {
-    if (pid > 0) kill(pid, SIGTERM);
-  }
-
-  testing::TempDir dir;
-  std::string socket;
-  pid_t pid = 0;
-};
 
 Json insertBridge(const std::string& name) {
   Json interface = {{"name", name}, {"type", "internal"}};

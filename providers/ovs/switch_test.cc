@@ -1,0 +1,93 @@
+// The Open vSwitch switch against a scratch ovsdb-server: what it writes is
+// what it reads back, and what it removes is gone.
+#include "providers/ovs/switch.h"
+
+#include <gtest/gtest.h>
+
+#include "providers/ovs/test_server.h"
+
+namespace vdc::ovs {
+
+namespace {
+
+Ownership network(const std::string& name, Json spec) {
+  return {"shop", {Kind::Network, name}, "hash-" + name, std::move(spec)};
+}
+
+Json bridgeRows(Ovsdb& db) {
+  return db.transact(Json::array({Json{{"op", "select"},
+                                       {"table", "Bridge"},
+                                       {"where", Json::array()},
+                                       {"columns", Json::array({"name", "datapath_type"})}}}))[0]["rows"];
+}
+
+}  // namespace
+
+TEST(OvsNames, BridgeNamesFitLinuxAndDifferPerVdcAndNetwork) {
+  EXPECT_EQ(bridgeName("shop", "front").size(), 11u);
+  EXPECT_NE(bridgeName("shop", "front"), bridgeName("shop", "back"));
+  EXPECT_NE(bridgeName("shop", "front"), bridgeName("blog", "front"));
+}
+
+TEST_F(OvsdbServer, ANetworkIsABridgeWithItsRecord) {
+  OvsSwitch ovs({"unix:" + socket, "netdev"});
+  Json spec = {{"cidr", "10.0.0.0/24"}, {"mode", "isolated"}, {"dhcp", true}, {"gateway", "10.0.0.1"}, {"mtu", 1400}};
+  ovs.create(network("front", spec));
+  Ovsdb db(socket);
+  Json rows = bridgeRows(db);
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_EQ(rows[0]["name"], bridgeName("shop", "front"));
+  EXPECT_EQ(rows[0]["datapath_type"], "netdev");
+
+  LiveState live;
+  ovs.read("shop", live);
+  const LiveObject* read = live.find({Kind::Network, "front"});
+  ASSERT_TRUE(read);
+  EXPECT_EQ(read->physicalName, bridgeName("shop", "front"));
+  EXPECT_EQ(read->specHash, "hash-front");
+  EXPECT_EQ(read->effective(), spec);
+  EXPECT_EQ(ovs.networkSpec("shop", "front"), spec);
+  LiveState other;
+  ovs.read("blog", other);
+  EXPECT_TRUE(other.objects().empty());  // another VDC's view
+
+  Json changed = spec;
+  changed["mtu"] = 9000;
+  ovs.update(network("front", changed), *read);
+  LiveState after;
+  ovs.read("shop", after);
+  EXPECT_EQ(after.find({Kind::Network, "front"})->effective(), changed);
+
+  ovs.remove("shop", *after.find({Kind::Network, "front"}));
+  EXPECT_TRUE(bridgeRows(db).empty());
+  ovs.remove("shop", *after.find({Kind::Network, "front"}));  // already gone: nothing to do
+}
+
+TEST_F(OvsdbServer, NatIsRefusedBeforeAnythingIsWritten) {
+  OvsSwitch ovs({"unix:" + socket, "netdev"});
+  EXPECT_THROW(ovs.create(network("out", {{"cidr", "10.0.0.0/24"}, {"mode", "nat"}})), Error);
+  Ovsdb db(socket);
+  EXPECT_TRUE(bridgeRows(db).empty());
+}
+
+TEST_F(OvsdbServer, SecurityGroupRecordsLiveInTheRootRow) {
+  OvsSwitch ovs({"unix:" + socket, "netdev"});
+  Ownership web{"shop", {Kind::SecurityGroup, "web"}, "h1", {{"ingress", Json::array()}, {"members", {"10.0.0.2"}}}};
+  ovs.create(web);
+  web.spec["members"] = Json::array({"10.0.0.2", "10.0.0.3"});
+  web.specHash = "h2";
+  LiveState live;
+  ovs.read("shop", live);
+  ASSERT_TRUE(live.find({Kind::SecurityGroup, "web"}));
+  ovs.update(web, *live.find({Kind::SecurityGroup, "web"}));
+  LiveState after;
+  ovs.read("shop", after);
+  EXPECT_EQ(after.find({Kind::SecurityGroup, "web"})->specHash, "h2");
+  EXPECT_EQ(after.find({Kind::SecurityGroup, "web"})->effective(), web.spec);
+  ovs.remove("shop", *after.find({Kind::SecurityGroup, "web"}));
+  LiveState gone;
+  ovs.read("shop", gone);
+  EXPECT_FALSE(gone.find({Kind::SecurityGroup, "web"}));
+}
+
+}  // namespace vdc::ovs
