@@ -1,6 +1,7 @@
 #include "providers/ovs/switch.h"
 
 #include "engine/hash.h"
+#include "providers/ovs/flows.h"
 
 namespace vdc::ovs {
 
@@ -99,16 +100,36 @@ void OvsSwitch::setGroupRecord(const std::string& vdc, const std::string& group,
   db().transact(Json::array({op("mutate", "Open_vSwitch", {{"where", Json::array()}, {"mutations", mutations}})}));
 }
 
+// Every bridge of the VDC gets the flows of every group: a group's members
+// and peers may sit on any of its networks.
+void OvsSwitch::programFlows(const std::string& vdc) {
+  if (!settings_.enforceGroups) return;
+  LiveState live;
+  read(vdc, live);
+  std::vector<GroupSpec> groups;
+  for (const auto& [id, object] : live.objects())
+    if (id.kind == Kind::SecurityGroup) groups.push_back({id.name, object.recorded});
+  std::string socket = settings_.socket.starts_with("unix:") ? settings_.socket.substr(5) : settings_.socket;
+  std::string rundir = socket.substr(0, socket.rfind('/'));
+  for (const auto& [id, object] : live.objects()) {
+    if (id.kind != Kind::Network) continue;
+    auto cidr = Cidr::parse(object.recorded.value("cidr", ""));
+    if (cidr) replaceFlows(rundir, object.physicalName, securityFlows(groups, *cidr));
+  }
+}
+
 void OvsSwitch::create(const Ownership& owner) {
   if (owner.id.kind == Kind::SecurityGroup) {
     Json record = recordOf(owner);
-    return setGroupRecord(owner.vdc, owner.id.name, &record);
+    setGroupRecord(owner.vdc, owner.id.name, &record);
+  } else {
+    createBridge(owner);
   }
-  createBridge(owner);
+  programFlows(owner.vdc);
 }
 
 void OvsSwitch::update(const Ownership& owner, const LiveObject& live) {
-  if (owner.id.kind == Kind::SecurityGroup) return create(owner);
+  if (owner.id.kind == Kind::SecurityGroup) return create(owner);  // the record and the flows are rewritten whole
   std::string name = bridgeName(owner.vdc, owner.id.name);
   std::map<std::string, std::string> ids{{"vdc-vdc", owner.vdc}, {"vdc-owner", recordOf(owner).dump()}};
   db().transact(Json::array(
@@ -117,10 +138,14 @@ void OvsSwitch::update(const Ownership& owner, const LiveObject& live) {
           {{"where", where("name", "==", name)},
            {"row", {{"mtu_request", owner.spec.contains("mtu") ? Json(owner.spec["mtu"]) : Json::array({"set", Json::array()})}}}})}));
   (void)live;
+  programFlows(owner.vdc);
 }
 
 void OvsSwitch::remove(const std::string& vdc, const LiveObject& live) {
-  if (live.id.kind == Kind::SecurityGroup) return setGroupRecord(vdc, live.id.name, nullptr);
+  if (live.id.kind == Kind::SecurityGroup) {
+    setGroupRecord(vdc, live.id.name, nullptr);
+    return programFlows(vdc);
+  }
   Json found = db().transact(Json::array(
       {op("select", "Bridge", {{"where", where("name", "==", live.physicalName)}, {"columns", Json::array({"_uuid"})}})}));
   if (found[0]["rows"].empty()) return;  // already gone
