@@ -1,6 +1,5 @@
 #include "providers/libvirt/hypervisor.h"
 
-#include "engine/hash.h"
 #include "engine/schema.h"
 #include "engine/units.h"
 #include "providers/libvirt/nwfilter.h"
