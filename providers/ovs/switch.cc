@@ -1,5 +1,8 @@
 #include "providers/ovs/switch.h"
 
+#include <chrono>
+#include <thread>
+
 #include "engine/hash.h"
 #include "providers/ovs/flows.h"
 
@@ -85,12 +88,27 @@ void OvsSwitch::createBridge(const Ownership& owner) {
                  {"external_ids", ovsMap(ids)}};
   // As `ovs-vsctl add-br` does: the bridge's own internal port, then the
   // bridge, then the root row names it (bridges it does not name are dropped).
-  db().transact(Json::array(
+  // Asking for a new configuration number, as ovs-vsctl does, tells when
+  // ovs-vswitchd has made the bridge: a guest cannot attach before.
+  Json mutations = where("bridges", "insert", namedUuid("bridge"));
+  mutations.push_back(Json::array({"next_cfg", "+=", 1}));
+  Json results = db().transact(Json::array(
       {op("insert", "Interface", {{"row", interface}, {"uuid-name", "interface"}}),
        op("insert", "Port", {{"row", {{"name", name}, {"interfaces", namedUuid("interface")}}}, {"uuid-name", "port"}}),
        op("insert", "Bridge", {{"row", bridge}, {"uuid-name", "bridge"}}),
-       op("mutate", "Open_vSwitch",
-          {{"where", Json::array()}, {"mutations", where("bridges", "insert", namedUuid("bridge"))}})}));
+       op("mutate", "Open_vSwitch", {{"where", Json::array()}, {"mutations", mutations}}),
+       op("select", "Open_vSwitch", {{"where", Json::array()}, {"columns", Json::array({"next_cfg"})}})}));
+  waitForSwitch(results[4]["rows"][0]["next_cfg"].get<long>());
+}
+
+void OvsSwitch::waitForSwitch(long configuration) {
+  if (!settings_.switchRunning) return;
+  Json select = op("select", "Open_vSwitch", {{"where", Json::array()}, {"columns", Json::array({"cur_cfg"})}});
+  for (int tries = 0; tries < 600; ++tries) {
+    if (db().transact(Json::array({select}))[0]["rows"][0]["cur_cfg"].get<long>() >= configuration) return;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  throw Error("ovs-vswitchd did not take the new configuration within 30 s (is it running?)");
 }
 
 void OvsSwitch::setGroupRecord(const std::string& vdc, const std::string& group, const Json* record) {
@@ -103,7 +121,14 @@ void OvsSwitch::setGroupRecord(const std::string& vdc, const std::string& group,
 // Every bridge of the VDC gets the flows of every group: a group's members
 // and peers may sit on any of its networks.
 void OvsSwitch::programFlows(const std::string& vdc) {
-  if (!settings_.enforceGroups) return;
+  if (!settings_.switchRunning) return;
+  // One at a time, each reading the state afresh: the last to run saw every
+  // change before it. And only once ovs-vswitchd has made every bridge
+  // committed so far (a network may be created in parallel).
+  std::lock_guard lock(flowsMutex_);
+  Json next = db().transact(Json::array(
+      {op("select", "Open_vSwitch", {{"where", Json::array()}, {"columns", Json::array({"next_cfg"})}})}));
+  waitForSwitch(next[0]["rows"][0]["next_cfg"].get<long>());
   LiveState live;
   read(vdc, live);
   std::vector<GroupSpec> groups;

@@ -22,9 +22,10 @@ std::string bridgeName(const std::string& vdc, const std::string& network);
 struct SwitchSettings {
   std::string socket = "unix:/var/run/openvswitch/db.sock";
   std::string datapathType = "system";  // "netdev": the userspace datapath, where there is no kernel module
-  // Program the bridges' flow tables (flows.h). Off only where there is a
-  // database and no ovs-vswitchd to program (tests of the database side).
-  bool enforceGroups = true;
+  // An ovs-vswitchd serves the database: wait for it to make each bridge,
+  // and program the bridges' flow tables (flows.h). Off only for a database
+  // with no switch behind it (tests of the database side).
+  bool switchRunning = true;
 };
 
 class OvsSwitch : public Switch {
@@ -43,10 +44,11 @@ class OvsSwitch : public Switch {
   void createBridge(const Ownership& owner);
   void setGroupRecord(const std::string& vdc, const std::string& group, const Json* record);
   void programFlows(const std::string& vdc);
+  void waitForSwitch(long configuration);
 
   SwitchSettings settings_;
   std::unique_ptr<Ovsdb> db_;
-  std::mutex mutex_;
+  std::mutex mutex_, flowsMutex_;
 };
 
 }  // namespace vdc::ovs

@@ -64,14 +64,14 @@ TEST_F(OvsdbServer, ANetworkIsABridgeWithItsRecord) {
 }
 
 TEST_F(OvsdbServer, NatIsRefusedBeforeAnythingIsWritten) {
-  OvsSwitch ovs({"unix:" + socket, "netdev", false});  // a database, no switch to program
+  OvsSwitch ovs({"unix:" + socket, "netdev", false});  // a database, no switch behind it
   EXPECT_THROW(ovs.create(network("out", {{"cidr", "10.0.0.0/24"}, {"mode", "nat"}})), Error);
   Ovsdb db(socket);
   EXPECT_TRUE(bridgeRows(db).empty());
 }
 
 TEST_F(OvsdbServer, SecurityGroupRecordsLiveInTheRootRow) {
-  OvsSwitch ovs({"unix:" + socket, "netdev", false});  // a database, no switch to program
+  OvsSwitch ovs({"unix:" + socket, "netdev", false});  // a database, no switch behind it
   Ownership web{"shop", {Kind::SecurityGroup, "web"}, "h1", {{"ingress", Json::array()}, {"members", {"10.0.0.2"}}}};
   ovs.create(web);
   web.spec["members"] = Json::array({"10.0.0.2", "10.0.0.3"});

@@ -314,17 +314,24 @@ TEST_F(RealDatacenter, AVdcRunsOnRealHostsAsItsManifestsSayAndGoesAwayWhole) {
 namespace vdc::testing {
 
 // The same kind of VDC on Open vSwitch: its network is an OVS bridge (the
-// userspace datapath on this machine), created and removed through OVSDB.
-TEST_F(RealDatacenter, OnOpenVSwitchGuestsShareABridgeThatGoesAwayWithTheVdc) {
+// userspace datapath on this machine), created and removed through OVSDB,
+// and its security group is OpenFlow rules on it.
+TEST_F(RealDatacenter, OnOpenVSwitchGroupsAreFlowsOnABridgeThatGoesAwayWithTheVdc) {
   writeFile(dir.path() / "ovs-target.yaml",
             "apiVersion: vdc/v1\nkind: Target\nmetadata: {name: e2e-ovs}\nspec:\n  hosts:\n    - uri: qemu:///system\n"
             "  switch: {type: ovs, datapathType: netdev}\n  storageClasses:\n    standard: {pool: vdc-e2e}\n");
   fs::create_directories(dir.path() / "ovs");
   fs::copy_file(dir.path() / "vdc" / "guest.img", dir.path() / "ovs" / "guest.img");
   std::string sha = sha256Hex(readFile(dir.path() / "ovs" / "guest.img"));
+  auto writeOvsVdc = [&](const std::string& ingress) {
   writeFile(dir.path() / "ovs" / "vdc.yaml", R"yaml(apiVersion: vdc/v1
 kind: VirtualDataCenter
 metadata: {name: e2eovs}
+---
+apiVersion: vdc/v1
+kind: SecurityGroup
+metadata: {name: server}
+spec: {ingress: )yaml" + ingress + R"yaml(}
 ---
 apiVersion: vdc/v1
 kind: Network
@@ -343,10 +350,10 @@ spec:
   memory: 192MiB
   hypervisor: qemu
   image: guest
-  interfaces: [{network: lan}]
+  interfaces: [{network: lan, securityGroups: [server]}]
   userData: |
     #!/bin/sh
-    mkdir -p /www && echo hello > /www/index.html && httpd -p 80 -h /www
+    mkdir -p /www && echo hello > /www/index.html && httpd -p 80 -h /www && httpd -p 8080 -h /www
 ---
 apiVersion: vdc/v1
 kind: Instance
@@ -358,11 +365,11 @@ spec:
   interfaces: [{network: lan}]
   userData: |
     #!/bin/sh
-    while true; do
-      if echo | nc -w 2 10.93.1.3 80 >/dev/null 2>&1; then r=ok; else r=fail; fi
-      echo "vdc-guest: probe server:80=$r"; sleep 2
-    done
+    probe() { if echo | nc -w 2 10.93.1.3 $1 >/dev/null 2>&1; then echo "server:$1=ok"; else echo "server:$1=fail"; fi; }
+    while true; do echo "vdc-guest: probe $(probe 80) $(probe 8080)"; sleep 2; done
 )yaml");
+  };
+  writeOvsVdc(R"([{protocol: tcp, ports: "80"}])");
   auto ovsRun = [&](const std::string& command) { return vdc(dir.path(), command + " ovs --target ovs-target.yaml"); };
   auto bridges = [&] { return shell(dir.path(), "ovs-vsctl --bare --columns=name find Bridge external_ids:vdc-vdc=e2eovs").out; };
   ovsRun("destroy --auto-approve");
@@ -375,12 +382,23 @@ spec:
   auto console = [](const std::string& instance) {
     return readFile("/var/log/libvirt/qemu/e2eovs." + instance + ".console.log");
   };
-  // Planned addresses from the seed, and traffic across the bridge.
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(240);
-  while (console("client").find("probe server:80=ok") == std::string::npos && std::chrono::steady_clock::now() < deadline)
-    std::this_thread::sleep_for(std::chrono::seconds(1));
+  // Planned addresses from the seed, and traffic across the bridge as the group says.
+  auto waitFor = [&](const std::string& text, size_t after) {
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(240);
+    while (console("client").find(text, after) == std::string::npos && std::chrono::steady_clock::now() < deadline)
+      std::this_thread::sleep_for(std::chrono::seconds(1));
+    return console("client").find(text, after) != std::string::npos;
+  };
+  EXPECT_TRUE(waitFor("probe server:80=ok server:8080=fail", 0)) << console("client");
   EXPECT_NE(console("client").find("address eth0 10.93.1.2/24"), std::string::npos) << console("client");
-  EXPECT_NE(console("client").find("probe server:80=ok"), std::string::npos) << console("client");
+  // The group opens 8080: an update of the group, and of the flows only.
+  writeOvsVdc(R"([{protocol: tcp, ports: "80"}, {protocol: tcp, ports: "8000-8099"}])");
+  Result change = ovsRun("plan --detailed-exitcode");
+  EXPECT_EQ(change.exit, 2) << change.out << change.err;
+  EXPECT_NE(change.out.find("0 to create, 1 to update, 0 to replace, 0 to delete"), std::string::npos) << change.out;
+  size_t seen = console("client").size();
+  ASSERT_EQ(ovsRun("apply --auto-approve").exit, 0);
+  EXPECT_TRUE(waitFor("probe server:80=ok server:8080=ok", seen)) << console("client");
 
   Result destroy = ovsRun("destroy --auto-approve");
   ASSERT_EQ(destroy.exit, 0) << destroy.out << destroy.err;
