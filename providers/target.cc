@@ -49,6 +49,14 @@ TargetSpec readTarget(const std::string& file) {
             target.uri = it->second[0]["uri"].as<std::string>("");
         } else if (key == "switch") {
           YAML::Node sw = it->second;
+          for (auto field = sw.begin(); sw.IsMap() && field != sw.end(); ++field) {
+            std::string name = field->first.as<std::string>("");
+            if (name == "type" || name == "socket" || name == "datapathType") continue;
+            std::string message = "unknown field '" + name + "' in Target switch";
+            if (auto guess = closestMatch(name, {"type", "socket", "datapathType"}))
+              message += " (did you mean '" + *guess + "'?)";
+            diags.add(at(field->first), message);
+          }
           target.switchType = sw["type"].as<std::string>("bridge");
           if (target.switchType != "bridge" && target.switchType != "ovs")
             diags.add(at(sw), "switch type must be bridge or ovs, not '" + target.switchType + "'");

@@ -372,6 +372,16 @@ TEST_F(Cli, ATargetFileNamesTheDatacenter) {
   EXPECT_NE(bad.err.find("bad.yaml:5:3: unknown field 'embeded' in Target spec (did you mean 'embedded'?)"),
             std::string::npos)
       << bad.err;
+
+  // The switch's fields, every error at once.
+  writeFile(dir.path() / "switch.yaml",
+            "apiVersion: vdc/v1\nkind: Target\nmetadata: {name: s}\nspec:\n  hosts: [{uri: qemu:///system}]\n"
+            "  switch: {type: openflow, datapathtype: netdev}\n");
+  Result sw = vdc(dir.path(), "plan shop --target switch.yaml");
+  EXPECT_EQ(sw.exit, 1);
+  EXPECT_NE(sw.err.find("switch type must be bridge or ovs, not 'openflow'"), std::string::npos) << sw.err;
+  EXPECT_NE(sw.err.find("unknown field 'datapathtype' in Target switch (did you mean 'datapathType'?)"), std::string::npos)
+      << sw.err;
 }
 
 }  // namespace vdc::testing
