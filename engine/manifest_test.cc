@@ -196,6 +196,16 @@ TEST(Manifest, InvalidUtf8IsAnErrorWithItsPlace) {
   Diagnostics diags;
   testing::loadYaml("apiVersion: vdc/v1\nkind: KeyPair\nmetadata: {name: k}\nspec: {publicKey: \"ssh-rsa A\xff\"}\n", diags);
   EXPECT_NE(diags.str().find("vdc.yaml:9:29: invalid UTF-8"), std::string::npos) << diags.str();
+  // Well-formed bytes that are not UTF-8 all the same: an overlong form, a surrogate, past U+10FFFF.
+  for (std::string bytes : {"\xe0\x88\x82", "\xed\xa0\x80", "\xf4\x90\x80\x80", "\xf5\x80\x80\x80"}) {
+    diags = {};
+    testing::loadYaml("apiVersion: vdc/v1\nkind: KeyPair\nmetadata: {name: k}\nspec: {publicKey: \"ssh-rsa A" + bytes + "\"}\n",
+                      diags);
+    EXPECT_NE(diags.str().find("vdc.yaml:9:29: invalid UTF-8"), std::string::npos) << diags.str();
+  }
+  diags = {};
+  testing::loadYaml("apiVersion: vdc/v1\nkind: KeyPair\nmetadata: {name: k}\nspec: {publicKey: \"ssh-rsa \xe2\x82\xac \xf0\x9f\x94\x91\"}\n", diags);
+  EXPECT_TRUE(diags.empty()) << diags.str();  // the euro sign and a key emoji are fine
 }
 
 // YAML allows tab, line feed and carriage return and no other control character.
