@@ -10,6 +10,42 @@ namespace vdc {
 
 namespace {
 
+// The place and kind of the first byte that is not YAML text, if any:
+// manifests are UTF-8, and YAML allows no control characters but tab, line
+// feed and carriage return (yaml-cpp turns a NUL into a byte that is not
+// UTF-8, which then cannot be hashed or shown).
+std::optional<std::pair<Location, std::string>> invalidText(const std::string& text, const std::string& file) {
+  int line = 1, column = 1;
+  for (size_t i = 0; i < text.size();) {
+    unsigned char c = text[i];
+    size_t length = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : (c >> 3) == 0x1E ? 4 : 0;
+    bool valid = length > 0 && i + length <= text.size() && !(length == 2 && c < 0xC2) && c <= 0xF4;
+    for (size_t k = 1; valid && k < length; ++k) valid = (static_cast<unsigned char>(text[i + k]) >> 6) == 0x2;
+    if (valid && length > 2) {
+      // RFC 3629: no overlong forms, no surrogates, nothing past U+10FFFF.
+      unsigned char second = text[i + 1];
+      valid = !(c == 0xE0 && second < 0xA0) && !(c == 0xED && second > 0x9F) && !(c == 0xF0 && second < 0x90) &&
+              !(c == 0xF4 && second > 0x8F);
+    }
+    if (!valid) return std::pair{Location{file, line, column}, std::string("invalid UTF-8: manifests are UTF-8 text")};
+    if ((c < 0x20 && c != '\t' && c != '\n' && c != '\r') || c == 0x7F) {
+      char code[8];
+      std::snprintf(code, sizeof code, "U+%04X", c);
+      return std::pair{Location{file, line, column},
+                       std::string("control character ") + code + " is not allowed in YAML"};
+    }
+    if (c == '\n') {
+      ++line;
+      column = 1;
+    } else {
+      ++column;
+    }
+    i += length;
+  }
+  return std::nullopt;
+}
+
+
 class Reader {
  public:
   Reader(const std::string& file, int firstLine, Manifest& manifest, Diagnostics& diags)
@@ -77,6 +113,11 @@ class Reader {
                                     const char* what = "a string") {
     if (!node.IsScalar()) {
       error(node, path + " must be " + what);
+      return std::nullopt;
+    }
+    // The file is text, but escapes ("\uD800", "\0") can make a value that is not.
+    if (auto problem = invalidText(node.Scalar(), "")) {
+      error(node, path + " is not text: " + problem->second);
       return std::nullopt;
     }
     return node.Scalar();
@@ -208,8 +249,9 @@ class Reader {
         Json out = Json::object();
         for (auto it = node.begin(); it != node.end(); ++it) {
           if (!withinBudget(it->second)) break;
-          auto value = scalar(it->second, path + "." + it->first.as<std::string>(""));
-          if (value) out[it->first.as<std::string>("")] = *value;
+          auto key = scalar(it->first, path + " key", "a string");
+          auto value = key ? scalar(it->second, path + "." + *key) : std::nullopt;
+          if (value) out[*key] = *value;
         }
         return out;
       }
@@ -372,41 +414,6 @@ std::vector<ManifestText::Document> documents(std::string_view text) {
   }
   cut(text.size(), line);
   return chunks;
-}
-
-// The place and kind of the first byte that is not YAML text, if any:
-// manifests are UTF-8, and YAML allows no control characters but tab, line
-// feed and carriage return (yaml-cpp turns a NUL into a byte that is not
-// UTF-8, which then cannot be hashed or shown).
-std::optional<std::pair<Location, std::string>> invalidText(const std::string& text, const std::string& file) {
-  int line = 1, column = 1;
-  for (size_t i = 0; i < text.size();) {
-    unsigned char c = text[i];
-    size_t length = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : (c >> 3) == 0x1E ? 4 : 0;
-    bool valid = length > 0 && i + length <= text.size() && !(length == 2 && c < 0xC2) && c <= 0xF4;
-    for (size_t k = 1; valid && k < length; ++k) valid = (static_cast<unsigned char>(text[i + k]) >> 6) == 0x2;
-    if (valid && length > 2) {
-      // RFC 3629: no overlong forms, no surrogates, nothing past U+10FFFF.
-      unsigned char second = text[i + 1];
-      valid = !(c == 0xE0 && second < 0xA0) && !(c == 0xED && second > 0x9F) && !(c == 0xF0 && second < 0x90) &&
-              !(c == 0xF4 && second > 0x8F);
-    }
-    if (!valid) return std::pair{Location{file, line, column}, std::string("invalid UTF-8: manifests are UTF-8 text")};
-    if ((c < 0x20 && c != '\t' && c != '\n' && c != '\r') || c == 0x7F) {
-      char code[8];
-      std::snprintf(code, sizeof code, "U+%04X", c);
-      return std::pair{Location{file, line, column},
-                       std::string("control character ") + code + " is not allowed in YAML"};
-    }
-    if (c == '\n') {
-      ++line;
-      column = 1;
-    } else {
-      ++column;
-    }
-    i += length;
-  }
-  return std::nullopt;
 }
 
 }  // namespace

@@ -208,6 +208,19 @@ TEST(Manifest, InvalidUtf8IsAnErrorWithItsPlace) {
   EXPECT_TRUE(diags.empty()) << diags.str();  // the euro sign and a key emoji are fine
 }
 
+// Escapes can make values that are not text, which the file itself cannot hold.
+TEST(Manifest, EscapesThatMakeNoTextAreErrors) {
+  Diagnostics diags;
+  testing::loadYaml("apiVersion: vdc/v1\nkind: KeyPair\nmetadata: {name: k, labels: {\"a\\x01\": b}}\n"
+                    "spec: {publicKey: \"ssh-rsa \\0\"}\n",
+                    diags);
+  EXPECT_NE(diags.str().find("vdc.yaml:9:19: spec.publicKey is not text: control character U+0000"),
+            std::string::npos)
+      << diags.str();
+  EXPECT_NE(diags.str().find("metadata.labels key is not text: control character U+0001"), std::string::npos)
+      << diags.str();
+}
+
 // YAML allows tab, line feed and carriage return and no other control character.
 TEST(Manifest, AControlCharacterIsAnErrorWithItsPlace) {
   Diagnostics diags;
