@@ -115,7 +115,7 @@ class Reader {
       error(node, path + " must be " + what);
       return std::nullopt;
     }
-    // The file is text, but escapes ("\\0", "\\x01") can make a value that is not.
+    // The file is text, but escapes ("\0", "\x01") can make a value that is not.
     if (auto problem = invalidText(node.Scalar(), "")) {
       error(node, path + " is not text: " + problem->second);
       return std::nullopt;
