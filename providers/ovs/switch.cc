@@ -123,14 +123,16 @@ void OvsSwitch::setGroupRecord(const std::string& vdc, const std::string& group,
 void OvsSwitch::programFlows(const std::string& vdc) {
   if (!settings_.switchRunning) return;
   // One at a time, each reading the state afresh: the last to run saw every
-  // change before it. And only once ovs-vswitchd has made every bridge
-  // committed so far (a network may be created in parallel).
+  // change before it. Bridges are removed under the same lock. A bridge
+  // created in parallel and read here raised the configuration number read
+  // after it (in its own transaction), so waiting for that number waits for
+  // ovs-vswitchd to have made the bridge.
   std::lock_guard lock(flowsMutex_);
+  LiveState live;
+  read(vdc, live);
   Json next = db().transact(Json::array(
       {op("select", "Open_vSwitch", {{"where", Json::array()}, {"columns", Json::array({"next_cfg"})}})}));
   waitForSwitch(next[0]["rows"][0]["next_cfg"].get<long>());
-  LiveState live;
-  read(vdc, live);
   std::vector<GroupSpec> groups;
   for (const auto& [id, object] : live.objects())
     if (id.kind == Kind::SecurityGroup) groups.push_back({id.name, object.recorded});
@@ -171,6 +173,9 @@ void OvsSwitch::remove(const std::string& vdc, const LiveObject& live) {
     setGroupRecord(vdc, live.id.name, nullptr);
     return programFlows(vdc);
   }
+  // Not while flows are being programmed: they would be for a bridge that
+  // is going away (a group and its network are removed in parallel).
+  std::lock_guard lock(flowsMutex_);
   Json found = db().transact(Json::array(
       {op("select", "Bridge", {{"where", where("name", "==", live.physicalName)}, {"columns", Json::array({"_uuid"})}})}));
   if (found[0]["rows"].empty()) return;  // already gone
