@@ -69,6 +69,19 @@ void addressSecurityGroups(Vdc& desired) {
 
 }  // namespace
 
+std::vector<Cidr> ruleAddresses(const Json& rule, const char* peer) {
+  std::vector<Cidr> out;
+  if (rule.contains("addresses")) {
+    for (const auto& ip : rule["addresses"])
+      if (auto address = Ipv4::parse(ip.get<std::string>())) out.push_back({*address, 32});
+    return out;
+  }
+  std::string text = rule.value(peer, "0.0.0.0/0");
+  if (auto cidr = Cidr::parse(text)) out.push_back(*cidr);
+  else if (auto ip = Ipv4::parse(text)) out.push_back({*ip, 32});
+  return out;
+}
+
 void planAddresses(Vdc& desired, const LiveState& live, Diagnostics& problems) {
   std::map<std::string, Pool> pools;
   for (const auto& r : desired.resources) {

@@ -9,6 +9,7 @@
 #include "engine/error.h"
 #include "engine/live.h"
 #include "engine/model.h"
+#include "engine/units.h"
 
 namespace vdc {
 
@@ -17,5 +18,9 @@ namespace vdc {
 // each rule whose peer is a group), and updates their spec hashes. A network
 // with no free address left is a problem.
 void planAddresses(Vdc& desired, const LiveState& live, Diagnostics& problems);
+
+// What a planned security group rule's peer (`peer`: "from" or "to") stands
+// for: its group's addresses, each a /32, or its CIDR (0.0.0.0/0 when none).
+std::vector<Cidr> ruleAddresses(const Json& rule, const char* peer);
 
 }  // namespace vdc

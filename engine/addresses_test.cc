@@ -111,4 +111,14 @@ spec: {ingress: [{protocol: tcp, ports: "5432", from: web}, {protocol: tcp, port
   EXPECT_EQ(db->specHash, canonicalHash(db->spec));
 }
 
+TEST(Addresses, ARulesPeerIsItsGroupsAddressesOrItsCidr) {
+  Json group = {{"protocol", "tcp"}, {"from", "web"}, {"addresses", {"10.0.0.2", "10.0.0.3"}}};
+  auto peers = ruleAddresses(group, "from");
+  ASSERT_EQ(peers.size(), 2u);
+  EXPECT_EQ(peers[1].str(), "10.0.0.3/32");
+  EXPECT_EQ(ruleAddresses({{"to", "10.1.0.0/16"}}, "to").front().str(), "10.1.0.0/16");
+  EXPECT_EQ(ruleAddresses({{"from", "10.1.0.7"}}, "from").front().str(), "10.1.0.7/32");
+  EXPECT_EQ(ruleAddresses({{"protocol", "any"}}, "from").front().prefix, 0);  // anyone
+}
+
 }  // namespace vdc

@@ -1,6 +1,6 @@
 #include "providers/libvirt/nwfilter.h"
 
-#include "engine/units.h"
+#include "engine/addresses.h"
 #include "providers/libvirt/handles.h"
 #include "providers/libvirt/xml.h"
 
@@ -16,19 +16,6 @@ using FilterHandle = std::unique_ptr<virNWFilter, FilterFree>;
 // Priorities: lower runs first. Base rules, then the groups' accepts, then the drops.
 constexpr int kBase = 100, kMember = 300, kRule = 400, kDrop = 900;
 
-// The peer of a rule as (address, prefix) pairs: its CIDR, or its group's addresses.
-std::vector<std::pair<std::string, int>> peers(const Json& rule, const char* peer) {
-  std::vector<std::pair<std::string, int>> out;
-  if (rule.contains("addresses")) {
-    for (const auto& ip : rule["addresses"]) out.emplace_back(ip.get<std::string>(), 32);
-    return out;
-  }
-  std::string text = rule.value(peer, "0.0.0.0/0");
-  if (auto cidr = Cidr::parse(text)) out.emplace_back(cidr->base.str(), cidr->prefix);
-  else if (auto ip = Ipv4::parse(text)) out.emplace_back(ip->str(), 32);
-  return out;
-}
-
 std::string ruleXml(const Json& rule, bool ingress) {
   std::string protocol = rule.value("protocol", "any");
   std::string element = protocol == "any" ? "all" : protocol;
@@ -41,10 +28,10 @@ std::string ruleXml(const Json& rule, bool ingress) {
     ports = " dstportstart='" + first + "' dstportend='" + last + "'";
   }
   std::string xml;
-  for (const auto& [address, prefix] : peers(rule, ingress ? "from" : "to"))
+  for (const auto& peer : ruleAddresses(rule, ingress ? "from" : "to"))
     xml += "<rule action='accept' direction='" + std::string(ingress ? "in" : "out") + "' priority='" +
-           std::to_string(kRule) + "'><" + element + " " + side + "ipaddr='" + address + "' " + side + "ipmask='" +
-           std::to_string(prefix) + "'" + ports + "/></rule>";
+           std::to_string(kRule) + "'><" + element + " " + side + "ipaddr='" + peer.base.str() + "' " + side +
+           "ipmask='" + std::to_string(peer.prefix) + "'" + ports + "/></rule>";
   return xml;
 }
 

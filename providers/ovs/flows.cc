@@ -3,6 +3,8 @@
 #include <cstdio>
 #include <map>
 
+#include "engine/addresses.h"
+
 namespace vdc::ovs {
 
 namespace {
@@ -10,19 +12,6 @@ namespace {
 std::string hex(uint32_t value) {
   char out[16];
   std::snprintf(out, sizeof out, "0x%x", value);
-  return out;
-}
-
-// A rule's peers as OpenFlow address matches: its group's addresses, or its CIDR.
-std::vector<std::string> peers(const Json& rule, const char* peer) {
-  std::vector<std::string> out;
-  if (rule.contains("addresses")) {
-    for (const auto& ip : rule["addresses"]) out.push_back(ip.get<std::string>());
-    return out;
-  }
-  std::string text = rule.value(peer, "0.0.0.0/0");
-  if (text != "0.0.0.0/0") out.push_back(text);
-  else out.push_back("");  // anyone: no address match
   return out;
 }
 
@@ -78,9 +67,9 @@ std::string securityFlows(const std::vector<GroupSpec>& groups, const Cidr& netw
       std::string source = member.get<std::string>();
       groupsOf[source] |= bit[group.name];
       for (const auto& rule : group.spec.value("egress", Json::array()))
-        for (const auto& to : peers(rule, "to"))
+        for (const auto& to : ruleAddresses(rule, "to"))
           for (const auto& protocol : protocolMatches(rule))
-            egress[source].push_back((to.empty() ? "" : ",nw_dst=" + to) + protocol);
+            egress[source].push_back((to.prefix == 0 ? "" : ",nw_dst=" + to.str()) + protocol);  // /0: anywhere
     }
   }
   for (const auto& [source, allowed] : egress) {
