@@ -155,7 +155,7 @@ void OvsSwitch::create(const Ownership& owner) {
   programFlows(owner.vdc);
 }
 
-void OvsSwitch::update(const Ownership& owner, const LiveObject& live) {
+void OvsSwitch::update(const Ownership& owner, const LiveObject&) {
   if (owner.id.kind == Kind::SecurityGroup) return create(owner);  // the record and the flows are rewritten whole
   std::string name = bridgeName(owner.vdc, owner.id.name);
   std::map<std::string, std::string> ids{{"vdc-vdc", owner.vdc}, {"vdc-owner", recordOf(owner).dump()}};
@@ -164,7 +164,6 @@ void OvsSwitch::update(const Ownership& owner, const LiveObject& live) {
        op("update", "Interface",
           {{"where", where("name", "==", name)},
            {"row", {{"mtu_request", owner.spec.contains("mtu") ? Json(owner.spec["mtu"]) : Json::array({"set", Json::array()})}}}})}));
-  (void)live;
   programFlows(owner.vdc);
 }
 
