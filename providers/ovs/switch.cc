@@ -15,6 +15,11 @@ Json recordOf(const Ownership& owner) {
           {"hash", owner.specHash}, {"spec", owner.spec}};
 }
 
+// A bridge's ownership: which VDC (to select by) and the whole record.
+Json bridgeIds(const Ownership& owner) {
+  return ovsMap({{"vdc-vdc", owner.vdc}, {"vdc-owner", recordOf(owner).dump()}});
+}
+
 std::string groupKey(const std::string& vdc, const std::string& group) { return "vdc-sg/" + vdc + "/" + group; }
 
 Json op(const std::string& kind, const std::string& table, Json fields) {
@@ -79,13 +84,12 @@ void OvsSwitch::createBridge(const Ownership& owner) {
   if (owner.spec.value("mode", "isolated") == "nat")
     throw Error("Network " + owner.id.name + ": mode nat is not available on Open vSwitch in this version");
   std::string name = bridgeName(owner.vdc, owner.id.name);
-  std::map<std::string, std::string> ids{{"vdc-vdc", owner.vdc}, {"vdc-owner", recordOf(owner).dump()}};
   Json interface = {{"name", name}, {"type", "internal"}};
   if (owner.spec.contains("mtu")) interface["mtu_request"] = owner.spec["mtu"];
   Json bridge = {{"name", name},
                  {"ports", namedUuid("port")},
                  {"datapath_type", settings_.datapathType},
-                 {"external_ids", ovsMap(ids)}};
+                 {"external_ids", bridgeIds(owner)}};
   // As `ovs-vsctl add-br` does: the bridge's own internal port, then the
   // bridge, then the root row names it (bridges it does not name are dropped).
   // Asking for a new configuration number, as ovs-vsctl does, tells when
@@ -158,9 +162,8 @@ void OvsSwitch::create(const Ownership& owner) {
 void OvsSwitch::update(const Ownership& owner, const LiveObject&) {
   if (owner.id.kind == Kind::SecurityGroup) return create(owner);  // the record and the flows are rewritten whole
   std::string name = bridgeName(owner.vdc, owner.id.name);
-  std::map<std::string, std::string> ids{{"vdc-vdc", owner.vdc}, {"vdc-owner", recordOf(owner).dump()}};
   db().transact(Json::array(
-      {op("update", "Bridge", {{"where", where("name", "==", name)}, {"row", {{"external_ids", ovsMap(ids)}}}}),
+      {op("update", "Bridge", {{"where", where("name", "==", name)}, {"row", {{"external_ids", bridgeIds(owner)}}}}),
        op("update", "Interface",
           {{"where", where("name", "==", name)},
            {"row", {{"mtu_request", owner.spec.contains("mtu") ? Json(owner.spec["mtu"]) : Json::array({"set", Json::array()})}}}})}));
