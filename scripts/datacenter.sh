@@ -23,7 +23,7 @@ install_packages() {
   $SUDO apt-get install -y -qq --no-install-recommends \
     libvirt-daemon libvirt-daemon-driver-qemu libvirt-daemon-driver-lxc libvirt-clients \
     qemu-system-x86 qemu-utils iptables dnsmasq-base openvswitch-switch \
-    xorriso grub-pc-bin mtools busybox-static cpio >/dev/null
+    xorriso grub-pc-bin mtools busybox-static cpio e2fsprogs util-linux >/dev/null
 }
 
 # qemu.conf as this kind of machine needs it: QEMU runs as root, no cgroup
@@ -65,6 +65,10 @@ wait_for() {  # SECONDS DESCRIPTION COMMAND...
   return 1
 }
 
+hybrid_cgroups() {
+  [ "$(stat -f -c %T /sys/fs/cgroup 2>/dev/null)" != cgroup2fs ] && mountpoint -q /sys/fs/cgroup/unified
+}
+
 start_libvirt() {
   configure_qemu
   $SUDO mkdir -p /var/log/libvirt /var/lib/libvirt /var/run/libvirt
@@ -72,7 +76,15 @@ start_libvirt() {
     $SUDO virtlogd -d -p "$RUN/virtlogd.pid"
   fi
   if ! running libvirtd; then
-    $SUDO libvirtd -d -p "$RUN/libvirtd.pid"
+    if hybrid_cgroups; then
+      # libvirt's LXC driver cannot set up a container's cgroups when cgroup
+      # v2 is mounted beside the v1 controllers ("hybrid"): libvirtd runs in
+      # a mount namespace of its own without the v2 mount.
+      $SUDO unshare --mount --propagation private \
+        sh -c 'umount /sys/fs/cgroup/unified && exec libvirtd -d -p "$1"' libvirtd "$RUN/libvirtd.pid"
+    else
+      $SUDO libvirtd -d -p "$RUN/libvirtd.pid"
+    fi
   fi
   # The first start probes QEMU's capabilities: seconds.
   wait_for 60 libvirtd virsh -c "$URI" version

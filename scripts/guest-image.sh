@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
-# Builds the end-to-end tests' guest image from Debian packages, with no
-# network beyond Debian's mirror and no loop devices: a Debian cloud kernel,
-# a busybox initramfs whose init is tests/e2e/guest/init, and GRUB, in one
-# bootable raw disk image (a hybrid ISO made by grub-mkrescue).
+# Builds the end-to-end tests' guest images from Debian packages, with no
+# network beyond Debian's mirror and no loop devices:
+# - guest.img: a Debian cloud kernel, a busybox initramfs whose init is
+#   tests/e2e/guest/init, and GRUB, in one bootable raw disk image (a hybrid
+#   ISO made by grub-mkrescue);
+# - container.img: the same busybox and init as a container's root file
+#   system, a raw ext4 image (made by mke2fs from a directory).
 #
-#   scripts/guest-image.sh OUT_DIR      # writes OUT_DIR/guest.img (about 20 MB)
+#   scripts/guest-image.sh OUT_DIR      # writes OUT_DIR/guest.img (about 20 MB) and OUT_DIR/container.img
 #
 # The kernel package is downloaded once into OUT_DIR/cache.
 set -euo pipefail
@@ -72,4 +75,14 @@ menuentry guest {
 EOF
 grub-mkrescue --quiet -d /usr/lib/grub/i386-pc -o "$out/guest.img.tmp" "$iso" 2>/dev/null
 mv "$out/guest.img.tmp" "$out/guest.img"
-echo "guest-image: $out/guest.img ($(du -h "$out/guest.img" | cut -f1), kernel $release)"
+
+# A container runs the init as /sbin/init; it needs no kernel or modules.
+rootfs="$work/rootfs"
+mkdir -p "$rootfs/bin" "$rootfs/sbin" "$rootfs/etc" "$rootfs/proc" "$rootfs/sys" "$rootfs/dev" "$rootfs/tmp"
+cp /bin/busybox "$rootfs/bin/busybox"
+install -m 755 "$here/tests/e2e/guest/init" "$rootfs/sbin/init"
+install -m 755 "$here/tests/e2e/guest/udhcpc.script" "$rootfs/etc/udhcpc.script"
+rm -f "$out/container.img.tmp"
+mke2fs -q -t ext4 -L rootfs -d "$rootfs" "$out/container.img.tmp" 16M >/dev/null
+mv "$out/container.img.tmp" "$out/container.img"
+echo "guest-image: $out/guest.img and $out/container.img ($(du -h "$out/guest.img" | cut -f1), kernel $release)"

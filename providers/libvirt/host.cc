@@ -15,9 +15,32 @@ virConnectPtr Host::connection() {
   return connection_.get();
 }
 
+std::string Host::containerUri() const {
+  auto scheme = settings_.uri.find("://");
+  if (settings_.testDriver || scheme == std::string::npos) return "";
+  auto transport = settings_.uri.find('+');
+  return "lxc" + settings_.uri.substr(transport < scheme ? transport : scheme);
+}
+
+virConnectPtr Host::containerConnection() {
+  std::lock_guard lock(mutex_);
+  if (!containerTried_) {
+    containerTried_ = true;
+    std::string uri = containerUri();
+    if (!uri.empty()) containerConnection_.reset(virConnectOpen(uri.c_str()));
+  }
+  return containerConnection_.get();
+}
+
+virConnectPtr Host::containers() {
+  if (virConnectPtr connection = containerConnection()) return connection;
+  throw Error("cannot connect to " + containerUri() + ": hypervisor lxc needs libvirt's LXC driver on the host");
+}
+
 void Host::scan(const HostVisitor& visit) {
   if (!connected() && !settings_.nodeFile.empty()) return scanNodeFile(settings_.nodeFile, visit);
   scanConnection(connection(), visit);
+  if (virConnectPtr containers = containerConnection()) scanDomains(containers, visit);
 }
 
 std::string Host::poolFor(const std::string& storageClass) const {

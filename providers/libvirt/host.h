@@ -31,6 +31,13 @@ class Host {
 
   virConnectPtr connection();
   bool connected() const { return connection_ != nullptr; }
+  // The same host's LXC driver, for containers: the host URI with its driver
+  // replaced (qemu:///system -> lxc:///system). Null where the host has no
+  // LXC driver (and on the embedded datacenter, whose domains are all one
+  // type); `containers()` throws instead.
+  virConnectPtr containerConnection();
+  virConnectPtr containers();
+  std::string containerUri() const;
   const HostSettings& settings() const { return settings_; }
 
   // Every domain, network and volume on the host.
@@ -46,6 +53,8 @@ class Host {
  private:
   HostSettings settings_;
   ConnectionHandle connection_;
+  ConnectionHandle containerConnection_;
+  bool containerTried_ = false;
   std::mutex mutex_;
 };
 

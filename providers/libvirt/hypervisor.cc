@@ -22,14 +22,18 @@ constexpr const char* kNoChecksumOffload =
 
 // On a libvirt network, or on the Open vSwitch bridge of the network when
 // `ovs`. `filter`: the NIC's nwfilter, if the host enforces security groups.
+// A container's NIC is a veth pair: no device model, no QEMU driver, and a
+// host side named by vdc (`hostSide`).
 std::string interfaceXml(const std::string& vdc, const std::string& network, const std::string& mac, bool ovs,
-                         const std::string& filter = "") {
+                         const std::string& filter = "", const std::string& hostSide = "") {
+  bool container = !hostSide.empty();
+  std::string device = container ? "<target dev='" + hostSide + "'/>" : "<model type='virtio'/>";
   std::string xml =
       ovs ? "<interface type='bridge'><mac address='" + mac + "'/><source bridge='" +
-                xmlEscape(ovs::bridgeName(vdc, network)) + "'/><virtualport type='openvswitch'/><model type='virtio'/>" +
-                kNoChecksumOffload
+                xmlEscape(ovs::bridgeName(vdc, network)) + "'/><virtualport type='openvswitch'/>" + device +
+                (container ? "" : kNoChecksumOffload)
           : "<interface type='network'><mac address='" + mac + "'/><source network='" +
-                xmlEscape(networkName(vdc, network)) + "'/><model type='virtio'/>";
+                xmlEscape(networkName(vdc, network)) + "'/>" + device;
   if (!filter.empty()) xml += "<filterref filter='" + xmlEscape(filter) + "'/>";
   return xml + "</interface>";
 }
@@ -46,12 +50,8 @@ std::string consoleLogPath(const std::string& domain) { return "/var/log/libvirt
 std::string LibvirtHypervisor::domainXml(const Ownership& owner, const std::string& uuid) {
   const Json& spec = owner.spec;
   bool appliance = owner.id.kind == Kind::LoadBalancer;
-  std::string hypervisor = spec.value("hypervisor", "kvm");
-  std::string type = host_.settings().testDriver ? "test" : hypervisor;
-  // A container without a root file system of its own would run in the
-  // host's: refused until instances have one.
-  if (type == "lxc")
-    throw Error(owner.id.str() + ": hypervisor lxc is not available on real hosts in this version");
+  std::string type = host_.settings().testDriver ? "test" : spec.value("hypervisor", "kvm");
+  bool container = type == "lxc";
   uint64_t memory = parseSize(appliance ? kApplianceMemory : spec.value("memory", "512MiB")).value_or(0);
 
   std::string xml = "<domain type='" + type + "'><name>" + xmlEscape(domainName(owner.vdc, owner.id)) + "</name>";
@@ -59,10 +59,40 @@ std::string LibvirtHypervisor::domainXml(const Ownership& owner, const std::stri
   xml += "<metadata>" + ownerElement(owner) + "</metadata>";
   xml += "<memory unit='KiB'>" + std::to_string(memory / 1024) + "</memory>";
   xml += "<vcpu>" + std::to_string(appliance ? 1 : spec.value("cpus", 1)) + "</vcpu>";
-  xml += "<os><type>hvm</type></os>";
+  // A container with no network of its own shares the host's: privnet
+  // gives it one even before it has a NIC.
+  xml += container ? "<os><type>exe</type><init>/sbin/init</init></os><features><privnet/></features>"
+                   : "<os><type>hvm</type></os>";
   xml += "<devices>";
+  xml += container ? containerFileSystems(owner) : disks(owner);
+  if (appliance) {
+    xml += interfaceXml(owner.vdc, spec.at("network").get<std::string>(), macAddress(owner.vdc, "lb." + owner.id.name, 0),
+                        onOvs());
+  } else {
+    const Json& nics = spec.value("interfaces", Json::array());
+    for (size_t i = 0; i < nics.size(); ++i)
+      xml += interfaceXml(owner.vdc, nics[i].at("network").get<std::string>(), macAddress(owner.vdc, owner.id.name, i),
+                          onOvs(), enforcesGroups() ? nicFilterName(owner.vdc, owner.id.name, i) : "",
+                          container ? containerNicName(owner.vdc, owner.id.name, i) : "");
+  }
+  if (type == "qemu" || type == "kvm") {
+    // The serial console, kept in a file on the host across boots: what an
+    // operator reads first when a guest misbehaves.
+    std::string log = consoleLogPath(domainName(owner.vdc, owner.id));
+    xml += "<serial type='pty'><log file='" + xmlEscape(log) + "' append='on'/></serial>"
+           "<console type='pty'><target type='serial'/></console>";
+  }
+  if (container) xml += "<console type='pty'/>";  // libvirt's LXC driver has no other kind
+  return xml + "</devices></domain>";
+}
+
+// A virtual machine's disks: its root disk, its Volumes, its seed CD-ROM.
+std::string LibvirtHypervisor::disks(const Ownership& owner) {
+  const Json& spec = owner.spec;
+  if (owner.id.kind == Kind::LoadBalancer) return "";
+  std::string xml;
   char dev = 'a';
-  if (!appliance && spec.contains("image")) {
+  if (spec.contains("image")) {
     std::string root = rootDiskName(owner.vdc, owner.id.name);
     xml += "<disk type='volume' device='disk'><driver name='qemu' type='qcow2'/><source pool='" +
            xmlEscape(host_.poolFor("standard")) + "' volume='" + xmlEscape(root) + "'/><target dev='vd" +
@@ -79,28 +109,42 @@ std::string LibvirtHypervisor::domainXml(const Ownership& owner, const std::stri
            xmlEscape(volumeName(owner.vdc, {Kind::Volume, volume})) + "'/><target dev='" + xmlEscape(target) +
            "' bus='virtio'/></disk>";
   }
-  if (appliance) {
-    xml += interfaceXml(owner.vdc, spec.at("network").get<std::string>(), macAddress(owner.vdc, "lb." + owner.id.name, 0),
-                        onOvs());
-  } else {
-    const Json& nics = spec.value("interfaces", Json::array());
-    for (size_t i = 0; i < nics.size(); ++i)
-      xml += interfaceXml(owner.vdc, nics[i].at("network").get<std::string>(), macAddress(owner.vdc, owner.id.name, i),
-                          onOvs(), enforcesGroups() ? nicFilterName(owner.vdc, owner.id.name, i) : "");
-  }
-  if (!appliance && volumes_.hasSeed(owner)) {
+  if (volumes_.hasSeed(owner)) {
     xml += "<disk type='volume' device='cdrom'><driver name='qemu' type='raw'/><source pool='" +
            xmlEscape(host_.poolFor("standard")) + "' volume='" + xmlEscape(seedName(owner.vdc, owner.id.name)) +
            "'/><target dev='hdc' bus='ide'/><readonly/></disk>";
   }
-  if (type == "qemu" || type == "kvm") {
-    // The serial console, kept in a file on the host across boots: what an
-    // operator reads first when a guest misbehaves.
-    std::string log = consoleLogPath(domainName(owner.vdc, owner.id));
-    xml += "<serial type='pty'><log file='" + xmlEscape(log) + "' append='on'/></serial>"
-           "<console type='pty'><target type='serial'/></console>";
+  return xml;
+}
+
+// A container's root file system (the copy of its image) and its seed where
+// cloud-init looks for one, each a raw file libvirt mounts through a loop device.
+std::string LibvirtHypervisor::containerFileSystems(const Ownership& owner) {
+  auto mount = [&](const std::string& volume, const std::string& target, bool readOnly) {
+    return "<filesystem type='file' accessmode='passthrough'><driver type='loop' format='raw'/><source file='" +
+           xmlEscape(storage_.volume("standard", volume).path) + "'/><target dir='" + target + "'/>" +
+           (readOnly ? "<readonly/>" : "") + "</filesystem>";
+  };
+  return mount(rootDiskName(owner.vdc, owner.id.name), "/", false) +
+         mount(seedName(owner.vdc, owner.id.name), "/var/lib/cloud/seed/nocloud", true);
+}
+
+// What a host cannot run is refused before anything is made.
+void LibvirtHypervisor::prepare(const ApplyIntent& intent) {
+  Diagnostics problems;
+  for (const auto& owner : intent.intended) {
+    if (owner.id.kind != Kind::Instance || !volumes_.isContainer(owner)) continue;
+    auto refuse = [&](const std::string& why) { problems.add(Location{}, owner.id.str() + ": hypervisor lxc " + why); };
+    if (!owner.spec.contains("image")) refuse("needs an image: it is the container's root file system");
+    else if (auto image = records_.find(owner.vdc, {Kind::Image, owner.spec["image"].get<std::string>()});
+             image && image->spec.value("format", "qcow2") != "raw")
+      refuse("needs a raw image holding a file system (image '" + owner.spec["image"].get<std::string>() +
+             "' is " + image->spec.value("format", "qcow2") + ")");
+    if (!owner.spec.value("volumes", Json::array()).empty())
+      refuse("takes no volumes in this version: a container mounts file systems, not block devices");
   }
-  return xml + "</devices></domain>";
+  if (!problems.empty()) throw Error(problems.str());
+  volumes_.prepare(intent.intended);
 }
 
 Json LibvirtHypervisor::observe(const std::string& vdc, Kind kind, const XmlDocument& doc, xmlNodePtr domain,
@@ -182,19 +226,28 @@ void LibvirtHypervisor::visitVolume(const std::string& vdc, const HostObject& ob
 }
 
 // An instance's image is what its root disk is a child of: a root disk that
-// is gone, or a child of something else, shows as a different image.
+// is gone, or a child of something else, shows as a different image. A
+// container's root disk is a copy, which keeps no link to its image: while
+// it exists, it is of the recorded image.
 void LibvirtHypervisor::finishRead(const std::string&, LiveState& into) {
   for (auto& object : seenDomains_) {
     if (object.id.kind == Kind::Instance && object.recorded.contains("image")) {
       auto root = rootBacking_.find(object.id.name);
       auto image = root == rootBacking_.end() ? imagePaths_.end() : imagePaths_.find(root->second);
-      object.observed["image"] = image == imagePaths_.end() ? Json() : Json(image->second);
+      bool copy = root != rootBacking_.end() && root->second.empty() && object.observed.value("hypervisor", "") == "lxc";
+      object.observed["image"] = copy ? object.recorded["image"] : image == imagePaths_.end() ? Json() : Json(image->second);
     }
     into.add(std::move(object));
   }
   seenDomains_.clear();
   imagePaths_.clear();
   rootBacking_.clear();
+}
+
+// Containers are domains of the host's LXC driver, the rest of its QEMU one.
+virConnectPtr LibvirtHypervisor::connectionFor(const Json& spec) {
+  bool container = !host_.settings().testDriver && spec.value("hypervisor", "kvm") == "lxc";
+  return container ? host_.containers() : host_.connection();
 }
 
 void LibvirtHypervisor::read(const std::string& vdc, LiveState& into) { readHost(host_, records_, {this}, vdc, into); }
@@ -219,7 +272,7 @@ void LibvirtHypervisor::define(const Ownership& owner, const std::string& uuid, 
   // call (milliseconds each) and is not thread-safe in process; the daemon of
   // a real host validates, the embedded datacenter trusts our generated XML.
   unsigned int flags = host_.settings().testDriver ? 0 : VIR_DOMAIN_DEFINE_VALIDATE;
-  DomainHandle dom(virDomainDefineXMLFlags(host_.connection(), xml.c_str(), flags));
+  DomainHandle dom(virDomainDefineXMLFlags(connectionFor(owner.spec), xml.c_str(), flags));
   if (!dom) throw libvirtError("cannot define domain " + name);
   bool wantRunning = owner.spec.value("state", "running") == "running";
   int active = virDomainIsActive(dom.get());
@@ -235,14 +288,14 @@ void LibvirtHypervisor::define(const Ownership& owner, const std::string& uuid, 
 
 void LibvirtHypervisor::create(const Ownership& owner) {
   std::string name = domainName(owner.vdc, owner.id);
-  DomainHandle existing(virDomainLookupByName(host_.connection(), name.c_str()));
+  DomainHandle existing(virDomainLookupByName(connectionFor(owner.spec), name.c_str()));
   if (existing) throw Error("domain '" + name + "' already exists and is not owned by this VDC");
   if (owner.id.kind == Kind::Instance) volumes_.create(owner);
   define(owner, "", false);
 }
 
 void LibvirtHypervisor::update(const Ownership& owner, const LiveObject& live) {
-  DomainHandle dom(virDomainLookupByName(host_.connection(), live.physicalName.c_str()));
+  DomainHandle dom(virDomainLookupByName(connectionFor(owner.spec), live.physicalName.c_str()));
   if (!dom) throw libvirtError("cannot find domain " + live.physicalName);
   char uuid[VIR_UUID_STRING_BUFLEN];
   if (virDomainGetUUIDString(dom.get(), uuid) < 0) throw libvirtError("cannot read uuid of " + live.physicalName);
@@ -256,7 +309,7 @@ void LibvirtHypervisor::update(const Ownership& owner, const LiveObject& live) {
 }
 
 void LibvirtHypervisor::remove(const std::string& vdc, const LiveObject& live) {
-  DomainHandle dom(virDomainLookupByName(host_.connection(), live.physicalName.c_str()));
+  DomainHandle dom(virDomainLookupByName(connectionFor(live.recorded), live.physicalName.c_str()));
   if (!dom) {
     if (!lastErrorIsNotFound()) throw libvirtError("cannot look up domain " + live.physicalName);
   } else {

@@ -19,7 +19,7 @@ std::string consoleLogPath(const std::string& domain);
 class LibvirtHypervisor : public Hypervisor, public HostReader {
  public:
   LibvirtHypervisor(Host& host, RecordStore& records, LibvirtStorage& storage)
-      : host_(host), records_(records), volumes_(host, records, storage) {}
+      : host_(host), records_(records), storage_(storage), volumes_(host, records, storage) {}
   std::vector<Kind> kinds() const override { return {Kind::Instance, Kind::LoadBalancer}; }
   void read(const std::string& vdc, LiveState& into) override;
   void create(const Ownership& owner) override;
@@ -27,8 +27,9 @@ class LibvirtHypervisor : public Hypervisor, public HostReader {
   void remove(const std::string& vdc, const LiveObject& live) override;
   void visit(const std::string& vdc, const HostObject& object, LiveState& into) override;
   void finishRead(const std::string& vdc, LiveState& into) override;
-  // Records the root disks and seeds it is about to make, in one write.
-  void prepare(const ApplyIntent& intent) override { volumes_.prepare(intent.intended); }
+  // Refuses what the host cannot run, then records the root disks and seeds
+  // it is about to make, in one write.
+  void prepare(const ApplyIntent& intent) override;
 
   std::string domainXml(const Ownership& owner, const std::string& uuid);
   InstanceVolumes& instanceVolumes() { return volumes_; }
@@ -37,6 +38,9 @@ class LibvirtHypervisor : public Hypervisor, public HostReader {
 
  private:
   void define(const Ownership& owner, const std::string& uuid, bool restart);
+  std::string disks(const Ownership& owner);
+  std::string containerFileSystems(const Ownership& owner);
+  virConnectPtr connectionFor(const Json& spec);
   void defineNicFilters(const Ownership& owner);
   bool onOvs() const { return !host_.settings().ovsSocket.empty(); }
   // Real hosts on libvirt networks enforce security groups with nwfilter; the
@@ -46,6 +50,7 @@ class LibvirtHypervisor : public Hypervisor, public HostReader {
 
   Host& host_;
   RecordStore& records_;
+  LibvirtStorage& storage_;
   InstanceVolumes volumes_;
   // What a scan found, completed once every volume has been seen.
   std::vector<LiveObject> seenDomains_;

@@ -8,11 +8,6 @@
 
 namespace vdc::libvirt {
 
-bool InstanceVolumes::hasSeed(const Ownership& instance) const {
-  std::string hypervisor = instance.spec.value("hypervisor", "kvm");
-  return !host_.settings().testDriver && (hypervisor == "kvm" || hypervisor == "qemu");
-}
-
 Ownership InstanceVolumes::record(const Ownership& instance) const {
   Json volumes = Json::object();
   if (hasRootDisk(instance)) volumes["rootDisk"] = rootDiskName(instance.vdc, instance.id.name);
@@ -47,8 +42,11 @@ void InstanceVolumes::create(const Ownership& instance) {
     storage_.deleteVolume("standard", volume);  // a leftover of an interrupted create
   }
   if (!ours) records_.putDurably({wanted});
-  if (hasRootDisk(instance))
-    storage_.createChild("standard", rootDiskName(instance.vdc, instance.id.name), 0, storage_.imageOf(instance));
+  std::string root = rootDiskName(instance.vdc, instance.id.name);
+  if (hasRootDisk(instance) && isContainer(instance))
+    storage_.createCopy("standard", root, *storage_.imageOf(instance));
+  else if (hasRootDisk(instance))
+    storage_.createChild("standard", root, 0, storage_.imageOf(instance));
   if (hasSeed(instance)) replaceSeed(instance);
 }
 
@@ -109,12 +107,12 @@ void InstanceVolumes::replaceSeed(const Ownership& instance) {
   Seed seed{"", instance.id.name, publicKeys(instance), instance.spec.value("userData", ""), nics(instance)};
   seed.instanceId = domainName(instance.vdc, instance.id) + "." +
                     sha256Hex(metaData(seed) + networkConfig(seed) + userData(seed)).substr(0, 12);
-  std::string iso = seedIso(seed);
+  std::string image = isContainer(instance) ? seedFileSystem(seed) : seedIso(seed);
   std::string name = seedName(instance.vdc, instance.id.name);
   storage_.deleteVolume("standard", name);
-  VolumeHandle volume = storage_.createRaw("standard", name, iso.size());
-  VolumeUpload upload(host_.connection(), volume.get(), iso.size());
-  upload.send(iso);
+  VolumeHandle volume = storage_.createRaw("standard", name, image.size());
+  VolumeUpload upload(host_.connection(), volume.get(), image.size());
+  upload.send(image);
   upload.finish();
 }
 

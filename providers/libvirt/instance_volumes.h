@@ -33,8 +33,14 @@ class InstanceVolumes {
   void setAddressing(AddressingLookup lookup) { addressing_ = std::move(lookup); }
 
   bool hasRootDisk(const Ownership& instance) const { return instance.spec.contains("image"); }
-  // A seed on hosts that boot QEMU/KVM guests (the embedded datacenter runs none).
-  bool hasSeed(const Ownership& instance) const;
+  // A seed on real hosts (the embedded datacenter runs no guests).
+  bool hasSeed(const Ownership&) const { return !host_.settings().testDriver; }
+  // A container on a real host: its root disk is a raw copy of its image,
+  // its seed an ext2 file system (the embedded datacenter treats every
+  // instance alike).
+  bool isContainer(const Ownership& instance) const {
+    return !host_.settings().testDriver && instance.spec.value("hypervisor", "kvm") == "lxc";
+  }
 
   // Records, in one write, the volumes of every instance about to be made.
   void prepare(const std::vector<Ownership>& intended);

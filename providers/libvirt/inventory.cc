@@ -24,7 +24,7 @@ struct DocFree { void operator()(xmlDocPtr p) const { xmlFreeDoc(p); } };
 
 }  // namespace
 
-void scanConnection(virConnectPtr connection, const HostVisitor& visit) {
+void scanDomains(virConnectPtr connection, const HostVisitor& visit) {
   virDomainPtr* domains = nullptr;
   int n = virConnectListAllDomains(connection, &domains, 0);
   for (auto& dom : takeList<DomainHandle>(domains, n, "cannot list domains")) {
@@ -34,8 +34,12 @@ void scanConnection(virConnectPtr connection, const HostVisitor& visit) {
     if (virDomainGetState(dom.get(), &state, &reason, 0) < 0) throw libvirtError("cannot read state of " + name);
     visit({HostObject::Type::Domain, name, "", isRunning(state), doc, doc.root()});
   }
+}
+
+void scanConnection(virConnectPtr connection, const HostVisitor& visit) {
+  scanDomains(connection, visit);
   virNetworkPtr* networks = nullptr;
-  n = virConnectListAllNetworks(connection, &networks, 0);
+  int n = virConnectListAllNetworks(connection, &networks, 0);
   for (auto& net : takeList<NetworkHandle>(networks, n, "cannot list networks")) {
     std::string name = virNetworkGetName(net.get());
     XmlDocument doc(networkDefinition(net.get()), name);

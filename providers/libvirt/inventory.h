@@ -25,7 +25,9 @@ struct HostObject {
 
 using HostVisitor = std::function<void(const HostObject&)>;
 
+// Domains, networks and volumes; or the domains alone (of a second driver on the same host).
 void scanConnection(virConnectPtr connection, const HostVisitor& visit);
+void scanDomains(virConnectPtr connection, const HostVisitor& visit);
 void scanNodeFile(const std::string& file, const HostVisitor& visit);
 
 }  // namespace vdc::libvirt

@@ -25,6 +25,10 @@ std::string macAddress(const std::string& vdc, const std::string& name, size_t i
   return "52:54:00:" + h.substr(0, 2) + ":" + h.substr(2, 2) + ":" + h.substr(4, 2);
 }
 
+std::string containerNicName(const std::string& vdc, const std::string& name, size_t index) {
+  return "vdc" + sha256Hex(vdc + "/" + name + "/" + std::to_string(index)).substr(0, 10);
+}
+
 std::string registryName(const std::string& vdc) { return vdc + "._vdc"; }
 
 static std::optional<std::string> after(const std::string& prefix, const std::string& physical) {

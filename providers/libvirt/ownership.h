@@ -38,6 +38,10 @@ std::optional<std::string> rootDiskInstance(const std::string& vdc, const std::s
 // The MAC address of NIC `index` of a domain (`name`: "web-0", "lb.front"):
 // stable per VDC, domain and NIC, so a re-created domain keeps its MACs.
 std::string macAddress(const std::string& vdc, const std::string& name, size_t index);
+// The host side of a container's NIC, named by vdc: libvirt's nwfilter
+// needs the name before the LXC driver would make one up. 13 characters,
+// within Linux's 15.
+std::string containerNicName(const std::string& vdc, const std::string& name, size_t index);
 
 // <vdc:owner xmlns:vdc=... vdc= kind= name= hash=><vdc:spec>JSON</vdc:spec></vdc:owner>
 std::string ownerElement(const Ownership& owner, bool declareNamespace = true);

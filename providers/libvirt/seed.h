@@ -1,7 +1,7 @@
 // cloud-init's NoCloud seed: an ISO 9660 image labelled "cidata" holding an
 // instance's meta-data (instance id, host name, public keys), its network
 // config (the planned addresses) and its user-data, attached to the guest
-// as a CD-ROM.
+// as a CD-ROM (containers get it as a file system: seedFileSystem).
 #pragma once
 
 #include <string>
@@ -27,5 +27,10 @@ std::string networkConfig(const Seed& seed);  // YAML, cloud-init's network conf
 std::string userData(const Seed& seed);
 // The ISO image's bytes (a few hundred KiB).
 std::string seedIso(const Seed& seed);
+// The same files in an ext2 file system labelled "cidata", for containers:
+// they share the host's kernel, which may not read ISO 9660, and libvirt
+// mounts it at /var/lib/cloud/seed/nocloud, where cloud-init looks.
+// Needs mke2fs (e2fsprogs) where vdc runs.
+std::string seedFileSystem(const Seed& seed);
 
 }  // namespace vdc::libvirt

@@ -3,6 +3,8 @@
 #include <archive.h>
 #include <archive_entry.h>
 
+#include <cstdio>
+#include <fstream>
 #include <map>
 
 #include <yaml-cpp/yaml.h>
@@ -47,6 +49,31 @@ TEST(Seed, IsAnIsoLabelledCidataWithMetaAndUserData) {
   ASSERT_EQ(files.size(), 2u);  // no NICs: no network-config
   EXPECT_EQ(files["meta-data"], metaData(aSeed()));
   EXPECT_EQ(files["user-data"], "#!/bin/sh\necho hello\n");
+}
+
+// Read back with e2fsprogs' debugfs, which reads an image without mounting it.
+TEST(Seed, ForContainersIsAnExt2FileSystemLabelledCidataWithTheSameFiles) {
+  Seed seed = aSeed();
+  seed.nics = {{"52:54:00:aa:bb:01", "10.0.0.5/24", "10.0.0.1"}};
+  std::string image = seedFileSystem(seed);
+  ASSERT_GT(image.size(), 1024u + 0x80);
+  EXPECT_EQ(static_cast<unsigned char>(image[1024 + 0x38]), 0x53);  // the ext2 superblock's magic, 0xEF53
+  EXPECT_EQ(static_cast<unsigned char>(image[1024 + 0x39]), 0xEF);
+  EXPECT_EQ(std::string(image.c_str() + 1024 + 0x78), "cidata");  // the volume label
+  std::string file = ::testing::TempDir() + "/seed.ext2";
+  std::ofstream(file, std::ios::binary) << image;
+  auto cat = [&](const std::string& name) {
+    std::string command = "debugfs -R 'cat /" + name + "' " + file + " 2>/dev/null", out;
+    FILE* pipe = popen(command.c_str(), "r");
+    char buffer[4096];
+    for (size_t n; (n = fread(buffer, 1, sizeof buffer, pipe)) > 0;) out.append(buffer, n);
+    pclose(pipe);
+    return out;
+  };
+  EXPECT_EQ(cat("meta-data"), metaData(seed));
+  EXPECT_EQ(cat("network-config"), networkConfig(seed));
+  EXPECT_EQ(cat("user-data"), "#!/bin/sh\necho hello\n");
+  std::remove(file.c_str());
 }
 
 TEST(Seed, MetaDataIsYamlWhateverTheKeysHoldIn) {

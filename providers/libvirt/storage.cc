@@ -72,6 +72,15 @@ void LibvirtStorage::createChild(const std::string& storageClass, const std::str
   if (!vol) throw libvirtError("cannot create volume " + physical);
 }
 
+void LibvirtStorage::createCopy(const std::string& storageClass, const std::string& physical, const Volume& source) {
+  PoolHandle pool = host_.pool(storageClass);
+  VolumeHandle original(virStorageVolLookupByPath(host_.connection(), source.path.c_str()));
+  if (!original) throw libvirtError("cannot find volume " + source.path);
+  std::string xml = volumeXml(physical, source.capacity, "raw", std::nullopt);
+  VolumeHandle vol(virStorageVolCreateXMLFrom(pool.get(), xml.c_str(), original.get(), 0));
+  if (!vol) throw libvirtError("cannot copy " + source.path + " to volume " + physical);
+}
+
 // The volume is created at the file's size, then filled from the file. The
 // embedded datacenter's volumes hold no data: there the file is only checked,
 // and a missing one makes an empty image, so that a VDC can be tried on a

@@ -37,6 +37,9 @@ class LibvirtStorage : public Storage, public HostReader {
   // at least as large as its backing.
   void createChild(const std::string& storageClass, const std::string& physical, uint64_t capacity,
                    const std::optional<Volume>& backing);
+  // A full raw copy of `source`: a container's root file system, which
+  // libvirt mounts through a loop device, and a loop device reads raw only.
+  void createCopy(const std::string& storageClass, const std::string& physical, const Volume& source);
   void deleteVolume(const std::string& storageClass, const std::string& physical);
   // An empty raw volume of `size` bytes, to be written.
   VolumeHandle createRaw(const std::string& storageClass, const std::string& physical, uint64_t size);

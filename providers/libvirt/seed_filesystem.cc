@@ -1,0 +1,91 @@
+#include <fcntl.h>
+#include <spawn.h>
+#include <sys/wait.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+
+#include "engine/error.h"
+#include "providers/libvirt/seed.h"
+
+extern char** environ;
+
+namespace vdc::libvirt {
+
+namespace {
+
+namespace fs = std::filesystem;
+
+class ScratchDirectory {
+ public:
+  ScratchDirectory() {
+    std::string pattern = (fs::temp_directory_path() / "vdc-seed-XXXXXX").string();
+    if (!mkdtemp(pattern.data())) throw Error("cannot make a scratch directory for a cloud-init seed");
+    path_ = pattern;
+  }
+  ~ScratchDirectory() {
+    std::error_code ignored;
+    fs::remove_all(path_, ignored);
+  }
+  ScratchDirectory(const ScratchDirectory&) = delete;
+  ScratchDirectory& operator=(const ScratchDirectory&) = delete;
+  const fs::path& path() const { return path_; }
+
+ private:
+  fs::path path_;
+};
+
+void writeFile(const fs::path& path, const std::string& contents) {
+  std::ofstream out(path, std::ios::binary);
+  out << contents;
+  if (!out.flush()) throw Error("cannot write " + path.string());
+}
+
+std::string readFile(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+// Runs a tool with its standard error kept in `errors`; throws with what it said.
+void run(std::vector<std::string> argv, const fs::path& errors) {
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
+  posix_spawn_file_actions_addopen(&actions, 2, errors.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+  std::vector<char*> args;
+  for (auto& arg : argv) args.push_back(arg.data());
+  args.push_back(nullptr);
+  pid_t pid = 0;
+  int spawned = posix_spawnp(&pid, args[0], &actions, nullptr, args.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  if (spawned != 0) throw Error("cannot run " + argv[0] + " (e2fsprogs): " + std::strerror(spawned));
+  int status = 0;
+  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {}
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+    throw Error(argv[0] + " failed to make a cloud-init seed: " + readFile(errors));
+}
+
+}  // namespace
+
+// mke2fs builds the file system from a directory, without mounting
+// anything, where vdc runs; the image is then uploaded like any seed.
+std::string seedFileSystem(const Seed& seed) {
+  ScratchDirectory scratch;
+  fs::path files = scratch.path() / "cidata", image = scratch.path() / "seed.img";
+  fs::create_directory(files);
+  std::string meta = metaData(seed), network = networkConfig(seed), user = userData(seed);
+  writeFile(files / "meta-data", meta);
+  if (!seed.nics.empty()) writeFile(files / "network-config", network);
+  writeFile(files / "user-data", user);
+  // Room for the files twice over, and for ext2's own tables.
+  size_t kib = 512 + 2 * (meta.size() + network.size() + user.size()) / 1024;
+  run({"mke2fs", "-q", "-F", "-t", "ext2", "-L", "cidata", "-d", files.string(), image.string(), std::to_string(kib)},
+      scratch.path() / "mke2fs.err");
+  return readFile(image);
+}
+
+}  // namespace vdc::libvirt
