@@ -200,7 +200,10 @@ class Reader {
         auto s = scalar(node, path);
         if (!s) return nullptr;
         for (const auto& c : f.choices)
-          if (c == *s) return *s;
+          if (c == *s) {
+            mention(node, f, path, *s);  // where it is, for checks across documents
+            return *s;
+          }
         std::string all;
         for (const auto& c : f.choices) all += (all.empty() ? "" : ", ") + c;
         std::string message = "invalid value '" + *s + "' for " + path + " (one of: " + all + ")";

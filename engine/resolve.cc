@@ -214,6 +214,25 @@ class Resolver {
       }
       attachments_[volume].push_back(where);
     }
+    if (m.spec.value("hypervisor", "kvm") == "lxc") checkContainer(m);
+  }
+
+  // A container boots no firmware and sees no block devices: libvirt mounts
+  // its image, which must be a file system in a raw file, as its root.
+  void checkContainer(const Manifest& m) {
+    std::string instance = "Instance '" + m.id.name + "'";
+    if (!m.spec.contains("image")) {
+      diags_.add(mentionAt(m, "spec.hypervisor"),
+                 instance + " has hypervisor lxc but no image: a container's image is its root file system");
+    } else if (const Manifest* image = lookup(Kind::Image, m.spec["image"].get<std::string>());
+               image && image->spec.value("format", "qcow2") != "raw") {
+      diags_.add(mentionAt(m, "spec.image"), instance + " has hypervisor lxc, which needs a raw image holding a file "
+                                             "system; Image '" + image->id.name + "' is " +
+                                             image->spec.value("format", "qcow2"));
+    }
+    if (!member(m.spec, "volumes").empty())
+      diags_.add(mentionAt(m, "spec.volumes[0].volume"),
+                 instance + " has hypervisor lxc: a container takes no volumes (they are block devices)");
   }
 
   void checkAttachments() {

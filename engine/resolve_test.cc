@@ -50,6 +50,22 @@ TEST(Resolve, FixedAddressNeedsOneReplica) {
   EXPECT_NE(errors.find("a fixed ip needs replicas: 1"), std::string::npos) << errors;
 }
 
+TEST(Resolve, ContainerNeedsARawImageAndNoVolumes) {
+  std::string image = "apiVersion: vdc/v1\nkind: Image\nmetadata: {name: disk}\nspec: {source: d.img, format: qcow2}\n---\n";
+  std::string volume = "apiVersion: vdc/v1\nkind: Volume\nmetadata: {name: data}\nspec: {size: 1GiB}\n---\n";
+  std::string errors = errorsOf(image + volume + instance("a", "  hypervisor: lxc\n") +
+                                instance("b", "  hypervisor: lxc\n  image: disk\n  volumes: [{volume: data}]\n"));
+  EXPECT_NE(errors.find(":20:15: Instance 'a' has hypervisor lxc but no image"), std::string::npos) << errors;
+  EXPECT_NE(errors.find(":27:10: Instance 'b' has hypervisor lxc, which needs a raw image holding a file system; "
+                        "Image 'disk' is qcow2"),
+            std::string::npos)
+      << errors;
+  EXPECT_NE(errors.find(":28:22: Instance 'b' has hypervisor lxc: a container takes no volumes"), std::string::npos)
+      << errors;
+  std::string raw = "apiVersion: vdc/v1\nkind: Image\nmetadata: {name: root}\nspec: {source: r.img, format: raw}\n---\n";
+  EXPECT_EQ(errorsOf(raw + instance("c", "  hypervisor: lxc\n  image: root\n")), "");
+}
+
 TEST(Resolve, VolumeAttachesToOneInstance) {
   std::string volume = "apiVersion: vdc/v1\nkind: Volume\nmetadata: {name: data}\nspec: {size: 1GiB}\n---\n";
   std::string errors = errorsOf(volume + instance("a", "  volumes: [{volume: data}]\n") +

@@ -129,24 +129,6 @@ std::string LibvirtHypervisor::containerFileSystems(const Ownership& owner) {
          mount(seedName(owner.vdc, owner.id.name), "/var/lib/cloud/seed/nocloud", true);
 }
 
-// What a host cannot run is refused before anything is made.
-void LibvirtHypervisor::prepare(const ApplyIntent& intent) {
-  Diagnostics problems;
-  for (const auto& owner : intent.intended) {
-    if (owner.id.kind != Kind::Instance || !volumes_.isContainer(owner)) continue;
-    auto refuse = [&](const std::string& why) { problems.add(Location{}, owner.id.str() + ": hypervisor lxc " + why); };
-    if (!owner.spec.contains("image")) refuse("needs an image: it is the container's root file system");
-    else if (auto image = records_.find(owner.vdc, {Kind::Image, owner.spec["image"].get<std::string>()});
-             image && image->spec.value("format", "qcow2") != "raw")
-      refuse("needs a raw image holding a file system (image '" + owner.spec["image"].get<std::string>() +
-             "' is " + image->spec.value("format", "qcow2") + ")");
-    if (!owner.spec.value("volumes", Json::array()).empty())
-      refuse("takes no volumes in this version: a container mounts file systems, not block devices");
-  }
-  if (!problems.empty()) throw Error(problems.str());
-  volumes_.prepare(intent.intended);
-}
-
 Json LibvirtHypervisor::observe(const std::string& vdc, Kind kind, const XmlDocument& doc, xmlNodePtr domain,
                                 const Json& recorded, bool running,
                                 bool hypervisorVisible) {

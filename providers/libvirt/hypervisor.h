@@ -27,9 +27,8 @@ class LibvirtHypervisor : public Hypervisor, public HostReader {
   void remove(const std::string& vdc, const LiveObject& live) override;
   void visit(const std::string& vdc, const HostObject& object, LiveState& into) override;
   void finishRead(const std::string& vdc, LiveState& into) override;
-  // Refuses what the host cannot run, then records the root disks and seeds
-  // it is about to make, in one write.
-  void prepare(const ApplyIntent& intent) override;
+  // Records the root disks and seeds it is about to make, in one write.
+  void prepare(const ApplyIntent& intent) override { volumes_.prepare(intent.intended); }
 
   std::string domainXml(const Ownership& owner, const std::string& uuid);
   InstanceVolumes& instanceVolumes() { return volumes_; }

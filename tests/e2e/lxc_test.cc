@@ -1,0 +1,104 @@
+// End to end with a container (tests/e2e/real_datacenter.h): an Instance of
+// hypervisor lxc is a domain of the host's LXC driver, its root file system a
+// copy of its image, its seed mounted where cloud-init looks. It reports to
+// a file, which its user-data serves on two ports; the test reads it across
+// the network from the host, through the container's security group.
+#include "tests/e2e/real_datacenter.h"
+
+namespace vdc::testing {
+
+namespace {
+
+constexpr const char* kVdc = "e2elxc";
+constexpr const char* kAddress = "10.94.1.2";  // the first planned address of the network
+
+// What the container serves on `port`: its guest lines, or nothing when the
+// connection fails (within three seconds).
+std::vector<std::string> served(const fs::path& dir, int port) {
+  return guestLines(shell(dir, "busybox nc -w 3 " + std::string(kAddress) + " " + std::to_string(port)).out);
+}
+
+}  // namespace
+
+TEST_F(RealDatacenter, AContainerRunsOnItsImageWithItsSeedBehindItsGroup) {
+  std::string sha = stage(containerImage(), "lxc", "rootfs.img");
+  auto writeVdc = [&](const std::string& extra) {
+    writeFile(dir.path() / "lxc" / "vdc.yaml", R"yaml(apiVersion: vdc/v1
+kind: VirtualDataCenter
+metadata: {name: e2elxc}
+---
+apiVersion: vdc/v1
+kind: Network
+metadata: {name: lan}
+spec: {cidr: 10.94.1.0/24}
+---
+apiVersion: vdc/v1
+kind: SecurityGroup
+metadata: {name: web}
+spec: {ingress: [{protocol: tcp, ports: "80", from: 10.94.1.0/24}]}
+---
+apiVersion: vdc/v1
+kind: Image
+metadata: {name: rootfs}
+spec: {source: rootfs.img, format: raw, sha256: )yaml" + sha + R"yaml(}
+---
+apiVersion: vdc/v1
+kind: KeyPair
+metadata: {name: ops}
+spec: {publicKey: ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIE2e2e2e2e2e2e2e2e2e2e2e2e2e2e2e2e2e2e2e2e2e ops@e2e}
+---
+apiVersion: vdc/v1
+kind: Instance
+metadata: {name: web}
+spec:
+  memory: 64MiB
+  hypervisor: lxc
+  image: rootfs
+  keyPairs: [ops]
+  interfaces: [{network: lan, securityGroups: [web]}]
+  userData: |
+    #!/bin/sh
+    echo "vdc-guest: user-data on $(hostname))yaml" + extra + R"yaml("
+    while true; do nc -l -p 80 -e cat /var/log/vdc-guest.log; done &
+    while true; do nc -l -p 8080 -e cat /var/log/vdc-guest.log; done &
+)yaml");
+  };
+  writeVdc("");
+  auto run = [&](const std::string& command) { return vdc(dir.path(), command + " lxc --target target.yaml"); };
+  run("destroy --auto-approve");
+  ASSERT_EQ(leftovers(kVdc), "");
+
+  Result apply = run("apply --auto-approve");
+  ASSERT_EQ(apply.exit, 0) << apply.out << apply.err;
+  EXPECT_EQ(run("plan --detailed-exitcode").exit, 0);
+  EXPECT_NE(virsh("domstate e2elxc.web", "lxc:///system").out.find("running"), std::string::npos);
+
+  // The seed reached it: its host name, key and planned address; its
+  // user-data runs. Its group admits 80 from the network, not 8080.
+  auto fromPort80 = [&] { return served(dir.path(), 80); };
+  ASSERT_TRUE(waitForLine(fromPort80, "ready", std::chrono::seconds(60))) << run("show").out;
+  auto lines = fromPort80();
+  auto has = [&](const std::string& line) { return std::find(lines.begin(), lines.end(), line) != lines.end(); };
+  EXPECT_TRUE(has("hostname web"));
+  EXPECT_TRUE(has("authorized keys 1"));
+  bool planned = std::any_of(lines.begin(), lines.end(), [](const std::string& line) {
+    return line.starts_with(std::string("address eth0 ") + kAddress + "/24 ");
+  });
+  EXPECT_TRUE(planned) << ::testing::PrintToString(lines);
+  EXPECT_TRUE(waitForLine(fromPort80, "user-data on web", std::chrono::seconds(10)));
+  EXPECT_TRUE(served(dir.path(), 8080).empty());
+
+  // A change to its user-data restarts it with a new seed.
+  writeVdc(" again");
+  Result change = run("plan");
+  EXPECT_NE(change.out.find("# restarts the instance"), std::string::npos) << change.out;
+  ASSERT_EQ(run("apply --auto-approve").exit, 0);
+  EXPECT_TRUE(waitForLine(fromPort80, "user-data on web again", std::chrono::seconds(60)));
+  EXPECT_EQ(run("plan --detailed-exitcode").exit, 0);
+
+  Result destroy = run("destroy --auto-approve");
+  ASSERT_EQ(destroy.exit, 0) << destroy.out << destroy.err;
+  EXPECT_EQ(leftovers(kVdc), "");
+}
+
+}  // namespace vdc::testing
