@@ -4,6 +4,7 @@
 #include "cli/commands.h"
 #include "cli/session.h"
 #include "engine/addresses.h"
+#include "engine/placement.h"
 #include "engine/graph.h"
 
 namespace vdc::cli {
@@ -36,7 +37,8 @@ int showCommand(const ShowOptions& options) {
   Datacenter* datacenter = opened->datacenter.get();
   try {
     LiveState live = readLive(*datacenter, vdc->name);
-    Diagnostics unplanned;  // a network out of addresses shows as "changed"
+    Diagnostics unplanned;  // a network out of addresses, or hosts out of room, shows as "changed"
+    planPlacement(*vdc, live, datacenter->hosts(), unplanned);
     planAddresses(*vdc, live, unplanned);
     if (options.json) {
       Json out;

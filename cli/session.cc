@@ -11,6 +11,7 @@
 #include "engine/addresses.h"
 #include "engine/diff.h"
 #include "engine/loader.h"
+#include "engine/placement.h"
 #include "providers/target.h"
 
 namespace vdc::cli {
@@ -39,7 +40,10 @@ LiveState readLive(Datacenter& datacenter, const std::string& vdc) {
 Plan makePlan(Vdc& desired, const LiveState& live, const Datacenter& datacenter, bool destroy,
               Diagnostics& problems) {
   auto start = std::chrono::steady_clock::now();
-  if (!destroy) planAddresses(desired, live, problems);
+  if (!destroy) {
+    planPlacement(desired, live, datacenter.hosts(), problems);
+    planAddresses(desired, live, problems);
+  }
   Plan plan = diff(desired, live, datacenter.describe(), destroy, problems);
   spdlog::debug("compared in {:.0f} ms", millisecondsSince(start));
   return plan;

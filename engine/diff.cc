@@ -34,6 +34,9 @@ bool forcesReplacement(Kind kind, const FieldChange& change) {
   std::string top = topField(change.path);
   const Field* field = findField(specFields(kind), top);
   if (field && field->forcesReplacement) return true;
+  // Planned placement (engine/placement.h): what lives on one host moves by
+  // being made again on the other.
+  if (top == "hosts" && (kind == Kind::Instance || kind == Kind::Volume || kind == Kind::LoadBalancer)) return true;
   if (kind == Kind::Volume && top == "size" && change.before.is_string() && change.after.is_string()) {
     auto before = parseSize(change.before.get<std::string>());
     auto after = parseSize(change.after.get<std::string>());

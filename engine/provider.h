@@ -3,7 +3,10 @@
 // libvirt, OVSDB or files.
 #pragma once
 
+#include <cstdint>
+#include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -50,6 +53,14 @@ using SwitchPtr = std::unique_ptr<Switch>;
 using StoragePtr = std::unique_ptr<Storage>;
 using RegistryPtr = std::unique_ptr<Registry>;
 
+// A host of a datacenter as placement sees it (engine/placement.h).
+struct HostInfo {
+  std::string name;
+  std::map<std::string, std::string> labels;  // for placement.spreadBy
+  std::optional<long> cpus;                   // what instances may take; none: no limit
+  std::optional<uint64_t> memory;             // bytes
+};
+
 // One datacenter a VDC is applied to, as opened from a Target.
 class Datacenter {
  public:
@@ -62,6 +73,9 @@ class Datacenter {
   // The process is about to die: keep what a real host would keep (what was
   // done, not what was only pending in this process). Real hosts need nothing.
   virtual void keepForCrash() {}
+
+  // Its hosts, where the Target names them (none: one host, nothing to place).
+  virtual std::vector<HostInfo> hosts() const { return {}; }
 
   Provider& providerFor(Kind kind);
   // Everything `vdc` owns on the target (by default: each provider's read).
