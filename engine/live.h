@@ -46,6 +46,7 @@ class LiveState {
   const LiveObject* find(const ResourceId& id) const;
   const Foreign* findForeign(const ResourceId& id) const;
   const std::map<ResourceId, LiveObject>& objects() const { return objects_; }
+  const std::map<ResourceId, Foreign>& foreign() const { return foreign_; }
   // Changes whenever anything vdc would read differently: guards saved plans.
   std::string fingerprint() const;
 

@@ -6,17 +6,98 @@
 
 #include "engine/units.h"
 #include "providers/faults/faults.h"
+#include "providers/fleet/fleet.h"
 #include "providers/libvirt/datacenter.h"
 
 namespace vdc {
 
 namespace fs = std::filesystem;
 
+namespace {
+
+Location at(const std::string& file, const YAML::Node& node) {
+  return Location{file, node.Mark().line + 1, node.Mark().column + 1};
+}
+
+void unknownField(const std::string& file, const YAML::Node& key, const std::string& where,
+                  const std::vector<std::string>& known, Diagnostics& diags) {
+  std::string name = key.as<std::string>("");
+  std::string message = "unknown field '" + name + "' in " + where;
+  if (auto guess = closestMatch(name, known)) message += " (did you mean '" + *guess + "'?)";
+  diags.add(at(file, key), message);
+}
+
+// A host's default name: its URI's host ("localhost" for a local URI), or its embedded file's stem.
+std::string defaultName(const TargetHost& host) {
+  if (!host.embeddedPath.empty()) return fs::path(host.embeddedPath).stem().string();
+  auto start = host.uri.find("://");
+  if (start == std::string::npos) return "localhost";
+  std::string authority = host.uri.substr(start + 3, host.uri.find('/', start + 3) - start - 3);
+  authority = authority.substr(authority.find('@') + 1);  // past user@, if any
+  authority = authority.substr(0, authority.find(':'));   // before :port
+  return authority.empty() ? "localhost" : authority;
+}
+
+void readHosts(const YAML::Node& list, const std::string& file, TargetSpec& target, Diagnostics& diags) {
+  if (!list.IsSequence() || list.size() == 0) {
+    diags.add(at(file, list), "hosts must be a list of at least one host");
+    return;
+  }
+  std::map<std::string, Location> names;
+  for (const auto& node : list) {
+    TargetHost host;
+    if (!node.IsMap()) {
+      diags.add(at(file, node), "a host is a mapping with 'uri' or 'embedded'");
+      continue;
+    }
+    for (auto field = node.begin(); field != node.end(); ++field) {
+      std::string key = field->first.as<std::string>("");
+      const YAML::Node& value = field->second;
+      if (key == "uri") {
+        host.uri = value.as<std::string>("");
+      } else if (key == "embedded") {
+        host.embeddedPath = value["path"].as<std::string>("");
+        if (fs::path(host.embeddedPath).is_relative())
+          host.embeddedPath = (fs::path(file).parent_path() / host.embeddedPath).string();
+      } else if (key == "name") {
+        host.info.name = value.as<std::string>("");
+        if (!isDnsLabel(host.info.name)) diags.add(at(file, value), "a host name must be a DNS label");
+      } else if (key == "capacity") {
+        for (auto c = value.begin(); value.IsMap() && c != value.end(); ++c) {
+          std::string what = c->first.as<std::string>("");
+          if (what == "cpus") {
+            long cpus = c->second.as<long>(0);
+            if (cpus < 1) diags.add(at(file, c->second), "capacity cpus must be a whole number of at least 1");
+            host.info.cpus = cpus;
+          } else if (what == "memory") {
+            host.info.memory = parseSize(c->second.as<std::string>(""));
+            if (!host.info.memory) diags.add(at(file, c->second), "capacity memory must be a size, e.g. 64GiB");
+          } else {
+            unknownField(file, c->first, "host capacity", {"cpus", "memory"}, diags);
+          }
+        }
+      } else if (key == "labels") {
+        for (auto label = value.begin(); value.IsMap() && label != value.end(); ++label)
+          host.info.labels[label->first.as<std::string>("")] = label->second.as<std::string>("");
+      } else {
+        unknownField(file, field->first, "a host", {"name", "uri", "embedded", "capacity", "labels"}, diags);
+      }
+    }
+    if (host.uri.empty() == host.embeddedPath.empty()) diags.add(at(file, node), "a host has either 'uri' or 'embedded'");
+    if (host.info.name.empty()) host.info.name = defaultName(host);
+    auto [first, fresh] = names.emplace(host.info.name, at(file, node));
+    if (!fresh)
+      diags.add(at(file, node), "two hosts are named '" + host.info.name + "' (the other at " + first->second.str() +
+                                    "): give each a name");
+    target.hosts.push_back(std::move(host));
+  }
+}
+
+}  // namespace
+
 TargetSpec readTarget(const std::string& file) {
   Diagnostics diags;
-  auto at = [&](const YAML::Node& node) {
-    return Location{file, node.Mark().line + 1, node.Mark().column + 1};
-  };
+  auto at = [&](const YAML::Node& node) { return vdc::at(file, node); };
   YAML::Node doc;
   try {
     doc = YAML::LoadFile(file);
@@ -43,10 +124,7 @@ TargetSpec readTarget(const std::string& file) {
           fs::path p(target.embeddedPath);
           if (p.is_relative()) target.embeddedPath = (fs::path(file).parent_path() / p).string();
         } else if (key == "hosts") {
-          if (!it->second.IsSequence() || it->second.size() != 1)
-            diags.add(at(it->second), "hosts: exactly one host is supported for now");
-          else
-            target.uri = it->second[0]["uri"].as<std::string>("");
+          readHosts(it->second, file, target, diags);
         } else if (key == "switch") {
           YAML::Node sw = it->second;
           for (auto field = sw.begin(); sw.IsMap() && field != sw.end(); ++field) {
@@ -74,8 +152,11 @@ TargetSpec readTarget(const std::string& file) {
           diags.add(at(it->first), message);
         }
       }
-      if (target.embeddedPath.empty() == target.uri.empty())
+      if (target.embeddedPath.empty() == target.hosts.empty())
         diags.add(at(spec), "a Target has either 'embedded' or 'hosts'");
+      if (target.switchType == "ovs" && target.hosts.size() > 1)
+        diags.add(at(spec["switch"]), "switch type ovs drives the Open vSwitch of the machine vdc runs on: "
+                                      "it takes one host");
     }
   }
   if (!diags.empty()) {
@@ -89,15 +170,23 @@ TargetSpec readTarget(const std::string& file) {
 
 DatacenterPtr openDatacenter(const TargetSpec& target) {
   if (!target.embeddedPath.empty()) return std::make_unique<libvirt::EmbeddedDatacenter>(target.embeddedPath);
-  libvirt::HostSettings settings;
-  settings.uri = target.uri;
-  settings.pools = target.storagePools;
-  if (target.switchType == "ovs") {
-    settings.ovsSocket = target.ovsSocket;
-    settings.ovsDatapath = target.ovsDatapath;
-  }
-  fs::path locks = fs::path(".vdc") / "locks";
-  return std::make_unique<libvirt::LibvirtDatacenter>(settings, fs::absolute(locks).string());
+  auto open = [&](const TargetHost& host) -> DatacenterPtr {
+    if (!host.embeddedPath.empty()) return std::make_unique<libvirt::EmbeddedDatacenter>(host.embeddedPath);
+    libvirt::HostSettings settings;
+    settings.uri = host.uri;
+    settings.pools = target.storagePools;
+    if (target.switchType == "ovs") {
+      settings.ovsSocket = target.ovsSocket;
+      settings.ovsDatapath = target.ovsDatapath;
+    }
+    fs::path locks = fs::path(".vdc") / "locks";
+    return std::make_unique<libvirt::LibvirtDatacenter>(settings, fs::absolute(locks).string());
+  };
+  const HostInfo& first = target.hosts.front().info;
+  if (target.hosts.size() == 1 && !first.cpus && !first.memory) return open(target.hosts.front());
+  std::vector<Fleet::Member> members;
+  for (const auto& host : target.hosts) members.push_back({host.info, open(host)});
+  return std::make_unique<Fleet>(std::move(members));
 }
 
 DatacenterPtr openTarget(const std::optional<std::string>& file) {

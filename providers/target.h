@@ -5,15 +5,23 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "engine/provider.h"
 
 namespace vdc {
 
+// One host of a Target: a libvirt host, or an embedded datacenter of its own.
+struct TargetHost {
+  HostInfo info;             // name, labels, capacity
+  std::string uri;           // a libvirt host
+  std::string embeddedPath;  // or the file of an embedded datacenter
+};
+
 struct TargetSpec {
   std::string name = "embedded";
   std::string embeddedPath;  // set for the embedded datacenter
-  std::string uri;           // set for a libvirt host
+  std::vector<TargetHost> hosts;
   std::map<std::string, std::string> storagePools;  // storage class -> pool
   std::string switchType = "bridge";                // "bridge": libvirt networks; "ovs": Open vSwitch
   std::string ovsSocket = "unix:/var/run/openvswitch/db.sock", ovsDatapath = "system";
