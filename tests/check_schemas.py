@@ -49,5 +49,13 @@ with tempfile.TemporaryDirectory() as scratch:
     jsonschema.validate(json.loads(run("show", example, "--json")), schemas["show"])
     run("destroy", example, "--auto-approve")
     jsonschema.validate(json.loads(run("plan", example, "--json", "--destroy")), schemas["plan"])
+    # On two hosts, specs carry where things are placed.
+    racks = os.path.join(scratch, "racks.yaml")
+    with open(racks, "w") as target:
+        target.write("apiVersion: vdc/v1\nkind: Target\nmetadata: {name: racks}\nspec:\n  hosts:\n"
+                     "    - {name: a, embedded: {path: a.xml}}\n    - {name: b, embedded: {path: b.xml}}\n")
+    jsonschema.validate(json.loads(run("plan", example, "--json", "--target", racks)), schemas["plan"])
+    run("apply", example, "--auto-approve", "--target", racks)
+    jsonschema.validate(json.loads(run("show", example, "--json", "--target", racks)), schemas["show"])
 
 print(f"{checked} example documents and the plan/show JSON match specs/")
