@@ -36,7 +36,9 @@ class FleetProvider : public Provider {
       perHost.emplace_back();
       on(host.name).read(vdc, perHost.back());
     }
-    for (const auto& [id, object] : fleet_.merge(perHost).objects()) into.add(object);
+    LiveState merged = fleet_.merge(perHost);
+    for (const auto& [id, object] : merged.objects()) into.add(object);
+    for (const auto& [id, foreign] : merged.foreign()) into.addForeign(foreign);
   }
 
   void create(const Ownership& owner) override {

@@ -18,7 +18,7 @@ std::string imageFile(const std::string& source, const std::string& directory) {
   if (source.starts_with("file://")) {
     path = source.substr(7);
   } else if (source.find("://") != std::string::npos) {
-    throw Error("cannot import " + source + ": only local files and file:// URLs can be imported in this version");
+    throw Error("cannot import " + source + ": not a local file or a file:// URL (http(s) sources are downloaded first)");
   }
   fs::path file(path);
   if (file.is_relative() && !directory.empty()) file = fs::path(directory) / file;

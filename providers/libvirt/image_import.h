@@ -10,7 +10,8 @@
 namespace vdc::libvirt {
 
 // The local file an Image source names: a path (relative to the VDC's
-// directory) or a file:// URL. Throws for URLs of other schemes.
+// directory) or a file:// URL. Throws for URLs of other schemes (an
+// http(s) source is downloaded to a local file first: providers/http).
 std::string imageFile(const std::string& source, const std::string& directory);
 
 // Streams `file` into `volume` (null: only reads it, for a datacenter whose

@@ -11,6 +11,7 @@
 
 #include "engine/error.h"
 #include "providers/libvirt/seed.h"
+#include "providers/scratch.h"
 
 extern char** environ;
 
@@ -19,25 +20,6 @@ namespace vdc::libvirt {
 namespace {
 
 namespace fs = std::filesystem;
-
-class ScratchDirectory {
- public:
-  ScratchDirectory() {
-    std::string pattern = (fs::temp_directory_path() / "vdc-seed-XXXXXX").string();
-    if (!mkdtemp(pattern.data())) throw Error("cannot make a scratch directory for a cloud-init seed");
-    path_ = pattern;
-  }
-  ~ScratchDirectory() {
-    std::error_code ignored;
-    fs::remove_all(path_, ignored);
-  }
-  ScratchDirectory(const ScratchDirectory&) = delete;
-  ScratchDirectory& operator=(const ScratchDirectory&) = delete;
-  const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
-};
 
 void writeFile(const fs::path& path, const std::string& contents) {
   std::ofstream out(path, std::ios::binary);
@@ -74,7 +56,7 @@ void run(std::vector<std::string> argv, const fs::path& errors) {
 // mke2fs builds the file system from a directory, without mounting
 // anything, where vdc runs; the image is then uploaded like any seed.
 std::string seedFileSystem(const Seed& seed) {
-  ScratchDirectory scratch;
+  ScratchDirectory scratch("seed");
   fs::path files = scratch.path() / "cidata", image = scratch.path() / "seed.img";
   fs::create_directory(files);
   std::string meta = metaData(seed), network = networkConfig(seed), user = userData(seed);

@@ -5,9 +5,11 @@
 #include <set>
 
 #include "engine/units.h"
+#include "providers/http/download.h"
 #include "providers/libvirt/image_import.h"
 #include "providers/libvirt/ownership.h"
 #include "providers/libvirt/xml.h"
+#include "providers/scratch.h"
 
 namespace vdc::libvirt {
 
@@ -81,16 +83,24 @@ void LibvirtStorage::createCopy(const std::string& storageClass, const std::stri
   if (!vol) throw libvirtError("cannot copy " + source.path + " to volume " + physical);
 }
 
-// The volume is created at the file's size, then filled from the file. The
-// embedded datacenter's volumes hold no data: there the file is only checked,
-// and a missing one makes an empty image, so that a VDC can be tried on a
-// laptop before its images are at hand (docs/embedded-datacenter.md).
+// The volume is created at the file's size, then filled from the file; an
+// http(s) source is downloaded to a scratch file first. The embedded
+// datacenter's volumes hold no data: there a local file is only checked,
+// and a missing one (or a URL) makes an empty image, so that a VDC can be
+// tried on a laptop before its images are at hand (docs/embedded-datacenter.md).
 void LibvirtStorage::createImage(const Ownership& owner) {
   std::string physical = volumeName(owner.vdc, owner.id);
   std::string source = owner.spec.at("source").get<std::string>();
   bool simulated = host_.settings().testDriver;
-  bool remote = source.find("://") != std::string::npos && !source.starts_with("file://");
-  std::string file = simulated && remote ? "" : imageFile(source, directory_);  // empty: nothing to read
+  std::optional<ScratchDirectory> scratch;
+  std::string file;  // empty: nothing to read
+  if (isHttpUrl(source) && !simulated) {
+    scratch.emplace("image");
+    file = (scratch->path() / "image").string();
+    download(source, file);
+  } else if (!isHttpUrl(source)) {
+    file = imageFile(source, directory_);
+  }
   uint64_t size = 0;
   if (!file.empty()) {
     std::error_code ec;

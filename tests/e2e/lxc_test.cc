@@ -2,8 +2,10 @@
 // hypervisor lxc is a domain of the host's LXC driver, its root file system a
 // copy of its image, its seed mounted where cloud-init looks. It reports to
 // a file, which its user-data serves on two ports; the test reads it across
-// the network from the host, through the container's security group.
+// the network from the host, through the container's security group. Its
+// image comes over HTTP.
 #include "tests/e2e/real_datacenter.h"
+#include "tests/http_server.h"
 
 namespace vdc::testing {
 
@@ -21,7 +23,8 @@ std::vector<std::string> served(const fs::path& dir, int port) {
 }  // namespace
 
 TEST_F(RealDatacenter, AContainerRunsOnItsImageWithItsSeedBehindItsGroup) {
-  std::string sha = stage(containerImage(), "lxc", "rootfs.img");
+  std::string sha = stage(containerImage(), "www", "rootfs.img");
+  HttpServer images(dir.path() / "www");
   auto writeVdc = [&](const std::string& extra) {
     writeFile(dir.path() / "lxc" / "vdc.yaml", R"yaml(apiVersion: vdc/v1
 kind: VirtualDataCenter
@@ -40,7 +43,7 @@ spec: {ingress: [{protocol: tcp, ports: "80", from: 10.94.1.0/24}]}
 apiVersion: vdc/v1
 kind: Image
 metadata: {name: rootfs}
-spec: {source: rootfs.img, format: raw, sha256: )yaml" + sha + R"yaml(}
+spec: {source: ")yaml" + images.base() + R"yaml(rootfs.img", format: raw, sha256: )yaml" + sha + R"yaml(}
 ---
 apiVersion: vdc/v1
 kind: KeyPair
@@ -63,6 +66,7 @@ spec:
     while true; do nc -l -p 8080 -e cat /var/log/vdc-guest.log; done &
 )yaml");
   };
+  fs::create_directories(dir.path() / "lxc");
   writeVdc("");
   auto run = [&](const std::string& command) { return vdc(dir.path(), command + " lxc --target target.yaml"); };
   run("destroy --auto-approve");

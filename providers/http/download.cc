@@ -1,0 +1,58 @@
+#include "providers/http/download.h"
+
+#include <curl/curl.h>
+
+#include <fstream>
+#include <memory>
+#include <mutex>
+
+#include "engine/error.h"
+
+namespace vdc {
+
+namespace {
+
+struct CurlFree {
+  void operator()(CURL* handle) const { curl_easy_cleanup(handle); }
+};
+
+size_t writeTo(char* bytes, size_t size, size_t count, void* out) {
+  auto* file = static_cast<std::ofstream*>(out);
+  file->write(bytes, static_cast<std::streamsize>(size * count));
+  return *file ? size * count : 0;  // anything else makes libcurl stop with a write error
+}
+
+}  // namespace
+
+bool isHttpUrl(const std::string& source) { return source.starts_with("http://") || source.starts_with("https://"); }
+
+void download(const std::string& url, const std::string& file) {
+  if (!isHttpUrl(url)) throw Error("cannot download " + url + ": only http:// and https:// URLs are fetched");
+  static std::once_flag initialized;
+  std::call_once(initialized, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
+  std::unique_ptr<CURL, CurlFree> curl(curl_easy_init());
+  if (!curl) throw Error("cannot download " + url + ": libcurl did not start");
+  std::ofstream out(file, std::ios::binary | std::ios::trunc);
+  if (!out) throw Error("cannot download " + url + ": cannot write " + file);
+
+  char reason[CURL_ERROR_SIZE] = "";
+  CURL* handle = curl.get();
+  curl_easy_setopt(handle, CURLOPT_URL, url.c_str());
+  curl_easy_setopt(handle, CURLOPT_PROTOCOLS_STR, "http,https");
+  curl_easy_setopt(handle, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+  curl_easy_setopt(handle, CURLOPT_FOLLOWLOCATION, 1L);
+  curl_easy_setopt(handle, CURLOPT_FAILONERROR, 1L);  // an HTTP status of 400 or more is an error
+  curl_easy_setopt(handle, CURLOPT_NOSIGNAL, 1L);     // applies run on many threads
+  curl_easy_setopt(handle, CURLOPT_CONNECTTIMEOUT, 30L);
+  curl_easy_setopt(handle, CURLOPT_LOW_SPEED_LIMIT, 1L);  // under a byte a second ...
+  curl_easy_setopt(handle, CURLOPT_LOW_SPEED_TIME, 60L);  // ... for a minute: stalled
+  curl_easy_setopt(handle, CURLOPT_ERRORBUFFER, reason);
+  curl_easy_setopt(handle, CURLOPT_WRITEFUNCTION, writeTo);
+  curl_easy_setopt(handle, CURLOPT_WRITEDATA, &out);
+  CURLcode result = curl_easy_perform(handle);
+  if (result != CURLE_OK)
+    throw Error("cannot download " + url + ": " + (reason[0] ? reason : curl_easy_strerror(result)));
+  if (!out.flush()) throw Error("cannot download " + url + ": cannot write " + file);
+}
+
+}  // namespace vdc

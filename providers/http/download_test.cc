@@ -1,0 +1,66 @@
+// Downloads from a real HTTP server: Python's http.server on a free port of
+// 127.0.0.1, serving a scratch directory.
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <memory>
+#include <sstream>
+
+#include "engine/hash.h"
+#include "engine/test_support.h"
+#include "providers/http/download.h"
+#include "tests/http_server.h"
+
+namespace vdc {
+
+namespace {
+
+std::string readFile(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  return buffer.str();
+}
+
+class Download : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    contents = std::string(3 << 20, 'x') + "the end";
+    testing::writeFile(dir.path() / "www" / "image.raw", contents);
+    server = std::make_unique<testing::HttpServer>(dir.path() / "www");
+    base = server->base();
+  }
+
+  testing::TempDir dir;
+  std::string contents, base;
+  std::unique_ptr<testing::HttpServer> server;
+};
+
+}  // namespace
+
+TEST_F(Download, AWholeFileArrivesOverHttp) {
+  std::string file = (dir.path() / "got.raw").string();
+  download(base + "image.raw", file);
+  EXPECT_EQ(sha256Hex(readFile(file)), sha256Hex(contents));
+}
+
+TEST_F(Download, AnHttpErrorNamesTheUrlAndTheStatus) {
+  std::string url = base + "missing.raw";
+  try {
+    download(url, (dir.path() / "got.raw").string());
+    FAIL() << "a 404 was taken for an image";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("cannot download " + url + ": "), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("404"), std::string::npos) << e.what();
+  }
+}
+
+TEST_F(Download, ARefusedConnectionAndOtherSchemesAreErrors) {
+  server->stop();
+  EXPECT_THROW(download(base + "image.raw", (dir.path() / "got.raw").string()), Error);
+  EXPECT_THROW(download("ftp://127.0.0.1/image.raw", (dir.path() / "got.raw").string()), Error);
+  EXPECT_FALSE(isHttpUrl("file:///srv/image.raw"));
+  EXPECT_TRUE(isHttpUrl("https://images.example/debian.qcow2"));
+}
+
+}  // namespace vdc
