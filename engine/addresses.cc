@@ -1,5 +1,6 @@
 #include "engine/addresses.h"
 
+#include <algorithm>
 #include <map>
 #include <set>
 
@@ -32,6 +33,48 @@ std::optional<Ipv4> recordedAddress(const LiveObject* live, size_t index, const 
   if (!nic.is_object() || nic.value("network", "") != network || !nic.contains("ip") || !nic["ip"].is_string())
     return std::nullopt;
   return Ipv4::parse(nic["ip"].get<std::string>());
+}
+
+// The address a live load balancer's appliance was given.
+std::optional<Ipv4> recordedApplianceAddress(const LiveObject* live) {
+  if (!live || !live->recorded.is_object() || !live->recorded.contains("address")) return std::nullopt;
+  return Ipv4::parse(live->recorded.value("address", ""));
+}
+
+// A load balancer's appliance gets an address of its network, as a NIC
+// does (its recorded one first); its backends are its members' addresses:
+// each member's NIC on that network, or else its first NIC. A change of
+// members or of their addresses is an update of the load balancer.
+void addressLoadBalancers(Vdc& desired, const LiveState& live, std::map<std::string, Pool>& pools,
+                          const std::set<std::pair<std::string, uint32_t>>& fixed, Diagnostics& problems) {
+  std::map<std::string, const Resource*> instances;
+  for (const auto& r : desired.resources)
+    if (r.id.kind == Kind::Instance) instances[r.id.name] = &r;
+  for (auto& r : desired.resources) {
+    if (r.id.kind != Kind::LoadBalancer) continue;
+    std::string network = r.spec.value("network", "");
+    auto pool = pools.find(network);
+    const LiveObject* object = live.find(r.id);
+    auto ip = object && object->recorded.value("network", "") == network ? recordedApplianceAddress(object)
+                                                                           : std::nullopt;
+    if (ip && fixed.count({network, ip->value})) ip.reset();
+    if (!ip && pool != pools.end()) ip = pool->second.take();
+    if (ip) r.spec["address"] = ip->str();
+    else if (pool != pools.end())
+      problems.add(r.where, "network '" + network + "' has no free address left for " + r.id.str());
+    Json addresses = Json::array();
+    for (const auto& name : member(member(r.spec, "backends"), "members")) {
+      auto instance = instances.find(name.get<std::string>());
+      if (instance == instances.end()) continue;
+      const Json& nics = member(instance->second->spec, "interfaces");
+      auto onNetwork = std::find_if(nics.begin(), nics.end(),
+                                    [&](const Json& nic) { return nic.value("network", "") == network; });
+      const Json* chosen = onNetwork != nics.end() ? &*onNetwork : nics.empty() ? nullptr : &nics[0];
+      if (chosen && chosen->contains("ip")) addresses.push_back((*chosen)["ip"]);
+    }
+    if (r.spec.contains("backends")) r.spec["backends"]["addresses"] = addresses;
+    r.specHash = canonicalHash(r.spec);
+  }
 }
 
 // A security group's members are the planned addresses of the NICs that
@@ -105,6 +148,11 @@ void planAddresses(Vdc& desired, const LiveState& live, Diagnostics& problems) {
   for (const auto& [network, pool] : pools)
     for (uint32_t ip : pool.used) fixed.insert({network, ip});
   for (const auto& [id, object] : live.objects()) {
+    if (id.kind == Kind::LoadBalancer) {
+      if (auto ip = recordedApplianceAddress(&object); ip && pools.count(object.recorded.value("network", "")))
+        pools[object.recorded["network"]].used.insert(ip->value);
+      continue;
+    }
     if (id.kind != Kind::Instance) continue;
     const Json& nics = member(object.recorded, "interfaces");
     for (size_t i = 0; nics.is_array() && i < nics.size(); ++i) {
@@ -139,6 +187,7 @@ void planAddresses(Vdc& desired, const LiveState& live, Diagnostics& problems) {
     }
     if (changed) r.specHash = canonicalHash(r.spec);
   }
+  addressLoadBalancers(desired, live, pools, fixed, problems);
   addressSecurityGroups(desired);
 }
 

@@ -122,3 +122,41 @@ TEST(Addresses, ARulesPeerIsItsGroupsAddressesOrItsCidr) {
 }
 
 }  // namespace vdc
+
+namespace vdc {
+
+TEST(Addresses, ALoadBalancerGetsAnAddressAndItsBackendsTheirs) {
+  std::string other = "---\napiVersion: vdc/v1\nkind: Network\nmetadata: {name: other}\nspec: {cidr: 10.1.0.0/24}\n";
+  std::string lb =
+      "---\napiVersion: vdc/v1\nkind: LoadBalancer\nmetadata: {name: front}\nspec: {network: net, listeners: "
+      "[{port: 80, backendPort: 8080}], backends: {selector: {tier: web}}}\n";
+  auto web = [](const std::string& name, const std::string& nics) {
+    return "---\napiVersion: vdc/v1\nkind: Instance\nmetadata: {name: " + name +
+           ", labels: {tier: web}}\nspec: {interfaces: [" + nics + "]}\n";
+  };
+  Vdc vdc = load(std::string(kNetwork) + other + web("a", "{network: other}, {network: net}") +
+                 web("b", "{network: other}") + lb);
+  Diagnostics problems;
+  planAddresses(vdc, LiveState{}, problems);
+  EXPECT_TRUE(problems.empty()) << problems.str();
+  const Resource* front = vdc.find({Kind::LoadBalancer, "front"});
+  ASSERT_NE(front, nullptr);
+  EXPECT_EQ(front->spec["address"], "10.0.0.3");  // after a's NIC on net
+  // a's NIC on the load balancer's network; b has none there: its first NIC.
+  EXPECT_EQ(front->spec["backends"]["addresses"], Json({"10.0.0.2", "10.1.0.3"}));
+  EXPECT_EQ(front->specHash, canonicalHash(front->spec));
+
+  // The appliance keeps its recorded address, and no instance is given it.
+  LiveState live;
+  Json recorded = front->spec;
+  recorded["address"] = "10.0.0.6";
+  live.add({front->id, "test.lb.front", canonicalHash(recorded), recorded, Json::object()});
+  Vdc again = load(std::string(kNetwork) + other + web("a", "{network: other}, {network: net}") +
+                   web("b", "{network: other}") + web("c", "{network: net}, {network: net}, {network: net}, {network: net}") + lb);
+  planAddresses(again, live, problems);
+  EXPECT_EQ(again.find({Kind::LoadBalancer, "front"})->spec["address"], "10.0.0.6");
+  EXPECT_TRUE(problems.empty()) << problems.str();
+  EXPECT_EQ(ipOf(again, "c", 3), "10.0.0.7");  // .2 a, .3-.5 and .7 c: .6 is the appliance's
+}
+
+}  // namespace vdc
