@@ -25,7 +25,8 @@ void renderFields(const Change& c, std::string& out) {
   for (const auto& f : c.fields) {
     out += "      " + pad(f.path + ":", width) + " " + value(f.before) + " -> " + value(f.after);
     if (f.forcesReplacement) out += "   # forces replacement";
-    else if (f.restarts) out += "   # restarts the instance";
+    else if (f.restarts)
+      out += c.id.kind == Kind::LoadBalancer ? "   # restarts the appliance" : "   # restarts the instance";
     if (f.drift) out += "   # drift: changed outside vdc";
     out += "\n";
   }

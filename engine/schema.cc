@@ -115,13 +115,14 @@ std::vector<Field> makeFields(Kind kind) {
     case Kind::LoadBalancer:
       return {
           replaces(required(ref("network", Kind::Network))),
-          required(object("listeners", FieldType::ObjectList,
-                          {required(integer("port", 1, 65535)),
-                           withDefault(choice("protocol", {"tcp", "http", "https"}), "tcp"),
-                           integer("backendPort", 1, 65535),
-                           field("certificate", FieldType::String)})),
-          required(object("backends", FieldType::Object,
-                          {required(field("selector", FieldType::StringMap))})),
+          // The appliance reads its configuration when it boots.
+          restarts(required(object("listeners", FieldType::ObjectList,
+                                   {required(integer("port", 1, 65535)),
+                                    withDefault(choice("protocol", {"tcp", "http", "https"}), "tcp"),
+                                    integer("backendPort", 1, 65535),
+                                    field("certificate", FieldType::String)}))),
+          restarts(required(object("backends", FieldType::Object,
+                                   {required(field("selector", FieldType::StringMap))}))),
           withDefault(choice("state", {"running", "stopped"}), "running"),
       };
   }

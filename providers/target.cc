@@ -93,6 +93,33 @@ void readHosts(const YAML::Node& list, const std::string& file, TargetSpec& targ
   }
 }
 
+// appliances: {loadBalancer: {source, format, sha256, hypervisor}}
+void readAppliances(const YAML::Node& node, const std::string& file, TargetSpec& target, Diagnostics& diags) {
+  for (auto it = node.begin(); node.IsMap() && it != node.end(); ++it) {
+    if (it->first.as<std::string>("") != "loadBalancer") {
+      unknownField(file, it->first, "Target appliances", {"loadBalancer"}, diags);
+      continue;
+    }
+    libvirt::ApplianceImage& image = target.loadBalancer;
+    const YAML::Node& spec = it->second;
+    for (auto field = spec.begin(); spec.IsMap() && field != spec.end(); ++field) {
+      std::string key = field->first.as<std::string>("");
+      std::string value = field->second.as<std::string>("");
+      if (key == "source") image.source = value;
+      else if (key == "format") image.format = value;
+      else if (key == "sha256") image.sha256 = value;
+      else if (key == "hypervisor") image.hypervisor = value;
+      else unknownField(file, field->first, "an appliance", {"source", "format", "sha256", "hypervisor"}, diags);
+      if ((key == "format" && value != "qcow2" && value != "raw") ||
+          (key == "hypervisor" && value != "kvm" && value != "qemu"))
+        diags.add(at(file, field->second), "invalid " + key + " '" + value + "' for an appliance");
+    }
+    if (image.source.empty()) diags.add(at(file, spec), "an appliance needs a source (its image)");
+    else if (image.source.find("://") == std::string::npos && fs::path(image.source).is_relative())
+      image.source = (fs::path(file).parent_path() / image.source).string();
+  }
+}
+
 }  // namespace
 
 TargetSpec readTarget(const std::string& file) {
@@ -142,12 +169,14 @@ TargetSpec readTarget(const std::string& file) {
           target.ovsDatapath = sw["datapathType"].as<std::string>(target.ovsDatapath);
           if (target.ovsDatapath != "system" && target.ovsDatapath != "netdev")
             diags.add(at(sw), "switch datapathType must be system or netdev, not '" + target.ovsDatapath + "'");
+        } else if (key == "appliances") {
+          readAppliances(it->second, file, target, diags);
         } else if (key == "storageClasses") {
           for (auto sc = it->second.begin(); sc != it->second.end(); ++sc)
             target.storagePools[sc->first.as<std::string>("")] = sc->second["pool"].as<std::string>("");
         } else {
           std::string message = "unknown field '" + key + "' in Target spec";
-          if (auto guess = closestMatch(key, {"embedded", "hosts", "storageClasses", "switch"}))
+          if (auto guess = closestMatch(key, {"embedded", "hosts", "storageClasses", "switch", "appliances"}))
             message += " (did you mean '" + *guess + "'?)";
           diags.add(at(it->first), message);
         }
@@ -179,6 +208,7 @@ DatacenterPtr openDatacenter(const TargetSpec& target) {
       settings.ovsSocket = target.ovsSocket;
       settings.ovsDatapath = target.ovsDatapath;
     }
+    settings.loadBalancer = target.loadBalancer;
     fs::path locks = fs::path(".vdc") / "locks";
     return std::make_unique<libvirt::LibvirtDatacenter>(settings, fs::absolute(locks).string());
   };

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "engine/provider.h"
+#include "providers/libvirt/host.h"
 
 namespace vdc {
 
@@ -25,6 +26,7 @@ struct TargetSpec {
   std::map<std::string, std::string> storagePools;  // storage class -> pool
   std::string switchType = "bridge";                // "bridge": libvirt networks; "ovs": Open vSwitch
   std::string ovsSocket = "unix:/var/run/openvswitch/db.sock", ovsDatapath = "system";
+  libvirt::ApplianceImage loadBalancer;  // appliances.loadBalancer
 };
 
 inline constexpr const char* kDefaultEmbeddedPath = ".vdc/sim.xml";

@@ -13,6 +13,13 @@
 
 namespace vdc::libvirt {
 
+// What a LoadBalancer's appliance boots (load_balancer.h): an image with
+// HAProxy and cloud-init, named by the Target.
+struct ApplianceImage {
+  std::string source;  // a path or a file://, http:// or https:// URL; empty: none
+  std::string format = "qcow2", sha256, hypervisor = "kvm";
+};
+
 struct HostSettings {
   std::string uri;
   // storage class -> libvirt pool name; a class not listed uses a pool of its own name.
@@ -23,6 +30,7 @@ struct HostSettings {
   // Set when the networks are Open vSwitch bridges (providers/ovs) rather
   // than libvirt networks: the OVSDB socket and the bridges' datapath type.
   std::string ovsSocket, ovsDatapath;
+  ApplianceImage loadBalancer;
 };
 
 class Host {

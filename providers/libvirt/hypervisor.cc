@@ -50,7 +50,9 @@ std::string consoleLogPath(const std::string& domain) { return "/var/log/libvirt
 std::string LibvirtHypervisor::domainXml(const Ownership& owner, const std::string& uuid) {
   const Json& spec = owner.spec;
   bool appliance = owner.id.kind == Kind::LoadBalancer;
-  std::string type = host_.settings().testDriver ? "test" : spec.value("hypervisor", "kvm");
+  std::string type = host_.settings().testDriver ? "test"
+                     : appliance                   ? host_.settings().loadBalancer.hypervisor
+                                                   : spec.value("hypervisor", "kvm");
   bool container = type == "lxc";
   uint64_t memory = parseSize(appliance ? kApplianceMemory : spec.value("memory", "512MiB")).value_or(0);
 
@@ -87,14 +89,17 @@ std::string LibvirtHypervisor::domainXml(const Ownership& owner, const std::stri
 }
 
 // A virtual machine's disks: its root disk, its Volumes, its seed CD-ROM.
+// An appliance's root disk is its image itself, in the image's format.
 std::string LibvirtHypervisor::disks(const Ownership& owner) {
   const Json& spec = owner.spec;
-  if (owner.id.kind == Kind::LoadBalancer) return "";
+  bool appliance = owner.id.kind == Kind::LoadBalancer;
+  std::string name = appliance ? "lb." + owner.id.name : owner.id.name;
   std::string xml;
   char dev = 'a';
-  if (spec.contains("image")) {
-    std::string root = rootDiskName(owner.vdc, owner.id.name);
-    xml += "<disk type='volume' device='disk'><driver name='qemu' type='qcow2'/><source pool='" +
+  if (volumes_.hasRootDisk(owner)) {
+    std::string root = rootDiskName(owner.vdc, name);
+    std::string format = appliance ? xmlEscape(host_.settings().loadBalancer.format) : "qcow2";
+    xml += "<disk type='volume' device='disk'><driver name='qemu' type='" + format + "'/><source pool='" +
            xmlEscape(host_.poolFor("standard")) + "' volume='" + xmlEscape(root) + "'/><target dev='vd" +
            std::string(1, dev++) + "' bus='virtio'/></disk>";
   }
@@ -111,7 +116,7 @@ std::string LibvirtHypervisor::disks(const Ownership& owner) {
   }
   if (volumes_.hasSeed(owner)) {
     xml += "<disk type='volume' device='cdrom'><driver name='qemu' type='raw'/><source pool='" +
-           xmlEscape(host_.poolFor("standard")) + "' volume='" + xmlEscape(seedName(owner.vdc, owner.id.name)) +
+           xmlEscape(host_.poolFor("standard")) + "' volume='" + xmlEscape(seedName(owner.vdc, name)) +
            "'/><target dev='hdc' bus='ide'/><readonly/></disk>";
   }
   return xml;
@@ -127,6 +132,18 @@ std::string LibvirtHypervisor::containerFileSystems(const Ownership& owner) {
   };
   return mount(rootDiskName(owner.vdc, owner.id.name), "/", false) +
          mount(seedName(owner.vdc, owner.id.name), "/var/lib/cloud/seed/nocloud", true);
+}
+
+void LibvirtHypervisor::prepare(const ApplyIntent& intent) {
+  Diagnostics problems;
+  for (const auto& owner : intent.intended)
+    if (owner.id.kind == Kind::LoadBalancer && !host_.settings().testDriver &&
+        host_.settings().loadBalancer.source.empty())
+      problems.add({}, owner.id.str() + ": " + host_.settings().uri +
+                           " has no load balancer appliance: name its image in the Target "
+                           "(appliances.loadBalancer.source)");
+  if (!problems.empty()) throw Error(problems.str().substr(0, problems.str().size() - 1));
+  volumes_.prepare(intent.intended, intent.directory);
 }
 
 Json LibvirtHypervisor::observe(const std::string& vdc, Kind kind, const XmlDocument& doc, xmlNodePtr domain,
@@ -272,7 +289,7 @@ void LibvirtHypervisor::create(const Ownership& owner) {
   std::string name = domainName(owner.vdc, owner.id);
   DomainHandle existing(virDomainLookupByName(connectionFor(owner.spec), name.c_str()));
   if (existing) throw Error("domain '" + name + "' already exists and is not owned by this VDC");
-  if (owner.id.kind == Kind::Instance) volumes_.create(owner);
+  volumes_.create(owner);
   define(owner, "", false);
 }
 
@@ -286,7 +303,7 @@ void LibvirtHypervisor::update(const Ownership& owner, const LiveObject& live) {
   bool restart = false;
   for (const auto& field : specFields(owner.id.kind))
     restart = restart || (field.restarts && member(before, field.name) != member(owner.spec, field.name));
-  if (owner.id.kind == Kind::Instance && restart) volumes_.update(owner);
+  if (restart) volumes_.update(owner);
   define(owner, uuid, restart);
 }
 
@@ -299,8 +316,8 @@ void LibvirtHypervisor::remove(const std::string& vdc, const LiveObject& live) {
       throw libvirtError("cannot stop domain " + live.physicalName);
     if (virDomainUndefine(dom.get()) < 0) throw libvirtError("cannot undefine domain " + live.physicalName);
   }
+  volumes_.remove(vdc, live.id);
   if (live.id.kind == Kind::Instance) {
-    volumes_.remove(vdc, live.id);
     if (enforcesGroups()) {
       const Json& nics = live.recorded.value("interfaces", Json::array());
       for (size_t i = 0; i < nics.size(); ++i) undefineFilter(host_.connection(), nicFilterName(vdc, live.id.name, i));

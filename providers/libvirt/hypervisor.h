@@ -27,8 +27,9 @@ class LibvirtHypervisor : public Hypervisor, public HostReader {
   void remove(const std::string& vdc, const LiveObject& live) override;
   void visit(const std::string& vdc, const HostObject& object, LiveState& into) override;
   void finishRead(const std::string& vdc, LiveState& into) override;
-  // Records the root disks and seeds it is about to make, in one write.
-  void prepare(const ApplyIntent& intent) override { volumes_.prepare(intent.intended); }
+  // Refuses a load balancer on a host with no appliance image, then records
+  // the root disks and seeds it is about to make, in one write.
+  void prepare(const ApplyIntent& intent) override;
 
   std::string domainXml(const Ownership& owner, const std::string& uuid);
   InstanceVolumes& instanceVolumes() { return volumes_; }

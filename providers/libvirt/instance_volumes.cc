@@ -1,6 +1,7 @@
 #include "providers/libvirt/instance_volumes.h"
 
 #include "engine/hash.h"
+#include "providers/libvirt/load_balancer.h"
 #include "providers/libvirt/ownership.h"
 #include "providers/libvirt/seed.h"
 #include "providers/libvirt/volume_upload.h"
@@ -8,17 +9,27 @@
 
 namespace vdc::libvirt {
 
+std::string InstanceVolumes::diskOwner(const Ownership& domain) {
+  return domain.id.kind == Kind::LoadBalancer ? "lb." + domain.id.name : domain.id.name;
+}
+
+bool InstanceVolumes::hasRootDisk(const Ownership& domain) const {
+  if (domain.id.kind == Kind::LoadBalancer)
+    return !host_.settings().testDriver && !host_.settings().loadBalancer.source.empty();
+  return domain.spec.contains("image");
+}
+
 Ownership InstanceVolumes::record(const Ownership& instance) const {
   Json volumes = Json::object();
-  if (hasRootDisk(instance)) volumes["rootDisk"] = rootDiskName(instance.vdc, instance.id.name);
-  if (hasSeed(instance)) volumes["seed"] = seedName(instance.vdc, instance.id.name);
+  if (hasRootDisk(instance)) volumes["rootDisk"] = rootDiskName(instance.vdc, diskOwner(instance));
+  if (hasSeed(instance)) volumes["seed"] = seedName(instance.vdc, diskOwner(instance));
   return {instance.vdc, instance.id, "instance-volumes", volumes};
 }
 
-void InstanceVolumes::prepare(const std::vector<Ownership>& intended) {
+void InstanceVolumes::prepare(const std::vector<Ownership>& intended, const std::string& directory) {
+  directory_ = directory;
   std::vector<Ownership> records;
   for (const auto& instance : intended) {
-    if (instance.id.kind != Kind::Instance) continue;
     Ownership wanted = record(instance);
     if (wanted.spec.empty()) continue;
     // A volume vdc never recorded is someone else's: it stays unrecorded and the create fails.
@@ -42,8 +53,11 @@ void InstanceVolumes::create(const Ownership& instance) {
     storage_.deleteVolume("standard", volume);  // a leftover of an interrupted create
   }
   if (!ours) records_.putDurably({wanted});
-  std::string root = rootDiskName(instance.vdc, instance.id.name);
-  if (hasRootDisk(instance) && isContainer(instance))
+  std::string root = rootDiskName(instance.vdc, diskOwner(instance));
+  const ApplianceImage& appliance = host_.settings().loadBalancer;
+  if (hasRootDisk(instance) && instance.id.kind == Kind::LoadBalancer)
+    storage_.importVolume(root, appliance.source, appliance.format, appliance.sha256, "");
+  else if (hasRootDisk(instance) && isContainer(instance))
     storage_.createCopy("standard", root, *storage_.imageOf(instance));
   else if (hasRootDisk(instance))
     storage_.createChild("standard", root, 0, storage_.imageOf(instance));
@@ -63,8 +77,6 @@ void InstanceVolumes::remove(const std::string& vdc, const ResourceId& instance)
   records_.erase(vdc, instance);
 }
 
-// Each NIC with its planned address, in its network's prefix, and the first
-// one's gateway as the default route.
 InstanceVolumes::InstanceVolumes(Host& host, RecordStore& records, LibvirtStorage& storage)
     : host_(host), records_(records), storage_(storage) {
   // By default networks are libvirt networks: their XML has the addressing.
@@ -79,11 +91,15 @@ InstanceVolumes::InstanceVolumes(Host& host, RecordStore& records, LibvirtStorag
   };
 }
 
+// Each NIC with its planned address, in its network's prefix, and the first
+// one's gateway as the default route. An appliance has one NIC, on its network.
 std::vector<Seed::Nic> InstanceVolumes::nics(const Ownership& instance) const {
   std::vector<Seed::Nic> nics;
-  const Json& interfaces = instance.spec.value("interfaces", Json::array());
+  Json interfaces = instance.spec.value("interfaces", Json::array());
+  if (instance.id.kind == Kind::LoadBalancer)
+    interfaces = Json::array({{{"network", instance.spec.value("network", "")}, {"ip", instance.spec.value("address", "")}}});
   for (size_t i = 0; i < interfaces.size(); ++i) {
-    Seed::Nic nic{macAddress(instance.vdc, instance.id.name, i), "", ""};
+    Seed::Nic nic{macAddress(instance.vdc, diskOwner(instance), i), "", ""};
     std::string ip = interfaces[i].value("ip", "");
     auto addressing = addressing_(instance.vdc, interfaces[i].value("network", ""));
     if (!ip.empty() && addressing) nic.address = ip + "/" + std::to_string(addressing->prefix);
@@ -104,11 +120,14 @@ std::vector<std::string> InstanceVolumes::publicKeys(const Ownership& instance) 
 // The instance id changes with the seed's contents, so cloud-init, which
 // runs once per instance id, runs a changed seed on the next boot.
 void InstanceVolumes::replaceSeed(const Ownership& instance) {
-  Seed seed{"", instance.id.name, publicKeys(instance), instance.spec.value("userData", ""), nics(instance)};
+  bool appliance = instance.id.kind == Kind::LoadBalancer;
+  Seed seed{"", appliance ? "lb-" + instance.id.name : instance.id.name, publicKeys(instance),
+            appliance ? applianceUserData(instance.spec, directory_) : instance.spec.value("userData", ""),
+            nics(instance)};
   seed.instanceId = domainName(instance.vdc, instance.id) + "." +
                     sha256Hex(metaData(seed) + networkConfig(seed) + userData(seed)).substr(0, 12);
   std::string image = isContainer(instance) ? seedFileSystem(seed) : seedIso(seed);
-  std::string name = seedName(instance.vdc, instance.id.name);
+  std::string name = seedName(instance.vdc, diskOwner(instance));
   storage_.deleteVolume("standard", name);
   VolumeHandle volume = storage_.createRaw("standard", name, image.size());
   VolumeUpload upload(host_.connection(), volume.get(), image.size());

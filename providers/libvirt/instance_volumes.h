@@ -1,6 +1,6 @@
-// The volumes vdc makes for an instance besides the Volumes it names: a root
-// disk (a copy-on-write child of its image) and, on hosts that boot guests,
-// a cloud-init seed. They have no metadata of their own: the VDC's record of
+// The volumes vdc makes for a domain besides the Volumes it names: a root
+// disk (a copy-on-write child of an instance's image, or a load balancer
+// appliance's image) and, on hosts that boot guests, a cloud-init seed. They have no metadata of their own: the VDC's record of
 // the instance lists them, written before they are made, so an interrupted
 // create leaves a record, never a volume that looks foreign.
 #pragma once
@@ -32,7 +32,9 @@ class InstanceVolumes {
       std::function<std::optional<NetworkAddressing>(const std::string& vdc, const std::string& network)>;
   void setAddressing(AddressingLookup lookup) { addressing_ = std::move(lookup); }
 
-  bool hasRootDisk(const Ownership& instance) const { return instance.spec.contains("image"); }
+  // An instance's root disk is a child (or a copy) of its image; a load
+  // balancer appliance's is the Target's appliance image (real hosts only).
+  bool hasRootDisk(const Ownership& domain) const;
   // A seed on real hosts (the embedded datacenter runs no guests).
   bool hasSeed(const Ownership&) const { return !host_.settings().testDriver; }
   // A container on a real host: its root disk is a raw copy of its image,
@@ -42,8 +44,9 @@ class InstanceVolumes {
     return !host_.settings().testDriver && instance.spec.value("hypervisor", "kvm") == "lxc";
   }
 
-  // Records, in one write, the volumes of every instance about to be made.
-  void prepare(const std::vector<Ownership>& intended);
+  // Records, in one write, the volumes of every domain about to be made;
+  // `directory` is the VDC's (appliance certificates are read from it).
+  void prepare(const std::vector<Ownership>& intended, const std::string& directory);
   // Makes the root disk and the seed; a leftover of an interrupted create of
   // ours is made again, anything else under their names is refused.
   void create(const Ownership& instance);
@@ -53,6 +56,8 @@ class InstanceVolumes {
   void remove(const std::string& vdc, const ResourceId& instance);
 
  private:
+  // The name its root disk and seed are named after: "web-0", "lb.front".
+  static std::string diskOwner(const Ownership& domain);
   Ownership record(const Ownership& instance) const;
   void replaceSeed(const Ownership& instance);
   std::vector<std::string> publicKeys(const Ownership& instance) const;
@@ -62,6 +67,7 @@ class InstanceVolumes {
   RecordStore& records_;
   LibvirtStorage& storage_;
   AddressingLookup addressing_;
+  std::string directory_;
 };
 
 }  // namespace vdc::libvirt

@@ -169,13 +169,14 @@ void LibvirtRegistry::create(const Ownership& owner) { records_.put(owner); }
 void LibvirtRegistry::update(const Ownership& owner, const LiveObject&) { records_.put(owner); }
 
 // The storage volumes (class, name) a record stands for: volumes and images,
-// and the root disk and seed of an instance (see instance_volumes.h).
+// and the root disk and seed of an instance or appliance (instance_volumes.h).
 static std::vector<std::pair<std::string, std::string>> recordedVolumes(const std::string& vdc,
                                                                         const Ownership& record) {
   switch (record.id.kind) {
     case Kind::Volume: return {{record.spec.value("storageClass", "standard"), volumeName(vdc, record.id)}};
     case Kind::Image: return {{"standard", volumeName(vdc, record.id)}};
-    case Kind::Instance: {
+    case Kind::Instance:
+    case Kind::LoadBalancer: {
       std::vector<std::pair<std::string, std::string>> volumes;
       for (const auto& [role, name] : record.spec.items()) volumes.push_back({"standard", name.get<std::string>()});
       return volumes;

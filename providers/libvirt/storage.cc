@@ -89,8 +89,12 @@ void LibvirtStorage::createCopy(const std::string& storageClass, const std::stri
 // and a missing one (or a URL) makes an empty image, so that a VDC can be
 // tried on a laptop before its images are at hand (docs/embedded-datacenter.md).
 void LibvirtStorage::createImage(const Ownership& owner) {
-  std::string physical = volumeName(owner.vdc, owner.id);
-  std::string source = owner.spec.at("source").get<std::string>();
+  importVolume(volumeName(owner.vdc, owner.id), owner.spec.at("source").get<std::string>(),
+               owner.spec.value("format", "qcow2"), owner.spec.value("sha256", ""), directory_);
+}
+
+void LibvirtStorage::importVolume(const std::string& physical, const std::string& source, const std::string& format,
+                                  const std::string& sha256, const std::string& directory) {
   bool simulated = host_.settings().testDriver;
   std::optional<ScratchDirectory> scratch;
   std::string file;  // empty: nothing to read
@@ -99,7 +103,7 @@ void LibvirtStorage::createImage(const Ownership& owner) {
     file = (scratch->path() / "image").string();
     download(source, file);
   } else if (!isHttpUrl(source)) {
-    file = imageFile(source, directory_);
+    file = imageFile(source, directory);
   }
   uint64_t size = 0;
   if (!file.empty()) {
@@ -110,12 +114,12 @@ void LibvirtStorage::createImage(const Ownership& owner) {
     else size = found;
   }
   PoolHandle pool = host_.pool("standard");
-  std::string xml = volumeXml(physical, size, owner.spec.value("format", "qcow2"), std::nullopt);
+  std::string xml = volumeXml(physical, size, format, std::nullopt);
   VolumeHandle vol(virStorageVolCreateXML(pool.get(), xml.c_str(), 0));
   if (!vol) throw libvirtError("cannot create image volume " + physical);
   if (file.empty()) return;
   try {
-    importImage(host_.connection(), simulated ? nullptr : vol.get(), file, owner.spec.value("sha256", ""));
+    importImage(host_.connection(), simulated ? nullptr : vol.get(), file, sha256);
   } catch (...) {
     virStorageVolDelete(vol.get(), 0);  // never leave an image with the wrong contents
     throw;

@@ -43,6 +43,10 @@ class LibvirtStorage : public Storage, public HostReader {
   void deleteVolume(const std::string& storageClass, const std::string& physical);
   // An empty raw volume of `size` bytes, to be written.
   VolumeHandle createRaw(const std::string& storageClass, const std::string& physical, uint64_t size);
+  // A volume of the standard class filled from an image file or URL (see
+  // createImage), e.g. a load balancer appliance's disk.
+  void importVolume(const std::string& physical, const std::string& source, const std::string& format,
+                    const std::string& sha256, const std::string& directory);
   // The image volume a Volume or Instance names in its `image`, if any, in the
   // format its manifest declares.
   std::optional<Volume> imageOf(const Ownership& owner);

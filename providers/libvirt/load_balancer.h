@@ -1,0 +1,25 @@
+// A LoadBalancer's appliance: a virtual machine booted from the Target's
+// appliance image that runs HAProxy, configured by vdc. Its configuration
+// is generated from the planned spec (listeners, backends' addresses) and
+// reaches the appliance as its cloud-init user-data: a script that writes
+// /etc/haproxy/haproxy.cfg (and certificates) and (re)starts HAProxy, which
+// cloud-init runs as it runs any user-data script.
+#pragma once
+
+#include <string>
+
+#include "engine/model.h"
+
+namespace vdc::libvirt {
+
+// haproxy.cfg for a planned LoadBalancer spec: a frontend and a round-robin
+// backend per listener. `http` is HTTP mode; `https` with a certificate
+// terminates TLS and speaks HTTP to the backends; `tcp`, and `https`
+// without a certificate, pass connections through.
+std::string haproxyConfig(const Json& spec);
+
+// The user-data script. Certificates are PEM files (certificate and key)
+// named relative to the VDC's `directory`; a missing one is an Error.
+std::string applianceUserData(const Json& spec, const std::string& directory);
+
+}  // namespace vdc::libvirt
