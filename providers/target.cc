@@ -52,7 +52,7 @@ void readHosts(const YAML::Node& list, const std::string& file, TargetSpec& targ
     }
     for (auto field = node.begin(); field != node.end(); ++field) {
       std::string key = field->first.as<std::string>("");
-      const YAML::Node& value = field->second;
+      YAML::Node value = field->second;  // a handle: field-> is a temporary
       if (key == "uri") {
         host.uri = value.as<std::string>("");
       } else if (key == "embedded") {
@@ -101,7 +101,7 @@ void readAppliances(const YAML::Node& node, const std::string& file, TargetSpec&
       continue;
     }
     libvirt::ApplianceImage& image = target.loadBalancer;
-    const YAML::Node& spec = it->second;
+    YAML::Node spec = it->second;
     for (auto field = spec.begin(); spec.IsMap() && field != spec.end(); ++field) {
       std::string key = field->first.as<std::string>("");
       std::string value = field->second.as<std::string>("");

@@ -2,14 +2,14 @@
 # Builds the end-to-end tests' guest images from Debian packages, with no
 # network beyond Debian's mirror and no loop devices:
 # - guest.img: a Debian cloud kernel, a busybox initramfs whose init is
-#   tests/e2e/guest/init, and GRUB, in one bootable raw disk image (a hybrid
-#   ISO made by grub-mkrescue);
+#   tests/e2e/guest/init, with HAProxy for the load balancer appliance, and
+#   GRUB, in one bootable raw disk image (a hybrid ISO made by grub-mkrescue);
 # - container.img: the same busybox and init as a container's root file
 #   system, a raw ext4 image (made by mke2fs from a directory).
 #
 #   scripts/guest-image.sh OUT_DIR      # writes OUT_DIR/guest.img (about 20 MB) and OUT_DIR/container.img
 #
-# The kernel package is downloaded once into OUT_DIR/cache.
+# The kernel and HAProxy packages are downloaded once into OUT_DIR/cache.
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 out=$(mkdir -p "$1" && cd "$1" && pwd)
@@ -58,6 +58,43 @@ for file in "${order[@]}"; do
   cp "$moddir/$file" "$root/lib/modules/$file"
 done
 printf '%s\n' "${order[@]}" > "$root/lib/modules/load-order"
+
+# HAProxy, so that the same guest serves as the load balancer appliance:
+# Debian's binary with every shared library it loads, from this machine or,
+# where this machine lacks one, from its Debian package.
+if [ ! -f "$cache/haproxy.list" ]; then
+  queue=(haproxy)
+  declare -A fetched=()
+  while [ ${#queue[@]} -gt 0 ]; do
+    package=${queue[0]}
+    queue=("${queue[@]:1}")
+    (cd "$cache" && apt-get download "$package" >/dev/null 2>&1)
+    echo "$package" >> "$cache/haproxy.list.tmp"
+    # Its libraries this machine does not have, and theirs in turn.
+    for dependency in $(apt-cache depends "$package" | awk '$1 == "Depends:" && $2 ~ /^lib/ {print $2}'); do
+      [ -n "${fetched[$dependency]:-}" ] && continue
+      fetched[$dependency]=1
+      dpkg -s "$dependency" >/dev/null 2>&1 || queue+=("$dependency")
+    done
+  done
+  mv "$cache/haproxy.list.tmp" "$cache/haproxy.list"
+fi
+staging="$work/haproxy"
+while read -r package; do
+  dpkg-deb -x "$(ls "$cache/${package}"_*.deb | head -1)" "$staging"
+done < "$cache/haproxy.list"
+mkdir -p "$root/usr/sbin" "$root/lib/x86_64-linux-gnu" "$root/lib64"
+cp "$staging/usr/sbin/haproxy" "$root/usr/sbin/haproxy"
+libraries=$(LD_LIBRARY_PATH="$staging/lib/x86_64-linux-gnu:$staging/usr/lib/x86_64-linux-gnu" ldd "$staging/usr/sbin/haproxy")
+if grep -q "not found" <<<"$libraries"; then
+  echo "guest-image: HAProxy needs libraries that were not found:" >&2
+  grep "not found" <<<"$libraries" >&2
+  exit 1
+fi
+for library in $(awk '/=> \// {print $3}' <<<"$libraries"); do
+  cp -L "$library" "$root/lib/x86_64-linux-gnu/$(basename "$library")"
+done
+cp -L /lib64/ld-linux-x86-64.so.2 "$root/lib64/ld-linux-x86-64.so.2"
 
 iso="$work/iso"
 mkdir -p "$iso/boot/grub"

@@ -77,8 +77,13 @@ std::string applianceUserData(const Json& spec, const std::string& directory) {
     script += "cat > " + certificatePath(listener) + " <<'VDC_CERTIFICATE'\n" + pem + "VDC_CERTIFICATE\n" +
               "chmod 600 " + certificatePath(listener) + "\n";
   }
-  // Under systemd (a Debian image with the haproxy package) through its
-  // unit; elsewhere HAProxy runs as a daemon of its own.
+  // An image without HAProxy (a stock Debian cloud image) installs it; under
+  // systemd it runs from its unit, elsewhere as a daemon of its own.
+  script +=
+      "if ! command -v haproxy >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1; then\n"
+      "  export DEBIAN_FRONTEND=noninteractive\n"
+      "  apt-get update -q && apt-get install -y -q haproxy\n"
+      "fi\n";
   script +=
       "if command -v systemctl >/dev/null 2>&1 && systemctl cat haproxy >/dev/null 2>&1; then\n"
       "  systemctl enable haproxy && systemctl restart haproxy\n"

@@ -2,8 +2,9 @@
 // appliance image that runs HAProxy, configured by vdc. Its configuration
 // is generated from the planned spec (listeners, backends' addresses) and
 // reaches the appliance as its cloud-init user-data: a script that writes
-// /etc/haproxy/haproxy.cfg (and certificates) and (re)starts HAProxy, which
-// cloud-init runs as it runs any user-data script.
+// /etc/haproxy/haproxy.cfg (and certificates), installs HAProxy with apt
+// when the image lacks it, and (re)starts it; cloud-init runs it as it runs
+// any user-data script.
 #pragma once
 
 #include <string>

@@ -1,6 +1,7 @@
 // End to end on a real datacenter (tests/e2e/real_datacenter.h): three
-// virtual machines on two networks, with security groups, a volume and a
-// key pair, seen from inside the guests.
+// virtual machines on two networks, with security groups, a volume, a key
+// pair and a load balancer appliance in front of one, seen from inside the
+// guests.
 #include <map>
 #include <regex>
 
@@ -21,7 +22,7 @@ class VmsOnRealHosts : public RealDatacenter {
     writeVdc();
     vdc(dir.path(), "destroy vdc --target target.yaml --auto-approve");  // what a failed run left
     ASSERT_EQ(leftovers(kVdc), "");
-    for (const char* instance : {"web", "app", "db"}) fs::remove(consoleLog(instance));
+    for (const char* instance : {"web", "app", "db", "lb.front"}) fs::remove(consoleLog(instance));
   }
 
   void TearDown() override {
@@ -80,7 +81,7 @@ spec: {publicKey: ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIE2e2e2e2e2e2e2e2e2e2e2e2e
 ---
 apiVersion: vdc/v1
 kind: Instance
-metadata: {name: web}
+metadata: {name: web, labels: {tier: web}}
 spec:
   memory: 192MiB
   hypervisor: qemu
@@ -110,7 +111,7 @@ spec:
     #!/bin/sh
     probe() { if echo | nc -w 2 $2 $3 >/dev/null 2>&1; then echo "$1:$3=ok"; else echo "$1:$3=fail"; fi; }
     while true; do
-      echo "vdc-guest: probe $(probe web 10.91.1.3 80) $(probe web 10.91.1.3 8080) $(probe db 10.91.2.3 5432) $(probe db 10.91.2.3 22)"
+      echo "vdc-guest: probe $(probe web 10.91.1.3 80) $(probe web 10.91.1.3 8080) $(probe db 10.91.2.3 5432) $(probe db 10.91.2.3 22) $(probe lb 10.91.1.4 80)"
       sleep 2
     done
 ---
@@ -129,6 +130,14 @@ spec:
     httpd -p 5432 -h /www && httpd -p 22 -h /www
     if [ "$(head -c 5 /dev/vdb)" = "vdc42" ]; then echo "vdc-guest: volume kept"; else
       printf vdc42 > /dev/vdb && sync && echo "vdc-guest: volume written"; fi
+---
+apiVersion: vdc/v1
+kind: LoadBalancer
+metadata: {name: front}
+spec:
+  network: front
+  listeners: [{port: 80, protocol: http, backendPort: 80}]
+  backends: {selector: {tier: web}}
 )yaml");
   }
 
@@ -185,6 +194,12 @@ TEST_F(VmsOnRealHosts, AVdcRunsOnRealHostsAsItsManifestsSayAndGoesAwayWhole) {
   EXPECT_EQ(planned["app"], (std::vector<std::string>{"10.91.1.2", "10.91.2.2"}));
   EXPECT_EQ(planned["db"], (std::vector<std::string>{"10.91.2.3"}));
   EXPECT_EQ(planned["web"], (std::vector<std::string>{"10.91.1.3"}));
+  // The load balancer's appliance: the next address, and its members'.
+  for (const auto& r : shown["resources"])
+    if (r["kind"] == "LoadBalancer") {
+      EXPECT_EQ(r["spec"]["address"], "10.91.1.4");
+      EXPECT_EQ(r["spec"]["backends"]["addresses"], Json({"10.91.1.3"}));
+    }
   for (const char* instance : {"web", "app", "db"}) {
     auto seen = addresses(consoles[instance]);
     for (size_t i = 0; i < planned[instance].size(); ++i) {
@@ -208,9 +223,12 @@ TEST_F(VmsOnRealHosts, AVdcRunsOnRealHostsAsItsManifestsSayAndGoesAwayWhole) {
   // not 8080; db admits 5432 from the app group and not 22; web is on
   // another network than db and cannot reach it at all.
   auto seconds = std::chrono::seconds(90);
-  EXPECT_TRUE(waitForLine("app", "probe web:80=ok web:8080=fail db:5432=ok db:22=fail", seconds))
+  EXPECT_TRUE(waitForLine("app", "probe web:80=ok web:8080=fail db:5432=ok db:22=fail lb:80=ok", seconds))
       << readFile(consoleLog("app"));
   EXPECT_TRUE(waitForLine("web", "probe db:5432=fail", seconds));
+  // The appliance booted on its seed and ran its configuration.
+  EXPECT_TRUE(waitForLine("lb.front", "hostname lb-front", seconds)) << readFile(consoleLog("lb.front"));
+  EXPECT_TRUE(waitForLine("lb.front", "user-data started", seconds));
 
   // A change to a group: planned as its update, applied without a restart, and the traffic passes.
   writeVdc(R"([{protocol: tcp, ports: "80"}, {protocol: tcp, ports: "8080"}])");
@@ -221,7 +239,7 @@ TEST_F(VmsOnRealHosts, AVdcRunsOnRealHostsAsItsManifestsSayAndGoesAwayWhole) {
   size_t seen = consoleLines("app").size();
   Result applied = run("apply --auto-approve");
   ASSERT_EQ(applied.exit, 0) << applied.out << applied.err;
-  EXPECT_TRUE(waitForLine("app", "probe web:80=ok web:8080=ok db:5432=ok db:22=fail", seconds, seen))
+  EXPECT_TRUE(waitForLine("app", "probe web:80=ok web:8080=ok db:5432=ok db:22=fail lb:80=ok", seconds, seen))
       << readFile(consoleLog("app"));
 
   // The volume's data survives a stop and a start.

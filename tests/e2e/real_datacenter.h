@@ -92,9 +92,11 @@ class RealDatacenter : public ::testing::Test {
     if (virsh(std::string("pool-info ") + kPool).out.find("running") == std::string::npos) {
       ASSERT_EQ(virsh(std::string("pool-start ") + kPool).exit, 0);
     }
+    // The test guest has HAProxy: it is the load balancer appliance too.
     writeFile(dir.path() / "target.yaml",
               "apiVersion: vdc/v1\nkind: Target\nmetadata: {name: e2e}\nspec:\n  hosts:\n    - uri: qemu:///system\n"
-              "  storageClasses:\n    standard: {pool: vdc-e2e}\n");
+              "  storageClasses:\n    standard: {pool: vdc-e2e}\n"
+              "  appliances:\n    loadBalancer: {source: " + guestImage() + ", format: raw, hypervisor: qemu}\n");
   }
 
   // Copies an image into the VDC directory `vdc`; returns its sha256.
