@@ -1,0 +1,221 @@
+// Bundles written and read back, and hostile ones refused whole. Hostile
+// archives are made here with libarchive's writer, member by member.
+#include <gtest/gtest.h>
+
+#include <archive.h>
+#include <archive_entry.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "bundle/reader.h"
+#include "bundle/writer.h"
+#include "engine/error.h"
+#include "engine/hash.h"
+#include "engine/test_support.h"
+
+namespace vdc::bundle {
+
+namespace {
+
+namespace fs = std::filesystem;
+
+Descriptor descriptor(uint64_t diskSize) {
+  Descriptor d;
+  d.vdcVersion = "0.1.0";
+  d.vdc = "shop";
+  d.sourceTarget = "laptop";
+  d.createdAt = "2026-11-25T12:00:00Z";
+  d.resources = {"VirtualDataCenter/shop", "Volume/data"};
+  d.disks = {{{Kind::Volume, "data"}, "raw", diskSize}};
+  return d;
+}
+
+std::string readFile(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+struct Member {
+  std::string path;
+  std::string contents;
+  unsigned type = AE_IFREG;
+  std::string link;     // symlink target, or hardlink target when `hard`
+  bool hard = false;
+  int64_t size = -1;    // the header's size when it lies
+};
+
+std::string sums(const std::vector<Member>& members) {
+  std::string text;
+  for (const auto& m : members) text += "SHA256 (" + m.path + ") = " + sha256Hex(m.contents) + "\n";
+  return text;
+}
+
+// A tar archive of exactly these members.
+void writeTar(const fs::path& file, const std::vector<Member>& members) {
+  archive* a = archive_write_new();
+  archive_write_set_format_pax_restricted(a);
+  ASSERT_EQ(archive_write_open_filename(a, file.c_str()), ARCHIVE_OK);
+  for (const auto& m : members) {
+    archive_entry* e = archive_entry_new();
+    archive_entry_set_pathname(e, m.path.c_str());
+    archive_entry_set_filetype(e, m.type);
+    archive_entry_set_perm(e, 0644);
+    if (!m.link.empty() && m.hard) archive_entry_set_hardlink(e, m.link.c_str());
+    else if (!m.link.empty()) archive_entry_set_symlink(e, m.link.c_str());
+    archive_entry_set_size(e, m.size >= 0 ? m.size : static_cast<int64_t>(m.contents.size()));
+    archive_write_header(a, e);
+    if (m.type == AE_IFREG && m.link.empty()) archive_write_data(a, m.contents.data(), m.contents.size());
+    archive_entry_free(e);
+  }
+  archive_write_close(a);
+  archive_write_free(a);
+}
+
+class Bundles : public ::testing::Test {
+ protected:
+  // A well-formed bundle's members, to spoil one at a time.
+  std::vector<Member> good() {
+    return {{kDescriptorMember, descriptor(disk.size()).toJson().dump()},
+            {"manifests/vdc.yaml", "kind: VirtualDataCenter\n"},
+            {"manifests/net/front.yaml", "kind: Network\n"},
+            {"disks/Volume/data", disk}};
+  }
+
+  // verifyBundle's refusal of these members (with SHA256SUMS last unless `sumsOf` is given).
+  std::string refusal(std::vector<Member> members, std::optional<std::vector<Member>> sumsOf = std::nullopt) {
+    members.push_back({kDigestsMember, sums(sumsOf ? *sumsOf : members)});
+    writeTar(file(), members);
+    try {
+      verifyBundle(file().string());
+    } catch (const Error& e) {
+      return e.what();
+    }
+    return "accepted";
+  }
+
+  fs::path file() const { return dir.path() / "shop.vdcb"; }
+
+  testing::TempDir dir;
+  std::string disk = std::string(3 << 20, 'd') + "end";
+};
+
+}  // namespace
+
+TEST_F(Bundles, WrittenThenVerifiedThenUnpacked) {
+  BundleWriter writer(file().string());
+  writer.add(kDescriptorMember, descriptor(disk.size()).toJson().dump());
+  writer.add("manifests/vdc.yaml", "kind: VirtualDataCenter\n");
+  writer.add("manifests/net/front.yaml", "kind: Network\n");
+  size_t offset = 0;
+  writer.add("disks/Volume/data", disk.size(), [&](char* buffer, size_t capacity) {
+    size_t n = std::min(capacity, disk.size() - offset);
+    std::copy_n(disk.data() + offset, n, buffer);
+    offset += n;
+    return n;
+  });
+  EXPECT_FALSE(fs::exists(file()));  // only once finished
+  writer.finish();
+
+  Contents contents = verifyBundle(file().string());
+  EXPECT_EQ(contents.descriptor.vdc, "shop");
+  EXPECT_EQ(contents.manifests, (std::vector<std::string>{"manifests/vdc.yaml", "manifests/net/front.yaml"}));
+  std::string received;
+  unpackBundle(file().string(), contents, (dir.path() / "into").string(),
+               [&](const Disk& d, const BundleWriter::Source& read) {
+                 EXPECT_EQ(d.id, (ResourceId{Kind::Volume, "data"}));
+                 char buffer[4096];
+                 for (size_t n; (n = read(buffer, sizeof buffer)) > 0;) received.append(buffer, n);
+               });
+  EXPECT_EQ(received, disk);
+  EXPECT_EQ(readFile(dir.path() / "into" / "net" / "front.yaml"), "kind: Network\n");
+  // Into a directory that exists: refused, and it is left as it was.
+  EXPECT_THROW(unpackBundle(file().string(), contents, (dir.path() / "into").string(), nullptr), Error);
+}
+
+TEST_F(Bundles, AnExportThatFailsLeavesNoBundle) {
+  {
+    BundleWriter writer(file().string());
+    writer.add(kDescriptorMember, "{}");
+    EXPECT_THROW(writer.add("disks/Volume/data", 10, [](char*, size_t) { return size_t{0}; }), Error);
+  }
+  EXPECT_FALSE(fs::exists(file()));
+  EXPECT_FALSE(fs::exists(file().string() + ".partial"));
+}
+
+TEST_F(Bundles, MembersThatEscapeOrAreNotPlainFilesAreRefused) {
+  for (const std::string& path : {"../outside", "/etc/passwd", "manifests/../../x", "manifests//x", "elsewhere/x"}) {
+    auto members = good();
+    members.push_back({path, "x"});
+    EXPECT_NE(refusal(members).find("member '" + path + "' is not a path a bundle may hold"), std::string::npos)
+        << path;
+  }
+  auto symlink = good();
+  symlink.push_back({"manifests/link.yaml", "", AE_IFLNK, "/etc/passwd"});
+  EXPECT_NE(refusal(symlink).find("'manifests/link.yaml' is not a plain file"), std::string::npos);
+  auto hardlink = good();
+  hardlink.push_back({"manifests/hard.yaml", "", AE_IFREG, "manifests/vdc.yaml", true});
+  EXPECT_NE(refusal(hardlink).find("'manifests/hard.yaml' is not a plain file"), std::string::npos);
+  auto device = good();
+  device.push_back({"manifests/dev", "", AE_IFCHR});
+  EXPECT_NE(refusal(device).find("is not a plain file"), std::string::npos);
+}
+
+TEST_F(Bundles, DigestsMustAllBeThereAndRight) {
+  auto members = good();
+  auto wrong = members;
+  wrong[1].contents = "kind: Network\n";  // not what was digested
+  EXPECT_NE(refusal(wrong, members).find("member 'manifests/vdc.yaml' has sha256 "), std::string::npos);
+  auto missing = members;
+  missing.pop_back();
+  EXPECT_NE(refusal(members, missing).find("member 'disks/Volume/data' has no digest"), std::string::npos);
+  auto extra = members;
+  extra.push_back({"manifests/gone.yaml", "x"});
+  EXPECT_NE(refusal(members, extra).find("lists 'manifests/gone.yaml', which is not in it"), std::string::npos);
+  writeTar(file(), members);  // no SHA256SUMS at all
+  EXPECT_THROW(verifyBundle(file().string()), Error);
+}
+
+TEST_F(Bundles, DisksMustBeAsLargeAsDeclaredAndDeclared) {
+  auto larger = good();
+  larger[3].contents = disk + std::string(1 << 20, 'x');
+  EXPECT_NE(refusal(larger).find("disk 'disks/Volume/data' holds " + std::to_string(disk.size() + (1 << 20)) +
+                                 " bytes; the descriptor says " + std::to_string(disk.size())),
+            std::string::npos);
+  auto undeclared = good();
+  undeclared.push_back({"disks/Image/base", "x"});
+  EXPECT_NE(refusal(undeclared).find("disk 'disks/Image/base' is not in the descriptor"), std::string::npos);
+  auto absent = good();
+  absent.pop_back();
+  EXPECT_NE(refusal(absent).find("is in the descriptor but not in the bundle"), std::string::npos);
+  auto huge = good();
+  huge[1].contents = std::string(17 << 20, '#');
+  EXPECT_NE(refusal(huge).find("'manifests/vdc.yaml' is too large"), std::string::npos);
+}
+
+TEST_F(Bundles, TruncatedArchivesAndUnknownDescriptorsAreRefused) {
+  auto members = good();
+  members.push_back({kDigestsMember, sums(members)});
+  writeTar(file(), members);
+  fs::resize_file(file(), fs::file_size(file()) / 2);
+  try {
+    verifyBundle(file().string());
+    FAIL() << "a truncated bundle was accepted";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("truncated"), std::string::npos) << e.what();
+  }
+
+  auto future = good();
+  Json newer = descriptor(disk.size()).toJson();
+  newer["formatVersion"] = 2;
+  future[0].contents = newer.dump();
+  EXPECT_NE(refusal(future).find("is of format version 2; this vdc reads version 1"), std::string::npos);
+  auto late = good();
+  std::swap(late[0], late[1]);
+  EXPECT_NE(refusal(late).find("vdc-bundle.json must come first"), std::string::npos);
+  auto lying = good();
+  lying[1].size = 1 << 10;  // more than was written: the rest is padding, which its digest does not cover
+  EXPECT_NE(refusal(lying, good()).find("member 'manifests/vdc.yaml' has sha256"), std::string::npos);
+}
+
+}  // namespace vdc::bundle

@@ -1,0 +1,38 @@
+// Reading a bundle (bundle.h), which is untrusted: verifyBundle reads all of
+// it once and refuses it whole, naming the member and the reason, before
+// anything is made from it; unpackBundle then reads it again to write its
+// manifests and hand over its disks.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "bundle/bundle.h"
+#include "bundle/writer.h"
+
+namespace vdc::bundle {
+
+struct Contents {
+  Descriptor descriptor;
+  std::vector<std::string> manifests;        // paths under manifests/, in bundle order
+  std::map<std::string, std::string> digests;  // member -> sha256, as verified
+};
+
+// Refused: a member whose path escapes or is not one a bundle holds
+// (absolute, "..", links, devices, directories), a member twice, a digest
+// that is missing, extra or wrong, a disk of another size than declared or
+// not declared at all, a member too large to be what it says, a truncated
+// or corrupt archive, a descriptor that is missing, not first, or of an
+// unknown format version.
+Contents verifyBundle(const std::string& file);
+
+// Writes the manifests into `into` (which must not exist yet: made whole, or
+// not at all) and hands each disk to `disk` with a Source of its bytes. A
+// member that reads differently than when it was verified is an Error,
+// found at its end: a disk sink must be ready to undo what it made of it.
+using DiskSink = std::function<void(const Disk& disk, const BundleWriter::Source& read)>;
+void unpackBundle(const std::string& file, const Contents& verified, const std::string& into, const DiskSink& disk);
+
+}  // namespace vdc::bundle

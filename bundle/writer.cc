@@ -1,0 +1,94 @@
+#include "bundle/writer.h"
+
+#include <archive.h>
+#include <archive_entry.h>
+
+#include <cstdio>
+#include <ctime>
+#include <filesystem>
+#include <vector>
+
+#include "bundle/bundle.h"
+#include "engine/error.h"
+#include "engine/hash.h"
+
+namespace vdc::bundle {
+
+namespace {
+
+struct EntryFree {
+  void operator()(archive_entry* e) const { archive_entry_free(e); }
+};
+
+}  // namespace
+
+void BundleWriter::ArchiveFree::operator()(archive* a) const { archive_write_free(a); }
+
+BundleWriter::BundleWriter(std::string file)
+    : file_(std::move(file)), partial_(file_ + ".partial"), archive_(archive_write_new()) {
+  archive* a = archive_.get();
+  if (archive_write_set_format_pax_restricted(a) != ARCHIVE_OK || archive_write_open_filename(a, partial_.c_str()) != ARCHIVE_OK)
+    throw Error("cannot write bundle " + file_ + ": " + archive_error_string(a));
+}
+
+BundleWriter::~BundleWriter() {
+  if (finished_) return;
+  archive_.reset();
+  std::remove(partial_.c_str());
+}
+
+void BundleWriter::header(const std::string& member, uint64_t size) {
+  if (!safeMemberPath(member)) throw Error("cannot put '" + member + "' in a bundle");
+  std::unique_ptr<archive_entry, EntryFree> entry(archive_entry_new());
+  archive_entry_set_pathname(entry.get(), member.c_str());
+  archive_entry_set_filetype(entry.get(), AE_IFREG);
+  archive_entry_set_perm(entry.get(), 0644);
+  archive_entry_set_size(entry.get(), static_cast<la_int64_t>(size));
+  archive_entry_set_mtime(entry.get(), std::time(nullptr), 0);
+  if (archive_write_header(archive_.get(), entry.get()) != ARCHIVE_OK)
+    throw Error("cannot write bundle " + file_ + ": " + archive_error_string(archive_.get()));
+}
+
+void BundleWriter::write(const char* bytes, size_t size) {
+  if (size > 0 && archive_write_data(archive_.get(), bytes, size) != static_cast<la_ssize_t>(size))
+    throw Error("cannot write bundle " + file_ + ": " + archive_error_string(archive_.get()));
+}
+
+void BundleWriter::add(const std::string& member, std::string_view contents) {
+  header(member, contents.size());
+  write(contents.data(), contents.size());
+  digests_.push_back({member, sha256Hex(contents)});
+}
+
+void BundleWriter::add(const std::string& member, uint64_t size, const Source& read) {
+  header(member, size);
+  Sha256 hash;
+  std::vector<char> chunk(1 << 20);
+  uint64_t written = 0;
+  while (written < size) {
+    size_t got = read(chunk.data(), static_cast<size_t>(std::min<uint64_t>(chunk.size(), size - written)));
+    if (got == 0) break;
+    write(chunk.data(), got);
+    hash.update({chunk.data(), got});
+    written += got;
+  }
+  if (written != size)
+    throw Error("cannot write bundle " + file_ + ": " + member + " gave " + std::to_string(written) + " of " +
+                std::to_string(size) + " bytes");
+  digests_.push_back({member, hash.hex()});
+}
+
+void BundleWriter::finish() {
+  std::string sums;
+  for (const auto& [member, digest] : digests_) sums += "SHA256 (" + member + ") = " + digest + "\n";
+  header(kDigestsMember, sums.size());
+  write(sums.data(), sums.size());
+  if (archive_write_close(archive_.get()) != ARCHIVE_OK)
+    throw Error("cannot write bundle " + file_ + ": " + archive_error_string(archive_.get()));
+  std::error_code ec;
+  std::filesystem::rename(partial_, file_, ec);
+  if (ec) throw Error("cannot write bundle " + file_ + ": " + ec.message());
+  finished_ = true;
+}
+
+}  // namespace vdc::bundle

@@ -1,0 +1,47 @@
+// Writing a bundle (bundle.h), member by member, with each member's sha256
+// computed as it streams through; SHA256SUMS goes last. The archive is
+// written beside its final name and renamed there when finished: a failed
+// export leaves no bundle that looks whole.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+struct archive;
+
+namespace vdc::bundle {
+
+class BundleWriter {
+ public:
+  explicit BundleWriter(std::string file);
+  ~BundleWriter();
+  BundleWriter(const BundleWriter&) = delete;
+  BundleWriter& operator=(const BundleWriter&) = delete;
+
+  void add(const std::string& member, std::string_view contents);
+  // A member of `size` bytes read in pieces from `read`, which fills up to
+  // `capacity` bytes and returns how many (0 at the end). Memory stays flat.
+  using Source = std::function<size_t(char* buffer, size_t capacity)>;
+  void add(const std::string& member, uint64_t size, const Source& read);
+  // Writes SHA256SUMS and puts the bundle in place.
+  void finish();
+
+ private:
+  void header(const std::string& member, uint64_t size);
+  void write(const char* bytes, size_t size);
+
+  std::string file_, partial_;
+  struct ArchiveFree {
+    void operator()(archive* a) const;
+  };
+  std::unique_ptr<archive, ArchiveFree> archive_;
+  std::vector<std::pair<std::string, std::string>> digests_;
+  bool finished_ = false;
+};
+
+}  // namespace vdc::bundle
