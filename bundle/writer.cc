@@ -61,17 +61,27 @@ void BundleWriter::add(const std::string& member, std::string_view contents) {
 }
 
 void BundleWriter::add(const std::string& member, uint64_t size, const Source& read) {
+  add(member, size, [&](const Take& take) {
+    std::vector<char> chunk(1 << 20);
+    for (uint64_t left = size; left > 0;) {
+      size_t got = read(chunk.data(), static_cast<size_t>(std::min<uint64_t>(chunk.size(), left)));
+      if (got == 0) break;
+      take(chunk.data(), got);
+      left -= got;
+    }
+  });
+}
+
+void BundleWriter::add(const std::string& member, uint64_t size, const std::function<void(const Take&)>& produce) {
   header(member, size);
   Sha256 hash;
-  std::vector<char> chunk(1 << 20);
   uint64_t written = 0;
-  while (written < size) {
-    size_t got = read(chunk.data(), static_cast<size_t>(std::min<uint64_t>(chunk.size(), size - written)));
-    if (got == 0) break;
-    write(chunk.data(), got);
-    hash.update({chunk.data(), got});
-    written += got;
-  }
+  produce([&](const char* bytes, size_t n) {
+    if (written + n > size) throw Error("cannot write bundle " + file_ + ": " + member + " is larger than announced");
+    write(bytes, n);
+    hash.update({bytes, n});
+    written += n;
+  });
   if (written != size)
     throw Error("cannot write bundle " + file_ + ": " + member + " gave " + std::to_string(written) + " of " +
                 std::to_string(size) + " bytes");

@@ -28,6 +28,10 @@ class BundleWriter {
   // `capacity` bytes and returns how many (0 at the end). Memory stays flat.
   using Source = std::function<size_t(char* buffer, size_t capacity)>;
   void add(const std::string& member, uint64_t size, const Source& read);
+  // The same, with the bytes pushed: `produce` calls its argument with each
+  // piece in turn (a libvirt download gives them so).
+  using Take = std::function<void(const char* bytes, size_t size)>;
+  void add(const std::string& member, uint64_t size, const std::function<void(const Take&)>& produce);
   // Writes SHA256SUMS and puts the bundle in place.
   void finish();
 

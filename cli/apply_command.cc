@@ -63,11 +63,15 @@ int report(const Plan& plan, const ApplyReport& result) {
   return 1;
 }
 
-int execute(const Plan& plan, Datacenter& datacenter, const LiveState& live, int parallelism) {
+}  // namespace
+
+int execute(const Plan& plan, Datacenter& datacenter, const LiveState& live, int parallelism,
+            std::map<ResourceId, std::string> contents) {
   interrupted = false;
   InterruptGuard guard;
   vdc::ApplyOptions options;
   options.parallelism = parallelism;
+  options.contents = std::move(contents);
   options.interrupted = &interrupted;
   ApplyReport result;
   {
@@ -87,6 +91,8 @@ int execute(const Plan& plan, Datacenter& datacenter, const LiveState& live, int
   spdlog::debug("saved {} in {:.0f} ms", datacenter.describe(), millisecondsSince(start));
   return report(plan, result);
 }
+
+namespace {
 
 int applySavedPlan(const ApplyOptions& options) {
   Plan plan = Plan::load(options.directory);

@@ -29,10 +29,27 @@ struct ShowOptions : CommonOptions {
   bool json = false;
 };
 
+struct ExportOptions : CommonOptions {
+  std::string output;     // the bundle
+  bool fromLive = false;  // adopt what a target holds (not yet)
+};
+
+struct ImportOptions {
+  std::string bundle;
+  std::optional<std::string> target;
+  std::optional<std::string> into;  // default: the VDC's name, under the current directory
+  bool autoApprove = false;
+  int parallelism = 10;
+};
+
+inline constexpr const char* kVdcVersion = "0.1.0";
+
 int validateCommand(const CommonOptions& options);
 int planCommand(const PlanOptions& options);
 int applyCommand(const ApplyOptions& options);
 int showCommand(const ShowOptions& options);
 int graphCommand(const CommonOptions& options);
+int exportCommand(const ExportOptions& options);
+int importCommand(const ImportOptions& options);
 
 }  // namespace vdc::cli

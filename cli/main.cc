@@ -31,7 +31,7 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   bool verbose = false;
   app.add_flag("-v,--verbose", verbose, "Log what vdc does and how long it takes (stderr)");
-  app.set_version_flag("--version", "vdc 0.1.0");
+  app.set_version_flag("--version", std::string("vdc ") + kVdcVersion);
 
   CommonOptions validate;
   auto* validateCmd = app.add_subcommand("validate", "Parse and check the manifests");
@@ -68,10 +68,20 @@ int main(int argc, char** argv) {
   auto* graphCmd = app.add_subcommand("graph", "Print the dependency graph as Graphviz DOT");
   common(graphCmd, graph, false);
 
-  auto* exportCmd = app.add_subcommand("export", "Carry a whole VDC to a bundle (not yet available)");
-  exportCmd->allow_extras();
-  auto* importCmd = app.add_subcommand("import", "Import a bundle (not yet available)");
-  importCmd->allow_extras();
+  ExportOptions exportOptions;
+  auto* exportCmd = app.add_subcommand("export", "Carry a whole VDC, manifests and disks, to a bundle");
+  common(exportCmd, exportOptions);
+  exportCmd->add_option("-o,--output", exportOptions.output, "The bundle to write")->required();
+  exportCmd->add_flag("--from-live", exportOptions.fromLive, "Write manifests for what the target holds (not yet)");
+
+  ImportOptions importOptions;
+  auto* importCmd = app.add_subcommand("import", "Make a bundle's VDC on a target");
+  importCmd->add_option("BUNDLE", importOptions.bundle, "The bundle")->required();
+  importCmd->add_option("--target", importOptions.target, "Target file (default: the embedded datacenter)");
+  importCmd->add_option("--into", importOptions.into, "Where its manifests go (default: ./VDC-NAME; must not exist)");
+  importCmd->add_flag("--auto-approve", importOptions.autoApprove, "Do not ask for confirmation");
+  importCmd->add_option("--parallelism", importOptions.parallelism, "Operations at once (default 10)")
+      ->check(CLI::Range(1, 1000));
   auto* watchCmd = app.add_subcommand("watch", "Follow a git repository (not yet available)");
   watchCmd->allow_extras();
 
@@ -85,8 +95,8 @@ int main(int argc, char** argv) {
     if (*destroyCmd) return applyCommand(destroy);
     if (*showCmd) return showCommand(show);
     if (*graphCmd) return graphCommand(graph);
-    if (*exportCmd) return notYet("export");
-    if (*importCmd) return notYet("import");
+    if (*exportCmd) return exportCommand(exportOptions);
+    if (*importCmd) return importCommand(importOptions);
     if (*watchCmd) return notYet("watch");
   } catch (const std::exception& e) {
     // Commands report what they expect; this is the net under them.

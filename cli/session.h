@@ -3,6 +3,7 @@
 #pragma once
 
 #include <chrono>
+#include <map>
 #include <optional>
 #include <string>
 
@@ -48,5 +49,11 @@ LiveState readLive(Datacenter& datacenter, const std::string& vdc);
 // logging how long it took. Problems go to `problems`.
 Plan makePlan(Vdc& desired, const LiveState& live, const Datacenter& datacenter, bool destroy,
               Diagnostics& problems);
+
+// Applies `plan` with progress on a terminal, saves the datacenter and
+// reports; `contents` fill new Images and Volumes (an import). Returns the
+// exit code.
+int execute(const Plan& plan, Datacenter& datacenter, const LiveState& live, int parallelism,
+            std::map<ResourceId, std::string> contents = {});
 
 }  // namespace vdc::cli

@@ -189,6 +189,7 @@ ApplyReport apply(const Plan& plan, Datacenter& datacenter, const LiveState& liv
   for (const auto& c : plan.changes)
     if (c.action != Action::Delete)
       intents[&datacenter.providerFor(c.id.kind)].intended.push_back({plan.vdc, c.id, c.specHash, c.after});
+  for (auto& [provider, intent] : intents) intent.contents = options.contents;
   for (auto& [provider, intent] : intents) provider->prepare(intent);
   ApplyReport report = Walk(plan, datacenter, live, options).run();
   for (Provider* provider : datacenter.providers()) provider->finish();

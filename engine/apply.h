@@ -4,6 +4,7 @@
 #pragma once
 
 #include <atomic>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -40,6 +41,8 @@ struct ApplyOptions {
   // Set from a signal handler: in-flight operations finish, nothing new starts.
   const std::atomic<bool>* interrupted = nullptr;
   ApplyObserver* observer = nullptr;
+  // Files that fill Images and Volumes as they are made (ApplyIntent::contents).
+  std::map<ResourceId, std::string> contents;
 };
 
 struct ApplyReport {

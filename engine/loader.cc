@@ -12,7 +12,7 @@ namespace vdc {
 
 namespace fs = std::filesystem;
 
-static std::vector<fs::path> manifestFiles(const fs::path& root, Diagnostics& diags) {
+std::vector<fs::path> manifestFiles(const fs::path& root, Diagnostics& diags) {
   std::vector<fs::path> files;
   std::error_code ec;
   fs::recursive_directory_iterator it(root, fs::directory_options::skip_permission_denied, ec);

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -18,6 +19,9 @@ namespace vdc {
 struct ApplyIntent {
   std::vector<Ownership> intended;  // every create and update it will be asked for
   std::string directory;            // of the VDC: relative paths in specs (Image sources) start there
+  // Files whose bytes fill Images and Volumes as they are made, instead of
+  // their sources (an import: bundle/), by resource.
+  std::map<ResourceId, std::string> contents;
 };
 
 // Realizes some kinds of resources on a target.
@@ -76,6 +80,19 @@ class Datacenter {
 
   // Its hosts, where the Target names them (none: one host, nothing to place).
   virtual std::vector<HostInfo> hosts() const { return {}; }
+
+  // The bytes of a live Image's or Volume's volume, for an export: their
+  // format and length, or none where volumes hold no data (the embedded
+  // datacenter); then the bytes themselves, in pieces.
+  struct DiskContents {
+    std::string format;
+    uint64_t size = 0;
+  };
+  virtual std::optional<DiskContents> diskContents(const std::string& /*vdc*/, const LiveObject& /*disk*/) {
+    return std::nullopt;
+  }
+  using DiskSink = std::function<void(const char* bytes, size_t size)>;
+  virtual void readDisk(const std::string& /*vdc*/, const LiveObject& /*disk*/, const DiskSink& /*take*/) {}
 
   Provider& providerFor(Kind kind);
   // Everything `vdc` owns on the target (by default: each provider's read).

@@ -43,6 +43,13 @@ class FaultyDatacenter : public Datacenter {
     return out;
   }
   LiveState read(const std::string& vdc) override { return inner_->read(vdc); }
+  std::vector<HostInfo> hosts() const override { return inner_->hosts(); }
+  std::optional<DiskContents> diskContents(const std::string& vdc, const LiveObject& disk) override {
+    return inner_->diskContents(vdc, disk);
+  }
+  void readDisk(const std::string& vdc, const LiveObject& disk, const DiskSink& take) override {
+    inner_->readDisk(vdc, disk, take);
+  }
   void commit() override { inner_->commit(); }
   void keepForCrash() override { inner_->keepForCrash(); }
 

@@ -122,6 +122,18 @@ std::vector<HostInfo> Fleet::hosts() const {
   return hosts;
 }
 
+std::optional<Datacenter::DiskContents> Fleet::diskContents(const std::string& vdc, const LiveObject& disk) {
+  for (const auto& host : hostsIn(disk.observed, hosts()))
+    if (const LiveObject* there = liveOn(host, disk.id)) return on(host).diskContents(vdc, *there);
+  return std::nullopt;
+}
+
+void Fleet::readDisk(const std::string& vdc, const LiveObject& disk, const DiskSink& take) {
+  for (const auto& host : hostsIn(disk.observed, hosts()))
+    if (const LiveObject* there = liveOn(host, disk.id)) return on(host).readDisk(vdc, *there, take);
+  throw Error(disk.id.str() + " is on no host of the target");
+}
+
 Datacenter& Fleet::on(const std::string& host) {
   for (auto& m : members_)
     if (m.info.name == host) return *m.datacenter;

@@ -33,6 +33,9 @@ class Fleet : public Datacenter {
   // Every host, read at once.
   LiveState read(const std::string& vdc) override;
   std::vector<HostInfo> hosts() const override;
+  // From the first host that holds it.
+  std::optional<DiskContents> diskContents(const std::string& vdc, const LiveObject& disk) override;
+  void readDisk(const std::string& vdc, const LiveObject& disk, const DiskSink& take) override;
 
   // For its providers: a host's datacenter, and what the last read found there.
   Datacenter& on(const std::string& host);

@@ -24,6 +24,12 @@ class LibvirtDatacenter : public Datacenter {
   // One scan of the host for every provider.
   LiveState read(const std::string& vdc) override;
   void commit() override { records_.flush(); }
+  std::optional<DiskContents> diskContents(const std::string&, const LiveObject& disk) override {
+    return storage_.contentsOf(disk);
+  }
+  void readDisk(const std::string&, const LiveObject& disk, const DiskSink& take) override {
+    storage_.readContents(disk, take);
+  }
 
  protected:
   Host host_;

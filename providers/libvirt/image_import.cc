@@ -7,7 +7,7 @@
 
 #include "engine/hash.h"
 #include "providers/libvirt/handles.h"
-#include "providers/libvirt/volume_upload.h"
+#include "providers/libvirt/volume_stream.h"
 
 namespace vdc::libvirt {
 

@@ -4,7 +4,7 @@
 #include "providers/libvirt/load_balancer.h"
 #include "providers/libvirt/ownership.h"
 #include "providers/libvirt/seed.h"
-#include "providers/libvirt/volume_upload.h"
+#include "providers/libvirt/volume_stream.h"
 #include "providers/libvirt/xml.h"
 
 namespace vdc::libvirt {
@@ -56,7 +56,7 @@ void InstanceVolumes::create(const Ownership& instance) {
   std::string root = rootDiskName(instance.vdc, diskOwner(instance));
   const ApplianceImage& appliance = host_.settings().loadBalancer;
   if (hasRootDisk(instance) && instance.id.kind == Kind::LoadBalancer)
-    storage_.importVolume(root, appliance.source, appliance.format, appliance.sha256, "");
+    storage_.importVolume("standard", root, appliance.source, appliance.format, appliance.sha256, "");
   else if (hasRootDisk(instance) && isContainer(instance))
     storage_.createCopy("standard", root, *storage_.imageOf(instance));
   else if (hasRootDisk(instance))

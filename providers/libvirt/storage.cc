@@ -2,12 +2,14 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <fstream>
 #include <set>
 
 #include "engine/units.h"
 #include "providers/http/download.h"
 #include "providers/libvirt/image_import.h"
 #include "providers/libvirt/ownership.h"
+#include "providers/libvirt/volume_stream.h"
 #include "providers/libvirt/xml.h"
 #include "providers/scratch.h"
 
@@ -35,6 +37,7 @@ std::string diskFormat(const std::string& probed) { return probed == "qcow2" ? "
 
 void LibvirtStorage::prepare(const ApplyIntent& intent) {
   directory_ = intent.directory;
+  contents_ = intent.contents;
   records_.putDurably(intent.intended);
 }
 
@@ -89,12 +92,23 @@ void LibvirtStorage::createCopy(const std::string& storageClass, const std::stri
 // and a missing one (or a URL) makes an empty image, so that a VDC can be
 // tried on a laptop before its images are at hand (docs/embedded-datacenter.md).
 void LibvirtStorage::createImage(const Ownership& owner) {
-  importVolume(volumeName(owner.vdc, owner.id), owner.spec.at("source").get<std::string>(),
+  importVolume("standard", volumeName(owner.vdc, owner.id), owner.spec.at("source").get<std::string>(),
                owner.spec.value("format", "qcow2"), owner.spec.value("sha256", ""), directory_);
 }
 
-void LibvirtStorage::importVolume(const std::string& physical, const std::string& source, const std::string& format,
-                                  const std::string& sha256, const std::string& directory) {
+// The bytes an import carries for an Image or a Volume (a bundle's disk,
+// already verified): the volume is made in the format they are in.
+void LibvirtStorage::createFromContents(const Ownership& owner, const std::string& file) {
+  std::ifstream in(file, std::ios::binary);
+  char magic[4] = {};
+  in.read(magic, sizeof magic);
+  std::string format = std::string(magic, sizeof magic) == std::string("QFI\xfb", 4) ? "qcow2" : "raw";
+  importVolume(storageClassOf(owner), volumeName(owner.vdc, owner.id), file, format, "", "");
+}
+
+void LibvirtStorage::importVolume(const std::string& storageClass, const std::string& physical,
+                                  const std::string& source, const std::string& format, const std::string& sha256,
+                                  const std::string& directory) {
   bool simulated = host_.settings().testDriver;
   std::optional<ScratchDirectory> scratch;
   std::string file;  // empty: nothing to read
@@ -113,7 +127,7 @@ void LibvirtStorage::importVolume(const std::string& physical, const std::string
     if (ec) file.clear();
     else size = found;
   }
-  PoolHandle pool = host_.pool("standard");
+  PoolHandle pool = host_.pool(storageClass);
   std::string xml = volumeXml(physical, size, format, std::nullopt);
   VolumeHandle vol(virStorageVolCreateXML(pool.get(), xml.c_str(), 0));
   if (!vol) throw libvirtError("cannot create image volume " + physical);
@@ -124,6 +138,33 @@ void LibvirtStorage::importVolume(const std::string& physical, const std::string
     virStorageVolDelete(vol.get(), 0);  // never leave an image with the wrong contents
     throw;
   }
+}
+
+VolumeHandle LibvirtStorage::volumeOf(const LiveObject& disk) {
+  std::string storageClass = disk.id.kind == Kind::Volume ? disk.recorded.value("storageClass", "standard") : "standard";
+  PoolHandle pool = host_.pool(storageClass);
+  VolumeHandle vol(virStorageVolLookupByName(pool.get(), disk.physicalName.c_str()));
+  if (!vol) throw libvirtError("cannot find volume " + disk.physicalName);
+  return vol;
+}
+
+std::optional<Datacenter::DiskContents> LibvirtStorage::contentsOf(const LiveObject& disk) {
+  if (host_.settings().testDriver) return std::nullopt;
+  VolumeHandle vol = volumeOf(disk);
+  XmlDocument doc(takeString(virStorageVolGetXMLDesc(vol.get(), 0), "XML of volume " + disk.physicalName),
+                  "volume XML");
+  if (doc.text("backingStore/path"))
+    throw Error(disk.id.str() + " is a copy-on-write child of Image/" + disk.recorded.value("image", "") +
+                ": carrying its data is not supported in this version");
+  virStorageVolInfo info;
+  if (virStorageVolGetInfoFlags(vol.get(), &info, VIR_STORAGE_VOL_GET_PHYSICAL) < 0)
+    throw libvirtError("cannot read the size of volume " + disk.physicalName);
+  return Datacenter::DiskContents{diskFormat(doc.text("target/format/@type").value_or("raw")), info.allocation};
+}
+
+void LibvirtStorage::readContents(const LiveObject& disk, const Datacenter::DiskSink& take) {
+  VolumeHandle vol = volumeOf(disk);
+  downloadVolume(host_.connection(), vol.get(), take);
 }
 
 VolumeHandle LibvirtStorage::createRaw(const std::string& storageClass, const std::string& physical, uint64_t size) {
@@ -190,6 +231,8 @@ void LibvirtStorage::read(const std::string& vdc, LiveState& into) { readHost(ho
 
 void LibvirtStorage::create(const Ownership& owner) {
   records_.putDurably({owner});  // first: a crash after this leaves a record, never a foreign-looking volume
+  if (auto carried = contents_.find(owner.id); carried != contents_.end())
+    return createFromContents(owner, carried->second);
   if (owner.id.kind == Kind::Image) return createImage(owner);
   auto size = parseSize(owner.spec.at("size").get<std::string>());
   createChild(storageClassOf(owner), volumeName(owner.vdc, owner.id), size.value_or(0), imageOf(owner));

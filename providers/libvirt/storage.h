@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -45,20 +46,29 @@ class LibvirtStorage : public Storage, public HostReader {
   VolumeHandle createRaw(const std::string& storageClass, const std::string& physical, uint64_t size);
   // A volume of the standard class filled from an image file or URL (see
   // createImage), e.g. a load balancer appliance's disk.
-  void importVolume(const std::string& physical, const std::string& source, const std::string& format,
-                    const std::string& sha256, const std::string& directory);
+  void importVolume(const std::string& storageClass, const std::string& physical, const std::string& source,
+                    const std::string& format, const std::string& sha256, const std::string& directory);
+  // What an export carries of a live Image or Volume: its file's format and
+  // length (none on the embedded datacenter, whose volumes hold no data),
+  // then its bytes. A Volume that is a copy-on-write child is refused: its
+  // bytes name its backing file by a path of this host.
+  std::optional<Datacenter::DiskContents> contentsOf(const LiveObject& disk);
+  void readContents(const LiveObject& disk, const Datacenter::DiskSink& take);
   // The image volume a Volume or Instance names in its `image`, if any, in the
   // format its manifest declares.
   std::optional<Volume> imageOf(const Ownership& owner);
 
  private:
   std::string storageClassOf(const Ownership& owner) const;
+  VolumeHandle volumeOf(const LiveObject& disk);
 
   void createImage(const Ownership& owner);
+  void createFromContents(const Ownership& owner, const std::string& file);
 
   Host& host_;
   RecordStore& records_;
   std::string directory_;  // of the VDC being applied
+  std::map<ResourceId, std::string> contents_;  // an import's bytes, by resource
   // What a scan found, completed once the records are known.
   struct Seen {
     ResourceId id;

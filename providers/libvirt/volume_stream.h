@@ -1,9 +1,10 @@
-// Writing bytes into a volume on a host through a libvirt stream. An upload
-// that is not finished is aborted when it goes out of scope, and the host
-// drops it.
+// A volume's bytes through a libvirt stream, into a volume on a host or out
+// of it. An upload that is not finished is aborted when it goes out of
+// scope, and the host drops it.
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string_view>
 
@@ -28,5 +29,10 @@ class VolumeUpload {
   std::unique_ptr<virStream, StreamFree> stream_;
   bool finished_ = false;
 };
+
+// Streams the whole of `volume` (its file's bytes, as the pool holds them)
+// to `take`, in pieces; returns how many bytes came.
+uint64_t downloadVolume(virConnectPtr conn, virStorageVolPtr volume,
+                        const std::function<void(const char*, size_t)>& take);
 
 }  // namespace vdc::libvirt

@@ -1,0 +1,100 @@
+// vdc export and vdc import with the real binary: the web shop carried from
+// one embedded datacenter to another, and bundles or targets that must be
+// refused before anything is made.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+#include "tests/cli_support.h"
+
+namespace vdc::testing {
+
+namespace {
+
+namespace fs = std::filesystem;
+
+class Carry : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    copyExample("webshop", dir.path() / "shop");
+    writeFile(dir.path() / "other.yaml",
+              "apiVersion: vdc/v1\nkind: Target\nmetadata: {name: other}\nspec:\n  embedded: {path: other.xml}\n");
+    ASSERT_EQ(vdc(dir.path(), "apply shop --auto-approve").exit, 0);
+    Result exported = vdc(dir.path(), "export shop -o shop.vdcb");
+    ASSERT_EQ(exported.exit, 0) << exported.err;
+  }
+
+  // The resources the other datacenter holds for the web shop.
+  size_t onOther() {
+    Result show = vdc(dir.path(), "show shop --target other.yaml --json");
+    return Json::parse(show.out)["resources"].size();
+  }
+
+  // `show --json` without the fields that name the target.
+  Json shown(const std::string& args) {
+    Json out = Json::parse(vdc(dir.path(), "show " + args + " --json").out);
+    out.erase("target");
+    return out;
+  }
+
+  TempDir dir;
+};
+
+}  // namespace
+
+TEST_F(Carry, AVdcMovesToAnotherDatacenterAndIsTheSameThere) {
+  Result imported = vdc(dir.path(), "import shop.vdcb --target other.yaml --into moved --auto-approve");
+  ASSERT_EQ(imported.exit, 0) << imported.out << imported.err;
+  EXPECT_NE(imported.out.find("Apply complete: 18 created"), std::string::npos) << imported.out;
+  for (const char* file : {"vdc.yaml", "networks.yaml", "security.yaml", "storage.yaml", "instances.yaml"})
+    EXPECT_EQ(readFile(dir.path() / "moved" / file), readFile(dir.path() / "shop" / file)) << file;
+  EXPECT_EQ(vdc(dir.path(), "plan moved --target other.yaml --detailed-exitcode").exit, 0);
+  EXPECT_EQ(shown("moved --target other.yaml"), shown("shop"));
+  // The bundle names nothing of where it came from but the Target's name.
+  std::string bundle = readFile(dir.path() / "shop.vdcb");
+  EXPECT_EQ(bundle.find(dir.path().string()), std::string::npos);
+  EXPECT_EQ(bundle.find("sim.xml"), std::string::npos);
+}
+
+TEST_F(Carry, AnAlteredBundleIsRefusedAndNothingIsWritten) {
+  std::string bundle = readFile(dir.path() / "shop.vdcb");
+  auto at = bundle.find("cidr: 10.10.1.0/24");
+  ASSERT_NE(at, std::string::npos);
+  bundle.replace(at, 18, "cidr: 10.66.1.0/24");
+  writeFile(dir.path() / "altered.vdcb", bundle);
+  Result refused = vdc(dir.path(), "import altered.vdcb --target other.yaml --into moved --auto-approve");
+  EXPECT_EQ(refused.exit, 1);
+  EXPECT_NE(refused.err.find("member 'manifests/networks.yaml' has sha256"), std::string::npos) << refused.err;
+  EXPECT_NE(refused.err.find("nothing was imported"), std::string::npos) << refused.err;
+  EXPECT_FALSE(fs::exists(dir.path() / "moved"));
+  EXPECT_EQ(onOther(), 0u);
+
+  fs::resize_file(dir.path() / "shop.vdcb", fs::file_size(dir.path() / "shop.vdcb") - 700);
+  Result truncated = vdc(dir.path(), "import shop.vdcb --target other.yaml --into moved --auto-approve");
+  EXPECT_EQ(truncated.exit, 1);
+  EXPECT_FALSE(fs::exists(dir.path() / "moved"));
+  EXPECT_EQ(onOther(), 0u);
+}
+
+TEST_F(Carry, ATargetWithoutRoomIsRefusedBeforeAnyChange) {
+  writeFile(dir.path() / "small.yaml",
+            "apiVersion: vdc/v1\nkind: Target\nmetadata: {name: small}\nspec:\n  hosts:\n"
+            "    - {name: a, embedded: {path: a.xml}, capacity: {cpus: 4, memory: 4GiB}}\n"
+            "    - {name: b, embedded: {path: b.xml}, capacity: {cpus: 4, memory: 4GiB}}\n");
+  Result refused = vdc(dir.path(), "import shop.vdcb --target small.yaml --into moved --auto-approve");
+  EXPECT_EQ(refused.exit, 1);
+  EXPECT_NE(refused.err.find("cannot take VDC webshop"), std::string::npos) << refused.err;
+  EXPECT_NE(refused.err.find("Instance/db needs 4 cpus and 8GiB: no host has room"), std::string::npos) << refused.err;
+  EXPECT_FALSE(fs::exists(dir.path() / "moved"));
+  Result show = vdc(dir.path(), "show shop --target small.yaml --json");
+  EXPECT_EQ(Json::parse(show.out)["resources"].size(), 0u);
+
+  // Nor is an existing directory written over.
+  fs::create_directories(dir.path() / "taken");
+  Result taken = vdc(dir.path(), "import shop.vdcb --target other.yaml --into taken --auto-approve");
+  EXPECT_EQ(taken.exit, 1);
+  EXPECT_NE(taken.err.find("it exists"), std::string::npos) << taken.err;
+  EXPECT_EQ(onOther(), 0u);
+}
+
+}  // namespace vdc::testing
