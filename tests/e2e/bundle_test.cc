@@ -1,0 +1,73 @@
+// A VDC carried out of a real datacenter and back in (tests/e2e/real_datacenter.h):
+// its image and a volume holding data leave through libvirt streams in a
+// bundle, the VDC is destroyed, and the import makes them again with the
+// same bytes, checked by digest.
+#include "tests/e2e/real_datacenter.h"
+
+namespace vdc::testing {
+
+namespace {
+
+constexpr const char* kVdc = "e2ecarry";
+
+// The sha256 of a volume's bytes as the host holds them.
+std::string volumeDigest(const fs::path& dir, const std::string& volume) {
+  fs::path file = dir / (volume + ".bytes");
+  EXPECT_EQ(virsh("vol-download --pool vdc-e2e " + volume + " " + file.string()).exit, 0);
+  std::string digest = sha256Hex(readFile(file));
+  fs::remove(file);
+  return digest;
+}
+
+}  // namespace
+
+TEST_F(RealDatacenter, AVdcLeavesInABundleAndComesBackWithTheSameBytes) {
+  std::string sha = stage(containerImage(), "carry", "rootfs.img");
+  writeFile(dir.path() / "carry" / "vdc.yaml", R"yaml(apiVersion: vdc/v1
+kind: VirtualDataCenter
+metadata: {name: e2ecarry}
+---
+apiVersion: vdc/v1
+kind: Image
+metadata: {name: rootfs}
+spec: {source: rootfs.img, format: raw, sha256: )yaml" + sha + R"yaml(}
+---
+apiVersion: vdc/v1
+kind: Volume
+metadata: {name: data}
+spec: {size: 8MiB}
+)yaml");
+  auto run = [&](const std::string& command) { return vdc(dir.path(), command + " --target target.yaml"); };
+  run("destroy carry --auto-approve");
+  ASSERT_EQ(leftovers(kVdc), "");
+  Result apply = run("apply carry --auto-approve");
+  ASSERT_EQ(apply.exit, 0) << apply.out << apply.err;
+
+  // What a guest would have written: a qcow2 volume with a megabyte of data.
+  fs::path written = dir.path() / "written.qcow2";
+  ASSERT_EQ(shell(dir.path(), "qemu-img create -q -f qcow2 " + written.string() + " 8M && qemu-io -c 'write -P 0x5a 0 1M' " +
+                                  written.string()).exit, 0);
+  ASSERT_EQ(virsh("vol-upload --pool vdc-e2e e2ecarry.vol.data " + written.string()).exit, 0);
+  std::string dataDigest = volumeDigest(dir.path(), "e2ecarry.vol.data");
+  EXPECT_EQ(dataDigest, sha256Hex(readFile(written)));
+
+  Result exported = run("export carry -o carry.vdcb");
+  ASSERT_EQ(exported.exit, 0) << exported.err;
+  EXPECT_NE(exported.out.find("2 disks"), std::string::npos) << exported.out;
+  ASSERT_EQ(run("destroy carry --auto-approve").exit, 0);
+  EXPECT_EQ(leftovers(kVdc), "");
+
+  // Back in, from the bundle alone: the image file is not where the manifest says.
+  Result imported = run("import carry.vdcb --into back --auto-approve");
+  ASSERT_EQ(imported.exit, 0) << imported.out << imported.err;
+  EXPECT_FALSE(fs::exists(dir.path() / "back" / "rootfs.img"));
+  EXPECT_EQ(volumeDigest(dir.path(), "e2ecarry.vol.data"), dataDigest);
+  EXPECT_EQ(volumeDigest(dir.path(), "e2ecarry.img.rootfs"), sha);
+  Result plan = run("plan back --detailed-exitcode");
+  EXPECT_EQ(plan.exit, 0) << plan.out << plan.err;
+
+  ASSERT_EQ(run("destroy back --auto-approve").exit, 0);
+  EXPECT_EQ(leftovers(kVdc), "");
+}
+
+}  // namespace vdc::testing
