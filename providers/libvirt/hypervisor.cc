@@ -68,8 +68,8 @@ std::string LibvirtHypervisor::domainXml(const Ownership& owner, const std::stri
   xml += "<devices>";
   xml += container ? containerFileSystems(owner) : disks(owner);
   if (appliance) {
-    xml += interfaceXml(owner.vdc, spec.at("network").get<std::string>(), macAddress(owner.vdc, "lb." + owner.id.name, 0),
-                        onOvs());
+    xml += interfaceXml(owner.vdc, spec.at("network").get<std::string>(),
+                        macAddress(owner.vdc, InstanceVolumes::diskOwner(owner), 0), onOvs());
   } else {
     const Json& nics = spec.value("interfaces", Json::array());
     for (size_t i = 0; i < nics.size(); ++i)
@@ -89,11 +89,11 @@ std::string LibvirtHypervisor::domainXml(const Ownership& owner, const std::stri
 }
 
 // A virtual machine's disks: its root disk, its Volumes, its seed CD-ROM.
-// An appliance's root disk is its image itself, in the image's format.
+// An appliance's root disk is its own copy of the appliance image, in that image's format.
 std::string LibvirtHypervisor::disks(const Ownership& owner) {
   const Json& spec = owner.spec;
   bool appliance = owner.id.kind == Kind::LoadBalancer;
-  std::string name = appliance ? "lb." + owner.id.name : owner.id.name;
+  std::string name = InstanceVolumes::diskOwner(owner);
   std::string xml;
   char dev = 'a';
   if (volumes_.hasRootDisk(owner)) {

@@ -35,6 +35,9 @@ class InstanceVolumes {
   // An instance's root disk is a child (or a copy) of its image; a load
   // balancer appliance's is the Target's appliance image (real hosts only).
   bool hasRootDisk(const Ownership& domain) const;
+  // The name a domain's root disk, seed and MACs are named after: "web-0",
+  // or "lb.front" for the appliance of LoadBalancer front.
+  static std::string diskOwner(const Ownership& domain);
   // A seed on real hosts (the embedded datacenter runs no guests).
   bool hasSeed(const Ownership&) const { return !host_.settings().testDriver; }
   // A container on a real host: its root disk is a raw copy of its image,
@@ -56,8 +59,6 @@ class InstanceVolumes {
   void remove(const std::string& vdc, const ResourceId& instance);
 
  private:
-  // The name its root disk and seed are named after: "web-0", "lb.front".
-  static std::string diskOwner(const Ownership& domain);
   Ownership record(const Ownership& instance) const;
   void replaceSeed(const Ownership& instance);
   std::vector<std::string> publicKeys(const Ownership& instance) const;
