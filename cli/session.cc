@@ -37,10 +37,11 @@ LiveState readLive(Datacenter& datacenter, const std::string& vdc) {
   return live;
 }
 
-Plan makePlan(Vdc& desired, const LiveState& live, const Datacenter& datacenter, bool destroy,
+Plan makePlan(Vdc& desired, const LiveState& live, Datacenter& datacenter, bool destroy,
               Diagnostics& problems) {
   auto start = std::chrono::steady_clock::now();
   if (!destroy) {
+    datacenter.checkFits(desired, problems);
     planPlacement(desired, live, datacenter.hosts(), problems);
     planAddresses(desired, live, problems);
   }

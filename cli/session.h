@@ -45,9 +45,10 @@ void setUpLogging(bool verbose);
 // Reads the live state of `vdc`, logging how long it took.
 LiveState readLive(Datacenter& datacenter, const std::string& vdc);
 
-// Plans addresses, then compares (engine/addresses.h, engine/diff.h),
+// Checks that the target can hold the VDC, plans placement and addresses,
+// then compares (engine/placement.h, engine/addresses.h, engine/diff.h),
 // logging how long it took. Problems go to `problems`.
-Plan makePlan(Vdc& desired, const LiveState& live, const Datacenter& datacenter, bool destroy,
+Plan makePlan(Vdc& desired, const LiveState& live, Datacenter& datacenter, bool destroy,
               Diagnostics& problems);
 
 // Applies `plan` with progress on a terminal, saves the datacenter and

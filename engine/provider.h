@@ -11,7 +11,9 @@
 #include <string>
 #include <vector>
 
+#include "engine/error.h"
 #include "engine/live.h"
+#include "engine/model.h"
 
 namespace vdc {
 
@@ -77,6 +79,10 @@ class Datacenter {
   // The process is about to die: keep what a real host would keep (what was
   // done, not what was only pending in this process). Real hosts need nothing.
   virtual void keepForCrash() {}
+
+  // Adds to `problems` what this datacenter lacks to hold `desired` (a
+  // storage pool for a storage class, ...): planned before anything is made.
+  virtual void checkFits(const Vdc& /*desired*/, Diagnostics& /*problems*/) {}
 
   // Its hosts, where the Target names them (none: one host, nothing to place).
   virtual std::vector<HostInfo> hosts() const { return {}; }

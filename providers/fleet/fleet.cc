@@ -116,6 +116,11 @@ void Fleet::keepForCrash() {
   for (auto& m : members_) m.datacenter->keepForCrash();
 }
 
+// Every host may be given anything, so every host must fit the VDC.
+void Fleet::checkFits(const Vdc& desired, Diagnostics& problems) {
+  for (auto& m : members_) m.datacenter->checkFits(desired, problems);
+}
+
 std::vector<HostInfo> Fleet::hosts() const {
   std::vector<HostInfo> hosts;
   for (const auto& m : members_) hosts.push_back(m.info);

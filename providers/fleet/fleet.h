@@ -33,6 +33,7 @@ class Fleet : public Datacenter {
   // Every host, read at once.
   LiveState read(const std::string& vdc) override;
   std::vector<HostInfo> hosts() const override;
+  void checkFits(const Vdc& desired, Diagnostics& problems) override;
   // From the first host that holds it.
   std::optional<DiskContents> diskContents(const std::string& vdc, const LiveObject& disk) override;
   void readDisk(const std::string& vdc, const LiveObject& disk, const DiskSink& take) override;

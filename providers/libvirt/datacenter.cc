@@ -54,6 +54,26 @@ LiveState LibvirtDatacenter::read(const std::string& vdc) {
   return state;
 }
 
+void LibvirtDatacenter::checkFits(const Vdc& desired, Diagnostics& problems) {
+  if (host_.settings().createMissingPools) return;
+  std::map<std::string, Location> classes;  // images, root disks and seeds are "standard"
+  for (const auto& r : desired.resources) {
+    if (r.id.kind == Kind::Image || r.id.kind == Kind::Instance || r.id.kind == Kind::LoadBalancer)
+      classes.emplace("standard", r.where);
+    else if (r.id.kind == Kind::Volume)
+      classes.emplace(r.spec.value("storageClass", "standard"), r.where);
+  }
+  for (const auto& [storageClass, where] : classes) {
+    std::string pool = host_.poolFor(storageClass);
+    PoolHandle handle(virStoragePoolLookupByName(host_.connection(), pool.c_str()));
+    if (handle) continue;
+    if (!lastErrorIsNotFound()) throw libvirtError("cannot look up storage pool " + pool);
+    problems.add(where, "storage class '" + storageClass + "' needs storage pool '" + pool + "', which " +
+                            host_.settings().uri + " does not have (map the class to a pool in the Target's "
+                            "storageClasses)");
+  }
+}
+
 static std::string prepareNodeFile(const std::string& file) {
   fs::path path = fs::absolute(file).lexically_normal();
   fs::create_directories(path.parent_path());

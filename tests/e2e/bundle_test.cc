@@ -57,6 +57,16 @@ spec: {size: 8MiB}
   ASSERT_EQ(run("destroy carry --auto-approve").exit, 0);
   EXPECT_EQ(leftovers(kVdc), "");
 
+  // A target without a pool for a storage class the VDC uses: refused, naming it, before any change.
+  writeFile(dir.path() / "bare.yaml",
+            "apiVersion: vdc/v1\nkind: Target\nmetadata: {name: bare}\nspec:\n  hosts: [{uri: qemu:///system}]\n");
+  Result refused = vdc(dir.path(), "import carry.vdcb --target bare.yaml --into refused --auto-approve");
+  EXPECT_EQ(refused.exit, 1);
+  EXPECT_NE(refused.err.find("storage class 'standard' needs storage pool 'standard'"), std::string::npos)
+      << refused.err;
+  EXPECT_FALSE(fs::exists(dir.path() / "refused"));
+  EXPECT_EQ(leftovers(kVdc), "");
+
   // Back in, from the bundle alone: the image file is not where the manifest says.
   Result imported = run("import carry.vdcb --into back --auto-approve");
   ASSERT_EQ(imported.exit, 0) << imported.out << imported.err;
