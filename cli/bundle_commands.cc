@@ -10,6 +10,7 @@
 #include "bundle/reader.h"
 #include "bundle/writer.h"
 #include "cli/commands.h"
+#include "cli/progress.h"
 #include "cli/session.h"
 #include "engine/loader.h"
 #include "engine/render.h"
@@ -79,9 +80,12 @@ int exportCommand(const ExportOptions& options) {
       writer.add(bundle::kManifestsDir + fs::relative(file, vdc.directory).generic_string(), readWhole(file));
     uint64_t bytes = 0;
     for (const auto& disk : descriptor.disks) {
-      std::cerr << "exporting " << disk.id.str() << " (" << formatSize(disk.size) << ")\n";
+      ByteProgress progress("exporting " + disk.id.str(), disk.size);
       writer.add(disk.member(), disk.size, [&](const bundle::BundleWriter::Take& take) {
-        datacenter.readDisk(vdc.name, *live.find(disk.id), take);
+        datacenter.readDisk(vdc.name, *live.find(disk.id), [&](const char* bytes, size_t n) {
+          take(bytes, n);
+          progress.add(n);
+        });
       });
       bytes += disk.size;
     }
@@ -116,9 +120,12 @@ int importCommand(const ImportOptions& options) {
                          [&](const bundle::Disk& disk, const bundle::BundleWriter::Source& read) {
                            fs::path file = disks.path() / (std::string(kindName(disk.id.kind)) + "-" + disk.id.name);
                            std::ofstream out(file, std::ios::binary);
+                           ByteProgress progress("unpacking " + disk.id.str(), disk.size);
                            std::vector<char> chunk(1 << 20);
-                           for (size_t n; (n = read(chunk.data(), chunk.size())) > 0;)
+                           for (size_t n; (n = read(chunk.data(), chunk.size())) > 0;) {
                              out.write(chunk.data(), static_cast<std::streamsize>(n));
+                             progress.add(n);
+                           }
                            if (!out.flush()) throw Error("cannot write " + file.string());
                            files[disk.id] = file.string();
                          });

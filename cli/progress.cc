@@ -3,7 +3,10 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <algorithm>
 #include <iostream>
+
+#include "engine/units.h"
 
 namespace vdc::cli {
 
@@ -54,6 +57,31 @@ std::string Progress::statusLine() {
   if (text.size() > 100) text.resize(100);
   statusShown_ = true;
   return "\r\033[K" + text;
+}
+
+ByteProgress::ByteProgress(std::string what, uint64_t total)
+    : what_(std::move(what)), total_(total), terminal_(isatty(STDERR_FILENO) == 1),
+      start_(std::chrono::steady_clock::now()), drawn_(start_) {}
+
+void ByteProgress::add(uint64_t bytes) {
+  done_ += bytes;
+  auto now = std::chrono::steady_clock::now();
+  if (!terminal_ || now - drawn_ < std::chrono::milliseconds(100)) return;
+  drawn_ = now;
+  double seconds = std::chrono::duration<double>(now - start_).count();
+  char line[160];
+  std::snprintf(line, sizeof line, "\r\033[K%s: %3.0f%% of %s, %s/s", what_.c_str(),
+                total_ ? 100.0 * static_cast<double>(done_) / static_cast<double>(total_) : 100.0,
+                formatSize(total_).c_str(), formatSize(static_cast<uint64_t>(static_cast<double>(done_) / std::max(seconds, 0.001))).c_str());
+  std::cerr << line << std::flush;
+}
+
+ByteProgress::~ByteProgress() {
+  double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+  char line[160];
+  std::snprintf(line, sizeof line, "%s%s: %s in %.1fs\n", terminal_ ? "\r\033[K" : "", what_.c_str(),
+                formatSize(done_).c_str(), seconds);
+  std::cerr << line << std::flush;
 }
 
 }  // namespace vdc::cli

@@ -1,9 +1,11 @@
-// Apply progress on stderr: a line per finished operation with its
-// duration and, on a terminal, a status line kept at the bottom. Every
-// update is written at once: stderr is unbuffered.
+// Progress on stderr: of an apply, a line per finished operation with its
+// duration and, on a terminal, a status line kept at the bottom; of a disk
+// in an export or import, its bytes. Every update is written at once:
+// stderr is unbuffered.
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <mutex>
 #include <set>
 #include <string>
@@ -30,6 +32,24 @@ class Progress : public ApplyObserver {
   bool terminal_;
   bool statusShown_ = false;
   std::chrono::steady_clock::time_point start_;
+};
+
+// The bytes of one disk on their way (export, import): on a terminal a
+// status line with the share done and the rate, redrawn at most ten times a
+// second; then, terminal or not, one line when it is done.
+class ByteProgress {
+ public:
+  ByteProgress(std::string what, uint64_t total);
+  ~ByteProgress();
+  ByteProgress(const ByteProgress&) = delete;
+  ByteProgress& operator=(const ByteProgress&) = delete;
+  void add(uint64_t bytes);
+
+ private:
+  std::string what_;
+  uint64_t total_, done_ = 0;
+  bool terminal_;
+  std::chrono::steady_clock::time_point start_, drawn_;
 };
 
 }  // namespace vdc::cli
