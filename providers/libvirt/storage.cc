@@ -9,6 +9,7 @@
 #include "providers/http/download.h"
 #include "providers/libvirt/image_import.h"
 #include "providers/libvirt/ownership.h"
+#include "providers/libvirt/qcow2.h"
 #include "providers/libvirt/volume_stream.h"
 #include "providers/libvirt/xml.h"
 #include "providers/scratch.h"
@@ -98,11 +99,18 @@ void LibvirtStorage::createImage(const Ownership& owner) {
 
 // The bytes an import carries for an Image or a Volume (a bundle's disk,
 // already verified): the volume is made in the format they are in.
+// A copy-on-write child names its backing file by a path of the host it
+// came from: it is pointed at its image here first.
 void LibvirtStorage::createFromContents(const Ownership& owner, const std::string& file) {
   std::ifstream in(file, std::ios::binary);
   char magic[4] = {};
   in.read(magic, sizeof magic);
   std::string format = std::string(magic, sizeof magic) == std::string("QFI\xfb", 4) ? "qcow2" : "raw";
+  if (format == "qcow2" && qcow2BackingFile(file)) {
+    auto image = imageOf(owner);
+    if (!image) throw Error(owner.id.str() + " was carried as a copy-on-write child, but names no image");
+    setQcow2BackingFile(file, image->path);
+  }
   importVolume(storageClassOf(owner), volumeName(owner.vdc, owner.id), file, format, "", "");
 }
 
@@ -153,9 +161,6 @@ std::optional<Datacenter::DiskContents> LibvirtStorage::contentsOf(const LiveObj
   VolumeHandle vol = volumeOf(disk);
   XmlDocument doc(takeString(virStorageVolGetXMLDesc(vol.get(), 0), "XML of volume " + disk.physicalName),
                   "volume XML");
-  if (doc.text("backingStore/path"))
-    throw Error(disk.id.str() + " is a copy-on-write child of Image/" + disk.recorded.value("image", "") +
-                ": carrying its data is not supported in this version");
   virStorageVolInfo info;
   if (virStorageVolGetInfoFlags(vol.get(), &info, VIR_STORAGE_VOL_GET_PHYSICAL) < 0)
     throw libvirtError("cannot read the size of volume " + disk.physicalName);

@@ -50,8 +50,8 @@ class LibvirtStorage : public Storage, public HostReader {
                     const std::string& format, const std::string& sha256, const std::string& directory);
   // What an export carries of a live Image or Volume: its file's format and
   // length (none on the embedded datacenter, whose volumes hold no data),
-  // then its bytes. A Volume that is a copy-on-write child is refused: its
-  // bytes name its backing file by a path of this host.
+  // then its bytes (a copy-on-write child's name their backing file by a
+  // path of this host: an import points them at its own image, qcow2.h).
   std::optional<Datacenter::DiskContents> contentsOf(const LiveObject& disk);
   void readContents(const LiveObject& disk, const Datacenter::DiskSink& take);
   // The image volume a Volume or Instance names in its `image`, if any, in the

@@ -1,7 +1,7 @@
 // A VDC carried out of a real datacenter and back in (tests/e2e/real_datacenter.h):
-// its image and a volume holding data leave through libvirt streams in a
-// bundle, the VDC is destroyed, and the import makes them again with the
-// same bytes, checked by digest.
+// its image, a volume holding data and a copy-on-write child of the image
+// leave through libvirt streams in a bundle, the VDC is destroyed, and the
+// import makes them again with the same bytes, checked by digest.
 #include "tests/e2e/real_datacenter.h"
 
 namespace vdc::testing {
@@ -36,6 +36,11 @@ apiVersion: vdc/v1
 kind: Volume
 metadata: {name: data}
 spec: {size: 8MiB}
+---
+apiVersion: vdc/v1
+kind: Volume
+metadata: {name: child}
+spec: {size: 32MiB, image: rootfs}
 )yaml");
   auto run = [&](const std::string& command) { return vdc(dir.path(), command + " --target target.yaml"); };
   run("destroy carry --auto-approve");
@@ -51,9 +56,22 @@ spec: {size: 8MiB}
   std::string dataDigest = volumeDigest(dir.path(), "e2ecarry.vol.data");
   EXPECT_EQ(dataDigest, sha256Hex(readFile(written)));
 
+  // And into the copy-on-write child of the image; what its reader sees is
+  // the image with that megabyte over it.
+  std::string child = "/var/lib/vdc/pools/vdc-e2e/e2ecarry.vol.child";
+  ASSERT_EQ(shell(dir.path(), "qemu-io -f qcow2 -c 'write -P 0x33 0 1M' " + child).exit, 0);
+  auto flattened = [&] {
+    fs::path raw = dir.path() / "child.raw";
+    EXPECT_EQ(shell(dir.path(), "qemu-img convert -O raw " + child + " " + raw.string()).exit, 0);
+    std::string digest = sha256Hex(readFile(raw));
+    fs::remove(raw);
+    return digest;
+  };
+  std::string childDigest = flattened();
+
   Result exported = run("export carry -o carry.vdcb");
   ASSERT_EQ(exported.exit, 0) << exported.err;
-  EXPECT_NE(exported.out.find("2 disks"), std::string::npos) << exported.out;
+  EXPECT_NE(exported.out.find("3 disks"), std::string::npos) << exported.out;
   ASSERT_EQ(run("destroy carry --auto-approve").exit, 0);
   EXPECT_EQ(leftovers(kVdc), "");
 
@@ -73,6 +91,11 @@ spec: {size: 8MiB}
   EXPECT_FALSE(fs::exists(dir.path() / "back" / "rootfs.img"));
   EXPECT_EQ(volumeDigest(dir.path(), "e2ecarry.vol.data"), dataDigest);
   EXPECT_EQ(volumeDigest(dir.path(), "e2ecarry.img.rootfs"), sha);
+  // The child names this datacenter's image, and reads as it did.
+  EXPECT_NE(virsh("vol-dumpxml --pool vdc-e2e e2ecarry.vol.child").out.find(
+                "<path>/var/lib/vdc/pools/vdc-e2e/e2ecarry.img.rootfs</path>"),
+            std::string::npos);
+  EXPECT_EQ(flattened(), childDigest);
   Result plan = run("plan back --detailed-exitcode");
   EXPECT_EQ(plan.exit, 0) << plan.out << plan.err;
 
