@@ -1,5 +1,6 @@
 #include "providers/libvirt/volume_stream.h"
 
+#include <algorithm>
 #include <vector>
 
 #include "providers/libvirt/handles.h"
@@ -9,18 +10,42 @@ namespace vdc::libvirt {
 VolumeUpload::VolumeUpload(virConnectPtr conn, virStorageVolPtr volume, uint64_t length)
     : stream_(virStreamNew(conn, 0)) {
   if (!stream_) throw libvirtError("cannot open a stream");
-  if (virStorageVolUpload(volume, stream_.get(), 0, length, 0) < 0) throw libvirtError("cannot start upload");
+  if (virStorageVolUpload(volume, stream_.get(), 0, length, VIR_STORAGE_VOL_UPLOAD_SPARSE_STREAM) < 0)
+    throw libvirtError("cannot start upload");
 }
+
+namespace {
+
+constexpr size_t kHoleBlock = 64 << 10;
+
+bool allZero(std::string_view block) {
+  return std::all_of(block.begin(), block.end(), [](char c) { return c == 0; });
+}
+
+}  // namespace
 
 VolumeUpload::~VolumeUpload() {
   if (!finished_) virStreamAbort(stream_.get());
 }
 
+// Runs of zero blocks go as holes, which the host leaves unallocated: a
+// sparse disk stays sparse wherever it is uploaded.
 void VolumeUpload::send(std::string_view bytes) {
   while (!bytes.empty()) {
-    int sent = virStreamSend(stream_.get(), bytes.data(), bytes.size());
-    if (sent < 0) throw libvirtError("upload failed");
-    bytes.remove_prefix(static_cast<size_t>(sent));
+    bool zero = allZero(bytes.substr(0, kHoleBlock));
+    size_t run = 0;
+    while (run < bytes.size() && allZero(bytes.substr(run, kHoleBlock)) == zero) run += kHoleBlock;
+    run = std::min(run, bytes.size());
+    if (zero) {
+      if (virStreamSendHole(stream_.get(), static_cast<long long>(run), 0) < 0) throw libvirtError("upload failed");
+    } else {
+      for (std::string_view data = bytes.substr(0, run); !data.empty();) {
+        int sent = virStreamSend(stream_.get(), data.data(), data.size());
+        if (sent < 0) throw libvirtError("upload failed");
+        data.remove_prefix(static_cast<size_t>(sent));
+      }
+    }
+    bytes.remove_prefix(run);
   }
 }
 

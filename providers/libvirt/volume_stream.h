@@ -1,6 +1,6 @@
 // A volume's bytes through a libvirt stream, into a volume on a host or out
-// of it. An upload that is not finished is aborted when it goes out of
-// scope, and the host drops it.
+// of it. An upload sends runs of zeros as holes (a sparse stream); one that
+// is not finished is aborted when it goes out of scope, and the host drops it.
 #pragma once
 
 #include <cstdint>

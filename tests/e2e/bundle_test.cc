@@ -2,6 +2,8 @@
 // its image, a volume holding data and a copy-on-write child of the image
 // leave through libvirt streams in a bundle, the VDC is destroyed, and the
 // import makes them again with the same bytes, checked by digest.
+#include <regex>
+
 #include "tests/e2e/real_datacenter.h"
 
 namespace vdc::testing {
@@ -91,6 +93,11 @@ spec: {size: 32MiB, image: rootfs}
   EXPECT_FALSE(fs::exists(dir.path() / "back" / "rootfs.img"));
   EXPECT_EQ(volumeDigest(dir.path(), "e2ecarry.vol.data"), dataDigest);
   EXPECT_EQ(volumeDigest(dir.path(), "e2ecarry.img.rootfs"), sha);
+  // Mostly zeros, which travel as holes: the image is no larger on disk than its data.
+  std::string info = virsh("vol-info --bytes --pool vdc-e2e e2ecarry.img.rootfs").out;
+  std::smatch m;
+  ASSERT_TRUE(std::regex_search(info, m, std::regex(R"(Capacity:\s+(\d+)[\s\S]*Allocation:\s+(\d+))"))) << info;
+  EXPECT_LT(std::stoull(m[2]), std::stoull(m[1]) / 2) << info;
   // The child names this datacenter's image, and reads as it did.
   EXPECT_NE(virsh("vol-dumpxml --pool vdc-e2e e2ecarry.vol.child").out.find(
                 "<path>/var/lib/vdc/pools/vdc-e2e/e2ecarry.img.rootfs</path>"),
