@@ -105,6 +105,26 @@ TEST_F(Fleet, AResourceMissingFromOneHostIsMadeThereAgain) {
   EXPECT_EQ(run("plan --detailed-exitcode").exit, 0);
 }
 
+TEST_F(Fleet, AChangeOutsideVdcOnOneHostShowsAndIsUndone) {
+  ASSERT_EQ(run("apply --auto-approve").exit, 0);
+  // The MTU of the front network on rack2 only, behind vdc's back.
+  std::string xml = readFile(dir.path() / "rack2.xml");
+  auto network = xml.find("<name>webshop.frontend</name>");
+  ASSERT_NE(network, std::string::npos);
+  auto mtu = xml.find("<mtu size='1500'/>", network);
+  ASSERT_NE(mtu, std::string::npos);
+  writeFile(dir.path() / "rack2.xml", xml.replace(mtu, 18, "<mtu size='9000'/>"));
+
+  Result plan = run("plan --detailed-exitcode");
+  EXPECT_EQ(plan.exit, 2);
+  EXPECT_NE(plan.out.find("~ Network/frontend (drift)\n      mtu: 9000 -> 1500   # drift: changed outside vdc"),
+            std::string::npos)
+      << plan.out;
+  ASSERT_EQ(run("apply --auto-approve").exit, 0);
+  EXPECT_EQ(run("plan --detailed-exitcode").exit, 0);
+  EXPECT_NE(readFile(dir.path() / "rack2.xml").find("<mtu size='1500'/>", network), std::string::npos);
+}
+
 TEST_F(Fleet, PlacementHostMovesAnInstanceWithItsVolumesAndNoRoomChangesNothing) {
   ASSERT_EQ(run("apply --auto-approve").exit, 0);
   std::string manifest = readFile(dir.path() / "shop" / "instances.yaml");
