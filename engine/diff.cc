@@ -104,8 +104,9 @@ Plan diff(const Vdc& desired, const LiveState& live, const std::string& target, 
     for (auto& f : c.fields) {
       f.path.erase(0, 1);  // the leading "."
       std::string top = topField(f.path);
-      f.drift = object->observed.contains(top) && object->recorded.contains(top) &&
-                object->observed[top] != object->recorded[top];
+      // A field only the target shows (no record has it) can only come from outside vdc.
+      f.drift = object->observed.contains(top) &&
+                (!object->recorded.contains(top) || object->observed[top] != object->recorded[top]);
       f.forcesReplacement = forcesReplacement(r.id.kind, f);
       const Field* field = findField(specFields(r.id.kind), top);
       f.restarts = field && field->restarts && c.before.value("state", "") == "running" &&

@@ -1,5 +1,7 @@
 #include "providers/libvirt/nwfilter.h"
 
+#include <map>
+
 #include "engine/addresses.h"
 #include "providers/libvirt/handles.h"
 #include "providers/libvirt/xml.h"
@@ -80,6 +82,35 @@ bool restrictsEgress(RecordStore& records, const std::string& vdc, const std::ve
     if (auto record = records.find(vdc, {Kind::SecurityGroup, group}))
       if (!record->spec.value("egress", Json::array()).empty()) return true;
   return false;
+}
+
+namespace {
+
+// An element with its attributes sorted and its element children in order;
+// text, comments and the filter's uuid (the host's, not the rules) left out.
+std::string canonical(xmlNodePtr node) {
+  std::map<std::string, std::string> attributes;
+  for (xmlAttrPtr a = node->properties; a; a = a->next)
+    attributes[reinterpret_cast<const char*>(a->name)] = XmlDocument::attribute(node, reinterpret_cast<const char*>(a->name)).value_or("");
+  std::string out = "<" + std::string(reinterpret_cast<const char*>(node->name));
+  for (const auto& [name, value] : attributes) out += " " + name + "='" + value + "'";
+  out += ">";
+  for (xmlNodePtr child = node->children; child; child = child->next)
+    if (child->type == XML_ELEMENT_NODE && !xmlStrEqual(child->name, BAD_CAST "uuid")) out += canonical(child);
+  return out + "</>";
+}
+
+}  // namespace
+
+FilterState filterState(virConnectPtr conn, const std::string& name, const std::string& expectedXml) {
+  FilterHandle filter(virNWFilterLookupByName(conn, name.c_str()));
+  if (!filter) {
+    if (lastErrorIsNotFound()) return FilterState::Missing;
+    throw libvirtError("cannot look up network filter " + name);
+  }
+  XmlDocument live(takeString(virNWFilterGetXMLDesc(filter.get(), 0), "network filter " + name), name);
+  XmlDocument expected(expectedXml, name);
+  return canonical(live.root()) == canonical(expected.root()) ? FilterState::AsWritten : FilterState::Differs;
 }
 
 void defineFilter(virConnectPtr conn, const std::string& name, const std::string& xml) {

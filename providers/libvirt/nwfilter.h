@@ -29,6 +29,12 @@ std::string nicFilterXml(const std::string& name, const std::string& vdc, const 
 // True when one of `groups` lists egress rules (their records say).
 bool restrictsEgress(RecordStore& records, const std::string& vdc, const std::vector<std::string>& groups);
 
+// What a host holds under a filter's name, against what vdc would write:
+// the same rules (whatever their order of attributes), other rules, or
+// nothing. How a security group's drift is seen.
+enum class FilterState { AsWritten, Differs, Missing };
+FilterState filterState(virConnectPtr conn, const std::string& name, const std::string& expectedXml);
+
 // Defines a filter, or redefines it under its UUID when it exists.
 void defineFilter(virConnectPtr conn, const std::string& name, const std::string& xml);
 // Undefines a filter; one that is not there is fine.

@@ -62,9 +62,20 @@ void LibvirtSwitch::visit(const std::string& vdc, const HostObject& object, Live
   into.add({*id, object.name, owner->specHash, owner->spec, observe(object.doc, object.node)});
 }
 
+// A group is its record, and on real hosts its filter: a filter that is gone
+// or holds other rules than the record's shows as `hostFilter`, a field no
+// spec has, so the plan updates the group and the filter is written again.
 void LibvirtSwitch::finishRead(const std::string& vdc, LiveState& into) {
-  for (const auto& [id, owner] : records_.records(vdc))
-    if (id.kind == Kind::SecurityGroup) into.add({id, "", owner.specHash, owner.spec, Json::object()});
+  for (const auto& [id, owner] : records_.records(vdc)) {
+    if (id.kind != Kind::SecurityGroup) continue;
+    Json observed = Json::object();
+    if (!host_.settings().testDriver) {
+      std::string name = groupFilterName(vdc, id.name);
+      FilterState state = filterState(host_.connection(), name, groupFilterXml(vdc, id.name, owner.spec));
+      if (state != FilterState::AsWritten) observed["hostFilter"] = state == FilterState::Missing ? "missing" : "differs";
+    }
+    into.add({id, "", owner.specHash, owner.spec, observed});
+  }
 }
 
 void LibvirtSwitch::read(const std::string& vdc, LiveState& into) { readHost(host_, records_, {this}, vdc, into); }

@@ -242,6 +242,22 @@ TEST_F(VmsOnRealHosts, AVdcRunsOnRealHostsAsItsManifestsSayAndGoesAwayWhole) {
   EXPECT_TRUE(waitForLine("app", "probe web:80=ok web:8080=ok db:5432=ok db:22=fail lb:80=ok", seconds, seen))
       << readFile(consoleLog("app"));
 
+  // A group's filter changed on the host behind vdc's back shows as drift,
+  // and the apply writes it again.
+  fs::path filter = dir.path() / "db-filter.xml";
+  ASSERT_EQ(shell(dir.path(), "virsh -q -c qemu:///system nwfilter-dumpxml e2e.sg.db | sed s/5432/5433/ > " +
+                                  filter.string() + " && virsh -q -c qemu:///system nwfilter-define " + filter.string())
+                .exit,
+            0);
+  Result drifted = run("plan --detailed-exitcode");
+  EXPECT_EQ(drifted.exit, 2) << drifted.out << drifted.err;
+  EXPECT_NE(drifted.out.find("   ~ SecurityGroup/db (drift)\n      hostFilter: \"differs\" -> null   # drift"),
+            std::string::npos)
+      << drifted.out;
+  ASSERT_EQ(run("apply --auto-approve").exit, 0);
+  EXPECT_EQ(run("plan --detailed-exitcode").exit, 0);
+  EXPECT_NE(virsh("nwfilter-dumpxml e2e.sg.db").out.find("dstportstart='5432'"), std::string::npos);
+
   // The volume's data survives a stop and a start.
   EXPECT_TRUE(waitForLine("db", "volume written", seconds));
   std::string manifest = readFile(dir.path() / "vdc" / "vdc.yaml");
