@@ -245,13 +245,13 @@ TEST_F(VmsOnRealHosts, AVdcRunsOnRealHostsAsItsManifestsSayAndGoesAwayWhole) {
   // A group's filter changed on the host behind vdc's back shows as drift,
   // and the apply writes it again.
   fs::path filter = dir.path() / "db-filter.xml";
-  ASSERT_EQ(shell(dir.path(), "virsh -q -c qemu:///system nwfilter-dumpxml e2e.sg.db | sed s/5432/5433/ > " +
-                                  filter.string() + " && virsh -q -c qemu:///system nwfilter-define " + filter.string())
-                .exit,
-            0);
+  Result edited = shell(dir.path(), "virsh -q -c qemu:///system nwfilter-dumpxml e2e.sg.db | sed s/5432/5433/g > " +
+                                        filter.string() + " && virsh -q -c qemu:///system nwfilter-define " +
+                                        filter.string());
+  ASSERT_EQ(edited.exit, 0) << edited.err << readFile(filter);
   Result drifted = run("plan --detailed-exitcode");
   EXPECT_EQ(drifted.exit, 2) << drifted.out << drifted.err;
-  EXPECT_NE(drifted.out.find("   ~ SecurityGroup/db (drift)\n      hostFilter: \"differs\" -> null   # drift"),
+  EXPECT_NE(drifted.out.find("   ~ SecurityGroup/db (drift)\n      hostFilter: \"differs\" -> (none)   # drift"),
             std::string::npos)
       << drifted.out;
   ASSERT_EQ(run("apply --auto-approve").exit, 0);
