@@ -1,5 +1,12 @@
 #include "providers/ovs/flows.h"
 
+#include <sys/wait.h>
+
+#include <cstdlib>
+#include <fstream>
+
+#include "providers/scratch.h"
+
 #include <cstdio>
 #include <map>
 
@@ -116,6 +123,17 @@ void replaceFlows(const std::string& rundir, const std::string& bridge, const st
   fwrite(flows.data(), 1, flows.size(), pipe);
   int status = pclose(pipe);
   if (status != 0) throw Error("ovs-ofctl could not replace the flows of bridge " + bridge);
+}
+
+bool flowsMatch(const std::string& rundir, const std::string& bridge, const std::string& flows) {
+  ScratchDirectory scratch("flows");
+  std::string file = (scratch.path() / "flows").string();
+  std::ofstream(file) << flows;
+  std::string command = "ovs-ofctl -O OpenFlow13 diff-flows unix:" + rundir + "/" + bridge + ".mgmt " + file +
+                        " >/dev/null 2>&1";
+  int status = std::system(command.c_str());
+  // 0: the same; 2: they differ; anything else (no such bridge yet): not as written either.
+  return WIFEXITED(status) && WEXITSTATUS(status) == 0;
 }
 
 }  // namespace vdc::ovs

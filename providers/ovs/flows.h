@@ -35,4 +35,8 @@ std::vector<std::string> portMatches(const std::string& ports);
 // replace-flows, through the bridge's management socket in `rundir`).
 void replaceFlows(const std::string& rundir, const std::string& bridge, const std::string& flows);
 
+// Whether `bridge` holds exactly `flows` (ovs-ofctl diff-flows): how a
+// change made to them outside vdc is seen.
+bool flowsMatch(const std::string& rundir, const std::string& bridge, const std::string& flows);
+
 }  // namespace vdc::ovs

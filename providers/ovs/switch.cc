@@ -52,14 +52,7 @@ void OvsSwitch::read(const std::string& vdc, LiveState& into) {
                      {"columns", Json::array({"name", "external_ids"})}});
   Json root = op("select", "Open_vSwitch", {{"where", Json::array()}, {"columns", Json::array({"external_ids"})}});
   Json results = db().transact(Json::array({bridges, root}));
-  for (const auto& row : results[0]["rows"]) {
-    auto ids = fromOvsMap(row["external_ids"]);
-    Json record = Json::parse(ids["vdc-owner"], nullptr, false);
-    if (!record.is_object() || record.value("kind", "") != "Network") continue;
-    ResourceId id{Kind::Network, record.value("name", "")};
-    // The bridge is the network: what OVS holds of it is its existence.
-    into.add({id, row["name"], record.value("hash", ""), record["spec"], Json::object()});
-  }
+  std::vector<GroupSpec> groups;
   for (const auto& row : results[1]["rows"])
     for (const auto& [key, value] : fromOvsMap(row["external_ids"])) {
       if (!key.starts_with("vdc-sg/" + vdc + "/")) continue;
@@ -67,7 +60,37 @@ void OvsSwitch::read(const std::string& vdc, LiveState& into) {
       if (!record.is_object()) continue;
       into.add({{Kind::SecurityGroup, record.value("name", "")}, "", record.value("hash", ""), record["spec"],
                 Json::object()});
+      groups.push_back({record.value("name", ""), record["spec"]});
     }
+  for (const auto& row : results[0]["rows"]) {
+    auto ids = fromOvsMap(row["external_ids"]);
+    Json record = Json::parse(ids["vdc-owner"], nullptr, false);
+    if (!record.is_object() || record.value("kind", "") != "Network") continue;
+    ResourceId id{Kind::Network, record.value("name", "")};
+    // The bridge is the network: what OVS holds of it is its existence, and
+    // its flows, which show as `hostFlows` when they are not as vdc wrote them.
+    Json observed = Json::object();
+    auto cidr = Cidr::parse(record["spec"].value("cidr", ""));
+    if (settings_.switchRunning && cidr && !flowsAsWritten(row["name"], groups, *cidr))
+      observed["hostFlows"] = "differs";
+    into.add({id, row["name"], record.value("hash", ""), record["spec"], observed});
+  }
+}
+
+// Flows that cannot be written (more groups than reg0 has bits) are not as
+// written either: the apply says why.
+bool OvsSwitch::flowsAsWritten(const std::string& bridge, const std::vector<GroupSpec>& groups, const Cidr& network) {
+  try {
+    return flowsMatch(rundir(), bridge, securityFlows(groups, network));
+  } catch (const Error&) {
+    return false;
+  }
+}
+
+// Where ovs-vswitchd keeps each bridge's management socket: beside the database's.
+std::string OvsSwitch::rundir() const {
+  std::string socket = settings_.socket.starts_with("unix:") ? settings_.socket.substr(5) : settings_.socket;
+  return socket.substr(0, socket.rfind('/'));
 }
 
 std::optional<Json> OvsSwitch::networkSpec(const std::string& vdc, const std::string& network) {
@@ -140,12 +163,10 @@ void OvsSwitch::programFlows(const std::string& vdc) {
   std::vector<GroupSpec> groups;
   for (const auto& [id, object] : live.objects())
     if (id.kind == Kind::SecurityGroup) groups.push_back({id.name, object.recorded});
-  std::string socket = settings_.socket.starts_with("unix:") ? settings_.socket.substr(5) : settings_.socket;
-  std::string rundir = socket.substr(0, socket.rfind('/'));
   for (const auto& [id, object] : live.objects()) {
     if (id.kind != Kind::Network) continue;
     auto cidr = Cidr::parse(object.recorded.value("cidr", ""));
-    if (cidr) replaceFlows(rundir, object.physicalName, securityFlows(groups, *cidr));
+    if (cidr) replaceFlows(rundir(), object.physicalName, securityFlows(groups, *cidr));
   }
 }
 

@@ -13,6 +13,7 @@
 #include <string>
 
 #include "engine/provider.h"
+#include "providers/ovs/flows.h"
 #include "providers/ovs/ovsdb.h"
 
 namespace vdc::ovs {
@@ -44,6 +45,8 @@ class OvsSwitch : public Switch {
   void createBridge(const Ownership& owner);
   void setGroupRecord(const std::string& vdc, const std::string& group, const Json* record);
   void programFlows(const std::string& vdc);
+  bool flowsAsWritten(const std::string& bridge, const std::vector<GroupSpec>& groups, const Cidr& network);
+  std::string rundir() const;
   void waitForSwitch(long configuration);
 
   SwitchSettings settings_;

@@ -78,6 +78,19 @@ spec:
   };
   EXPECT_TRUE(waitFor("probe server:80=ok server:8080=fail", 0)) << console("client");
   EXPECT_NE(console("client").find("address eth0 10.93.1.2/24"), std::string::npos) << console("client");
+  // A flow added on the bridge behind vdc's back is drift on its network, and the apply takes it away.
+  std::string bridge = bridges();
+  bridge.erase(bridge.find_last_not_of(" \n") + 1);
+  ASSERT_EQ(shell(dir.path(), "ovs-ofctl -O OpenFlow13 add-flow " + bridge + " 'table=4,priority=12345,ip,actions=NORMAL'").exit, 0);
+  Result drifted = ovsRun("plan --detailed-exitcode");
+  EXPECT_EQ(drifted.exit, 2) << drifted.out << drifted.err;
+  EXPECT_NE(drifted.out.find("   ~ Network/lan (drift)\n      hostFlows: \"differs\" -> (none)   # drift"),
+            std::string::npos)
+      << drifted.out;
+  ASSERT_EQ(ovsRun("apply --auto-approve").exit, 0);
+  EXPECT_EQ(ovsRun("plan --detailed-exitcode").exit, 0);
+  EXPECT_EQ(shell(dir.path(), "ovs-ofctl -O OpenFlow13 dump-flows " + bridge + " | grep -c priority=12345").out, "0\n");
+
   // The group opens 8080: an update of the group, and of the flows only.
   writeOvsVdc(R"([{protocol: tcp, ports: "80"}, {protocol: tcp, ports: "8000-8099"}])");
   Result change = ovsRun("plan --detailed-exitcode");
