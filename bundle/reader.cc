@@ -3,12 +3,13 @@
 #include <archive.h>
 #include <archive_entry.h>
 
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <map>
 #include <memory>
+#include <optional>
 #include <regex>
-#include <set>
 #include <sstream>
 
 #include "engine/error.h"
@@ -174,10 +175,13 @@ Contents verifyBundle(const std::string& file) {
 }
 
 void unpackBundle(const std::string& file, const Contents& verified, const std::string& into, const DiskSink& sink) {
-  fs::path target(into);
+  fs::path target = fs::absolute(into);
   if (fs::exists(target)) throw Error("cannot unpack into " + into + ": it exists");
-  fs::path partial = target.string() + ".partial";
-  fs::remove_all(partial);
+  // Made beside it under a name no one else has, and renamed when whole.
+  fs::create_directories(target.parent_path());
+  std::string pattern = (target.parent_path() / ("." + target.filename().string() + ".partial-XXXXXX")).string();
+  if (!mkdtemp(pattern.data())) throw Error("cannot unpack into " + into + ": cannot make " + pattern);
+  fs::path partial = pattern;
   std::map<std::string, const Disk*> disks;
   for (const auto& disk : verified.descriptor.disks) disks[disk.member()] = &disk;
 

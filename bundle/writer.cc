@@ -1,5 +1,9 @@
 #include "bundle/writer.h"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <archive.h>
 #include <archive_entry.h>
 
@@ -25,16 +29,22 @@ struct EntryFree {
 void BundleWriter::ArchiveFree::operator()(archive* a) const { archive_write_free(a); }
 
 BundleWriter::BundleWriter(std::string file)
-    : file_(std::move(file)), partial_(file_ + ".partial"), archive_(archive_write_new()) {
+    : file_(std::move(file)), partial_(file_ + ".partial-XXXXXX"), archive_(archive_write_new()) {
+  fd_ = mkstemp(partial_.data());  // a name of its own beside the bundle's: nothing is written over
+  if (fd_ < 0) throw Error("cannot write bundle " + file_ + ": cannot make " + partial_);
+  fchmod(fd_, 0644);  // mkstemp makes it for its owner alone; a bundle is read as any file is
   archive* a = archive_.get();
-  if (archive_write_set_format_pax_restricted(a) != ARCHIVE_OK || archive_write_open_filename(a, partial_.c_str()) != ARCHIVE_OK)
+  if (archive_write_set_format_pax_restricted(a) != ARCHIVE_OK || archive_write_open_fd(a, fd_) != ARCHIVE_OK) {
+    ::close(fd_);
+    std::remove(partial_.c_str());
     throw Error("cannot write bundle " + file_ + ": " + archive_error_string(a));
+  }
 }
 
 BundleWriter::~BundleWriter() {
-  if (finished_) return;
   archive_.reset();
-  std::remove(partial_.c_str());
+  if (fd_ >= 0) ::close(fd_);
+  if (!finished_) std::remove(partial_.c_str());
 }
 
 void BundleWriter::header(const std::string& member, uint64_t size) {
@@ -95,6 +105,11 @@ void BundleWriter::finish() {
   write(sums.data(), sums.size());
   if (archive_write_close(archive_.get()) != ARCHIVE_OK)
     throw Error("cannot write bundle " + file_ + ": " + archive_error_string(archive_.get()));
+  if (fsync(fd_) < 0 || ::close(fd_) < 0) {
+    fd_ = -1;
+    throw Error("cannot write bundle " + file_);
+  }
+  fd_ = -1;
   std::error_code ec;
   std::filesystem::rename(partial_, file_, ec);
   if (ec) throw Error("cannot write bundle " + file_ + ": " + ec.message());

@@ -1,7 +1,7 @@
 // Writing a bundle (bundle.h), member by member, with each member's sha256
 // computed as it streams through; SHA256SUMS goes last. The archive is
-// written beside its final name and renamed there when finished: a failed
-// export leaves no bundle that looks whole.
+// written beside its final name (BUNDLE.partial-XXXXXX) and renamed there
+// when finished: a failed export leaves no bundle that looks whole.
 #pragma once
 
 #include <cstdint>
@@ -40,6 +40,7 @@ class BundleWriter {
   void write(const char* bytes, size_t size);
 
   std::string file_, partial_;
+  int fd_ = -1;
   struct ArchiveFree {
     void operator()(archive* a) const;
   };
