@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+import tarfile
 import tempfile
 
 import jsonschema
@@ -13,7 +14,7 @@ import yaml
 
 vdc, source = sys.argv[1], sys.argv[2]
 schemas = {name: json.load(open(os.path.join(source, "specs", name + ".schema.json")))
-           for name in ("manifest", "plan", "show")}
+           for name in ("manifest", "plan", "show", "bundle-descriptor")}
 for schema in schemas.values():
     jsonschema.Draft7Validator.check_schema(schema)
 
@@ -47,6 +48,10 @@ with tempfile.TemporaryDirectory() as scratch:
     jsonschema.validate(json.loads(run("plan", example, "--json")), schemas["plan"])
     run("apply", example, "--auto-approve")
     jsonschema.validate(json.loads(run("show", example, "--json")), schemas["show"])
+    bundle = os.path.join(scratch, "shop.vdcb")
+    run("export", example, "-o", bundle)
+    with tarfile.open(bundle) as archive:
+        jsonschema.validate(json.load(archive.extractfile("vdc-bundle.json")), schemas["bundle-descriptor"])
     run("destroy", example, "--auto-approve")
     jsonschema.validate(json.loads(run("plan", example, "--json", "--destroy")), schemas["plan"])
     # On two hosts, specs carry where things are placed.
@@ -58,4 +63,4 @@ with tempfile.TemporaryDirectory() as scratch:
     run("apply", example, "--auto-approve", "--target", racks)
     jsonschema.validate(json.loads(run("show", example, "--json", "--target", racks)), schemas["show"])
 
-print(f"{checked} example documents and the plan/show JSON match specs/")
+print(f"{checked} example documents, the plan/show JSON and a bundle descriptor match specs/")
