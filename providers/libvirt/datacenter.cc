@@ -58,6 +58,7 @@ void LibvirtDatacenter::checkFits(const Vdc& desired, Diagnostics& problems) {
   if (host_.settings().testDriver) return;  // the embedded datacenter makes pools on demand and runs every kind
   std::map<std::string, Location> classes;  // images, root disks and seeds are "standard"
   for (const auto& r : desired.resources) {
+    if (auto why = hypervisor_.cannotRun(r.id)) problems.add(r.where, *why);
     if (r.id.kind == Kind::Instance && r.spec.value("hypervisor", "kvm") == "lxc" && !host_.containerConnection())
       problems.add(r.where, r.id.str() + " has hypervisor lxc, and " + host_.settings().uri +
                                 " has no LXC driver (" + host_.containerUri() + " does not answer)");

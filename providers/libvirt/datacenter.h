@@ -23,7 +23,8 @@ class LibvirtDatacenter : public Datacenter {
   std::vector<Provider*> providers() override;
   // One scan of the host for every provider.
   LiveState read(const std::string& vdc) override;
-  // Every storage class the VDC uses has its pool here, and containers an LXC driver.
+  // Every storage class the VDC uses has its pool here, containers an LXC
+  // driver, load balancers an appliance image.
   void checkFits(const Vdc& desired, Diagnostics& problems) override;
   void commit() override { records_.flush(); }
   std::optional<DiskContents> diskContents(const std::string&, const LiveObject& disk) override {

@@ -134,15 +134,18 @@ std::string LibvirtHypervisor::containerFileSystems(const Ownership& owner) {
          mount(seedName(owner.vdc, owner.id.name), "/var/lib/cloud/seed/nocloud", true);
 }
 
+std::optional<std::string> LibvirtHypervisor::cannotRun(const ResourceId& id) const {
+  if (id.kind != Kind::LoadBalancer || host_.settings().testDriver || !host_.settings().loadBalancer.source.empty())
+    return std::nullopt;
+  return id.str() + ": " + host_.settings().uri +
+         " has no load balancer appliance: name its image in the Target (appliances.loadBalancer.source)";
+}
+
+// The plan checks this too (LibvirtDatacenter::checkFits); a saved plan is
+// applied without planning again.
 void LibvirtHypervisor::prepare(const ApplyIntent& intent) {
-  Diagnostics problems;
   for (const auto& owner : intent.intended)
-    if (owner.id.kind == Kind::LoadBalancer && !host_.settings().testDriver &&
-        host_.settings().loadBalancer.source.empty())
-      problems.add({}, owner.id.str() + ": " + host_.settings().uri +
-                           " has no load balancer appliance: name its image in the Target "
-                           "(appliances.loadBalancer.source)");
-  if (!problems.empty()) throw Error(problems.str().substr(0, problems.str().size() - 1));
+    if (auto why = cannotRun(owner.id)) throw Error(*why);
   volumes_.prepare(intent.intended, intent.directory);
 }
 

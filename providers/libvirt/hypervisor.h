@@ -2,6 +2,7 @@
 #pragma once
 
 #include <map>
+#include <optional>
 #include <vector>
 
 #include "engine/provider.h"
@@ -30,6 +31,8 @@ class LibvirtHypervisor : public Hypervisor, public HostReader {
   // Refuses a load balancer on a host with no appliance image, then records
   // the root disks and seeds it is about to make, in one write.
   void prepare(const ApplyIntent& intent) override;
+  // Why this host cannot run `id`, if it cannot.
+  std::optional<std::string> cannotRun(const ResourceId& id) const;
 
   std::string domainXml(const Ownership& owner, const std::string& uuid);
   InstanceVolumes& instanceVolumes() { return volumes_; }

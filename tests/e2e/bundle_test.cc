@@ -86,6 +86,17 @@ spec: {size: 32MiB, image: rootfs}
       << refused.err;
   EXPECT_FALSE(fs::exists(dir.path() / "refused"));
   EXPECT_EQ(leftovers(kVdc), "");
+  // Nor can a target without an appliance image run a load balancer: the plan says so.
+  writeFile(dir.path() / "lb" / "vdc.yaml",
+            "apiVersion: vdc/v1\nkind: VirtualDataCenter\nmetadata: {name: e2elb}\n---\napiVersion: vdc/v1\n"
+            "kind: Network\nmetadata: {name: lan}\nspec: {cidr: 10.95.1.0/24}\n---\napiVersion: vdc/v1\n"
+            "kind: LoadBalancer\nmetadata: {name: front}\nspec: {network: lan, listeners: [{port: 80}], "
+            "backends: {selector: {tier: web}}}\n");
+  Result noAppliance = vdc(dir.path(), "plan lb --target bare.yaml");
+  EXPECT_EQ(noAppliance.exit, 1);
+  EXPECT_NE(noAppliance.err.find("LoadBalancer/front: qemu:///system has no load balancer appliance"),
+            std::string::npos)
+      << noAppliance.err;
 
   // Back in, from the bundle alone: the image file is not where the manifest says.
   Result imported = run("import carry.vdcb --into back --auto-approve");
