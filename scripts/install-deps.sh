@@ -8,7 +8,7 @@ $SUDO apt-get update -qq
 $SUDO apt-get install -y -qq --no-install-recommends \
   ca-certificates cmake g++ make ninja-build pkg-config git \
   clang libclang-rt-14-dev \
-  libyaml-cpp-dev libvirt-dev libvirt-clients libxml2-dev libssl-dev libarchive-dev libcurl4-openssl-dev e2fsprogs \
+  libyaml-cpp-dev libvirt-dev libvirt-clients libxml2-dev libssl-dev libarchive-dev libcurl4-openssl-dev libgit2-dev e2fsprogs \
   nlohmann-json3-dev libboost-dev libspdlog-dev libcli11-dev \
   libgtest-dev libgmock-dev openvswitch-common \
   python3 python3-jsonschema python3-yaml >/dev/null

@@ -1,0 +1,140 @@
+#include "gitops/repository.h"
+
+#include <git2.h>
+
+#include <filesystem>
+#include <fstream>
+#include <mutex>
+
+#include "engine/error.h"
+
+namespace vdc::gitops {
+
+namespace {
+
+namespace fs = std::filesystem;
+
+template <typename T, void (*F)(T*)>
+struct Freer {
+  void operator()(T* p) const { F(p); }
+};
+using Remote = std::unique_ptr<git_remote, Freer<git_remote, git_remote_free>>;
+using Commit = std::unique_ptr<git_commit, Freer<git_commit, git_commit_free>>;
+using Tree = std::unique_ptr<git_tree, Freer<git_tree, git_tree_free>>;
+using TreeEntry = std::unique_ptr<git_tree_entry, Freer<git_tree_entry, git_tree_entry_free>>;
+using Blob = std::unique_ptr<git_blob, Freer<git_blob, git_blob_free>>;
+
+void initialize() {
+  static std::once_flag once;
+  std::call_once(once, [] { git_libgit2_init(); });
+}
+
+// libgit2's last error, with what was being done.
+[[noreturn]] void fail(const std::string& what) {
+  const git_error* error = git_error_last();
+  throw Error(what + ": " + (error && error->message ? error->message : "unknown error"));
+}
+
+git_oid oidOf(const std::string& commit) {
+  git_oid oid;
+  if (git_oid_fromstr(&oid, commit.c_str()) < 0) fail("'" + commit + "' is not a commit id");
+  return oid;
+}
+
+// Every blob of `tree` under `into`, directories made as they come.
+void writeBlobs(git_repository* repo, const git_tree* tree, const fs::path& into) {
+  for (size_t i = 0; i < git_tree_entrycount(tree); ++i) {
+    const git_tree_entry* entry = git_tree_entry_byindex(tree, i);
+    fs::path path = into / git_tree_entry_name(entry);
+    git_filemode_t mode = git_tree_entry_filemode(entry);
+    if (mode == GIT_FILEMODE_TREE) {
+      git_tree* sub = nullptr;
+      if (git_tree_lookup(&sub, repo, git_tree_entry_id(entry)) < 0) fail("cannot read tree " + path.string());
+      Tree held(sub);
+      fs::create_directories(path);
+      writeBlobs(repo, sub, path);
+    } else if (mode == GIT_FILEMODE_BLOB || mode == GIT_FILEMODE_BLOB_EXECUTABLE) {
+      git_blob* blob = nullptr;
+      if (git_blob_lookup(&blob, repo, git_tree_entry_id(entry)) < 0) fail("cannot read " + path.string());
+      Blob held(blob);
+      std::ofstream out(path, std::ios::binary);
+      out.write(static_cast<const char*>(git_blob_rawcontent(blob)), static_cast<std::streamsize>(git_blob_rawsize(blob)));
+      if (!out.flush()) throw Error("cannot write " + path.string());
+    }
+    // Symbolic links and submodules are not part of a VDC: left out.
+  }
+}
+
+}  // namespace
+
+void Repository::Free::operator()(git_repository* repo) const { git_repository_free(repo); }
+
+Repository::Repository(const std::string& url, const std::string& cache) : url_(url) {
+  initialize();
+  git_repository* repo = nullptr;
+  if (git_repository_open_bare(&repo, cache.c_str()) == 0) {
+    repo_.reset(repo);
+    return;
+  }
+  fs::create_directories(cache);
+  if (git_repository_init(&repo, cache.c_str(), 1) < 0) fail("cannot make the cache " + cache);
+  repo_.reset(repo);
+  git_remote* remote = nullptr;
+  if (git_remote_create(&remote, repo, "origin", url.c_str()) < 0) fail("cannot add remote " + url);
+  Remote held(remote);
+}
+
+Repository::~Repository() = default;
+
+void Repository::fetch() {
+  git_remote* remote = nullptr;
+  if (git_remote_lookup(&remote, repo_.get(), "origin") < 0) fail("the cache has no remote origin");
+  Remote held(remote);
+  // Forced, into refs/remotes/origin/*: a rewritten branch replaces the old.
+  char spec[] = "+refs/heads/*:refs/remotes/origin/*";
+  char* specs[] = {spec};
+  git_strarray refspecs{specs, 1};
+  git_fetch_options options = GIT_FETCH_OPTIONS_INIT;
+  options.prune = GIT_FETCH_PRUNE;
+  if (git_remote_fetch(remote, &refspecs, &options, nullptr) < 0) fail("cannot fetch " + url_);
+}
+
+std::string Repository::head(const std::string& branch) const {
+  git_oid oid;
+  if (git_reference_name_to_id(&oid, repo_.get(), ("refs/remotes/origin/" + branch).c_str()) < 0)
+    fail("no branch " + branch + " in " + url_);
+  return git_oid_tostr_s(&oid);
+}
+
+void Repository::writeTree(const std::string& commit, const std::string& path, const std::string& into) const {
+  git_oid oid = oidOf(commit);
+  git_commit* found = nullptr;
+  if (git_commit_lookup(&found, repo_.get(), &oid) < 0) fail("no commit " + commit + " in " + url_);
+  Commit held(found);
+  git_tree* root = nullptr;
+  if (git_commit_tree(&root, found) < 0) fail("cannot read the tree of " + commit);
+  Tree rootHeld(root);
+  Tree tree;
+  std::string relative = path;
+  while (!relative.empty() && relative.back() == '/') relative.pop_back();
+  if (relative.empty() || relative == ".") {
+    git_tree* copy = nullptr;
+    if (git_tree_dup(&copy, root) < 0) fail("cannot read the tree of " + commit);
+    tree.reset(copy);
+  } else {
+    git_tree_entry* entry = nullptr;
+    if (git_tree_entry_bypath(&entry, root, relative.c_str()) < 0 )
+      throw Error("commit " + commit + " has no directory " + relative);
+    TreeEntry entryHeld(entry);
+    if (git_tree_entry_type(entry) != GIT_OBJECT_TREE)
+      throw Error("in commit " + commit + ", " + relative + " is not a directory");
+    git_tree* sub = nullptr;
+    if (git_tree_lookup(&sub, repo_.get(), git_tree_entry_id(entry)) < 0) fail("cannot read " + relative);
+    tree.reset(sub);
+  }
+  fs::remove_all(into);
+  fs::create_directories(into);
+  writeBlobs(repo_.get(), tree.get(), into);
+}
+
+}  // namespace vdc::gitops

@@ -1,0 +1,101 @@
+// Following a repository made by the test with the git command line: new
+// commits, a rewritten branch, a revision's directory read from the tree.
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+
+#include "engine/error.h"
+#include "engine/test_support.h"
+#include "gitops/repository.h"
+
+namespace vdc::gitops {
+
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string readFile(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  return buffer.str();
+}
+
+class Following : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    git("init -q -b main");
+    dir.write("origin/envs/prod/vdc.yaml", "kind: VirtualDataCenter\n");
+    dir.write("origin/envs/prod/net/front.yaml", "kind: Network\n");
+    dir.write("origin/README", "not a manifest\n");
+    commit("first");
+  }
+
+  void git(const std::string& args) {
+    std::string command = "cd '" + (dir.path() / "origin").string() +
+                          "' && git -c user.name=vdc -c user.email=vdc@example.org " + args + " >/dev/null 2>&1";
+    fs::create_directories(dir.path() / "origin");
+    ASSERT_EQ(std::system(command.c_str()), 0) << args;
+  }
+  void commit(const std::string& message) {
+    git("add -A");
+    git("commit -q -m " + message);
+  }
+  std::string cache() const { return (dir.path() / "cache").string(); }
+  std::string url() const { return "file://" + (dir.path() / "origin").string(); }
+
+  testing::TempDir dir;
+};
+
+}  // namespace
+
+TEST_F(Following, ARevisionsDirectoryIsWrittenFromItsTree) {
+  Repository repo(url(), cache());
+  repo.fetch();
+  std::string first = repo.head("main");
+  EXPECT_EQ(first.size(), 40u);
+  // The work tree of the origin changes; the revision does not.
+  dir.write("origin/envs/prod/vdc.yaml", "kind: VirtualDataCenter  # edited, not committed\n");
+  repo.writeTree(first, "envs/prod", (dir.path() / "out").string());
+  EXPECT_EQ(readFile(dir.path() / "out" / "vdc.yaml"), "kind: VirtualDataCenter\n");
+  EXPECT_EQ(readFile(dir.path() / "out" / "net" / "front.yaml"), "kind: Network\n");
+  EXPECT_FALSE(fs::exists(dir.path() / "out" / "README"));
+  EXPECT_THROW(repo.writeTree(first, "envs/staging", (dir.path() / "none").string()), Error);
+}
+
+TEST_F(Following, NewCommitsAndARewrittenBranchAreFollowed) {
+  Repository repo(url(), cache());
+  repo.fetch();
+  std::string first = repo.head("main");
+  dir.write("origin/envs/prod/net/back.yaml", "kind: Network\n");
+  commit("second");
+  repo.fetch();
+  std::string second = repo.head("main");
+  EXPECT_NE(second, first);
+  repo.writeTree(second, "envs/prod", (dir.path() / "out").string());
+  EXPECT_TRUE(fs::exists(dir.path() / "out" / "net" / "back.yaml"));
+
+  // A force-push: main now has a history without "second".
+  git("reset -q --hard " + first);
+  dir.write("origin/envs/prod/net/other.yaml", "kind: Network\n");
+  commit("rewritten");
+  Repository reopened(url(), cache());  // the cache is kept between runs
+  reopened.fetch();
+  std::string rewritten = reopened.head("main");
+  EXPECT_NE(rewritten, second);
+  reopened.writeTree(rewritten, "envs/prod", (dir.path() / "out").string());
+  EXPECT_FALSE(fs::exists(dir.path() / "out" / "net" / "back.yaml"));
+  EXPECT_TRUE(fs::exists(dir.path() / "out" / "net" / "other.yaml"));
+}
+
+TEST_F(Following, AnUnreachableRemoteOrBranchIsAnError) {
+  Repository repo("file://" + (dir.path() / "nowhere").string(), cache());
+  EXPECT_THROW(repo.fetch(), Error);
+  Repository real(url(), (dir.path() / "cache2").string());
+  real.fetch();
+  EXPECT_THROW(real.head("develop"), Error);
+}
+
+}  // namespace vdc::gitops
