@@ -105,7 +105,7 @@ int exportCommand(const ExportOptions& options) {
 // (placement, capacity, addresses). Only then are disks and resources made.
 int importCommand(const ImportOptions& options) {
   std::optional<fs::path> into;
-  bool unpacked = false;
+  bool unpacked = false, applying = false;
   try {
     bundle::Contents contents = bundle::verifyBundle(options.bundle);
     into = fs::absolute(options.into.value_or(contents.descriptor.vdc));
@@ -145,8 +145,14 @@ int importCommand(const ImportOptions& options) {
         !confirm("Import VDC " + vdc->name + " into " + datacenter->describe() + "?"))
       return 1;
     std::cerr << "Unpacked " << contents.manifests.size() << " manifest files into " << into->string() << ".\n";
+    applying = true;
     return plan.empty() ? 0 : execute(plan, *datacenter, live, options.parallelism, files);
   } catch (const Error& e) {
+    if (applying) {
+      reportError(std::string(e.what()) + "\nthe import stopped part way; vdc apply " + into->string() +
+                  " converges from here.");
+      return 1;
+    }
     // Refused before the target was touched: the directory made for it goes too.
     if (unpacked && into) fs::remove_all(*into);
     reportError(std::string(e.what()) + "\nnothing was imported.");
