@@ -122,7 +122,12 @@ TEST_F(Fleet, AChangeOutsideVdcOnOneHostShowsAndIsUndone) {
       << plan.out;
   ASSERT_EQ(run("apply --auto-approve").exit, 0);
   EXPECT_EQ(run("plan --detailed-exitcode").exit, 0);
-  EXPECT_NE(readFile(dir.path() / "rack2.xml").find("<mtu size='1500'/>", network), std::string::npos);
+  std::string healed = readFile(dir.path() / "rack2.xml");
+  auto again = healed.find("<name>webshop.frontend</name>");
+  ASSERT_NE(again, std::string::npos);
+  auto healedMtu = healed.find("<mtu", again);
+  ASSERT_NE(healedMtu, std::string::npos);
+  EXPECT_EQ(healed.substr(healedMtu, 18), "<mtu size='1500'/>");
 }
 
 TEST_F(Fleet, PlacementHostMovesAnInstanceWithItsVolumesAndNoRoomChangesNothing) {
