@@ -31,11 +31,6 @@ Descriptor descriptor(uint64_t diskSize) {
   return d;
 }
 
-std::string readFile(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
-
 struct Member {
   std::string path;
   std::string contents;
@@ -129,7 +124,7 @@ TEST_F(Bundles, WrittenThenVerifiedThenUnpacked) {
                });
   EXPECT_EQ(received, disk);
   EXPECT_EQ(fs::status(file()).permissions() & fs::perms::others_read, fs::perms::others_read);
-  EXPECT_EQ(readFile(dir.path() / "into" / "net" / "front.yaml"), "kind: Network\n");
+  EXPECT_EQ(testing::readFile(dir.path() / "into" / "net" / "front.yaml"), "kind: Network\n");
   // Into a directory that exists: refused, and it is left as it was.
   EXPECT_THROW(unpackBundle(file().string(), contents, (dir.path() / "into").string(), nullptr), Error);
 }

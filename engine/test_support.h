@@ -1,14 +1,21 @@
-// Helpers shared by the tests: a temporary directory that cleans up after
-// itself, and loading a VDC from inline YAML.
+// Helpers shared by the tests: reading and writing files, a temporary
+// directory that cleans up after itself, and loading a VDC from inline YAML.
 #pragma once
 
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <string>
 
 #include "engine/loader.h"
 
 namespace vdc::testing {
+
+// The whole of a file, byte for byte ("" when it cannot be read).
+inline std::string readFile(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
 
 // Writes `text` to `path`, making its directory first.
 inline void writeFile(const std::filesystem::path& path, const std::string& text) {

@@ -16,13 +16,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-std::string readFile(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream buffer;
-  buffer << in.rdbuf();
-  return buffer.str();
-}
-
 class Following : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -50,6 +43,8 @@ class Following : public ::testing::Test {
 };
 
 }  // namespace
+
+using testing::readFile;
 
 TEST_F(Following, ARevisionsDirectoryIsWrittenFromItsTree) {
   Repository repo(url(), cache());

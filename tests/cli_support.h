@@ -17,13 +17,6 @@ struct Result {
   std::string out, err;
 };
 
-inline std::string readFile(const std::filesystem::path& path) {
-  std::ifstream in(path);
-  std::stringstream buffer;
-  buffer << in.rdbuf();
-  return buffer.str();
-}
-
 
 // Runs `command` with a shell in `dir`; stdin is /dev/null (not a terminal).
 inline Result shell(const std::filesystem::path& dir, const std::string& command) {

@@ -15,13 +15,6 @@ namespace vdc {
 
 namespace {
 
-std::string readFile(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream buffer;
-  buffer << in.rdbuf();
-  return buffer.str();
-}
-
 class Download : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -41,7 +34,7 @@ class Download : public ::testing::Test {
 TEST_F(Download, AWholeFileArrivesOverHttp) {
   std::string file = (dir.path() / "got.raw").string();
   download(base + "image.raw", file);
-  EXPECT_EQ(sha256Hex(readFile(file)), sha256Hex(contents));
+  EXPECT_EQ(sha256Hex(testing::readFile(file)), sha256Hex(contents));
 }
 
 TEST_F(Download, AnHttpErrorNamesTheUrlAndTheStatus) {
