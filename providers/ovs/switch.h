@@ -45,6 +45,7 @@ class OvsSwitch : public Switch {
   void createBridge(const Ownership& owner);
   void setGroupRecord(const std::string& vdc, const std::string& group, const Json* record);
   void programFlows(const std::string& vdc);
+  void readRecords(const std::string& vdc, LiveState& into, bool compareFlows);
   bool flowsAsWritten(const std::string& bridge, const std::vector<GroupSpec>& groups, const Cidr& network);
   std::string rundir() const;
   void waitForSwitch(long configuration);
