@@ -39,6 +39,8 @@ bool isQcow2(const std::vector<char>& bytes) {
 
 }  // namespace
 
+bool isQcow2File(const std::string& file) { return isQcow2(head(file, kHeaderEnd)); }
+
 std::optional<std::string> qcow2BackingFile(const std::string& file) {
   std::vector<char> header = head(file, kHeaderEnd);
   if (!isQcow2(header)) return std::nullopt;

@@ -10,6 +10,9 @@
 
 namespace vdc::libvirt {
 
+// Whether `file` starts as a qcow2 file does (its magic and a whole header).
+bool isQcow2File(const std::string& file);
+
 // The backing file a qcow2 file names, if any (none, too, for a file that is
 // not qcow2).
 std::optional<std::string> qcow2BackingFile(const std::string& file);

@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <filesystem>
-#include <fstream>
 #include <set>
 
 #include "engine/units.h"
@@ -102,10 +101,7 @@ void LibvirtStorage::createImage(const Ownership& owner) {
 // A copy-on-write child names its backing file by a path of the host it
 // came from: it is pointed at its image here first.
 void LibvirtStorage::createFromContents(const Ownership& owner, const std::string& file) {
-  std::ifstream in(file, std::ios::binary);
-  char magic[4] = {};
-  in.read(magic, sizeof magic);
-  std::string format = std::string(magic, sizeof magic) == std::string("QFI\xfb", 4) ? "qcow2" : "raw";
+  std::string format = isQcow2File(file) ? "qcow2" : "raw";
   if (format == "qcow2" && qcow2BackingFile(file)) {
     auto image = imageOf(owner);
     if (!image) throw Error(owner.id.str() + " was carried as a copy-on-write child, but names no image");
