@@ -49,8 +49,8 @@ class InterruptGuard {
 int report(const Plan& plan, const ApplyReport& result) {
   if (result.ok()) {
     Summary s = plan.summary();
-    std::cout << "Apply complete: " << s.create << " created, " << s.update << " updated, " << s.replace
-              << " replaced, " << s.remove << " deleted.\n";
+    std::cout << "Apply complete: " << (s.adopt ? std::to_string(s.adopt) + " adopted, " : "") << s.create
+              << " created, " << s.update << " updated, " << s.replace << " replaced, " << s.remove << " deleted.\n";
     return 0;
   }
   std::cerr << "\n";

@@ -42,10 +42,7 @@ std::string readWhole(const fs::path& file) {
 }  // namespace
 
 int exportCommand(const ExportOptions& options) {
-  if (options.fromLive) {
-    reportError("vdc export --from-live is not available in this version yet");
-    return 1;
-  }
+  if (options.fromLive) return exportFromLive(options);
   auto opened = openVdcOrReport(options);
   if (!opened) return 1;
   Vdc& vdc = opened->vdc;

@@ -31,7 +31,8 @@ struct ShowOptions : CommonOptions {
 
 struct ExportOptions : CommonOptions {
   std::string output;     // the bundle
-  bool fromLive = false;  // adopt what a target holds (not yet)
+  bool fromLive = false;  // write manifests adopting what the target holds into `output`
+  std::optional<std::string> name;  // --from-live: the VDC's name (default: from `output`)
 };
 
 struct ImportOptions {
@@ -50,6 +51,7 @@ int applyCommand(const ApplyOptions& options);
 int showCommand(const ShowOptions& options);
 int graphCommand(const CommonOptions& options);
 int exportCommand(const ExportOptions& options);
+int exportFromLive(const ExportOptions& options);
 int importCommand(const ImportOptions& options);
 
 }  // namespace vdc::cli

@@ -71,8 +71,11 @@ int main(int argc, char** argv) {
   ExportOptions exportOptions;
   auto* exportCmd = app.add_subcommand("export", "Carry a whole VDC, manifests and disks, to a bundle");
   common(exportCmd, exportOptions);
-  exportCmd->add_option("-o,--output", exportOptions.output, "The bundle to write")->required();
-  exportCmd->add_flag("--from-live", exportOptions.fromLive, "Write manifests for what the target holds (not yet)");
+  exportCmd->add_option("-o,--output", exportOptions.output, "The bundle to write (--from-live: the directory)")
+      ->required();
+  exportCmd->add_flag("--from-live", exportOptions.fromLive,
+                      "Write manifests that adopt what the target holds and no VDC owns");
+  exportCmd->add_option("--name", exportOptions.name, "--from-live: the VDC's name (default: the directory's)");
 
   ImportOptions importOptions;
   auto* importCmd = app.add_subcommand("import", "Make a bundle's VDC on a target");

@@ -134,6 +134,11 @@ class Walk {
         if (object) provider.remove(plan_.vdc, *object);  // already gone: nothing to do
       } else if (c.action == Action::Update && object) {
         provider.update(owner, *object);
+      } else if (c.action == Action::Adopt) {
+        owner.physical = c.adopt;
+        provider.adopt(owner);
+        // Then what the manifest says differently, as an update of what was there.
+        if (!c.fields.empty()) provider.update(owner, LiveObject{c.id, c.adopt, "", c.before, Json::object()});
       } else {
         provider.create(owner);
       }
@@ -164,7 +169,7 @@ class Walk {
 }  // namespace
 
 std::string describeOutcome(const Outcome& o) {
-  static const char* past[] = {"created", "updated", "replaced", "deleted"};
+  static const char* past[] = {"created", "updated", "replaced", "deleted", "adopted"};
   switch (o.status) {
     case Status::Done:
       if (o.action == Action::Replace) return o.step == Step::Remove ? "removed (replace)" : "created (replace)";
@@ -188,7 +193,8 @@ ApplyReport apply(const Plan& plan, Datacenter& datacenter, const LiveState& liv
   for (Provider* provider : datacenter.providers()) intents[provider].directory = plan.directory;
   for (const auto& c : plan.changes)
     if (c.action != Action::Delete)
-      intents[&datacenter.providerFor(c.id.kind)].intended.push_back({plan.vdc, c.id, c.specHash, c.after});
+      intents[&datacenter.providerFor(c.id.kind)].intended.push_back(
+          {plan.vdc, c.id, c.specHash, c.after, c.action == Action::Adopt ? c.adopt : ""});
   for (auto& [provider, intent] : intents) intent.contents = options.contents;
   for (auto& [provider, intent] : intents) provider->prepare(intent);
   ApplyReport report = Walk(plan, datacenter, live, options).run();

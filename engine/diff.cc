@@ -1,5 +1,7 @@
 #include "engine/diff.h"
 
+#include <map>
+
 #include "engine/resolve.h"
 #include "engine/schema.h"
 #include "engine/units.h"
@@ -63,6 +65,91 @@ Change deletion(const std::string& vdc, const LiveObject& object) {
   return c;
 }
 
+// The observed fields laid over the desired spec: what only the manifest
+// says (an address, a device name) stays, what the target shows wins.
+Json overlay(const Json& desired, const Json& observed) {
+  if (desired.is_object() && observed.is_object()) {
+    Json out = desired;
+    for (const auto& item : observed.items())
+      out[item.key()] = desired.contains(item.key()) ? overlay(desired[item.key()], item.value()) : item.value();
+    return out;
+  }
+  if (desired.is_array() && observed.is_array() && desired.size() == observed.size()) {
+    Json out = Json::array();
+    for (size_t i = 0; i < desired.size(); ++i) out.push_back(overlay(desired[i], observed[i]));
+    return out;
+  }
+  return observed;
+}
+
+// Adoption: an unowned object becomes `r` in place (docs/adoption.md).
+class Adoptions {
+ public:
+  Adoptions(const Vdc& desired, const LiveState& live, const std::string& target, Diagnostics& problems)
+      : live_(live), target_(target), problems_(problems) {
+    // What the target calls each Network and Volume, for the references of adopted instances.
+    for (const auto& [id, object] : live.objects()) named_[{id.kind, object.physicalName}] = id.name;
+    for (const auto& r : desired.resources)
+      if (!r.adopt.empty()) named_[{r.id.kind, r.adopt}] = r.id.name;
+  }
+
+  // Fills `c` as an adoption; false (with the reason in problems) when it cannot be one.
+  bool plan(const Resource& r, Change& c) {
+    std::string what = r.id.str() + ": cannot adopt '" + r.adopt + "'";
+    const Unowned* object = live_.findUnowned(r.id.kind, r.adopt);
+    if (!object) {
+      problems_.add(r.where, what + ": " + target_ + " has no " + std::string(kindName(r.id.kind)) +
+                                 " of that name that no VDC owns (vdc export --from-live lists them)");
+      return false;
+    }
+    if (!object->unadoptable.empty()) {
+      problems_.add(r.where, what + ": " + object->unadoptable);
+      return false;
+    }
+    if (auto [it, fresh] = claimed_.try_emplace({r.id.kind, r.adopt}, r.id); !fresh) {
+      problems_.add(r.where, what + ": " + it->second.str() + " adopts it too");
+      return false;
+    }
+    c.action = Action::Adopt;
+    c.adopt = r.adopt;
+    c.before = overlay(r.spec, byResourceNames(r.id.kind, object->observed));
+    compare(c.before, r.spec, "", c.fields);
+    bool ok = true;
+    for (auto& f : c.fields) {
+      f.path.erase(0, 1);
+      f.drift = true;  // whatever differs was made outside vdc
+      if (forcesReplacement(r.id.kind, f)) {
+        problems_.add(r.where, what + ": its " + f.path + " is " + (f.before.is_null() ? "(none)" : f.before.dump()) +
+                                   ", and changing it would make it anew; write that in the manifest");
+        ok = false;
+      }
+    }
+    return ok;
+  }
+
+ private:
+  Json byResourceNames(Kind kind, Json observed) const {
+    if (kind != Kind::Instance) return observed;
+    auto rename = [&](Json& list, const char* field, Kind referred) {
+      if (!list.is_array()) return;
+      for (auto& entry : list) {
+        if (!entry.is_object() || !entry.contains(field) || !entry[field].is_string()) continue;
+        auto it = named_.find({referred, entry[field].get<std::string>()});
+        if (it != named_.end()) entry[field] = it->second;
+      }
+    };
+    if (observed.contains("interfaces")) rename(observed["interfaces"], "network", Kind::Network);
+    if (observed.contains("volumes")) rename(observed["volumes"], "volume", Kind::Volume);
+    return observed;
+  }
+
+  const LiveState& live_;
+  const std::string& target_;
+  Diagnostics& problems_;
+  std::map<std::pair<Kind, std::string>, std::string> named_;
+  std::map<std::pair<Kind, std::string>, ResourceId> claimed_;
+};
+
 }  // namespace
 
 Plan diff(const Vdc& desired, const LiveState& live, const std::string& target, bool destroy,
@@ -73,6 +160,7 @@ Plan diff(const Vdc& desired, const LiveState& live, const std::string& target, 
   plan.directory = desired.directory;
   plan.target = target;
   plan.liveFingerprint = live.fingerprint();
+  Adoptions adoptions(desired, live, target, problems);
 
   for (const auto& r : desired.resources) {
     Change c;
@@ -83,6 +171,10 @@ Plan diff(const Vdc& desired, const LiveState& live, const std::string& target, 
     if (r.id.kind != Kind::VirtualDataCenter) c.dependencies.push_back({Kind::VirtualDataCenter, desired.name});
 
     const LiveObject* object = live.find(r.id);
+    if (!object && !r.adopt.empty()) {
+      if (adoptions.plan(r, c)) plan.changes.push_back(std::move(c));
+      continue;
+    }
     if (!object) {
       if (const Foreign* f = live.findForeign(r.id)) {
         problems.add(r.where, r.id.str() + ": '" + f->physicalName + "' already exists on " + target +

@@ -38,6 +38,16 @@ void LiveState::addForeign(Foreign foreign) {
   foreign_.insert_or_assign(std::move(id), std::move(foreign));
 }
 
+void LiveState::addUnowned(Unowned unowned) {
+  auto key = std::make_pair(unowned.kind, unowned.physicalName);
+  unowned_.insert_or_assign(std::move(key), std::move(unowned));
+}
+
+const Unowned* LiveState::findUnowned(Kind kind, const std::string& physicalName) const {
+  auto it = unowned_.find({kind, physicalName});
+  return it == unowned_.end() ? nullptr : &it->second;
+}
+
 const LiveObject* LiveState::find(const ResourceId& id) const {
   auto it = objects_.find(id);
   return it == objects_.end() ? nullptr : &it->second;
@@ -53,6 +63,9 @@ std::string LiveState::fingerprint() const {
   for (const auto& [id, o] : objects_)
     text += id.str() + "|" + o.physicalName + "|" + o.specHash + "|" + o.observed.dump() + "\n";
   for (const auto& [id, f] : foreign_) text += "foreign|" + id.str() + "|" + f.owner + "\n";
+  // What could be adopted, by name only: an unowned object's own changes
+  // (a stranger's domain starting) must not void saved plans.
+  for (const auto& [key, u] : unowned_) text += "unowned|" + std::string(kindName(key.first)) + "|" + key.second + "\n";
   return sha256Hex(text);
 }
 

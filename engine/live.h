@@ -16,6 +16,9 @@ struct Ownership {
   ResourceId id;
   std::string specHash;
   Json spec;  // the spec applied, so a later plan can show old -> new
+  // The object's name on the target when vdc did not choose it (an adopted
+  // object keeps its own); empty for the names vdc derives.
+  std::string physical;
 };
 
 struct LiveObject {
@@ -38,21 +41,38 @@ struct Foreign {
   std::string owner;  // another VDC's name, or "" for an object vdc did not create
 };
 
+// An object on the target that no VDC owns, seen as the resource it would
+// be: what `vdc export --from-live` writes and what a resource may adopt
+// (docs/adoption.md).
+struct Unowned {
+  Kind kind = Kind::Network;
+  std::string physicalName;
+  // Spec fields as the target shows them; references (an Instance's
+  // networks and volumes) by their names on the target.
+  Json observed = Json::object();
+  std::string host;         // where the Target names several hosts
+  std::string unadoptable;  // why it cannot become a resource, if it cannot
+};
+
 class LiveState {
  public:
   void add(LiveObject object);
   void addForeign(Foreign foreign);
+  void addUnowned(Unowned unowned);
 
   const LiveObject* find(const ResourceId& id) const;
   const Foreign* findForeign(const ResourceId& id) const;
+  const Unowned* findUnowned(Kind kind, const std::string& physicalName) const;
   const std::map<ResourceId, LiveObject>& objects() const { return objects_; }
   const std::map<ResourceId, Foreign>& foreign() const { return foreign_; }
+  const std::map<std::pair<Kind, std::string>, Unowned>& unowned() const { return unowned_; }
   // Changes whenever anything vdc would read differently: guards saved plans.
   std::string fingerprint() const;
 
  private:
   std::map<ResourceId, LiveObject> objects_;
   std::map<ResourceId, Foreign> foreign_;
+  std::map<std::pair<Kind, std::string>, Unowned> unowned_;
 };
 
 }  // namespace vdc

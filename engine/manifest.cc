@@ -361,6 +361,12 @@ void readDocument(const YAML::Node& doc, const std::string& file, int firstLine,
     Field labels{"labels", FieldType::StringMap};
     if (auto l = metadata["labels"]) m.labels = r.convert(l, labels, "metadata.labels");
     if (m.labels.is_null()) m.labels = Json::object();
+    Field annotations{"annotations", FieldType::StringMap};
+    if (auto a = metadata["annotations"]) {
+      m.annotations = r.convert(a, annotations, "metadata.annotations");
+      r.mention(a, annotations, "metadata.annotations", "");
+    }
+    if (m.annotations.is_null()) m.annotations = Json::object();
   }
   if (!kind) return;
   m.id.kind = *kind;

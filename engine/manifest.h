@@ -26,6 +26,7 @@ struct Manifest {
   ResourceId id;
   Json spec;
   Json labels = Json::object();
+  Json annotations = Json::object();
   Location where;
   std::vector<Mention> mentions;
 };

@@ -48,10 +48,16 @@ struct ResourceId {
   auto operator<=>(const ResourceId&) const = default;
 };
 
+// The annotation by which a resource adopts an object already on the target.
+inline constexpr const char* kAdoptAnnotation = "vdc/adopt";
+
 struct Resource {
   ResourceId id;
   Json spec;                      // normalized desired spec
   Json labels = Json::object();   // metadata.labels
+  // metadata.annotations["vdc/adopt"]: the object already on the target that
+  // becomes this resource (docs/adoption.md), by its name there.
+  std::string adopt;
   Location where;                 // the manifest document
   std::vector<ResourceId> dependencies;  // references and dependsOn, expanded
   std::string specHash;           // sha256 of the canonical spec

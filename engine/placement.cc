@@ -39,11 +39,15 @@ struct Room {
   }
 };
 
-// The hosts the live object is on, as the datacenter observed them.
-std::vector<std::string> liveHosts(const LiveState& live, const ResourceId& id) {
+// The hosts the live object is on, as the datacenter observed them; for one
+// still to be adopted, the host of the object it adopts.
+std::vector<std::string> liveHosts(const LiveState& live, const Resource& r) {
   std::vector<std::string> hosts;
-  if (const LiveObject* object = live.find(id))
+  if (const LiveObject* object = live.find(r.id))
     for (const auto& host : member(object->observed, "hosts")) hosts.push_back(host.get<std::string>());
+  else if (const Unowned* adopted = r.adopt.empty() ? nullptr : live.findUnowned(r.id.kind, r.adopt);
+           adopted && !adopted->host.empty())
+    hosts.push_back(adopted->host);
   return hosts;
 }
 
@@ -81,7 +85,7 @@ class Placer {
       if (r.spec.contains("image")) imageHosts[r.spec["image"].get<std::string>()].insert(host);
     }
     for (const auto& r : desired_.resources) {
-      std::vector<std::string> live = liveHosts(live_, r.id);
+      std::vector<std::string> live = liveHosts(live_, r);
       switch (r.id.kind) {
         case Kind::Instance:
           break;
@@ -102,7 +106,7 @@ class Placer {
     for (auto& r : desired_.resources) {
       if (r.id.kind != Kind::Image) continue;
       std::set<std::string> on = imageHosts[r.id.name];
-      for (const auto& host : liveHosts(live_, r.id))
+      for (const auto& host : liveHosts(live_, r))
         if (rooms_.count(host)) on.insert(host);
       if (on.empty()) on.insert(all.front());
       hosts[r.id] = {on.begin(), on.end()};
@@ -119,7 +123,7 @@ class Placer {
 
   // An instance that runs on a host stays there, unless the manifest moves it.
   bool keep(const Resource& instance) {
-    std::vector<std::string> live = liveHosts(live_, instance.id);
+    std::vector<std::string> live = liveHosts(live_, instance);
     if (live.empty() || !rooms_.count(live.front())) return false;
     if (!wanted(instance).empty() && wanted(instance) != live.front()) return false;
     take(instance, live.front());

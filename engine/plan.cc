@@ -10,6 +10,7 @@ std::string_view actionName(Action action) {
     case Action::Update: return "update";
     case Action::Replace: return "replace";
     case Action::Delete: return "delete";
+    case Action::Adopt: return "adopt";
   }
   return "?";
 }
@@ -20,12 +21,13 @@ std::string_view actionSymbol(Action action) {
     case Action::Update: return "~";
     case Action::Replace: return "-/+";
     case Action::Delete: return "-";
+    case Action::Adopt: return "<=";
   }
   return "?";
 }
 
 static Action parseAction(const std::string& text) {
-  for (Action a : {Action::Create, Action::Update, Action::Replace, Action::Delete})
+  for (Action a : {Action::Create, Action::Update, Action::Replace, Action::Delete, Action::Adopt})
     if (actionName(a) == text) return a;
   throw Error("unknown action '" + text + "' in plan");
 }
@@ -39,6 +41,7 @@ Summary Plan::summary() const {
       case Action::Update: ++s.update; break;
       case Action::Replace: ++s.replace; break;
       case Action::Delete: ++s.remove; break;
+      case Action::Adopt: ++s.adopt; break;
     }
   }
   return s;
@@ -70,7 +73,7 @@ Json Plan::toJson() const {
   out["liveFingerprint"] = liveFingerprint;
   Summary s = summary();
   out["summary"] = {{"create", s.create}, {"update", s.update}, {"replace", s.replace},
-                    {"delete", s.remove}, {"unchanged", s.unchanged}};
+                    {"delete", s.remove}, {"adopt", s.adopt}, {"unchanged", s.unchanged}};
   out["changes"] = Json::array();
   for (const auto& c : changes) {
     Json change;
@@ -82,6 +85,7 @@ Json Plan::toJson() const {
     change["after"] = c.after;
     change["specHash"] = c.specHash;
     change["drift"] = c.drift;
+    if (c.action == Action::Adopt) change["adopt"] = c.adopt;
     change["dependencies"] = idsToJson(c.dependencies);
     change["priorDependencies"] = idsToJson(c.priorDependencies);
     change["fields"] = Json::array();
@@ -118,6 +122,7 @@ Plan Plan::fromJson(const Json& json) {
       c.after = item.at("after");
       c.specHash = item.at("specHash").get<std::string>();
       c.drift = item.at("drift").get<bool>();
+      if (c.action == Action::Adopt) c.adopt = item.at("adopt").get<std::string>();
       c.dependencies = idsFromJson(item.at("dependencies"));
       c.priorDependencies = idsFromJson(item.at("priorDependencies"));
       for (const auto& f : item.at("fields"))

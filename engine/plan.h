@@ -11,10 +11,12 @@
 
 namespace vdc {
 
-enum class Action { Create, Update, Replace, Delete };
+// Adopt: an object already on the target, owned by no VDC, becomes the
+// resource in place (docs/adoption.md); field changes are made after.
+enum class Action { Create, Update, Replace, Delete, Adopt };
 
 std::string_view actionName(Action action);  // "create", "update", ...
-std::string_view actionSymbol(Action action);  // "+", "~", "-/+", "-"
+std::string_view actionSymbol(Action action);  // "+", "~", "-/+", "-", "<="
 
 struct FieldChange {
   std::string path;   // "memory", "interfaces[0].securityGroups"
@@ -37,11 +39,12 @@ struct Change {
   std::vector<ResourceId> dependencies;
   std::vector<ResourceId> priorDependencies;  // replace: what the old object needed
   bool drift = false;  // every field change is drift back to desired
+  std::string adopt;   // Adopt: the object's name on the target
 };
 
 struct Summary {
-  size_t create = 0, update = 0, replace = 0, remove = 0, unchanged = 0;
-  size_t changes() const { return create + update + replace + remove; }
+  size_t create = 0, update = 0, replace = 0, remove = 0, adopt = 0, unchanged = 0;
+  size_t changes() const { return create + update + replace + remove + adopt; }
 };
 
 struct Plan {

@@ -37,6 +37,11 @@ class Provider {
   virtual void create(const Ownership& owner) = 0;
   virtual void update(const Ownership& owner, const LiveObject& live) = 0;
   virtual void remove(const std::string& vdc, const LiveObject& live) = 0;
+  // Takes the unowned object `owner.physical` as the resource: records
+  // ownership on it, in place, and changes nothing else.
+  virtual void adopt(const Ownership& owner) {
+    throw Error(owner.id.str() + ": this target cannot adopt a " + std::string(kindName(owner.id.kind)));
+  }
 
   // Called once before an apply with every create and update this provider
   // will be asked for, so it can record intents in one write; and once after,

@@ -37,9 +37,9 @@ void renderFields(const Change& c, std::string& out) {
 std::string renderSummary(const Summary& s) {
   if (s.changes() == 0) return "No changes: the datacenter matches the manifests (" +
                                 std::to_string(s.unchanged) + " resources).";
-  return "Plan: " + std::to_string(s.create) + " to create, " + std::to_string(s.update) + " to update, " +
-         std::to_string(s.replace) + " to replace, " + std::to_string(s.remove) + " to delete, " +
-         std::to_string(s.unchanged) + " unchanged.";
+  return "Plan: " + (s.adopt ? std::to_string(s.adopt) + " to adopt, " : "") + std::to_string(s.create) +
+         " to create, " + std::to_string(s.update) + " to update, " + std::to_string(s.replace) + " to replace, " +
+         std::to_string(s.remove) + " to delete, " + std::to_string(s.unchanged) + " unchanged.";
 }
 
 std::string renderPlan(const Plan& plan) {
@@ -49,6 +49,7 @@ std::string renderPlan(const Plan& plan) {
     std::string symbol(actionSymbol(c.action));
     out += std::string(4 - symbol.size(), ' ') + symbol + " " + c.id.str();
     if (c.action == Action::Replace) out += " (replace)";
+    if (c.action == Action::Adopt) out += " (adopt '" + c.adopt + "')";
     if (c.drift) out += " (drift)";
     out += "\n";
     renderFields(c, out);

@@ -16,6 +16,11 @@ std::string replicaName(const std::string& name, long index, long replicas) {
   return replicas == 1 ? name : name + "-" + std::to_string(index);
 }
 
+std::string adoption(const Manifest& m) {
+  const Json& name = m.annotations.contains(kAdoptAnnotation) ? m.annotations[kAdoptAnnotation] : Json();
+  return name.is_string() ? name.get<std::string>() : "";
+}
+
 class Resolver {
  public:
   Resolver(std::vector<Manifest>& manifests, Diagnostics& diags, bool complete, const ExpansionLimits& limits)
@@ -137,6 +142,7 @@ class Resolver {
   void checkKind(const Manifest& m) {
     if (m.id.kind == Kind::Network) checkNetwork(m);
     if (m.id.kind == Kind::Instance) checkInstance(m);
+    if (m.annotations.contains(kAdoptAnnotation)) checkAdoption(m);
     if (m.id.kind == Kind::SecurityGroup) checkSecurityGroup(m);
     if (m.id.kind == Kind::Image) checkImage(m);
     if (m.id.kind == Kind::KeyPair) checkKeyPair(m);
@@ -215,6 +221,18 @@ class Resolver {
       attachments_[volume].push_back(where);
     }
     if (m.spec.value("hypervisor", "kvm") == "lxc") checkContainer(m);
+  }
+
+  // Adoption takes one existing object as one resource (docs/adoption.md).
+  void checkAdoption(const Manifest& m) {
+    Location where = mentionAt(m, "metadata.annotations");
+    std::string what = std::string(kindName(m.id.kind)) + " '" + m.id.name + "'";
+    if (m.id.kind != Kind::Network && m.id.kind != Kind::Volume && m.id.kind != Kind::Instance)
+      diags_.add(where, what + ": only a Network, Volume or Instance can adopt an object (" + kAdoptAnnotation + ")");
+    else if (m.annotations[kAdoptAnnotation].get<std::string>().empty())
+      diags_.add(where, what + ": " + kAdoptAnnotation + " names no object");
+    else if (m.id.kind == Kind::Instance && m.spec.value("replicas", 1L) != 1)
+      diags_.add(where, what + " adopts one domain and so needs replicas: 1");
   }
 
   // A container boots no firmware and sees no block devices: libvirt mounts
@@ -334,7 +352,7 @@ class Resolver {
           if (!l.contains("backendPort")) l["backendPort"] = l.value("port", 0L);
       }
       if (m.id.kind != Kind::Instance) {
-        vdc.resources.push_back(Resource{m.id, std::move(m.spec), std::move(m.labels), m.where});
+        vdc.resources.push_back(Resource{m.id, std::move(m.spec), std::move(m.labels), adoption(m), m.where});
         continue;
       }
       long replicas = m.spec.value("replicas", 1L);
@@ -343,7 +361,7 @@ class Resolver {
         Json labels = m.labels;
         if (replicas != 1) labels["vdc.replica-of"] = m.id.name;
         vdc.resources.push_back(
-            Resource{{Kind::Instance, replicaName(m.id.name, i, replicas)}, m.spec, std::move(labels), m.where});
+            Resource{{Kind::Instance, replicaName(m.id.name, i, replicas)}, m.spec, std::move(labels), adoption(m), m.where});
       }
     }
     selectBackends(vdc);

@@ -22,6 +22,7 @@ class FaultyProvider : public Provider {
   void create(const Ownership& owner) override;
   void update(const Ownership& owner, const LiveObject& live) override;
   void remove(const std::string& vdc, const LiveObject& live) override;
+  void adopt(const Ownership& owner) override;
   void prepare(const ApplyIntent& intent) override { inner_.prepare(intent); }
   void finish() override { inner_.finish(); }
 
@@ -94,6 +95,10 @@ class FaultyDatacenter : public Datacenter {
 
 void FaultyProvider::create(const Ownership& owner) {
   owner_.run([&] { inner_.create(owner); });
+}
+
+void FaultyProvider::adopt(const Ownership& owner) {
+  owner_.run([&] { inner_.adopt(owner); });
 }
 
 void FaultyProvider::update(const Ownership& owner, const LiveObject& live) {

@@ -39,6 +39,21 @@ class FleetProvider : public Provider {
     LiveState merged = fleet_.merge(perHost);
     for (const auto& [id, object] : merged.objects()) into.add(object);
     for (const auto& [id, foreign] : merged.foreign()) into.addForeign(foreign);
+    for (const auto& [key, unowned] : merged.unowned()) into.addUnowned(unowned);
+  }
+
+  // Where the object is, it is adopted; on the other hosts of a shared
+  // kind (a network), made.
+  void adopt(const Ownership& owner) override {
+    for (const auto& host : hostsIn(owner.spec, fleet_.hosts())) {
+      if (fleet_.unownedOn(host, owner.id.kind, owner.physical)) {
+        on(host).adopt(owner);
+      } else {
+        Ownership made = owner;
+        made.physical.clear();
+        on(host).create(made);
+      }
+    }
   }
 
   void create(const Ownership& owner) override {
@@ -145,6 +160,11 @@ Datacenter& Fleet::on(const std::string& host) {
   throw Error("host '" + host + "' is not in the target");
 }
 
+const Unowned* Fleet::unownedOn(const std::string& host, Kind kind, const std::string& physical) const {
+  auto it = lastRead_.find(host);
+  return it == lastRead_.end() ? nullptr : it->second.findUnowned(kind, physical);
+}
+
 const LiveObject* Fleet::liveOn(const std::string& host, const ResourceId& id) const {
   auto it = lastRead_.find(host);
   return it == lastRead_.end() ? nullptr : it->second.find(id);
@@ -181,6 +201,12 @@ LiveState Fleet::merge(const std::vector<LiveState>& perHost) const {
       it->second.hosts.push_back(members_[i].info.name);
     }
     for (const auto& [id, foreign] : perHost[i].foreign()) out.addForeign(foreign);
+    for (const auto& [key, unowned] : perHost[i].unowned()) {
+      if (out.findUnowned(unowned.kind, unowned.physicalName)) continue;  // the first host's stands
+      Unowned there = unowned;
+      there.host = members_[i].info.name;
+      out.addUnowned(std::move(there));
+    }
   }
   for (auto& [id, seen] : merged) {
     if (!seen.object.observed.is_object()) seen.object.observed = Json::object();

@@ -41,6 +41,7 @@ class Fleet : public Datacenter {
   // For its providers: a host's datacenter, and what the last read found there.
   Datacenter& on(const std::string& host);
   const LiveObject* liveOn(const std::string& host, const ResourceId& id) const;
+  const Unowned* unownedOn(const std::string& host, Kind kind, const std::string& physical) const;
   // Merges what each host holds into one state (`perHost` in member order).
   LiveState merge(const std::vector<LiveState>& perHost) const;
 

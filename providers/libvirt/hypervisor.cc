@@ -24,8 +24,10 @@ constexpr const char* kNoChecksumOffload =
 // `ovs`. `filter`: the NIC's nwfilter, if the host enforces security groups.
 // A container's NIC is a veth pair: no device model, no QEMU driver, and a
 // host side named by vdc (`hostSide`).
-std::string interfaceXml(const std::string& vdc, const std::string& network, const std::string& mac, bool ovs,
-                         const std::string& filter = "", const std::string& hostSide = "") {
+// `physical`: the libvirt network's name.
+std::string interfaceXml(const std::string& vdc, const std::string& network, const std::string& physical,
+                         const std::string& mac, bool ovs, const std::string& filter = "",
+                         const std::string& hostSide = "") {
   bool container = !hostSide.empty();
   std::string device = container ? "<target dev='" + hostSide + "'/>" : "<model type='virtio'/>";
   std::string xml =
@@ -33,7 +35,7 @@ std::string interfaceXml(const std::string& vdc, const std::string& network, con
                 xmlEscape(ovs::bridgeName(vdc, network)) + "'/><virtualport type='openvswitch'/>" + device +
                 (container ? "" : kNoChecksumOffload)
           : "<interface type='network'><mac address='" + mac + "'/><source network='" +
-                xmlEscape(networkName(vdc, network)) + "'/>" + device;
+                xmlEscape(physical) + "'/>" + device;
   if (!filter.empty()) xml += "<filterref filter='" + xmlEscape(filter) + "'/>";
   return xml + "</interface>";
 }
@@ -56,7 +58,9 @@ std::string LibvirtHypervisor::domainXml(const Ownership& owner, const std::stri
   bool container = type == "lxc";
   uint64_t memory = parseSize(appliance ? kApplianceMemory : spec.value("memory", "512MiB")).value_or(0);
 
-  std::string xml = "<domain type='" + type + "'><name>" + xmlEscape(domainName(owner.vdc, owner.id)) + "</name>";
+  std::string name = records_.nameOf(owner.vdc, owner.id);
+  auto network = [&](const std::string& network) { return records_.nameOf(owner.vdc, {Kind::Network, network}); };
+  std::string xml = "<domain type='" + type + "'><name>" + xmlEscape(name) + "</name>";
   if (!uuid.empty()) xml += "<uuid>" + uuid + "</uuid>";
   xml += "<metadata>" + ownerElement(owner) + "</metadata>";
   xml += "<memory unit='KiB'>" + std::to_string(memory / 1024) + "</memory>";
@@ -68,19 +72,20 @@ std::string LibvirtHypervisor::domainXml(const Ownership& owner, const std::stri
   xml += "<devices>";
   xml += container ? containerFileSystems(owner) : disks(owner);
   if (appliance) {
-    xml += interfaceXml(owner.vdc, spec.at("network").get<std::string>(),
-                        macAddress(owner.vdc, InstanceVolumes::diskOwner(owner), 0), onOvs());
+    std::string on = spec.at("network").get<std::string>();
+    xml += interfaceXml(owner.vdc, on, network(on), macAddress(owner.vdc, InstanceVolumes::diskOwner(owner), 0), onOvs());
   } else {
     const Json& nics = spec.value("interfaces", Json::array());
     for (size_t i = 0; i < nics.size(); ++i)
-      xml += interfaceXml(owner.vdc, nics[i].at("network").get<std::string>(), macAddress(owner.vdc, owner.id.name, i),
+      xml += interfaceXml(owner.vdc, nics[i].at("network").get<std::string>(),
+                          network(nics[i].at("network").get<std::string>()), macAddress(owner.vdc, owner.id.name, i),
                           onOvs(), enforcesGroups() ? nicFilterName(owner.vdc, owner.id.name, i) : "",
                           container ? containerNicName(owner.vdc, owner.id.name, i) : "");
   }
   if (type == "qemu" || type == "kvm") {
     // The serial console, kept in a file on the host across boots: what an
     // operator reads first when a guest misbehaves.
-    std::string log = consoleLogPath(domainName(owner.vdc, owner.id));
+    std::string log = consoleLogPath(name);
     xml += "<serial type='pty'><log file='" + xmlEscape(log) + "' append='on'/></serial>"
            "<console type='pty'><target type='serial'/></console>";
   }
@@ -109,9 +114,14 @@ std::string LibvirtHypervisor::disks(const Ownership& owner) {
     // The volume lives in the pool of its storage class, which its record knows.
     auto record = records_.find(owner.vdc, {Kind::Volume, volume});
     std::string storageClass = record ? record->spec.value("storageClass", "standard") : "standard";
-    xml += "<disk type='volume' device='disk'><driver name='qemu' type='qcow2'/><source pool='" +
-           xmlEscape(host_.poolFor(storageClass)) + "' volume='" +
-           xmlEscape(volumeName(owner.vdc, {Kind::Volume, volume})) + "'/><target dev='" + xmlEscape(target) +
+    // vdc makes qcow2 volumes; an adopted one is in whatever format it was.
+    std::string physical = records_.nameOf(owner.vdc, {Kind::Volume, volume});
+    std::string format = physical == volumeName(owner.vdc, {Kind::Volume, volume})
+                             ? "qcow2"
+                             : diskFormat(storage_.volume(storageClass, physical).format);
+    xml += "<disk type='volume' device='disk'><driver name='qemu' type='" + format + "'/><source pool='" +
+           xmlEscape(host_.poolFor(storageClass)) + "' volume='" + xmlEscape(physical) + "'/><target dev='" +
+           xmlEscape(target) +
            "' bus='virtio'/></disk>";
   }
   if (volumes_.hasSeed(owner)) {
@@ -192,7 +202,8 @@ Json LibvirtHypervisor::observe(const std::string& vdc, Kind kind, const XmlDocu
   Json volumes = Json::array();
   const Json& wantedVolumes = recorded.value("volumes", Json::array());
   for (xmlNodePtr node : doc.nodes("devices/disk[@device='disk']/source", domain)) {
-    std::string physical = XmlDocument::attribute(node, "volume").value_or("");
+    // A file path (an adopted domain's disk) is named once volumes are seen: finishRead.
+    std::string physical = XmlDocument::attribute(node, "volume").value_or(XmlDocument::attribute(node, "file").value_or(""));
     if (rootDiskInstance(vdc, physical)) continue;
     auto id = volumeResource(vdc, physical);
     std::string name = id ? id->name : physical;
@@ -208,9 +219,12 @@ Json LibvirtHypervisor::observe(const std::string& vdc, Kind kind, const XmlDocu
 void LibvirtHypervisor::visit(const std::string& vdc, const HostObject& object, LiveState& into) {
   if (object.type == HostObject::Type::Volume) return visitVolume(vdc, object);
   if (object.type != HostObject::Type::Domain) return;
-  auto id = domainResource(vdc, object.name);
-  if (!id) return;
   auto owner = ownerOf(object.doc, object.node);
+  if (!owner) unowned_.push_back(describeDomain(object, !host_.settings().testDriver));
+  auto id = domainResource(vdc, object.name);
+  // An adopted domain keeps its own name; its record says whose it is.
+  if (!id && owner && owner->vdc == vdc && owner->id.kind == Kind::Instance) id = owner->id;
+  if (!id) return;
   if (!owner || owner->vdc != vdc || owner->id != *id) {
     into.addForeign({*id, object.name, owner ? owner->vdc : ""});
     return;
@@ -221,6 +235,7 @@ void LibvirtHypervisor::visit(const std::string& vdc, const HostObject& object, 
 }
 
 void LibvirtHypervisor::visitVolume(const std::string& vdc, const HostObject& object) {
+  volumeAt_[object.doc.text("target/path", object.node).value_or("")] = object.name;
   if (auto image = volumeResource(vdc, object.name); image && image->kind == Kind::Image)
     imagePaths_[object.doc.text("target/path", object.node).value_or("")] = image->name;
   else if (auto instance = rootDiskInstance(vdc, object.name))
@@ -231,8 +246,9 @@ void LibvirtHypervisor::visitVolume(const std::string& vdc, const HostObject& ob
 // is gone, or a child of something else, shows as a different image. A
 // container's root disk is a copy, which keeps no link to its image: while
 // it exists, it is of the recorded image.
-void LibvirtHypervisor::finishRead(const std::string&, LiveState& into) {
+void LibvirtHypervisor::finishRead(const std::string& vdc, LiveState& into) {
   for (auto& object : seenDomains_) {
+    nameAdopted(vdc, object.observed);
     if (object.id.kind == Kind::Instance && object.recorded.contains("image")) {
       auto root = rootBacking_.find(object.id.name);
       auto image = root == rootBacking_.end() ? imagePaths_.end() : imagePaths_.find(root->second);
@@ -241,9 +257,33 @@ void LibvirtHypervisor::finishRead(const std::string&, LiveState& into) {
     }
     into.add(std::move(object));
   }
+  for (auto& domain : unowned_) {
+    nameDiskPaths(domain, [&](const std::string& path) {
+      auto it = volumeAt_.find(path);
+      return it == volumeAt_.end() ? std::string() : it->second;
+    });
+    into.addUnowned(std::move(domain.unowned));
+  }
+  unowned_.clear();
+  volumeAt_.clear();
   seenDomains_.clear();
   imagePaths_.clear();
   rootBacking_.clear();
+}
+
+// An adopted domain's networks and volumes by their resource names: they
+// keep names of their own, and its disks may be given by file path.
+void LibvirtHypervisor::nameAdopted(const std::string& vdc, Json& observed) {
+  auto rename = [&](Json& list, const char* field, Kind kind) {
+    for (auto& entry : list) {
+      std::string physical = entry.value(field, "");
+      if (auto path = volumeAt_.find(physical); kind == Kind::Volume && path != volumeAt_.end())
+        physical = path->second;
+      if (auto id = records_.adoptedAs(vdc, kind, physical)) entry[field] = id->name;
+    }
+  };
+  if (observed.contains("interfaces")) rename(observed["interfaces"], "network", Kind::Network);
+  if (observed.contains("volumes")) rename(observed["volumes"], "volume", Kind::Volume);
 }
 
 // Containers are domains of the host's LXC driver, the rest of its QEMU one.
@@ -267,7 +307,7 @@ void LibvirtHypervisor::defineNicFilters(const Ownership& owner) {
 }
 
 void LibvirtHypervisor::define(const Ownership& owner, const std::string& uuid, bool restart) {
-  std::string name = domainName(owner.vdc, owner.id);
+  std::string name = records_.nameOf(owner.vdc, owner.id);
   if (owner.id.kind == Kind::Instance && enforcesGroups()) defineNicFilters(owner);
   std::string xml = domainXml(owner, uuid);
   // Validation against libvirt's RelaxNG schema re-reads the schema on every
@@ -310,6 +350,20 @@ void LibvirtHypervisor::update(const Ownership& owner, const LiveObject& live) {
   define(owner, uuid, restart);
 }
 
+// The record goes into the domain's own metadata, for its definition and,
+// if it runs, its live state; its name first, so a domain found with a
+// record is always known by that name.
+void LibvirtHypervisor::adopt(const Ownership& owner) {
+  DomainHandle dom(virDomainLookupByName(connectionFor(owner.spec), owner.physical.c_str()));
+  if (!dom) throw libvirtError("cannot find domain " + owner.physical);
+  records_.keepName(owner.vdc, owner.id, owner.physical);
+  int active = virDomainIsActive(dom.get());
+  unsigned int flags = VIR_DOMAIN_AFFECT_CONFIG | (active == 1 ? VIR_DOMAIN_AFFECT_LIVE : 0);
+  if (virDomainSetMetadata(dom.get(), VIR_DOMAIN_METADATA_ELEMENT, bareOwnerElement(owner).c_str(), "vdc",
+                           kOwnershipNamespace, flags) < 0)
+    throw libvirtError("cannot record ownership on domain " + owner.physical);
+}
+
 void LibvirtHypervisor::remove(const std::string& vdc, const LiveObject& live) {
   DomainHandle dom(virDomainLookupByName(connectionFor(live.recorded), live.physicalName.c_str()));
   if (!dom) {
@@ -320,6 +374,7 @@ void LibvirtHypervisor::remove(const std::string& vdc, const LiveObject& live) {
     if (virDomainUndefine(dom.get()) < 0) throw libvirtError("cannot undefine domain " + live.physicalName);
   }
   volumes_.remove(vdc, live.id);
+  records_.forgetName(vdc, live.id);
   if (live.id.kind == Kind::Instance) {
     if (enforcesGroups()) {
       const Json& nics = live.recorded.value("interfaces", Json::array());

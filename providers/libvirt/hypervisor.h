@@ -10,6 +10,7 @@
 #include "providers/libvirt/instance_volumes.h"
 #include "providers/libvirt/registry.h"
 #include "providers/libvirt/storage.h"
+#include "providers/libvirt/unowned.h"
 #include "providers/libvirt/xml.h"
 
 namespace vdc::libvirt {
@@ -26,6 +27,7 @@ class LibvirtHypervisor : public Hypervisor, public HostReader {
   void create(const Ownership& owner) override;
   void update(const Ownership& owner, const LiveObject& live) override;
   void remove(const std::string& vdc, const LiveObject& live) override;
+  void adopt(const Ownership& owner) override;
   void visit(const std::string& vdc, const HostObject& object, LiveState& into) override;
   void finishRead(const std::string& vdc, LiveState& into) override;
   // Refuses a load balancer on a host with no appliance image, then records
@@ -50,6 +52,7 @@ class LibvirtHypervisor : public Hypervisor, public HostReader {
   // embedded datacenter has none, and Open vSwitch bridges bypass it.
   bool enforcesGroups() const { return !host_.settings().testDriver && !onOvs(); }
   void visitVolume(const std::string& vdc, const HostObject& object);
+  void nameAdopted(const std::string& vdc, Json& observed);
 
   Host& host_;
   RecordStore& records_;
@@ -59,6 +62,8 @@ class LibvirtHypervisor : public Hypervisor, public HostReader {
   std::vector<LiveObject> seenDomains_;
   std::map<std::string, std::string> imagePaths_;   // image volume path -> Image name
   std::map<std::string, std::string> rootBacking_;  // instance -> its root disk's backing path
+  std::vector<UnownedDomain> unowned_;
+  std::map<std::string, std::string> volumeAt_;      // volume path -> its name
 };
 
 }  // namespace vdc::libvirt

@@ -13,6 +13,12 @@ std::string InstanceVolumes::diskOwner(const Ownership& domain) {
   return domain.id.kind == Kind::LoadBalancer ? "lb." + domain.id.name : domain.id.name;
 }
 
+// An adopted guest was set up before vdc: a seed would configure it anew.
+bool InstanceVolumes::hasSeed(const Ownership& domain) const {
+  if (host_.settings().testDriver || !domain.physical.empty()) return false;
+  return records_.nameOf(domain.vdc, domain.id) == domainName(domain.vdc, domain.id);
+}
+
 bool InstanceVolumes::hasRootDisk(const Ownership& domain) const {
   if (domain.id.kind == Kind::LoadBalancer)
     return !host_.settings().testDriver && !host_.settings().loadBalancer.source.empty();
@@ -81,7 +87,7 @@ InstanceVolumes::InstanceVolumes(Host& host, RecordStore& records, LibvirtStorag
     : host_(host), records_(records), storage_(storage) {
   // By default networks are libvirt networks: their XML has the addressing.
   addressing_ = [this](const std::string& vdc, const std::string& network) -> std::optional<NetworkAddressing> {
-    std::string name = networkName(vdc, network);
+    std::string name = records_.nameOf(vdc, {Kind::Network, network});
     NetworkHandle handle(virNetworkLookupByName(host_.connection(), name.c_str()));
     if (!handle) throw libvirtError("cannot find network " + name);
     XmlDocument xml(networkDefinition(handle.get()), "network XML");

@@ -39,7 +39,7 @@ class InstanceVolumes {
   // or "lb.front" for the appliance of LoadBalancer front.
   static std::string diskOwner(const Ownership& domain);
   // A seed on real hosts (the embedded datacenter runs no guests).
-  bool hasSeed(const Ownership&) const { return !host_.settings().testDriver; }
+  bool hasSeed(const Ownership& domain) const;
   // A container on a real host: its root disk is a raw copy of its image,
   // its seed an ext2 file system (the embedded datacenter treats every
   // instance alike).

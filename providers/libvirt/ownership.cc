@@ -60,14 +60,20 @@ std::optional<std::string> rootDiskInstance(const std::string& vdc, const std::s
   return after(vdc + ".root.", physical);
 }
 
-std::string ownerElement(const Ownership& owner, bool declareNamespace) {
-  std::string out = "<vdc:owner";
-  if (declareNamespace) out += std::string(" xmlns:vdc=\"") + kOwnershipNamespace + "\"";
+static std::string ownerXml(const Ownership& owner, const std::string& prefix, const std::string& declaration) {
+  std::string out = "<" + prefix + "owner" + declaration;
   out += " vdc=\"" + xmlEscape(owner.vdc) + "\" kind=\"" + std::string(kindName(owner.id.kind)) + "\" name=\"" +
          xmlEscape(owner.id.name) + "\" hash=\"" + owner.specHash + "\">";
-  out += "<vdc:spec>" + xmlEscape(owner.spec.dump()) + "</vdc:spec></vdc:owner>";
+  out += "<" + prefix + "spec>" + xmlEscape(owner.spec.dump()) + "</" + prefix + "spec></" + prefix + "owner>";
   return out;
 }
+
+std::string ownerElement(const Ownership& owner, bool declareNamespace) {
+  return ownerXml(owner, "vdc:",
+                  declareNamespace ? std::string(" xmlns:vdc=\"") + kOwnershipNamespace + "\"" : std::string());
+}
+
+std::string bareOwnerElement(const Ownership& owner) { return ownerXml(owner, "", ""); }
 
 std::optional<Ownership> readOwner(const XmlDocument& doc, xmlNodePtr element) {
   auto vdc = XmlDocument::attribute(element, "vdc");

@@ -45,6 +45,8 @@ std::string containerNicName(const std::string& vdc, const std::string& name, si
 
 // <vdc:owner xmlns:vdc=... vdc= kind= name= hash=><vdc:spec>JSON</vdc:spec></vdc:owner>
 std::string ownerElement(const Ownership& owner, bool declareNamespace = true);
+// The same without a namespace: virDomainSetMetadata puts it in one.
+std::string bareOwnerElement(const Ownership& owner);
 std::optional<Ownership> readOwner(const XmlDocument& doc, xmlNodePtr element);
 // The owner record in an object's <metadata>, if any.
 std::optional<Ownership> ownerOf(const XmlDocument& doc, xmlNodePtr object);

@@ -17,6 +17,12 @@ void RecordStore::parse(const std::string& vdc, const XmlDocument& doc, xmlNodeP
   }
   for (xmlNodePtr node : doc.nodes("vdc:owner", registry.front()))
     if (auto owner = readOwner(doc, node)) loaded.records[owner->id] = *owner;
+  for (xmlNodePtr node : doc.nodes("vdc:adopted", registry.front())) {
+    auto kind = parseKind(XmlDocument::attribute(node, "kind").value_or(""));
+    auto name = XmlDocument::attribute(node, "name");
+    auto physical = XmlDocument::attribute(node, "physical");
+    if (kind && name && physical) loaded.adoptedNames[{*kind, *name}] = *physical;
+  }
 }
 
 RecordStore::Loaded& RecordStore::load(const std::string& vdc) {
@@ -39,11 +45,17 @@ void RecordStore::beginScan(const std::string& vdc) {
   auto it = cache_.find(vdc);
   if (it != cache_.end() && it->second.dirty) save(vdc, it->second);
   cache_[vdc] = Loaded{};
+  volumesAdopted_.clear();
 }
 
 void RecordStore::absorb(const std::string& vdc, const HostObject& object) {
-  if (object.type != HostObject::Type::Network || object.name != registryName(vdc)) return;
+  if (object.type != HostObject::Type::Network) return;
   std::lock_guard lock(mutex_);
+  for (xmlNodePtr registry : object.doc.nodes("metadata/vdc:registry", object.node))
+    for (xmlNodePtr adopted : object.doc.nodes("vdc:adopted[@kind='Volume']", registry))
+      volumesAdopted_[XmlDocument::attribute(adopted, "physical").value_or("")] =
+          XmlDocument::attribute(registry, "vdc").value_or("");
+  if (object.name != registryName(vdc)) return;
   Loaded& loaded = cache_[vdc];
   loaded = Loaded{};
   parse(vdc, object.doc, object.node, loaded);
@@ -66,6 +78,9 @@ void RecordStore::save(const std::string& vdc, Loaded& loaded) {
   xml += "<metadata><vdc:registry xmlns:vdc=\"" + std::string(kOwnershipNamespace) + "\" vdc=\"" +
          xmlEscape(vdc) + "\">";
   for (const auto& [id, owner] : loaded.records) xml += ownerElement(owner, false);
+  for (const auto& [id, physical] : loaded.adoptedNames)
+    xml += "<vdc:adopted kind=\"" + std::string(kindName(id.kind)) + "\" name=\"" + xmlEscape(id.name) +
+           "\" physical=\"" + xmlEscape(physical) + "\"/>";
   xml += "</vdc:registry></metadata></network>";
   // The record is never started; one that runs (a reloaded embedded
   // datacenter starts every network) would keep showing its old definition.
@@ -124,6 +139,48 @@ void RecordStore::put(const Ownership& owner) {
   if (set(owner)) cache_[owner.vdc].dirty = true;
 }
 
+void RecordStore::keepName(const std::string& vdc, const ResourceId& id, const std::string& physical) {
+  std::lock_guard lock(mutex_);
+  Loaded& loaded = load(vdc);
+  if (loaded.foreign) throw Error("network '" + registryName(vdc) + "' exists and is not the record of VDC " + vdc);
+  if (loaded.adoptedNames[id] == physical) return;
+  loaded.adoptedNames[id] = physical;
+  save(vdc, loaded);
+}
+
+std::string RecordStore::nameOf(const std::string& vdc, const ResourceId& id) {
+  {
+    std::lock_guard lock(mutex_);
+    auto& names = load(vdc).adoptedNames;
+    if (auto it = names.find(id); it != names.end()) return it->second;
+  }
+  switch (id.kind) {
+    case Kind::Network: return networkName(vdc, id.name);
+    case Kind::Volume:
+    case Kind::Image: return volumeName(vdc, id);
+    default: return domainName(vdc, id);
+  }
+}
+
+std::optional<ResourceId> RecordStore::adoptedAs(const std::string& vdc, Kind kind, const std::string& physical) {
+  std::lock_guard lock(mutex_);
+  for (const auto& [id, name] : load(vdc).adoptedNames)
+    if (id.kind == kind && name == physical) return id;
+  return std::nullopt;
+}
+
+bool RecordStore::adoptedByAnother(const std::string& vdc, const std::string& physical) {
+  std::lock_guard lock(mutex_);
+  auto it = volumesAdopted_.find(physical);
+  return it != volumesAdopted_.end() && it->second != vdc;
+}
+
+void RecordStore::forgetName(const std::string& vdc, const ResourceId& id) {
+  std::lock_guard lock(mutex_);
+  Loaded& loaded = load(vdc);
+  if (loaded.adoptedNames.erase(id)) loaded.dirty = true;
+}
+
 void RecordStore::erase(const std::string& vdc, const ResourceId& id) {
   std::lock_guard lock(mutex_);
   Loaded& loaded = load(vdc);
@@ -170,11 +227,11 @@ void LibvirtRegistry::update(const Ownership& owner, const LiveObject&) { record
 
 // The storage volumes (class, name) a record stands for: volumes and images,
 // and the root disk and seed of an instance or appliance (instance_volumes.h).
-static std::vector<std::pair<std::string, std::string>> recordedVolumes(const std::string& vdc,
+static std::vector<std::pair<std::string, std::string>> recordedVolumes(RecordStore& records, const std::string& vdc,
                                                                         const Ownership& record) {
   switch (record.id.kind) {
-    case Kind::Volume: return {{record.spec.value("storageClass", "standard"), volumeName(vdc, record.id)}};
-    case Kind::Image: return {{"standard", volumeName(vdc, record.id)}};
+    case Kind::Volume: return {{record.spec.value("storageClass", "standard"), records.nameOf(vdc, record.id)}};
+    case Kind::Image: return {{"standard", records.nameOf(vdc, record.id)}};
     case Kind::Instance:
     case Kind::LoadBalancer: {
       std::vector<std::pair<std::string, std::string>> volumes;
@@ -186,7 +243,7 @@ static std::vector<std::pair<std::string, std::string>> recordedVolumes(const st
 }
 
 bool LibvirtRegistry::stillThere(const std::string& vdc, const Ownership& record) {
-  auto volumes = recordedVolumes(vdc, record);
+  auto volumes = recordedVolumes(records_, vdc, record);
   if (volumes.empty()) return true;  // a key pair or security group: the record is the object
   for (const auto& [storageClass, name] : volumes)
     if (host_.volumeExists(storageClass, name)) return true;

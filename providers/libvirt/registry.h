@@ -8,6 +8,9 @@
 // in between never leaves an object that looks foreign: at worst a record
 // without its object, which the next apply recreates. Other changes are
 // written once, when the apply finishes (flush).
+//
+// It also holds the names of adopted objects (docs/adoption.md): an object
+// that was on the host before vdc keeps its own name, which no rule derives.
 #pragma once
 
 #include <map>
@@ -32,6 +35,18 @@ class RecordStore {
   void putDurably(const std::vector<Ownership>& owners);
   // Records in memory; written by flush().
   void put(const Ownership& owner);
+  // Records now that `id` is the adopted object `physical`.
+  void keepName(const std::string& vdc, const ResourceId& id, const std::string& physical);
+  // The name on the host of `id` of `vdc`: the adopted object's own, or the
+  // one vdc derives (ownership.h).
+  std::string nameOf(const std::string& vdc, const ResourceId& id);
+  // The adopted resource of kind `kind` named `physical` on the host, if any.
+  std::optional<ResourceId> adoptedAs(const std::string& vdc, Kind kind, const std::string& physical);
+  // True when another VDC on this host adopted the volume `physical` (as
+  // seen by the last scan, which passes every VDC's record network).
+  bool adoptedByAnother(const std::string& vdc, const std::string& physical);
+  // Forgets an adopted name, with its resource's removal; written by flush().
+  void forgetName(const std::string& vdc, const ResourceId& id);
   void erase(const std::string& vdc, const ResourceId& id);
   void flush();
   // Removes the record network and every record in it.
@@ -47,6 +62,7 @@ class RecordStore {
  private:
   struct Loaded {
     std::map<ResourceId, Ownership> records;
+    std::map<ResourceId, std::string> adoptedNames;
     std::string uuid;
     bool exists = false;
     bool foreign = false;
@@ -61,6 +77,7 @@ class RecordStore {
   Host& host_;
   std::mutex mutex_;
   std::map<std::string, Loaded> cache_;
+  std::map<std::string, std::string> volumesAdopted_;  // by any VDC in the last scan: volume -> VDC
 };
 
 // Reads the host once for the records and every reader in `readers`.

@@ -9,11 +9,14 @@
 #include "providers/libvirt/image_import.h"
 #include "providers/libvirt/ownership.h"
 #include "providers/libvirt/qcow2.h"
+#include "providers/libvirt/unowned.h"
 #include "providers/libvirt/volume_stream.h"
 #include "providers/libvirt/xml.h"
 #include "providers/scratch.h"
 
 namespace vdc::libvirt {
+
+std::string diskFormat(const std::string& probed) { return probed == "qcow2" ? "qcow2" : "raw"; }
 
 namespace {
 
@@ -28,10 +31,6 @@ std::string volumeXml(const std::string& name, uint64_t capacity, const std::str
            "'/></backingStore>";
   return xml + "</volume>";
 }
-
-// A dir pool names the format it finds in a file's first bytes: a raw image
-// can show as "iso" or another raw format. qemu knows it as raw.
-std::string diskFormat(const std::string& probed) { return probed == "qcow2" ? "qcow2" : "raw"; }
 
 }  // namespace
 
@@ -186,10 +185,16 @@ void LibvirtStorage::deleteVolume(const std::string& storageClass, const std::st
   if (virStorageVolDelete(vol.get(), 0) < 0) throw libvirtError("cannot delete volume " + physical);
 }
 
-void LibvirtStorage::visit(const std::string& vdc, const HostObject& object, LiveState&) {
+void LibvirtStorage::visit(const std::string& vdc, const HostObject& object, LiveState& into) {
   if (object.type != HostObject::Type::Volume) return;
   auto id = volumeResource(vdc, object.name);
-  if (!id) return;
+  // The record network comes before the pools in a scan: adopted names are known.
+  if (!id) id = records_.adoptedAs(vdc, Kind::Volume, object.name);
+  if (!id) {
+    if (records_.adoptedByAnother(vdc, object.name)) return;
+    if (auto unowned = describeVolume(object, host_.storageClassOf(object.pool))) into.addUnowned(std::move(*unowned));
+    return;
+  }
   const XmlDocument& doc = object.doc;
   Seen seen{*id, object.name, object.pool};
   seen.path = doc.text("target/path", object.node).value_or("");
@@ -265,6 +270,14 @@ void LibvirtStorage::remove(const std::string& vdc, const LiveObject& live) {
   std::string storageClass = live.id.kind == Kind::Image ? "standard" : live.recorded.value("storageClass", "standard");
   deleteVolume(storageClass, live.physicalName);
   records_.erase(vdc, live.id);
+  records_.forgetName(vdc, live.id);
+}
+
+// The record first: a volume with a name kept but no record would look foreign.
+void LibvirtStorage::adopt(const Ownership& owner) {
+  volume(storageClassOf(owner), owner.physical);  // throws unless it is in its class's pool
+  records_.putDurably({owner});
+  records_.keepName(owner.vdc, owner.id, owner.physical);
 }
 
 }  // namespace vdc::libvirt

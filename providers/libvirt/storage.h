@@ -15,6 +15,10 @@
 
 namespace vdc::libvirt {
 
+// A dir pool names the format it finds in a file's first bytes: a raw image
+// can show as "iso" or another raw format. qemu knows it as raw.
+std::string diskFormat(const std::string& probed);
+
 class LibvirtStorage : public Storage, public HostReader {
  public:
   LibvirtStorage(Host& host, RecordStore& records) : host_(host), records_(records) {}
@@ -23,6 +27,7 @@ class LibvirtStorage : public Storage, public HostReader {
   void create(const Ownership& owner) override;
   void update(const Ownership& owner, const LiveObject& live) override;
   void remove(const std::string& vdc, const LiveObject& live) override;
+  void adopt(const Ownership& owner) override;
   void prepare(const ApplyIntent& intent) override;
   void finish() override { records_.flush(); }
   void visit(const std::string& vdc, const HostObject& object, LiveState& into) override;

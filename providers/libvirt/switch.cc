@@ -3,6 +3,7 @@
 #include "engine/units.h"
 #include "providers/libvirt/nwfilter.h"
 #include "providers/libvirt/ownership.h"
+#include "providers/libvirt/unowned.h"
 
 namespace vdc::libvirt {
 
@@ -11,7 +12,7 @@ std::string LibvirtSwitch::networkXml(const Ownership& owner, const std::string&
   auto cidr = Cidr::parse(spec.at("cidr").get<std::string>());
   if (!cidr) throw Error("invalid cidr in " + owner.id.str());
   std::string gateway = spec.value("gateway", cidr->firstHost().str());
-  std::string xml = "<network><name>" + xmlEscape(networkName(owner.vdc, owner.id.name)) + "</name>";
+  std::string xml = "<network><name>" + xmlEscape(records_.nameOf(owner.vdc, owner.id)) + "</name>";
   if (!uuid.empty()) xml += "<uuid>" + uuid + "</uuid>";
   xml += "<metadata>" + ownerElement(owner) + "</metadata>";
   if (spec.value("mode", "isolated") == "nat") xml += "<forward mode='nat'/>";
@@ -52,9 +53,13 @@ Json LibvirtSwitch::observe(const XmlDocument& doc, xmlNodePtr network) {
 
 void LibvirtSwitch::visit(const std::string& vdc, const HostObject& object, LiveState& into) {
   if (object.type != HostObject::Type::Network) return;
-  auto id = networkResource(vdc, object.name);
-  if (!id || id->kind != Kind::Network) return;
   auto owner = ownerOf(object.doc, object.node);
+  if (!owner)
+    if (auto unowned = describeNetwork(object, observe(object.doc, object.node))) into.addUnowned(std::move(*unowned));
+  auto id = networkResource(vdc, object.name);
+  // An adopted network keeps its own name; its record says whose it is.
+  if (!id && owner && owner->vdc == vdc && owner->id.kind == Kind::Network) id = owner->id;
+  if (!id || id->kind != Kind::Network) return;
   if (!owner || owner->vdc != vdc || owner->id != *id) {
     into.addForeign({*id, object.name, owner ? owner->vdc : ""});
     return;
@@ -81,7 +86,7 @@ void LibvirtSwitch::finishRead(const std::string& vdc, LiveState& into) {
 void LibvirtSwitch::read(const std::string& vdc, LiveState& into) { readHost(host_, records_, {this}, vdc, into); }
 
 void LibvirtSwitch::define(const Ownership& owner, const std::string& uuid) {
-  std::string name = networkName(owner.vdc, owner.id.name);
+  std::string name = records_.nameOf(owner.vdc, owner.id);
   // A running network keeps its old settings until restarted, and the test
   // driver ignores a new definition even then: take the old one down first
   // and define it afresh under the same UUID.
@@ -141,6 +146,29 @@ void LibvirtSwitch::remove(const std::string& vdc, const LiveObject& live) {
   if (virNetworkIsActive(net.get()) == 1 && virNetworkDestroy(net.get()) < 0)
     throw libvirtError("cannot stop network " + live.physicalName);
   if (virNetworkUndefine(net.get()) < 0) throw libvirtError("cannot undefine network " + live.physicalName);
+  records_.forgetName(vdc, live.id);
+}
+
+// libvirt 9.0 has no call to set a network's metadata: the record goes into
+// its definition, which a running network takes on its next start, and
+// libvirt shows (and vdc reads) at once.
+void LibvirtSwitch::adopt(const Ownership& owner) {
+  NetworkHandle net(virNetworkLookupByName(host_.connection(), owner.physical.c_str()));
+  if (!net) throw libvirtError("cannot find network " + owner.physical);
+  records_.keepName(owner.vdc, owner.id, owner.physical);
+  std::string xml = networkDefinition(net.get());
+  std::string record = ownerElement(owner);
+  if (auto open = xml.find("<metadata>"); open != std::string::npos)
+    xml.insert(open + std::string("<metadata>").size(), record);
+  else
+    xml.insert(xml.rfind("</network>"), "<metadata>" + record + "</metadata>");
+  // The test driver shows only a running network's live definition: there
+  // (no guest is cut off) the network restarts with the new one.
+  bool restart = host_.settings().testDriver && virNetworkIsActive(net.get()) == 1;
+  if (restart && virNetworkDestroy(net.get()) < 0) throw libvirtError("cannot stop network " + owner.physical);
+  NetworkHandle defined(virNetworkDefineXML(host_.connection(), xml.c_str()));
+  if (!defined) throw libvirtError("cannot record ownership on network " + owner.physical);
+  if (restart && virNetworkCreate(defined.get()) < 0) throw libvirtError("cannot start network " + owner.physical);
 }
 
 }  // namespace vdc::libvirt

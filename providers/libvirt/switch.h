@@ -18,12 +18,13 @@ class LibvirtSwitch : public Switch, public HostReader {
   void create(const Ownership& owner) override;
   void update(const Ownership& owner, const LiveObject& live) override;
   void remove(const std::string& vdc, const LiveObject& live) override;
+  void adopt(const Ownership& owner) override;
   void finish() override { records_.flush(); }
   void visit(const std::string& vdc, const HostObject& object, LiveState& into) override;
   void finishRead(const std::string& vdc, LiveState& into) override;
 
   // The network XML for a Network spec; exposed for tests.
-  static std::string networkXml(const Ownership& owner, const std::string& uuid);
+  std::string networkXml(const Ownership& owner, const std::string& uuid);
   static Json observe(const XmlDocument& doc, xmlNodePtr network);
 
  private:
