@@ -1,7 +1,6 @@
 // vdc export and vdc import: a whole VDC, manifests and disks, carried in a
 // bundle (bundle/bundle.h) from one datacenter to another.
 #include <chrono>
-#include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -23,13 +22,6 @@ namespace vdc::cli {
 namespace {
 
 namespace fs = std::filesystem;
-
-std::string utcNow() {
-  std::time_t now = std::time(nullptr);
-  char text[32];
-  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&now));
-  return text;
-}
 
 std::string readWhole(const fs::path& file) {
   std::ifstream in(file, std::ios::binary);

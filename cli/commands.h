@@ -53,5 +53,7 @@ int graphCommand(const CommonOptions& options);
 int exportCommand(const ExportOptions& options);
 int exportFromLive(const ExportOptions& options);
 int importCommand(const ImportOptions& options);
+struct WatchOptions;
+int watchCommand(WatchOptions options);
 
 }  // namespace vdc::cli

@@ -3,6 +3,7 @@
 
 #include "cli/commands.h"
 #include "cli/session.h"
+#include "cli/watcher.h"
 #include "engine/addresses.h"
 #include "engine/placement.h"
 #include "engine/graph.h"
@@ -40,10 +41,14 @@ int showCommand(const ShowOptions& options) {
     Diagnostics unplanned;  // a network out of addresses, or hosts out of room, shows as "changed"
     planPlacement(*vdc, live, datacenter->hosts(), unplanned);
     planAddresses(*vdc, live, unplanned);
+    // The git revision vdc watch last applied whole, from the VDC's record.
+    const LiveObject* record = live.find({Kind::VirtualDataCenter, vdc->name});
+    std::string revision = record ? record->recorded.value(kRevisionField, "") : "";
     if (options.json) {
       Json out;
       out["vdc"] = vdc->name;
       out["target"] = datacenter->describe();
+      out["revision"] = revision.empty() ? Json() : Json(revision);
       out["resources"] = Json::array();
       for (const auto& [id, object] : live.objects())
         out["resources"].push_back({{"address", id.str()},
@@ -57,7 +62,7 @@ int showCommand(const ShowOptions& options) {
       return 0;
     }
     std::cout << "VDC " << vdc->name << " on " << datacenter->describe() << ": " << live.objects().size()
-              << " resources\n\n";
+              << " resources" << (revision.empty() ? "" : ", revision " + revision + " (vdc watch)") << "\n\n";
     size_t addressWidth = 8, physicalWidth = 11;
     for (const auto& [id, object] : live.objects()) {
       addressWidth = std::max(addressWidth, id.str().size());

@@ -5,6 +5,7 @@
 #include <CLI/CLI.hpp>
 
 #include "cli/commands.h"
+#include "cli/watcher.h"
 #include "cli/session.h"
 
 using namespace vdc::cli;
@@ -16,10 +17,6 @@ void common(CLI::App* command, CommonOptions& options, bool withTarget = true) {
   if (withTarget) command->add_option("--target", options.target, "Target file (default: the embedded datacenter)");
 }
 
-int notYet(const std::string& command) {
-  std::cerr << "error: vdc " << command << " is not available in this version yet\n";
-  return 1;
-}
 
 }  // namespace
 
@@ -85,8 +82,23 @@ int main(int argc, char** argv) {
   importCmd->add_flag("--auto-approve", importOptions.autoApprove, "Do not ask for confirmation");
   importCmd->add_option("--parallelism", importOptions.parallelism, "Operations at once (default 10)")
       ->check(CLI::Range(1, 1000));
-  auto* watchCmd = app.add_subcommand("watch", "Follow a git repository (not yet available)");
-  watchCmd->allow_extras();
+  WatchOptions watch;
+  std::string interval = "60s";
+  auto* watchCmd = app.add_subcommand("watch", "Follow a git repository and keep the datacenter equal to it");
+  watchCmd->add_option("REPO", watch.repository, "Repository URL or path (any URL libgit2 takes)")->required();
+  watchCmd->add_option("--branch", watch.branch, "Branch to follow (default main)");
+  watchCmd->add_option("--path", watch.path, "The VDC directory in the repository (default: its top)");
+  watchCmd->add_option("--target", watch.target, "Target file (default: the embedded datacenter)");
+  watchCmd->add_option("--interval", interval, "Between fetches: 30s, 5m, 1h (default 60s)");
+  watchCmd->add_flag("--heal", watch.heal, "Correct drift between commits (default: report it)");
+  watchCmd->add_flag("--prune,!--no-prune", watch.prune, "Delete what the repository no longer has (default on)");
+  watchCmd->add_option("--cache", watch.cache, "Cache directory (default .vdc/watch/ID)");
+  watchCmd->add_option("--status-file", watch.statusFile, "Status JSON (default CACHE/status.json)");
+  watchCmd->add_option("--notify", watch.notify, "Shell command run on each event, JSON on stdin");
+  watchCmd->add_option("--parallelism", watch.parallelism, "Operations at once (default 10)")
+      ->check(CLI::Range(1, 1000));
+  watchCmd->add_flag("--once", watch.once, "Reconcile once and exit (1 when a step failed)");
+  watchCmd->add_flag("--status", watch.showStatus, "Print the status of this watch and exit");
 
   CLI11_PARSE(app, argc, argv);
   setUpLogging(verbose);
@@ -100,7 +112,15 @@ int main(int argc, char** argv) {
     if (*graphCmd) return graphCommand(graph);
     if (*exportCmd) return exportCommand(exportOptions);
     if (*importCmd) return importCommand(importOptions);
-    if (*watchCmd) return notYet("watch");
+    if (*watchCmd) {
+      auto every = parseInterval(interval);
+      if (!every) {
+        std::cerr << "error: --interval " << interval << " is not a duration (30s, 5m, 1h)\n";
+        return 1;
+      }
+      watch.interval = *every;
+      return watchCommand(watch);
+    }
   } catch (const std::exception& e) {
     // Commands report what they expect; this is the net under them.
     std::cerr << "error: " << e.what() << "\n";

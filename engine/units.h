@@ -37,6 +37,9 @@ struct Cidr {
 // DNS label: [a-z0-9]([-a-z0-9]*[a-z0-9])?, at most 63 characters.
 bool isDnsLabel(std::string_view name);
 
+// Now, as RFC 3339 UTC: "2026-11-25T18:05:54Z".
+std::string utcNow();
+
 // The closest of `candidates` to `word`, if it is close enough to be a typo.
 std::optional<std::string> closestMatch(std::string_view word,
                                         const std::vector<std::string>& candidates);

@@ -1,0 +1,308 @@
+#include "cli/watcher.h"
+
+#include <cstdio>
+#include <filesystem>
+
+#include <spdlog/spdlog.h>
+
+#include "cli/session.h"
+#include "engine/apply.h"
+#include "engine/hash.h"
+#include "engine/loader.h"
+#include "engine/lock.h"
+#include "engine/render.h"
+#include "engine/units.h"
+
+namespace vdc::cli {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+double secondsSince(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+std::string shortRevision(const std::string& revision) { return revision.substr(0, 12); }
+
+// The revision in force, as the VDC's record on the target says ("" when none).
+std::string recordedRevision(const LiveState& live, const std::string& vdc) {
+  const LiveObject* record = live.find({Kind::VirtualDataCenter, vdc});
+  return record ? record->recorded.value(kRevisionField, "") : "";
+}
+
+// The VDC's record will say `revision` ("": nothing).
+void stamp(Vdc& vdc, const std::string& revision) {
+  for (auto& r : vdc.resources) {
+    if (r.id.kind != Kind::VirtualDataCenter) continue;
+    if (revision.empty()) r.spec.erase(kRevisionField);
+    else r.spec[kRevisionField] = revision;
+    r.specHash = canonicalHash(r.spec);
+  }
+}
+
+Json addresses(const Plan& plan) {
+  Json out = Json::array();
+  for (const auto& c : plan.changes) out.push_back(std::string(actionName(c.action)) + " " + c.id.str());
+  return out;
+}
+
+Json summaryJson(const Summary& s) {
+  return {{"create", s.create}, {"update", s.update}, {"replace", s.replace}, {"delete", s.remove},
+          {"adopt", s.adopt},   {"unchanged", s.unchanged}};
+}
+
+}  // namespace
+
+struct Watcher::Loaded {
+  std::string revision;
+  Vdc vdc;
+};
+
+Watcher::Watcher(const WatchOptions& options, gitops::Repository& repository, std::function<DatacenterPtr()> open)
+    : options_(options), repository_(repository), open_(std::move(open)),
+      status_(options.repository, options.branch, options.path, options.target.value_or("embedded datacenter")) {}
+
+std::string Watcher::revisionDirectory(const std::string& revision) const {
+  return (fs::path(options_.cache) / "revisions" / revision).string();
+}
+
+// The VDC at `revision`, written from the git tree and loaded; none, with
+// every problem in `problems`, when it does not validate.
+std::optional<Watcher::Loaded> Watcher::checkout(const std::string& revision, std::string& problems) {
+  std::string directory = revisionDirectory(revision);
+  try {
+    repository_.writeTree(revision, options_.path, directory);
+  } catch (const std::exception& e) {
+    problems = e.what();
+    return std::nullopt;
+  }
+  Diagnostics diags;
+  Vdc vdc = loadVdc(directory, diags);
+  if (!diags.empty()) {
+    // Name files by their place in the repository, not the cache.
+    problems = diags.str();
+    for (size_t at; (at = problems.find(directory + "/")) != std::string::npos;)
+      problems.replace(at, directory.size() + 1, (fs::path(options_.path) / "").string());
+    return std::nullopt;
+  }
+  // Only the revisions in use stay in the cache.
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(fs::path(options_.cache) / "revisions", ec)) {
+    std::string name = entry.path().filename().string();
+    if (name != revision && name != goodRevision_) fs::remove_all(entry.path(), ec);
+  }
+  return Loaded{revision, std::move(vdc)};
+}
+
+bool Watcher::reconcile() {
+  auto start = std::chrono::steady_clock::now();
+  std::string head;
+  try {
+    repository_.fetch();
+    head = repository_.head(options_.branch);
+  } catch (const std::exception& e) {
+    status_.set("Fetched", false, "FetchFailed", e.what());
+    return fail("", "fetch", e.what());
+  }
+  status_.timings["fetchSeconds"] = secondsSince(start);
+  status_.fetchedRevision = head;
+  status_.set("Fetched", true, "Fetched", options_.branch + " is at " + head);
+
+  bool ok = true;
+  std::optional<Loaded> wanted;
+  if (head != badRevision_) {
+    std::string problems;
+    wanted = checkout(head, problems);
+    if (!wanted) {
+      badRevision_ = head;
+      ok = fail(head, "validate", problems);
+    }
+  }
+  std::string inForce = goodRevision_.empty() ? "nothing is applied yet" : goodRevision_ + " stays in force";
+  if (head == badRevision_)
+    status_.set("Stalled", true, "InvalidRevision", "commit " + head + " does not validate; " + inForce);
+  else
+    status_.set("Stalled", false, "Valid", "commit " + head + " validates");
+  // A head that cannot be applied leaves the last good revision in force, still watched for drift.
+  if (!wanted && !goodRevision_.empty()) {
+    std::string problems;
+    wanted = checkout(goodRevision_, problems);
+  }
+  if (!wanted) return false;
+  return reconcileRevision(*wanted, wanted->revision == head) && ok;
+}
+
+bool Watcher::reconcileRevision(Loaded& wanted, bool isHead) {
+  const std::string& revision = wanted.revision;
+  Vdc& vdc = wanted.vdc;
+  try {
+    DatacenterPtr datacenter = open_();
+    std::string holder;
+    auto lock = ApplyLock::tryAcquire(datacenter->lockPath(vdc.name), "vdc watch " + options_.repository, holder);
+    if (!lock) return fail(revision, "lock", "VDC " + vdc.name + " is locked by " + holder);
+
+    auto start = std::chrono::steady_clock::now();
+    LiveState live = readLive(*datacenter, vdc.name);
+    std::string recorded = recordedRevision(live, vdc.name);
+    if (recorded.empty()) status_.appliedRevision.reset();
+    else status_.appliedRevision = recorded;
+    // The revision is recorded only once all of it is applied (below): the
+    // first plan keeps the record's.
+    stamp(vdc, recorded);
+    Diagnostics problems;
+    Plan plan = makePlan(vdc, live, *datacenter, false, problems);
+    status_.timings["planSeconds"] = secondsSince(start);
+    if (!problems.empty()) return fail(revision, "plan", problems.str());
+
+    status_.notPruned = Json::array();
+    if (!options_.prune) {
+      std::erase_if(plan.changes, [&](const Change& c) {
+        if (c.action == Action::Delete) status_.notPruned.push_back(c.id.str());
+        return c.action == Action::Delete;
+      });
+    }
+    status_.lastPlan = {{"revision", revision}, {"summary", summaryJson(plan.summary())}, {"changes", addresses(plan)}};
+    bool newRevision = recorded != revision;
+    if (!newRevision && !plan.empty()) {
+      Json drift = addresses(plan);
+      bool changed = drift != status_.drift;
+      status_.drift = drift;
+      status_.set("Drifted", true, "DriftDetected",
+                  std::to_string(plan.changes.size()) + " resources differ from " + revision);
+      if (!options_.heal) {
+        if (changed) notify("drift", revision, renderSummary(plan.summary()), summaryJson(plan.summary()));
+        goodRevision_ = revision;
+        status_.set("Ready", true, "Applied", revision + " is applied; drift is reported (--heal corrects it)");
+        succeed();
+        return true;
+      }
+    }
+
+    if (!plan.empty()) {
+      status_.attemptedRevision = revision;
+      spdlog::info("applying {} ({})", shortRevision(revision), renderSummary(plan.summary()));
+      start = std::chrono::steady_clock::now();
+      // A stop request waits for the whole apply: what SIGTERM interrupts is the waiting.
+      vdc::ApplyOptions applyOptions;
+      applyOptions.parallelism = options_.parallelism;
+      ApplyReport report = apply(plan, *datacenter, live, applyOptions);
+      datacenter->commit();
+      status_.timings["applySeconds"] = secondsSince(start);
+      if (!report.ok()) {
+        std::string errors;
+        for (const auto& o : report.outcomes)
+          if (o.status == Status::Failed) errors += "\n" + o.id.str() + ": " + o.error;
+        return fail(revision, "apply",
+                    std::to_string(report.count(Status::Done)) + " of " + std::to_string(report.outcomes.size()) +
+                        " operations done, the rest not: the datacenter is partly at " + revision +
+                        (recorded.empty() ? "" : " and still records " + recorded) + "; retried" + errors);
+      }
+    }
+    if (newRevision) {
+      // All of it is there: now the record says so.
+      live = readLive(*datacenter, vdc.name);
+      stamp(vdc, revision);
+      Plan record = makePlan(vdc, live, *datacenter, false, problems);
+      if (!problems.empty()) return fail(revision, "plan", problems.str());
+      ApplyReport stamped = apply(record, *datacenter, live, vdc::ApplyOptions{});
+      datacenter->commit();
+      if (!stamped.ok()) return fail(revision, "apply", "the revision could not be recorded on the target; retried");
+    }
+    status_.appliedRevision = revision;
+    goodRevision_ = revision;
+    status_.drift = Json::array();
+    status_.set("Drifted", false, "InSync", "the datacenter matches " + revision);
+    status_.set("Ready", true, "Applied", revision + " is applied" + (isHead ? "" : " (the head is not)"));
+    if (newRevision) notify("applied", revision, renderSummary(plan.summary()), summaryJson(plan.summary()));
+    else if (!plan.empty()) notify("healed", revision, renderSummary(plan.summary()), summaryJson(plan.summary()));
+    succeed();
+    return true;
+  } catch (const std::exception& e) {
+    return fail(revision, "apply", e.what());
+  }
+}
+
+bool Watcher::fail(const std::string& revision, const std::string& stage, const std::string& message) {
+  ++status_.consecutiveFailures;
+  status_.lastError = {{"revision", revision.empty() ? Json() : Json(revision)},
+                       {"stage", stage},
+                       {"message", message},
+                       {"time", utcNow()}};
+  if (stage != "fetch") status_.set("Ready", false, "Failed", stage + " of " + revision + " failed");
+  status_.nextAttemptSeconds = static_cast<double>(nextDelay().count());
+  spdlog::error("{}{} failed: {}", stage, revision.empty() ? "" : " of " + shortRevision(revision), message);
+  notify("failed", revision, stage + ": " + message);
+  return false;
+}
+
+void Watcher::succeed() {
+  status_.consecutiveFailures = 0;
+  status_.nextAttemptSeconds = static_cast<double>(options_.interval.count());
+}
+
+void Watcher::setSuspended(bool suspended) {
+  if (suspended == suspended_) return;
+  suspended_ = suspended;
+  status_.set("Suspended", suspended, suspended ? "Suspended" : "Resumed",
+              suspended ? "nothing is fetched or applied until resumed" : "watching");
+  notify(suspended ? "suspended" : "resumed", status_.appliedRevision.value_or(""), "");
+}
+
+std::chrono::seconds Watcher::nextDelay() const {
+  if (status_.consecutiveFailures == 0) return options_.interval;
+  auto base = std::min(options_.interval, std::chrono::seconds(5));
+  auto ceiling = std::max(options_.interval, std::chrono::seconds(300));
+  auto delay = base * (1L << std::min(status_.consecutiveFailures - 1, 16));
+  return std::min(delay, ceiling);
+}
+
+void Watcher::writeStatus() const {
+  try {
+    status_.write(options_.statusFile);
+  } catch (const std::exception& e) {
+    spdlog::error("{}", e.what());
+  }
+}
+
+// The command gets one JSON object on stdin; its failure is logged, never fatal.
+void Watcher::notify(const std::string& event, const std::string& revision, const std::string& message,
+                     const Json& summary) {
+  if (options_.notify.empty()) return;
+  Json payload = {{"event", event},
+                  {"repository", options_.repository},
+                  {"branch", options_.branch},
+                  {"path", options_.path},
+                  {"revision", revision.empty() ? Json() : Json(revision)},
+                  {"message", message},
+                  {"summary", summary},
+                  {"time", utcNow()}};
+  FILE* pipe = popen(options_.notify.c_str(), "w");
+  if (!pipe) {
+    spdlog::error("cannot run the notification command");
+    return;
+  }
+  std::string text = payload.dump() + "\n";
+  fwrite(text.data(), 1, text.size(), pipe);
+  int status = pclose(pipe);
+  if (status != 0) spdlog::warn("the notification command exited with status {}", status);
+}
+
+std::optional<std::chrono::seconds> parseInterval(const std::string& text) {
+  if (text.empty()) return std::nullopt;
+  long scale = 1;
+  std::string number = text;
+  switch (text.back()) {
+    case 's': scale = 1; number.pop_back(); break;
+    case 'm': scale = 60; number.pop_back(); break;
+    case 'h': scale = 3600; number.pop_back(); break;
+    default: break;
+  }
+  if (number.empty() || number.find_first_not_of("0123456789") != std::string::npos || number.size() > 9)
+    return std::nullopt;
+  long value = std::stol(number) * scale;
+  if (value <= 0) return std::nullopt;
+  return std::chrono::seconds(value);
+}
+
+}  // namespace vdc::cli

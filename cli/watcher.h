@@ -1,0 +1,77 @@
+// One reconcile of `vdc watch` (docs/gitops.md): fetch the followed branch;
+// apply a new revision that validates and plans, or else keep the last
+// good one in force; between commits, compare the datacenter with the
+// revision in force and correct drift when asked to. Every outcome goes to
+// the status (gitops/status.h) and to the notification command.
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <optional>
+#include <string>
+
+#include "engine/plan.h"
+#include "engine/provider.h"
+#include "gitops/repository.h"
+#include "gitops/status.h"
+
+namespace vdc::cli {
+
+struct WatchOptions {
+  std::string repository;
+  std::string branch = "main";
+  std::string path = ".";
+  std::optional<std::string> target;
+  std::string cache;       // default: .vdc/watch/ID (watch_command.cc)
+  std::string statusFile;  // default: CACHE/status.json
+  std::string notify;      // a shell command given each event as JSON on stdin
+  std::chrono::seconds interval{60};
+  bool heal = false;
+  bool prune = true;
+  bool once = false;
+  bool showStatus = false;
+  int parallelism = 10;
+};
+
+// The revision in force, as recorded on the target with the VDC's record.
+inline constexpr const char* kRevisionField = "revision";
+
+class Watcher {
+ public:
+  // `open` opens the target afresh for each reconcile: what another process
+  // did to it in between (an embedded datacenter's file) is seen.
+  Watcher(const WatchOptions& options, gitops::Repository& repository, std::function<DatacenterPtr()> open);
+
+  // One fetch and reconcile; false when a step failed (in the status).
+  bool reconcile();
+  // Records a change of suspension in the status, and notifies it.
+  void setSuspended(bool suspended);
+  // How long to wait before the next reconcile: the interval, or sooner
+  // after failures (doubling from min(interval, 5s)).
+  std::chrono::seconds nextDelay() const;
+  const gitops::WatchStatus& status() const { return status_; }
+  void writeStatus() const;
+
+ private:
+  struct Loaded;
+  std::optional<Loaded> checkout(const std::string& revision, std::string& problems);
+  bool reconcileRevision(Loaded& wanted, bool newCommit);
+  bool fail(const std::string& revision, const std::string& stage, const std::string& message);
+  void succeed();
+  void notify(const std::string& event, const std::string& revision, const std::string& message,
+              const Json& summary = Json());
+  std::string revisionDirectory(const std::string& revision) const;
+
+  const WatchOptions& options_;
+  gitops::Repository& repository_;
+  std::function<DatacenterPtr()> open_;
+  gitops::WatchStatus status_;
+  std::string badRevision_;   // the last head that does not validate: not tried again
+  std::string goodRevision_;  // the last revision applied by this process or found in force
+  bool suspended_ = false;
+};
+
+// "30s", "5m", "1h" or a number of seconds.
+std::optional<std::chrono::seconds> parseInterval(const std::string& text);
+
+}  // namespace vdc::cli
