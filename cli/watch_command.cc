@@ -67,6 +67,8 @@ int watchCommand(WatchOptions options) {
     std::cout << in.rdbuf();
     return 0;
   }
+  // A watch runs unattended: what it does is logged, not only what fails.
+  if (spdlog::get_level() > spdlog::level::info) spdlog::set_level(spdlog::level::info);
   try {
     fs::create_directories(options.cache);
     gitops::Repository repository(options.repository, (fs::path(options.cache) / "repository").string());

@@ -2,6 +2,7 @@
 
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
 
 #include <spdlog/spdlog.h>
 
@@ -61,7 +62,17 @@ struct Watcher::Loaded {
 
 Watcher::Watcher(const WatchOptions& options, gitops::Repository& repository, std::function<DatacenterPtr()> open)
     : options_(options), repository_(repository), open_(std::move(open)),
-      status_(options.repository, options.branch, options.path, options.target.value_or("embedded datacenter")) {}
+      status_(options.repository, options.branch, options.path, options.target.value_or("embedded datacenter")) {
+  // What an earlier run put in force is watched even while the head is bad.
+  std::ifstream in(fs::path(options_.cache) / "in-force");
+  std::getline(in, goodRevision_);
+}
+
+void Watcher::keepInForce(const std::string& revision) {
+  if (revision == goodRevision_) return;
+  goodRevision_ = revision;
+  std::ofstream(fs::path(options_.cache) / "in-force", std::ios::trunc) << revision << "\n";
+}
 
 std::string Watcher::revisionDirectory(const std::string& revision) const {
   return (fs::path(options_.cache) / "revisions" / revision).string();
@@ -149,33 +160,43 @@ bool Watcher::reconcileRevision(Loaded& wanted, bool isHead) {
     else status_.appliedRevision = recorded;
     // The revision is recorded only once all of it is applied (below): the
     // first plan keeps the record's.
-    stamp(vdc, recorded);
     Diagnostics problems;
-    Plan plan = makePlan(vdc, live, *datacenter, false, problems);
+    // Without --prune, what the repository dropped stays (and is reported).
+    auto planWith = [&](const std::string& recordedRevision) {
+      stamp(vdc, recordedRevision);
+      Plan plan = makePlan(vdc, live, *datacenter, false, problems);
+      status_.notPruned = Json::array();
+      if (!options_.prune)
+        std::erase_if(plan.changes, [&](const Change& c) {
+          if (c.action == Action::Delete) status_.notPruned.push_back(c.id.str());
+          return c.action == Action::Delete;
+        });
+      return plan;
+    };
+    Plan plan = planWith(recorded);
     status_.timings["planSeconds"] = secondsSince(start);
     if (!problems.empty()) return fail(revision, "plan", problems.str());
-
-    status_.notPruned = Json::array();
-    if (!options_.prune) {
-      std::erase_if(plan.changes, [&](const Change& c) {
-        if (c.action == Action::Delete) status_.notPruned.push_back(c.id.str());
-        return c.action == Action::Delete;
-      });
-    }
     status_.lastPlan = {{"revision", revision}, {"summary", summaryJson(plan.summary())}, {"changes", addresses(plan)}};
     bool newRevision = recorded != revision;
     if (!newRevision && !plan.empty()) {
-      Json drift = addresses(plan);
+      // What the revision no longer has is pruned; the rest moved away from it.
+      Plan drifted = plan;
+      std::erase_if(drifted.changes, [](const Change& c) { return c.action == Action::Delete; });
+      Json drift = addresses(drifted);
       bool changed = drift != status_.drift;
       status_.drift = drift;
-      status_.set("Drifted", true, "DriftDetected",
-                  std::to_string(plan.changes.size()) + " resources differ from " + revision);
+      status_.set("Drifted", !drifted.empty(), drifted.empty() ? "InSync" : "DriftDetected",
+                  std::to_string(drifted.changes.size()) + " resources differ from " + revision);
       if (!options_.heal) {
-        if (changed) notify("drift", revision, renderSummary(plan.summary()), summaryJson(plan.summary()));
-        goodRevision_ = revision;
-        status_.set("Ready", true, "Applied", revision + " is applied; drift is reported (--heal corrects it)");
-        succeed();
-        return true;
+        if (changed && !drifted.empty())
+          notify("drift", revision, renderSummary(drifted.summary()), summaryJson(drifted.summary()));
+        std::erase_if(plan.changes, [](const Change& c) { return c.action != Action::Delete; });
+        if (plan.empty()) {
+          keepInForce(revision);
+          status_.set("Ready", true, "Applied", revision + " is applied; drift is reported (--heal corrects it)");
+          succeed();
+          return true;
+        }
       }
     }
 
@@ -202,20 +223,22 @@ bool Watcher::reconcileRevision(Loaded& wanted, bool isHead) {
     if (newRevision) {
       // All of it is there: now the record says so.
       live = readLive(*datacenter, vdc.name);
-      stamp(vdc, revision);
-      Plan record = makePlan(vdc, live, *datacenter, false, problems);
+      Plan record = planWith(revision);
       if (!problems.empty()) return fail(revision, "plan", problems.str());
       ApplyReport stamped = apply(record, *datacenter, live, vdc::ApplyOptions{});
       datacenter->commit();
       if (!stamped.ok()) return fail(revision, "apply", "the revision could not be recorded on the target; retried");
     }
     status_.appliedRevision = revision;
-    goodRevision_ = revision;
-    status_.drift = Json::array();
-    status_.set("Drifted", false, "InSync", "the datacenter matches " + revision);
+    keepInForce(revision);
+    bool everything = newRevision || options_.heal;  // else only what was pruned
+    if (everything) {
+      status_.drift = Json::array();
+      status_.set("Drifted", false, "InSync", "the datacenter matches " + revision);
+    }
     status_.set("Ready", true, "Applied", revision + " is applied" + (isHead ? "" : " (the head is not)"));
-    if (newRevision) notify("applied", revision, renderSummary(plan.summary()), summaryJson(plan.summary()));
-    else if (!plan.empty()) notify("healed", revision, renderSummary(plan.summary()), summaryJson(plan.summary()));
+    const char* event = newRevision ? "applied" : everything ? "healed" : "pruned";
+    if (newRevision || !plan.empty()) notify(event, revision, renderSummary(plan.summary()), summaryJson(plan.summary()));
     succeed();
     return true;
   } catch (const std::exception& e) {

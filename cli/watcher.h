@@ -58,6 +58,8 @@ class Watcher {
   bool reconcileRevision(Loaded& wanted, bool newCommit);
   bool fail(const std::string& revision, const std::string& stage, const std::string& message);
   void succeed();
+  // Remembers (in the cache) the revision now in force.
+  void keepInForce(const std::string& revision);
   void notify(const std::string& event, const std::string& revision, const std::string& message,
               const Json& summary = Json());
   std::string revisionDirectory(const std::string& revision) const;

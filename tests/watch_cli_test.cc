@@ -1,0 +1,268 @@
+// vdc watch with the real binary, following a repository the test makes
+// with the git command line, on an embedded datacenter: new commits, a bad
+// commit, drift, a revert, a force-push, suspension, --no-prune,
+// notifications, an unreachable remote, and a long-running watch stopped
+// by SIGTERM.
+#include <gtest/gtest.h>
+
+#include <signal.h>
+
+#include <chrono>
+#include <functional>
+#include <filesystem>
+#include <thread>
+
+#include "tests/cli_support.h"
+
+namespace vdc::testing {
+
+namespace {
+
+namespace fs = std::filesystem;
+
+const char* kSite = R"(apiVersion: vdc/v1
+kind: VirtualDataCenter
+metadata: {name: site}
+---
+apiVersion: vdc/v1
+kind: Network
+metadata: {name: front}
+spec: {cidr: 10.1.0.0/24}
+---
+apiVersion: vdc/v1
+kind: Instance
+metadata: {name: web}
+spec:
+  cpus: 1
+  interfaces: [{network: front}]
+)";
+
+const char* kBackNetwork = "---\napiVersion: vdc/v1\nkind: Network\nmetadata: {name: back}\nspec: {cidr: 10.2.0.0/24}\n";
+
+class Watch : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    fs::create_directories(dir.path() / "remote");
+    git("init -q -b main");
+    commit("vdc/site.yaml", kSite, "first");
+  }
+
+  Result git(const std::string& args) {
+    return shell(dir.path() / "remote", "git -c user.name=vdc -c user.email=vdc@example.org " + args);
+  }
+  // Writes `file` in the repository and commits it; returns the new head.
+  std::string commit(const std::string& file, const std::string& text, const std::string& message) {
+    writeFile(dir.path() / "remote" / file, text);
+    git("add -A");
+    EXPECT_EQ(git("commit -q -m '" + message + "'").exit, 0);
+    return head();
+  }
+  std::string head() {
+    std::string out = git("rev-parse HEAD").out;
+    return out.substr(0, out.find('\n'));
+  }
+
+  Result watch(const std::string& flags = "") {
+    return vdc(dir.path(), "watch remote --path vdc --once --status-file status.json " + flags);
+  }
+  Json status() { return Json::parse(readFile(dir.path() / "status.json")); }
+  std::string condition(const std::string& type) {
+    Json conditions = status()["conditions"];  // held: a range-for over a temporary's member dangles
+    for (const auto& c : conditions)
+      if (c["type"] == type) return c["status"];
+    return "";
+  }
+  Json shown() { return Json::parse(vdc(dir.path(), "show remote/vdc --json").out); }
+  bool has(const std::string& address) {
+    Json resources = shown()["resources"];
+    for (const auto& r : resources)
+      if (r["address"] == address) return true;
+    return false;
+  }
+  std::string host() { return readFile(dir.path() / ".vdc" / "sim.xml"); }
+
+  TempDir dir;
+};
+
+}  // namespace
+
+TEST_F(Watch, EachNewCommitIsAppliedAndItsRevisionRecordedOnTheTarget) {
+  Result first = watch();
+  ASSERT_EQ(first.exit, 0) << first.err;
+  std::string one = head();
+  EXPECT_EQ(shown()["revision"], one);
+  EXPECT_EQ(status()["appliedRevision"], one);
+  EXPECT_EQ(condition("Ready"), "True");
+  EXPECT_NE(vdc(dir.path(), "show remote/vdc").out.find("revision " + one), std::string::npos);
+
+  std::string two = commit("vdc/back.yaml", kBackNetwork, "a second network");
+  ASSERT_EQ(watch().exit, 0);
+  EXPECT_TRUE(has("Network/back"));
+  EXPECT_EQ(shown()["revision"], two);
+  EXPECT_EQ(status()["lastPlan"]["revision"], two);
+  // Nothing new: nothing done.
+  std::string before = host();
+  ASSERT_EQ(watch().exit, 0);
+  EXPECT_EQ(host(), before);
+}
+
+TEST_F(Watch, ABadCommitIsNeverAppliedAndTheLastGoodRevisionStays) {
+  ASSERT_EQ(watch().exit, 0);
+  std::string good = head();
+  std::string before = host();
+  std::string bad = commit("vdc/back.yaml",
+                           std::string(kBackNetwork) + "---\napiVersion: vdc/v1\nkind: Network\nmetadata: {name: odd}\n"
+                                                       "spec: {cidr: 10.3.0.0/24, colour: blue}\n",
+                           "a typo");
+  Result run = watch();
+  EXPECT_EQ(run.exit, 1);
+  EXPECT_NE(run.err.find("validate of " + bad.substr(0, 12) + " failed"), std::string::npos) << run.err;
+  Json s = status();
+  EXPECT_EQ(s["lastError"]["revision"], bad);
+  EXPECT_EQ(s["lastError"]["stage"], "validate");
+  EXPECT_NE(s["lastError"]["message"].get<std::string>().find("vdc/back.yaml:10:"), std::string::npos)
+      << s["lastError"]["message"];
+  EXPECT_EQ(s["appliedRevision"], good) << "read back from the target";
+  EXPECT_EQ(condition("Stalled"), "True");
+  EXPECT_EQ(host(), before);
+
+  // The fix is the next commit.
+  std::string fixed = commit("vdc/back.yaml", kBackNetwork, "fix the typo");
+  ASSERT_EQ(watch().exit, 0);
+  EXPECT_EQ(shown()["revision"], fixed);
+  EXPECT_EQ(condition("Stalled"), "False");
+}
+
+TEST_F(Watch, DriftIsReportedAndHealedOnlyWithHeal) {
+  ASSERT_EQ(watch().exit, 0);
+  // Someone changes the machine by hand.
+  std::string text = host();
+  size_t at = text.find("<vcpu placement='static'>1</vcpu>");
+  ASSERT_NE(at, std::string::npos);
+  text.replace(at, 33, "<vcpu placement='static'>3</vcpu>");
+  writeFile(dir.path() / ".vdc" / "sim.xml", text);
+
+  ASSERT_EQ(watch().exit, 0);
+  EXPECT_EQ(condition("Drifted"), "True");
+  EXPECT_EQ(status()["drift"], Json::array({"update Instance/web"}));
+  EXPECT_NE(host().find("<vcpu placement='static'>3</vcpu>"), std::string::npos) << "reported, not corrected";
+
+  ASSERT_EQ(watch("--heal").exit, 0);
+  EXPECT_EQ(condition("Drifted"), "False");
+  EXPECT_EQ(status()["drift"], Json::array());
+  EXPECT_NE(host().find("<vcpu placement='static'>1</vcpu>"), std::string::npos);
+}
+
+TEST_F(Watch, ARevertPushedToTheRepositoryRollsBack) {
+  ASSERT_EQ(watch().exit, 0);
+  commit("vdc/back.yaml", kBackNetwork, "a second network");
+  ASSERT_EQ(watch().exit, 0);
+  ASSERT_TRUE(has("Network/back"));
+  ASSERT_EQ(git("revert --no-edit HEAD").exit, 0);
+  ASSERT_EQ(watch().exit, 0);
+  EXPECT_FALSE(has("Network/back"));
+  EXPECT_EQ(shown()["revision"], head());
+}
+
+TEST_F(Watch, AForcePushedBranchIsFollowed) {
+  commit("vdc/back.yaml", kBackNetwork, "a second network");
+  ASSERT_EQ(watch().exit, 0);
+  ASSERT_TRUE(has("Network/back"));
+  // History rewritten: the second network never happened, a third one did.
+  ASSERT_EQ(git("reset -q --hard HEAD~1").exit, 0);
+  std::string rewritten = commit(
+      "vdc/third.yaml", "apiVersion: vdc/v1\nkind: Network\nmetadata: {name: third}\nspec: {cidr: 10.4.0.0/24}\n",
+      "a third network instead");
+  ASSERT_EQ(watch().exit, 0);
+  EXPECT_FALSE(has("Network/back"));
+  EXPECT_TRUE(has("Network/third"));
+  EXPECT_EQ(shown()["revision"], rewritten);
+}
+
+TEST_F(Watch, NothingIsAppliedWhileSuspended) {
+  ASSERT_EQ(watch("--cache cache").exit, 0);
+  writeFile(dir.path() / "cache" / "suspend", "");
+  commit("vdc/back.yaml", kBackNetwork, "a second network");
+  ASSERT_EQ(watch("--cache cache").exit, 0);
+  EXPECT_EQ(condition("Suspended"), "True");
+  EXPECT_FALSE(has("Network/back"));
+  fs::remove(dir.path() / "cache" / "suspend");
+  ASSERT_EQ(watch("--cache cache").exit, 0);
+  EXPECT_TRUE(has("Network/back"));
+}
+
+TEST_F(Watch, WithoutPruneWhatTheRepositoryDropsIsKeptAndReported) {
+  commit("vdc/back.yaml", kBackNetwork, "a second network");
+  ASSERT_EQ(watch().exit, 0);
+  git("rm -q vdc/back.yaml");
+  ASSERT_EQ(git("commit -q -m 'drop the second network'").exit, 0);
+  ASSERT_EQ(watch("--no-prune").exit, 0);
+  EXPECT_TRUE(has("Network/back"));
+  EXPECT_EQ(status()["notPruned"], Json::array({"Network/back"}));
+  EXPECT_EQ(shown()["revision"], head());
+  ASSERT_EQ(watch().exit, 0);
+  EXPECT_FALSE(has("Network/back"));
+}
+
+TEST_F(Watch, EveryEventGoesToTheNotificationCommandAsJson) {
+  std::string notify = "--notify 'cat >> events.jsonl'";
+  ASSERT_EQ(watch(notify).exit, 0);
+  std::string bad = commit("vdc/back.yaml", "kind: [", "broken");
+  EXPECT_EQ(watch(notify).exit, 1);
+  std::vector<Json> events;
+  std::istringstream lines(readFile(dir.path() / "events.jsonl"));
+  for (std::string line; std::getline(lines, line);) events.push_back(Json::parse(line));
+  ASSERT_EQ(events.size(), 2u);
+  EXPECT_EQ(events[0]["event"], "applied");
+  EXPECT_EQ(events[0]["summary"]["create"], 3);
+  EXPECT_EQ(events[1]["event"], "failed");
+  EXPECT_EQ(events[1]["revision"], bad);
+}
+
+TEST_F(Watch, AnUnreachableRemoteIsReportedAndRetriedSooner) {
+  Result run = vdc(dir.path(), "watch nowhere --once --status-file status.json");
+  EXPECT_EQ(run.exit, 1);
+  Json s = status();
+  EXPECT_EQ(s["lastError"]["stage"], "fetch");
+  EXPECT_EQ(s["consecutiveFailures"], 1);
+  EXPECT_EQ(s["nextAttemptSeconds"], 5);  // not the 60 s interval
+  EXPECT_EQ(condition("Fetched"), "False");
+  EXPECT_FALSE(fs::exists(dir.path() / ".vdc" / "sim.xml"));
+}
+
+TEST_F(Watch, ARunningWatchFollowsCommitsSuspendsOnSignalAndStopsOnSigterm) {
+  Result started = shell(dir.path(), std::string(VDC_BINARY) +
+                                         " watch remote --path vdc --interval 1s --status-file status.json "
+                                         ">watch.log 2>&1 & echo $!");
+  int pid = std::stoi(started.out);
+  auto waitFor = [&](const std::function<bool()>& done) {
+    for (int i = 0; i < 300 && !done(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    return done();
+  };
+  auto appliedIs = [&](const std::string& revision) {
+    return [&, revision] {
+      std::string text = readFile(dir.path() / "status.json");
+      return !text.empty() && Json::parse(text, nullptr, false).value("appliedRevision", Json()) == revision;
+    };
+  };
+  EXPECT_TRUE(waitFor(appliedIs(head())));
+  std::string two = commit("vdc/back.yaml", kBackNetwork, "a second network");
+  EXPECT_TRUE(waitFor(appliedIs(two)));
+
+  kill(pid, SIGUSR1);
+  EXPECT_TRUE(waitFor([&] { return condition("Suspended") == "True"; }));
+  kill(pid, SIGUSR2);
+  EXPECT_TRUE(waitFor([&] { return condition("Suspended") == "False"; }));
+
+  kill(pid, SIGTERM);
+  // Gone, or a zombie where nothing reaps orphans.
+  auto gone = [&] {
+    std::string stat = readFile("/proc/" + std::to_string(pid) + "/stat");
+    return kill(pid, 0) != 0 || stat.find(") Z ") != std::string::npos;
+  };
+  EXPECT_TRUE(waitFor(gone)) << readFile(dir.path() / "watch.log");
+  EXPECT_NE(readFile(dir.path() / "watch.log").find("stopped"), std::string::npos) << readFile(dir.path() / "watch.log");
+  EXPECT_TRUE(has("Network/back"));
+}
+
+}  // namespace vdc::testing
