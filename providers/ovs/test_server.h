@@ -22,6 +22,7 @@ class OvsdbServer : public ::testing::Test {
     ASSERT_EQ(std::system(("ovsdb-tool create " + db + " /usr/share/openvswitch/vswitch.ovsschema").c_str()), 0);
     std::string pidfile = (dir.path() / "ovsdb.pid").string();
     ASSERT_EQ(std::system(("ovsdb-server " + db + " --remote=punix:" + socket + " --pidfile=" + pidfile +
+                           " --unixctl=" + (dir.path() / "ctl").string() +  // not under /var/run/openvswitch
                            " --detach --no-chdir -vconsole:off --log-file=" + (dir.path() / "log").string())
                               .c_str()),
               0);
