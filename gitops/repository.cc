@@ -29,11 +29,19 @@ void initialize() {
   std::call_once(once, [] { git_libgit2_init(); });
 }
 
-// libgit2's last error, with what was being done.
-[[noreturn]] void fail(const std::string& what) {
+std::string lastError(const std::string& what) {
   const git_error* error = git_error_last();
-  throw Error(what + ": " + (error && error->message ? error->message : "unknown error"));
+  return what + ": " + (error && error->message ? error->message : "unknown error");
 }
+
+// libgit2's last error, with what was being done.
+[[noreturn]] void fail(const std::string& what) { throw Error(lastError(what)); }
+
+// What the cache could not read (an object that should be there): a fresh
+// cache may have it. Never leaves this file: writeTree throws Error.
+struct ReadFailure : Error {
+  explicit ReadFailure(const std::string& what) : Error(lastError(what)) {}
+};
 
 git_oid oidOf(const std::string& commit) {
   git_oid oid;
@@ -49,13 +57,13 @@ void writeBlobs(git_repository* repo, const git_tree* tree, const fs::path& into
     git_filemode_t mode = git_tree_entry_filemode(entry);
     if (mode == GIT_FILEMODE_TREE) {
       git_tree* sub = nullptr;
-      if (git_tree_lookup(&sub, repo, git_tree_entry_id(entry)) < 0) fail("cannot read tree " + path.string());
+      if (git_tree_lookup(&sub, repo, git_tree_entry_id(entry)) < 0) throw ReadFailure("cannot read tree " + path.string());
       Tree held(sub);
       fs::create_directories(path);
       writeBlobs(repo, sub, path);
     } else if (mode == GIT_FILEMODE_BLOB || mode == GIT_FILEMODE_BLOB_EXECUTABLE) {
       git_blob* blob = nullptr;
-      if (git_blob_lookup(&blob, repo, git_tree_entry_id(entry)) < 0) fail("cannot read " + path.string());
+      if (git_blob_lookup(&blob, repo, git_tree_entry_id(entry)) < 0) throw ReadFailure("cannot read " + path.string());
       Blob held(blob);
       std::ofstream out(path, std::ios::binary);
       out.write(static_cast<const char*>(git_blob_rawcontent(blob)), static_cast<std::streamsize>(git_blob_rawsize(blob)));
@@ -69,26 +77,31 @@ void writeBlobs(git_repository* repo, const git_tree* tree, const fs::path& into
 
 void Repository::Free::operator()(git_repository* repo) const { git_repository_free(repo); }
 
-Repository::Repository(const std::string& url, const std::string& cache) : url_(url) {
-  initialize();
+Repository::Handle Repository::openOrMake(const std::string& directory) const {
   git_repository* repo = nullptr;
-  if (git_repository_open_bare(&repo, cache.c_str()) == 0) {
-    repo_.reset(repo);
-    return;
-  }
-  fs::create_directories(cache);
-  if (git_repository_init(&repo, cache.c_str(), 1) < 0) fail("cannot make the cache " + cache);
-  repo_.reset(repo);
+  if (git_repository_open_bare(&repo, directory.c_str()) == 0) return Handle(repo);
+  // Not a repository: vdc's own cache, damaged, or nothing yet.
+  std::error_code ec;
+  fs::remove_all(directory, ec);
+  fs::create_directories(directory);
+  if (git_repository_init(&repo, directory.c_str(), 1) < 0) fail("cannot make the cache " + directory);
+  Handle held(repo);
   git_remote* remote = nullptr;
-  if (git_remote_create(&remote, repo, "origin", url.c_str()) < 0) fail("cannot add remote " + url);
-  Remote held(remote);
+  if (git_remote_create(&remote, repo, "origin", url_.c_str()) < 0) fail("cannot add remote " + url_);
+  Remote remoteHeld(remote);
+  return held;
+}
+
+Repository::Repository(const std::string& url, const std::string& cache) : url_(url), cache_(cache) {
+  initialize();
+  repo_ = openOrMake(cache_);
 }
 
 Repository::~Repository() = default;
 
-void Repository::fetch() {
+void Repository::fetchInto(git_repository* repo) const {
   git_remote* remote = nullptr;
-  if (git_remote_lookup(&remote, repo_.get(), "origin") < 0) fail("the cache has no remote origin");
+  if (git_remote_lookup(&remote, repo, "origin") < 0) fail("the cache has no remote origin");
   Remote held(remote);
   // Forced, into refs/remotes/origin/*: a rewritten branch replaces the old.
   char spec[] = "+refs/heads/*:refs/remotes/origin/*";
@@ -99,6 +112,39 @@ void Repository::fetch() {
   if (git_remote_fetch(remote, &refspecs, &options, nullptr) < 0) fail("cannot fetch " + url_);
 }
 
+void Repository::remake() {
+  std::string fresh = cache_ + ".fresh";
+  {
+    Handle repo = openOrMake(fresh);
+    try {
+      fetchInto(repo.get());
+    } catch (const Error&) {
+      repo.reset();
+      std::error_code ec;
+      fs::remove_all(fresh, ec);
+      throw;
+    }
+  }
+  repo_.reset();
+  fs::remove_all(cache_);
+  fs::rename(fresh, cache_);
+  repo_ = openOrMake(cache_);
+}
+
+void Repository::fetch() {
+  try {
+    fetchInto(repo_.get());
+  } catch (const Error& first) {
+    // A damaged cache fails as an unreachable remote does; a fresh cache
+    // tells them apart. Its failure is the remote's: the first error says it.
+    try {
+      remake();
+    } catch (const Error&) {
+      throw first;
+    }
+  }
+}
+
 std::string Repository::head(const std::string& branch) const {
   git_oid oid;
   if (git_reference_name_to_id(&oid, repo_.get(), ("refs/remotes/origin/" + branch).c_str()) < 0)
@@ -106,13 +152,30 @@ std::string Repository::head(const std::string& branch) const {
   return git_oid_tostr_s(&oid);
 }
 
-void Repository::writeTree(const std::string& commit, const std::string& path, const std::string& into) const {
+void Repository::writeTree(const std::string& commit, const std::string& path, const std::string& into) {
+  try {
+    writeTreeOnce(commit, path, into);
+  } catch (const ReadFailure& failure) {
+    try {
+      remake();
+    } catch (const Error&) {
+      throw Error(failure.what());
+    }
+    try {
+      writeTreeOnce(commit, path, into);
+    } catch (const ReadFailure& again) {
+      throw Error(again.what());
+    }
+  }
+}
+
+void Repository::writeTreeOnce(const std::string& commit, const std::string& path, const std::string& into) const {
   git_oid oid = oidOf(commit);
   git_commit* found = nullptr;
-  if (git_commit_lookup(&found, repo_.get(), &oid) < 0) fail("no commit " + commit + " in " + url_);
+  if (git_commit_lookup(&found, repo_.get(), &oid) < 0) throw ReadFailure("no commit " + commit + " in " + url_);
   Commit held(found);
   git_tree* root = nullptr;
-  if (git_commit_tree(&root, found) < 0) fail("cannot read the tree of " + commit);
+  if (git_commit_tree(&root, found) < 0) throw ReadFailure("cannot read the tree of " + commit);
   Tree rootHeld(root);
   Tree tree;
   std::string relative = path;
@@ -123,13 +186,13 @@ void Repository::writeTree(const std::string& commit, const std::string& path, c
     tree.reset(copy);
   } else {
     git_tree_entry* entry = nullptr;
-    if (git_tree_entry_bypath(&entry, root, relative.c_str()) < 0 )
+    if (git_tree_entry_bypath(&entry, root, relative.c_str()) < 0)
       throw Error("commit " + commit + " has no directory " + relative);
     TreeEntry entryHeld(entry);
     if (git_tree_entry_type(entry) != GIT_OBJECT_TREE)
       throw Error("in commit " + commit + ", " + relative + " is not a directory");
     git_tree* sub = nullptr;
-    if (git_tree_lookup(&sub, repo_.get(), git_tree_entry_id(entry)) < 0) fail("cannot read " + relative);
+    if (git_tree_lookup(&sub, repo_.get(), git_tree_entry_id(entry)) < 0) throw ReadFailure("cannot read " + relative);
     tree.reset(sub);
   }
   fs::remove_all(into);

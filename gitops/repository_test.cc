@@ -1,5 +1,6 @@
 // Following a repository made by the test with the git command line: new
-// commits, a rewritten branch, a revision's directory read from the tree.
+// commits, a rewritten branch, a revision's directory read from the tree, a
+// damaged cache.
 #include <gtest/gtest.h>
 
 #include <cstdlib>
@@ -91,6 +92,47 @@ TEST_F(Following, AnUnreachableRemoteOrBranchIsAnError) {
   Repository real(url(), (dir.path() / "cache2").string());
   real.fetch();
   EXPECT_THROW(real.head("develop"), Error);
+}
+
+TEST_F(Following, ACacheThatLostItsObjectsIsMadeAnew) {
+  {
+    Repository repo(url(), cache());
+    repo.fetch();
+  }
+  std::vector<fs::path> objects;
+  for (const auto& entry : fs::recursive_directory_iterator(fs::path(cache()) / "objects"))
+    if (entry.is_regular_file()) objects.push_back(entry.path());
+  ASSERT_FALSE(objects.empty());
+  for (const auto& object : objects) fs::remove(object);
+
+  dir.write("origin/envs/prod/net/back.yaml", "kind: Network\n");
+  commit("second");
+  Repository repo(url(), cache());
+  repo.fetch();
+  repo.writeTree(repo.head("main"), "envs/prod", (dir.path() / "out").string());
+  EXPECT_EQ(readFile(dir.path() / "out" / "vdc.yaml"), "kind: VirtualDataCenter\n");
+  EXPECT_EQ(readFile(dir.path() / "out" / "net" / "back.yaml"), "kind: Network\n");
+}
+
+TEST_F(Following, ACacheThatIsNoRepositoryIsMadeAnew) {
+  dir.write("cache/HEAD", "not a reference\n");
+  dir.write("cache/config", "[[[ not git's\n");
+  Repository repo(url(), cache());
+  repo.fetch();
+  repo.writeTree(repo.head("main"), "envs/prod", (dir.path() / "out").string());
+  EXPECT_EQ(readFile(dir.path() / "out" / "vdc.yaml"), "kind: VirtualDataCenter\n");
+}
+
+TEST_F(Following, AnUnreachableRemoteLeavesTheCacheAsItWas) {
+  Repository repo(url(), cache());
+  repo.fetch();
+  std::string first = repo.head("main");
+  fs::rename(dir.path() / "origin", dir.path() / "moved");
+  EXPECT_THROW(repo.fetch(), Error);
+  EXPECT_FALSE(fs::exists(cache() + ".fresh"));
+  EXPECT_EQ(repo.head("main"), first);
+  repo.writeTree(first, "envs/prod", (dir.path() / "out").string());
+  EXPECT_EQ(readFile(dir.path() / "out" / "vdc.yaml"), "kind: VirtualDataCenter\n");
 }
 
 }  // namespace vdc::gitops
