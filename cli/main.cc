@@ -88,7 +88,9 @@ int main(int argc, char** argv) {
   watchCmd->add_option("REPO", watch.repository, "Repository URL or path (any URL libgit2 takes)")->required();
   watchCmd->add_option("--branch", watch.branch, "Branch to follow (default main)");
   watchCmd->add_option("--path", watch.path, "The VDC directory in the repository (default: its top)");
-  watchCmd->add_option("--target", watch.target, "Target file (default: the embedded datacenter)");
+  auto* watchTarget = watchCmd->add_option("--target", watch.target, "Target file (default: the embedded datacenter)");
+  watchCmd->add_option("--target-path", watch.targetPath, "A Target file in the repository, read at each revision")
+      ->excludes(watchTarget);
   watchCmd->add_option("--interval", interval, "Between fetches: 30s, 5m, 1h (default 60s)");
   watchCmd->add_flag("--heal", watch.heal, "Correct drift between commits (default: report it)");
   watchCmd->add_flag("--prune,!--no-prune", watch.prune, "Delete what the repository no longer has (default on)");

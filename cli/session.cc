@@ -10,6 +10,7 @@
 
 #include "engine/addresses.h"
 #include "engine/diff.h"
+#include "engine/hash.h"
 #include "engine/loader.h"
 #include "engine/placement.h"
 #include "providers/target.h"
@@ -37,6 +38,20 @@ LiveState readLive(Datacenter& datacenter, const std::string& vdc) {
   return live;
 }
 
+namespace {
+
+void keepRecordedRevision(Vdc& desired, const LiveState& live) {
+  const LiveObject* record = live.find({Kind::VirtualDataCenter, desired.name});
+  if (!record || !record->recorded.contains(kRevisionField)) return;
+  for (auto& r : desired.resources)
+    if (r.id.kind == Kind::VirtualDataCenter && !r.spec.contains(kRevisionField)) {
+      r.spec[kRevisionField] = record->recorded[kRevisionField];
+      r.specHash = canonicalHash(r.spec);
+    }
+}
+
+}  // namespace
+
 Plan makePlan(Vdc& desired, const LiveState& live, Datacenter& datacenter, bool destroy,
               Diagnostics& problems) {
   auto start = std::chrono::steady_clock::now();
@@ -44,6 +59,7 @@ Plan makePlan(Vdc& desired, const LiveState& live, Datacenter& datacenter, bool 
     datacenter.checkFits(desired, problems);
     planPlacement(desired, live, datacenter.hosts(), problems);
     planAddresses(desired, live, problems);
+    keepRecordedRevision(desired, live);
   }
   Plan plan = diff(desired, live, datacenter.describe(), destroy, problems);
   spdlog::debug("compared in {:.0f} ms", millisecondsSince(start));

@@ -45,9 +45,14 @@ void setUpLogging(bool verbose);
 // Reads the live state of `vdc`, logging how long it took.
 LiveState readLive(Datacenter& datacenter, const std::string& vdc);
 
+// The git revision `vdc watch` last applied whole, kept in the VDC's record.
+inline constexpr const char* kRevisionField = "revision";
+
 // Checks that the target can hold the VDC, plans placement and addresses,
 // then compares (engine/placement.h, engine/addresses.h, engine/diff.h),
-// logging how long it took. Problems go to `problems`.
+// logging how long it took. Problems go to `problems`. The VDC record's
+// revision is kept as the target has it unless `desired` sets one: only
+// vdc watch says which commit runs.
 Plan makePlan(Vdc& desired, const LiveState& live, Datacenter& datacenter, bool destroy,
               Diagnostics& problems);
 

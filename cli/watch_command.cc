@@ -45,19 +45,33 @@ void wait(std::chrono::seconds delay) {
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
 }
 
+// Whether `path` names a place inside the repository.
+bool insideRepository(const std::string& path) {
+  fs::path normal = fs::path(path).lexically_normal();
+  return !normal.is_absolute() && (normal.empty() || *normal.begin() != "..");
+}
+
 }  // namespace
 
-// One cache per repository, branch and path, under the current directory.
+// One cache per repository, branch, path and target, under the current
+// directory: two watches of one branch onto two datacenters keep apart
+// what each has in force.
 void completeWatchOptions(WatchOptions& options) {
-  if (options.cache.empty())
-    options.cache = (fs::path(".vdc") / "watch" /
-                     sha256Hex(options.repository + "\n" + options.branch + "\n" + options.path).substr(0, 16))
-                        .string();
+  if (options.cache.empty()) {
+    std::string key = options.repository + "\n" + options.branch + "\n" + options.path + "\n" +
+                      options.target.value_or("") + "\n" + options.targetPath;
+    options.cache = (fs::path(".vdc") / "watch" / sha256Hex(key).substr(0, 16)).string();
+  }
   if (options.statusFile.empty()) options.statusFile = (fs::path(options.cache) / "status.json").string();
 }
 
 int watchCommand(WatchOptions options) {
   completeWatchOptions(options);
+  for (const auto& [flag, path] : {std::pair{"--path", options.path}, std::pair{"--target-path", options.targetPath}})
+    if (!insideRepository(path)) {
+      reportError(std::string(flag) + " " + path + " is not a place inside the repository");
+      return 1;
+    }
   if (options.showStatus) {
     std::ifstream in(options.statusFile);
     if (!in) {
@@ -72,7 +86,9 @@ int watchCommand(WatchOptions options) {
   try {
     fs::create_directories(options.cache);
     gitops::Repository repository(options.repository, (fs::path(options.cache) / "repository").string());
-    Watcher watcher(options, repository, [&] { return openTarget(options.target); });
+    Watcher watcher(options, repository, [&](const std::optional<std::string>& revisionTarget) {
+      return openTarget(revisionTarget ? revisionTarget : options.target);
+    });
     stopRequested = false;
     handle(SIGTERM, onStop);
     handle(SIGINT, onStop);

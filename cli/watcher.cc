@@ -13,6 +13,7 @@
 #include "engine/lock.h"
 #include "engine/render.h"
 #include "engine/units.h"
+#include "providers/target.h"
 
 namespace vdc::cli {
 
@@ -58,11 +59,21 @@ Json summaryJson(const Summary& s) {
 struct Watcher::Loaded {
   std::string revision;
   Vdc vdc;
+  std::optional<std::string> target;  // the revision's Target file (--target-path)
 };
 
-Watcher::Watcher(const WatchOptions& options, gitops::Repository& repository, std::function<DatacenterPtr()> open)
+namespace {
+
+std::string describeTarget(const WatchOptions& options) {
+  if (!options.targetPath.empty()) return options.targetPath + " in the repository";
+  return options.target.value_or("embedded datacenter");
+}
+
+}  // namespace
+
+Watcher::Watcher(const WatchOptions& options, gitops::Repository& repository, Opener open)
     : options_(options), repository_(repository), open_(std::move(open)),
-      status_(options.repository, options.branch, options.path, options.target.value_or("embedded datacenter")) {
+      status_(options.repository, options.branch, options.path, describeTarget(options)) {
   // What an earlier run put in force is watched even while the head is bad.
   std::ifstream in(fs::path(options_.cache) / "in-force");
   std::getline(in, goodRevision_);
@@ -78,23 +89,33 @@ std::string Watcher::revisionDirectory(const std::string& revision) const {
   return (fs::path(options_.cache) / "revisions" / revision).string();
 }
 
-// The VDC at `revision`, written from the git tree and loaded; none, with
-// every problem in `problems`, when it does not validate.
+// The VDC at `revision` (and its Target, with --target-path), written from
+// the git tree and loaded; none, with every problem in `problems`, when it
+// does not validate. The whole tree is written: a Target's relative paths
+// reach the rest of the repository. Throws when the cache cannot give the
+// revision, which is no fault of the commit's.
 std::optional<Watcher::Loaded> Watcher::checkout(const std::string& revision, std::string& problems) {
-  std::string directory = revisionDirectory(revision);
-  try {
-    repository_.writeTree(revision, options_.path, directory);
-  } catch (const std::exception& e) {
-    problems = e.what();
-    return std::nullopt;
-  }
+  std::string root = revisionDirectory(revision);
+  repository_.writeTree(revision, ".", root);
+  Loaded loaded{revision, {}, std::nullopt};
   Diagnostics diags;
-  Vdc vdc = loadVdc(directory, diags);
+  fs::path directory = fs::path(root) / options_.path;
+  if (fs::is_directory(directory)) loaded.vdc = loadVdc(directory.string(), diags);
+  else diags.add({}, "commit " + revision + " has no directory " + options_.path);
+  if (!options_.targetPath.empty()) {
+    loaded.target = (fs::path(root) / options_.targetPath).string();
+    try {
+      if (!fs::is_regular_file(*loaded.target)) throw Error("commit " + revision + " has no Target file " + options_.targetPath);
+      readTarget(*loaded.target);
+    } catch (const Error& e) {
+      diags.add({}, e.what());
+    }
+  }
   if (!diags.empty()) {
     // Name files by their place in the repository, not the cache.
     problems = diags.str();
-    for (size_t at; (at = problems.find(directory + "/")) != std::string::npos;)
-      problems.replace(at, directory.size() + 1, (fs::path(options_.path) / "").string());
+    for (const std::string& prefix : {root + "/", fs::relative(root).string() + "/"})
+      for (size_t at; (at = problems.find(prefix)) != std::string::npos;) problems.replace(at, prefix.size(), "");
     return std::nullopt;
   }
   // Only the revisions in use stay in the cache.
@@ -103,7 +124,7 @@ std::optional<Watcher::Loaded> Watcher::checkout(const std::string& revision, st
     std::string name = entry.path().filename().string();
     if (name != revision && name != goodRevision_) fs::remove_all(entry.path(), ec);
   }
-  return Loaded{revision, std::move(vdc)};
+  return loaded;
 }
 
 bool Watcher::reconcile() {
@@ -122,23 +143,27 @@ bool Watcher::reconcile() {
 
   bool ok = true;
   std::optional<Loaded> wanted;
-  if (head != badRevision_) {
-    std::string problems;
-    wanted = checkout(head, problems);
-    if (!wanted) {
-      badRevision_ = head;
-      ok = fail(head, "validate", problems);
+  try {
+    if (head != badRevision_) {
+      std::string problems;
+      wanted = checkout(head, problems);
+      if (!wanted) {
+        badRevision_ = head;
+        ok = fail(head, "validate", problems);
+      }
     }
-  }
-  std::string inForce = goodRevision_.empty() ? "nothing is applied yet" : goodRevision_ + " stays in force";
-  if (head == badRevision_)
-    status_.set("Stalled", true, "InvalidRevision", "commit " + head + " does not validate; " + inForce);
-  else
-    status_.set("Stalled", false, "Valid", "commit " + head + " validates");
-  // A head that cannot be applied leaves the last good revision in force, still watched for drift.
-  if (!wanted && !goodRevision_.empty()) {
-    std::string problems;
-    wanted = checkout(goodRevision_, problems);
+    std::string inForce = goodRevision_.empty() ? "nothing is applied yet" : goodRevision_ + " stays in force";
+    if (head == badRevision_)
+      status_.set("Stalled", true, "InvalidRevision", "commit " + head + " does not validate; " + inForce);
+    else
+      status_.set("Stalled", false, "Valid", "commit " + head + " validates");
+    // A head that cannot be applied leaves the last good revision in force, still watched for drift.
+    if (!wanted && !goodRevision_.empty()) {
+      std::string problems;
+      wanted = checkout(goodRevision_, problems);
+    }
+  } catch (const std::exception& e) {
+    return fail(head, "fetch", e.what());
   }
   if (!wanted) return false;
   return reconcileRevision(*wanted, wanted->revision == head) && ok;
@@ -148,7 +173,7 @@ bool Watcher::reconcileRevision(Loaded& wanted, bool isHead) {
   const std::string& revision = wanted.revision;
   Vdc& vdc = wanted.vdc;
   try {
-    DatacenterPtr datacenter = open_();
+    DatacenterPtr datacenter = open_(wanted.target);
     std::string holder;
     auto lock = ApplyLock::tryAcquire(datacenter->lockPath(vdc.name), "vdc watch " + options_.repository, holder);
     if (!lock) return fail(revision, "lock", "VDC " + vdc.name + " is locked by " + holder);

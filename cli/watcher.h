@@ -21,7 +21,8 @@ struct WatchOptions {
   std::string repository;
   std::string branch = "main";
   std::string path = ".";
-  std::optional<std::string> target;
+  std::optional<std::string> target;  // a file here
+  std::string targetPath;             // or a Target file in the repository, read with each revision
   std::string cache;       // default: .vdc/watch/ID (watch_command.cc)
   std::string statusFile;  // default: CACHE/status.json
   std::string notify;      // a shell command given each event as JSON on stdin
@@ -33,14 +34,13 @@ struct WatchOptions {
   int parallelism = 10;
 };
 
-// The revision in force, as recorded on the target with the VDC's record.
-inline constexpr const char* kRevisionField = "revision";
-
 class Watcher {
  public:
   // `open` opens the target afresh for each reconcile: what another process
-  // did to it in between (an embedded datacenter's file) is seen.
-  Watcher(const WatchOptions& options, gitops::Repository& repository, std::function<DatacenterPtr()> open);
+  // did to it in between (an embedded datacenter's file) is seen. It is
+  // given the revision's Target file with --target-path, none without.
+  using Opener = std::function<DatacenterPtr(const std::optional<std::string>& revisionTarget)>;
+  Watcher(const WatchOptions& options, gitops::Repository& repository, Opener open);
 
   // One fetch and reconcile; false when a step failed (in the status).
   bool reconcile();
@@ -66,7 +66,7 @@ class Watcher {
 
   const WatchOptions& options_;
   gitops::Repository& repository_;
-  std::function<DatacenterPtr()> open_;
+  Opener open_;
   gitops::WatchStatus status_;
   std::string badRevision_;   // the last head that does not validate: not tried again
   std::string goodRevision_;  // the last revision applied by this process or found in force

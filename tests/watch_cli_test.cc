@@ -1,8 +1,9 @@
 // vdc watch with the real binary, following a repository the test makes
 // with the git command line, on an embedded datacenter: new commits, a bad
 // commit, drift, a revert, a force-push, suspension, --no-prune,
-// notifications, an unreachable remote, and a long-running watch stopped
-// by SIGTERM.
+// notifications, an unreachable remote, a failing apply, a damaged cache,
+// a Target read from the repository, and a long-running watch stopped by
+// SIGTERM, also in the middle of an apply.
 #include <gtest/gtest.h>
 
 #include <signal.h>
@@ -263,6 +264,130 @@ TEST_F(Watch, ARunningWatchFollowsCommitsSuspendsOnSignalAndStopsOnSigterm) {
   EXPECT_TRUE(waitFor(gone)) << readFile(dir.path() / "watch.log");
   EXPECT_NE(readFile(dir.path() / "watch.log").find("stopped"), std::string::npos) << readFile(dir.path() / "watch.log");
   EXPECT_TRUE(has("Network/back"));
+}
+
+TEST_F(Watch, AFailedApplyIsReportedWithWhatIsInForceAndTheNextAttemptConverges) {
+  ASSERT_EQ(watch().exit, 0);
+  std::string one = head();
+  std::string two = commit("vdc/back.yaml",
+                           std::string(kBackNetwork) +
+                               "---\napiVersion: vdc/v1\nkind: Network\nmetadata: {name: third}\nspec: {cidr: 10.3.0.0/24}\n",
+                           "two more networks");
+  // The second change the apply makes fails: one network is made, one is not.
+  Result failed = shell(dir.path(), "VDC_FAULT=fail:2 " + std::string(VDC_BINARY) +
+                                        " watch remote --path vdc --once --status-file status.json");
+  EXPECT_EQ(failed.exit, 1);
+  Json s = status();
+  EXPECT_EQ(s["lastError"]["stage"], "apply");
+  EXPECT_EQ(s["lastError"]["revision"], two);
+  std::string message = s["lastError"]["message"];
+  EXPECT_NE(message.find("1 of 2 operations done"), std::string::npos) << message;
+  EXPECT_NE(message.find("partly at " + two + " and still records " + one), std::string::npos) << message;
+  EXPECT_EQ(s["attemptedRevision"], two);
+  EXPECT_EQ(s["appliedRevision"], one);
+  EXPECT_EQ(s["consecutiveFailures"], 1);
+  EXPECT_EQ(s["nextAttemptSeconds"], 5);
+  EXPECT_EQ(condition("Ready"), "False");
+  EXPECT_EQ(shown()["revision"], one) << "the target does not claim a revision it does not run";
+  EXPECT_NE(has("Network/back"), has("Network/third"));
+
+  ASSERT_EQ(watch().exit, 0);
+  EXPECT_TRUE(has("Network/back"));
+  EXPECT_TRUE(has("Network/third"));
+  EXPECT_EQ(shown()["revision"], two);
+  EXPECT_EQ(status()["consecutiveFailures"], 0);
+  EXPECT_EQ(condition("Ready"), "True");
+}
+
+TEST_F(Watch, ADamagedCacheIsMadeAnewAndTheNextCommitApplied) {
+  ASSERT_EQ(watch("--cache cache").exit, 0);
+  std::vector<fs::path> objects;
+  for (const auto& entry : fs::recursive_directory_iterator(dir.path() / "cache" / "repository" / "objects"))
+    if (entry.is_regular_file()) objects.push_back(entry.path());
+  ASSERT_FALSE(objects.empty());
+  for (const auto& object : objects) fs::remove(object);
+  std::string two = commit("vdc/back.yaml", kBackNetwork, "a second network");
+  Result run = watch("--cache cache");
+  ASSERT_EQ(run.exit, 0) << run.err;
+  EXPECT_TRUE(has("Network/back"));
+  EXPECT_EQ(shown()["revision"], two);
+}
+
+TEST_F(Watch, TheTargetCanBeReadFromTheRepositoryWithEachRevision) {
+  std::string target = "apiVersion: vdc/v1\nkind: Target\nmetadata: {name: lab}\nspec:\n  embedded: {path: " +
+                       (dir.path() / "lab.xml").string() + "}\n";
+  std::string one = commit("targets/lab.yaml", target, "the lab target");
+  auto watchLab = [&] {
+    return vdc(dir.path(), "watch remote --path vdc --target-path targets/lab.yaml --once --status-file status.json");
+  };
+  ASSERT_EQ(watchLab().exit, 0) << status().dump(2);
+  EXPECT_NE(readFile(dir.path() / "lab.xml").find("<name>site.web</name>"), std::string::npos);
+  EXPECT_FALSE(fs::exists(dir.path() / ".vdc" / "sim.xml"));
+  EXPECT_EQ(status()["target"], "targets/lab.yaml in the repository");
+
+  // A Target that does not validate is the commit's fault: never applied.
+  std::string before = readFile(dir.path() / "lab.xml");
+  std::string bad = commit("targets/lab.yaml", target + "  colour: blue\n", "a typo in the target");
+  commit("vdc/back.yaml", kBackNetwork, "and a network");
+  EXPECT_EQ(watchLab().exit, 1);
+  Json s = status();
+  EXPECT_EQ(s["lastError"]["stage"], "validate");
+  std::string message = s["lastError"]["message"];
+  EXPECT_NE(message.find("targets/lab.yaml:6:"), std::string::npos) << message;
+  EXPECT_EQ(readFile(dir.path() / "lab.xml"), before);
+  EXPECT_EQ(s["appliedRevision"], one);
+
+  Result outside = vdc(dir.path(), "watch remote --path vdc --target-path ../lab.yaml --once");
+  EXPECT_EQ(outside.exit, 1);
+  EXPECT_NE(outside.err.find("--target-path ../lab.yaml is not a place inside the repository"), std::string::npos)
+      << outside.err;
+}
+
+TEST_F(Watch, SigtermInTheMiddleOfAnApplyLetsItFinish) {
+  commit("vdc/back.yaml", kBackNetwork, "a second network");
+  // Each change takes 400 ms, as on a slow remote host: five of them take two seconds.
+  Result started = shell(dir.path(), "VDC_LATENCY_MS=400 " + std::string(VDC_BINARY) +
+                                         " watch remote --path vdc --status-file status.json >watch.log 2>&1 & echo $!");
+  int pid = std::stoi(started.out);
+  bool applying = false;
+  for (int i = 0; i < 300 && !applying; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    applying = readFile(dir.path() / "watch.log").find("applying") != std::string::npos;
+  }
+  ASSERT_TRUE(applying) << readFile(dir.path() / "watch.log");
+  kill(pid, SIGTERM);
+  for (int i = 0; i < 300 && kill(pid, 0) == 0; ++i) {
+    std::string stat = readFile("/proc/" + std::to_string(pid) + "/stat");
+    if (stat.find(") Z ") != std::string::npos) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  std::string log = readFile(dir.path() / "watch.log");
+  EXPECT_NE(log.find("stopped"), std::string::npos) << log;
+  EXPECT_EQ(shown()["revision"], head()) << log;
+  EXPECT_TRUE(has("Network/back"));
+  EXPECT_EQ(status()["appliedRevision"], head());
+}
+
+TEST_F(Watch, AManualApplyKeepsTheRecordedRevisionAndIsDriftFromIt) {
+  ASSERT_EQ(watch().exit, 0);
+  std::string one = head();
+  // The same manifests from the work tree: nothing to do, the record included.
+  EXPECT_EQ(vdc(dir.path(), "plan remote/vdc --detailed-exitcode").exit, 0);
+  // A change applied by hand from the work tree, never committed.
+  std::string site = kSite;
+  site.replace(site.find("cpus: 1"), 7, "cpus: 2");
+  writeFile(dir.path() / "remote" / "vdc" / "site.yaml", site);
+  Result manual = vdc(dir.path(), "apply remote/vdc --auto-approve");
+  ASSERT_EQ(manual.exit, 0) << manual.err;
+  EXPECT_EQ(shown()["revision"], one);
+
+  ASSERT_EQ(watch().exit, 0);
+  EXPECT_EQ(condition("Drifted"), "True");
+  EXPECT_EQ(status()["drift"], Json::array({"update Instance/web"}));
+  EXPECT_NE(host().find("<vcpu placement='static'>2</vcpu>"), std::string::npos) << "reported, not undone";
+  ASSERT_EQ(watch("--heal").exit, 0);
+  EXPECT_NE(host().find("<vcpu placement='static'>1</vcpu>"), std::string::npos);
+  EXPECT_EQ(shown()["revision"], one);
 }
 
 }  // namespace vdc::testing
