@@ -5,10 +5,15 @@
 #include <archive.h>
 #include <archive_entry.h>
 
+#include <fcntl.h>
+#include <sys/stat.h>
+
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 
 #include "bundle/reader.h"
+#include "bundle/sparse_file.h"
 #include "bundle/writer.h"
 #include "engine/error.h"
 #include "engine/hash.h"
@@ -127,6 +132,72 @@ TEST_F(Bundles, WrittenThenVerifiedThenUnpacked) {
   EXPECT_EQ(testing::readFile(dir.path() / "into" / "net" / "front.yaml"), "kind: Network\n");
   // Into a directory that exists: refused, and it is left as it was.
   EXPECT_THROW(unpackBundle(file().string(), contents, (dir.path() / "into").string(), nullptr), Error);
+}
+
+// A 64 MiB raw disk with 1 MiB of data in its middle and a few bytes at its
+// end: the bundle holds the data only, and every reader gives back the disk.
+TEST_F(Bundles, ADisksHolesStayHolesInTheBundle) {
+  const uint64_t size = 64 << 20;
+  std::string middle(1 << 20, 'm');
+  auto byteAt = [&](uint64_t at) -> char {
+    if (at >= (20 << 20) && at < (20 << 20) + middle.size()) return 'm';
+    return at >= size - 3 ? 'e' : 0;
+  };
+  Sha256 expected;
+  std::string whole;
+  for (uint64_t at = 0; at < size; ++at) whole.push_back(byteAt(at));
+  expected.update(whole);
+  std::string digest = expected.hex();
+
+  BundleWriter writer(file().string());
+  writer.add(kDescriptorMember, descriptor(size).toJson().dump());
+  uint64_t offset = 0;
+  writer.add("disks/Volume/data", size, [&](char* buffer, size_t capacity) {
+    size_t n = static_cast<size_t>(std::min<uint64_t>(capacity, size - offset));
+    std::copy_n(whole.data() + offset, n, buffer);
+    offset += n;
+    return n;
+  });
+  writer.finish();
+  EXPECT_LT(fs::file_size(file()), 4u << 20) << "the holes were written out";
+  for (const auto& entry : fs::directory_iterator(dir.path()))
+    EXPECT_EQ(entry.path().filename().string().find(".disk-"), std::string::npos) << "a spool was left behind";
+
+  Contents contents = verifyBundle(file().string());
+  EXPECT_EQ(contents.digests.at("disks/Volume/data"), digest);
+  Sha256 received;
+  uint64_t count = 0;
+  unpackBundle(file().string(), contents, (dir.path() / "into").string(),
+               [&](const Disk&, const BundleWriter::Source& read) {
+                 std::vector<char> buffer(1 << 20);
+                 for (size_t n; (n = read(buffer.data(), buffer.size())) > 0; count += n) received.update({buffer.data(), n});
+               });
+  EXPECT_EQ(count, size);
+  EXPECT_EQ(received.hex(), digest);
+  // GNU tar reads the sparse member too.
+  std::string command = "tar -xOf '" + file().string() + "' disks/Volume/data | sha256sum > '" +
+                        (dir.path() / "tar.sum").string() + "'";
+  ASSERT_EQ(std::system(command.c_str()), 0);
+  EXPECT_EQ(testing::readFile(dir.path() / "tar.sum").substr(0, 64), digest);
+}
+
+TEST(HoleWriter, RunsOfZerosAreLeftUnallocatedAndMappedBack) {
+  testing::TempDir dir;
+  std::string path = (dir.path() / "disk").string();
+  FileDescriptor fd(::open(path.c_str(), O_RDWR | O_CREAT | O_TRUNC, 0600));
+  ASSERT_GE(fd.get(), 0);
+  HoleWriter holes(fd.get());
+  holes.write(std::string(4 << 20, '\0'));
+  holes.write(std::string(1 << 20, 'x'));
+  holes.write(std::string(3 << 20, '\0'));
+  holes.finish();
+  EXPECT_EQ(holes.written(), 8u << 20);
+  EXPECT_EQ(fs::file_size(path), 8u << 20);
+  struct stat st {};
+  ASSERT_EQ(fstat(fd.get(), &st), 0);
+  EXPECT_LT(st.st_blocks * 512, 2 << 20) << "the zeros were written";
+  EXPECT_EQ(dataExtents(fd.get(), 8 << 20), (std::vector<Extent>{{4 << 20, 1 << 20}}));
+  EXPECT_EQ(testing::readFile(path), std::string(4 << 20, '\0') + std::string(1 << 20, 'x') + std::string(3 << 20, '\0'));
 }
 
 TEST_F(Bundles, AnExportThatFailsLeavesNoBundle) {

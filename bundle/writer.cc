@@ -7,6 +7,7 @@
 #include <archive.h>
 #include <archive_entry.h>
 
+#include <cerrno>
 #include <cstdio>
 #include <ctime>
 #include <filesystem>
@@ -47,13 +48,17 @@ BundleWriter::~BundleWriter() {
   if (!finished_) std::remove(partial_.c_str());
 }
 
-void BundleWriter::header(const std::string& member, uint64_t size) {
+void BundleWriter::header(const std::string& member, uint64_t size, const std::vector<Extent>* data) {
   if (!safeMemberPath(member)) throw Error("cannot put '" + member + "' in a bundle");
   std::unique_ptr<archive_entry, EntryFree> entry(archive_entry_new());
   archive_entry_set_pathname(entry.get(), member.c_str());
   archive_entry_set_filetype(entry.get(), AE_IFREG);
   archive_entry_set_perm(entry.get(), 0644);
   archive_entry_set_size(entry.get(), static_cast<la_int64_t>(size));
+  if (data)
+    for (const Extent& extent : *data)
+      archive_entry_sparse_add_entry(entry.get(), static_cast<la_int64_t>(extent.offset),
+                                     static_cast<la_int64_t>(extent.length));
   archive_entry_set_mtime(entry.get(), std::time(nullptr), 0);
   if (archive_write_header(archive_.get(), entry.get()) != ARCHIVE_OK)
     throw Error("cannot write bundle " + file_ + ": " + archive_error_string(archive_.get()));
@@ -83,18 +88,48 @@ void BundleWriter::add(const std::string& member, uint64_t size, const Source& r
 }
 
 void BundleWriter::add(const std::string& member, uint64_t size, const std::function<void(const Take&)>& produce) {
-  header(member, size);
+  std::string spoolName = file_ + ".disk-XXXXXX";
+  FileDescriptor held(mkstemp(spoolName.data()));
+  int spool = held.get();
+  if (spool < 0) throw Error("cannot write bundle " + file_ + ": cannot make a spool beside it");
+  std::remove(spoolName.c_str());  // gone with its descriptor, whatever happens
+
+  HoleWriter holes(spool);
   Sha256 hash;
-  uint64_t written = 0;
   produce([&](const char* bytes, size_t n) {
-    if (written + n > size) throw Error("cannot write bundle " + file_ + ": " + member + " is larger than announced");
-    write(bytes, n);
+    if (holes.written() + n > size)
+      throw Error("cannot write bundle " + file_ + ": " + member + " is larger than announced");
+    holes.write({bytes, n});
     hash.update({bytes, n});
-    written += n;
   });
-  if (written != size)
-    throw Error("cannot write bundle " + file_ + ": " + member + " gave " + std::to_string(written) + " of " +
+  if (holes.written() != size)
+    throw Error("cannot write bundle " + file_ + ": " + member + " gave " + std::to_string(holes.written()) + " of " +
                 std::to_string(size) + " bytes");
+  holes.finish();
+
+  // The archive takes the member's whole length in order and stores only
+  // the data extents: holes are handed over as zeros it skips.
+  std::vector<Extent> data = dataExtents(spool, size);
+  header(member, size, &data);
+  static const std::vector<char> zeros(1 << 20, 0);
+  std::vector<char> chunk(1 << 20);
+  uint64_t at = 0;
+  auto skipTo = [&](uint64_t offset) {
+    for (; at < offset; at += std::min<uint64_t>(zeros.size(), offset - at))
+      write(zeros.data(), static_cast<size_t>(std::min<uint64_t>(zeros.size(), offset - at)));
+  };
+  for (const Extent& extent : data) {
+    skipTo(extent.offset);
+    for (uint64_t end = extent.offset + extent.length; at < end;) {
+      size_t want = static_cast<size_t>(std::min<uint64_t>(chunk.size(), end - at));
+      ssize_t got = pread(spool, chunk.data(), want, static_cast<off_t>(at));
+      if (got < 0 && errno == EINTR) continue;
+      if (got <= 0) throw Error("cannot write bundle " + file_ + ": cannot read back the spool of " + member);
+      write(chunk.data(), static_cast<size_t>(got));
+      at += static_cast<uint64_t>(got);
+    }
+  }
+  skipTo(size);
   digests_.push_back({member, hash.hex()});
 }
 

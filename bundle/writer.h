@@ -2,6 +2,12 @@
 // computed as it streams through; SHA256SUMS goes last. The archive is
 // written beside its final name (BUNDLE.partial-XXXXXX) and renamed there
 // when finished: a failed export leaves no bundle that looks whole.
+//
+// A disk's holes stay holes: its bytes go first to a spool file beside the
+// bundle (unlinked at once, so nothing is left behind), with runs of zeros
+// skipped; the member is then written as a sparse file (pax, GNU sparse
+// format 1.0) holding only the extents with data. Memory stays flat; the
+// spool takes what the disk has allocated, for as long as the member.
 #pragma once
 
 #include <cstdint>
@@ -11,6 +17,8 @@
 #include <string_view>
 #include <utility>
 #include <vector>
+
+#include "bundle/sparse_file.h"
 
 struct archive;
 
@@ -29,14 +37,15 @@ class BundleWriter {
   using Source = std::function<size_t(char* buffer, size_t capacity)>;
   void add(const std::string& member, uint64_t size, const Source& read);
   // The same, with the bytes pushed: `produce` calls its argument with each
-  // piece in turn (a libvirt download gives them so).
+  // piece in turn (a libvirt download gives them so). Written sparse.
   using Take = std::function<void(const char* bytes, size_t size)>;
   void add(const std::string& member, uint64_t size, const std::function<void(const Take&)>& produce);
   // Writes SHA256SUMS and puts the bundle in place.
   void finish();
 
  private:
-  void header(const std::string& member, uint64_t size);
+  // `data`: where a sparse member's data is (none: all of it).
+  void header(const std::string& member, uint64_t size, const std::vector<Extent>* data = nullptr);
   void write(const char* bytes, size_t size);
 
   std::string file_, partial_;

@@ -1,5 +1,7 @@
 // vdc export and vdc import: a whole VDC, manifests and disks, carried in a
 // bundle (bundle/bundle.h) from one datacenter to another.
+#include <fcntl.h>
+
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -7,6 +9,7 @@
 #include <sstream>
 
 #include "bundle/reader.h"
+#include "bundle/sparse_file.h"
 #include "bundle/writer.h"
 #include "cli/commands.h"
 #include "cli/progress.h"
@@ -108,14 +111,16 @@ int importCommand(const ImportOptions& options) {
     bundle::unpackBundle(options.bundle, contents, into->string(),
                          [&](const bundle::Disk& disk, const bundle::BundleWriter::Source& read) {
                            fs::path file = disks.path() / (std::string(kindName(disk.id.kind)) + "-" + disk.id.name);
-                           std::ofstream out(file, std::ios::binary);
+                           bundle::FileDescriptor out(::open(file.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
+                           if (out.get() < 0) throw Error("cannot write " + file.string());
+                           bundle::HoleWriter holes(out.get());  // a sparse disk stays sparse here too
                            ByteProgress progress("unpacking " + disk.id.str(), disk.size);
                            std::vector<char> chunk(1 << 20);
                            for (size_t n; (n = read(chunk.data(), chunk.size())) > 0;) {
-                             out.write(chunk.data(), static_cast<std::streamsize>(n));
+                             holes.write({chunk.data(), n});
                              progress.add(n);
                            }
-                           if (!out.flush()) throw Error("cannot write " + file.string());
+                           holes.finish();
                            files[disk.id] = file.string();
                          });
     unpacked = true;
