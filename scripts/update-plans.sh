@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Regenerates plans/NAME.plan.txt: the plan of examples/NAME against an empty
-# embedded datacenter. Review the diff before committing it.
+# embedded datacenter (examples/NAME/vdc for a repository layout). Review
+# the diff before committing it.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 scratch="$(mktemp -d)"
@@ -8,6 +9,8 @@ trap 'rm -rf "$scratch"' EXIT
 for example in "$root"/examples/*/; do
   name="$(basename "$example")"
   [ "$name" = targets ] && continue
-  (cd "$scratch" && rm -rf .vdc && "$root/build/cli/vdc" plan "$example") > "$root/plans/$name.plan.txt"
+  directory="$example"
+  [ -d "$example/vdc" ] && directory="$example/vdc"
+  (cd "$scratch" && rm -rf .vdc && "$root/build/cli/vdc" plan "$directory") > "$root/plans/$name.plan.txt"
   echo "plans/$name.plan.txt"
 done

@@ -1,9 +1,11 @@
 #!/usr/bin/python3
-"""Checks every example against specs/manifest.schema.json, and the --json
-output of plan and show against their schemas. Usage: check_schemas.py VDC SOURCE_DIR"""
+"""Checks every example against specs/manifest.schema.json, the --json
+output of plan and show, a bundle's descriptor and vdc watch's status file
+against their schemas. Usage: check_schemas.py VDC SOURCE_DIR"""
 import glob
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tarfile
@@ -14,7 +16,7 @@ import yaml
 
 vdc, source = sys.argv[1], sys.argv[2]
 schemas = {name: json.load(open(os.path.join(source, "specs", name + ".schema.json")))
-           for name in ("manifest", "plan", "show", "bundle-descriptor")}
+           for name in ("manifest", "plan", "show", "bundle-descriptor", "watch-status")}
 for schema in schemas.values():
     jsonschema.Draft7Validator.check_schema(schema)
 
@@ -63,4 +65,22 @@ with tempfile.TemporaryDirectory() as scratch:
     run("apply", example, "--auto-approve", "--target", racks)
     jsonschema.validate(json.loads(run("show", example, "--json", "--target", racks)), schemas["show"])
 
-print(f"{checked} example documents, the plan/show JSON and a bundle descriptor match specs/")
+    # vdc watch on the example repository layout, and on a remote that is not there.
+    repository = os.path.join(scratch, "repository")
+    shutil.copytree(os.path.join(source, "examples", "gitops"), repository)
+    git = ["git", "-c", "user.name=vdc", "-c", "user.email=vdc@example.org"]
+    for args in (["init", "-q", "-b", "main"], ["add", "-A"], ["commit", "-q", "-m", "intranet"]):
+        subprocess.run(git + args, cwd=repository, check=True)
+    laptop = os.path.join(repository, "targets", "laptop.yaml")
+    run("watch", repository, "--path", "vdc", "--target", laptop, "--once", "--status-file", "watch.json")
+    status = json.load(open(os.path.join(scratch, "watch.json")))
+    jsonschema.validate(status, schemas["watch-status"])
+    if status["appliedRevision"] is None or status["lastPlan"]["summary"]["create"] == 0:
+        sys.exit(f"vdc watch did not apply examples/gitops: {status}")
+    failed = subprocess.run([vdc, "watch", os.path.join(scratch, "nowhere"), "--once", "--status-file", "failed.json"],
+                            cwd=scratch, capture_output=True, text=True)
+    if failed.returncode != 1:
+        sys.exit(f"vdc watch of a missing repository exited {failed.returncode}")
+    jsonschema.validate(json.load(open(os.path.join(scratch, "failed.json"))), schemas["watch-status"])
+
+print(f"{checked} example documents, the plan/show JSON, a bundle descriptor and watch statuses match specs/")
