@@ -85,7 +85,8 @@ int watchCommand(WatchOptions options) {
   if (spdlog::get_level() > spdlog::level::info) spdlog::set_level(spdlog::level::info);
   try {
     fs::create_directories(options.cache);
-    gitops::Repository repository(options.repository, (fs::path(options.cache) / "repository").string());
+    gitops::Repository repository(options.repository, (fs::path(options.cache) / "repository").string(),
+                                  gitops::Credentials::fromEnvironment());
     Watcher watcher(options, repository, [&](const std::optional<std::string>& revisionTarget) {
       return openTarget(revisionTarget ? revisionTarget : options.target);
     });

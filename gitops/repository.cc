@@ -92,7 +92,8 @@ Repository::Handle Repository::openOrMake(const std::string& directory) const {
   return held;
 }
 
-Repository::Repository(const std::string& url, const std::string& cache) : url_(url), cache_(cache) {
+Repository::Repository(const std::string& url, const std::string& cache, Credentials credentials)
+    : url_(url), cache_(cache), credentials_(std::move(credentials)) {
   initialize();
   repo_ = openOrMake(cache_);
 }
@@ -109,7 +110,14 @@ void Repository::fetchInto(git_repository* repo) const {
   git_strarray refspecs{specs, 1};
   git_fetch_options options = GIT_FETCH_OPTIONS_INIT;
   options.prune = GIT_FETCH_PRUNE;
-  if (git_remote_fetch(remote, &refspecs, &options, nullptr) < 0) fail("cannot fetch " + url_);
+  SignIn signIn(credentials_);
+  options.callbacks.credentials = SignIn::acquire;
+  options.callbacks.certificate_check = SignIn::checkCertificate;
+  options.callbacks.payload = &signIn;
+  if (git_remote_fetch(remote, &refspecs, &options, nullptr) < 0) {
+    if (!signIn.refusal().empty()) throw Error("cannot fetch " + url_ + ": " + signIn.refusal());
+    fail("cannot fetch " + url_);
+  }
 }
 
 void Repository::remake() {

@@ -12,6 +12,8 @@
 #include <memory>
 #include <string>
 
+#include "gitops/credentials.h"
+
 struct git_repository;
 
 namespace vdc::gitops {
@@ -20,9 +22,10 @@ class Repository {
  public:
   // Opens the cache at `cache`, or makes it (a bare repository with the
   // remote `origin` at `url`: any URL libgit2 takes, a path or file:// in
-  // tests, https:// and ssh:// in use). A directory there that is not a
-  // repository is vdc's own, damaged: it is made anew.
-  Repository(const std::string& url, const std::string& cache);
+  // tests, https:// and ssh:// in use, signed in to with `credentials`).
+  // A directory there that is not a repository is vdc's own, damaged: it
+  // is made anew.
+  Repository(const std::string& url, const std::string& cache, Credentials credentials = {});
   ~Repository();
   Repository(const Repository&) = delete;
   Repository& operator=(const Repository&) = delete;
@@ -51,6 +54,7 @@ class Repository {
   void remake();
 
   std::string url_, cache_;
+  Credentials credentials_;
   Handle repo_;
 };
 

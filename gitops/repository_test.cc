@@ -1,6 +1,6 @@
 // Following a repository made by the test with the git command line: new
 // commits, a rewritten branch, a revision's directory read from the tree, a
-// damaged cache.
+// damaged cache; and over HTTP behind basic authentication.
 #include <gtest/gtest.h>
 
 #include <cstdlib>
@@ -10,6 +10,7 @@
 #include "engine/error.h"
 #include "engine/test_support.h"
 #include "gitops/repository.h"
+#include "tests/http_server.h"
 
 namespace vdc::gitops {
 
@@ -133,6 +134,39 @@ TEST_F(Following, AnUnreachableRemoteLeavesTheCacheAsItWas) {
   EXPECT_EQ(repo.head("main"), first);
   repo.writeTree(first, "envs/prod", (dir.path() / "out").string());
   EXPECT_EQ(readFile(dir.path() / "out" / "vdc.yaml"), "kind: VirtualDataCenter\n");
+}
+
+TEST_F(Following, SignsInOverHttpWithItsCredentialsAndStopsAtARefusal) {
+  testing::HttpServer server(dir.path(), "'" VDC_SOURCE_DIR "/tests/git_http_server.py' '" + dir.str() + "' vdc s3cret");
+  std::string url = server.base() + "origin";
+  auto refusal = [&](const Credentials& credentials) {
+    Repository repo(url, (dir.path() / "refused").string(), credentials);
+    try {
+      repo.fetch();
+    } catch (const Error& e) {
+      return std::string(e.what());
+    }
+    return std::string("fetched");
+  };
+  EXPECT_NE(refusal({}).find("the remote asks to sign in: set VDC_GIT_USERNAME and VDC_GIT_PASSWORD"),
+            std::string::npos)
+      << refusal({});
+  std::string wrong = refusal({"vdc", "guess"});
+  EXPECT_NE(wrong.find("the remote refused VDC_GIT_USERNAME vdc and its VDC_GIT_PASSWORD"), std::string::npos) << wrong;
+  EXPECT_EQ(wrong.find("guess"), std::string::npos) << "a password is never shown";
+
+  Repository repo(url, cache(), {"vdc", "s3cret"});
+  repo.fetch();
+  repo.writeTree(repo.head("main"), "envs/prod", (dir.path() / "out").string());
+  EXPECT_EQ(readFile(dir.path() / "out" / "vdc.yaml"), "kind: VirtualDataCenter\n");
+}
+
+TEST(SshFingerprint, IsWrittenAsOpenSshPrintsIt) {
+  const unsigned char zeros[32] = {};
+  EXPECT_EQ(sshFingerprint(zeros), "SHA256:" + std::string(43, 'A'));
+  unsigned char counting[32];
+  for (int i = 0; i < 32; ++i) counting[i] = static_cast<unsigned char>(i);
+  EXPECT_EQ(sshFingerprint(counting), "SHA256:AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8");
 }
 
 }  // namespace vdc::gitops

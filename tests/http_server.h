@@ -1,5 +1,7 @@
 // A real HTTP server for tests: Python's http.server on a free port of
-// 127.0.0.1, serving one directory, stopped when it goes out of scope.
+// 127.0.0.1, serving one directory, stopped when it goes out of scope. Or
+// another Python server that says where it listens the same way
+// (tests/git_http_server.py).
 #pragma once
 
 #include <signal.h>
@@ -15,10 +17,10 @@ namespace vdc::testing {
 
 class HttpServer {
  public:
-  explicit HttpServer(const std::filesystem::path& root) {
+  explicit HttpServer(const std::filesystem::path& root,
+                      const std::string& server = "-m http.server 0 --bind 127.0.0.1") {
     // The shell says its pid, then the server on which port it listens.
-    std::string command =
-        "cd '" + root.string() + "' && echo $$ && exec python3 -u -m http.server 0 --bind 127.0.0.1 2>/dev/null";
+    std::string command = "cd '" + root.string() + "' && echo $$ && exec python3 -u " + server + " 2>/dev/null";
     output_ = popen(command.c_str(), "r");
     char line[256];
     if (!output_ || !fgets(line, sizeof line, output_)) throw std::runtime_error("cannot start python3 http.server");

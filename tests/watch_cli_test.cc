@@ -2,8 +2,8 @@
 // with the git command line, on an embedded datacenter: new commits, a bad
 // commit, drift, a revert, a force-push, suspension, --no-prune,
 // notifications, an unreachable remote, a failing apply, a damaged cache,
-// a Target read from the repository, and a long-running watch stopped by
-// SIGTERM, also in the middle of an apply.
+// a Target read from the repository, a repository over ssh, and a
+// long-running watch stopped by SIGTERM, also in the middle of an apply.
 #include <gtest/gtest.h>
 
 #include <signal.h>
@@ -14,6 +14,7 @@
 #include <thread>
 
 #include "tests/cli_support.h"
+#include "tests/ssh_server.h"
 
 namespace vdc::testing {
 
@@ -388,6 +389,43 @@ TEST_F(Watch, AManualApplyKeepsTheRecordedRevisionAndIsDriftFromIt) {
   ASSERT_EQ(watch("--heal").exit, 0);
   EXPECT_NE(host().find("<vcpu placement='static'>1</vcpu>"), std::string::npos);
   EXPECT_EQ(shown()["revision"], one);
+}
+
+TEST_F(Watch, FollowsARepositoryOverSshWithAKeyAndAKnownOrPinnedHostKey) {
+  if (geteuid() != 0) GTEST_SKIP() << "sshd needs root";
+  SshServer sshd(dir.path() / "sshd");
+  std::string url = "ssh://root@127.0.0.1:" + std::to_string(sshd.port()) + (dir.path() / "remote").string();
+  fs::path home = dir.path() / "home";
+  fs::create_directories(home);
+  auto watchOver = [&](const std::string& environment) {
+    return shell(dir.path(), "HOME='" + home.string() + "' SSH_AUTH_SOCK= VDC_GIT_SSH_KEY='" + sshd.clientKey() + "' " +
+                                 environment + " " + VDC_BINARY + " watch '" + url +
+                                 "' --path vdc --once --status-file status.json");
+  };
+  // A host neither known nor pinned is refused.
+  Result unknown = watchOver("");
+  EXPECT_EQ(unknown.exit, 1);
+  EXPECT_NE(unknown.err.find("unknown remote ssh hostkey"), std::string::npos) << unknown.err;
+  EXPECT_EQ(status()["lastError"]["stage"], "fetch");
+  EXPECT_FALSE(fs::exists(dir.path() / ".vdc" / "sim.xml"));
+  // So is one whose key is not the pinned one.
+  Result wrong = watchOver("VDC_GIT_SSH_FINGERPRINT=SHA256:" + std::string(43, 'A'));
+  EXPECT_EQ(wrong.exit, 1);
+  EXPECT_NE(wrong.err.find("has host key " + sshd.fingerprint() + ", not the one VDC_GIT_SSH_FINGERPRINT pins"),
+            std::string::npos)
+      << wrong.err;
+  EXPECT_FALSE(fs::exists(dir.path() / ".vdc" / "sim.xml"));
+
+  Result pinned = watchOver("VDC_GIT_SSH_FINGERPRINT=" + sshd.fingerprint());
+  ASSERT_EQ(pinned.exit, 0) << pinned.err;
+  EXPECT_EQ(shown()["revision"], head());
+
+  // Known from ~/.ssh/known_hosts, nothing pinned.
+  writeFile(home / ".ssh" / "known_hosts", sshd.knownHostsLine());
+  std::string two = commit("vdc/back.yaml", kBackNetwork, "a second network");
+  Result known = watchOver("");
+  ASSERT_EQ(known.exit, 0) << known.err;
+  EXPECT_EQ(shown()["revision"], two);
 }
 
 }  // namespace vdc::testing
