@@ -10,6 +10,7 @@
 
 #include <chrono>
 #include <functional>
+#include <map>
 #include <filesystem>
 #include <thread>
 
@@ -82,6 +83,43 @@ class Watch : public ::testing::Test {
     return false;
   }
   std::string host() { return readFile(dir.path() / ".vdc" / "sim.xml"); }
+
+  // A long-running watch in the background, its output in watch.log; its pid.
+  int startWatch(const std::string& args, const std::string& environment = "") {
+    Result started = shell(dir.path(), environment + " " + VDC_BINARY + " watch " + args +
+                                           " --status-file status.json >watch.log 2>&1 & echo $!");
+    return std::stoi(started.out);
+  }
+  std::string log() { return readFile(dir.path() / "watch.log"); }
+  // Polls `done` every `step` for up to 30 s.
+  static bool waitFor(const std::function<bool()>& done,
+                      std::chrono::milliseconds step = std::chrono::milliseconds(100)) {
+    for (auto until = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+         !done() && std::chrono::steady_clock::now() < until;)
+      std::this_thread::sleep_for(step);
+    return done();
+  }
+  // The status as last written, or null while there is none.
+  Json statusNow() {
+    std::string text = readFile(dir.path() / "status.json");
+    return text.empty() ? Json() : Json::parse(text, nullptr, false);
+  }
+  std::function<bool()> appliedIs(const std::string& revision) {
+    return [this, revision] {
+      Json s = statusNow();
+      return s.is_object() && s.value("appliedRevision", Json()) == revision;
+    };
+  }
+  // Sends SIGTERM and waits until the watch is gone (or a zombie, where
+  // nothing reaps orphans); true when it said it stopped.
+  bool stopWatch(int pid) {
+    kill(pid, SIGTERM);
+    waitFor([pid] {
+      std::string stat = readFile("/proc/" + std::to_string(pid) + "/stat");
+      return kill(pid, 0) != 0 || stat.find(") Z ") != std::string::npos;
+    });
+    return log().find("stopped") != std::string::npos;
+  }
 
   TempDir dir;
 };
@@ -233,20 +271,7 @@ TEST_F(Watch, AnUnreachableRemoteIsReportedAndRetriedSooner) {
 }
 
 TEST_F(Watch, ARunningWatchFollowsCommitsSuspendsOnSignalAndStopsOnSigterm) {
-  Result started = shell(dir.path(), std::string(VDC_BINARY) +
-                                         " watch remote --path vdc --interval 1s --status-file status.json "
-                                         ">watch.log 2>&1 & echo $!");
-  int pid = std::stoi(started.out);
-  auto waitFor = [&](const std::function<bool()>& done) {
-    for (int i = 0; i < 300 && !done(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    return done();
-  };
-  auto appliedIs = [&](const std::string& revision) {
-    return [&, revision] {
-      std::string text = readFile(dir.path() / "status.json");
-      return !text.empty() && Json::parse(text, nullptr, false).value("appliedRevision", Json()) == revision;
-    };
-  };
+  int pid = startWatch("remote --path vdc --interval 1s");
   EXPECT_TRUE(waitFor(appliedIs(head())));
   std::string two = commit("vdc/back.yaml", kBackNetwork, "a second network");
   EXPECT_TRUE(waitFor(appliedIs(two)));
@@ -256,15 +281,32 @@ TEST_F(Watch, ARunningWatchFollowsCommitsSuspendsOnSignalAndStopsOnSigterm) {
   kill(pid, SIGUSR2);
   EXPECT_TRUE(waitFor([&] { return condition("Suspended") == "False"; }));
 
-  kill(pid, SIGTERM);
-  // Gone, or a zombie where nothing reaps orphans.
-  auto gone = [&] {
-    std::string stat = readFile("/proc/" + std::to_string(pid) + "/stat");
-    return kill(pid, 0) != 0 || stat.find(") Z ") != std::string::npos;
-  };
-  EXPECT_TRUE(waitFor(gone)) << readFile(dir.path() / "watch.log");
-  EXPECT_NE(readFile(dir.path() / "watch.log").find("stopped"), std::string::npos) << readFile(dir.path() / "watch.log");
+  EXPECT_TRUE(stopWatch(pid)) << log();
   EXPECT_TRUE(has("Network/back"));
+}
+
+TEST_F(Watch, WhileTheRemoteIsUnreachableItBacksOffAndThenRecovers) {
+  int pid = startWatch("later --path vdc --interval 1s");
+  // Each failure in a row doubles the wait, from the 1 s interval.
+  std::map<int, double> waits;  // consecutive failures -> next attempt in seconds
+  waitFor(
+      [&] {
+        Json s = statusNow();
+        if (s.is_object() && s["consecutiveFailures"] > 0) waits[s["consecutiveFailures"]] = s["nextAttemptSeconds"];
+        return waits.size() >= 3;
+      },
+      std::chrono::milliseconds(50));
+  EXPECT_EQ(waits, (std::map<int, double>{{1, 1}, {2, 2}, {3, 4}})) << log();
+  EXPECT_EQ(statusNow()["lastError"]["stage"], "fetch");
+  EXPECT_FALSE(fs::exists(dir.path() / ".vdc" / "sim.xml"));
+
+  // The remote comes back: the next attempt applies, and the interval is back.
+  std::string one = head();
+  fs::rename(dir.path() / "remote", dir.path() / "later");
+  EXPECT_TRUE(waitFor(appliedIs(one))) << log();
+  EXPECT_EQ(statusNow()["consecutiveFailures"], 0);
+  EXPECT_EQ(statusNow()["nextAttemptSeconds"], 1);
+  EXPECT_TRUE(stopWatch(pid)) << log();
 }
 
 TEST_F(Watch, AFailedApplyIsReportedWithWhatIsInForceAndTheNextAttemptConverges) {
@@ -347,24 +389,11 @@ TEST_F(Watch, TheTargetCanBeReadFromTheRepositoryWithEachRevision) {
 TEST_F(Watch, SigtermInTheMiddleOfAnApplyLetsItFinish) {
   commit("vdc/back.yaml", kBackNetwork, "a second network");
   // Each change takes 400 ms, as on a slow remote host: five of them take two seconds.
-  Result started = shell(dir.path(), "VDC_LATENCY_MS=400 " + std::string(VDC_BINARY) +
-                                         " watch remote --path vdc --status-file status.json >watch.log 2>&1 & echo $!");
-  int pid = std::stoi(started.out);
-  bool applying = false;
-  for (int i = 0; i < 300 && !applying; ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    applying = readFile(dir.path() / "watch.log").find("applying") != std::string::npos;
-  }
-  ASSERT_TRUE(applying) << readFile(dir.path() / "watch.log");
-  kill(pid, SIGTERM);
-  for (int i = 0; i < 300 && kill(pid, 0) == 0; ++i) {
-    std::string stat = readFile("/proc/" + std::to_string(pid) + "/stat");
-    if (stat.find(") Z ") != std::string::npos) break;
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  }
-  std::string log = readFile(dir.path() / "watch.log");
-  EXPECT_NE(log.find("stopped"), std::string::npos) << log;
-  EXPECT_EQ(shown()["revision"], head()) << log;
+  int pid = startWatch("remote --path vdc", "VDC_LATENCY_MS=400");
+  ASSERT_TRUE(waitFor([&] { return log().find("applying") != std::string::npos; }, std::chrono::milliseconds(20)))
+      << log();
+  EXPECT_TRUE(stopWatch(pid)) << log();
+  EXPECT_EQ(shown()["revision"], head()) << log();
   EXPECT_TRUE(has("Network/back"));
   EXPECT_EQ(status()["appliedRevision"], head());
 }
