@@ -92,11 +92,17 @@ std::string Watcher::revisionDirectory(const std::string& revision) const {
 // The VDC at `revision` (and its Target, with --target-path), written from
 // the git tree and loaded; none, with every problem in `problems`, when it
 // does not validate. The whole tree is written: a Target's relative paths
-// reach the rest of the repository. Throws when the cache cannot give the
-// revision, which is no fault of the commit's.
+// reach the rest of the repository. A revision never changes, so its tree
+// is written once (whole, or not at all) and read again on later intervals.
+// Throws when the cache cannot give the revision, which is no fault of the
+// commit's.
 std::optional<Watcher::Loaded> Watcher::checkout(const std::string& revision, std::string& problems) {
   std::string root = revisionDirectory(revision);
-  repository_.writeTree(revision, ".", root);
+  if (!fs::is_directory(root)) {
+    std::string partial = root + ".partial";
+    repository_.writeTree(revision, ".", partial);
+    fs::rename(partial, root);
+  }
   Loaded loaded{revision, {}, std::nullopt};
   Diagnostics diags;
   fs::path directory = fs::path(root) / options_.path;
