@@ -33,7 +33,7 @@ Descriptor Descriptor::fromJson(const Json& json) {
     d.resources = json.at("resources").get<std::vector<std::string>>();
     for (const auto& disk : json.at("disks")) {
       auto kind = parseKind(disk.at("kind").get<std::string>());
-      if (!kind || (*kind != Kind::Image && *kind != Kind::Volume))
+      if (!kind || (*kind != Kind::Image && *kind != Kind::Volume && *kind != Kind::Instance))
         throw Error("a disk of kind " + disk.at("kind").get<std::string>());
       Disk parsed{{*kind, disk.at("name").get<std::string>()}, disk.at("format").get<std::string>(),
                   disk.at("size").get<uint64_t>()};

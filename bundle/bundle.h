@@ -5,8 +5,8 @@
 //                        VDC's name, the source target's name, when it was
 //                        made, its resources and its disks
 //   manifests/...        the VDC directory's manifests, as written
-//   disks/KIND/NAME      the contents of each Image and Volume, as the
-//                        source target held them
+//   disks/KIND/NAME      the contents of each Image and Volume, and each
+//                        Instance's root disk, as the source target held them
 //   SHA256SUMS           last: "SHA256 (member) = digest" for every other
 //                        member, in the style of an OVF manifest
 //
@@ -30,10 +30,10 @@ inline constexpr const char* kManifestsDir = "manifests/";
 inline constexpr const char* kDisksDir = "disks/";
 
 struct Disk {
-  ResourceId id;        // an Image or a Volume
+  ResourceId id;        // an Image, a Volume, or an Instance (its root disk)
   std::string format;   // raw or qcow2, as the volume is
   uint64_t size = 0;    // bytes in the bundle
-  std::string member() const;  // "disks/Image/debian"
+  std::string member() const;  // "disks/Image/debian", "disks/Instance/web-0"
 };
 
 struct Descriptor {

@@ -211,7 +211,7 @@ TEST_F(Bundles, AnExportThatFailsLeavesNoBundle) {
 }
 
 TEST_F(Bundles, MembersThatEscapeOrAreNotPlainFilesAreRefused) {
-  for (const std::string& path : {"../outside", "/etc/passwd", "manifests/../../x", "manifests//x", "elsewhere/x"}) {
+  for (std::string path : {"../outside", "/etc/passwd", "manifests/../../x", "manifests//x", "elsewhere/x"}) {
     auto members = good();
     members.push_back({path, "x"});
     EXPECT_NE(refusal(members).find("member '" + path + "' is not a path a bundle may hold"), std::string::npos)

@@ -57,7 +57,7 @@ int exportCommand(const ExportOptions& options) {
     descriptor.createdAt = utcNow();
     for (const auto& r : vdc.resources) {
       descriptor.resources.push_back(r.id.str());
-      if (r.id.kind != Kind::Image && r.id.kind != Kind::Volume) continue;
+      if (r.id.kind != Kind::Image && r.id.kind != Kind::Volume && r.id.kind != Kind::Instance) continue;
       if (const LiveObject* object = live.find(r.id))
         if (auto contents = datacenter.diskContents(vdc.name, *object))
           descriptor.disks.push_back({r.id, contents->format, contents->size});

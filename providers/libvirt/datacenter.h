@@ -27,11 +27,11 @@ class LibvirtDatacenter : public Datacenter {
   // driver, load balancers an appliance image.
   void checkFits(const Vdc& desired, Diagnostics& problems) override;
   void commit() override { records_.flush(); }
-  std::optional<DiskContents> diskContents(const std::string&, const LiveObject& disk) override {
-    return storage_.contentsOf(disk);
+  std::optional<DiskContents> diskContents(const std::string& vdc, const LiveObject& disk) override {
+    return storage_.contentsOf(vdc, disk);
   }
-  void readDisk(const std::string&, const LiveObject& disk, const DiskSink& take) override {
-    storage_.readContents(disk, take);
+  void readDisk(const std::string& vdc, const LiveObject& disk, const DiskSink& take) override {
+    storage_.readContents(vdc, disk, take);
   }
 
  protected:

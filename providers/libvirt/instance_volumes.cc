@@ -63,6 +63,8 @@ void InstanceVolumes::create(const Ownership& instance) {
   const ApplianceImage& appliance = host_.settings().loadBalancer;
   if (hasRootDisk(instance) && instance.id.kind == Kind::LoadBalancer)
     storage_.importVolume("standard", root, appliance.source, appliance.format, appliance.sha256, "");
+  else if (hasRootDisk(instance) && storage_.carried(instance.id))
+    storage_.createFromContents(instance, *storage_.carried(instance.id), "standard", root);  // an import's
   else if (hasRootDisk(instance) && isContainer(instance))
     storage_.createCopy("standard", root, *storage_.imageOf(instance));
   else if (hasRootDisk(instance))

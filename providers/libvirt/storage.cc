@@ -95,18 +95,24 @@ void LibvirtStorage::createImage(const Ownership& owner) {
                owner.spec.value("format", "qcow2"), owner.spec.value("sha256", ""), directory_);
 }
 
-// The bytes an import carries for an Image or a Volume (a bundle's disk,
-// already verified): the volume is made in the format they are in.
-// A copy-on-write child names its backing file by a path of the host it
-// came from: it is pointed at its image here first.
-void LibvirtStorage::createFromContents(const Ownership& owner, const std::string& file) {
+// The bytes an import carries (a bundle's disk, already verified): the
+// volume is made in the format they are in. A copy-on-write child names its
+// backing file by a path of the host it came from: it is pointed at its
+// image here first.
+void LibvirtStorage::createFromContents(const Ownership& owner, const std::string& file,
+                                        const std::string& storageClass, const std::string& physical) {
   std::string format = isQcow2File(file) ? "qcow2" : "raw";
   if (format == "qcow2" && qcow2BackingFile(file)) {
     auto image = imageOf(owner);
     if (!image) throw Error(owner.id.str() + " was carried as a copy-on-write child, but names no image");
     setQcow2BackingFile(file, image->path);
   }
-  importVolume(storageClassOf(owner), volumeName(owner.vdc, owner.id), file, format, "", "");
+  importVolume(storageClass, physical, file, format, "", "");
+}
+
+const std::string* LibvirtStorage::carried(const ResourceId& id) const {
+  auto found = contents_.find(id);
+  return found == contents_.end() ? nullptr : &found->second;
 }
 
 void LibvirtStorage::importVolume(const std::string& storageClass, const std::string& physical,
@@ -143,27 +149,31 @@ void LibvirtStorage::importVolume(const std::string& storageClass, const std::st
   }
 }
 
-VolumeHandle LibvirtStorage::volumeOf(const LiveObject& disk) {
+// An Instance's disk is its root disk (InstanceVolumes), in the standard pool.
+VolumeHandle LibvirtStorage::volumeOf(const std::string& vdc, const LiveObject& disk) {
+  bool root = disk.id.kind == Kind::Instance;
   std::string storageClass = disk.id.kind == Kind::Volume ? disk.recorded.value("storageClass", "standard") : "standard";
+  std::string physical = root ? rootDiskName(vdc, disk.id.name) : disk.physicalName;
   PoolHandle pool = host_.pool(storageClass);
-  VolumeHandle vol(virStorageVolLookupByName(pool.get(), disk.physicalName.c_str()));
-  if (!vol) throw libvirtError("cannot find volume " + disk.physicalName);
+  VolumeHandle vol(virStorageVolLookupByName(pool.get(), physical.c_str()));
+  if (!vol) throw libvirtError("cannot find volume " + physical);
   return vol;
 }
 
-std::optional<Datacenter::DiskContents> LibvirtStorage::contentsOf(const LiveObject& disk) {
+std::optional<Datacenter::DiskContents> LibvirtStorage::contentsOf(const std::string& vdc, const LiveObject& disk) {
   if (host_.settings().testDriver) return std::nullopt;
-  VolumeHandle vol = volumeOf(disk);
-  XmlDocument doc(takeString(virStorageVolGetXMLDesc(vol.get(), 0), "XML of volume " + disk.physicalName),
+  if (disk.id.kind == Kind::Instance && !disk.recorded.contains("image")) return std::nullopt;  // no root disk of ours
+  VolumeHandle vol = volumeOf(vdc, disk);
+  XmlDocument doc(takeString(virStorageVolGetXMLDesc(vol.get(), 0), "XML of the volume of " + disk.id.str()),
                   "volume XML");
   virStorageVolInfo info;
   if (virStorageVolGetInfoFlags(vol.get(), &info, VIR_STORAGE_VOL_GET_PHYSICAL) < 0)
-    throw libvirtError("cannot read the size of volume " + disk.physicalName);
+    throw libvirtError("cannot read the size of the volume of " + disk.id.str());
   return Datacenter::DiskContents{diskFormat(doc.text("target/format/@type").value_or("raw")), info.allocation};
 }
 
-void LibvirtStorage::readContents(const LiveObject& disk, const Datacenter::DiskSink& take) {
-  VolumeHandle vol = volumeOf(disk);
+void LibvirtStorage::readContents(const std::string& vdc, const LiveObject& disk, const Datacenter::DiskSink& take) {
+  VolumeHandle vol = volumeOf(vdc, disk);
   downloadVolume(host_.connection(), vol.get(), take);
 }
 
@@ -237,8 +247,8 @@ void LibvirtStorage::read(const std::string& vdc, LiveState& into) { readHost(ho
 
 void LibvirtStorage::create(const Ownership& owner) {
   records_.putDurably({owner});  // first: a crash after this leaves a record, never a foreign-looking volume
-  if (auto carried = contents_.find(owner.id); carried != contents_.end())
-    return createFromContents(owner, carried->second);
+  if (const std::string* file = carried(owner.id))
+    return createFromContents(owner, *file, storageClassOf(owner), volumeName(owner.vdc, owner.id));
   if (owner.id.kind == Kind::Image) return createImage(owner);
   auto size = parseSize(owner.spec.at("size").get<std::string>());
   createChild(storageClassOf(owner), volumeName(owner.vdc, owner.id), size.value_or(0), imageOf(owner));

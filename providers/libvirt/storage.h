@@ -53,22 +53,28 @@ class LibvirtStorage : public Storage, public HostReader {
   // createImage), e.g. a load balancer appliance's disk.
   void importVolume(const std::string& storageClass, const std::string& physical, const std::string& source,
                     const std::string& format, const std::string& sha256, const std::string& directory);
-  // What an export carries of a live Image or Volume: its file's format and
-  // length (none on the embedded datacenter, whose volumes hold no data),
+  // What an export carries of a live Image, Volume or Instance (its root
+  // disk): its file's format and length (none on the embedded datacenter,
+  // whose volumes hold no data, and none for an instance without an image),
   // then its bytes (a copy-on-write child's name their backing file by a
   // path of this host: an import points them at its own image, qcow2.h).
-  std::optional<Datacenter::DiskContents> contentsOf(const LiveObject& disk);
-  void readContents(const LiveObject& disk, const Datacenter::DiskSink& take);
+  std::optional<Datacenter::DiskContents> contentsOf(const std::string& vdc, const LiveObject& disk);
+  void readContents(const std::string& vdc, const LiveObject& disk, const Datacenter::DiskSink& take);
+  // The file an import carries for `id`, if any.
+  const std::string* carried(const ResourceId& id) const;
+  // Makes volume `physical` from a carried file, in the format the file is
+  // in; a copy-on-write child is pointed at `owner`'s image first.
+  void createFromContents(const Ownership& owner, const std::string& file, const std::string& storageClass,
+                          const std::string& physical);
   // The image volume a Volume or Instance names in its `image`, if any, in the
   // format its manifest declares.
   std::optional<Volume> imageOf(const Ownership& owner);
 
  private:
   std::string storageClassOf(const Ownership& owner) const;
-  VolumeHandle volumeOf(const LiveObject& disk);
+  VolumeHandle volumeOf(const std::string& vdc, const LiveObject& disk);
 
   void createImage(const Ownership& owner);
-  void createFromContents(const Ownership& owner, const std::string& file);
 
   Host& host_;
   RecordStore& records_;

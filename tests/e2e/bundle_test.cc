@@ -1,7 +1,8 @@
 // A VDC carried out of a real datacenter and back in (tests/e2e/real_datacenter.h):
-// its image, a volume holding data and a copy-on-write child of the image
-// leave through libvirt streams in a bundle, the VDC is destroyed, and the
-// import makes them again with the same bytes, checked by digest.
+// its image, a volume holding data, a copy-on-write child of the image and
+// an instance's root disk leave through libvirt streams in a bundle, the VDC
+// is destroyed, and the import makes them again with the same bytes,
+// checked by digest.
 #include <regex>
 
 #include "tests/e2e/real_datacenter.h"
@@ -43,6 +44,11 @@ apiVersion: vdc/v1
 kind: Volume
 metadata: {name: child}
 spec: {size: 32MiB, image: rootfs}
+---
+apiVersion: vdc/v1
+kind: Instance
+metadata: {name: vm}
+spec: {image: rootfs, hypervisor: qemu, memory: 128MiB, state: stopped}
 )yaml");
   auto run = [&](const std::string& command) { return vdc(dir.path(), command + " --target target.yaml"); };
   run("destroy carry --auto-approve");
@@ -58,24 +64,28 @@ spec: {size: 32MiB, image: rootfs}
   std::string dataDigest = volumeDigest(dir.path(), "e2ecarry.vol.data");
   EXPECT_EQ(dataDigest, sha256Hex(readFile(written)));
 
-  // And into the copy-on-write child of the image; what its reader sees is
-  // the image with that megabyte over it.
+  // And into the copy-on-write child of the image, and the instance's root
+  // disk (another child); what their readers see is the image with that
+  // megabyte over it.
   std::string child = "/var/lib/vdc/pools/vdc-e2e/e2ecarry.vol.child";
+  std::string root = "/var/lib/vdc/pools/vdc-e2e/e2ecarry.root.vm";
   ASSERT_EQ(shell(dir.path(), "qemu-io -f qcow2 -c 'write -P 0x33 0 1M' " + child).exit, 0);
-  auto flattened = [&] {
-    fs::path raw = dir.path() / "child.raw";
-    EXPECT_EQ(shell(dir.path(), "qemu-img convert -O raw " + child + " " + raw.string()).exit, 0);
+  ASSERT_EQ(shell(dir.path(), "qemu-io -f qcow2 -c 'write -P 0x44 1M 1M' " + root).exit, 0);
+  auto flattened = [&](const std::string& volume) {
+    fs::path raw = dir.path() / "flat.raw";
+    EXPECT_EQ(shell(dir.path(), "qemu-img convert -O raw " + volume + " " + raw.string()).exit, 0);
     std::string digest = sha256Hex(readFile(raw));
     fs::remove(raw);
     return digest;
   };
-  std::string childDigest = flattened();
+  std::string childDigest = flattened(child);
+  std::string rootDigest = flattened(root);
 
   Result exported = run("export carry -o carry.vdcb");
   ASSERT_EQ(exported.exit, 0) << exported.err;
-  EXPECT_NE(exported.out.find("3 disks"), std::string::npos) << exported.out;
+  EXPECT_NE(exported.out.find("4 disks"), std::string::npos) << exported.out;
   // The raw image is mostly holes, and they stay holes in the bundle: all
-  // three disks together take less room there than the image's length.
+  // four disks together take less room there than the image's length.
   EXPECT_LT(fs::file_size(dir.path() / "carry.vdcb"), fs::file_size(dir.path() / "carry" / "rootfs.img"));
   ASSERT_EQ(run("destroy carry --auto-approve").exit, 0);
   EXPECT_EQ(leftovers(kVdc), "");
@@ -116,7 +126,12 @@ spec: {size: 32MiB, image: rootfs}
   EXPECT_NE(virsh("vol-dumpxml --pool vdc-e2e e2ecarry.vol.child").out.find(
                 "<path>/var/lib/vdc/pools/vdc-e2e/e2ecarry.img.rootfs</path>"),
             std::string::npos);
-  EXPECT_EQ(flattened(), childDigest);
+  EXPECT_EQ(flattened(child), childDigest);
+  // The root disk came back as it was left, not made anew from the image.
+  EXPECT_NE(virsh("vol-dumpxml --pool vdc-e2e e2ecarry.root.vm").out.find(
+                "<path>/var/lib/vdc/pools/vdc-e2e/e2ecarry.img.rootfs</path>"),
+            std::string::npos);
+  EXPECT_EQ(flattened(root), rootDigest);
   Result plan = run("plan back --detailed-exitcode");
   EXPECT_EQ(plan.exit, 0) << plan.out << plan.err;
 
