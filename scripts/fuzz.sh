@@ -14,16 +14,14 @@ cmake --build build-fuzz --parallel "$(nproc)"
 
 corpus="build-fuzz/corpus"
 mkdir -p "$corpus/manifest" "$corpus/plan"
-for file in examples/*/*.yaml examples/targets/*.yaml; do
+find examples -name '*.yaml' | while read -r file; do
   cp "$file" "$corpus/manifest/$(echo "$file" | tr / _)"
 done
 # Saved plans of every example, against an empty datacenter and a destroy.
 scratch="$(mktemp -d)"
 trap 'rm -rf "$scratch"' EXIT
-for example in examples/*/; do
-  [ "$(basename "$example")" = targets ] && continue
-  name="$(basename "$example")"
-  (cd "$scratch" && "$root/build/cli/vdc" plan "$root/$example" --out "$root/$corpus/plan/$name.plan" >/dev/null 2>&1)
+"$root/scripts/example-vdcs.sh" | while read -r name directory; do
+  (cd "$scratch" && "$root/build/cli/vdc" plan "$directory" --out "$root/$corpus/plan/$name.plan" >/dev/null 2>&1)
 done
 
 export ASAN_OPTIONS=detect_leaks=0

@@ -6,11 +6,7 @@ set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 scratch="$(mktemp -d)"
 trap 'rm -rf "$scratch"' EXIT
-for example in "$root"/examples/*/; do
-  name="$(basename "$example")"
-  [ "$name" = targets ] && continue
-  directory="$example"
-  [ -d "$example/vdc" ] && directory="$example/vdc"
+"$root/scripts/example-vdcs.sh" | while read -r name directory; do
   (cd "$scratch" && rm -rf .vdc && "$root/build/cli/vdc" plan "$directory") > "$root/plans/$name.plan.txt"
   echo "plans/$name.plan.txt"
 done
