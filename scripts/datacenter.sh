@@ -71,7 +71,8 @@ hybrid_cgroups() {
 
 start_libvirt() {
   configure_qemu
-  $SUDO mkdir -p /var/log/libvirt /var/lib/libvirt /var/run/libvirt
+  # Guests' console logs go to /var/log/libvirt/qemu: a fresh machine has no such directory yet.
+  $SUDO mkdir -p /var/log/libvirt/qemu /var/log/libvirt/lxc /var/lib/libvirt /var/run/libvirt
   if ! running virtlogd; then
     $SUDO virtlogd -d -p "$RUN/virtlogd.pid"
   fi
