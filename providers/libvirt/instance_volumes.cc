@@ -61,10 +61,11 @@ void InstanceVolumes::create(const Ownership& instance) {
   if (!ours) records_.putDurably({wanted});
   std::string root = rootDiskName(instance.vdc, diskOwner(instance));
   const ApplianceImage& appliance = host_.settings().loadBalancer;
+  const std::string* carried = storage_.carried(instance.id);  // by an import
   if (hasRootDisk(instance) && instance.id.kind == Kind::LoadBalancer)
     storage_.importVolume("standard", root, appliance.source, appliance.format, appliance.sha256, "");
-  else if (hasRootDisk(instance) && storage_.carried(instance.id))
-    storage_.createFromContents(instance, *storage_.carried(instance.id), "standard", root);  // an import's
+  else if (hasRootDisk(instance) && carried)
+    storage_.createFromContents(instance, *carried, "standard", root);
   else if (hasRootDisk(instance) && isContainer(instance))
     storage_.createCopy("standard", root, *storage_.imageOf(instance));
   else if (hasRootDisk(instance))
