@@ -25,21 +25,13 @@ namespace vdc::testing {
 class SshServer {
  public:
   explicit SshServer(const std::filesystem::path& dir) : dir_(dir) {
-    port_ = freePort();
     std::filesystem::create_directories(dir_);
     run("ssh-keygen -q -t ed25519 -N '' -f '" + hostKey() + "'");
     run("ssh-keygen -q -t ed25519 -N '' -f '" + clientKey() + "'");
     std::filesystem::copy_file(clientKey() + ".pub", dir_ / "authorized_keys");
-    writeFile(dir_ / "sshd_config", "Port " + std::to_string(port_) + "\nListenAddress 127.0.0.1\nHostKey " + hostKey() +
-                                        "\nAuthorizedKeysFile " + (dir_ / "authorized_keys").string() +
-                                        "\nPidFile " + (dir_ / "sshd.pid").string() +
-                                        "\nPermitRootLogin prohibit-password\nPasswordAuthentication no\n"
-                                        "KbdInteractiveAuthentication no\nUsePAM no\nStrictModes no\n");
     std::filesystem::create_directories("/run/sshd");
-    run("/usr/sbin/sshd -f '" + (dir_ / "sshd_config").string() + "' -E '" + (dir_ / "sshd.log").string() + "'");
-    for (int i = 0; i < 100 && !std::filesystem::exists(dir_ / "sshd.pid"); ++i)
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    std::ifstream(dir_ / "sshd.pid") >> pid_;
+    // The free port may be taken again before sshd binds it: then another.
+    for (int attempt = 0; attempt < 5 && pid_ <= 0; ++attempt) start(freePort());
     if (pid_ <= 0) throw std::runtime_error("sshd did not start: " + readFile(dir_ / "sshd.log"));
   }
   ~SshServer() {
@@ -65,6 +57,23 @@ class SshServer {
 
  private:
   std::string hostKey() const { return (dir_ / "host").string(); }
+
+  // Starts sshd on `port`; pid_ is set once it listens, left 0 if it could not bind.
+  void start(int port) {
+    port_ = port;
+    std::filesystem::remove(dir_ / "sshd.log");
+    writeFile(dir_ / "sshd_config", "Port " + std::to_string(port_) + "\nListenAddress 127.0.0.1\nHostKey " + hostKey() +
+                                        "\nAuthorizedKeysFile " + (dir_ / "authorized_keys").string() +
+                                        "\nPidFile " + (dir_ / "sshd.pid").string() +
+                                        "\nPermitRootLogin prohibit-password\nPasswordAuthentication no\n"
+                                        "KbdInteractiveAuthentication no\nUsePAM no\nStrictModes no\n");
+    run("/usr/sbin/sshd -f '" + (dir_ / "sshd_config").string() + "' -E '" + (dir_ / "sshd.log").string() + "'");
+    for (int i = 0; i < 100 && !std::filesystem::exists(dir_ / "sshd.pid"); ++i) {
+      if (readFile(dir_ / "sshd.log").find("Cannot bind") != std::string::npos) return;
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    std::ifstream(dir_ / "sshd.pid") >> pid_;
+  }
 
   static std::string run(const std::string& command) {
     std::string out;
