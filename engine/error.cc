@@ -4,6 +4,8 @@
 #include <iterator>
 #include <tuple>
 
+#include "engine/text.h"
+
 namespace vdc {
 
 std::string Location::str() const {
@@ -12,12 +14,14 @@ std::string Location::str() const {
 }
 
 static std::string format(const std::string& message, const Location& where) {
-  return where.known() ? where.str() + ": " + message : message;
+  return where.known() ? printable(where.str()) + ": " + message : message;
 }
 
+// Messages quote names, values and paths that came from outside: whatever
+// the message, a control byte in it never reaches a terminal or a log raw.
 Error::Error(std::string message, Location where)
-    : std::runtime_error(format(message, where)),
-      message_(std::move(message)),
+    : std::runtime_error(format(printableMessage(message), where)),
+      message_(printableMessage(message)),
       where_(std::move(where)) {}
 
 void Diagnostics::add(Location where, std::string message) {

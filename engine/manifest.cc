@@ -4,6 +4,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "engine/text.h"
 #include "engine/units.h"
 
 namespace vdc {
@@ -18,16 +19,8 @@ std::optional<std::pair<Location, std::string>> invalidText(const std::string& t
   int line = 1, column = 1;
   for (size_t i = 0; i < text.size();) {
     unsigned char c = text[i];
-    size_t length = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : (c >> 3) == 0x1E ? 4 : 0;
-    bool valid = length > 0 && i + length <= text.size() && !(length == 2 && c < 0xC2) && c <= 0xF4;
-    for (size_t k = 1; valid && k < length; ++k) valid = (static_cast<unsigned char>(text[i + k]) >> 6) == 0x2;
-    if (valid && length > 2) {
-      // RFC 3629: no overlong forms, no surrogates, nothing past U+10FFFF.
-      unsigned char second = text[i + 1];
-      valid = !(c == 0xE0 && second < 0xA0) && !(c == 0xED && second > 0x9F) && !(c == 0xF0 && second < 0x90) &&
-              !(c == 0xF4 && second > 0x8F);
-    }
-    if (!valid) return std::pair{Location{file, line, column}, std::string("invalid UTF-8: manifests are UTF-8 text")};
+    size_t length = utf8SequenceAt(text, i);
+    if (length == 0) return std::pair{Location{file, line, column}, std::string("invalid UTF-8: manifests are UTF-8 text")};
     if ((c < 0x20 && c != '\t' && c != '\n' && c != '\r') || c == 0x7F) {
       char code[8];
       std::snprintf(code, sizeof code, "U+%04X", c);

@@ -1,0 +1,53 @@
+#include "engine/text.h"
+
+#include <cstdio>
+
+namespace vdc {
+
+size_t utf8SequenceAt(std::string_view text, size_t at) {
+  unsigned char c = text[at];
+  size_t length = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : (c >> 3) == 0x1E ? 4 : 0;
+  bool valid = length > 0 && at + length <= text.size() && !(length == 2 && c < 0xC2) && c <= 0xF4;
+  for (size_t k = 1; valid && k < length; ++k) valid = (static_cast<unsigned char>(text[at + k]) >> 6) == 0x2;
+  if (valid && length > 2) {
+    // RFC 3629: no overlong forms, no surrogates, nothing past U+10FFFF.
+    unsigned char second = text[at + 1];
+    valid = !(c == 0xE0 && second < 0xA0) && !(c == 0xED && second > 0x9F) && !(c == 0xF0 && second < 0x90) &&
+            !(c == 0xF4 && second > 0x8F);
+  }
+  return valid ? length : 0;
+}
+
+namespace {
+
+std::string escape(std::string_view text, bool keepLines) {
+  std::string out;
+  out.reserve(text.size());
+  for (size_t i = 0; i < text.size();) {
+    unsigned char c = text[i];
+    size_t length = utf8SequenceAt(text, i);
+    bool control = c < 0x20 || c == 0x7F;
+    if (keepLines && (c == '\n' || c == '\t')) control = false;
+    if (length == 0 || control) {
+      char code[5];
+      std::snprintf(code, sizeof code, "\\x%02X", c);
+      out += code;
+      ++i;
+    } else if (c == '\\' && !keepLines) {
+      out += "\\\\";
+      ++i;
+    } else {
+      out.append(text.substr(i, length));
+      i += length;
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string printable(std::string_view text) { return escape(text, false); }
+
+std::string printableMessage(std::string_view text) { return escape(text, true); }
+
+}  // namespace vdc

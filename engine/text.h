@@ -1,0 +1,21 @@
+// Text that came from outside, made safe to print: a name or a value may
+// hold control bytes (a terminal's escape sequences, a carriage return that
+// hides the start of a line) or bytes that are not UTF-8.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+namespace vdc {
+
+// `text` with every control byte and every byte that is not part of valid
+// UTF-8 written as \xNN (and a backslash as \\): one line, safe on a terminal.
+std::string printable(std::string_view text);
+
+// The same for a message of several lines: line feeds and tabs are kept.
+std::string printableMessage(std::string_view text);
+
+// The length of the valid UTF-8 sequence at text[at] (0 when it is not one).
+size_t utf8SequenceAt(std::string_view text, size_t at);
+
+}  // namespace vdc

@@ -1,0 +1,36 @@
+#include "engine/text.h"
+
+#include <gtest/gtest.h>
+
+#include "engine/error.h"
+
+namespace vdc {
+
+TEST(Printable, EscapesEveryControlByteAndWhatIsNotUtf8) {
+  EXPECT_EQ(printable("web-0"), "web-0");
+  EXPECT_EQ(printable("caf\xC3\xA9 \xE2\x82\xAC"), "caf\xC3\xA9 \xE2\x82\xAC");  // UTF-8 stays as it is
+  for (int c = 0; c < 0x20; ++c) {
+    std::string one(1, static_cast<char>(c));
+    char expected[5];
+    std::snprintf(expected, sizeof expected, "\\x%02X", c);
+    EXPECT_EQ(printable(one), expected);
+  }
+  EXPECT_EQ(printable("\x7F"), "\\x7F");
+  EXPECT_EQ(printable("a\x1b[2Jb"), "a\\x1B[2Jb");       // a terminal's escape sequence
+  EXPECT_EQ(printable("\xC0\xAF"), "\\xC0\\xAF");        // an overlong '/'
+  EXPECT_EQ(printable("\xED\xA0\x80"), "\\xED\\xA0\\x80");  // a surrogate
+  EXPECT_EQ(printable("\xE2\x82"), "\\xE2\\x82");          // cut short
+  EXPECT_EQ(printable("a\\x41"), "a\\\\x41");              // an escape cannot be forged
+}
+
+TEST(Printable, AMessageKeepsItsLines) {
+  EXPECT_EQ(printableMessage("one\n\ttwo\r\x1b"), "one\n\ttwo\\x0D\\x1B");
+}
+
+TEST(Printable, NoErrorCarriesAControlByte) {
+  Error e("invalid name 'a\rb\x1b[31m'", {"dir/x\n.yaml", 3, 4});
+  EXPECT_EQ(std::string(e.what()), "dir/x\\x0A.yaml:3:4: invalid name 'a\\x0Db\\x1B[31m'");
+  EXPECT_EQ(e.message(), "invalid name 'a\\x0Db\\x1B[31m'");
+}
+
+}  // namespace vdc
