@@ -77,6 +77,8 @@ Watcher::Watcher(const WatchOptions& options, gitops::Repository& repository, Op
   // What an earlier run put in force is watched even while the head is bad.
   std::ifstream in(fs::path(options_.cache) / "in-force");
   std::getline(in, goodRevision_);
+  // Only a commit id names a directory under the cache.
+  if (!gitops::isCommitId(goodRevision_)) goodRevision_.clear();
 }
 
 void Watcher::keepInForce(const std::string& revision) {
@@ -100,7 +102,13 @@ std::optional<Watcher::Loaded> Watcher::checkout(const std::string& revision, st
   std::string root = revisionDirectory(revision);
   if (!fs::is_directory(root)) {
     std::string partial = root + ".partial";
-    repository_.writeTree(revision, ".", partial);
+    try {
+      for (const auto& left : repository_.writeTree(revision, ".", partial, options_.path))
+        spdlog::warn("commit {}: left out {}: links and submodules are not part of a revision", shortRevision(revision), left);
+    } catch (const gitops::UnsafeTree& e) {
+      problems = e.what();
+      return std::nullopt;
+    }
     fs::rename(partial, root);
   }
   Loaded loaded{revision, {}, std::nullopt};

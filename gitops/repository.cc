@@ -2,11 +2,17 @@
 
 #include <git2.h>
 
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cctype>
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
-#include <fstream>
 #include <mutex>
 
 #include "engine/error.h"
+#include "engine/text.h"
 
 namespace vdc::gitops {
 
@@ -49,31 +55,133 @@ git_oid oidOf(const std::string& commit) {
   return oid;
 }
 
-// Every blob of `tree` under `into`, directories made as they come.
-void writeBlobs(git_repository* repo, const git_tree* tree, const fs::path& into) {
-  for (size_t i = 0; i < git_tree_entrycount(tree); ++i) {
-    const git_tree_entry* entry = git_tree_entry_byindex(tree, i);
-    fs::path path = into / git_tree_entry_name(entry);
-    git_filemode_t mode = git_tree_entry_filemode(entry);
-    if (mode == GIT_FILEMODE_TREE) {
-      git_tree* sub = nullptr;
-      if (git_tree_lookup(&sub, repo, git_tree_entry_id(entry)) < 0) throw ReadFailure("cannot read tree " + path.string());
-      Tree held(sub);
-      fs::create_directories(path);
-      writeBlobs(repo, sub, path);
-    } else if (mode == GIT_FILEMODE_BLOB || mode == GIT_FILEMODE_BLOB_EXECUTABLE) {
-      git_blob* blob = nullptr;
-      if (git_blob_lookup(&blob, repo, git_tree_entry_id(entry)) < 0) throw ReadFailure("cannot read " + path.string());
-      Blob held(blob);
-      std::ofstream out(path, std::ios::binary);
-      out.write(static_cast<const char*>(git_blob_rawcontent(blob)), static_cast<std::streamsize>(git_blob_rawsize(blob)));
-      if (!out.flush()) throw Error("cannot write " + path.string());
-    }
-    // Symbolic links and submodules are not part of a VDC: left out.
+using Odb = std::unique_ptr<git_odb, Freer<git_odb, git_odb_free>>;
+
+bool under(const std::string& path, const std::string& directory) {
+  return directory.empty() || path == directory || path.starts_with(directory + "/");
+}
+
+std::string join(const std::string& directory, const std::string& name) {
+  return directory.empty() ? name : directory + "/" + name;
+}
+
+// A relative directory in canonical form: "" for the top, no "." or trailing slash.
+std::string normalDirectory(std::string path) {
+  while (!path.empty() && path.back() == '/') path.pop_back();
+  if (path == ".") path.clear();
+  while (path.starts_with("./")) path.erase(0, 2);
+  return path;
+}
+
+// One walk over a tree before anything is written: every name checked, each
+// blob's size read from its header (never the blob), the bounds counted.
+class TreeWalk {
+ public:
+  TreeWalk(git_repository* repo, const TreeLimits& limits, std::string base, std::string strict)
+      : repo_(repo), limits_(limits), base_(std::move(base)), strict_(std::move(strict)) {
+    git_odb* odb = nullptr;
+    if (git_repository_odb(&odb, repo) < 0) throw ReadFailure("cannot open the object database");
+    odb_.reset(odb);
   }
+
+  void walk(const git_tree* tree, const std::string& relative, int depth) {
+    if (depth > limits_.depth) return refuse(relative, "is deeper than " + std::to_string(limits_.depth) + " directories");
+    for (size_t i = 0; i < git_tree_entrycount(tree) && problems.size() < kMostProblems; ++i) {
+      const git_tree_entry* entry = git_tree_entry_byindex(tree, i);
+      std::string name = git_tree_entry_name(entry);
+      std::string path = join(relative, name);
+      if (std::string why = unsafeEntryName(name); !why.empty()) {
+        refuse(path, "is not a safe file name: " + why);
+        continue;
+      }
+      if (++entries_ > limits_.entries) return refuse(path, "is past the " + std::to_string(limits_.entries) + " entries a revision may hold");
+      git_filemode_t mode = git_tree_entry_filemode(entry);
+      if (mode == GIT_FILEMODE_TREE) {
+        git_tree* sub = nullptr;
+        if (git_tree_lookup(&sub, repo_, git_tree_entry_id(entry)) < 0) throw ReadFailure("cannot read tree " + shown(path));
+        Tree held(sub);
+        directories.push_back(path);
+        walk(sub, path, depth + 1);
+      } else if (mode == GIT_FILEMODE_BLOB || mode == GIT_FILEMODE_BLOB_EXECUTABLE) {
+        size_t size = 0;
+        git_object_t type = GIT_OBJECT_INVALID;
+        if (git_odb_read_header(&size, &type, odb_.get(), git_tree_entry_id(entry)) < 0 || type != GIT_OBJECT_BLOB)
+          throw ReadFailure("cannot read " + shown(path));
+        total_ += size;
+        if (size > limits_.fileBytes)
+          refuse(path, "holds " + std::to_string(size) + " bytes; a file may hold " + std::to_string(limits_.fileBytes));
+        else if (total_ > limits_.totalBytes)
+          return refuse(path, "takes the revision past the " + std::to_string(limits_.totalBytes) + " bytes it may hold");
+        else
+          files.emplace_back(path, *git_tree_entry_id(entry));
+      } else {
+        const char* what = mode == GIT_FILEMODE_LINK ? "a symbolic link" : mode == GIT_FILEMODE_COMMIT ? "a submodule" : "not a file";
+        if (under(path, strict_)) refuse(path, std::string("is ") + what + ", which a VDC directory may not hold");
+        else skipped.push_back(shown(path) + " (" + what + ")");
+      }
+    }
+  }
+
+  std::vector<std::pair<std::string, git_oid>> files;  // relative path, blob
+  std::vector<std::string> directories;
+  std::vector<std::string> skipped;
+  std::vector<std::string> problems;
+
+ private:
+  static constexpr size_t kMostProblems = 20;
+  std::string shown(const std::string& path) const { return printable(join(base_, path)); }
+  void refuse(const std::string& path, const std::string& why) { problems.push_back(shown(path) + " " + why); }
+
+  git_repository* repo_;
+  const TreeLimits& limits_;
+  std::string base_, strict_;
+  Odb odb_;
+  size_t entries_ = 0;
+  uint64_t total_ = 0;
+};
+
+// A new file that is nobody else's: never through a link, never over a file.
+void writeNewFile(const fs::path& path, const void* bytes, size_t size) {
+  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+  if (fd < 0) throw Error("cannot write " + path.string() + ": " + std::strerror(errno));
+  const char* at = static_cast<const char*>(bytes);
+  while (size > 0) {
+    ssize_t wrote = ::write(fd, at, size);
+    if (wrote < 0 && errno == EINTR) continue;
+    if (wrote <= 0) {
+      ::close(fd);
+      throw Error("cannot write " + path.string() + ": " + std::strerror(errno));
+    }
+    at += wrote;
+    size -= static_cast<size_t>(wrote);
+  }
+  if (::close(fd) != 0) throw Error("cannot write " + path.string() + ": " + std::strerror(errno));
 }
 
 }  // namespace
+
+bool isCommitId(std::string_view text) {
+  return text.size() == GIT_OID_HEXSZ &&
+         text.find_first_not_of("0123456789abcdef") == std::string_view::npos;
+}
+
+std::string unsafeEntryName(std::string_view name) {
+  if (name.empty()) return "empty";
+  if (name == "." || name == "..") return "a step out of its directory";
+  if (name.size() > 255) return "longer than the 255 bytes a file name may have";
+  for (unsigned char c : name) {
+    if (c == '/' || c == '\\') return "it holds a slash";
+    if (c < 0x20 || c == 0x7f) return "it holds a control byte";
+  }
+  // Some file systems drop trailing dots and spaces and ignore case; git
+  // itself refuses these names for its own directory (fsck), in every form.
+  std::string bare(name);
+  while (!bare.empty() && (bare.back() == '.' || bare.back() == ' ')) bare.pop_back();
+  for (char& c : bare) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (bare == ".git" || bare == "git~1") return "git's own directory";
+  if (bare == ".vdc") return "vdc's own state directory";
+  return "";
+}
 
 void Repository::Free::operator()(git_repository* repo) const { git_repository_free(repo); }
 
@@ -160,9 +268,10 @@ std::string Repository::head(const std::string& branch) const {
   return git_oid_tostr_s(&oid);
 }
 
-void Repository::writeTree(const std::string& commit, const std::string& path, const std::string& into) {
+std::vector<std::string> Repository::writeTree(const std::string& commit, const std::string& path,
+                                               const std::string& into, const std::string& strictPath) {
   try {
-    writeTreeOnce(commit, path, into);
+    return writeTreeOnce(commit, path, into, strictPath);
   } catch (const ReadFailure& failure) {
     try {
       remake();
@@ -170,14 +279,15 @@ void Repository::writeTree(const std::string& commit, const std::string& path, c
       throw Error(failure.what());
     }
     try {
-      writeTreeOnce(commit, path, into);
+      return writeTreeOnce(commit, path, into, strictPath);
     } catch (const ReadFailure& again) {
       throw Error(again.what());
     }
   }
 }
 
-void Repository::writeTreeOnce(const std::string& commit, const std::string& path, const std::string& into) const {
+std::vector<std::string> Repository::writeTreeOnce(const std::string& commit, const std::string& path,
+                                                   const std::string& into, const std::string& strictPath) const {
   git_oid oid = oidOf(commit);
   git_commit* found = nullptr;
   if (git_commit_lookup(&found, repo_.get(), &oid) < 0) throw ReadFailure("no commit " + commit + " in " + url_);
@@ -186,26 +296,47 @@ void Repository::writeTreeOnce(const std::string& commit, const std::string& pat
   if (git_commit_tree(&root, found) < 0) throw ReadFailure("cannot read the tree of " + commit);
   Tree rootHeld(root);
   Tree tree;
-  std::string relative = path;
-  while (!relative.empty() && relative.back() == '/') relative.pop_back();
-  if (relative.empty() || relative == ".") {
+  std::string relative = normalDirectory(path);
+  if (relative.empty()) {
     git_tree* copy = nullptr;
     if (git_tree_dup(&copy, root) < 0) fail("cannot read the tree of " + commit);
     tree.reset(copy);
   } else {
     git_tree_entry* entry = nullptr;
     if (git_tree_entry_bypath(&entry, root, relative.c_str()) < 0)
-      throw Error("commit " + commit + " has no directory " + relative);
+      throw Error("commit " + commit + " has no directory " + printable(relative));
     TreeEntry entryHeld(entry);
     if (git_tree_entry_type(entry) != GIT_OBJECT_TREE)
-      throw Error("in commit " + commit + ", " + relative + " is not a directory");
+      throw Error("in commit " + commit + ", " + printable(relative) + " is not a directory");
     git_tree* sub = nullptr;
     if (git_tree_lookup(&sub, repo_.get(), git_tree_entry_id(entry)) < 0) throw ReadFailure("cannot read " + relative);
     tree.reset(sub);
   }
-  fs::remove_all(into);
-  fs::create_directories(into);
-  writeBlobs(repo_.get(), tree.get(), into);
+
+  TreeWalk walk(repo_.get(), limits_, relative, normalDirectory(strictPath));
+  walk.walk(tree.get(), "", 1);
+  if (!walk.problems.empty()) {
+    std::string message = "commit " + commit + " is refused: its tree is not safe to write";
+    for (const auto& problem : walk.problems) message += "\n  " + problem;
+    throw UnsafeTree(message);
+  }
+  fs::path base(into);
+  fs::remove_all(base);
+  fs::create_directories(base);
+  try {
+    for (const auto& directory : walk.directories) fs::create_directory(base / directory);
+    for (const auto& [file, id] : walk.files) {
+      git_blob* blob = nullptr;
+      if (git_blob_lookup(&blob, repo_.get(), &id) < 0) throw ReadFailure("cannot read " + printable(join(relative, file)));
+      Blob blobHeld(blob);
+      writeNewFile(base / file, git_blob_rawcontent(blob), static_cast<size_t>(git_blob_rawsize(blob)));
+    }
+  } catch (...) {
+    std::error_code ignored;
+    fs::remove_all(base, ignored);
+    throw;
+  }
+  return walk.skipped;
 }
 
 }  // namespace vdc::gitops

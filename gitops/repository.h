@@ -9,14 +9,42 @@
 // leaves the cache (and the revisions it holds) as it was.
 #pragma once
 
+#include <cstdint>
 #include <memory>
 #include <string>
+#include <string_view>
+#include <vector>
 
+#include "engine/error.h"
 #include "gitops/credentials.h"
 
 struct git_repository;
 
 namespace vdc::gitops {
+
+// What one revision's tree may hold; a tree beyond them is refused before
+// the blob that crosses them is read (docs/robustness.md).
+struct TreeLimits {
+  uint64_t fileBytes = 16ull << 20;    // one file
+  uint64_t totalBytes = 256ull << 20;  // all files together
+  size_t entries = 20000;              // files and directories
+  int depth = 32;                      // directories within directories
+};
+
+// A commit whose tree cannot be written safely: entry names that are not
+// plain file names (".", "..", "/", "\\", ".git" in any case, control bytes,
+// longer than a file system takes), links or submodules inside the VDC
+// directory, a tree beyond TreeLimits. The commit's fault, not the cache's:
+// it is reported invalid and never applied. The message lists every problem.
+struct UnsafeTree : Error {
+  using Error::Error;
+};
+
+// Whether `text` is a full commit id (40 lowercase hex digits).
+bool isCommitId(std::string_view text);
+
+// Why a tree entry's name is not a plain file name ("" when it is one).
+std::string unsafeEntryName(std::string_view name);
 
 class Repository {
  public:
@@ -37,8 +65,15 @@ class Repository {
   std::string head(const std::string& branch) const;
   // Writes the files under `path` of commit `commit` into `into` (made
   // fresh); throws Error when the commit has no such directory, or when
-  // the commit cannot be read even from a fresh cache.
-  void writeTree(const std::string& commit, const std::string& path, const std::string& into);
+  // the commit cannot be read even from a fresh cache, and UnsafeTree (with
+  // `into` untouched) when its tree is refused. Links and submodules
+  // are refused under `strictPath` (relative to `path`: the VDC directory)
+  // and left out elsewhere; what was left out is returned, as paths in the
+  // repository.
+  std::vector<std::string> writeTree(const std::string& commit, const std::string& path, const std::string& into,
+                                     const std::string& strictPath = ".");
+
+  void setLimits(const TreeLimits& limits) { limits_ = limits; }
 
  private:
   struct Free {
@@ -48,13 +83,15 @@ class Repository {
   // Opens the bare repository at `directory`, or makes it there afresh.
   Handle openOrMake(const std::string& directory) const;
   void fetchInto(git_repository* repo) const;
-  void writeTreeOnce(const std::string& commit, const std::string& path, const std::string& into) const;
+  std::vector<std::string> writeTreeOnce(const std::string& commit, const std::string& path, const std::string& into,
+                                         const std::string& strictPath) const;
   // Fetches into a new cache beside the old one and, if that works, puts it
   // in the old one's place; throws (keeping the old cache) if it does not.
   void remake();
 
   std::string url_, cache_;
   Credentials credentials_;
+  TreeLimits limits_;
   Handle repo_;
 };
 

@@ -15,6 +15,7 @@
 #include <thread>
 
 #include "tests/cli_support.h"
+#include "tests/git_trees.h"
 #include "tests/ssh_server.h"
 
 namespace vdc::testing {
@@ -171,6 +172,35 @@ TEST_F(Watch, ABadCommitIsNeverAppliedAndTheLastGoodRevisionStays) {
   ASSERT_EQ(watch().exit, 0);
   EXPECT_EQ(shown()["revision"], fixed);
   EXPECT_EQ(condition("Stalled"), "False");
+}
+
+TEST_F(Watch, ACommitWhoseTreeIsUnsafeIsRefusedByIdAndNothingLeavesTheCache) {
+  ASSERT_EQ(watch().exit, 0);
+  std::string good = head();
+  std::string before = host();
+  // The VDC directory as it is, plus a directory named ".." holding a
+  // manifest, and a link to a host file: written as they stand, the first
+  // would land beside the revision and the second be read as a manifest.
+  RawGit raw(dir.path() / "remote");
+  std::string site = raw.git("rev-parse HEAD:vdc/site.yaml");
+  std::string escaped = raw.tree({{"100644", "evil.yaml", raw.blob(kBackNetwork)}});
+  std::string vdcTree = raw.tree({{"40000", "..", escaped},
+                                  {"120000", "passwd.yaml", raw.blob("/etc/passwd")},
+                                  {"100644", "site.yaml", site}});
+  std::string bad = raw.commitTree(raw.tree({{"40000", "vdc", vdcTree}}));
+  Result run = watch();
+  EXPECT_EQ(run.exit, 1);
+  EXPECT_NE(run.err.find("validate of " + bad.substr(0, 12) + " failed"), std::string::npos) << run.err;
+  Json s = status();
+  EXPECT_EQ(s["lastError"]["revision"], bad);
+  std::string message = s["lastError"]["message"];
+  EXPECT_NE(message.find("vdc/.. is not a safe file name"), std::string::npos) << message;
+  EXPECT_NE(message.find("vdc/passwd.yaml is a symbolic link"), std::string::npos) << message;
+  EXPECT_EQ(condition("Stalled"), "True");
+  EXPECT_EQ(host(), before);
+  EXPECT_EQ(shown()["revision"], good);
+  for (const auto& entry : fs::recursive_directory_iterator(dir.path()))
+    EXPECT_NE(entry.path().filename(), "evil.yaml") << entry.path();
 }
 
 TEST_F(Watch, DriftIsReportedAndHealedOnlyWithHeal) {
