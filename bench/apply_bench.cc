@@ -22,6 +22,7 @@
 #include <string>
 #include <vector>
 
+#include "engine/safe_file.h"
 #include "providers/libvirt/datacenter.h"
 #include "providers/libvirt/handles.h"
 
@@ -113,7 +114,7 @@ int baselineInMemory(const std::string& file, int instances) {
 int baselineCreate(const std::string& file, int instances) {
   ConnectionHandle conn = openNodeFile(file);
   create(conn.get(), instances);
-  replaceFile(file, nodeXml(conn.get()));
+  vdc::replaceFile(file, nodeXml(conn.get()));
   return 0;
 }
 
@@ -123,7 +124,7 @@ int baselineDelete(const std::string& file) {
   int n = virConnectListAllDomains(conn.get(), &list, 0);
   auto domains = takeList<DomainHandle>(list, n, "cannot list domains");
   remove(conn.get(), domains);
-  replaceFile(file, nodeXml(conn.get()));
+  vdc::replaceFile(file, nodeXml(conn.get()));
   return 0;
 }
 

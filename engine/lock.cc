@@ -9,6 +9,7 @@
 #include <filesystem>
 
 #include "engine/error.h"
+#include "engine/safe_file.h"
 
 namespace vdc {
 
@@ -24,9 +25,9 @@ static std::string readAll(int fd) {
 
 std::optional<ApplyLock> ApplyLock::tryAcquire(const std::string& path, const std::string& purpose,
                                                std::string& holder) {
-  std::filesystem::create_directories(std::filesystem::path(path).parent_path());
-  int fd = open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-  if (fd < 0) throw Error("cannot open lock file " + path);
+  // A link planted at the lock's name, or a directory others can write, is refused.
+  checkPrivateDirectory(std::filesystem::path(path).parent_path().string());
+  int fd = openNoFollow(path, O_RDWR | O_CREAT);
   if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
     holder = readAll(fd);
     if (holder.empty()) holder = "another vdc process";

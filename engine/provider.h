@@ -17,13 +17,22 @@
 
 namespace vdc {
 
+// A disk's bytes an import carries (bundle/): a file, and the format its
+// bundle declares. The format is never guessed from the bytes: a raw disk
+// whose guest wrote a qcow2 header into it stays raw.
+struct CarriedDisk {
+  std::string file;
+  std::string format;  // raw or qcow2
+};
+using CarriedDisks = std::map<ResourceId, CarriedDisk>;
+
 // What a provider is told before an apply.
 struct ApplyIntent {
   std::vector<Ownership> intended;  // every create and update it will be asked for
   std::string directory;            // of the VDC: relative paths in specs (Image sources) start there
   // Files whose bytes fill Images and Volumes as they are made, instead of
   // their sources (an import: bundle/), by resource.
-  std::map<ResourceId, std::string> contents;
+  CarriedDisks contents;
 };
 
 // Realizes some kinds of resources on a target.
@@ -88,6 +97,10 @@ class Datacenter {
   // Adds to `problems` what this datacenter lacks to hold `desired` (a
   // storage pool for a storage class, ...): planned before anything is made.
   virtual void checkFits(const Vdc& /*desired*/, Diagnostics& /*problems*/) {}
+
+  // Bytes free where this datacenter keeps disks (none: not known). An
+  // import is refused when its bundle's disks would not fit.
+  virtual std::optional<uint64_t> freeStorage() { return std::nullopt; }
 
   // Its hosts, where the Target names them (none: one host, nothing to place).
   virtual std::vector<HostInfo> hosts() const { return {}; }

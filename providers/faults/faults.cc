@@ -46,6 +46,7 @@ class FaultyDatacenter : public Datacenter {
   LiveState read(const std::string& vdc) override { return inner_->read(vdc); }
   std::vector<HostInfo> hosts() const override { return inner_->hosts(); }
   void checkFits(const Vdc& desired, Diagnostics& problems) override { inner_->checkFits(desired, problems); }
+  std::optional<uint64_t> freeStorage() override { return inner_->freeStorage(); }
   std::optional<DiskContents> diskContents(const std::string& vdc, const LiveObject& disk) override {
     return inner_->diskContents(vdc, disk);
   }

@@ -136,6 +136,13 @@ void Fleet::checkFits(const Vdc& desired, Diagnostics& problems) {
   for (auto& m : members_) m.datacenter->checkFits(desired, problems);
 }
 
+std::optional<uint64_t> Fleet::freeStorage() {
+  std::optional<uint64_t> free;
+  for (auto& m : members_)
+    if (auto mine = m.datacenter->freeStorage()) free = free.value_or(0) + *mine;
+  return free;
+}
+
 std::vector<HostInfo> Fleet::hosts() const {
   std::vector<HostInfo> hosts;
   for (const auto& m : members_) hosts.push_back(m.info);

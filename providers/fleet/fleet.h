@@ -34,6 +34,7 @@ class Fleet : public Datacenter {
   LiveState read(const std::string& vdc) override;
   std::vector<HostInfo> hosts() const override;
   void checkFits(const Vdc& desired, Diagnostics& problems) override;
+  std::optional<uint64_t> freeStorage() override;  // all hosts' together
   // From the first host that holds it.
   std::optional<DiskContents> diskContents(const std::string& vdc, const LiveObject& disk) override;
   void readDisk(const std::string& vdc, const LiveObject& disk, const DiskSink& take) override;

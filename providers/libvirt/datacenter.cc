@@ -1,8 +1,12 @@
 #include "providers/libvirt/datacenter.h"
 
+#include <sys/statvfs.h>
+
 #include <filesystem>
 #include <fstream>
+#include <set>
 
+#include "engine/safe_file.h"
 #include "engine/units.h"
 
 namespace vdc::libvirt {
@@ -78,15 +82,29 @@ void LibvirtDatacenter::checkFits(const Vdc& desired, Diagnostics& problems) {
   }
 }
 
-static std::string prepareNodeFile(const std::string& file) {
-  fs::path path = fs::absolute(file).lexically_normal();
-  fs::create_directories(path.parent_path());
-  if (!fs::exists(path)) {
-    std::ofstream out(path);
-    out << "<node>\n</node>\n";
-    if (!out) throw Error("cannot create " + path.string());
+static std::string absoluteNodeFile(const std::string& file) { return fs::absolute(file).lexically_normal().string(); }
+
+std::optional<uint64_t> LibvirtDatacenter::freeStorage() {
+  std::set<std::string> pools{host_.poolFor("standard")};
+  for (const auto& [storageClass, pool] : host_.settings().pools) pools.insert(pool);
+  std::optional<uint64_t> free;
+  for (const auto& name : pools) {
+    PoolHandle pool(virStoragePoolLookupByName(host_.connection(), name.c_str()));
+    virStoragePoolInfo info{};
+    if (!pool) {
+      if (!lastErrorIsNotFound()) throw libvirtError("cannot look up storage pool " + name);
+      continue;
+    }
+    if (virStoragePoolGetInfo(pool.get(), &info) < 0) throw libvirtError("cannot read storage pool " + name);
+    if (info.state == VIR_STORAGE_POOL_RUNNING) free = free.value_or(0) + info.available;
   }
-  return path.string();
+  return free;
+}
+
+std::optional<uint64_t> EmbeddedDatacenter::freeStorage() {
+  struct statvfs fsInfo {};
+  if (statvfs(fs::path(file_).parent_path().c_str(), &fsInfo) != 0) return std::nullopt;
+  return uint64_t{fsInfo.f_bavail} * fsInfo.f_frsize;
 }
 
 static HostSettings embeddedSettings(const std::string& absolute) {
@@ -98,9 +116,28 @@ static HostSettings embeddedSettings(const std::string& absolute) {
   return settings;
 }
 
+// Nothing is made until the first change: a plan or a refused import leaves
+// no trace. What is there is checked before it is read: a link or a FIFO at
+// the file's name, or a directory others can write, is refused.
 EmbeddedDatacenter::EmbeddedDatacenter(const std::string& file)
-    : LibvirtDatacenter(embeddedSettings(prepareNodeFile(file)), fs::path(prepareNodeFile(file)).parent_path()),
-      file_(fs::absolute(file).lexically_normal().string()) {}
+    : LibvirtDatacenter(embeddedSettings(absoluteNodeFile(file)), fs::path(absoluteNodeFile(file)).parent_path()),
+      file_(absoluteNodeFile(file)) {
+  fs::path directory = fs::path(file_).parent_path();
+  if (fs::exists(fs::symlink_status(directory))) checkPrivateDirectory(directory.string());
+  checkRegularFile(file_, kMaxNodeFileBytes);
+  host_.setBeforeConnect([this] { takeFile(); });
+}
+
+// Several VDCs share one file, each process holding all of it in memory
+// between reading and saving: the file's lock is taken before it is read
+// into the connection and held until this datacenter is gone, so no apply
+// saves over what another saved in between.
+void EmbeddedDatacenter::takeFile() {
+  fs::path directory = fs::path(file_).parent_path();
+  checkPrivateDirectory(directory.string());
+  fileLock_.emplace(file_ + ".lock", std::chrono::minutes(2), describe());
+  if (!checkRegularFile(file_, kMaxNodeFileBytes)) vdc::replaceFile(file_, "<node>\n</node>\n");
+}
 
 std::string EmbeddedDatacenter::describe() const {
   std::string shown = fs::relative(file_, fs::current_path()).string();
@@ -163,18 +200,7 @@ void EmbeddedDatacenter::commit() {
 }
 
 void EmbeddedDatacenter::save() {
-  if (host_.connected()) replaceFile(file_, nodeXml());
-}
-
-void replaceFile(const std::string& file, const std::string& content) {
-  std::string temporary = file + ".tmp";
-  {
-    std::ofstream out(temporary, std::ios::trunc);
-    out << content;
-    out.flush();
-    if (!out) throw Error("cannot write " + temporary);
-  }
-  fs::rename(temporary, file);
+  if (host_.connected()) vdc::replaceFile(file_, nodeXml());
 }
 
 }  // namespace vdc::libvirt

@@ -3,9 +3,11 @@
 // node file after every apply.
 #pragma once
 
+#include <optional>
 #include <string>
 
 #include "engine/provider.h"
+#include "engine/safe_file.h"
 #include "providers/libvirt/host.h"
 #include "providers/libvirt/hypervisor.h"
 #include "providers/libvirt/registry.h"
@@ -27,6 +29,8 @@ class LibvirtDatacenter : public Datacenter {
   // driver, load balancers an appliance image.
   void checkFits(const Vdc& desired, Diagnostics& problems) override;
   void commit() override { records_.flush(); }
+  // What the pools of its storage classes have available, together.
+  std::optional<uint64_t> freeStorage() override;
   std::optional<DiskContents> diskContents(const std::string& vdc, const LiveObject& disk) override {
     return storage_.contentsOf(vdc, disk);
   }
@@ -48,8 +52,6 @@ class LibvirtDatacenter : public Datacenter {
 // The whole state of a test-driver connection as a node document, which
 // reopens as the same state.
 std::string nodeXml(virConnectPtr conn);
-// Writes `content` to a temporary file beside `file`, then renames it over.
-void replaceFile(const std::string& file, const std::string& content);
 
 class EmbeddedDatacenter : public LibvirtDatacenter {
  public:
@@ -59,12 +61,16 @@ class EmbeddedDatacenter : public LibvirtDatacenter {
   std::string lockPath(const std::string& vdc) const override;
   void commit() override;
   void keepForCrash() override { save(); }
+  // Its volumes hold no data: the room is that of the file system its file is on.
+  std::optional<uint64_t> freeStorage() override;
   // The whole state as a test-driver node document.
   std::string nodeXml() { return libvirt::nodeXml(host_.connection()); }
 
  private:
   void save();  // the libvirt state as it is, to the file
+  void takeFile();  // before connecting: the file's lock, and the file
   std::string file_;
+  std::optional<FileLock> fileLock_;
 };
 
 }  // namespace vdc::libvirt

@@ -1,5 +1,6 @@
 #include "providers/libvirt/host.h"
 
+#include "engine/safe_file.h"
 #include "providers/libvirt/xml.h"
 
 namespace vdc::libvirt {
@@ -9,6 +10,7 @@ Host::Host(HostSettings settings) : settings_(std::move(settings)) { quietLibvir
 virConnectPtr Host::connection() {
   std::lock_guard lock(mutex_);
   if (!connection_) {
+    if (beforeConnect_) beforeConnect_();
     connection_.reset(virConnectOpen(settings_.uri.c_str()));
     if (!connection_) throw libvirtError("cannot connect to " + settings_.uri);
   }
@@ -38,7 +40,10 @@ virConnectPtr Host::containers() {
 }
 
 void Host::scan(const HostVisitor& visit) {
-  if (!connected() && !settings_.nodeFile.empty()) return scanNodeFile(settings_.nodeFile, visit);
+  if (!connected() && !settings_.nodeFile.empty()) {
+    if (checkRegularFile(settings_.nodeFile, kMaxNodeFileBytes)) scanNodeFile(settings_.nodeFile, visit);
+    return;
+  }
   scanConnection(connection(), visit);
   if (virConnectPtr containers = containerConnection()) scanDomains(containers, visit);
 }

@@ -3,6 +3,7 @@
 // straight from its node file.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <mutex>
 #include <string>
@@ -20,13 +21,16 @@ struct ApplianceImage {
   std::string format = "qcow2", sha256, hypervisor = "kvm";
 };
 
+// The most an embedded datacenter's file may hold: some 100,000 domains.
+inline constexpr uint64_t kMaxNodeFileBytes = 512ull << 20;
+
 struct HostSettings {
   std::string uri;
   // storage class -> libvirt pool name; a class not listed uses a pool of its own name.
   std::map<std::string, std::string> pools;
   bool createMissingPools = false;  // the embedded datacenter makes pools on demand
   bool testDriver = false;          // domains are type='test'; the hypervisor is not observable
-  std::string nodeFile;             // the embedded datacenter's file, read before connecting
+  std::string nodeFile;             // the embedded datacenter's file, read before connecting (none there: empty)
   // Set when the networks are Open vSwitch bridges (providers/ovs) rather
   // than libvirt networks: the OVSDB socket and the bridges' datapath type.
   std::string ovsSocket, ovsDatapath;
@@ -39,6 +43,9 @@ class Host {
 
   virConnectPtr connection();
   bool connected() const { return connection_ != nullptr; }
+  // Called once, just before the connection opens (the embedded datacenter
+  // takes its file's lock there and reads the file under it).
+  void setBeforeConnect(std::function<void()> hook) { beforeConnect_ = std::move(hook); }
   // The same host's LXC driver, for containers: the host URI with its driver
   // replaced (qemu:///system -> lxc:///system). Null where the host has no
   // LXC driver (and on the embedded datacenter, whose domains are all one
@@ -60,6 +67,7 @@ class Host {
 
  private:
   HostSettings settings_;
+  std::function<void()> beforeConnect_;
   ConnectionHandle connection_;
   ConnectionHandle containerConnection_;
   bool containerTried_ = false;

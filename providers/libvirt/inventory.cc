@@ -61,7 +61,7 @@ void scanConnection(virConnectPtr connection, const HostVisitor& visit) {
 
 void scanNodeFile(const std::string& file, const HostVisitor& visit) {
   std::unique_ptr<xmlTextReader, ReaderFree> reader(
-      xmlReaderForFile(file.c_str(), nullptr, XML_PARSE_NONET | XML_PARSE_HUGE | XML_PARSE_NOERROR | XML_PARSE_NOWARNING));
+      xmlReaderForFile(file.c_str(), nullptr, XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING));
   if (!reader) throw Error("cannot read " + file);
   int status = xmlTextReaderRead(reader.get());
   if (status != 1) throw Error(file + " is not a libvirt test driver node file");

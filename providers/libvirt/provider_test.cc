@@ -97,14 +97,18 @@ TEST_F(Providers, InstanceIsADomainWithDisksAndNics) {
 }
 
 TEST_F(Providers, ObjectsWithoutOurRecordAreForeign) {
-  EmbeddedDatacenter dc(file());
-  dc.providerFor(Kind::Network).create(owner(Kind::Network, "net", networkSpec()));
+  std::string node;
+  {
+    // Closed before the file is opened again: it holds the file's lock while open.
+    EmbeddedDatacenter dc(file());
+    dc.providerFor(Kind::Network).create(owner(Kind::Network, "net", networkSpec()));
+    node = dc.nodeXml();
+  }
   // Another VDC's domain under our name, and an unowned one.
   Ownership other{"other", {Kind::Instance, "a"}, "h", Json::object()};
   std::string owned = "<domain type='test'><name>shop.a</name><metadata>" + ownerElement(other) +
                       "</metadata><memory>1024</memory><os><type>hvm</type></os></domain>";
   std::string bare = "<domain type='test'><name>shop.b</name><memory>1024</memory><os><type>hvm</type></os></domain>";
-  std::string node = dc.nodeXml();
   node.insert(node.rfind("</node>"), owned + bare);
   std::ofstream(file()) << node;
   EmbeddedDatacenter reloaded(file());

@@ -1,0 +1,124 @@
+#include "engine/safe_file.h"
+
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <thread>
+#include <utility>
+
+#include "engine/error.h"
+
+namespace vdc {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string why() { return std::strerror(errno); }
+
+// A descriptor closed when it goes out of scope, unless released.
+struct Descriptor {
+  int fd;
+  ~Descriptor() {
+    if (fd >= 0) ::close(fd);
+  }
+  int release() { return std::exchange(fd, -1); }
+};
+
+void writeAll(int fd, const std::string& content, const std::string& file) {
+  const char* at = content.data();
+  size_t left = content.size();
+  while (left > 0) {
+    ssize_t wrote = ::write(fd, at, left);
+    if (wrote < 0 && errno == EINTR) continue;
+    if (wrote <= 0) throw Error("cannot write " + file + ": " + why());
+    at += wrote;
+    left -= static_cast<size_t>(wrote);
+  }
+}
+
+}  // namespace
+
+void checkPrivateDirectory(const std::string& directory) {
+  fs::path path = fs::absolute(directory).lexically_normal();
+  std::error_code ec;
+  if (!fs::exists(fs::symlink_status(path, ec))) fs::create_directories(path);
+  struct stat st {};
+  if (::lstat(path.c_str(), &st) != 0) throw Error("cannot read " + path.string() + ": " + why());
+  if (S_ISLNK(st.st_mode)) throw Error(path.string() + " is a symbolic link: vdc keeps its state only in a real directory");
+  if (!S_ISDIR(st.st_mode)) throw Error(path.string() + " is not a directory");
+  if (st.st_uid != ::geteuid() && st.st_uid != 0)
+    throw Error(path.string() + " belongs to another user (uid " + std::to_string(st.st_uid) + "): vdc keeps its state "
+                "only in a directory of its own");
+  if ((st.st_mode & (S_IWGRP | S_IWOTH)) && !(st.st_mode & S_ISVTX))
+    throw Error(path.string() + " is writable by others: vdc keeps its state only in a directory of its own");
+}
+
+int openNoFollow(const std::string& file, int flags) {
+  int fd = ::open(file.c_str(), flags | O_NOFOLLOW | O_CLOEXEC, 0644);
+  if (fd < 0) {
+    if (errno == ELOOP) throw Error(file + " is a symbolic link: refused");
+    throw Error("cannot open " + file + ": " + why());
+  }
+  Descriptor held{fd};
+  struct stat st {};
+  if (::fstat(fd, &st) != 0) throw Error("cannot read " + file + ": " + why());
+  if (!S_ISREG(st.st_mode)) throw Error(file + " is not a regular file: refused");
+  return held.release();
+}
+
+bool checkRegularFile(const std::string& file, uint64_t maxBytes) {
+  struct stat st {};
+  if (::lstat(file.c_str(), &st) != 0) {
+    if (errno == ENOENT) return false;
+    throw Error("cannot read " + file + ": " + why());
+  }
+  if (S_ISLNK(st.st_mode)) throw Error(file + " is a symbolic link: refused");
+  if (!S_ISREG(st.st_mode)) throw Error(file + " is not a regular file: refused");
+  if (static_cast<uint64_t>(st.st_size) > maxBytes)
+    throw Error(file + " holds " + std::to_string(st.st_size) + " bytes, more than the " + std::to_string(maxBytes) +
+                " it may");
+  return true;
+}
+
+void replaceFile(const std::string& file, const std::string& content) {
+  fs::path path = fs::absolute(file);
+  std::string pattern = (path.parent_path() / ("." + path.filename().string() + ".XXXXXX")).string();
+  Descriptor out{::mkstemp(pattern.data())};
+  if (out.fd < 0) throw Error("cannot write beside " + file + ": " + why());
+  try {
+    if (::fchmod(out.fd, 0644) != 0) throw Error("cannot write " + pattern + ": " + why());
+    writeAll(out.fd, content, pattern);
+    if (::fsync(out.fd) != 0) throw Error("cannot write " + pattern + ": " + why());
+    // A link planted at the name is replaced, never followed: rename(2) acts on the name.
+    if (::rename(pattern.c_str(), path.c_str()) != 0) throw Error("cannot replace " + file + ": " + why());
+  } catch (...) {
+    ::unlink(pattern.c_str());
+    throw;
+  }
+  Descriptor directory{::open(path.parent_path().c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC)};
+  if (directory.fd >= 0) ::fsync(directory.fd);  // the rename itself, durable
+}
+
+FileLock::FileLock(const std::string& file, std::chrono::milliseconds patience, const std::string& what) {
+  Descriptor held{openNoFollow(file, O_RDWR | O_CREAT)};
+  auto until = std::chrono::steady_clock::now() + patience;
+  while (::flock(held.fd, LOCK_EX | LOCK_NB) != 0) {
+    if (errno != EWOULDBLOCK && errno != EINTR) throw Error("cannot lock " + file + ": " + why());
+    if (std::chrono::steady_clock::now() >= until)
+      throw Error(what + " stayed busy for " + std::to_string(patience.count() / 1000) + " s (" + file + ")");
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  fd_ = held.release();
+}
+
+FileLock::~FileLock() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
+}  // namespace vdc
