@@ -37,8 +37,11 @@ void quietLibvirtErrors() {
 
 namespace vdc::libvirt {
 std::string networkDefinition(virNetworkPtr network) {
+  // Named first: any libvirt call made after a failure would reset the error it left.
+  const char* name = virNetworkGetName(network);
+  std::string what = std::string("cannot read network ") + (name ? name : "?");
   char* xml = virNetworkGetXMLDesc(network, VIR_NETWORK_XML_INACTIVE);
   if (!xml) xml = virNetworkGetXMLDesc(network, 0);
-  return takeString(xml, std::string("cannot read network ") + virNetworkGetName(network));
+  return takeString(xml, what);
 }
 }  // namespace vdc::libvirt

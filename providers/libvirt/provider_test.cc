@@ -227,4 +227,22 @@ TEST_F(Providers, AVolumeIsAttachedFromThePoolOfItsStorageClass) {
   EXPECT_EQ(dc.read("shop").find({Kind::Volume, "fast"})->observed["storageClass"], "ssd");
 }
 
+// A failed call's reason is read before any other libvirt call, which
+// would reset it: the message says why, not "unknown libvirt error".
+TEST(LibvirtErrors, AreReadBeforeAnyOtherCall) {
+  quietLibvirtErrors();
+  ConnectionHandle conn(virConnectOpen("test:///default"));
+  ASSERT_TRUE(conn);
+  NetworkHandle net(virNetworkDefineXML(conn.get(), "<network><name>gone</name></network>"));
+  ASSERT_TRUE(net);
+  ASSERT_EQ(virNetworkUndefine(net.get()), 0);
+  try {
+    networkDefinition(net.get());
+    FAIL() << "an undefined network was read";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("cannot read network gone: "), std::string::npos) << e.what();
+    EXPECT_EQ(std::string(e.what()).find("unknown libvirt error"), std::string::npos) << e.what();
+  }
+}
+
 }  // namespace vdc::libvirt

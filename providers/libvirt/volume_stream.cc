@@ -67,8 +67,9 @@ uint64_t downloadVolume(virConnectPtr conn, virStorageVolPtr volume,
   for (;;) {
     int got = virStreamRecv(stream.get(), chunk.data(), chunk.size());
     if (got < 0) {
+      Error failure = libvirtError("download failed");  // read before the abort resets it
       virStreamAbort(stream.get());
-      throw libvirtError("download failed");
+      throw failure;
     }
     if (got == 0) break;
     try {
