@@ -16,7 +16,9 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "engine/model.h"
@@ -28,6 +30,14 @@ inline constexpr const char* kDescriptorMember = "vdc-bundle.json";
 inline constexpr const char* kDigestsMember = "SHA256SUMS";
 inline constexpr const char* kManifestsDir = "manifests/";
 inline constexpr const char* kDisksDir = "disks/";
+
+// What a bundle may make vdc read, whatever it declares (docs/robustness.md).
+inline constexpr uint64_t kMaxDiskBytes = 16ull << 40;      // all its disks together, on any target
+inline constexpr uint64_t kSmallMemberBytes = 16ull << 20;  // the descriptor, the digest list, one manifest
+inline constexpr uint64_t kSmallMembersBytes = 64ull << 20; // all of those together
+inline constexpr size_t kMaxMembers = 100'000;
+inline constexpr size_t kMaxDisks = 100'000;
+inline constexpr size_t kMaxResources = 1'000'000;
 
 struct Disk {
   ResourceId id;        // an Image, a Volume, or an Instance (its root disk)
@@ -50,9 +60,15 @@ struct Descriptor {
   static Descriptor fromJson(const Json& json);
 };
 
-// Whether `member` is a path a bundle may hold: relative, without "." or
-// ".." components, empty components or backslashes, under one of the
-// bundle's places.
+// Whether `member` is a path a bundle may hold: the descriptor, the digest
+// list, a manifest (manifests/**.yaml or .yml) or a disk (disks/KIND/NAME);
+// relative, without empty, "." or ".." components, backslashes, control
+// bytes, or a component that starts with a dot (.git, .vdc).
 bool safeMemberPath(const std::string& member);
+
+// The digest list, "SHA256 (member) = digest" a line, read in one linear
+// pass: a line that is malformed or longer than a member path and its
+// digest can be, or a member listed twice, is an Error naming it.
+std::map<std::string, std::string> parseDigestList(std::string_view text);
 
 }  // namespace vdc::bundle

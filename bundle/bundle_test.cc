@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <sys/stat.h>
 
+#include <chrono>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -18,6 +19,7 @@
 #include "engine/error.h"
 #include "engine/hash.h"
 #include "engine/test_support.h"
+#include "engine/text.h"
 
 namespace vdc::bundle {
 
@@ -211,10 +213,16 @@ TEST_F(Bundles, AnExportThatFailsLeavesNoBundle) {
 }
 
 TEST_F(Bundles, MembersThatEscapeOrAreNotPlainFilesAreRefused) {
-  for (std::string path : {"../outside", "/etc/passwd", "manifests/../../x", "manifests//x", "elsewhere/x"}) {
+  for (std::string path : {"../outside", "/etc/passwd", "manifests/../../x.yaml", "manifests//x.yaml", "elsewhere/x",
+                           // only manifests and disks, and nothing that hides
+                           "manifests/.git/config.yaml", "manifests/.vdc/sim.yaml", "manifests/net/.hidden.yaml",
+                           "manifests/run.sh", "manifests/x.yaml.sh", "manifests", "manifests/a\\b.yaml",
+                           "manifests/a\x1b[2J.yaml", "disks/Volume", "disks/Volume/data/more", "disks/.x/data",
+                           "vdc-bundle.json/x", "SHA256SUMS.yaml", "./vdc-bundle.json"}) {
     auto members = good();
     members.push_back({path, "x"});
-    EXPECT_NE(refusal(members).find("member '" + path + "' is not a path a bundle may hold"), std::string::npos)
+    EXPECT_NE(refusal(members).find("member '" + printable(path) + "' is not a path a bundle may hold"),
+              std::string::npos)
         << path;
   }
   auto symlink = good();
@@ -224,7 +232,7 @@ TEST_F(Bundles, MembersThatEscapeOrAreNotPlainFilesAreRefused) {
   hardlink.push_back({"manifests/hard.yaml", "", AE_IFREG, "manifests/vdc.yaml", true});
   EXPECT_NE(refusal(hardlink).find("'manifests/hard.yaml' is not a plain file"), std::string::npos);
   auto device = good();
-  device.push_back({"manifests/dev", "", AE_IFCHR});
+  device.push_back({"manifests/dev.yaml", "", AE_IFCHR});
   EXPECT_NE(refusal(device).find("is not a plain file"), std::string::npos);
 }
 
@@ -283,6 +291,119 @@ TEST_F(Bundles, TruncatedArchivesAndUnknownDescriptorsAreRefused) {
   auto lying = good();
   lying[1].size = 1 << 10;  // more than was written: the rest is padding, which its digest does not cover
   EXPECT_NE(refusal(lying, good()).find("member 'manifests/vdc.yaml' has sha256"), std::string::npos);
+}
+
+TEST_F(Bundles, TheVdcsNameMustBeADnsLabelBeforeItNamesADirectory) {
+  for (std::string name : {std::string("../escape"), std::string("a/b"), std::string(".git"), std::string("."), std::string(), std::string("Shop"), std::string("shop\n"), std::string(64, 'a'), std::string("-shop"),
+                           std::string("/etc")}) {
+    auto members = good();
+    Json spoiled = descriptor(disk.size()).toJson();
+    spoiled["vdc"] = name;
+    members[0].contents = spoiled.dump();
+    EXPECT_NE(refusal(members).find("is not a DNS label"), std::string::npos) << printable(name);
+  }
+  for (const auto& [field, value] : {std::pair{"resources", Json::array({"../x"})},
+                                     std::pair{"resources", Json::array({"Nothing/x"})},
+                                     std::pair{"sourceTarget", Json(std::string(300, 's'))},
+                                     std::pair{"disks", Json::array({{{"kind", "Volume"}, {"name", "data"},
+                                                                      {"format", "vmdk"}, {"size", 1},
+                                                                      {"member", "disks/Volume/data"}}})}}) {
+    auto members = good();
+    Json spoiled = descriptor(disk.size()).toJson();
+    spoiled[field] = value;
+    members[0].contents = spoiled.dump();
+    EXPECT_NE(refusal(members).find("vdc-bundle.json is malformed"), std::string::npos) << field << " " << value;
+  }
+}
+
+TEST(DigestList, IsReadLinearlyAndEveryMalformedLineIsAnError) {
+  std::string digest(64, 'a');
+  auto listed = parseDigestList("SHA256 (manifests/a (1).yaml) = " + digest + "\nSHA256 (x) = " + digest + "\n");
+  EXPECT_EQ(listed.size(), 2u);
+  EXPECT_EQ(listed.at("manifests/a (1).yaml"), digest);
+  for (const std::string& line :
+       {"SHA256 (x) = " + std::string(64, 'A'), "SHA256 (x) = " + std::string(63, 'a'), "SHA256 (x)= " + digest,
+        "SHA256(x) = " + digest, "MD5 (x) = " + digest, "SHA256 (x) = " + digest + " ", std::string("garbage"),
+        "SHA256 (" + std::string(1 << 20, '(') + ") = " + digest, std::string(1 << 20, 'S')}) {
+    try {
+      parseDigestList(line + "\n");
+      ADD_FAILURE() << "accepted " << line.substr(0, 80);
+    } catch (const Error& e) {
+      EXPECT_NE(std::string(e.what()).find("SHA256SUMS line 1 is malformed"), std::string::npos) << e.what();
+      EXPECT_LT(std::string(e.what()).size(), 2000u) << "a megabyte line is not echoed whole";
+    }
+  }
+  EXPECT_THROW(parseDigestList("SHA256 (x) = " + digest + "\nSHA256 (x) = " + digest + "\n"), Error);
+}
+
+// Bombs: a few kilobytes that would expand into far more than they are.
+TEST_F(Bundles, ABundleThatWouldExpandPastItsRoomIsRefusedBeforeItsDisksAreRead) {
+  // A sparse member of a terabyte, all hole, in a bundle of a few kilobytes.
+  const uint64_t terabyte = 1ull << 40;
+  {
+    archive* a = archive_write_new();
+    archive_write_set_format_pax_restricted(a);
+    ASSERT_EQ(archive_write_open_filename(a, file().c_str()), ARCHIVE_OK);
+    auto add = [&](const std::string& path, const std::string& contents, uint64_t size) {
+      archive_entry* e = archive_entry_new();
+      archive_entry_set_pathname(e, path.c_str());
+      archive_entry_set_filetype(e, AE_IFREG);
+      archive_entry_set_perm(e, 0644);
+      archive_entry_set_size(e, static_cast<int64_t>(size));
+      if (size != contents.size()) archive_entry_sparse_add_entry(e, 0, 0);
+      archive_write_header(a, e);
+      archive_write_data(a, contents.data(), contents.size());
+      archive_entry_free(e);
+    };
+    add(kDescriptorMember, descriptor(terabyte).toJson().dump(), descriptor(terabyte).toJson().dump().size());
+    add("disks/Volume/data", "", terabyte);
+    archive_write_close(a);
+    archive_write_free(a);
+  }
+  ASSERT_LT(fs::file_size(file()), 64u << 10);
+  auto started = std::chrono::steady_clock::now();
+  try {
+    verifyBundle(file().string(), [] { return DiskRoom{1ull << 30, "the test's target"}; });
+    FAIL() << "a terabyte was accepted into a gigabyte";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("its disks declare 1099511627776 bytes; the test's target has room for "
+                                         "1073741824"),
+              std::string::npos)
+        << e.what();
+  }
+  // Refused at the descriptor: hashing the terabyte would take many minutes.
+  EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(10));
+  // With no room given, a bundle still may not declare more than any target takes.
+  Json over = descriptor(disk.size()).toJson();
+  over["disks"][0]["size"] = kMaxDiskBytes + 1;
+  auto members = good();
+  members[0].contents = over.dump();
+  EXPECT_NE(refusal(members).find("larger than a bundle may carry"), std::string::npos);
+}
+
+TEST_F(Bundles, ACompressedBundleIsRefusedBeforeItIsDecompressed) {
+  auto members = good();
+  members.push_back({kDigestsMember, sums(members)});
+  writeTar(file(), members);
+  for (const auto& [tool, name] : {std::pair{"gzip", "gzip"}, std::pair{"bzip2", "bzip2"}, std::pair{"xz", "xz"}}) {
+    fs::path packed = dir.path() / (std::string("packed.") + tool);
+    std::string command = std::string(tool) + " -c '" + file().string() + "' > '" + packed.string() + "'";
+    ASSERT_EQ(std::system(command.c_str()), 0) << command;
+    try {
+      verifyBundle(packed.string());
+      ADD_FAILURE() << tool << " was read";
+    } catch (const Error& e) {
+      EXPECT_NE(std::string(e.what()).find(std::string("it is compressed (") + name + "); a bundle is a plain tar"),
+                std::string::npos)
+          << e.what();
+    }
+  }
+}
+
+TEST_F(Bundles, SmallMembersTogetherAreBounded) {
+  auto members = good();
+  for (int i = 0; i < 5; ++i) members.push_back({"manifests/big" + std::to_string(i) + ".yaml", std::string(15 << 20, '#')});
+  EXPECT_NE(refusal(members).find("hold more than 67108864 bytes"), std::string::npos);
 }
 
 }  // namespace vdc::bundle

@@ -9,11 +9,10 @@
 #include <map>
 #include <memory>
 #include <optional>
-#include <regex>
-#include <sstream>
 
 #include "engine/error.h"
 #include "engine/hash.h"
+#include "engine/text.h"
 
 namespace vdc::bundle {
 
@@ -21,9 +20,21 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// The descriptor, the digest list and each manifest are small: anything
-// larger is not what it claims to be.
-constexpr uint64_t kSmallMemberLimit = 16 << 20;
+// What a compressed file starts with: a bundle is a plain tar, whose disks
+// keep their holes without compression, so a filter would only let a few
+// bytes expand into many.
+std::optional<std::string> compression(const std::string& file) {
+  std::ifstream in(file, std::ios::binary);
+  char head[6] = {};
+  in.read(head, sizeof head);
+  std::string_view bytes(head, static_cast<size_t>(in.gcount()));
+  if (bytes.starts_with("\x1f\x8b")) return "gzip";
+  if (bytes.starts_with("BZh")) return "bzip2";
+  if (bytes.starts_with("\xfd" "7zXZ")) return "xz";
+  if (bytes.starts_with("\x28\xb5\x2f\xfd")) return "zstd";
+  if (bytes.starts_with("\x04\x22\x4d\x18")) return "lz4";
+  return std::nullopt;
+}
 
 struct ArchiveFree {
   void operator()(archive* a) const { archive_read_free(a); }
@@ -33,8 +44,10 @@ struct ArchiveFree {
 class Reading {
  public:
   explicit Reading(const std::string& file) : file_(file), archive_(archive_read_new()) {
+    if (auto filter = compression(file))
+      fail("it is compressed (" + *filter + "); a bundle is a plain tar: decompress it first");
     archive_read_support_format_tar(archive_.get());
-    archive_read_support_filter_all(archive_.get());
+    archive_read_support_filter_none(archive_.get());
     if (archive_read_open_filename(archive_.get(), file.c_str(), 1 << 20) != ARCHIVE_OK)
       fail("cannot open it: " + reason());
   }
@@ -51,9 +64,10 @@ class Reading {
     int status = archive_read_next_header(archive_.get(), &entry);
     if (status == ARCHIVE_EOF) return false;
     if (status != ARCHIVE_OK) fail("truncated or corrupt: " + reason());
+    if (++members_ > kMaxMembers) fail("it holds more than " + std::to_string(kMaxMembers) + " members");
     const char* path = archive_entry_pathname(entry);
     member = path ? path : "";
-    if (!safeMemberPath(member)) fail("member '" + member + "' is not a path a bundle may hold");
+    if (!safeMemberPath(member)) fail("member '" + printable(member) + "' is not a path a bundle may hold");
     if (archive_entry_hardlink(entry) || archive_entry_symlink(entry) || archive_entry_filetype(entry) != AE_IFREG)
       fail("member '" + member + "' is not a plain file (links, devices and directories are refused)");
     if (archive_entry_size(entry) < 0) fail("member '" + member + "' has no size");
@@ -65,8 +79,10 @@ class Reading {
   size_t pull(char* buffer, size_t capacity) {
     la_ssize_t got = archive_read_data(archive_.get(), buffer, capacity);
     if (got < 0) fail("truncated or corrupt in '" + member_ + "': " + reason());
-    hash_->update({buffer, static_cast<size_t>(got)});
     total_ += static_cast<uint64_t>(got);
+    // Whatever a sparse map or a header says, never more than the member's size.
+    if (total_ > size_) fail("member '" + member_ + "' holds more than the " + std::to_string(size_) + " bytes it declares");
+    hash_->update({buffer, static_cast<size_t>(got)});
     return static_cast<size_t>(got);
   }
 
@@ -99,31 +115,20 @@ class Reading {
   std::unique_ptr<archive, ArchiveFree> archive_;
   std::string member_;
   uint64_t size_ = 0, total_ = 0;
+  size_t members_ = 0;
   std::unique_ptr<Sha256> hash_;
 };
 
-std::map<std::string, std::string> parseDigests(const Reading& reading, const std::string& text) {
-  static const std::regex line(R"(^SHA256 \((.+)\) = ([0-9a-f]{64})$)");
-  std::map<std::string, std::string> digests;
-  std::istringstream in(text);
-  std::smatch m;
-  for (std::string row; std::getline(in, row);) {
-    if (!std::regex_match(row, m, line)) reading.fail(std::string(kDigestsMember) + " has a malformed line: " + row);
-    if (!digests.emplace(m[1], m[2]).second) reading.fail(std::string(kDigestsMember) + " lists " + m[1].str() + " twice");
-  }
-  return digests;
-}
-
 }  // namespace
 
-Contents verifyBundle(const std::string& file) {
+Contents verifyBundle(const std::string& file, const std::function<DiskRoom()>& roomFor) {
   Reading reading(file);
   Contents contents;
   std::map<std::string, uint64_t> declared;  // disk member -> size
   std::map<std::string, std::string> computed;
   std::optional<std::map<std::string, std::string>> listed;
   std::string member;
-  uint64_t size = 0;
+  uint64_t size = 0, small = 0;
   bool first = true;
   while (reading.next(member, size)) {
     if (listed) reading.fail("member '" + member + "' comes after " + kDigestsMember + ", which must be last");
@@ -135,12 +140,18 @@ Contents verifyBundle(const std::string& file) {
     if (disk && size != declared[member])
       reading.fail("disk '" + member + "' holds " + std::to_string(size) + " bytes; the descriptor says " +
                    std::to_string(declared[member]));
-    if (!disk && size > kSmallMemberLimit) reading.fail("member '" + member + "' is too large to be what it says");
+    if (!disk && size > kSmallMemberBytes) reading.fail("member '" + member + "' is too large to be what it says");
+    if (!disk && (small += size) > kSmallMembersBytes)
+      reading.fail("its descriptor, digests and manifests hold more than " + std::to_string(kSmallMembersBytes) + " bytes");
     std::string text;
     auto keep = [&](const char* bytes, size_t n) { if (!disk) text.append(bytes, n); };
     std::string digest = reading.read(member, size, keep);
     if (member == kDigestsMember) {
-      listed = parseDigests(reading, text);
+      try {
+        listed = parseDigestList(text);
+      } catch (const Error& e) {
+        reading.fail(e.message());
+      }
       continue;
     }
     computed[member] = digest;
@@ -152,8 +163,17 @@ Contents verifyBundle(const std::string& file) {
       } catch (const Error& e) {
         reading.fail(e.message());
       }
-      for (const auto& d : contents.descriptor.disks)
+      uint64_t total = 0;
+      for (const auto& d : contents.descriptor.disks) {
         if (!declared.emplace(d.member(), d.size).second) reading.fail("disk '" + d.member() + "' is declared twice");
+        total += d.size;  // each at most kMaxDiskBytes, at most kMaxDisks of them: no overflow
+      }
+      // Refused here, before a byte of them is read.
+      DiskRoom room = roomFor ? roomFor() : DiskRoom{};
+      room.bytes = std::min(room.bytes, kMaxDiskBytes);
+      if (total > room.bytes)
+        reading.fail("its disks declare " + std::to_string(total) + " bytes; " + room.holder + " has room for " +
+                     std::to_string(room.bytes));
     } else if (member.starts_with(kManifestsDir)) {
       contents.manifests.push_back(member);
     }
@@ -176,9 +196,11 @@ Contents verifyBundle(const std::string& file) {
 
 void unpackBundle(const std::string& file, const Contents& verified, const std::string& into, const DiskSink& sink) {
   fs::path target = fs::absolute(into);
-  if (fs::exists(target)) throw Error("cannot unpack into " + into + ": it exists");
+  if (fs::exists(fs::symlink_status(target))) throw Error("cannot unpack into " + into + ": it exists");
+  // Nothing is made but the directory itself: no parents left behind.
+  if (!fs::is_directory(target.parent_path()))
+    throw Error("cannot unpack into " + into + ": " + target.parent_path().string() + " is not a directory");
   // Made beside it under a name no one else has, and renamed when whole.
-  fs::create_directories(target.parent_path());
   std::string pattern = (target.parent_path() / ("." + target.filename().string() + ".partial-XXXXXX")).string();
   if (!mkdtemp(pattern.data())) throw Error("cannot unpack into " + into + ": cannot make " + pattern);
   fs::path partial = pattern;

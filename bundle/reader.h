@@ -25,8 +25,18 @@ struct Contents {
 // that is missing, extra or wrong, a disk of another size than declared or
 // not declared at all, a member too large to be what it says, a truncated
 // or corrupt archive, a descriptor that is missing, not first, or of an
-// unknown format version.
-Contents verifyBundle(const std::string& file);
+// unknown format version, a compressed archive, more members or bytes
+// than bundle.h's bounds.
+// Its disks together may declare no more than `room` gives (the target's
+// free space; never more than kMaxDiskBytes): a bundle that declares more is
+// refused at its descriptor, before a byte of its disks is read. `room` is
+// asked once the descriptor has been read and checked, so that nothing (a
+// target opened) is done for a bundle that is refused before.
+struct DiskRoom {
+  uint64_t bytes = kMaxDiskBytes;
+  std::string holder = "a bundle";  // what has that room, for the message
+};
+Contents verifyBundle(const std::string& file, const std::function<DiskRoom()>& room = {});
 
 // Writes the manifests into `into` (which must not exist yet: made whole, or
 // not at all) and hands each disk to `disk` with a Source of its bytes. A

@@ -66,7 +66,7 @@ int report(const Plan& plan, const ApplyReport& result) {
 }  // namespace
 
 int execute(const Plan& plan, Datacenter& datacenter, const LiveState& live, int parallelism,
-            std::map<ResourceId, std::string> contents) {
+            CarriedDisks contents) {
   interrupted = false;
   InterruptGuard guard;
   vdc::ApplyOptions options;

@@ -17,6 +17,7 @@
 #include "engine/loader.h"
 #include "engine/render.h"
 #include "engine/units.h"
+#include "providers/libvirt/qcow2.h"
 #include "providers/scratch.h"
 #include "providers/target.h"
 
@@ -32,6 +33,27 @@ std::string readWhole(const fs::path& file) {
   buffer << in.rdbuf();
   if (!in) throw Error("cannot read " + file.string());
   return buffer.str();
+}
+
+// Where an import unpacks: `--into`, or the VDC's name (a DNS label) in the
+// working directory. A relative `--into` may not lead out of the working
+// directory, by ".." or by a link on the way; an absolute one is the user's
+// explicit choice. It must not exist yet, and its parent must.
+fs::path importDirectory(const std::optional<std::string>& option, const std::string& vdc) {
+  fs::path asked = option.value_or(vdc);
+  fs::path into = fs::absolute(asked).lexically_normal();
+  if (asked.is_relative()) {
+    fs::path here = fs::weakly_canonical(fs::current_path());
+    fs::path resolved = fs::weakly_canonical(into);
+    auto inside = resolved.lexically_relative(here);
+    if (inside.empty() || *inside.begin() == ".." || inside == ".")
+      throw Error("cannot import into " + asked.string() + ": it leads out of the working directory (give an "
+                  "absolute path to import elsewhere)");
+  }
+  if (fs::exists(fs::symlink_status(into))) throw Error("cannot import into " + into.string() + ": it exists");
+  if (!fs::is_directory(into.parent_path()))
+    throw Error("cannot import into " + into.string() + ": " + into.parent_path().string() + " is not a directory");
+  return into;
 }
 
 }  // namespace
@@ -99,15 +121,20 @@ int importCommand(const ImportOptions& options) {
   std::optional<fs::path> into;
   bool unpacked = false, applying = false;
   try {
-    bundle::Contents contents = bundle::verifyBundle(options.bundle);
-    into = fs::absolute(options.into.value_or(contents.descriptor.vdc));
-    if (fs::exists(*into)) throw Error("cannot import into " + into->string() + ": it exists");
-    CommonOptions common{into->string(), options.target};
-    DatacenterPtr datacenter = openOrReport(common);
-    if (!datacenter) return 1;
+    DatacenterPtr datacenter;
+    // The target is opened once the descriptor is known to be sound: its
+    // free space bounds what the disks may declare.
+    bundle::Contents contents = bundle::verifyBundle(options.bundle, [&] {
+      datacenter = openTarget(options.target);
+      bundle::DiskRoom room;
+      if (auto free = datacenter->freeStorage()) room = {*free, datacenter->describe()};
+      return room;
+    });
+    into = importDirectory(options.into, contents.descriptor.vdc);
+    if (!datacenter) datacenter = openTarget(options.target);
 
     ScratchDirectory disks("import");
-    std::map<ResourceId, std::string> files;
+    CarriedDisks files;
     bundle::unpackBundle(options.bundle, contents, into->string(),
                          [&](const bundle::Disk& disk, const bundle::BundleWriter::Source& read) {
                            fs::path file = disks.path() / (std::string(kindName(disk.id.kind)) + "-" + disk.id.name);
@@ -121,8 +148,17 @@ int importCommand(const ImportOptions& options) {
                              progress.add(n);
                            }
                            holes.finish();
-                           files[disk.id] = file.string();
+                           files[disk.id] = {file.string(), disk.format};
                          });
+    // A carried qcow2 header is checked before anything is made from it.
+    for (const auto& [id, disk] : files)
+      if (disk.format == "qcow2") {
+        try {
+          libvirt::checkQcow2Header(disk.file);
+        } catch (const Error& e) {
+          throw Error("bundle " + options.bundle + ": disk " + id.str() + ": " + e.message());
+        }
+      }
     unpacked = true;
     auto vdc = loadOrReport(into->string());
     if (!vdc) throw Error("the bundle's manifests do not validate");

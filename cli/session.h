@@ -60,6 +60,6 @@ Plan makePlan(Vdc& desired, const LiveState& live, Datacenter& datacenter, bool 
 // reports; `contents` fill new Images and Volumes (an import). Returns the
 // exit code.
 int execute(const Plan& plan, Datacenter& datacenter, const LiveState& live, int parallelism,
-            std::map<ResourceId, std::string> contents = {});
+            CarriedDisks contents = {});
 
 }  // namespace vdc::cli

@@ -42,7 +42,7 @@ struct ApplyOptions {
   const std::atomic<bool>* interrupted = nullptr;
   ApplyObserver* observer = nullptr;
   // Files that fill Images and Volumes as they are made (ApplyIntent::contents).
-  std::map<ResourceId, std::string> contents;
+  CarriedDisks contents;
 };
 
 struct ApplyReport {

@@ -13,7 +13,8 @@ fi
 cmake --build build-fuzz --parallel "$(nproc)"
 
 corpus="build-fuzz/corpus"
-mkdir -p "$corpus/manifest" "$corpus/plan"
+mkdir -p "$corpus/manifest" "$corpus/plan" "$corpus/bundle"
+python3 fuzz/seed_bundles.py "$corpus/bundle"
 find examples -name '*.yaml' | while read -r file; do
   cp "$file" "$corpus/manifest/$(echo "$file" | tr / _)"
 done
@@ -25,7 +26,10 @@ trap 'rm -rf "$scratch"' EXIT
 done
 
 export ASAN_OPTIONS=detect_leaks=0
-for target in manifest plan; do
+# The bundle target unpacks into a scratch directory of its own under here.
+export TMPDIR="$root/build-fuzz/tmp"
+rm -rf "$TMPDIR" && mkdir -p "$TMPDIR"
+for target in manifest plan bundle; do
   echo "== fuzzing $target for ${seconds}s"
   build-fuzz/fuzz/${target}_fuzzer -max_total_time="$seconds" -rss_limit_mb=4096 -print_final_stats=1 \
     -artifact_prefix=build-fuzz/ "$corpus/$target" 2>&1 | tail -4

@@ -17,7 +17,7 @@ if [ "${VDC_QUICK:-0}" != 1 ]; then
   "$root/scripts/sanitize.sh" | tee -a "$log"
   echo "== fuzzing"
   "$root/scripts/fuzz.sh"
-  fuzzed=2
+  fuzzed=3
   if [ "${VDC_E2E:-1}" != 0 ]; then
     echo "== end to end on a real datacenter"
     "$root/scripts/e2e.sh" | tee -a "$log"

@@ -97,4 +97,35 @@ TEST_F(Carry, ATargetWithoutRoomIsRefusedBeforeAnyChange) {
   EXPECT_EQ(onOther(), 0u);
 }
 
+TEST_F(Carry, AnImportNeverUnpacksOutsideTheWorkingDirectoryUnlessToldSoAndLeavesNothing) {
+  fs::create_directories(dir.path() / "work");
+  fs::create_directories(dir.path() / "elsewhere");
+  fs::create_symlink(dir.path() / "elsewhere", dir.path() / "work" / "link");
+  auto before = [&] {
+    std::vector<std::string> all;
+    for (const auto& entry : fs::recursive_directory_iterator(dir.path())) all.push_back(entry.path().string());
+    return all;
+  }();
+  for (const std::string into : {"../moved", "a/../../moved", "link/moved", "link/../../moved", "."}) {
+    Result refused = vdc(dir.path() / "work", "import ../shop.vdcb --target ../other.yaml --into " + into +
+                                                   " --auto-approve");
+    EXPECT_EQ(refused.exit, 1) << into;
+    EXPECT_NE(refused.err.find("nothing was imported"), std::string::npos) << into << ": " << refused.err;
+  }
+  // A parent that is not there is not made (nor left behind).
+  Result deep = vdc(dir.path() / "work", "import ../shop.vdcb --target ../other.yaml --into deep/er/moved --auto-approve");
+  EXPECT_EQ(deep.exit, 1);
+  EXPECT_NE(deep.err.find("is not a directory"), std::string::npos) << deep.err;
+  std::vector<std::string> after;
+  for (const auto& entry : fs::recursive_directory_iterator(dir.path())) after.push_back(entry.path().string());
+  EXPECT_EQ(after, before);
+  EXPECT_EQ(onOther(), 0u);
+
+  // An absolute path is the user's own choice.
+  Result absolute = vdc(dir.path() / "work", "import ../shop.vdcb --target ../other.yaml --into " +
+                                                 (dir.path() / "elsewhere" / "moved").string() + " --auto-approve");
+  EXPECT_EQ(absolute.exit, 0) << absolute.err;
+  EXPECT_TRUE(fs::exists(dir.path() / "elsewhere" / "moved" / "vdc.yaml"));
+}
+
 }  // namespace vdc::testing

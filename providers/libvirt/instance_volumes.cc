@@ -61,7 +61,7 @@ void InstanceVolumes::create(const Ownership& instance) {
   if (!ours) records_.putDurably({wanted});
   std::string root = rootDiskName(instance.vdc, diskOwner(instance));
   const ApplianceImage& appliance = host_.settings().loadBalancer;
-  const std::string* carried = storage_.carried(instance.id);  // by an import
+  const CarriedDisk* carried = storage_.carried(instance.id);  // by an import
   if (hasRootDisk(instance) && instance.id.kind == Kind::LoadBalancer)
     storage_.importVolume("standard", root, appliance.source, appliance.format, appliance.sha256, "");
   else if (hasRootDisk(instance) && carried)

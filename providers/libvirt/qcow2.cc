@@ -1,6 +1,7 @@
 #include "providers/libvirt/qcow2.h"
 
 #include <cstdint>
+#include <filesystem>
 #include <fstream>
 #include <vector>
 
@@ -10,8 +11,17 @@ namespace vdc::libvirt {
 
 namespace {
 
-// Header fields, big-endian, at these offsets (the same in versions 2 and 3).
-constexpr size_t kBackingOffset = 8, kBackingSize = 16, kClusterBits = 20, kHeaderEnd = 72;
+// Header fields, big-endian (docs/interop/qcow2.txt in qemu). Versions 2 and
+// 3 share the first 72 bytes; version 3 adds feature bits and the header's
+// length, up to byte 104.
+constexpr size_t kVersion = 4, kBackingOffset = 8, kBackingSize = 16, kClusterBits = 20;
+constexpr size_t kIncompatible = 72, kHeaderLength = 100, kV2HeaderEnd = 72, kV3HeaderEnd = 104;
+constexpr uint32_t kMinClusterBits = 9, kMaxClusterBits = 21;  // qemu's own bounds
+constexpr uint32_t kMaxBackingName = 1023;                     // qemu refuses longer names
+// Incompatible feature bits: dirty, corrupt, external data file, compression
+// type, extended L2 entries. An external data file makes qemu read another
+// file of the host; bits past these are features this reading does not know.
+constexpr uint64_t kExternalDataFile = 1 << 2, kKnownIncompatible = 0x1f;
 
 uint64_t bigEndian(const std::vector<char>& bytes, size_t at, size_t width) {
   uint64_t value = 0;
@@ -34,40 +44,90 @@ std::vector<char> head(const std::string& file, size_t size) {
 }
 
 bool isQcow2(const std::vector<char>& bytes) {
-  return bytes.size() >= kHeaderEnd && std::string(bytes.data(), 4) == std::string("QFI\xfb", 4);
+  return bytes.size() >= kV2HeaderEnd && std::string(bytes.data(), 4) == std::string("QFI\xfb", 4);
 }
+
+struct Header {
+  uint64_t cluster = 0;        // bytes in a cluster
+  uint64_t backingOffset = 0;  // 0: no backing file
+  uint64_t backingSize = 0;
+  uint64_t headerEnd = 0;      // where the fixed header ends, which the name may not overlap
+};
+
+// The header's fields, each checked against the file before it is used.
+Header parse(const std::string& file, const std::vector<char>& bytes) {
+  auto refuse = [&](const std::string& why) { return Error(file + ": its qcow2 header " + why); };
+  uint64_t version = bigEndian(bytes, kVersion, 4);
+  if (version != 2 && version != 3) throw refuse("is of version " + std::to_string(version) + " (2 or 3)");
+  uint64_t bits = bigEndian(bytes, kClusterBits, 4);
+  if (bits < kMinClusterBits || bits > kMaxClusterBits)
+    throw refuse("has cluster_bits " + std::to_string(bits) + " (9 to 21)");
+  Header header;
+  header.cluster = uint64_t{1} << bits;
+  header.headerEnd = kV2HeaderEnd;
+  if (version == 3) {
+    if (bytes.size() < kV3HeaderEnd) throw refuse("is cut short");
+    uint64_t incompatible = bigEndian(bytes, kIncompatible, 8);
+    if (incompatible & kExternalDataFile) throw refuse("names an external data file, which a carried disk may not");
+    if (incompatible & ~kKnownIncompatible) throw refuse("asks for incompatible features this vdc does not know");
+    header.headerEnd = bigEndian(bytes, kHeaderLength, 4);
+    if (header.headerEnd < kV3HeaderEnd || header.headerEnd > header.cluster)
+      throw refuse("has header_length " + std::to_string(header.headerEnd) + ", outside its first cluster");
+  }
+  header.backingOffset = bigEndian(bytes, kBackingOffset, 8);
+  header.backingSize = bigEndian(bytes, kBackingSize, 4);
+  if (header.backingOffset == 0) return header;
+  // Each bound alone keeps the sums below far from overflowing.
+  if (header.backingSize > kMaxBackingName) throw refuse("names a backing file longer than 1023 bytes");
+  if (header.backingOffset < header.headerEnd || header.backingOffset > header.cluster ||
+      header.backingOffset + header.backingSize > header.cluster)
+    throw refuse("keeps its backing file name outside its first cluster");
+  if (header.backingOffset + header.backingSize > std::filesystem::file_size(file))
+    throw refuse("names a backing file past its end");
+  return header;
+}
+
+// Enough of the file to hold any header parse() accepts, and its name.
+std::vector<char> headerBytes(const std::string& file) { return head(file, kV3HeaderEnd); }
 
 }  // namespace
 
-bool isQcow2File(const std::string& file) { return isQcow2(head(file, kHeaderEnd)); }
+bool isQcow2File(const std::string& file) { return isQcow2(head(file, kV2HeaderEnd)); }
+
+void checkQcow2Header(const std::string& file) {
+  std::vector<char> bytes = headerBytes(file);
+  if (!isQcow2(bytes)) throw Error(file + " is not a qcow2 file");
+  parse(file, bytes);
+}
 
 std::optional<std::string> qcow2BackingFile(const std::string& file) {
-  std::vector<char> header = head(file, kHeaderEnd);
-  if (!isQcow2(header)) return std::nullopt;
-  uint64_t offset = bigEndian(header, kBackingOffset, 8), size = bigEndian(header, kBackingSize, 4);
-  if (offset == 0 || size == 0) return std::nullopt;
-  std::vector<char> name = head(file, offset + size);
-  if (name.size() != offset + size) throw Error(file + ": its qcow2 header names a backing file past its end");
-  return std::string(name.data() + offset, size);
+  std::vector<char> bytes = headerBytes(file);
+  if (!isQcow2(bytes)) return std::nullopt;
+  Header header = parse(file, bytes);
+  if (header.backingOffset == 0 || header.backingSize == 0) return std::nullopt;
+  std::vector<char> name = head(file, header.backingOffset + header.backingSize);
+  if (name.size() != header.backingOffset + header.backingSize)
+    throw Error(file + ": its qcow2 header names a backing file past its end");
+  return std::string(name.data() + header.backingOffset, header.backingSize);
 }
 
 void setQcow2BackingFile(const std::string& file, const std::string& backing) {
-  std::vector<char> header = head(file, kHeaderEnd);
-  if (!isQcow2(header)) throw Error(file + " is not a qcow2 file");
-  uint64_t cluster = uint64_t{1} << bigEndian(header, kClusterBits, 4);
-  uint64_t offset = bigEndian(header, kBackingOffset, 8), old = bigEndian(header, kBackingSize, 4);
-  if (offset == 0) throw Error(file + " has no backing file to point elsewhere");
-  if (offset + backing.size() > cluster)
+  std::vector<char> bytes = headerBytes(file);
+  if (!isQcow2(bytes)) throw Error(file + " is not a qcow2 file");
+  Header header = parse(file, bytes);
+  if (header.backingOffset == 0) throw Error(file + " has no backing file to point elsewhere");
+  if (backing.size() > kMaxBackingName || header.backingOffset + backing.size() > header.cluster)
     throw Error(file + ": the backing file name " + backing + " does not fit in its qcow2 header");
   std::fstream io(file, std::ios::binary | std::ios::in | std::ios::out);
   std::vector<char> field(8 + 4);
-  putBigEndian(field, 0, 8, offset);
+  putBigEndian(field, 0, 8, header.backingOffset);
   putBigEndian(field, 8, 4, backing.size());
   io.seekp(kBackingOffset);
   io.write(field.data(), static_cast<std::streamsize>(field.size()));
   // The new name, and zeros over what is left of the old one.
+  uint64_t old = header.backingSize;
   std::string name = backing + std::string(old > backing.size() ? old - backing.size() : 0, '\0');
-  io.seekp(static_cast<std::streamoff>(offset));
+  io.seekp(static_cast<std::streamoff>(header.backingOffset));
   io.write(name.data(), static_cast<std::streamsize>(name.size()));
   if (!io.flush()) throw Error("cannot write " + file);
 }

@@ -68,4 +68,46 @@ TEST(Qcow2, FilesWithoutABackingFileOrNotQcow2HaveNone) {
   EXPECT_THROW(setQcow2BackingFile((dir.path() / "raw.img").string(), "/x"), Error);
 }
 
+// Every field vdc reads, set as a hostile bundle could set it: each is an
+// Error naming the header, never a read past the file, a huge allocation or
+// a shift by the input.
+TEST(Qcow2, HeadersWithFieldsOutOfBoundsAreRefused) {
+  testing::TempDir dir;
+  std::string file = (dir.path() / "disk.qcow2").string();
+  const std::string name = "/var/lib/libvirt/images/base";
+  struct Spoil {
+    const char* what;
+    size_t at, width;
+    uint64_t value;
+  };
+  const uint64_t most = ~uint64_t{0};
+  for (const Spoil& spoil : std::vector<Spoil>{
+           {"version 1", 4, 4, 1}, {"version 4", 4, 4, 4}, {"version 2^32-1", 4, 4, 0xffffffff},
+           {"cluster_bits 0", 20, 4, 0}, {"cluster_bits 8", 20, 4, 8}, {"cluster_bits 22", 20, 4, 22},
+           {"cluster_bits 64", 20, 4, 64}, {"cluster_bits 2^32-1", 20, 4, 0xffffffff},
+           {"backing offset 2^64-1", 8, 8, most}, {"backing offset that wraps with its size", 8, 8, most - 8},
+           {"backing offset inside the header", 8, 8, 8}, {"backing offset past the first cluster", 8, 8, 600},
+           {"backing name of 1024 bytes", 16, 4, 1024}, {"backing name of 2^32-1 bytes", 16, 4, 0xffffffff},
+           {"backing name past the cluster", 16, 4, 401}, {"header_length 0", 100, 4, 0},
+           {"header_length past the cluster", 100, 4, 4096}, {"an external data file", 72, 8, 1 << 2},
+           {"an unknown incompatible feature", 72, 8, uint64_t{1} << 40}}) {
+    std::string bytes = qcow2(name);
+    put(bytes, spoil.at, spoil.width, spoil.value);
+    dir.write("disk.qcow2", bytes);
+    EXPECT_THROW(checkQcow2Header(file), Error) << spoil.what;
+    EXPECT_THROW(qcow2BackingFile(file), Error) << spoil.what;
+    EXPECT_THROW(setQcow2BackingFile(file, "/srv/base"), Error) << spoil.what;
+    EXPECT_EQ(read(file), bytes) << spoil.what << ": a refused header was written";
+  }
+  // A name that fits the cluster but not the file; a version 3 header cut short.
+  dir.write("disk.qcow2", qcow2(name).substr(0, 120));
+  EXPECT_THROW(qcow2BackingFile(file), Error);
+  dir.write("disk.qcow2", qcow2(name).substr(0, 90));
+  EXPECT_THROW(checkQcow2Header(file), Error);
+  dir.write("disk.qcow2", std::string(1024, 'r'));
+  EXPECT_THROW(checkQcow2Header(file), Error) << "not qcow2 at all";
+  dir.write("disk.qcow2", qcow2(name));
+  EXPECT_NO_THROW(checkQcow2Header(file));
+}
+
 }  // namespace vdc::libvirt

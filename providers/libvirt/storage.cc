@@ -99,18 +99,21 @@ void LibvirtStorage::createImage(const Ownership& owner) {
 // volume is made in the format they are in. A copy-on-write child names its
 // backing file by a path of the host it came from: it is pointed at its
 // image here first.
-void LibvirtStorage::createFromContents(const Ownership& owner, const std::string& file,
+void LibvirtStorage::createFromContents(const Ownership& owner, const CarriedDisk& disk,
                                         const std::string& storageClass, const std::string& physical) {
-  std::string format = isQcow2File(file) ? "qcow2" : "raw";
-  if (format == "qcow2" && qcow2BackingFile(file)) {
-    auto image = imageOf(owner);
-    if (!image) throw Error(owner.id.str() + " was carried as a copy-on-write child, but names no image");
-    setQcow2BackingFile(file, image->path);
+  if (disk.format == "qcow2") {
+    checkQcow2Header(disk.file);
+    if (qcow2BackingFile(disk.file)) {
+      // Whatever host path it names, the only backing file it may have is its image here.
+      auto image = imageOf(owner);
+      if (!image) throw Error(owner.id.str() + " was carried as a copy-on-write child, but names no image");
+      setQcow2BackingFile(disk.file, image->path);
+    }
   }
-  importVolume(storageClass, physical, file, format, "", "");
+  importVolume(storageClass, physical, disk.file, disk.format == "qcow2" ? "qcow2" : "raw", "", "");
 }
 
-const std::string* LibvirtStorage::carried(const ResourceId& id) const {
+const CarriedDisk* LibvirtStorage::carried(const ResourceId& id) const {
   auto found = contents_.find(id);
   return found == contents_.end() ? nullptr : &found->second;
 }
@@ -247,8 +250,8 @@ void LibvirtStorage::read(const std::string& vdc, LiveState& into) { readHost(ho
 
 void LibvirtStorage::create(const Ownership& owner) {
   records_.putDurably({owner});  // first: a crash after this leaves a record, never a foreign-looking volume
-  if (const std::string* file = carried(owner.id))
-    return createFromContents(owner, *file, storageClassOf(owner), volumeName(owner.vdc, owner.id));
+  if (const CarriedDisk* disk = carried(owner.id))
+    return createFromContents(owner, *disk, storageClassOf(owner), volumeName(owner.vdc, owner.id));
   if (owner.id.kind == Kind::Image) return createImage(owner);
   auto size = parseSize(owner.spec.at("size").get<std::string>());
   createChild(storageClassOf(owner), volumeName(owner.vdc, owner.id), size.value_or(0), imageOf(owner));

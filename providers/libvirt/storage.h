@@ -60,11 +60,12 @@ class LibvirtStorage : public Storage, public HostReader {
   // path of this host: an import points them at its own image, qcow2.h).
   std::optional<Datacenter::DiskContents> contentsOf(const std::string& vdc, const LiveObject& disk);
   void readContents(const std::string& vdc, const LiveObject& disk, const Datacenter::DiskSink& take);
-  // The file an import carries for `id`, if any.
-  const std::string* carried(const ResourceId& id) const;
-  // Makes volume `physical` from a carried file, in the format the file is
-  // in; a copy-on-write child is pointed at `owner`'s image first.
-  void createFromContents(const Ownership& owner, const std::string& file, const std::string& storageClass,
+  // The disk an import carries for `id`, if any.
+  const CarriedDisk* carried(const ResourceId& id) const;
+  // Makes volume `physical` from a carried disk, in the format its bundle
+  // declares; a qcow2 header is checked (qcow2.h) and a copy-on-write child
+  // pointed at `owner`'s image first.
+  void createFromContents(const Ownership& owner, const CarriedDisk& disk, const std::string& storageClass,
                           const std::string& physical);
   // The image volume a Volume or Instance names in its `image`, if any, in the
   // format its manifest declares.
@@ -79,7 +80,7 @@ class LibvirtStorage : public Storage, public HostReader {
   Host& host_;
   RecordStore& records_;
   std::string directory_;  // of the VDC being applied
-  std::map<ResourceId, std::string> contents_;  // an import's bytes, by resource
+  CarriedDisks contents_;  // an import's bytes, by resource
   // What a scan found, completed once the records are known.
   struct Seen {
     ResourceId id;
