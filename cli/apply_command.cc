@@ -66,12 +66,13 @@ int report(const Plan& plan, const ApplyReport& result) {
 }  // namespace
 
 int execute(const Plan& plan, Datacenter& datacenter, const LiveState& live, int parallelism,
-            CarriedDisks contents) {
+            CarriedDisks contents, HostFileRule files) {
   interrupted = false;
   InterruptGuard guard;
   vdc::ApplyOptions options;
   options.parallelism = parallelism;
   options.contents = std::move(contents);
+  options.files = std::move(files);
   options.interrupted = &interrupted;
   ApplyReport result;
   {

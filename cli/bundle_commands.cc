@@ -168,7 +168,9 @@ int importCommand(const ImportOptions& options) {
     if (!lock) throw Error("nothing was imported");
     LiveState live = readLive(*datacenter, vdc->name);
     Diagnostics problems;
-    Plan plan = makePlan(*vdc, live, *datacenter, false, problems);
+    // A bundle's manifests name host files only inside the bundle's directory.
+    HostFileRule hostFiles = hostFileRule(*vdc, options.target, true);
+    Plan plan = makePlan(*vdc, live, *datacenter, false, problems, hostFiles);
     if (!problems.empty()) throw Error(datacenter->describe() + " cannot take VDC " + vdc->name + ":\n" + problems.str());
     std::cout << renderPlan(plan) << std::flush;
     if (!plan.empty() && !options.autoApprove &&
@@ -176,7 +178,7 @@ int importCommand(const ImportOptions& options) {
       return 1;
     std::cerr << "Unpacked " << contents.manifests.size() << " manifest files into " << into->string() << ".\n";
     applying = true;
-    return plan.empty() ? 0 : execute(plan, *datacenter, live, options.parallelism, files);
+    return plan.empty() ? 0 : execute(plan, *datacenter, live, options.parallelism, files, hostFiles);
   } catch (const Error& e) {
     if (applying) {
       reportError(std::string(e.what()) + "\nthe import stopped part way; vdc apply " + into->string() +

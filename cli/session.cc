@@ -53,9 +53,11 @@ void keepRecordedRevision(Vdc& desired, const LiveState& live) {
 }  // namespace
 
 Plan makePlan(Vdc& desired, const LiveState& live, Datacenter& datacenter, bool destroy,
-              Diagnostics& problems) {
+              Diagnostics& problems, HostFileRule files) {
   auto start = std::chrono::steady_clock::now();
   if (!destroy) {
+    files.directory = desired.directory;
+    checkHostFiles(desired, files, problems);
     datacenter.checkFits(desired, problems);
     planPlacement(desired, live, datacenter.hosts(), problems);
     planAddresses(desired, live, problems);
@@ -64,6 +66,12 @@ Plan makePlan(Vdc& desired, const LiveState& live, Datacenter& datacenter, bool 
   Plan plan = diff(desired, live, datacenter.describe(), destroy, problems);
   spdlog::debug("compared in {:.0f} ms", millisecondsSince(start));
   return plan;
+}
+
+HostFileRule hostFileRule(const Vdc& vdc, const std::optional<std::string>& targetFile, bool confined) {
+  HostFileRule rule{vdc.directory, confined, {}};
+  if (confined && targetFile) rule.allowed = readTarget(*targetFile).allowedPaths;
+  return rule;
 }
 
 std::optional<Vdc> loadOrReport(const std::string& directory) {

@@ -53,13 +53,20 @@ inline constexpr const char* kRevisionField = "revision";
 // logging how long it took. Problems go to `problems`. The VDC record's
 // revision is kept as the target has it unless `desired` sets one: only
 // vdc watch says which commit runs.
+// Host files the manifests name are checked against `files` (its
+// directory is the VDC's).
 Plan makePlan(Vdc& desired, const LiveState& live, Datacenter& datacenter, bool destroy,
-              Diagnostics& problems);
+              Diagnostics& problems, HostFileRule files = {});
+
+// What the manifests of `vdc` may name of the host: anything, for a local
+// directory; with `confined` (they came from a repository or a bundle),
+// only their own directory and the Target's spec.allowedPaths.
+HostFileRule hostFileRule(const Vdc& vdc, const std::optional<std::string>& targetFile, bool confined);
 
 // Applies `plan` with progress on a terminal, saves the datacenter and
 // reports; `contents` fill new Images and Volumes (an import). Returns the
 // exit code.
 int execute(const Plan& plan, Datacenter& datacenter, const LiveState& live, int parallelism,
-            CarriedDisks contents = {});
+            CarriedDisks contents = {}, HostFileRule files = {});
 
 }  // namespace vdc::cli

@@ -199,11 +199,13 @@ bool Watcher::reconcileRevision(Loaded& wanted, bool isHead) {
     else status_.appliedRevision = recorded;
     // The revision is recorded only once all of it is applied (below): the
     // first plan keeps the record's.
+    // A repository's manifests name host files only inside their own directory.
+    HostFileRule files = hostFileRule(vdc, wanted.target ? wanted.target : options_.target, true);
     Diagnostics problems;
     // Without --prune, what the repository dropped stays (and is reported).
     auto planWith = [&](const std::string& recordedRevision) {
       stamp(vdc, recordedRevision);
-      Plan plan = makePlan(vdc, live, *datacenter, false, problems);
+      Plan plan = makePlan(vdc, live, *datacenter, false, problems, files);
       status_.notPruned = Json::array();
       if (!options_.prune)
         std::erase_if(plan.changes, [&](const Change& c) {
@@ -245,6 +247,7 @@ bool Watcher::reconcileRevision(Loaded& wanted, bool isHead) {
       start = std::chrono::steady_clock::now();
       // A stop request waits for the whole apply: what SIGTERM interrupts is the waiting.
       vdc::ApplyOptions applyOptions;
+      applyOptions.files = files;
       applyOptions.parallelism = options_.parallelism;
       ApplyReport report = apply(plan, *datacenter, live, applyOptions);
       datacenter->commit();

@@ -190,7 +190,9 @@ size_t ApplyReport::count(Status status) const {
 ApplyReport apply(const Plan& plan, Datacenter& datacenter, const LiveState& live, const ApplyOptions& options) {
   if (plan.changes.empty()) return {};
   std::map<Provider*, ApplyIntent> intents;
-  for (Provider* provider : datacenter.providers()) intents[provider].directory = plan.directory;
+  HostFileRule files = options.files;
+  files.directory = plan.directory;
+  for (Provider* provider : datacenter.providers()) intents[provider].files = files;
   for (const auto& c : plan.changes)
     if (c.action != Action::Delete)
       intents[&datacenter.providerFor(c.id.kind)].intended.push_back(

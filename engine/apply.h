@@ -43,6 +43,9 @@ struct ApplyOptions {
   ApplyObserver* observer = nullptr;
   // Files that fill Images and Volumes as they are made (ApplyIntent::contents).
   CarriedDisks contents;
+  // Which host files the manifests may name (ApplyIntent::files); its
+  // directory is the plan's.
+  HostFileRule files;
 };
 
 struct ApplyReport {

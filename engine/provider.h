@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "engine/error.h"
+#include "engine/host_files.h"
 #include "engine/live.h"
 #include "engine/model.h"
 
@@ -29,7 +30,9 @@ using CarriedDisks = std::map<ResourceId, CarriedDisk>;
 // What a provider is told before an apply.
 struct ApplyIntent {
   std::vector<Ownership> intended;  // every create and update it will be asked for
-  std::string directory;            // of the VDC: relative paths in specs (Image sources) start there
+  // The host files specs may name (Image sources, certificates): relative
+  // names start at the VDC's directory (engine/host_files.h).
+  HostFileRule files;
   // Files whose bytes fill Images and Volumes as they are made, instead of
   // their sources (an import: bundle/), by resource.
   CarriedDisks contents;

@@ -171,12 +171,19 @@ TargetSpec readTarget(const std::string& file) {
             diags.add(at(sw), "switch datapathType must be system or netdev, not '" + target.ovsDatapath + "'");
         } else if (key == "appliances") {
           readAppliances(it->second, file, target, diags);
+        } else if (key == "allowedPaths") {
+          if (!it->second.IsSequence()) diags.add(at(it->second), "allowedPaths is a list of directories");
+          for (const auto& entry : it->second) {
+            std::string path = entry.IsScalar() ? entry.Scalar() : "";
+            if (path.empty()) diags.add(at(entry), "allowedPaths holds directories, each a path");
+            else target.allowedPaths.push_back(fs::absolute(fs::path(file).parent_path() / path).lexically_normal().string());
+          }
         } else if (key == "storageClasses") {
           for (auto sc = it->second.begin(); sc != it->second.end(); ++sc)
             target.storagePools[sc->first.as<std::string>("")] = sc->second["pool"].as<std::string>("");
         } else {
           std::string message = "unknown field '" + key + "' in Target spec";
-          if (auto guess = closestMatch(key, {"embedded", "hosts", "storageClasses", "switch", "appliances"}))
+          if (auto guess = closestMatch(key, {"embedded", "hosts", "storageClasses", "switch", "appliances", "allowedPaths"}))
             message += " (did you mean '" + *guess + "'?)";
           diags.add(at(it->first), message);
         }

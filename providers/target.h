@@ -27,6 +27,9 @@ struct TargetSpec {
   std::string switchType = "bridge";                // "bridge": libvirt networks; "ovs": Open vSwitch
   std::string ovsSocket = "unix:/var/run/openvswitch/db.sock", ovsDatapath = "system";
   libvirt::ApplianceImage loadBalancer;  // appliances.loadBalancer
+  // Directories (absolute) whose files manifests from a repository or a
+  // bundle may name besides their own (engine/host_files.h).
+  std::vector<std::string> allowedPaths;
 };
 
 inline constexpr const char* kDefaultEmbeddedPath = ".vdc/sim.xml";

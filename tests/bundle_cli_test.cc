@@ -128,4 +128,28 @@ TEST_F(Carry, AnImportNeverUnpacksOutsideTheWorkingDirectoryUnlessToldSoAndLeave
   EXPECT_TRUE(fs::exists(dir.path() / "elsewhere" / "moved" / "vdc.yaml"));
 }
 
+// A local VDC may name any file of its user's; the same manifests arriving
+// in a bundle may name only the bundle's own files.
+TEST_F(Carry, ABundlesManifestsNameNoHostFileOutsideTheBundle) {
+  writeFile(dir.path() / "local" / "vdc.yaml",
+            "apiVersion: vdc/v1\nkind: VirtualDataCenter\nmetadata: {name: local}\n---\n"
+            "apiVersion: vdc/v1\nkind: Image\nmetadata: {name: base}\nspec: {source: /etc/hostname, format: raw}\n");
+  Result applied = vdc(dir.path(), "apply local --auto-approve");
+  ASSERT_EQ(applied.exit, 0) << applied.err;
+  ASSERT_EQ(vdc(dir.path(), "export local -o local.vdcb").exit, 0);
+  Result refused = vdc(dir.path(), "import local.vdcb --target other.yaml --into moved --auto-approve");
+  EXPECT_EQ(refused.exit, 1);
+  EXPECT_NE(refused.err.find("Image/base: cannot read /etc/hostname: manifests from a repository or a bundle may name "
+                             "files only inside their own directory"),
+            std::string::npos)
+      << refused.err;
+  EXPECT_FALSE(fs::exists(dir.path() / "moved"));
+  Result show = vdc(dir.path(), "show local --target other.yaml --json");
+  EXPECT_EQ(Json::parse(show.out)["resources"].size(), 0u);
+  // Unless the Target allows the directory.
+  writeFile(dir.path() / "other.yaml", readFile(dir.path() / "other.yaml") + "  allowedPaths: [/etc]\n");
+  Result allowed = vdc(dir.path(), "import local.vdcb --target other.yaml --into moved --auto-approve");
+  EXPECT_EQ(allowed.exit, 0) << allowed.err;
+}
+
 }  // namespace vdc::testing

@@ -203,6 +203,24 @@ TEST_F(Watch, ACommitWhoseTreeIsUnsafeIsRefusedByIdAndNothingLeavesTheCache) {
     EXPECT_NE(entry.path().filename(), "evil.yaml") << entry.path();
 }
 
+TEST_F(Watch, AManifestFromTheRepositoryNamesNoHostFileOutsideItsDirectory) {
+  ASSERT_EQ(watch().exit, 0);
+  std::string before = host();
+  writeFile(dir.path() / "outside.raw", "a file of the host's\n");
+  for (const std::string& source : {(dir.path() / "outside.raw").string(), std::string("../../outside.raw"),
+                                    std::string("/proc/self/environ"), std::string("file:///etc/hostname")}) {
+    std::string bad = commit("vdc/image.yaml",
+                             "apiVersion: vdc/v1\nkind: Image\nmetadata: {name: base}\nspec: {source: '" + source + "'}\n",
+                             "an image from the host");
+    Result run = watch();
+    EXPECT_EQ(run.exit, 1) << source;
+    std::string message = status()["lastError"]["message"];
+    EXPECT_NE(message.find("Image/base: cannot read " + source), std::string::npos) << message;
+    EXPECT_EQ(status()["lastError"]["revision"], bad);
+    EXPECT_EQ(host(), before) << source << " was applied";
+  }
+}
+
 TEST_F(Watch, DriftIsReportedAndHealedOnlyWithHeal) {
   ASSERT_EQ(watch().exit, 0);
   // Someone changes the machine by hand.

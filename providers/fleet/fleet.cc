@@ -81,7 +81,7 @@ class FleetProvider : public Provider {
 
   void prepare(const ApplyIntent& intent) override {
     for (const auto& host : fleet_.hosts()) {
-      ApplyIntent mine{{}, intent.directory, intent.contents};
+      ApplyIntent mine{{}, intent.files, intent.contents};
       for (const auto& owner : intent.intended) {
         auto hosts = hostsIn(owner.spec, fleet_.hosts());
         if (std::find(hosts.begin(), hosts.end(), host.name) != hosts.end()) mine.intended.push_back(owner);

@@ -156,7 +156,7 @@ std::optional<std::string> LibvirtHypervisor::cannotRun(const ResourceId& id) co
 void LibvirtHypervisor::prepare(const ApplyIntent& intent) {
   for (const auto& owner : intent.intended)
     if (auto why = cannotRun(owner.id)) throw Error(*why);
-  volumes_.prepare(intent.intended, intent.directory);
+  volumes_.prepare(intent.intended, intent.files);
 }
 
 Json LibvirtHypervisor::observe(const std::string& vdc, Kind kind, const XmlDocument& doc, xmlNodePtr domain,

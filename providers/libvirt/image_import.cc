@@ -1,7 +1,12 @@
 #include "providers/libvirt/image_import.h"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
-#include <fstream>
 #include <optional>
 #include <vector>
 
@@ -13,40 +18,38 @@ namespace vdc::libvirt {
 
 namespace fs = std::filesystem;
 
-std::string imageFile(const std::string& source, const std::string& directory) {
-  std::string path = source;
-  if (source.starts_with("file://")) {
-    path = source.substr(7);
-  } else if (source.find("://") != std::string::npos) {
+std::string imageFile(const std::string& source, const HostFileRule& files) {
+  if (!source.starts_with("file://") && source.find("://") != std::string::npos)
     throw Error("cannot import " + source + ": not a local file or a file:// URL (http(s) sources are downloaded first)");
-  }
-  fs::path file(path);
-  if (file.is_relative() && !directory.empty()) file = fs::path(directory) / file;
-  return file.lexically_normal().string();
+  return resolveHostFile(files, source);
 }
 
 std::string importImage(virConnectPtr conn, virStorageVolPtr volume, const std::string& file,
-                        const std::string& expectedSha256) {
-  std::ifstream in(file, std::ios::binary);
-  if (!in) throw Error("cannot read image " + file);
-  std::error_code ec;
-  uint64_t length = fs::file_size(file, ec);
-  if (ec) throw Error("cannot read image " + file + ": " + ec.message());
+                        const std::string& expectedSha256, const HostFileRule& files) {
+  int fd = openHostFile(files, file);
+  struct Closer {
+    int fd;
+    ~Closer() { ::close(fd); }
+  } closer{fd};
+  struct stat st {};
+  if (::fstat(fd, &st) != 0) throw Error("cannot read image " + file);
+  uint64_t length = static_cast<uint64_t>(st.st_size);
   std::optional<VolumeUpload> upload;
   if (volume) upload.emplace(conn, volume, length);
   Sha256 hash;
   std::vector<char> chunk(1 << 20);  // memory stays flat whatever the image's size
-  while (in) {
-    in.read(chunk.data(), static_cast<std::streamsize>(chunk.size()));
-    size_t got = static_cast<size_t>(in.gcount());
+  for (;;) {
+    ssize_t got = ::read(fd, chunk.data(), chunk.size());
+    if (got < 0 && errno == EINTR) continue;
+    if (got < 0) throw Error("cannot read image " + file + ": " + std::strerror(errno));
     if (got == 0) break;
-    hash.update({chunk.data(), got});
-    if (upload) upload->send({chunk.data(), got});
+    hash.update({chunk.data(), static_cast<size_t>(got)});
+    if (upload) upload->send({chunk.data(), static_cast<size_t>(got)});
   }
-  if (in.bad()) throw Error("cannot read image " + file);
   std::string digest = hash.hex();
+  // The file's own digest is never shown: the source may name a file that is not the user's to read.
   if (!expectedSha256.empty() && digest != expectedSha256)
-    throw Error("image " + file + " has sha256 " + digest + ", the manifest expects " + expectedSha256);
+    throw Error("image " + file + " does not have the sha256 the manifest expects (" + expectedSha256 + ")");
   if (upload) upload->finish();
   return digest;
 }

@@ -10,11 +10,17 @@
 namespace vdc::libvirt {
 
 TEST(ImageFile, RelativeSourcesStartAtTheVdcDirectory) {
-  EXPECT_EQ(imageFile("images/base.qcow2", "/srv/shop"), "/srv/shop/images/base.qcow2");
-  EXPECT_EQ(imageFile("../images/base.raw", "/srv/shop"), "/srv/images/base.raw");
-  EXPECT_EQ(imageFile("/var/images/base.qcow2", "/srv/shop"), "/var/images/base.qcow2");
-  EXPECT_EQ(imageFile("file:///var/images/base.qcow2", "/srv/shop"), "/var/images/base.qcow2");
-  EXPECT_THROW(imageFile("https://images.example/base.qcow2", "/srv/shop"), Error);
+  HostFileRule shop{"/srv/shop"};
+  EXPECT_EQ(imageFile("images/base.qcow2", shop), "/srv/shop/images/base.qcow2");
+  EXPECT_EQ(imageFile("../images/base.raw", shop), "/srv/images/base.raw");
+  EXPECT_EQ(imageFile("/var/images/base.qcow2", shop), "/var/images/base.qcow2");
+  EXPECT_EQ(imageFile("file:///var/images/base.qcow2", shop), "/var/images/base.qcow2");
+  EXPECT_THROW(imageFile("https://images.example/base.qcow2", shop), Error);
+  // From a repository or a bundle, only inside the VDC's directory.
+  HostFileRule confined{"/srv/shop", true};
+  EXPECT_EQ(imageFile("images/base.qcow2", confined), "/srv/shop/images/base.qcow2");
+  EXPECT_THROW(imageFile("../images/base.raw", confined), Error);
+  EXPECT_THROW(imageFile("file:///var/images/base.qcow2", confined), Error);
 }
 
 class Images : public ::testing::Test {
@@ -30,7 +36,7 @@ class Images : public ::testing::Test {
     if (!sha256.empty()) spec["sha256"] = sha256;
     Ownership image{"shop", {Kind::Image, "base"}, "hash", spec};
     Provider& storage = dc.providerFor(Kind::Image);
-    storage.prepare({{image}, (dir.path() / "shop").string()});
+    storage.prepare({{image}, HostFileRule{(dir.path() / "shop").string()}});
     storage.create(image);
   }
 
@@ -47,7 +53,8 @@ TEST_F(Images, TheDigestOfTheWholeFileIsChecked) {
     importImage(nullptr, nullptr, file, wrong);
     FAIL() << "a wrong digest was accepted";
   } catch (const Error& e) {
-    EXPECT_NE(std::string(e.what()).find(sha256Hex(contents)), std::string::npos) << e.what();
+    // The digest expected, never the file's own: a source may name a file that is not the user's.
+    EXPECT_EQ(std::string(e.what()).find(sha256Hex(contents)), std::string::npos) << e.what();
     EXPECT_NE(std::string(e.what()).find(wrong), std::string::npos) << e.what();
   }
 }
@@ -62,6 +69,36 @@ TEST_F(Images, AnImageWithTheWrongDigestLeavesNoVolume) {
   EXPECT_NE(node.find("<name>shop.img.base</name>"), std::string::npos);
   EXPECT_NE(node.find("<capacity unit='bytes'>" + std::to_string(contents.size()) + "</capacity>"), std::string::npos)
       << node;
+}
+
+// An image is whole: a qcow2 naming a backing file would have the guest read
+// a file of the host (here, whatever the header names).
+TEST_F(Images, AQcow2ImageThatNamesABackingFileIsRefused) {
+  std::string header(1024, '\0');
+  header.replace(0, 4, std::string("QFI\xfb", 4));
+  auto put = [&](size_t at, size_t width, uint64_t value) {
+    for (size_t i = width; i-- > 0; value >>= 8) header[at + i] = static_cast<char>(value & 0xff);
+  };
+  put(4, 4, 3);
+  put(8, 8, 112);
+  put(16, 4, 11);
+  put(20, 4, 9);
+  put(100, 4, 112);
+  header.replace(112, 11, "/etc/shadow");
+  dir.write("shop/images/child.qcow2", header);
+  EmbeddedDatacenter dc((dir.path() / "sim.xml").string());
+  Ownership image{"shop", {Kind::Image, "child"}, "hash", {{"source", "images/child.qcow2"}, {"format", "qcow2"}}};
+  Provider& storage = dc.providerFor(Kind::Image);
+  storage.prepare({{image}, HostFileRule{(dir.path() / "shop").string()}});
+  try {
+    storage.create(image);
+    FAIL() << "an image with a backing file was made";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("names a backing file (/etc/shadow): an image must be whole"),
+              std::string::npos)
+        << e.what();
+  }
+  EXPECT_EQ(dc.nodeXml().find("shop.img.child"), std::string::npos);
 }
 
 }  // namespace vdc::libvirt

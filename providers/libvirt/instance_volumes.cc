@@ -32,8 +32,8 @@ Ownership InstanceVolumes::record(const Ownership& instance) const {
   return {instance.vdc, instance.id, "instance-volumes", volumes};
 }
 
-void InstanceVolumes::prepare(const std::vector<Ownership>& intended, const std::string& directory) {
-  directory_ = directory;
+void InstanceVolumes::prepare(const std::vector<Ownership>& intended, const HostFileRule& files) {
+  files_ = files;
   std::vector<Ownership> records;
   for (const auto& instance : intended) {
     Ownership wanted = record(instance);
@@ -63,7 +63,7 @@ void InstanceVolumes::create(const Ownership& instance) {
   const ApplianceImage& appliance = host_.settings().loadBalancer;
   const CarriedDisk* carried = storage_.carried(instance.id);  // by an import
   if (hasRootDisk(instance) && instance.id.kind == Kind::LoadBalancer)
-    storage_.importVolume("standard", root, appliance.source, appliance.format, appliance.sha256, "");
+    storage_.importVolume("standard", root, appliance.source, appliance.format, appliance.sha256, HostFileRule{});
   else if (hasRootDisk(instance) && carried)
     storage_.createFromContents(instance, *carried, "standard", root);
   else if (hasRootDisk(instance) && isContainer(instance))
@@ -131,7 +131,7 @@ std::vector<std::string> InstanceVolumes::publicKeys(const Ownership& instance) 
 void InstanceVolumes::replaceSeed(const Ownership& instance) {
   bool appliance = instance.id.kind == Kind::LoadBalancer;
   Seed seed{"", appliance ? "lb-" + instance.id.name : instance.id.name, publicKeys(instance),
-            appliance ? applianceUserData(instance.spec, directory_) : instance.spec.value("userData", ""),
+            appliance ? applianceUserData(instance.spec, files_) : instance.spec.value("userData", ""),
             nics(instance)};
   seed.instanceId = domainName(instance.vdc, instance.id) + "." +
                     sha256Hex(metaData(seed) + networkConfig(seed) + userData(seed)).substr(0, 12);

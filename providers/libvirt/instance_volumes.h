@@ -49,7 +49,7 @@ class InstanceVolumes {
 
   // Records, in one write, the volumes of every domain about to be made;
   // `directory` is the VDC's (appliance certificates are read from it).
-  void prepare(const std::vector<Ownership>& intended, const std::string& directory);
+  void prepare(const std::vector<Ownership>& intended, const HostFileRule& files);
   // Makes the root disk and the seed; a leftover of an interrupted create of
   // ours is made again, anything else under their names is refused.
   void create(const Ownership& instance);
@@ -68,7 +68,7 @@ class InstanceVolumes {
   RecordStore& records_;
   LibvirtStorage& storage_;
   AddressingLookup addressing_;
-  std::string directory_;
+  HostFileRule files_;
 };
 
 }  // namespace vdc::libvirt

@@ -5,12 +5,15 @@
 #include <sstream>
 
 #include "engine/error.h"
+#include "engine/host_files.h"
 
 namespace vdc::libvirt {
 
 namespace {
 
 namespace fs = std::filesystem;
+
+constexpr uint64_t kMaxCertificateBytes = 1 << 20;
 
 std::string certificatePath(const Json& listener) {
   return "/etc/haproxy/certs/" + std::to_string(listener.value("port", 0)) + ".pem";
@@ -55,7 +58,30 @@ std::string haproxyConfig(const Json& spec) {
 }
 
 // Heredocs with quoted delimiters: nothing in the files is expanded.
-std::string applianceUserData(const Json& spec, const std::string& directory) {
+bool isPem(const std::string& text) {
+  bool inside = false, any = false;
+  size_t start = 0;
+  while (start < text.size()) {
+    size_t end = std::min(text.find('\n', start), text.size());
+    std::string_view line(text.data() + start, end - start);
+    start = end + 1;
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    if (line.starts_with("-----BEGIN ") && line.ends_with("-----") && !inside) {
+      inside = any = true;
+    } else if (line.starts_with("-----END ") && line.ends_with("-----") && inside) {
+      inside = false;
+    } else if (inside) {
+      if (line.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=") !=
+          std::string_view::npos)
+        return false;
+    } else if (!line.empty()) {
+      return false;
+    }
+  }
+  return any && !inside;
+}
+
+std::string applianceUserData(const Json& spec, const HostFileRule& files) {
   std::string script =
       "#!/bin/sh\n"
       "# Written by vdc: the configuration of this load balancer's HAProxy.\n"
@@ -64,15 +90,16 @@ std::string applianceUserData(const Json& spec, const std::string& directory) {
       haproxyConfig(spec) + "VDC_HAPROXY_CFG\n";
   for (const auto& listener : member(spec, "listeners")) {
     if (!terminatesTls(listener)) continue;
-    fs::path file = listener["certificate"].get<std::string>();
-    if (file.is_relative()) file = fs::path(directory) / file;
-    std::ifstream in(file);
-    if (!in.is_open())
-      throw Error("cannot read certificate " + file.string() + " of listener " +
-                  std::to_string(listener.value("port", 0)));
-    std::stringstream read;
-    read << in.rdbuf();
-    std::string pem = read.str();
+    std::string named = listener["certificate"].get<std::string>();
+    std::string where = " of listener " + std::to_string(listener.value("port", 0));
+    std::string pem;
+    try {
+      pem = readHostFile(files, named, kMaxCertificateBytes);
+    } catch (const Error& e) {
+      throw Error("certificate" + where + ": " + e.message());
+    }
+    // Its contents are never shown: the name may be of a file that is no certificate.
+    if (!isPem(pem)) throw Error("certificate " + named + where + " is not PEM (a certificate and its key)");
     if (!pem.empty() && pem.back() != '\n') pem += '\n';
     script += "cat > " + certificatePath(listener) + " <<'VDC_CERTIFICATE'\n" + pem + "VDC_CERTIFICATE\n" +
               "chmod 600 " + certificatePath(listener) + "\n";

@@ -9,6 +9,7 @@
 
 #include <string>
 
+#include "engine/host_files.h"
 #include "engine/model.h"
 
 namespace vdc::libvirt {
@@ -20,7 +21,13 @@ namespace vdc::libvirt {
 std::string haproxyConfig(const Json& spec);
 
 // The user-data script. Certificates are PEM files (certificate and key)
-// named relative to the VDC's `directory`; a missing one is an Error.
-std::string applianceUserData(const Json& spec, const std::string& directory);
+// named relative to the VDC's directory, read as `files` allows; a
+// missing one, or one that is not PEM, is an Error.
+std::string applianceUserData(const Json& spec, const HostFileRule& files);
+
+// Whether `text` is PEM and nothing else: BEGIN and END lines and base64
+// between them (a certificate and its key). Anything else could end the
+// heredoc the seed writes it with.
+bool isPem(const std::string& text);
 
 }  // namespace vdc::libvirt

@@ -46,7 +46,7 @@ TEST(LoadBalancer, HttpsWithoutACertificatePassesConnectionsThrough) {
 TEST(LoadBalancer, UserDataWritesTheConfigurationAndCertificatesThenStartsHaproxy) {
   testing::TempDir dir;
   dir.write("shop/tls/shop.pem", "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----");
-  std::string script = applianceUserData(plannedSpec(), (dir.path() / "shop").string());
+  std::string script = applianceUserData(plannedSpec(), HostFileRule{(dir.path() / "shop").string()});
   EXPECT_TRUE(script.starts_with("#!/bin/sh\n"));
   EXPECT_NE(script.find("cat > /etc/haproxy/haproxy.cfg <<'VDC_HAPROXY_CFG'\n" + haproxyConfig(plannedSpec()) +
                         "VDC_HAPROXY_CFG\n"),
@@ -58,14 +58,34 @@ TEST(LoadBalancer, UserDataWritesTheConfigurationAndCertificatesThenStartsHaprox
       << script;
   EXPECT_NE(script.find("haproxy -D -p /run/haproxy.pid -f /etc/haproxy/haproxy.cfg"), std::string::npos);
   try {
-    applianceUserData(plannedSpec(), (dir.path() / "elsewhere").string());
+    applianceUserData(plannedSpec(), HostFileRule{(dir.path() / "elsewhere").string()});
     FAIL() << "a missing certificate was not noticed";
   } catch (const Error& e) {
-    EXPECT_NE(std::string(e.what()).find("cannot read certificate " + (dir.path() / "elsewhere/tls/shop.pem").string() +
-                                         " of listener 443"),
-              std::string::npos)
+    EXPECT_NE(std::string(e.what()).find("certificate of listener 443: cannot read tls/shop.pem"), std::string::npos)
         << e.what();
   }
+}
+
+// Whatever a certificate's file holds goes into the guest's seed inside a
+// heredoc: only PEM is taken, and what is refused is never shown.
+TEST(LoadBalancer, ACertificateThatIsNotPemIsRefusedUnshown) {
+  testing::TempDir dir;
+  for (const std::string& text :
+       {std::string("root:$6$secret:19000:0:99999:7:::\n"),
+        std::string("-----BEGIN CERTIFICATE-----\nMIIB\nVDC_CERTIFICATE\nreboot\n-----END CERTIFICATE-----\n"),
+        std::string("-----BEGIN CERTIFICATE-----\nMIIB\n"), std::string(""),
+        std::string("-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\nsecret trailer\n")}) {
+    dir.write("shop/tls/shop.pem", text);
+    try {
+      applianceUserData(plannedSpec(), HostFileRule{(dir.path() / "shop").string()});
+      ADD_FAILURE() << "taken: " << text;
+    } catch (const Error& e) {
+      EXPECT_NE(std::string(e.what()).find("is not PEM"), std::string::npos) << e.what();
+      EXPECT_EQ(std::string(e.what()).find("secret"), std::string::npos) << e.what();
+    }
+  }
+  EXPECT_TRUE(isPem("-----BEGIN CERTIFICATE-----\nMIIB+/=\n-----END CERTIFICATE-----\n"
+                    "-----BEGIN PRIVATE KEY-----\r\nMIIE\r\n-----END PRIVATE KEY-----\n"));
 }
 
 }  // namespace vdc::libvirt

@@ -35,7 +35,7 @@ std::string volumeXml(const std::string& name, uint64_t capacity, const std::str
 }  // namespace
 
 void LibvirtStorage::prepare(const ApplyIntent& intent) {
-  directory_ = intent.directory;
+  files_ = intent.files;
   contents_ = intent.contents;
   records_.putDurably(intent.intended);
 }
@@ -92,7 +92,7 @@ void LibvirtStorage::createCopy(const std::string& storageClass, const std::stri
 // tried on a laptop before its images are at hand (docs/embedded-datacenter.md).
 void LibvirtStorage::createImage(const Ownership& owner) {
   importVolume("standard", volumeName(owner.vdc, owner.id), owner.spec.at("source").get<std::string>(),
-               owner.spec.value("format", "qcow2"), owner.spec.value("sha256", ""), directory_);
+               owner.spec.value("format", "qcow2"), owner.spec.value("sha256", ""), files_);
 }
 
 // The bytes an import carries (a bundle's disk, already verified): the
@@ -110,7 +110,7 @@ void LibvirtStorage::createFromContents(const Ownership& owner, const CarriedDis
       setQcow2BackingFile(disk.file, image->path);
     }
   }
-  importVolume(storageClass, physical, disk.file, disk.format == "qcow2" ? "qcow2" : "raw", "", "");
+  importVolume(storageClass, physical, disk.file, disk.format == "qcow2" ? "qcow2" : "raw", "", HostFileRule{});
 }
 
 const CarriedDisk* LibvirtStorage::carried(const ResourceId& id) const {
@@ -120,7 +120,7 @@ const CarriedDisk* LibvirtStorage::carried(const ResourceId& id) const {
 
 void LibvirtStorage::importVolume(const std::string& storageClass, const std::string& physical,
                                   const std::string& source, const std::string& format, const std::string& sha256,
-                                  const std::string& directory) {
+                                  const HostFileRule& files) {
   bool simulated = host_.settings().testDriver;
   std::optional<ScratchDirectory> scratch;
   std::string file;  // empty: nothing to read
@@ -129,7 +129,15 @@ void LibvirtStorage::importVolume(const std::string& storageClass, const std::st
     file = (scratch->path() / "image").string();
     download(source, file);
   } else if (!isHttpUrl(source)) {
-    file = imageFile(source, directory);
+    file = imageFile(source, files);
+  }
+  // An image is whole: a backing file or an external data file in its
+  // qcow2 header would have qemu read another file of the host.
+  if (format == "qcow2" && !file.empty() && std::filesystem::exists(file) && isQcow2File(file)) {
+    checkQcow2Header(file);
+    if (auto backing = qcow2BackingFile(file))
+      throw Error("image " + source + " names a backing file (" + *backing + "): an image must be whole "
+                  "(qemu-img convert makes it so)");
   }
   uint64_t size = 0;
   if (!file.empty()) {
@@ -145,7 +153,7 @@ void LibvirtStorage::importVolume(const std::string& storageClass, const std::st
   if (!vol) throw libvirtError("cannot create image volume " + physical);
   if (file.empty()) return;
   try {
-    importImage(host_.connection(), simulated ? nullptr : vol.get(), file, sha256);
+    importImage(host_.connection(), simulated ? nullptr : vol.get(), file, sha256, scratch ? HostFileRule{} : files);
   } catch (...) {
     virStorageVolDelete(vol.get(), 0);  // never leave an image with the wrong contents
     throw;

@@ -52,7 +52,7 @@ class LibvirtStorage : public Storage, public HostReader {
   // A volume of the standard class filled from an image file or URL (see
   // createImage), e.g. a load balancer appliance's disk.
   void importVolume(const std::string& storageClass, const std::string& physical, const std::string& source,
-                    const std::string& format, const std::string& sha256, const std::string& directory);
+                    const std::string& format, const std::string& sha256, const HostFileRule& files);
   // What an export carries of a live Image, Volume or Instance (its root
   // disk): its file's format and length (none on the embedded datacenter,
   // whose volumes hold no data, and none for an instance without an image),
@@ -79,7 +79,7 @@ class LibvirtStorage : public Storage, public HostReader {
 
   Host& host_;
   RecordStore& records_;
-  std::string directory_;  // of the VDC being applied
+  HostFileRule files_;  // what the VDC being applied may name
   CarriedDisks contents_;  // an import's bytes, by resource
   // What a scan found, completed once the records are known.
   struct Seen {
