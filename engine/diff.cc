@@ -56,10 +56,19 @@ std::vector<ResourceId> recordedDependencies(const std::string& vdc, const LiveO
   return deps;
 }
 
+// The foreign objects whose record names `vdc` itself: not its own.
+std::vector<Foreign> claimedBy(const std::string& vdc, const LiveState& live) {
+  std::vector<Foreign> claimed;
+  for (const auto& [id, foreign] : live.foreign())
+    if (foreign.owner == vdc) claimed.push_back(foreign);
+  return claimed;
+}
+
 Change deletion(const std::string& vdc, const LiveObject& object) {
   Change c;
   c.id = object.id;
   c.action = Action::Delete;
+  c.physical = object.physicalName;
   c.before = object.effective();
   c.dependencies = recordedDependencies(vdc, object);
   return c;
@@ -215,7 +224,10 @@ Plan diff(const Vdc& desired, const LiveState& live, const std::string& target, 
     }
     c.action = replace ? Action::Replace : Action::Update;
     c.drift = allDrift;
-    if (replace) c.priorDependencies = recordedDependencies(desired.name, *object);
+    if (replace) {
+      c.priorDependencies = recordedDependencies(desired.name, *object);
+      c.physical = object->physicalName;
+    }
     plan.changes.push_back(std::move(c));
   }
   for (const auto& [id, object] : live.objects())
@@ -223,6 +235,7 @@ Plan diff(const Vdc& desired, const LiveState& live, const std::string& target, 
 
   std::sort(plan.changes.begin(), plan.changes.end(),
             [](const Change& a, const Change& b) { return a.id < b.id; });
+  plan.claimed = claimedBy(desired.name, live);
   return plan;
 }
 
@@ -233,6 +246,7 @@ Plan destroyPlan(const std::string& vdc, const LiveState& live, const std::strin
   plan.destroy = true;
   plan.liveFingerprint = live.fingerprint();
   for (const auto& [id, object] : live.objects()) plan.changes.push_back(deletion(vdc, object));
+  plan.claimed = claimedBy(vdc, live);
   return plan;
 }
 

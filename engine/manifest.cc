@@ -214,7 +214,7 @@ class Reader {
       case FieldType::Ports: {
         auto s = scalar(node, path, "a port or a port range");
         if (!s) return nullptr;
-        if (!validPorts(*s)) {
+        if (!isPortRange(*s)) {
           error(node, "invalid ports '" + *s + "' for " + path + " (e.g. \"22\" or \"8000-8080\")");
           return nullptr;
         }
@@ -274,18 +274,6 @@ class Reader {
     if (converted_ == kMaxValues + 1)
       error(node, "this document expands to more than " + std::to_string(kMaxValues) + " values (through YAML aliases?)");
     return false;
-  }
-
-  static bool validPorts(const std::string& s) {
-    auto dash = s.find('-');
-    auto port = [](const std::string& p) {
-      if (p.empty() || p.size() > 5 || p.find_first_not_of("0123456789") != std::string::npos) return 0L;
-      long v = std::stol(p);
-      return v >= 1 && v <= 65535 ? v : 0L;
-    };
-    if (dash == std::string::npos) return port(s) != 0;
-    long low = port(s.substr(0, dash)), high = port(s.substr(dash + 1));
-    return low != 0 && high != 0 && low <= high;
   }
 
  private:

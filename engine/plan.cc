@@ -1,8 +1,64 @@
 #include "engine/plan.h"
 
+#include <filesystem>
 #include <fstream>
 
+#include "engine/hash.h"
+#include "engine/spec_check.h"
+#include "engine/units.h"
+
 namespace vdc {
+
+namespace {
+
+// A name on a target, as a plan shows it: printable, no path.
+bool isTargetName(const std::string& name) {
+  if (name.empty() || name.size() > 255 || name.find('/') != std::string::npos) return false;
+  for (unsigned char c : name)
+    if (c < 0x20 || c == 0x7f) return false;
+  return true;
+}
+
+bool isHex64(const std::string& text) {
+  return text.size() == 64 && text.find_first_not_of("0123456789abcdef") == std::string::npos;
+}
+
+// A saved plan travels (from a CI job to an apply job): what it holds is
+// held to what vdc itself writes before anything of it is used.
+void checkLoaded(const Plan& plan, const Json& json) {
+  std::vector<std::string> problems;
+  auto fail = [&](const std::string& what) {
+    if (problems.size() < 50) problems.push_back(what);
+  };
+  if (!isDnsLabel(plan.vdc)) fail("vdc is not a VDC's name");
+  const std::string& directory = plan.directory;
+  bool printable = directory.find_first_of(std::string("\0\n\r", 3)) == std::string::npos;
+  if (!(directory.empty() ? plan.destroy : directory.front() == '/') || !printable || directory.size() > 4096)
+    fail("directory is not an absolute path");
+  if (!isHex64(plan.liveFingerprint)) fail("liveFingerprint is not a sha256");
+  if (json.at("changes").size() > 1'000'000) fail("it holds more changes than any VDC has");
+  for (const auto& c : plan.changes) {
+    std::string where = c.id.str();
+    if (!isDnsLabel(c.id.name)) fail(where + " is not a resource's name");
+    if (c.action != Action::Delete && !isHex64(c.specHash)) fail(where + " specHash is not a sha256");
+    if (c.action == Action::Adopt && !isTargetName(c.adopt)) fail(where + " adopts something that is not a name");
+    if (!c.physical.empty() && !isTargetName(c.physical)) fail(where + " physical is not a name");
+    for (const auto& deps : {c.dependencies, c.priorDependencies})
+      for (const auto& d : deps)
+        if (!isDnsLabel(d.name)) fail(where + " depends on something that is not a resource");
+    if (!c.after.is_null()) checkSpec(c.id.kind, c.after, where, problems);
+    if (c.action != Action::Create && c.action != Action::Adopt && !c.before.is_object())
+      fail(where + " before is not a spec");
+  }
+  for (const auto& f : plan.claimed)
+    if (!isDnsLabel(f.id.name) || !isTargetName(f.physicalName)) fail("claimed holds something that is not a name");
+  if (problems.empty()) return;
+  std::string message = "it holds what vdc never writes:";
+  for (const auto& p : problems) message += "\n  " + p;
+  throw Error(message);
+}
+
+}  // namespace
 
 std::string_view actionName(Action action) {
   switch (action) {
@@ -86,6 +142,7 @@ Json Plan::toJson() const {
     change["specHash"] = c.specHash;
     change["drift"] = c.drift;
     if (c.action == Action::Adopt) change["adopt"] = c.adopt;
+    if (!c.physical.empty()) change["physical"] = c.physical;
     change["dependencies"] = idsToJson(c.dependencies);
     change["priorDependencies"] = idsToJson(c.priorDependencies);
     change["fields"] = Json::array();
@@ -98,6 +155,11 @@ Json Plan::toJson() const {
                                   {"restarts", f.restarts}});
     out["changes"].push_back(std::move(change));
   }
+  if (!claimed.empty()) {
+    out["claimed"] = Json::array();
+    for (const auto& f : claimed) out["claimed"].push_back({{"address", f.id.str()}, {"physical", f.physicalName}});
+  }
+  out["digest"] = Plan::digest(out);
   return out;
 }
 
@@ -105,6 +167,9 @@ Plan Plan::fromJson(const Json& json) {
   try {
     if (!json.is_object() || json.value("formatVersion", 0) != kFormatVersion)
       throw Error("not a vdc plan of format version " + std::to_string(kFormatVersion));
+    if (!json.contains("digest") || json["digest"] != Plan::digest(json))
+      throw Error("its digest does not match its contents: it was changed since vdc saved it (make it again with "
+                  "vdc plan --out)");
     Plan plan;
     plan.vdc = json.at("vdc").get<std::string>();
     plan.directory = json.at("directory").get<std::string>();
@@ -131,12 +196,25 @@ Plan Plan::fromJson(const Json& json) {
                             f.value("restarts", false)});
       if ((c.action == Action::Delete) != c.after.is_null())
         throw Error("plan change " + c.id.str() + " is inconsistent");
+      c.physical = item.value("physical", "");
       plan.changes.push_back(std::move(c));
     }
+    for (const auto& item : json.value("claimed", Json::array())) {
+      auto id = ResourceId::parse(item.at("address").get<std::string>());
+      if (!id) throw Error("bad resource address in plan");
+      plan.claimed.push_back({*id, item.at("physical").get<std::string>(), plan.vdc});
+    }
+    checkLoaded(plan, json);
     return plan;
   } catch (const Json::exception& e) {
     throw Error(std::string("malformed plan: ") + e.what());
   }
+}
+
+std::string Plan::digest(const Json& json) {
+  Json without = json;
+  without.erase("digest");
+  return "sha256:" + canonicalHash(without);
 }
 
 void Plan::save(const std::string& path) const {
@@ -147,8 +225,11 @@ void Plan::save(const std::string& path) const {
 }
 
 Plan Plan::load(const std::string& path) {
-  std::ifstream in(path);
+  std::ifstream in(path, std::ios::binary);
   if (!in) throw Error("cannot read plan file " + path);
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(path, ec) || std::filesystem::file_size(path, ec) > kMaxFileBytes)
+    throw Error("plan file " + path + " is not a regular file of at most " + std::to_string(kMaxFileBytes) + " bytes");
   Json json = Json::parse(in, nullptr, false);
   if (json.is_discarded()) throw Error("plan file " + path + " is not valid JSON");
   try {

@@ -40,6 +40,7 @@ struct Change {
   std::vector<ResourceId> priorDependencies;  // replace: what the old object needed
   bool drift = false;  // every field change is drift back to desired
   std::string adopt;   // Adopt: the object's name on the target
+  std::string physical;  // Delete and Replace: the object's name on the target, which goes
 };
 
 struct Summary {
@@ -57,14 +58,24 @@ struct Plan {
   std::string liveFingerprint;
   std::vector<Change> changes;  // in a stable order: kind, then name
   size_t unchanged = 0;
+  // Objects that carry a record naming this VDC but are not its own (a
+  // record copied onto another object): shown, and left alone.
+  std::vector<Foreign> claimed;
 
   Summary summary() const;
   bool empty() const { return changes.empty(); }
 
+  // With "digest": the sha256 of everything else in it, as saved.
   Json toJson() const;
-  static Plan fromJson(const Json& json);  // throws Error on a bad or foreign file
+  // Throws Error on a bad or foreign file: each field is held to what a
+  // plan vdc makes can hold (names, actions, specs as the schema says), and
+  // the digest must match (a plan edited by hand is refused).
+  static Plan fromJson(const Json& json);
   void save(const std::string& path) const;
-  static Plan load(const std::string& path);
+  static Plan load(const std::string& path);  // at most kMaxFileBytes
+  static constexpr uint64_t kMaxFileBytes = 256ull << 20;
+  // "sha256:" and the digest of a plan's JSON without its "digest".
+  static std::string digest(const Json& json);
 };
 
 }  // namespace vdc

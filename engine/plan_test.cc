@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <functional>
+
+#include "engine/hash.h"
 #include "engine/render.h"
 #include "engine/test_support.h"
 
@@ -12,35 +15,40 @@ static Plan samplePlan() {
   plan.vdc = "shop";
   plan.directory = "/x";
   plan.target = "embedded datacenter .vdc/sim.xml";
-  plan.liveFingerprint = "abc";
+  plan.liveFingerprint = sha256Hex("live");
   plan.unchanged = 7;
   Change create;
   create.id = {Kind::Network, "n"};
   create.after = {{"cidr", "10.0.0.0/24"}};
-  create.specHash = "h1";
+  create.specHash = sha256Hex("h1");
   create.dependencies = {{Kind::VirtualDataCenter, "shop"}};
   Change update;
   update.id = {Kind::Instance, "web"};
   update.action = Action::Update;
   update.before = {{"memory", "1GiB"}};
   update.after = {{"memory", "2GiB"}};
+  update.specHash = sha256Hex("h2");
   update.fields = {{"memory", "1GiB", "2GiB", false, false}};
   Change replace;
   replace.id = {Kind::Volume, "data"};
   replace.action = Action::Replace;
   replace.before = {{"size", "2GiB"}};
   replace.after = {{"size", "1GiB"}};
+  replace.specHash = sha256Hex("h3");
+  replace.physical = "shop.vol.data";
   replace.fields = {{"size", "2GiB", "1GiB", true, false}};
   Change remove;
   remove.id = {Kind::Instance, "old"};
   remove.action = Action::Delete;
   remove.before = {{"cpus", 1}};
+  remove.physical = "shop.old";
   Change drift;
   drift.id = {Kind::Instance, "db"};
   drift.action = Action::Update;
   drift.drift = true;
   drift.before = {{"state", "stopped"}};
   drift.after = {{"state", "running"}};
+  drift.specHash = sha256Hex("h4");
   drift.fields = {{"state", "stopped", "running", false, true}};
   plan.changes = {create, update, replace, remove, drift};
   return plan;
@@ -66,6 +74,55 @@ TEST(Plan, RejectsForeignOrDamagedFiles) {
   EXPECT_THROW(Plan::fromJson(json), Error);
 }
 
+TEST(Plan, APlanEditedByHandIsRefusedAtItsDigest) {
+  Json json = samplePlan().toJson();
+  EXPECT_NO_THROW(Plan::fromJson(json));
+  json["changes"][1]["after"]["memory"] = "64GiB";  // a well-formed edit
+  try {
+    Plan::fromJson(json);
+    FAIL() << "an edited plan was taken";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("its digest does not match its contents"), std::string::npos) << e.what();
+  }
+  json.erase("digest");
+  EXPECT_THROW(Plan::fromJson(json), Error);
+}
+
+// Each spoiled with its digest made to match, as someone who knows the
+// format could: the checks behind the digest refuse each.
+TEST(Plan, APlanHoldingWhatVdcNeverWritesIsRefused) {
+  struct Spoil {
+    const char* what;
+    std::function<void(Json&)> apply;
+  };
+  std::vector<Spoil> spoils = {
+      {"a VDC name that is a path", [](Json& j) { j["vdc"] = "../etc"; }},
+      {"a relative directory", [](Json& j) { j["directory"] = "shop"; }},
+      {"a directory with a line feed", [](Json& j) { j["directory"] = "/x\ny"; }},
+      {"a fingerprint that is not one", [](Json& j) { j["liveFingerprint"] = "x"; }},
+      {"a resource name that is a path", [](Json& j) { j["changes"][0]["address"] = "Network/../x"; }},
+      {"an upper-case name", [](Json& j) { j["changes"][0]["address"] = "Network/N"; }},
+      {"an unknown kind", [](Json& j) { j["changes"][0]["address"] = "Rootkit/n"; }},
+      {"a spec hash that is not one", [](Json& j) { j["changes"][0]["specHash"] = "zz"; }},
+      {"a CIDR that is not one", [](Json& j) { j["changes"][0]["after"]["cidr"] = "10.0.0.0/33"; }},
+      {"a field of another type", [](Json& j) { j["changes"][1]["after"]["cpus"] = "two"; }},
+      {"a size that is not one", [](Json& j) { j["changes"][1]["after"]["memory"] = "-1"; }},
+      {"an enum outside its choices", [](Json& j) { j["changes"][1]["after"]["state"] = "exploded"; }},
+      {"a field no kind has", [](Json& j) { j["changes"][1]["after"]["domainXml"] = "<domain/>"; }},
+      {"a reference that is a path", [](Json& j) { j["changes"][1]["after"]["image"] = "../../etc"; }},
+      {"a dependency that is no resource", [](Json& j) { j["changes"][1]["after"]["dependsOn"] = {"x"}; }},
+      {"a physical name that is a path", [](Json& j) { j["changes"][3]["physical"] = "../../etc/passwd"; }},
+      {"a spec that is not an object", [](Json& j) { j["changes"][0]["after"] = Json::array({1}); }},
+      {"a dependency named by a path", [](Json& j) { j["changes"][0]["dependencies"] = {"VirtualDataCenter/../x"}; }},
+  };
+  for (const auto& spoil : spoils) {
+    Json json = samplePlan().toJson();
+    spoil.apply(json);
+    json["digest"] = Plan::digest(json);
+    EXPECT_THROW(Plan::fromJson(json), Error) << spoil.what;
+  }
+}
+
 TEST(Plan, RendersSymbolsFieldsAndSummary) {
   std::string text = renderPlan(samplePlan());
   EXPECT_NE(text.find("   + Network/n\n      cidr: \"10.0.0.0/24\"\n"), std::string::npos) << text;
@@ -73,7 +130,7 @@ TEST(Plan, RendersSymbolsFieldsAndSummary) {
   EXPECT_NE(text.find(" -/+ Volume/data (replace)\n      size: \"2GiB\" -> \"1GiB\"   # forces replacement"),
             std::string::npos)
       << text;
-  EXPECT_NE(text.find("   - Instance/old\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("   - Instance/old (deletes 'shop.old')\n"), std::string::npos) << text;
   EXPECT_NE(text.find("   ~ Instance/db (drift)\n      state: \"stopped\" -> \"running\"   # drift"), std::string::npos)
       << text;
   EXPECT_NE(text.find("Plan: 1 to create, 2 to update, 1 to replace, 1 to delete, 7 unchanged."), std::string::npos)

@@ -50,10 +50,13 @@ std::string renderPlan(const Plan& plan) {
     out += std::string(4 - symbol.size(), ' ') + symbol + " " + c.id.str();
     if (c.action == Action::Replace) out += " (replace)";
     if (c.action == Action::Adopt) out += " (adopt '" + c.adopt + "')";
+    if (c.action == Action::Delete && !c.physical.empty()) out += " (deletes '" + c.physical + "')";
     if (c.drift) out += " (drift)";
     out += "\n";
     renderFields(c, out);
   }
+  for (const auto& f : plan.claimed)
+    out += "   ! " + f.id.str() + ": '" + f.physicalName + "' carries a record of this VDC but is not its own; left alone\n";
   return out + "\n" + renderSummary(plan.summary()) + "\n";
 }
 

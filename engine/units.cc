@@ -127,4 +127,16 @@ std::string utcNow() {
   return text;
 }
 
+bool isPortRange(std::string_view text) {
+  auto port = [](std::string_view p) {
+    if (p.empty() || p.size() > 5 || p.find_first_not_of("0123456789") != std::string_view::npos) return 0L;
+    long v = std::stol(std::string(p));
+    return v >= 1 && v <= 65535 ? v : 0L;
+  };
+  size_t dash = text.find('-');
+  if (dash == std::string_view::npos) return port(text) != 0;
+  long low = port(text.substr(0, dash)), high = port(text.substr(dash + 1));
+  return low != 0 && high != 0 && low <= high;
+}
+
 }  // namespace vdc

@@ -34,6 +34,9 @@ struct Cidr {
   std::string str() const;
 };
 
+// A port (1 to 65535) or a range of them, "22" or "8000-8080".
+bool isPortRange(std::string_view text);
+
 // DNS label: [a-z0-9]([-a-z0-9]*[a-z0-9])?, at most 63 characters.
 bool isDnsLabel(std::string_view name);
 

@@ -127,8 +127,8 @@ TEST_F(Cli, ScalingAndRemovingResourcesDeletesThem) {
   writeFile(dir.path() / "shop" / "instances.yaml", instances.substr(0, instances.find("---\napiVersion: vdc/v1\nkind: LoadBalancer")));
   Result changes = plan();
   EXPECT_EQ(changes.exit, 2);
-  EXPECT_NE(changes.out.find("   - Instance/web-2\n"), std::string::npos) << changes.out;
-  EXPECT_NE(changes.out.find("   - LoadBalancer/shop\n"), std::string::npos) << changes.out;
+  EXPECT_NE(changes.out.find("   - Instance/web-2 (deletes 'webshop.web-2')\n"), std::string::npos) << changes.out;
+  EXPECT_NE(changes.out.find("   - LoadBalancer/shop (deletes 'webshop.lb.shop')\n"), std::string::npos) << changes.out;
   // The groups web-2 was a member of, or a peer of, lose its address.
   EXPECT_NE(changes.out.find("   ~ SecurityGroup/web\n      members: [\"10.10.1.2\",\"10.10.1.3\",\"10.10.1.4\"] -> "
                              "[\"10.10.1.2\",\"10.10.1.3\"]\n"),
@@ -171,6 +171,50 @@ TEST_F(Cli, ObjectsVdcDoesNotOwnAreNeverTouched) {
   EXPECT_NE(list.out.find("webshop.extra"), std::string::npos) << list.out;
   EXPECT_NE(list.out.find("legacy"), std::string::npos) << list.out;
   EXPECT_EQ(list.out.find("webshop.web-0"), std::string::npos) << list.out;
+}
+
+// A record copied onto another object proves nothing: it is believed only on
+// the object whose name vdc derives for it (or that the VDC's own record
+// lists as adopted).
+TEST_F(Cli, ARecordCopiedOntoAnotherObjectDoesNotMakeItTheVdcs) {
+  { Result applied = apply(); ASSERT_EQ(applied.exit, 0) << applied.out << applied.err; }
+  std::string xml = readFile(sim());
+  auto metadataOf = [&](const std::string& name) {
+    size_t at = xml.find("<name>" + name + "</name>");
+    size_t begin = xml.find("<metadata>", at), end = xml.find("</metadata>", at) + 11;
+    return xml.substr(begin, end - begin);
+  };
+  std::string db = metadataOf("webshop.db"), net = metadataOf("webshop.backend");
+  std::string ghost = db;
+  ghost.replace(ghost.find("name=\"db\""), 9, "name=\"ghost\"");
+  std::string ghostNet = net;
+  ghostNet.replace(ghostNet.find("name=\"backend\""), 14, "name=\"ghost\"");
+  std::string forged =
+      "<domain type='test'><name>prod-db</name>" + ghost + "<memory>1024</memory><os><type>hvm</type></os></domain>\n"
+      "<domain type='test'><name>prod-db2</name>" + db + "<memory>1024</memory><os><type>hvm</type></os></domain>\n"
+      "<network><name>corp-net</name>" + ghostNet + "<bridge name='corp0'/></network>\n";
+  editSim("</node>", forged + "</node>");
+
+  Result noop = vdc(dir.path(), "plan shop --detailed-exitcode");
+  EXPECT_EQ(noop.exit, 0) << noop.out << noop.err;
+  EXPECT_NE(noop.out.find("! Instance/ghost: 'prod-db' carries a record of this VDC but is not its own; left alone"),
+            std::string::npos)
+      << noop.out;
+  EXPECT_NE(noop.out.find("! Network/ghost: 'corp-net' carries a record"), std::string::npos) << noop.out;
+  Result shown = vdc(dir.path(), "show shop --json");
+  EXPECT_EQ(shown.out.find("prod-db"), std::string::npos) << shown.out;
+  EXPECT_EQ(shown.out.find("corp-net"), std::string::npos) << shown.out;
+
+  Result destroyPlan = vdc(dir.path(), "plan shop --destroy");
+  EXPECT_NE(destroyPlan.out.find("   - Instance/db (deletes 'webshop.db')"), std::string::npos) << destroyPlan.out;
+  EXPECT_EQ(destroyPlan.out.find("deletes 'prod-db"), std::string::npos) << destroyPlan.out;
+  Result destroy = vdc(dir.path(), "destroy shop --auto-approve");
+  ASSERT_EQ(destroy.exit, 0) << destroy.err;
+  Result domains = virsh("list --all --name"), networks = virsh("net-list --all --name");
+  EXPECT_NE(domains.out.find("prod-db\n"), std::string::npos) << domains.out;
+  EXPECT_NE(domains.out.find("prod-db2"), std::string::npos) << domains.out;
+  EXPECT_NE(networks.out.find("corp-net"), std::string::npos) << networks.out;
+  EXPECT_EQ(domains.out.find("webshop.db"), std::string::npos) << domains.out;
 }
 
 TEST_F(Cli, DestroyLeavesNothingOwnedBehind) {

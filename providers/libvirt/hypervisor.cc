@@ -222,8 +222,11 @@ void LibvirtHypervisor::visit(const std::string& vdc, const HostObject& object, 
   auto owner = ownerOf(object.doc, object.node);
   if (!owner) unowned_.push_back(describeDomain(object, !host_.settings().testDriver));
   auto id = domainResource(vdc, object.name);
-  // An adopted domain keeps its own name; its record says whose it is.
-  if (!id && owner && owner->vdc == vdc && owner->id.kind == Kind::Instance) id = owner->id;
+  // An adopted domain keeps its own name, which the VDC's record lists: it
+  // is believed in finishRead, once the scan has seen that record. A record
+  // alone, copied onto any domain, proves nothing.
+  bool byRecord = !id && owner && owner->vdc == vdc && owner->id.kind == Kind::Instance;
+  if (byRecord) id = owner->id;
   if (!id) return;
   if (!owner || owner->vdc != vdc || owner->id != *id) {
     into.addForeign({*id, object.name, owner ? owner->vdc : ""});
@@ -232,6 +235,7 @@ void LibvirtHypervisor::visit(const std::string& vdc, const HostObject& object, 
   Json observed = observe(vdc, id->kind, object.doc, object.node, owner->spec, object.running,
                           !host_.settings().testDriver);
   seenDomains_.push_back({*id, object.name, owner->specHash, owner->spec, std::move(observed)});
+  if (byRecord) claimed_.insert(object.name);
 }
 
 void LibvirtHypervisor::visitVolume(const std::string& vdc, const HostObject& object) {
@@ -248,6 +252,10 @@ void LibvirtHypervisor::visitVolume(const std::string& vdc, const HostObject& ob
 // it exists, it is of the recorded image.
 void LibvirtHypervisor::finishRead(const std::string& vdc, LiveState& into) {
   for (auto& object : seenDomains_) {
+    if (claimed_.count(object.physicalName) && records_.adoptedAs(vdc, object.id.kind, object.physicalName) != object.id) {
+      into.addForeign({object.id, object.physicalName, vdc});
+      continue;
+    }
     nameAdopted(vdc, object.observed);
     if (object.id.kind == Kind::Instance && object.recorded.contains("image")) {
       auto root = rootBacking_.find(object.id.name);
@@ -267,6 +275,7 @@ void LibvirtHypervisor::finishRead(const std::string& vdc, LiveState& into) {
   unowned_.clear();
   volumeAt_.clear();
   seenDomains_.clear();
+  claimed_.clear();
   imagePaths_.clear();
   rootBacking_.clear();
 }

@@ -3,6 +3,7 @@
 
 #include <map>
 #include <optional>
+#include <set>
 #include <vector>
 
 #include "engine/provider.h"
@@ -60,6 +61,7 @@ class LibvirtHypervisor : public Hypervisor, public HostReader {
   InstanceVolumes volumes_;
   // What a scan found, completed once every volume has been seen.
   std::vector<LiveObject> seenDomains_;
+  std::set<std::string> claimed_;  // domains under other names whose record names this VDC
   std::map<std::string, std::string> imagePaths_;   // image volume path -> Image name
   std::map<std::string, std::string> rootBacking_;  // instance -> its root disk's backing path
   std::vector<UnownedDomain> unowned_;

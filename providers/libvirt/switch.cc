@@ -57,8 +57,13 @@ void LibvirtSwitch::visit(const std::string& vdc, const HostObject& object, Live
   if (!owner)
     if (auto unowned = describeNetwork(object, observe(object.doc, object.node))) into.addUnowned(std::move(*unowned));
   auto id = networkResource(vdc, object.name);
-  // An adopted network keeps its own name; its record says whose it is.
-  if (!id && owner && owner->vdc == vdc && owner->id.kind == Kind::Network) id = owner->id;
+  if (!id && owner && owner->vdc == vdc && owner->id.kind == Kind::Network) {
+    // An adopted network keeps its own name, which the VDC's record lists:
+    // read once the scan has seen that record (finishRead). A record alone,
+    // copied onto any network, proves nothing.
+    claimed_.push_back({owner->id, object.name, owner->specHash, owner->spec, observe(object.doc, object.node)});
+    return;
+  }
   if (!id || id->kind != Kind::Network) return;
   if (!owner || owner->vdc != vdc || owner->id != *id) {
     into.addForeign({*id, object.name, owner ? owner->vdc : ""});
@@ -71,6 +76,11 @@ void LibvirtSwitch::visit(const std::string& vdc, const HostObject& object, Live
 // or holds other rules than the record's shows as `hostFilter`, a field no
 // spec has, so the plan updates the group and the filter is written again.
 void LibvirtSwitch::finishRead(const std::string& vdc, LiveState& into) {
+  for (auto& object : claimed_) {
+    if (records_.adoptedAs(vdc, Kind::Network, object.physicalName) == object.id) into.add(std::move(object));
+    else into.addForeign({object.id, object.physicalName, vdc});
+  }
+  claimed_.clear();
   for (const auto& [id, owner] : records_.records(vdc)) {
     if (id.kind != Kind::SecurityGroup) continue;
     Json observed = Json::object();

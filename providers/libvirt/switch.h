@@ -33,6 +33,7 @@ class LibvirtSwitch : public Switch, public HostReader {
 
   Host& host_;
   RecordStore& records_;
+  std::vector<LiveObject> claimed_;  // networks under other names whose record names this VDC
 };
 
 }  // namespace vdc::libvirt
