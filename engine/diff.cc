@@ -217,7 +217,7 @@ Plan diff(const Vdc& desired, const LiveState& live, const std::string& target, 
       ++plan.unchanged;
       continue;
     }
-    bool replace = false, allDrift = !c.fields.empty();
+    bool replace = object->orphaned, allDrift = !c.fields.empty();
     for (const auto& f : c.fields) {
       replace = replace || f.forcesReplacement;
       allDrift = allDrift && f.drift;

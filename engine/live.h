@@ -27,6 +27,10 @@ struct LiveObject {
   std::string specHash;      // from the ownership record
   Json recorded;             // the spec vdc applied, from the record
   Json observed;             // fields read from the object itself
+  // Its main object is gone and only what it left is there (an instance
+  // whose domain was deleted by hand, its disks kept): it is deleted, or
+  // made anew, never updated.
+  bool orphaned = false;
   // What the object is now: the record with every observed field on top.
   Json effective() const;
   // effective() == spec, without building effective().

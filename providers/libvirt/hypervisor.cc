@@ -240,6 +240,7 @@ void LibvirtHypervisor::visit(const std::string& vdc, const HostObject& object, 
 
 void LibvirtHypervisor::visitVolume(const std::string& vdc, const HostObject& object) {
   volumeAt_[object.doc.text("target/path", object.node).value_or("")] = object.name;
+  volumeNames_.insert(object.name);
   if (auto image = volumeResource(vdc, object.name); image && image->kind == Kind::Image)
     imagePaths_[object.doc.text("target/path", object.node).value_or("")] = image->name;
   else if (auto instance = rootDiskInstance(vdc, object.name))
@@ -265,6 +266,21 @@ void LibvirtHypervisor::finishRead(const std::string& vdc, LiveState& into) {
     }
     into.add(std::move(object));
   }
+  // An instance whose domain is gone but whose disks are still there (it
+  // was deleted by hand): what is left is the VDC's, to delete or make anew.
+  std::set<ResourceId> seen;
+  for (const auto& object : into.objects()) seen.insert(object.first);
+  for (const auto& [id, record] : records_.records(vdc)) {
+    if ((id.kind != Kind::Instance && id.kind != Kind::LoadBalancer) || seen.count(id) || !record.spec.is_object())
+      continue;
+    std::string left;
+    for (const auto& [role, volume] : record.spec.items())
+      if (volume.is_string() && volumeNames_.count(volume.get<std::string>()) && left.empty()) left = volume.get<std::string>();
+    if (left.empty()) continue;
+    LiveObject orphan{id, left, "", Json::object(), {{"state", "absent"}}};
+    orphan.orphaned = true;
+    into.add(std::move(orphan));
+  }
   for (auto& domain : unowned_) {
     nameDiskPaths(domain, [&](const std::string& path) {
       auto it = volumeAt_.find(path);
@@ -274,6 +290,7 @@ void LibvirtHypervisor::finishRead(const std::string& vdc, LiveState& into) {
   }
   unowned_.clear();
   volumeAt_.clear();
+  volumeNames_.clear();
   seenDomains_.clear();
   claimed_.clear();
   imagePaths_.clear();

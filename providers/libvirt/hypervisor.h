@@ -61,7 +61,8 @@ class LibvirtHypervisor : public Hypervisor, public HostReader {
   InstanceVolumes volumes_;
   // What a scan found, completed once every volume has been seen.
   std::vector<LiveObject> seenDomains_;
-  std::set<std::string> claimed_;  // domains under other names whose record names this VDC
+  std::set<std::string> claimed_;
+  std::set<std::string> volumeNames_;  // every volume the scan saw  // domains under other names whose record names this VDC
   std::map<std::string, std::string> imagePaths_;   // image volume path -> Image name
   std::map<std::string, std::string> rootBacking_;  // instance -> its root disk's backing path
   std::vector<UnownedDomain> unowned_;

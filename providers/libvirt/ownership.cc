@@ -1,5 +1,7 @@
 #include "providers/libvirt/ownership.h"
 
+#include "engine/units.h"
+
 #include "engine/hash.h"
 
 namespace vdc::libvirt {
@@ -79,10 +81,17 @@ std::optional<Ownership> readOwner(const XmlDocument& doc, xmlNodePtr element) {
   auto vdc = XmlDocument::attribute(element, "vdc");
   auto kind = parseKind(XmlDocument::attribute(element, "kind").value_or(""));
   auto name = XmlDocument::attribute(element, "name");
-  if (!vdc || !kind || !name) return std::nullopt;
+  // A record is read from the target, where anyone may have edited it:
+  // names that are no names make it no record at all.
+  if (!vdc || !kind || !name || !isDnsLabel(*vdc) || !isDnsLabel(*name)) return std::nullopt;
   Ownership owner{*vdc, {*kind, *name}, XmlDocument::attribute(element, "hash").value_or("")};
   owner.spec = Json::parse(doc.text("vdc:spec", element).value_or("null"), nullptr, false);
-  if (owner.spec.is_discarded()) owner.spec = nullptr;
+  // A spec that cannot be read is still the VDC's object, in a state no
+  // manifest has: it shows as changed, and is replaced or deleted.
+  if (!owner.spec.is_object()) {
+    owner.spec = Json::object();
+    owner.specHash.clear();
+  }
   return owner;
 }
 

@@ -2,6 +2,7 @@
 
 #include <set>
 
+#include "engine/units.h"
 #include "providers/libvirt/ownership.h"
 #include "providers/libvirt/xml.h"
 
@@ -16,12 +17,26 @@ void RecordStore::parse(const std::string& vdc, const XmlDocument& doc, xmlNodeP
     return;
   }
   for (xmlNodePtr node : doc.nodes("vdc:owner", registry.front()))
-    if (auto owner = readOwner(doc, node)) loaded.records[owner->id] = *owner;
+    if (auto owner = readOwner(doc, node)) {
+      if (owner->vdc != vdc) continue;
+      // An instance's disks are only ever the names vdc derives for it: a
+      // record edited to name any other volume must not make vdc delete it.
+      if (owner->specHash == "instance-volumes") {
+        std::string disks = owner->id.kind == Kind::LoadBalancer ? "lb." + owner->id.name : owner->id.name;
+        bool derived = true;
+        for (const auto& [role, volume] : owner->spec.items())
+          derived = derived && volume.is_string() && (volume == rootDiskName(vdc, disks) || volume == seedName(vdc, disks));
+        if (!derived) owner->spec = Json::object();
+      }
+      loaded.records[owner->id] = *owner;
+    }
   for (xmlNodePtr node : doc.nodes("vdc:adopted", registry.front())) {
     auto kind = parseKind(XmlDocument::attribute(node, "kind").value_or(""));
     auto name = XmlDocument::attribute(node, "name");
     auto physical = XmlDocument::attribute(node, "physical");
-    if (kind && name && physical) loaded.adoptedNames[{*kind, *name}] = *physical;
+    bool plain = physical && !physical->empty() && physical->size() <= 255 &&
+                 physical->find_first_of(std::string("/\0\n", 3)) == std::string::npos;
+    if (kind && name && plain && isDnsLabel(*name)) loaded.adoptedNames[{*kind, *name}] = *physical;
   }
 }
 
