@@ -81,7 +81,12 @@ void addressLoadBalancers(Vdc& desired, const LiveState& live, std::map<std::str
 // name it; a rule whose peer is a group gets that group's members. The
 // switch enforces addresses, and the plan shows a change of membership as
 // an update of every group it touches.
-void addressSecurityGroups(Vdc& desired) {
+// Each rule that names a group lists all its members: many rules naming big
+// groups would multiply into more addresses than any switch holds, so the
+// lists are counted before they are made.
+constexpr size_t kMaxGroupAddresses = 200'000;
+
+void addressSecurityGroups(Vdc& desired, Diagnostics& problems) {
   std::map<std::string, std::set<uint32_t>> members;  // numeric order reads best
   for (const auto& r : desired.resources) {
     if (r.id.kind != Kind::Instance) continue;
@@ -96,6 +101,23 @@ void addressSecurityGroups(Vdc& desired) {
     for (uint32_t ip : members[group]) list.push_back(Ipv4{ip}.str());
     return list;
   };
+  size_t listed = 0;
+  for (const auto& r : desired.resources) {
+    if (r.id.kind != Kind::SecurityGroup) continue;
+    listed += members[r.id.name].size();
+    for (auto [direction, peer] : {std::pair{"ingress", "from"}, std::pair{"egress", "to"}})
+      for (const auto& rule : member(r.spec, direction)) {
+        std::string other = rule.value(peer, "");
+        if (!other.empty() && !Cidr::parse(other) && !Ipv4::parse(other))
+          if (auto it = members.find(other); it != members.end()) listed += it->second.size();
+      }
+    if (listed > kMaxGroupAddresses) {
+      problems.add(r.where, "security groups' rules would list more than " + std::to_string(kMaxGroupAddresses) +
+                                " member addresses (a rule lists every member of the group it names): name CIDRs, "
+                                "or fewer groups in rules");
+      return;
+    }
+  }
   for (auto& r : desired.resources) {
     if (r.id.kind != Kind::SecurityGroup) continue;
     r.spec["members"] = addressesOf(r.id.name);
@@ -188,7 +210,7 @@ void planAddresses(Vdc& desired, const LiveState& live, Diagnostics& problems) {
     if (changed) r.specHash = canonicalHash(r.spec);
   }
   addressLoadBalancers(desired, live, pools, fixed, problems);
-  addressSecurityGroups(desired);
+  addressSecurityGroups(desired, problems);
 }
 
 }  // namespace vdc

@@ -25,12 +25,15 @@ Error::Error(std::string message, Location where)
       where_(std::move(where)) {}
 
 void Diagnostics::add(Location where, std::string message) {
-  errors_.emplace_back(std::move(message), std::move(where));
+  if (count_++ < kMostKept) errors_.emplace_back(std::move(message), std::move(where));
 }
 
 void Diagnostics::merge(Diagnostics&& other) {
-  std::move(other.errors_.begin(), other.errors_.end(), std::back_inserter(errors_));
+  size_t unkept = other.count_ - other.errors_.size();
+  for (auto& e : other.errors_) add(e.where(), e.message());
+  count_ += unkept;
   other.errors_.clear();
+  other.count_ = 0;
 }
 
 void Diagnostics::sort() {
@@ -43,6 +46,7 @@ void Diagnostics::sort() {
 std::string Diagnostics::str() const {
   std::string out;
   for (const auto& e : errors_) out += std::string(e.what()) + "\n";
+  if (count_ > errors_.size()) out += "... and " + std::to_string(count_ - errors_.size()) + " more errors\n";
   return out;
 }
 

@@ -30,18 +30,23 @@ class Error : public std::runtime_error {
 };
 
 // Errors gathered during one pass, reported together, sorted by place.
+// Hostile input can make millions: the first kMostKept are kept and shown,
+// the rest only counted ("and N more").
 class Diagnostics {
  public:
+  static constexpr size_t kMostKept = 1000;
+
   void add(Location where, std::string message);
   void merge(Diagnostics&& other);  // appends all of `other`'s
-  bool empty() const { return errors_.empty(); }
-  size_t size() const { return errors_.size(); }
-  const std::vector<Error>& all() const { return errors_; }
+  bool empty() const { return count_ == 0; }
+  size_t size() const { return count_; }  // all, kept or not
+  const std::vector<Error>& all() const { return errors_; }  // the kept ones
   void sort();
-  std::string str() const;  // one "FILE:LINE:COL: message" per line
+  std::string str() const;  // one "FILE:LINE:COL: message" per line, then "... and N more errors"
 
  private:
   std::vector<Error> errors_;
+  size_t count_ = 0;
 };
 
 }  // namespace vdc

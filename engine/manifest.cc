@@ -89,6 +89,7 @@ class Reader {
 
   void unknownKey(const YAML::Node& key, const std::string& name, const std::vector<std::string>& known,
                   const std::string& where) {
+    if (!withinBudget(key)) return;  // unknown keys are values too: a document may not hold unbounded many
     std::string message = "unknown field '" + name + "'" + where;
     if (auto guess = closestMatch(name, known)) message += " (did you mean '" + *guess + "'?)";
     error(key, message);
@@ -259,7 +260,7 @@ class Reader {
           return nullptr;
         }
         Json out = Json::array();
-        for (size_t i = 0; i < node.size(); ++i)
+        for (size_t i = 0; i < node.size() && withinBudget(node[i]); ++i)
           out.push_back(object(node[i], f.fields, path + "[" + std::to_string(i) + "]"));
         return out;
       }

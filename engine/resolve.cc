@@ -261,11 +261,18 @@ class Resolver {
 
   // Refuse what no datacenter would want before it is built.
   void checkExpansion() {
-    size_t instances = 0, edges = 0;
+    size_t instances = 0, replicated = 0, edges = 0;
     for (const auto& m : manifests_) {
       if (m.id.kind != Kind::Instance) continue;
       size_t replicas = static_cast<size_t>(replicaCount(m.id.name));
       instances += replicas;
+      replicated += replicas > 1 ? replicas - 1 : 0;
+      if (replicated > limits_.replicated) {
+        diags_.add(m.where, "replicas make more than " + std::to_string(limits_.replicated) +
+                                " instances in this VDC: write large fleets out, or split the VDC");
+        expandable_ = false;
+        return;
+      }
       for (const auto& entry : member(m.spec, "dependsOn")) {
         auto id = ResourceId::parse(entry.is_string() ? entry.get<std::string>() : "");
         if (id) edges += replicas * (id->kind == Kind::Instance ? static_cast<size_t>(replicaCount(id->name)) : 1);

@@ -11,9 +11,14 @@
 namespace vdc {
 
 // What a VDC may expand to: a few lines can ask for millions of objects or
-// edges (replicas that depend on the replicas of another).
+// edges (replicas that depend on the replicas of another). Counted before
+// anything is expanded. Instances written out one document each may be
+// many; those that `replicas` makes beyond one a document are bounded
+// tighter, so that a few lines never stand for more than a few hundred
+// megabytes of plan.
 struct ExpansionLimits {
   size_t instances = 250'000;
+  size_t replicated = 50'000;
   size_t dependsOnEdges = 1'000'000;
 };
 

@@ -165,10 +165,19 @@ TEST(Resolve, RefusesExpansionsNoDatacenterWants) {
   std::string errors = errorsOf(instance("a", "  replicas: 10000\n  dependsOn: [Instance/b]\n") +
                                 instance("b", "  replicas: 10000\n"));
   EXPECT_NE(errors.find("dependsOn expands to more than 1000000 ordering edges"), std::string::npos) << errors;
+  // Replicas are counted before they are made: 6 lines may not stand for 60,000 instances.
   std::string many;
-  for (int i = 0; i < 26; ++i) many += instance("g" + std::to_string(i), "  replicas: 10000\n");
+  for (int i = 0; i < 6; ++i) many += instance("g" + std::to_string(i), "  replicas: 10000\n");
   errors = errorsOf(many);
-  EXPECT_NE(errors.find("the VDC expands to more than 250000 instances"), std::string::npos) << errors;
+  EXPECT_NE(errors.find("replicas make more than 50000 instances in this VDC"), std::string::npos) << errors;
+  // Instances written out count towards the whole (with small limits here, as the fuzzer's).
+  std::string written;
+  for (int i = 0; i < 30; ++i) written += instance("w" + std::to_string(i), "  replicas: 2\n");
+  Diagnostics diags;
+  std::vector<Manifest> manifests;
+  ASSERT_TRUE(readManifestText(written, "vdc.yaml", manifests, diags)) << diags.str();
+  resolve(std::move(manifests), diags, false, {.instances = 50, .replicated = 1000, .dependsOnEdges = 1000});
+  EXPECT_NE(diags.str().find("the VDC expands to more than 50 instances"), std::string::npos) << diags.str();
 }
 
 }  // namespace vdc

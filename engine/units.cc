@@ -106,9 +106,14 @@ static size_t editDistance(std::string_view a, std::string_view b) {
 
 std::optional<std::string> closestMatch(std::string_view word,
                                         const std::vector<std::string>& candidates) {
+  // A suggestion is for a typo in a name: a long word, or a long list to
+  // search, would only cost time (an edit distance is quadratic).
+  if (word.size() > kLongestSuggested || candidates.size() > kMostSuggestionCandidates) return std::nullopt;
   std::optional<std::string> best;
   size_t bestDistance = std::max<size_t>(2, word.size() / 3) + 1;
   for (const auto& candidate : candidates) {
+    size_t gap = candidate.size() > word.size() ? candidate.size() - word.size() : word.size() - candidate.size();
+    if (gap >= bestDistance || candidate.size() > kLongestSuggested) continue;
     size_t d = editDistance(word, candidate);
     if (d < bestDistance) {
       bestDistance = d;
