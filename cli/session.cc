@@ -13,6 +13,8 @@
 #include "engine/hash.h"
 #include "engine/loader.h"
 #include "engine/placement.h"
+#include "engine/text.h"
+#include "engine/units.h"
 #include "providers/target.h"
 
 namespace vdc::cli {
@@ -52,6 +54,22 @@ void keepRecordedRevision(Vdc& desired, const LiveState& live) {
 
 }  // namespace
 
+// Networks of two VDCs on one target on the same addresses: legal (each is
+// its own bridge), but a route between them would be ambiguous.
+static void warnOfOverlaps(const Vdc& desired, const LiveState& live) {
+  for (const auto& r : desired.resources) {
+    if (r.id.kind != Kind::Network) continue;
+    auto mine = Cidr::parse(r.spec.value("cidr", ""));
+    if (!mine) continue;
+    for (const auto& other : live.neighbours())
+      if (auto theirs = Cidr::parse(other.cidr); theirs && (mine->contains(theirs->base) || theirs->contains(mine->base)))
+        std::cerr << printableMessage("warning: " + r.where.str() + ": network " + r.id.name + " (" + mine->str() +
+                                      ") overlaps network " + other.name + " (" + theirs->str() + ") of VDC " +
+                                      other.vdc + " on this target")
+                  << "\n";
+  }
+}
+
 Plan makePlan(Vdc& desired, const LiveState& live, Datacenter& datacenter, bool destroy,
               Diagnostics& problems, HostFileRule files) {
   auto start = std::chrono::steady_clock::now();
@@ -64,6 +82,7 @@ Plan makePlan(Vdc& desired, const LiveState& live, Datacenter& datacenter, bool 
     keepRecordedRevision(desired, live);
   }
   Plan plan = diff(desired, live, datacenter.describe(), destroy, problems);
+  if (!destroy) warnOfOverlaps(desired, live);
   spdlog::debug("compared in {:.0f} ms", millisecondsSince(start));
   return plan;
 }

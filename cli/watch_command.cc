@@ -66,6 +66,9 @@ void completeWatchOptions(WatchOptions& options) {
 }
 
 int watchCommand(WatchOptions options) {
+  // A password or token in the repository's URL signs in; it is never shown or stored.
+  gitops::Credentials credentials = gitops::Credentials::fromEnvironment();
+  credentials.takeFromUrl(options.repository);
   completeWatchOptions(options);
   for (const auto& [flag, path] : {std::pair{"--path", options.path}, std::pair{"--target-path", options.targetPath}})
     if (!insideRepository(path)) {
@@ -86,7 +89,7 @@ int watchCommand(WatchOptions options) {
   try {
     fs::create_directories(options.cache);
     gitops::Repository repository(options.repository, (fs::path(options.cache) / "repository").string(),
-                                  gitops::Credentials::fromEnvironment());
+                                  credentials);
     Watcher watcher(options, repository, [&](const std::optional<std::string>& revisionTarget) {
       return openTarget(revisionTarget ? revisionTarget : options.target);
     });

@@ -58,11 +58,19 @@ struct Unowned {
   std::string unadoptable;  // why it cannot become a resource, if it cannot
 };
 
+// A network of another VDC on the same target: a VDC whose networks overlap
+// its addresses gets a warning when planned.
+struct NeighbourNetwork {
+  std::string vdc, name, cidr;
+};
+
 class LiveState {
  public:
   void add(LiveObject object);
   void addForeign(Foreign foreign);
   void addUnowned(Unowned unowned);
+  void addNeighbour(NeighbourNetwork network) { neighbours_.push_back(std::move(network)); }
+  const std::vector<NeighbourNetwork>& neighbours() const { return neighbours_; }
 
   const LiveObject* find(const ResourceId& id) const;
   const Foreign* findForeign(const ResourceId& id) const;
@@ -77,6 +85,7 @@ class LiveState {
   std::map<ResourceId, LiveObject> objects_;
   std::map<ResourceId, Foreign> foreign_;
   std::map<std::pair<Kind, std::string>, Unowned> unowned_;
+  std::vector<NeighbourNetwork> neighbours_;  // not in the fingerprint: another VDC's changes void no plan
 };
 
 }  // namespace vdc

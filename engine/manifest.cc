@@ -1,6 +1,7 @@
 #include "engine/manifest.h"
 
 #include <cstdio>
+#include <map>
 #include <fstream>
 #include <sstream>
 
@@ -52,12 +53,24 @@ class Reader {
   void error(const YAML::Node& node, std::string message) { diags_.add(at(node), std::move(message)); }
 
   // Converts a mapping against `fields`, filling defaults. Returns an object.
+  // YAML leaves a key given twice to the reader: here it is an error, at
+  // the second, naming the first.
+  void rejectDuplicateKeys(const YAML::Node& map) {
+    std::map<std::string, Location> seen;
+    for (auto it = map.begin(); it != map.end(); ++it) {
+      if (!it->first.IsScalar()) continue;
+      auto [first, fresh] = seen.emplace(it->first.Scalar(), at(it->first));
+      if (!fresh) error(it->first, "duplicate key '" + it->first.Scalar() + "' (first at " + first->second.str() + ")");
+    }
+  }
+
   Json object(const YAML::Node& node, const std::vector<Field>& fields, const std::string& path) {
     Json out = Json::object();
     if (!node.IsMap()) {
       error(node, path + " must be a mapping");
       return out;
     }
+    rejectDuplicateKeys(node);
     std::vector<std::string> given;
     for (auto it = node.begin(); it != node.end(); ++it) {
       std::string key = it->first.as<std::string>("");
@@ -97,6 +110,7 @@ class Reader {
 
   // For mappings with a fixed set of keys (the document, its metadata).
   void rejectUnknownKeys(const YAML::Node& map, const std::vector<std::string>& known, const std::string& where) {
+    rejectDuplicateKeys(map);
     for (auto it = map.begin(); it != map.end(); ++it) {
       std::string key = it->first.as<std::string>("");
       if (std::find(known.begin(), known.end(), key) == known.end()) unknownKey(it->first, key, known, where);
@@ -244,6 +258,7 @@ class Reader {
           return nullptr;
         }
         Json out = Json::object();
+        rejectDuplicateKeys(node);
         for (auto it = node.begin(); it != node.end(); ++it) {
           if (!withinBudget(it->second)) break;
           auto key = scalar(it->first, path + " key", "a string");

@@ -81,8 +81,12 @@ TEST(Manifest, ReportsEveryErrorOfEveryFileAtOnce) {
 // and other files are read in full.
 TEST(Manifest, ADocumentThatIsNotYamlEndsOnlyItsOwnFile) {
   testing::TempDir dir;
-  std::string network = "apiVersion: vdc/v1\nkind: Network\nmetadata: {name: NAME}\nspec: {cidr: 10.0.0.0/24}\n";
-  auto named = [&](const std::string& name) { return std::regex_replace(network, std::regex("NAME"), name); };
+  std::string network = "apiVersion: vdc/v1\nkind: Network\nmetadata: {name: NAME}\nspec: {cidr: 10.OCTET.0.0/24}\n";
+  int octet = 0;  // networks of one VDC may not overlap
+  auto named = [&](const std::string& name) {
+    return std::regex_replace(std::regex_replace(network, std::regex("NAME"), name), std::regex("OCTET"),
+                              std::to_string(++octet));
+  };
   dir.write("a.yaml", std::string(testing::kVdcHeader) + named("before") + "---\n" + "kind: [unclosed\n" + "---\n" +
                           named("after") + "---\n" + named("BAD"));
   dir.write("b.yaml", named("other-1") + "---\n" + named("Bad-2"));

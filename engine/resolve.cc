@@ -6,6 +6,7 @@
 
 #include "engine/hash.h"
 #include "engine/parallel.h"
+#include "engine/text.h"
 #include "engine/units.h"
 
 namespace vdc {
@@ -163,6 +164,12 @@ class Resolver {
     auto cidr = Cidr::parse(m.spec.value("cidr", ""));
     if (!cidr) return;
     if (cidr->prefix > 30) diags_.add(m.where, "network " + cidr->str() + " is too small (at most /30)");
+    if (cidr->prefix < 8) diags_.add(m.where, "network " + cidr->str() + " is too large (at least /8)");
+    // Two networks of one VDC on the same addresses would route to either.
+    for (const auto& [other, where] : cidrs_)
+      if (cidr->contains(other.base) || other.contains(cidr->base))
+        diags_.add(m.where, "network " + cidr->str() + " overlaps " + other.str() + " (at " + where.str() + ")");
+    cidrs_.push_back({*cidr, m.where});
     if (m.spec.contains("gateway")) {
       auto gw = Ipv4::parse(m.spec["gateway"].get<std::string>());
       if (gw && !hostOf(*cidr, *gw))
@@ -177,6 +184,13 @@ class Resolver {
 
   void checkInstance(const Manifest& m) {
     long replicas = m.spec.value("replicas", 1L);
+    // What libvirt takes and a guest can boot with: whole MiB, 16 MiB to 16 TiB.
+    if (auto memory = parseSize(m.spec.value("memory", "512MiB"))) {
+      constexpr uint64_t MiB = 1 << 20;
+      if (*memory % MiB != 0 || *memory < 16 * MiB || *memory > (16ull << 40))
+        diags_.add(mentionAt(m, "spec.memory"), "memory " + formatSize(*memory) +
+                                                    " is not whole MiB from 16MiB to 16TiB, which a guest needs");
+    }
     const Json& interfaces = member(m.spec, "interfaces");
     for (size_t i = 0; i < interfaces.size(); ++i) {
       const auto& nic = interfaces[i];
@@ -311,7 +325,12 @@ class Resolver {
     if (scheme != std::string::npos) {
       std::string s = source.substr(0, scheme);
       if (s != "file" && s != "http" && s != "https")
-        diags_.add(m.where, "Image source '" + source + "' must be a path or a file://, http:// or https:// URL");
+        diags_.add(m.where, "Image source '" + withoutUserInfo(source) + "' must be a path or a file://, http:// or https:// URL");
+      // A secret in a manifest would be shown in plans and stored in records on the target.
+      if (!userInfo(source).empty())
+        diags_.add(m.where, "Image source '" + withoutUserInfo(source) +
+                                "' carries a user name or password in its URL, which vdc would show and store: "
+                                "serve the image without them");
     }
     if (m.spec.contains("sha256")) {
       std::string digest = m.spec["sha256"].get<std::string>();
@@ -438,6 +457,7 @@ class Resolver {
   std::map<std::string, long> replicaCounts_;
   bool complete_;
   ExpansionLimits limits_;
+  std::vector<std::pair<Cidr, Location>> cidrs_;  // the networks seen so far
   bool expandable_ = true;
 };
 

@@ -180,4 +180,54 @@ TEST(Resolve, RefusesExpansionsNoDatacenterWants) {
   EXPECT_NE(diags.str().find("the VDC expands to more than 50 instances"), std::string::npos) << diags.str();
 }
 
+static std::string network(const std::string& name, const std::string& cidr) {
+  return "apiVersion: vdc/v1\nkind: Network\nmetadata: {name: " + name + "}\nspec: {cidr: " + cidr + "}\n---\n";
+}
+
+TEST(Resolve, NetworksOfOneVdcMayNotOverlapNorBeTooLargeOrSmall) {
+  std::string errors = errorsOf(network("a", "10.0.0.0/16") + network("b", "10.0.5.0/24") + network("c", "10.1.0.0/16"));
+  EXPECT_NE(errors.find("network 10.0.5.0/24 overlaps 10.0.0.0/16"), std::string::npos) << errors;
+  EXPECT_EQ(errors.find("10.1.0.0/16 overlaps"), std::string::npos) << errors;
+  errors = errorsOf(network("a", "0.0.0.0/0") + network("b", "20.0.0.0/7") + network("c", "30.0.0.0/31"));
+  EXPECT_NE(errors.find("network 0.0.0.0/0 is too large (at least /8)"), std::string::npos) << errors;
+  EXPECT_NE(errors.find("network 20.0.0.0/7 is too large"), std::string::npos) << errors;
+  EXPECT_NE(errors.find("network 30.0.0.0/31 is too small"), std::string::npos) << errors;
+  EXPECT_EQ(errorsOf(network("a", "10.0.0.0/8") + network("b", "11.0.0.0/30")), "");
+}
+
+TEST(Resolve, MemoryIsWholeMibThatAGuestCanUse) {
+  for (const char* memory : {"1", "1KiB", "15MiB", "1536KiB", "17TiB"})
+    EXPECT_NE(errorsOf(instance("a", std::string("  memory: ") + memory + "\n")).find("is not whole MiB from 16MiB to 16TiB"),
+              std::string::npos)
+        << memory;
+  EXPECT_EQ(errorsOf(instance("a", "  memory: 16MiB\n")), "");
+  EXPECT_EQ(errorsOf(instance("a", "  memory: 16TiB\n")), "");
+}
+
+TEST(Resolve, AKeyGivenTwiceIsAnErrorNamingBothPlaces) {
+  std::string errors = errorsOf(instance("a", "  cpus: 1\n  cpus: 2\n"));
+  EXPECT_NE(errors.find("duplicate key 'cpus' (first at "), std::string::npos) << errors;
+  errors = errorsOf("apiVersion: vdc/v1\nkind: Instance\nmetadata: {name: a, name: b, labels: {x: '1', x: '2'}}\n");
+  EXPECT_NE(errors.find("duplicate key 'name'"), std::string::npos) << errors;
+  EXPECT_NE(errors.find("duplicate key 'x'"), std::string::npos) << errors;
+}
+
+TEST(Resolve, AnImageUrlMayNotCarryCredentials) {
+  std::string errors = errorsOf(
+      "apiVersion: vdc/v1\nkind: Image\nmetadata: {name: i}\nspec: {source: 'https://bob:hunter2@images.example/i.qcow2'}\n");
+  EXPECT_NE(errors.find("Image source 'https://images.example/i.qcow2' carries a user name or password"),
+            std::string::npos)
+      << errors;
+  EXPECT_EQ(errors.find("hunter2"), std::string::npos) << errors;
+}
+
+TEST(Resolve, ControlBytesInValuesAreEscapedInEveryMessage) {
+  // A value with a control byte is refused without being shown; a key is shown, escaped.
+  std::string errors = errorsOf(instance("a", "  image: \"x\\e[2J\\ry\"\n  \"k\\e[2J\\ry\": 1\n"));
+  EXPECT_NE(errors.find("spec.image is not text"), std::string::npos) << errors;
+  EXPECT_NE(errors.find("unknown field 'k\\x1B[2J\\x0Dy'"), std::string::npos) << errors;
+  EXPECT_EQ(errors.find('\x1b'), std::string::npos);
+  EXPECT_EQ(errors.find('\r'), std::string::npos);
+}
+
 }  // namespace vdc

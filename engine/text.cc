@@ -50,4 +50,34 @@ std::string printable(std::string_view text) { return escape(text, false); }
 
 std::string printableMessage(std::string_view text) { return escape(text, true); }
 
+namespace {
+
+// Where the user-info of `url` is: [start, at) before the '@' at `at`.
+bool userInfoSpan(std::string_view url, size_t& start, size_t& at) {
+  size_t scheme = url.find("://");
+  if (scheme == std::string_view::npos) return false;
+  start = scheme + 3;
+  size_t authorityEnd = url.find_first_of("/?#", start);
+  std::string_view authority = url.substr(start, authorityEnd == std::string_view::npos ? url.size() - start
+                                                                                          : authorityEnd - start);
+  size_t last = authority.rfind('@');
+  if (last == std::string_view::npos) return false;
+  at = start + last;
+  return true;
+}
+
+}  // namespace
+
+std::string withoutUserInfo(std::string_view url) {
+  size_t start = 0, at = 0;
+  if (!userInfoSpan(url, start, at)) return std::string(url);
+  return std::string(url.substr(0, start)) + std::string(url.substr(at + 1));
+}
+
+std::string userInfo(std::string_view url) {
+  size_t start = 0, at = 0;
+  if (!userInfoSpan(url, start, at)) return "";
+  return std::string(url.substr(start, at - start));
+}
+
 }  // namespace vdc

@@ -15,6 +15,14 @@ std::string printable(std::string_view text);
 // The same for a message of several lines: line feeds and tabs are kept.
 std::string printableMessage(std::string_view text);
 
+// A URL as it may be shown or stored: without the user-info (a user name
+// and password, or a token) before the host: "https://token@host/x" is
+// "https://host/x". Text that is not a URL with user-info is returned whole.
+std::string withoutUserInfo(std::string_view url);
+
+// The user-info of a URL ("" when none): what withoutUserInfo drops.
+std::string userInfo(std::string_view url);
+
 // The length of the valid UTF-8 sequence at text[at] (0 when it is not one).
 size_t utf8SequenceAt(std::string_view text, size_t at);
 

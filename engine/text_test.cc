@@ -33,4 +33,14 @@ TEST(Printable, NoErrorCarriesAControlByte) {
   EXPECT_EQ(e.message(), "invalid name 'a\\x0Db\\x1B[31m'");
 }
 
+TEST(Urls, UserInfoIsNeverShown) {
+  EXPECT_EQ(withoutUserInfo("https://alice:s3cret@git.example.org/ops/shop.git"), "https://git.example.org/ops/shop.git");
+  EXPECT_EQ(withoutUserInfo("https://ghp_TOKEN@git.example.org/x"), "https://git.example.org/x");
+  EXPECT_EQ(withoutUserInfo("http://u:p@a@host:8080/x?y=@z"), "http://host:8080/x?y=@z");  // the last '@' before the path
+  EXPECT_EQ(withoutUserInfo("https://host/path@thing"), "https://host/path@thing");   // an '@' after the host stays
+  EXPECT_EQ(withoutUserInfo("/srv/repos/shop.git"), "/srv/repos/shop.git");
+  EXPECT_EQ(userInfo("https://alice:s3cret@host/x"), "alice:s3cret");
+  EXPECT_EQ(userInfo("https://host/x"), "");
+}
+
 }  // namespace vdc

@@ -3,7 +3,10 @@
 #include <git2.h>
 #include <openssl/evp.h>
 
+#include <cctype>
 #include <cstdlib>
+
+#include "engine/text.h"
 
 namespace vdc::gitops {
 
@@ -19,6 +22,33 @@ std::string environment(const char* name) {
 Credentials Credentials::fromEnvironment() {
   return {environment("VDC_GIT_USERNAME"), environment("VDC_GIT_PASSWORD"), environment("VDC_GIT_SSH_KEY"),
           environment("VDC_GIT_SSH_PASSPHRASE"), environment("VDC_GIT_SSH_FINGERPRINT")};
+}
+
+namespace {
+
+std::string percentDecoded(const std::string& text) {
+  std::string out;
+  for (size_t i = 0; i < text.size(); ++i) {
+    if (text[i] == '%' && i + 2 < text.size() && std::isxdigit(static_cast<unsigned char>(text[i + 1])) &&
+        std::isxdigit(static_cast<unsigned char>(text[i + 2]))) {
+      out += static_cast<char>(std::stoi(text.substr(i + 1, 2), nullptr, 16));
+      i += 2;
+    } else {
+      out += text[i];
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+void Credentials::takeFromUrl(std::string& url) {
+  std::string info = userInfo(url);
+  if (info.empty()) return;
+  size_t colon = info.find(':');
+  if (username.empty()) username = percentDecoded(info.substr(0, colon));
+  if (colon != std::string::npos && password.empty()) password = percentDecoded(info.substr(colon + 1));
+  url = withoutUserInfo(url);
 }
 
 std::string sshFingerprint(const unsigned char (&sha256)[32]) {
@@ -39,7 +69,8 @@ int SignIn::acquire(git_credential** out, const char* /*url*/, const char* usern
                     void* payload) {
   auto& self = *static_cast<SignIn*>(payload);
   const Credentials& c = self.credentials_;
-  std::string user = usernameFromUrl && *usernameFromUrl ? usernameFromUrl : "git";
+  // The URL's user (taken out of it: Credentials::takeFromUrl), or git's usual one.
+  std::string user = usernameFromUrl && *usernameFromUrl ? usernameFromUrl : !c.username.empty() ? c.username : "git";
   auto offer = [&](unsigned int kind) {
     if (self.offered_ & kind) return false;
     self.offered_ |= kind;

@@ -26,6 +26,10 @@ struct Credentials {
   std::string sshFingerprint;
 
   static Credentials fromEnvironment();
+  // A user name and password (or token) written into `url`'s user-info
+  // are taken out of it, into these credentials where they are not set
+  // already: the URL is then shown and stored without them.
+  void takeFromUrl(std::string& url);
 };
 
 // One connection's use of the credentials, as libgit2's callbacks: each

@@ -15,8 +15,47 @@ namespace fs = std::filesystem;
 
 namespace {
 
+constexpr uint64_t kMaxTargetBytes = 1 << 20;
+
 Location at(const std::string& file, const YAML::Node& node) {
   return Location{file, node.Mark().line + 1, node.Mark().column + 1};
+}
+
+// A scalar of the Target (or `fallback` when absent); anything else is an
+// error at its place, never a silent default.
+std::string textOf(const std::string& file, const YAML::Node& node, const std::string& what, Diagnostics& diags,
+                   const std::string& fallback = "") {
+  if (!node || node.IsNull()) return fallback;
+  if (!node.IsScalar()) {
+    diags.add(at(file, node), what + " must be a string");
+    return fallback;
+  }
+  return node.Scalar();
+}
+
+// Whether `node` is a mapping; an error at its place when it is not.
+bool mappingOf(const std::string& file, const YAML::Node& node, const std::string& what, Diagnostics& diags) {
+  if (node && node.IsMap()) return true;
+  diags.add(at(file, node), what + " must be a mapping");
+  return false;
+}
+
+// Keys given twice, anywhere in the file (a bounded walk: aliases may repeat nodes).
+void rejectDuplicateKeys(const std::string& file, const YAML::Node& node, Diagnostics& diags, size_t& budget) {
+  if (budget == 0 || --budget == 0) return;
+  if (node.IsSequence()) {
+    for (const auto& item : node) rejectDuplicateKeys(file, item, diags, budget);
+  } else if (node.IsMap()) {
+    std::map<std::string, Location> seen;
+    for (auto it = node.begin(); it != node.end(); ++it) {
+      if (it->first.IsScalar()) {
+        auto [first, fresh] = seen.emplace(it->first.Scalar(), at(file, it->first));
+        if (!fresh)
+          diags.add(at(file, it->first), "duplicate key '" + it->first.Scalar() + "' (first at " + first->second.str() + ")");
+      }
+      rejectDuplicateKeys(file, it->second, diags, budget);
+    }
+  }
 }
 
 void unknownField(const std::string& file, const YAML::Node& key, const std::string& where,
@@ -54,31 +93,34 @@ void readHosts(const YAML::Node& list, const std::string& file, TargetSpec& targ
       std::string key = field->first.as<std::string>("");
       YAML::Node value = field->second;  // a handle: field-> is a temporary
       if (key == "uri") {
-        host.uri = value.as<std::string>("");
+        host.uri = textOf(file, value, "a host's uri", diags);
       } else if (key == "embedded") {
-        host.embeddedPath = value["path"].as<std::string>("");
+        if (mappingOf(file, value, "a host's embedded", diags))
+          host.embeddedPath = textOf(file, value["path"], "a host's embedded.path", diags);
         if (fs::path(host.embeddedPath).is_relative())
           host.embeddedPath = (fs::path(file).parent_path() / host.embeddedPath).string();
       } else if (key == "name") {
-        host.info.name = value.as<std::string>("");
+        host.info.name = textOf(file, value, "a host's name", diags);
         if (!isDnsLabel(host.info.name)) diags.add(at(file, value), "a host name must be a DNS label");
       } else if (key == "capacity") {
-        for (auto c = value.begin(); value.IsMap() && c != value.end(); ++c) {
+        if (!mappingOf(file, value, "a host's capacity", diags)) continue;
+        for (auto c = value.begin(); c != value.end(); ++c) {
           std::string what = c->first.as<std::string>("");
           if (what == "cpus") {
             long cpus = c->second.as<long>(0);
             if (cpus < 1) diags.add(at(file, c->second), "capacity cpus must be a whole number of at least 1");
             host.info.cpus = cpus;
           } else if (what == "memory") {
-            host.info.memory = parseSize(c->second.as<std::string>(""));
+            host.info.memory = parseSize(textOf(file, c->second, "capacity memory", diags));
             if (!host.info.memory) diags.add(at(file, c->second), "capacity memory must be a size, e.g. 64GiB");
           } else {
             unknownField(file, c->first, "host capacity", {"cpus", "memory"}, diags);
           }
         }
       } else if (key == "labels") {
-        for (auto label = value.begin(); value.IsMap() && label != value.end(); ++label)
-          host.info.labels[label->first.as<std::string>("")] = label->second.as<std::string>("");
+        if (mappingOf(file, value, "a host's labels", diags))
+          for (auto label = value.begin(); label != value.end(); ++label)
+            host.info.labels[textOf(file, label->first, "a label", diags)] = textOf(file, label->second, "a label", diags);
       } else {
         unknownField(file, field->first, "a host", {"name", "uri", "embedded", "capacity", "labels"}, diags);
       }
@@ -95,16 +137,18 @@ void readHosts(const YAML::Node& list, const std::string& file, TargetSpec& targ
 
 // appliances: {loadBalancer: {source, format, sha256, hypervisor}}
 void readAppliances(const YAML::Node& node, const std::string& file, TargetSpec& target, Diagnostics& diags) {
-  for (auto it = node.begin(); node.IsMap() && it != node.end(); ++it) {
+  if (!mappingOf(file, node, "appliances", diags)) return;
+  for (auto it = node.begin(); it != node.end(); ++it) {
     if (it->first.as<std::string>("") != "loadBalancer") {
       unknownField(file, it->first, "Target appliances", {"loadBalancer"}, diags);
       continue;
     }
     libvirt::ApplianceImage& image = target.loadBalancer;
     YAML::Node spec = it->second;
-    for (auto field = spec.begin(); spec.IsMap() && field != spec.end(); ++field) {
+    if (!mappingOf(file, spec, "appliances.loadBalancer", diags)) continue;
+    for (auto field = spec.begin(); field != spec.end(); ++field) {
       std::string key = field->first.as<std::string>("");
-      std::string value = field->second.as<std::string>("");
+      std::string value = textOf(file, field->second, "an appliance's " + key, diags);
       if (key == "source") image.source = value;
       else if (key == "format") image.format = value;
       else if (key == "sha256") image.sha256 = value;
@@ -127,18 +171,25 @@ TargetSpec readTarget(const std::string& file) {
   auto at = [&](const YAML::Node& node) { return vdc::at(file, node); };
   YAML::Node doc;
   try {
+    // A Target may come from a repository (vdc watch --target-path): bounded like any input.
+    std::error_code ec;
+    if (!fs::is_regular_file(file, ec) || fs::file_size(file, ec) > kMaxTargetBytes)
+      throw Error("target file " + file + " is not a regular file of at most " + std::to_string(kMaxTargetBytes) + " bytes");
     doc = YAML::LoadFile(file);
   } catch (const YAML::BadFile&) {
     throw Error("cannot read target file " + file);
   } catch (const YAML::Exception& e) {
     throw Error("invalid YAML: " + e.msg, {file, e.mark.line + 1, e.mark.column + 1});
   }
+  size_t budget = 100'000;
+  rejectDuplicateKeys(file, doc, diags, budget);
   TargetSpec target;
-  if (!doc.IsMap() || doc["kind"].as<std::string>("") != "Target") {
+  if (!doc.IsMap() || textOf(file, doc["kind"], "kind", diags) != "Target") {
     diags.add(at(doc), "not a Target document (kind: Target)");
   } else {
-    if (doc["apiVersion"].as<std::string>("") != "vdc/v1") diags.add(at(doc), "apiVersion must be vdc/v1");
-    target.name = doc["metadata"]["name"].as<std::string>("");
+    if (textOf(file, doc["apiVersion"], "apiVersion", diags) != "vdc/v1") diags.add(at(doc), "apiVersion must be vdc/v1");
+    if (mappingOf(file, doc["metadata"], "metadata", diags))
+      target.name = textOf(file, doc["metadata"]["name"], "metadata.name", diags);
     if (!isDnsLabel(target.name)) diags.add(at(doc), "Target needs a metadata.name that is a DNS label");
     YAML::Node spec = doc["spec"];
     if (!spec || !spec.IsMap()) {
@@ -147,14 +198,17 @@ TargetSpec readTarget(const std::string& file) {
       for (auto it = spec.begin(); it != spec.end(); ++it) {
         std::string key = it->first.as<std::string>("");
         if (key == "embedded") {
-          target.embeddedPath = it->second["path"].as<std::string>(kDefaultEmbeddedPath);
+          target.embeddedPath = kDefaultEmbeddedPath;
+          if (mappingOf(file, it->second, "embedded", diags))
+            target.embeddedPath = textOf(file, it->second["path"], "embedded.path", diags, kDefaultEmbeddedPath);
           fs::path p(target.embeddedPath);
           if (p.is_relative()) target.embeddedPath = (fs::path(file).parent_path() / p).string();
         } else if (key == "hosts") {
           readHosts(it->second, file, target, diags);
         } else if (key == "switch") {
           YAML::Node sw = it->second;
-          for (auto field = sw.begin(); sw.IsMap() && field != sw.end(); ++field) {
+          if (!mappingOf(file, sw, "switch", diags)) continue;
+          for (auto field = sw.begin(); field != sw.end(); ++field) {
             std::string name = field->first.as<std::string>("");
             if (name == "type" || name == "socket" || name == "datapathType") continue;
             std::string message = "unknown field '" + name + "' in Target switch";
@@ -162,11 +216,11 @@ TargetSpec readTarget(const std::string& file) {
               message += " (did you mean '" + *guess + "'?)";
             diags.add(at(field->first), message);
           }
-          target.switchType = sw["type"].as<std::string>("bridge");
+          target.switchType = textOf(file, sw["type"], "switch type", diags, "bridge");
           if (target.switchType != "bridge" && target.switchType != "ovs")
             diags.add(at(sw), "switch type must be bridge or ovs, not '" + target.switchType + "'");
-          target.ovsSocket = sw["socket"].as<std::string>(target.ovsSocket);
-          target.ovsDatapath = sw["datapathType"].as<std::string>(target.ovsDatapath);
+          target.ovsSocket = textOf(file, sw["socket"], "switch socket", diags, target.ovsSocket);
+          target.ovsDatapath = textOf(file, sw["datapathType"], "switch datapathType", diags, target.ovsDatapath);
           if (target.ovsDatapath != "system" && target.ovsDatapath != "netdev")
             diags.add(at(sw), "switch datapathType must be system or netdev, not '" + target.ovsDatapath + "'");
         } else if (key == "appliances") {
@@ -179,8 +233,13 @@ TargetSpec readTarget(const std::string& file) {
             else target.allowedPaths.push_back(fs::absolute(fs::path(file).parent_path() / path).lexically_normal().string());
           }
         } else if (key == "storageClasses") {
-          for (auto sc = it->second.begin(); sc != it->second.end(); ++sc)
-            target.storagePools[sc->first.as<std::string>("")] = sc->second["pool"].as<std::string>("");
+          if (!mappingOf(file, it->second, "storageClasses", diags)) continue;
+          for (auto sc = it->second.begin(); sc != it->second.end(); ++sc) {
+            std::string storageClass = textOf(file, sc->first, "a storage class", diags);
+            if (!isDnsLabel(storageClass)) diags.add(at(sc->first), "a storage class is a DNS label");
+            if (mappingOf(file, sc->second, "storage class " + storageClass, diags))
+              target.storagePools[storageClass] = textOf(file, sc->second["pool"], "a storage class's pool", diags);
+          }
         } else {
           std::string message = "unknown field '" + key + "' in Target spec";
           if (auto guess = closestMatch(key, {"embedded", "hosts", "storageClasses", "switch", "appliances", "allowedPaths"}))

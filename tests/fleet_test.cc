@@ -189,4 +189,29 @@ spec:
       << bad.err;
 }
 
+// A field of the wrong type is an error at its place, never a default taken
+// in silence; a key given twice names both places.
+TEST_F(Fleet, WrongTypesAndDuplicateKeysInATargetAreErrors) {
+  writeFile(dir.path() / "typed.yaml", R"(apiVersion: vdc/v1
+kind: Target
+metadata: {name: typed}
+spec:
+  embedded: {path: [a, b]}
+  storageClasses: {standard: {pool: {name: x}}}
+  switch: {type: [ovs]}
+  allowedPaths: /srv
+  appliances: {loadBalancer: [x]}
+  embedded: {path: other.xml}
+)");
+  Result bad = run("plan", "typed.yaml");
+  EXPECT_EQ(bad.exit, 1);
+  for (const char* expected : {"typed.yaml:5:20: embedded.path must be a string",
+                               "typed.yaml:6:37: a storage class's pool must be a string",
+                               "typed.yaml:7:18: switch type must be a string",
+                               "typed.yaml:8:17: allowedPaths is a list of directories",
+                               "typed.yaml:9:30: appliances.loadBalancer must be a mapping",
+                               "typed.yaml:10:3: duplicate key 'embedded' (first at typed.yaml:5:3)"})
+    EXPECT_NE(bad.err.find(expected), std::string::npos) << expected << "\n" << bad.err;
+}
+
 }  // namespace vdc::testing

@@ -113,4 +113,22 @@ TEST_F(StateFiles, TwoVdcsAppliedAtOnceToOneDatacenterBothSurvive) {
   }
 }
 
+// Networks of two VDCs on one target may overlap (each is its own bridge),
+// but the plan says so.
+TEST_F(StateFiles, APlanWarnsOfNetworksOverlappingAnotherVdcsOnTheTarget) {
+  ASSERT_EQ(apply("alpha").exit, 0);
+  writeFile(dir.path() / "gamma" / "vdc.yaml", smallVdc("gamma", 9));
+  Result apart = vdc(dir.path(), "plan gamma");
+  EXPECT_EQ(apart.err.find("overlaps"), std::string::npos) << apart.err;
+  std::string text = smallVdc("gamma", 9);
+  text.replace(text.find("10.9.0.0/24"), 11, "10.1.0.0/16");
+  writeFile(dir.path() / "gamma" / "vdc.yaml", text);
+  Result overlapping = vdc(dir.path(), "plan gamma");
+  EXPECT_EQ(overlapping.exit, 0) << overlapping.err;
+  EXPECT_NE(overlapping.err.find("warning: gamma/vdc.yaml:7:18: network net (10.1.0.0/16) overlaps network net "
+                                 "(10.1.0.0/24) of VDC alpha on this target"),
+            std::string::npos)
+      << overlapping.err;
+}
+
 }  // namespace vdc::testing

@@ -16,6 +16,7 @@
 
 #include "tests/cli_support.h"
 #include "tests/git_trees.h"
+#include "tests/http_server.h"
 #include "tests/ssh_server.h"
 
 namespace vdc::testing {
@@ -218,6 +219,24 @@ TEST_F(Watch, AManifestFromTheRepositoryNamesNoHostFileOutsideItsDirectory) {
     EXPECT_NE(message.find("Image/base: cannot read " + source), std::string::npos) << message;
     EXPECT_EQ(status()["lastError"]["revision"], bad);
     EXPECT_EQ(host(), before) << source << " was applied";
+  }
+}
+
+// A password written into the repository's URL signs in, and is never shown
+// or stored: not in the status, the notifications, the logs or the cache.
+TEST_F(Watch, ACredentialInTheUrlSignsInAndIsNeverShownOrStored) {
+  HttpServer server(dir.path(), "'" VDC_SOURCE_DIR "/tests/git_http_server.py' '" + dir.str() + "' vdc s3cr3t-pw");
+  std::string url = server.base();
+  url.insert(url.find("://") + 3, "vdc:s3cr3t-pw@");
+  Result run = vdc(dir.path(), "watch " + url + "remote --path vdc --once --status-file status.json --notify 'cat >> events.json'");
+  ASSERT_EQ(run.exit, 0) << run.err;
+  EXPECT_EQ(status()["appliedRevision"], head());
+  EXPECT_EQ(run.out.find("s3cr3t"), std::string::npos) << run.out;
+  EXPECT_EQ(run.err.find("s3cr3t"), std::string::npos) << run.err;
+  EXPECT_NE(status()["repository"].get<std::string>().find("http://127.0.0.1:"), std::string::npos);
+  for (const auto& entry : fs::recursive_directory_iterator(dir.path())) {
+    if (!entry.is_regular_file() || entry.path().string().find("/remote/") != std::string::npos) continue;
+    EXPECT_EQ(readFile(entry.path()).find("s3cr3t"), std::string::npos) << entry.path() << " holds the password";
   }
 }
 

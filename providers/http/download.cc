@@ -7,6 +7,7 @@
 #include <mutex>
 
 #include "engine/error.h"
+#include "engine/text.h"
 
 namespace vdc {
 
@@ -27,13 +28,13 @@ size_t writeTo(char* bytes, size_t size, size_t count, void* out) {
 bool isHttpUrl(const std::string& source) { return source.starts_with("http://") || source.starts_with("https://"); }
 
 void download(const std::string& url, const std::string& file) {
-  if (!isHttpUrl(url)) throw Error("cannot download " + url + ": only http:// and https:// URLs are fetched");
+  if (!isHttpUrl(url)) throw Error("cannot download " + withoutUserInfo(url) + ": only http:// and https:// URLs are fetched");
   static std::once_flag initialized;
   std::call_once(initialized, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
   std::unique_ptr<CURL, CurlFree> curl(curl_easy_init());
-  if (!curl) throw Error("cannot download " + url + ": libcurl did not start");
+  if (!curl) throw Error("cannot download " + withoutUserInfo(url) + ": libcurl did not start");
   std::ofstream out(file, std::ios::binary | std::ios::trunc);
-  if (!out) throw Error("cannot download " + url + ": cannot write " + file);
+  if (!out) throw Error("cannot download " + withoutUserInfo(url) + ": cannot write " + file);
 
   char reason[CURL_ERROR_SIZE] = "";
   CURL* handle = curl.get();
@@ -51,8 +52,8 @@ void download(const std::string& url, const std::string& file) {
   curl_easy_setopt(handle, CURLOPT_WRITEDATA, &out);
   CURLcode result = curl_easy_perform(handle);
   if (result != CURLE_OK)
-    throw Error("cannot download " + url + ": " + (reason[0] ? reason : curl_easy_strerror(result)));
-  if (!out.flush()) throw Error("cannot download " + url + ": cannot write " + file);
+    throw Error("cannot download " + withoutUserInfo(url) + ": " + (reason[0] ? reason : curl_easy_strerror(result)));
+  if (!out.flush()) throw Error("cannot download " + withoutUserInfo(url) + ": cannot write " + file);
 }
 
 }  // namespace vdc

@@ -11,6 +11,7 @@
 
 #include "engine/error.h"
 #include "providers/libvirt/seed.h"
+#include "providers/process.h"
 #include "providers/scratch.h"
 
 extern char** environ;
@@ -32,23 +33,15 @@ std::string readFile(const fs::path& path) {
   return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
 }
 
-// Runs a tool with its standard error kept in `errors`; throws with what it said.
-void run(std::vector<std::string> argv, const fs::path& errors) {
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
-  posix_spawn_file_actions_addopen(&actions, 2, errors.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-  std::vector<char*> args;
-  for (auto& arg : argv) args.push_back(arg.data());
-  args.push_back(nullptr);
-  pid_t pid = 0;
-  int spawned = posix_spawnp(&pid, args[0], &actions, nullptr, args.data(), environ);
-  posix_spawn_file_actions_destroy(&actions);
-  if (spawned != 0) throw Error("cannot run " + argv[0] + " (e2fsprogs): " + std::strerror(spawned));
-  int status = 0;
-  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {}
-  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-    throw Error(argv[0] + " failed to make a cloud-init seed: " + readFile(errors));
+// Runs a tool; throws with what it said.
+void run(const std::vector<std::string>& argv) {
+  ProcessResult result;
+  try {
+    result = runProcess(argv);
+  } catch (const Error& e) {
+    throw Error(e.message() + " (e2fsprogs)");
+  }
+  if (result.exit != 0) throw Error(argv[0] + " failed to make a cloud-init seed: " + result.errors);
 }
 
 }  // namespace
@@ -65,8 +58,7 @@ std::string seedFileSystem(const Seed& seed) {
   writeFile(files / "user-data", user);
   // Room for the files twice over, and for ext2's own tables.
   size_t kib = 512 + 2 * (meta.size() + network.size() + user.size()) / 1024;
-  run({"mke2fs", "-q", "-F", "-t", "ext2", "-L", "cidata", "-d", files.string(), image.string(), std::to_string(kib)},
-      scratch.path() / "mke2fs.err");
+  run({"mke2fs", "-q", "-F", "-t", "ext2", "-L", "cidata", "-d", files.string(), image.string(), std::to_string(kib)});
   return readFile(image);
 }
 

@@ -54,6 +54,8 @@ Json LibvirtSwitch::observe(const XmlDocument& doc, xmlNodePtr network) {
 void LibvirtSwitch::visit(const std::string& vdc, const HostObject& object, LiveState& into) {
   if (object.type != HostObject::Type::Network) return;
   auto owner = ownerOf(object.doc, object.node);
+  if (owner && owner->vdc != vdc && owner->id.kind == Kind::Network)
+    into.addNeighbour({owner->vdc, owner->id.name, observe(object.doc, object.node).value("cidr", "")});
   if (!owner)
     if (auto unowned = describeNetwork(object, observe(object.doc, object.node))) into.addUnowned(std::move(*unowned));
   auto id = networkResource(vdc, object.name);

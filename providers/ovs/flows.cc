@@ -1,16 +1,11 @@
 #include "providers/ovs/flows.h"
 
-#include <sys/wait.h>
-
-#include <cstdlib>
 #include <fstream>
-
-#include "providers/scratch.h"
-
-#include <cstdio>
 #include <map>
 
 #include "engine/addresses.h"
+#include "providers/process.h"
+#include "providers/scratch.h"
 
 namespace vdc::ovs {
 
@@ -116,24 +111,25 @@ std::string securityFlows(const std::vector<GroupSpec>& groups, const Cidr& netw
   return flows;
 }
 
+// The bridge's management socket, as ovs-ofctl takes it: one argument, never
+// read by a shell, whatever the run directory (from the Target) holds.
+static std::string managementSocket(const std::string& rundir, const std::string& bridge) {
+  return "unix:" + rundir + "/" + bridge + ".mgmt";
+}
+
 void replaceFlows(const std::string& rundir, const std::string& bridge, const std::string& flows) {
-  std::string command = "ovs-ofctl -O OpenFlow13 replace-flows unix:" + rundir + "/" + bridge + ".mgmt - 1>&2";
-  FILE* pipe = popen(command.c_str(), "w");
-  if (!pipe) throw Error("cannot run ovs-ofctl");
-  fwrite(flows.data(), 1, flows.size(), pipe);
-  int status = pclose(pipe);
-  if (status != 0) throw Error("ovs-ofctl could not replace the flows of bridge " + bridge);
+  ProcessResult run =
+      runProcess({"ovs-ofctl", "-O", "OpenFlow13", "replace-flows", managementSocket(rundir, bridge), "-"}, flows);
+  if (run.exit != 0) throw Error("ovs-ofctl could not replace the flows of bridge " + bridge + ": " + run.errors);
 }
 
 bool flowsMatch(const std::string& rundir, const std::string& bridge, const std::string& flows) {
   ScratchDirectory scratch("flows");
   std::string file = (scratch.path() / "flows").string();
   std::ofstream(file) << flows;
-  std::string command = "ovs-ofctl -O OpenFlow13 diff-flows unix:" + rundir + "/" + bridge + ".mgmt " + file +
-                        " >/dev/null 2>&1";
-  int status = std::system(command.c_str());
+  ProcessResult run = runProcess({"ovs-ofctl", "-O", "OpenFlow13", "diff-flows", managementSocket(rundir, bridge), file});
   // 0: the same; 2: they differ; anything else (no such bridge yet): not as written either.
-  return WIFEXITED(status) && WEXITSTATUS(status) == 0;
+  return run.exit == 0;
 }
 
 }  // namespace vdc::ovs
