@@ -170,6 +170,7 @@ int importCommand(const ImportOptions& options) {
     Diagnostics problems;
     // A bundle's manifests name host files only inside the bundle's directory.
     HostFileRule hostFiles = hostFileRule(*vdc, options.target, true);
+    for (const auto& [id, disk] : files) hostFiles.carried.insert(id);
     Plan plan = makePlan(*vdc, live, *datacenter, false, problems, hostFiles);
     if (!problems.empty()) throw Error(datacenter->describe() + " cannot take VDC " + vdc->name + ":\n" + problems.str());
     std::cout << renderPlan(plan) << std::flush;

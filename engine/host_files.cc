@@ -113,7 +113,7 @@ void checkHostFiles(const Vdc& vdc, const HostFileRule& rule, Diagnostics& probl
     }
   };
   for (const auto& r : vdc.resources) {
-    if (r.id.kind == Kind::Image) {
+    if (r.id.kind == Kind::Image && !rule.carried.count(r.id)) {
       std::string source = r.spec.value("source", "");
       if (!source.empty() && (!isUrl(source) || source.starts_with("file://"))) check(r, source);
     } else if (r.id.kind == Kind::LoadBalancer && r.spec.contains("listeners")) {

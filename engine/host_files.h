@@ -8,14 +8,14 @@
 #pragma once
 
 #include <cstdint>
+#include <set>
 #include <string>
 #include <vector>
 
 #include "engine/error.h"
+#include "engine/model.h"
 
 namespace vdc {
-
-struct Vdc;
 
 struct HostFileRule {
   std::string directory;  // the VDC's: relative names start here
@@ -24,6 +24,8 @@ struct HostFileRule {
   // directory may name any regular file its user can read.
   bool confined = false;
   std::vector<std::string> allowed;  // a Target's spec.allowedPaths
+  // Images an import fills from its bundle: their source is never read.
+  std::set<ResourceId> carried;
 };
 
 // The file `named` (a path, relative to the rule's directory, or a file://
