@@ -16,6 +16,7 @@
 #include "cli/session.h"
 #include "cli/watcher.h"
 #include "engine/hash.h"
+#include "engine/safe_file.h"
 #include "providers/target.h"
 
 namespace vdc::cli {
@@ -87,7 +88,7 @@ int watchCommand(WatchOptions options) {
   // A watch runs unattended: what it does is logged, not only what fails.
   if (spdlog::get_level() > spdlog::level::info) spdlog::set_level(spdlog::level::info);
   try {
-    fs::create_directories(options.cache);
+    checkPrivateDirectory(options.cache);  // made if missing; a link or others' directory is refused
     gitops::Repository repository(options.repository, (fs::path(options.cache) / "repository").string(),
                                   credentials);
     Watcher watcher(options, repository, [&](const std::optional<std::string>& revisionTarget) {

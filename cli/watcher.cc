@@ -12,6 +12,7 @@
 #include "engine/loader.h"
 #include "engine/lock.h"
 #include "engine/render.h"
+#include "engine/safe_file.h"
 #include "engine/units.h"
 #include "providers/target.h"
 
@@ -84,7 +85,7 @@ Watcher::Watcher(const WatchOptions& options, gitops::Repository& repository, Op
 void Watcher::keepInForce(const std::string& revision) {
   if (revision == goodRevision_) return;
   goodRevision_ = revision;
-  std::ofstream(fs::path(options_.cache) / "in-force", std::ios::trunc) << revision << "\n";
+  replaceFile((fs::path(options_.cache) / "in-force").string(), revision + "\n");
 }
 
 std::string Watcher::revisionDirectory(const std::string& revision) const {
@@ -120,7 +121,8 @@ std::optional<Watcher::Loaded> Watcher::checkout(const std::string& revision, st
     loaded.target = (fs::path(root) / options_.targetPath).string();
     try {
       if (!fs::is_regular_file(*loaded.target)) throw Error("commit " + revision + " has no Target file " + options_.targetPath);
-      readTarget(*loaded.target);
+      for (const auto& problem : repositoryTargetProblems(readTarget(*loaded.target), root))
+        diags.add({*loaded.target}, problem);
     } catch (const Error& e) {
       diags.add({}, e.what());
     }

@@ -7,6 +7,7 @@
 #include <fstream>
 
 #include "engine/error.h"
+#include "engine/safe_file.h"
 #include "engine/units.h"
 
 namespace vdc::gitops {
@@ -56,16 +57,7 @@ Json WatchStatus::toJson() const {
           {"conditions", conditions}};
 }
 
-void WatchStatus::write(const std::string& file) const {
-  std::string partial = file + "." + std::to_string(getpid()) + ".partial";
-  {
-    std::ofstream out(partial, std::ios::trunc);
-    out << toJson().dump(2) << "\n";
-    if (!out.flush()) throw Error("cannot write " + partial);
-  }
-  std::error_code ec;
-  std::filesystem::rename(partial, file, ec);
-  if (ec) throw Error("cannot write " + file + ": " + ec.message());
-}
+// Whole or not at all, under a name of its own first: never through a link.
+void WatchStatus::write(const std::string& file) const { replaceFile(file, toJson().dump(2) + "\n"); }
 
 }  // namespace vdc::gitops

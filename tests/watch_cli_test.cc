@@ -423,29 +423,47 @@ TEST_F(Watch, ADamagedCacheIsMadeAnewAndTheNextCommitApplied) {
   EXPECT_EQ(shown()["revision"], two);
 }
 
-TEST_F(Watch, TheTargetCanBeReadFromTheRepositoryWithEachRevision) {
-  std::string target = "apiVersion: vdc/v1\nkind: Target\nmetadata: {name: lab}\nspec:\n  embedded: {path: " +
-                       (dir.path() / "lab.xml").string() + "}\n";
-  std::string one = commit("targets/lab.yaml", target, "the lab target");
+// A Target read from the repository is written by whoever can push: it may
+// name hosts, but no file of this machine (an embedded datacenter's file,
+// which vdc would write; an appliance image or allowedPaths outside the
+// repository). Such a commit is invalid, and nothing is written. (A Target
+// from the repository applied to a real host: tests/e2e/watch_test.cc.)
+TEST_F(Watch, ATargetFromTheRepositoryNamesNoFileOfThisMachine) {
+  ASSERT_EQ(watch().exit, 0);
   auto watchLab = [&] {
     return vdc(dir.path(), "watch remote --path vdc --target-path targets/lab.yaml --once --status-file status.json");
   };
-  ASSERT_EQ(watchLab().exit, 0) << status().dump(2);
-  EXPECT_NE(readFile(dir.path() / "lab.xml").find("<name>site.web</name>"), std::string::npos);
-  EXPECT_FALSE(fs::exists(dir.path() / ".vdc" / "sim.xml"));
-  EXPECT_EQ(status()["target"], "targets/lab.yaml in the repository");
-
-  // A Target that does not validate is the commit's fault: never applied.
-  std::string before = readFile(dir.path() / "lab.xml");
-  std::string bad = commit("targets/lab.yaml", target + "  colour: blue\n", "a typo in the target");
-  commit("vdc/back.yaml", kBackNetwork, "and a network");
+  std::string header = "apiVersion: vdc/v1\nkind: Target\nmetadata: {name: lab}\nspec:\n";
+  writeFile(dir.path() / "outside.img", "an image of the host's\n");
+  const std::vector<std::pair<std::string, std::string>> targets = {
+      {"  embedded: {path: " + (dir.path() / "lab.xml").string() + "}\n", "it names an embedded datacenter"},
+      {"  embedded: {path: ../../../../lab.xml}\n", "it names an embedded datacenter"},
+      {"  hosts:\n    - {uri: 'test:///default'}\n    - {embedded: {path: /etc/lab.xml}}\n",
+       "it names an embedded datacenter"},
+      {"  hosts: [{uri: 'test:///default'}]\n  appliances: {loadBalancer: {source: " +
+           (dir.path() / "outside.img").string() + ", format: raw}}\n",
+       "its appliance image " + (dir.path() / "outside.img").string() + " is outside the repository"},
+      {"  hosts: [{uri: 'test:///default'}]\n  allowedPaths: [/etc]\n",
+       "its allowedPaths entry /etc is outside the repository"},
+  };
+  for (const auto& [spec, expected] : targets) {
+    std::string bad = commit("targets/lab.yaml", header + spec, "a target");
+    Result run = watchLab();
+    EXPECT_EQ(run.exit, 1) << spec;
+    Json s = status();
+    EXPECT_EQ(s["lastError"]["revision"], bad);
+    EXPECT_EQ(s["lastError"]["stage"], "validate");
+    std::string message = s["lastError"]["message"];
+    EXPECT_NE(message.find("targets/lab.yaml: " + expected), std::string::npos) << message;
+    EXPECT_FALSE(fs::exists(dir.path() / "lab.xml"));
+    EXPECT_FALSE(fs::exists("/etc/lab.xml"));
+  }
+  // A Target that does not validate is the commit's fault too, named at its place.
+  std::string typo = commit("targets/lab.yaml", header + "  hosts: [{uri: 'test:///default'}]\n  colour: blue\n", "a typo");
   EXPECT_EQ(watchLab().exit, 1);
-  Json s = status();
-  EXPECT_EQ(s["lastError"]["stage"], "validate");
-  std::string message = s["lastError"]["message"];
-  EXPECT_NE(message.find("targets/lab.yaml:6:"), std::string::npos) << message;
-  EXPECT_EQ(readFile(dir.path() / "lab.xml"), before);
-  EXPECT_EQ(s["appliedRevision"], one);
+  EXPECT_EQ(status()["lastError"]["revision"], typo);
+  std::string message = status()["lastError"]["message"];
+  EXPECT_NE(message.find("targets/lab.yaml:6:3: unknown field 'colour' in Target spec"), std::string::npos) << message;
 
   Result outside = vdc(dir.path(), "watch remote --path vdc --target-path ../lab.yaml --once");
   EXPECT_EQ(outside.exit, 1);
