@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <thread>
 #include <utility>
+#include <vector>
 
 #include "engine/error.h"
 
@@ -44,10 +45,9 @@ void writeAll(int fd, const std::string& content, const std::string& file) {
 
 }  // namespace
 
-void checkPrivateDirectory(const std::string& directory) {
-  fs::path path = fs::absolute(directory).lexically_normal();
-  std::error_code ec;
-  if (!fs::exists(fs::symlink_status(path, ec))) fs::create_directories(path);
+namespace {
+
+void checkOneDirectory(const fs::path& path) {
   struct stat st {};
   if (::lstat(path.c_str(), &st) != 0) throw Error("cannot read " + path.string() + ": " + why());
   if (S_ISLNK(st.st_mode)) throw Error(path.string() + " is a symbolic link: vdc keeps its state only in a real directory");
@@ -55,8 +55,35 @@ void checkPrivateDirectory(const std::string& directory) {
   if (st.st_uid != ::geteuid() && st.st_uid != 0)
     throw Error(path.string() + " belongs to another user (uid " + std::to_string(st.st_uid) + "): vdc keeps its state "
                 "only in a directory of its own");
-  if ((st.st_mode & (S_IWGRP | S_IWOTH)) && !(st.st_mode & S_ISVTX))
+  // Writable by anyone (a group's members are trusted, as git trusts them),
+  // unless sticky as /tmp is: then nobody can replace what vdc made there.
+  if ((st.st_mode & S_IWOTH) && !(st.st_mode & S_ISVTX))
     throw Error(path.string() + " is writable by others: vdc keeps its state only in a directory of its own");
+}
+
+}  // namespace
+
+void checkPrivateDirectory(const std::string& directory) {
+  fs::path path = fs::absolute(directory).lexically_normal();
+  if (path.has_filename() == false) path = path.parent_path();
+  // Below the working directory (.vdc/locks), every step is checked before
+  // the next is made: a link planted at .vdc leads nowhere. Elsewhere (an
+  // embedded datacenter's own directory), the directory itself is.
+  std::vector<fs::path> steps;
+  fs::path below = path.lexically_relative(fs::current_path());
+  if (!below.empty() && *below.begin() != ".." && below != ".") {
+    fs::path at = fs::current_path();
+    for (const auto& part : below) steps.push_back(at /= part);
+  } else {
+    fs::create_directories(path.parent_path());
+    steps.push_back(path);
+  }
+  for (const auto& step : steps) {
+    std::error_code ec;
+    if (!fs::exists(fs::symlink_status(step, ec)) && ::mkdir(step.c_str(), 0755) != 0 && errno != EEXIST)
+      throw Error("cannot make " + step.string() + ": " + why());
+    checkOneDirectory(step);
+  }
 }
 
 int openNoFollow(const std::string& file, int flags) {

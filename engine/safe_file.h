@@ -12,8 +12,9 @@
 namespace vdc {
 
 // Makes `directory` (and its parents) if missing, then checks it: a real
-// directory, not a link, owned by this user or root, and writable by
-// nobody else unless sticky (as /tmp is). Throws Error naming what is wrong.
+// directory, not a link, owned by this user or root, and not writable by
+// anyone unless sticky (as /tmp is); below the working directory, every
+// directory on the way is checked so. Throws Error naming what is wrong.
 void checkPrivateDirectory(const std::string& directory);
 
 // Opens `file` without following a link (O_NOFOLLOW), with `flags` (plus

@@ -4,6 +4,7 @@
 #include <thread>
 
 #include "engine/hash.h"
+#include "engine/units.h"
 #include "providers/ovs/flows.h"
 
 namespace vdc::ovs {
@@ -61,7 +62,10 @@ void OvsSwitch::readRecords(const std::string& vdc, LiveState& into, bool compar
     for (const auto& [key, value] : fromOvsMap(row["external_ids"])) {
       if (!key.starts_with("vdc-sg/" + vdc + "/")) continue;
       Json record = Json::parse(value, nullptr, false);
-      if (!record.is_object()) continue;
+      // A record is believed under its own key only, and with a spec vdc could have written.
+      if (!record.is_object() || key != "vdc-sg/" + vdc + "/" + record.value("name", "") ||
+          !isDnsLabel(record.value("name", "")) || !record["spec"].is_object())
+        continue;
       into.add({{Kind::SecurityGroup, record.value("name", "")}, "", record.value("hash", ""), record["spec"],
                 Json::object()});
       groups.push_back({record.value("name", ""), record["spec"]});
@@ -69,8 +73,15 @@ void OvsSwitch::readRecords(const std::string& vdc, LiveState& into, bool compar
   for (const auto& row : results[0]["rows"]) {
     auto ids = fromOvsMap(row["external_ids"]);
     Json record = Json::parse(ids["vdc-owner"], nullptr, false);
-    if (!record.is_object() || record.value("kind", "") != "Network") continue;
+    if (!record.is_object() || record.value("kind", "") != "Network" || !isDnsLabel(record.value("name", "")) ||
+        !record["spec"].is_object())
+      continue;
     ResourceId id{Kind::Network, record.value("name", "")};
+    // A record copied onto another bridge proves nothing: only the bridge vdc names for it is the network.
+    if (row["name"] != bridgeName(vdc, id.name)) {
+      into.addForeign({id, row["name"].get<std::string>(), vdc});
+      continue;
+    }
     // The bridge is the network: what OVS holds of it is its existence, and
     // its flows, which show as `hostFlows` when they are not as vdc wrote them.
     Json observed = Json::object();

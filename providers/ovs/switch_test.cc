@@ -63,6 +63,33 @@ TEST_F(OvsdbServer, ANetworkIsABridgeWithItsRecord) {
   ovs.remove("shop", *after.find({Kind::Network, "front"}));  // already gone: nothing to do
 }
 
+// A record copied onto another bridge proves nothing: a bridge that is not
+// named as vdc names the network is foreign, read but never touched.
+TEST_F(OvsdbServer, ARecordOnABridgeOfAnotherNameIsForeign) {
+  OvsSwitch ovs({"unix:" + socket, "netdev", false});
+  ovs.create(network("front", {{"cidr", "10.0.0.0/24"}}));
+  Ovsdb db(socket);
+  Json ids = db.transact(Json::array({Json{{"op", "select"},
+                                           {"table", "Bridge"},
+                                           {"where", Json::array()},
+                                           {"columns", Json::array({"external_ids"})}}}))[0]["rows"][0]["external_ids"];
+  // The same record on a bridge of another name (and the real one gone).
+  LiveState before;
+  ovs.read("shop", before);
+  ovs.remove("shop", *before.find({Kind::Network, "front"}));
+  db.transact(Json::array(
+      {Json{{"op", "insert"}, {"table", "Bridge"}, {"row", {{"name", "br-prod"}, {"external_ids", ids}}}, {"uuid-name", "prod"}},
+       Json{{"op", "mutate"},
+            {"table", "Open_vSwitch"},
+            {"where", Json::array()},
+            {"mutations", Json::array({Json::array({"bridges", "insert", Json::array({"named-uuid", "prod"})})})}}}));
+  LiveState live;
+  ovs.read("shop", live);
+  EXPECT_FALSE(live.find({Kind::Network, "front"}));
+  ASSERT_TRUE(live.findForeign({Kind::Network, "front"}));
+  EXPECT_EQ(live.findForeign({Kind::Network, "front"})->physicalName, "br-prod");
+}
+
 TEST_F(OvsdbServer, NatIsRefusedBeforeAnythingIsWritten) {
   OvsSwitch ovs({"unix:" + socket, "netdev", false});  // a database, no switch behind it
   EXPECT_THROW(ovs.create(network("out", {{"cidr", "10.0.0.0/24"}, {"mode", "nat"}})), Error);
