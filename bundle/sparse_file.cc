@@ -24,10 +24,6 @@ bool allZero(std::string_view block) {
 
 }  // namespace
 
-FileDescriptor::~FileDescriptor() {
-  if (fd_ >= 0) ::close(fd_);
-}
-
 void HoleWriter::write(std::string_view bytes) {
   while (!bytes.empty()) {
     std::string_view block = bytes.substr(0, kHoleBlock);

@@ -8,20 +8,9 @@
 #include <string_view>
 #include <vector>
 
+#include "engine/safe_file.h"  // FileDescriptor
+
 namespace vdc::bundle {
-
-// An open file descriptor, closed with this.
-class FileDescriptor {
- public:
-  explicit FileDescriptor(int fd) : fd_(fd) {}
-  ~FileDescriptor();
-  FileDescriptor(const FileDescriptor&) = delete;
-  FileDescriptor& operator=(const FileDescriptor&) = delete;
-  int get() const { return fd_; }
-
- private:
-  int fd_;
-};
 
 // Appends to an open file descriptor, seeking over blocks of zeros.
 class HoleWriter {

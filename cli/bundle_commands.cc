@@ -138,7 +138,7 @@ int importCommand(const ImportOptions& options) {
     bundle::unpackBundle(options.bundle, contents, into->string(),
                          [&](const bundle::Disk& disk, const bundle::BundleWriter::Source& read) {
                            fs::path file = disks.path() / (std::string(kindName(disk.id.kind)) + "-" + disk.id.name);
-                           bundle::FileDescriptor out(::open(file.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
+                           FileDescriptor out(::open(file.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
                            if (out.get() < 0) throw Error("cannot write " + file.string());
                            bundle::HoleWriter holes(out.get());  // a sparse disk stays sparse here too
                            ByteProgress progress("unpacking " + disk.id.str(), disk.size);

@@ -9,6 +9,7 @@
 #include <filesystem>
 
 #include "engine/model.h"
+#include "engine/safe_file.h"
 
 namespace vdc {
 
@@ -64,43 +65,31 @@ std::string resolveHostFile(const HostFileRule& rule, const std::string& named) 
 int openHostFile(const HostFileRule& rule, const std::string& named) {
   std::string path = resolveHostFile(rule, named);
   // Non-blocking, so that a FIFO put in its place since cannot stall the open.
-  int fd = ::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
-  if (fd < 0) throw Error("cannot read " + named + ": " + std::strerror(errno));
+  FileDescriptor fd(::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC));
+  if (fd.get() < 0) throw Error("cannot read " + named + ": " + std::strerror(errno));
   struct stat st {};
-  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-    ::close(fd);
-    throw Error("cannot read " + named + ": it is not a regular file");
-  }
+  if (::fstat(fd.get(), &st) != 0 || !S_ISREG(st.st_mode)) throw Error("cannot read " + named + ": it is not a regular file");
   // What was opened is where it now resolves: a link swapped in meanwhile is refused too.
   std::error_code ec;
-  fs::path opened = fs::read_symlink("/proc/self/fd/" + std::to_string(fd), ec);
-  if (!ec && !refusal(rule, opened).empty()) {
-    ::close(fd);
-    throw Error("cannot read " + named + ": " + refusal(rule, opened));
-  }
-  ::fcntl(fd, F_SETFL, 0);
-  return fd;
+  fs::path opened = fs::read_symlink("/proc/self/fd/" + std::to_string(fd.get()), ec);
+  if (!ec && !refusal(rule, opened).empty()) throw Error("cannot read " + named + ": " + refusal(rule, opened));
+  ::fcntl(fd.get(), F_SETFL, 0);
+  return fd.release();
 }
 
 std::string readHostFile(const HostFileRule& rule, const std::string& named, uint64_t maxBytes) {
-  int fd = openHostFile(rule, named);
+  FileDescriptor fd(openHostFile(rule, named));
   std::string contents;
   char buffer[1 << 16];
   for (;;) {
-    ssize_t got = ::read(fd, buffer, sizeof buffer);
+    ssize_t got = ::read(fd.get(), buffer, sizeof buffer);
     if (got < 0 && errno == EINTR) continue;
-    if (got < 0) {
-      ::close(fd);
-      throw Error("cannot read " + named + ": " + std::strerror(errno));
-    }
+    if (got < 0) throw Error("cannot read " + named + ": " + std::strerror(errno));
     if (got == 0) break;
     contents.append(buffer, static_cast<size_t>(got));
-    if (contents.size() > maxBytes) {
-      ::close(fd);
+    if (contents.size() > maxBytes)
       throw Error("cannot read " + named + ": it holds more than the " + std::to_string(maxBytes) + " bytes it may");
-    }
   }
-  ::close(fd);
   return contents;
 }
 

@@ -22,15 +22,6 @@ namespace {
 
 std::string why() { return std::strerror(errno); }
 
-// A descriptor closed when it goes out of scope, unless released.
-struct Descriptor {
-  int fd;
-  ~Descriptor() {
-    if (fd >= 0) ::close(fd);
-  }
-  int release() { return std::exchange(fd, -1); }
-};
-
 void writeAll(int fd, const std::string& content, const std::string& file) {
   const char* at = content.data();
   size_t left = content.size();
@@ -92,7 +83,7 @@ int openNoFollow(const std::string& file, int flags) {
     if (errno == ELOOP) throw Error(file + " is a symbolic link: refused");
     throw Error("cannot open " + file + ": " + why());
   }
-  Descriptor held{fd};
+  FileDescriptor held(fd);
   struct stat st {};
   if (::fstat(fd, &st) != 0) throw Error("cannot read " + file + ": " + why());
   if (!S_ISREG(st.st_mode)) throw Error(file + " is not a regular file: refused");
@@ -116,32 +107,36 @@ bool checkRegularFile(const std::string& file, uint64_t maxBytes) {
 void replaceFile(const std::string& file, const std::string& content) {
   fs::path path = fs::absolute(file);
   std::string pattern = (path.parent_path() / ("." + path.filename().string() + ".XXXXXX")).string();
-  Descriptor out{::mkstemp(pattern.data())};
-  if (out.fd < 0) throw Error("cannot write beside " + file + ": " + why());
+  FileDescriptor out(::mkstemp(pattern.data()));
+  if (out.get() < 0) throw Error("cannot write beside " + file + ": " + why());
   try {
-    if (::fchmod(out.fd, 0644) != 0) throw Error("cannot write " + pattern + ": " + why());
-    writeAll(out.fd, content, pattern);
-    if (::fsync(out.fd) != 0) throw Error("cannot write " + pattern + ": " + why());
+    if (::fchmod(out.get(), 0644) != 0) throw Error("cannot write " + pattern + ": " + why());
+    writeAll(out.get(), content, pattern);
+    if (::fsync(out.get()) != 0) throw Error("cannot write " + pattern + ": " + why());
     // A link planted at the name is replaced, never followed: rename(2) acts on the name.
     if (::rename(pattern.c_str(), path.c_str()) != 0) throw Error("cannot replace " + file + ": " + why());
   } catch (...) {
     ::unlink(pattern.c_str());
     throw;
   }
-  Descriptor directory{::open(path.parent_path().c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC)};
-  if (directory.fd >= 0) ::fsync(directory.fd);  // the rename itself, durable
+  FileDescriptor directory(::open(path.parent_path().c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (directory.get() >= 0) ::fsync(directory.get());  // the rename itself, durable
 }
 
 FileLock::FileLock(const std::string& file, std::chrono::milliseconds patience, const std::string& what) {
-  Descriptor held{openNoFollow(file, O_RDWR | O_CREAT)};
+  FileDescriptor held(openNoFollow(file, O_RDWR | O_CREAT));
   auto until = std::chrono::steady_clock::now() + patience;
-  while (::flock(held.fd, LOCK_EX | LOCK_NB) != 0) {
+  while (::flock(held.get(), LOCK_EX | LOCK_NB) != 0) {
     if (errno != EWOULDBLOCK && errno != EINTR) throw Error("cannot lock " + file + ": " + why());
     if (std::chrono::steady_clock::now() >= until)
       throw Error(what + " stayed busy for " + std::to_string(patience.count() / 1000) + " s (" + file + ")");
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
   fd_ = held.release();
+}
+
+FileDescriptor::~FileDescriptor() {
+  if (fd_ >= 0) ::close(fd_);
 }
 
 FileLock::~FileLock() {

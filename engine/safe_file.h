@@ -8,8 +8,23 @@
 #include <chrono>
 #include <cstdint>
 #include <string>
+#include <utility>
 
 namespace vdc {
+
+// An open file descriptor, closed with this (unless released).
+class FileDescriptor {
+ public:
+  explicit FileDescriptor(int fd) : fd_(fd) {}
+  ~FileDescriptor();
+  FileDescriptor(const FileDescriptor&) = delete;
+  FileDescriptor& operator=(const FileDescriptor&) = delete;
+  int get() const { return fd_; }
+  int release() { return std::exchange(fd_, -1); }
+
+ private:
+  int fd_;
+};
 
 // Makes `directory` (and its parents) if missing, then checks it: a real
 // directory, not a link, owned by this user or root, and not writable by

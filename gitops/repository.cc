@@ -12,6 +12,7 @@
 #include <mutex>
 
 #include "engine/error.h"
+#include "engine/safe_file.h"
 #include "engine/text.h"
 
 namespace vdc::gitops {
@@ -142,20 +143,17 @@ class TreeWalk {
 
 // A new file that is nobody else's: never through a link, never over a file.
 void writeNewFile(const fs::path& path, const void* bytes, size_t size) {
-  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
-  if (fd < 0) throw Error("cannot write " + path.string() + ": " + std::strerror(errno));
+  FileDescriptor fd(::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644));
+  if (fd.get() < 0) throw Error("cannot write " + path.string() + ": " + std::strerror(errno));
   const char* at = static_cast<const char*>(bytes);
   while (size > 0) {
-    ssize_t wrote = ::write(fd, at, size);
+    ssize_t wrote = ::write(fd.get(), at, size);
     if (wrote < 0 && errno == EINTR) continue;
-    if (wrote <= 0) {
-      ::close(fd);
-      throw Error("cannot write " + path.string() + ": " + std::strerror(errno));
-    }
+    if (wrote <= 0) throw Error("cannot write " + path.string() + ": " + std::strerror(errno));
     at += wrote;
     size -= static_cast<size_t>(wrote);
   }
-  if (::close(fd) != 0) throw Error("cannot write " + path.string() + ": " + std::strerror(errno));
+  if (::close(fd.release()) != 0) throw Error("cannot write " + path.string() + ": " + std::strerror(errno));
 }
 
 }  // namespace

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "engine/hash.h"
+#include "engine/safe_file.h"
 #include "providers/libvirt/handles.h"
 #include "providers/libvirt/volume_stream.h"
 
@@ -26,20 +27,16 @@ std::string imageFile(const std::string& source, const HostFileRule& files) {
 
 std::string importImage(virConnectPtr conn, virStorageVolPtr volume, const std::string& file,
                         const std::string& expectedSha256, const HostFileRule& files) {
-  int fd = openHostFile(files, file);
-  struct Closer {
-    int fd;
-    ~Closer() { ::close(fd); }
-  } closer{fd};
+  FileDescriptor fd(openHostFile(files, file));
   struct stat st {};
-  if (::fstat(fd, &st) != 0) throw Error("cannot read image " + file);
+  if (::fstat(fd.get(), &st) != 0) throw Error("cannot read image " + file);
   uint64_t length = static_cast<uint64_t>(st.st_size);
   std::optional<VolumeUpload> upload;
   if (volume) upload.emplace(conn, volume, length);
   Sha256 hash;
   std::vector<char> chunk(1 << 20);  // memory stays flat whatever the image's size
   for (;;) {
-    ssize_t got = ::read(fd, chunk.data(), chunk.size());
+    ssize_t got = ::read(fd.get(), chunk.data(), chunk.size());
     if (got < 0 && errno == EINTR) continue;
     if (got < 0) throw Error("cannot read image " + file + ": " + std::strerror(errno));
     if (got == 0) break;
