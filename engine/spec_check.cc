@@ -1,5 +1,8 @@
 #include "engine/spec_check.h"
 
+#include <algorithm>
+#include <cctype>
+
 #include "engine/schema.h"
 #include "engine/units.h"
 
