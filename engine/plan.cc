@@ -225,11 +225,12 @@ void Plan::save(const std::string& path) const {
 }
 
 Plan Plan::load(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw Error("cannot read plan file " + path);
+  // Checked before it is opened: opening a FIFO would wait for a writer.
   std::error_code ec;
   if (!std::filesystem::is_regular_file(path, ec) || std::filesystem::file_size(path, ec) > kMaxFileBytes)
     throw Error("plan file " + path + " is not a regular file of at most " + std::to_string(kMaxFileBytes) + " bytes");
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw Error("cannot read plan file " + path);
   Json json = Json::parse(in, nullptr, false);
   if (json.is_discarded()) throw Error("plan file " + path + " is not valid JSON");
   try {
