@@ -197,16 +197,17 @@ TargetSpec readTarget(const std::string& file) {
     } else {
       for (auto it = spec.begin(); it != spec.end(); ++it) {
         std::string key = it->first.as<std::string>("");
+        YAML::Node value = it->second;  // a handle: it-> is a temporary, which a loop over it would outlive
         if (key == "embedded") {
           target.embeddedPath = kDefaultEmbeddedPath;
-          if (mappingOf(file, it->second, "embedded", diags))
-            target.embeddedPath = textOf(file, it->second["path"], "embedded.path", diags, kDefaultEmbeddedPath);
+          if (mappingOf(file, value, "embedded", diags))
+            target.embeddedPath = textOf(file, value["path"], "embedded.path", diags, kDefaultEmbeddedPath);
           fs::path p(target.embeddedPath);
           if (p.is_relative()) target.embeddedPath = (fs::path(file).parent_path() / p).string();
         } else if (key == "hosts") {
-          readHosts(it->second, file, target, diags);
+          readHosts(value, file, target, diags);
         } else if (key == "switch") {
-          YAML::Node sw = it->second;
+          YAML::Node sw = value;
           if (!mappingOf(file, sw, "switch", diags)) continue;
           for (auto field = sw.begin(); field != sw.end(); ++field) {
             std::string name = field->first.as<std::string>("");
@@ -224,17 +225,17 @@ TargetSpec readTarget(const std::string& file) {
           if (target.ovsDatapath != "system" && target.ovsDatapath != "netdev")
             diags.add(at(sw), "switch datapathType must be system or netdev, not '" + target.ovsDatapath + "'");
         } else if (key == "appliances") {
-          readAppliances(it->second, file, target, diags);
+          readAppliances(value, file, target, diags);
         } else if (key == "allowedPaths") {
-          if (!it->second.IsSequence()) diags.add(at(it->second), "allowedPaths is a list of directories");
-          for (const auto& entry : it->second) {
+          if (!value.IsSequence()) diags.add(at(value), "allowedPaths is a list of directories");
+          for (const auto& entry : value) {
             std::string path = entry.IsScalar() ? entry.Scalar() : "";
             if (path.empty()) diags.add(at(entry), "allowedPaths holds directories, each a path");
             else target.allowedPaths.push_back(fs::absolute(fs::path(file).parent_path() / path).lexically_normal().string());
           }
         } else if (key == "storageClasses") {
-          if (!mappingOf(file, it->second, "storageClasses", diags)) continue;
-          for (auto sc = it->second.begin(); sc != it->second.end(); ++sc) {
+          if (!mappingOf(file, value, "storageClasses", diags)) continue;
+          for (auto sc = value.begin(); sc != value.end(); ++sc) {
             std::string storageClass = textOf(file, sc->first, "a storage class", diags);
             if (!isDnsLabel(storageClass)) diags.add(at(sc->first), "a storage class is a DNS label");
             if (mappingOf(file, sc->second, "storage class " + storageClass, diags))
