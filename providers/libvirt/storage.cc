@@ -110,7 +110,8 @@ void LibvirtStorage::createFromContents(const Ownership& owner, const CarriedDis
       setQcow2BackingFile(disk.file, image->path);
     }
   }
-  importVolume(storageClass, physical, disk.file, disk.format == "qcow2" ? "qcow2" : "raw", "", HostFileRule{});
+  importVolume(storageClass, physical, disk.file, disk.format == "qcow2" ? "qcow2" : "raw", "", HostFileRule{},
+               Backing::Checked);
 }
 
 const CarriedDisk* LibvirtStorage::carried(const ResourceId& id) const {
@@ -120,7 +121,7 @@ const CarriedDisk* LibvirtStorage::carried(const ResourceId& id) const {
 
 void LibvirtStorage::importVolume(const std::string& storageClass, const std::string& physical,
                                   const std::string& source, const std::string& format, const std::string& sha256,
-                                  const HostFileRule& files) {
+                                  const HostFileRule& files, Backing backing) {
   bool simulated = host_.settings().testDriver;
   std::optional<ScratchDirectory> scratch;
   std::string file;  // empty: nothing to read
@@ -132,11 +133,14 @@ void LibvirtStorage::importVolume(const std::string& storageClass, const std::st
     file = imageFile(source, files);
   }
   // An image is whole: a backing file or an external data file in its
-  // qcow2 header would have qemu read another file of the host.
-  if (format == "qcow2" && !file.empty() && std::filesystem::exists(file) && isQcow2File(file)) {
+  // qcow2 header would have qemu read another file of the host. (A carried
+  // copy-on-write child names its backing file, already pointed at its
+  // image here: createFromContents.)
+  if (backing == Backing::Refused && format == "qcow2" && !file.empty() && std::filesystem::exists(file) &&
+      isQcow2File(file)) {
     checkQcow2Header(file);
-    if (auto backing = qcow2BackingFile(file))
-      throw Error("image " + source + " names a backing file (" + *backing + "): an image must be whole "
+    if (auto named = qcow2BackingFile(file))
+      throw Error("image " + source + " names a backing file (" + *named + "): an image must be whole "
                   "(qemu-img convert makes it so)");
   }
   uint64_t size = 0;

@@ -51,8 +51,12 @@ class LibvirtStorage : public Storage, public HostReader {
   VolumeHandle createRaw(const std::string& storageClass, const std::string& physical, uint64_t size);
   // A volume of the standard class filled from an image file or URL (see
   // createImage), e.g. a load balancer appliance's disk.
+  // Whether the file may name a backing file: an image's own bytes may not
+  // (Refused); a carried child's, already pointed at its image, may.
+  enum class Backing { Refused, Checked };
   void importVolume(const std::string& storageClass, const std::string& physical, const std::string& source,
-                    const std::string& format, const std::string& sha256, const HostFileRule& files);
+                    const std::string& format, const std::string& sha256, const HostFileRule& files,
+                    Backing backing = Backing::Refused);
   // What an export carries of a live Image, Volume or Instance (its root
   // disk): its file's format and length (none on the embedded datacenter,
   // whose volumes hold no data, and none for an instance without an image),

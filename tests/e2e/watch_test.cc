@@ -45,8 +45,11 @@ TEST_F(RealDatacenter, AWatchKeepsARealHostAtTheRepositorysRevision) {
   ASSERT_EQ(git("init -q -b main").exit, 0);
   writeFile(repo / "vdc" / "vdc.yaml", kRepositoryVdc);
   writeFile(repo / "vdc" / "data.yaml", kVolume);
-  fs::create_directories(repo / "targets");
-  fs::copy_file(dir.path() / "target.yaml", repo / "targets" / "host.yaml");
+  // The repository's Target names the host and its pool; the appliance image
+  // is a file of this machine, which a Target from a repository may not name.
+  writeFile(repo / "targets" / "host.yaml",
+            "apiVersion: vdc/v1\nkind: Target\nmetadata: {name: e2e}\nspec:\n  hosts:\n    - uri: qemu:///system\n"
+            "  storageClasses:\n    standard: {pool: vdc-e2e}\n");
   std::string one = commit("the network and a volume");
 
   Result first = watch();
