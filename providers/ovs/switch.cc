@@ -56,7 +56,15 @@ void OvsSwitch::readRecords(const std::string& vdc, LiveState& into, bool compar
                     {{"where", where("external_ids", "includes", ovsMap({{"vdc-vdc", vdc}}))},
                      {"columns", Json::array({"name", "external_ids"})}});
   Json root = op("select", "Open_vSwitch", {{"where", Json::array()}, {"columns", Json::array({"external_ids"})}});
-  Json results = db().transact(Json::array({bridges, root}));
+  // Every VDC's bridges, for the networks of others this VDC's may overlap.
+  Json all = op("select", "Bridge", {{"where", Json::array()}, {"columns", Json::array({"external_ids"})}});
+  Json results = db().transact(Json::array({bridges, root, all}));
+  for (const auto& row : results[2]["rows"]) {
+    auto ids = fromOvsMap(row["external_ids"]);
+    Json record = Json::parse(ids["vdc-owner"], nullptr, false);
+    if (ids["vdc-vdc"].empty() || ids["vdc-vdc"] == vdc || !record.is_object() || !record["spec"].is_object()) continue;
+    into.addNeighbour({ids["vdc-vdc"], record.value("name", ""), record["spec"].value("cidr", "")});
+  }
   std::vector<GroupSpec> groups;
   for (const auto& row : results[1]["rows"])
     for (const auto& [key, value] : fromOvsMap(row["external_ids"])) {

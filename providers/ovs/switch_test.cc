@@ -90,6 +90,18 @@ TEST_F(OvsdbServer, ARecordOnABridgeOfAnotherNameIsForeign) {
   EXPECT_EQ(live.findForeign({Kind::Network, "front"})->physicalName, "br-prod");
 }
 
+TEST_F(OvsdbServer, AnotherVdcsBridgesAreSeenAsNeighbours) {
+  OvsSwitch ovs({"unix:" + socket, "netdev", false});
+  ovs.create({"blog", {Kind::Network, "posts"}, "hash", {{"cidr", "10.5.0.0/16"}}});
+  ovs.create(network("front", {{"cidr", "10.0.0.0/24"}}));
+  LiveState live;
+  ovs.read("shop", live);
+  ASSERT_EQ(live.neighbours().size(), 1u);
+  EXPECT_EQ(live.neighbours()[0].vdc, "blog");
+  EXPECT_EQ(live.neighbours()[0].name, "posts");
+  EXPECT_EQ(live.neighbours()[0].cidr, "10.5.0.0/16");
+}
+
 TEST_F(OvsdbServer, NatIsRefusedBeforeAnythingIsWritten) {
   OvsSwitch ovs({"unix:" + socket, "netdev", false});  // a database, no switch behind it
   EXPECT_THROW(ovs.create(network("out", {{"cidr", "10.0.0.0/24"}, {"mode", "nat"}})), Error);
