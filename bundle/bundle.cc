@@ -64,6 +64,7 @@ Descriptor Descriptor::fromJson(const Json& json) {
       auto kind = parseKind(disk.at("kind").get<std::string>());
       if (!kind || (*kind != Kind::Image && *kind != Kind::Volume && *kind != Kind::Instance))
         throw Error("a disk of kind " + disk.at("kind").get<std::string>());
+      if (!disk.at("size").is_number_unsigned()) throw Error("a disk's size is not a count of bytes");
       Disk parsed{{*kind, disk.at("name").get<std::string>()}, disk.at("format").get<std::string>(),
                   disk.at("size").get<uint64_t>()};
       if (!isDnsLabel(parsed.id.name) || disk.value("member", "") != parsed.member())

@@ -316,6 +316,16 @@ TEST_F(Bundles, TheVdcsNameMustBeADnsLabelBeforeItNamesADirectory) {
   }
 }
 
+TEST_F(Bundles, ADiskSizeThatIsNotACountIsRefused) {
+  for (const Json& size : {Json(1e300), Json(-1), Json(3.5), Json("12")}) {
+    auto members = good();
+    Json spoiled = descriptor(disk.size()).toJson();
+    spoiled["disks"][0]["size"] = size;
+    members[0].contents = spoiled.dump();
+    EXPECT_NE(refusal(members).find("vdc-bundle.json is malformed"), std::string::npos) << size;
+  }
+}
+
 TEST(DigestList, IsReadLinearlyAndEveryMalformedLineIsAnError) {
   std::string digest(64, 'a');
   auto listed = parseDigestList("SHA256 (manifests/a (1).yaml) = " + digest + "\nSHA256 (x) = " + digest + "\n");

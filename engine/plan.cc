@@ -165,7 +165,9 @@ Json Plan::toJson() const {
 
 Plan Plan::fromJson(const Json& json) {
   try {
-    if (!json.is_object() || json.value("formatVersion", 0) != kFormatVersion)
+    // Numbers are read only once their type is known: a float read as an integer is undefined behaviour.
+    if (!json.is_object() || !json.contains("formatVersion") || !json["formatVersion"].is_number_integer() ||
+        json["formatVersion"].get<int64_t>() != kFormatVersion)
       throw Error("not a vdc plan of format version " + std::to_string(kFormatVersion));
     if (!json.contains("digest") || json["digest"] != Plan::digest(json))
       throw Error("its digest does not match its contents: it was changed since vdc saved it (make it again with "
@@ -176,7 +178,9 @@ Plan Plan::fromJson(const Json& json) {
     plan.target = json.at("target").get<std::string>();
     plan.destroy = json.at("destroy").get<bool>();
     plan.liveFingerprint = json.at("liveFingerprint").get<std::string>();
-    plan.unchanged = json.at("summary").at("unchanged").get<size_t>();
+    const Json& unchanged = json.at("summary").at("unchanged");
+    if (!unchanged.is_number_unsigned()) throw Error("summary.unchanged is not a count");
+    plan.unchanged = unchanged.get<size_t>();
     for (const auto& item : json.at("changes")) {
       Change c;
       auto id = ResourceId::parse(item.at("address").get<std::string>());

@@ -123,6 +123,27 @@ TEST(Plan, APlanHoldingWhatVdcNeverWritesIsRefused) {
   }
 }
 
+// Found by the fuzzer: a float where an integer belongs was read as one
+// (undefined behaviour). Each such number is now refused by its type.
+TEST(Plan, NumbersOfTheWrongKindAreRefusedNotConverted) {
+  EXPECT_THROW(Plan::fromJson(Json{{"formatVersion", 4.44e107}}), Error);
+  EXPECT_THROW(Plan::fromJson(Json{{"formatVersion", 1.0}}), Error);
+  Json json = samplePlan().toJson();
+  json["summary"]["unchanged"] = 1e300;
+  json["digest"] = Plan::digest(json);
+  EXPECT_THROW(Plan::fromJson(json), Error);
+  json["summary"]["unchanged"] = -1;
+  json["digest"] = Plan::digest(json);
+  EXPECT_THROW(Plan::fromJson(json), Error);
+  size_t checked = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(std::string(VDC_SOURCE_DIR) + "/tests/fuzz-regressions/plan")) {
+    Json found = Json::parse(testing::readFile(entry.path()), nullptr, false);
+    if (!found.is_discarded()) EXPECT_THROW(Plan::fromJson(found), Error) << entry.path();
+    ++checked;
+  }
+  EXPECT_GE(checked, 1u);
+}
+
 TEST(Plan, RendersSymbolsFieldsAndSummary) {
   std::string text = renderPlan(samplePlan());
   EXPECT_NE(text.find("   + Network/n\n      cidr: \"10.0.0.0/24\"\n"), std::string::npos) << text;
