@@ -28,11 +28,6 @@ std::string text(const Json& json, const char* field) {
   return value;
 }
 
-bool isResourceAddress(const std::string& address) {
-  size_t slash = address.find('/');
-  return slash != std::string::npos && parseKind(address.substr(0, slash)) && isDnsLabel(address.substr(slash + 1));
-}
-
 }  // namespace
 
 Descriptor Descriptor::fromJson(const Json& json) {

@@ -1,5 +1,7 @@
 #include "engine/model.h"
 
+#include "engine/units.h"
+
 namespace vdc {
 
 const Json& member(const Json& object, const std::string& key) {
@@ -39,6 +41,11 @@ std::optional<ResourceId> ResourceId::parse(std::string_view text) {
   auto kind = parseKind(text.substr(0, slash));
   if (!kind) return std::nullopt;
   return ResourceId{*kind, std::string(text.substr(slash + 1))};
+}
+
+bool isResourceAddress(std::string_view text) {
+  auto id = ResourceId::parse(text);
+  return id && isDnsLabel(id->name);
 }
 
 const Resource* Vdc::find(const ResourceId& id) const {

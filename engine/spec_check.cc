@@ -34,11 +34,6 @@ bool isHostName(const Json& value) {
   return true;
 }
 
-bool isResourceAddress(const std::string& text) {
-  auto id = ResourceId::parse(text);
-  return id && isDnsLabel(id->name);
-}
-
 class Checker {
  public:
   Checker(std::vector<std::string>& problems) : problems_(problems) {}
