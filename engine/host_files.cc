@@ -72,7 +72,7 @@ int openHostFile(const HostFileRule& rule, const std::string& named) {
   // What was opened is where it now resolves: a link swapped in meanwhile is refused too.
   std::error_code ec;
   fs::path opened = fs::read_symlink("/proc/self/fd/" + std::to_string(fd.get()), ec);
-  if (!ec && !refusal(rule, opened).empty()) throw Error("cannot read " + named + ": " + refusal(rule, opened));
+  if (std::string why = ec ? "" : refusal(rule, opened); !why.empty()) throw Error("cannot read " + named + ": " + why);
   ::fcntl(fd.get(), F_SETFL, 0);
   return fd.release();
 }
