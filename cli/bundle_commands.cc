@@ -1,196 +1,108 @@
 // vdc export and vdc import: a whole VDC, manifests and disks, carried in a
-// bundle (bundle/bundle.h) from one datacenter to another.
-#include <fcntl.h>
-
-#include <chrono>
-#include <filesystem>
-#include <fstream>
+// bundle from one datacenter to another (operations/export.h,
+// operations/import.h); vdc export --from-live: manifests that adopt what a
+// target holds.
 #include <iostream>
-#include <sstream>
 
-#include "bundle/reader.h"
-#include "bundle/sparse_file.h"
-#include "bundle/writer.h"
 #include "cli/commands.h"
 #include "cli/progress.h"
-#include "cli/session.h"
-#include "engine/loader.h"
+#include "cli/report.h"
 #include "engine/render.h"
 #include "engine/units.h"
-#include "providers/libvirt/qcow2.h"
-#include "providers/scratch.h"
-#include "providers/target.h"
+#include "operations/applying.h"
+#include "operations/export.h"
+#include "operations/import.h"
 
 namespace vdc::cli {
 
 namespace {
 
-namespace fs = std::filesystem;
+struct ExportFlags : Where {
+  std::string output;               // the bundle
+  bool fromLive = false;            // write manifests adopting what the target holds into `output`
+  std::optional<std::string> name;  // --from-live: the VDC's name (default: from `output`)
+};
 
-std::string readWhole(const fs::path& file) {
-  std::ifstream in(file, std::ios::binary);
-  std::stringstream buffer;
-  buffer << in.rdbuf();
-  if (!in) throw Error("cannot read " + file.string());
-  return buffer.str();
+int exportFromLive(const ExportFlags& flags) {
+  auto exported = operations::exportAdoption({flags.target, flags.output, flags.name});
+  for (const auto& why : exported.skipped) std::cerr << "not adopted: " << why << "\n";
+  std::cout << "Wrote " << flags.output << ": VDC " << exported.vdc << " adopting " << exported.adopted
+            << " objects; `vdc plan " << flags.output << "` shows each as adopt.\n";
+  return 0;
 }
 
-// Where an import unpacks: `--into`, or the VDC's name (a DNS label) in the
-// working directory. A relative `--into` may not lead out of the working
-// directory, by ".." or by a link on the way; an absolute one is the user's
-// explicit choice. It must not exist yet, and its parent must.
-fs::path importDirectory(const std::optional<std::string>& option, const std::string& vdc) {
-  fs::path asked = option.value_or(vdc);
-  fs::path into = fs::absolute(asked).lexically_normal();
-  if (asked.is_relative()) {
-    fs::path here = fs::weakly_canonical(fs::current_path());
-    fs::path resolved = fs::weakly_canonical(into);
-    auto inside = resolved.lexically_relative(here);
-    if (inside.empty() || *inside.begin() == ".." || inside == ".")
-      throw Error("cannot import into " + asked.string() + ": it leads out of the working directory (give an "
-                  "absolute path to import elsewhere)");
+int exportBundle(const ExportFlags& flags) {
+  try {
+    if (flags.fromLive) return exportFromLive(flags);
+    DiskProgress progress;
+    auto exported = operations::exportBundle({flags.directory, flags.target, flags.output}, progress);
+    if (exported.differs)
+      std::cerr << "warning: " << exported.target << " differs from the manifests (" << renderSummary(*exported.differs)
+                << "): the bundle carries the manifests, and the disks as they are\n";
+    std::cout << "Exported VDC " << exported.vdc << " from " << exported.target << " to " << flags.output << ": "
+              << exported.manifestFiles << " manifest files, " << exported.disks << " disks ("
+              << formatSize(exported.bytes) << ").\n";
+    return 0;
+  } catch (const Error& e) {
+    return reportFailure(e);
   }
-  if (fs::exists(fs::symlink_status(into))) throw Error("cannot import into " + into.string() + ": it exists");
-  if (!fs::is_directory(into.parent_path()))
-    throw Error("cannot import into " + into.string() + ": " + into.parent_path().string() + " is not a directory");
-  return into;
+}
+
+struct ImportFlags {
+  std::string bundle;
+  std::optional<std::string> target;
+  std::optional<std::string> into;
+  bool autoApprove = false;
+  int parallelism = 10;
+};
+
+int importBundle(const ImportFlags& flags) {
+  try {
+    InterruptGuard guard;
+    std::optional<Progress> progress(std::in_place);
+    operations::ImportRequest request{flags.bundle, flags.target, flags.into, {}};
+    request.apply.parallelism = flags.parallelism;
+    request.apply.interrupted = guard.interrupted();
+    request.apply.observer = &*progress;
+    DiskProgress disks;
+    auto imported = operations::importBundle(request, disks, [&](const operations::Imported& planned) {
+      std::cout << renderPlan(planned.plan) << std::flush;
+      if (!planned.plan.empty() && !flags.autoApprove &&
+          !confirm("Import VDC " + planned.vdc + " into " + planned.target + "?"))
+        return false;
+      std::cerr << "Unpacked " << planned.manifestFiles << " manifest files into " << planned.directory << ".\n";
+      return true;
+    });
+    progress.reset();  // its status line goes before the report
+    if (!imported.approved) return 1;
+    if (imported.plan.empty()) return 0;
+    return reportApply(imported.plan, imported.report);
+  } catch (const Error& e) {
+    return reportFailure(e);
+  }
 }
 
 }  // namespace
 
-int exportCommand(const ExportOptions& options) {
-  if (options.fromLive) return exportFromLive(options);
-  auto opened = openVdcOrReport(options);
-  if (!opened) return 1;
-  Vdc& vdc = opened->vdc;
-  Datacenter& datacenter = *opened->datacenter;
-  try {
-    LiveState live = readLive(datacenter, vdc.name);
-    Diagnostics problems;
-    Plan plan = makePlan(vdc, live, datacenter, false, problems);
-    if (!problems.empty() || !plan.empty())
-      std::cerr << "warning: " << datacenter.describe() << " differs from the manifests ("
-                << renderSummary(plan.summary()) << "): the bundle carries the manifests, and the disks as they are\n";
-
-    bundle::Descriptor descriptor;
-    descriptor.vdcVersion = kVdcVersion;
-    descriptor.vdc = vdc.name;
-    descriptor.sourceTarget = options.target ? readTarget(*options.target).name : "embedded";
-    descriptor.createdAt = utcNow();
-    for (const auto& r : vdc.resources) {
-      descriptor.resources.push_back(r.id.str());
-      if (r.id.kind != Kind::Image && r.id.kind != Kind::Volume && r.id.kind != Kind::Instance) continue;
-      if (const LiveObject* object = live.find(r.id))
-        if (auto contents = datacenter.diskContents(vdc.name, *object))
-          descriptor.disks.push_back({r.id, contents->format, contents->size});
-    }
-
-    bundle::BundleWriter writer(options.output);
-    writer.add(bundle::kDescriptorMember, descriptor.toJson().dump(2) + "\n");
-    Diagnostics unreadable;
-    auto files = manifestFiles(vdc.directory, unreadable);
-    if (!unreadable.empty()) throw Error(unreadable.str());
-    for (const auto& file : files)
-      writer.add(bundle::kManifestsDir + fs::relative(file, vdc.directory).generic_string(), readWhole(file));
-    uint64_t bytes = 0;
-    for (const auto& disk : descriptor.disks) {
-      ByteProgress progress("exporting " + disk.id.str(), disk.size);
-      writer.add(disk.member(), disk.size, [&](const bundle::BundleWriter::Take& take) {
-        datacenter.readDisk(vdc.name, *live.find(disk.id), [&](const char* bytes, size_t n) {
-          take(bytes, n);
-          progress.add(n);
-        });
-      });
-      bytes += disk.size;
-    }
-    writer.finish();
-    std::cout << "Exported VDC " << vdc.name << " from " << datacenter.describe() << " to " << options.output << ": "
-              << files.size() << " manifest files, " << descriptor.disks.size() << " disks (" << formatSize(bytes)
-              << ").\n";
-    return 0;
-  } catch (const Error& e) {
-    reportError(e.what());
-    return 1;
-  }
+Command exportCommand(CLI::App& app) {
+  auto flags = std::make_shared<ExportFlags>();
+  auto* command = app.add_subcommand("export", "Carry a whole VDC, manifests and disks, to a bundle");
+  addWhere(command, *flags);
+  command->add_option("-o,--output", flags->output, "The bundle to write (--from-live: the directory)")->required();
+  command->add_flag("--from-live", flags->fromLive, "Write manifests that adopt what the target holds and no VDC owns");
+  command->add_option("--name", flags->name, "--from-live: the VDC's name (default: the directory's)");
+  return {command, [flags] { return exportBundle(*flags); }};
 }
 
-// Everything is checked before anything is made: the bundle whole, then
-// the manifests (as `vdc validate` would), then the plan on the target
-// (placement, capacity, addresses). Only then are disks and resources made.
-int importCommand(const ImportOptions& options) {
-  std::optional<fs::path> into;
-  bool unpacked = false, applying = false;
-  try {
-    DatacenterPtr datacenter;
-    // The target is opened once the descriptor is known to be sound: its
-    // free space bounds what the disks may declare.
-    bundle::Contents contents = bundle::verifyBundle(options.bundle, [&] {
-      datacenter = openTarget(options.target);
-      bundle::DiskRoom room;
-      if (auto free = datacenter->freeStorage()) room = {*free, datacenter->describe()};
-      return room;
-    });
-    into = importDirectory(options.into, contents.descriptor.vdc);
-    if (!datacenter) datacenter = openTarget(options.target);
-
-    ScratchDirectory disks("import");
-    CarriedDisks files;
-    bundle::unpackBundle(options.bundle, contents, into->string(),
-                         [&](const bundle::Disk& disk, const bundle::BundleWriter::Source& read) {
-                           fs::path file = disks.path() / (std::string(kindName(disk.id.kind)) + "-" + disk.id.name);
-                           FileDescriptor out(::open(file.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
-                           if (out.get() < 0) throw Error("cannot write " + file.string());
-                           bundle::HoleWriter holes(out.get());  // a sparse disk stays sparse here too
-                           ByteProgress progress("unpacking " + disk.id.str(), disk.size);
-                           std::vector<char> chunk(1 << 20);
-                           for (size_t n; (n = read(chunk.data(), chunk.size())) > 0;) {
-                             holes.write({chunk.data(), n});
-                             progress.add(n);
-                           }
-                           holes.finish();
-                           files[disk.id] = {file.string(), disk.format};
-                         });
-    // A carried qcow2 header is checked before anything is made from it.
-    for (const auto& [id, disk] : files)
-      if (disk.format == "qcow2") {
-        try {
-          libvirt::checkQcow2Header(disk.file);
-        } catch (const Error& e) {
-          throw Error("bundle " + options.bundle + ": disk " + id.str() + ": " + e.message());
-        }
-      }
-    unpacked = true;
-    auto vdc = loadOrReport(into->string());
-    if (!vdc) throw Error("the bundle's manifests do not validate");
-    if (vdc->name != contents.descriptor.vdc)
-      throw Error("the bundle's manifests are of VDC " + vdc->name + ", its descriptor says " + contents.descriptor.vdc);
-    auto lock = lockOrReport(*datacenter, vdc->name, "vdc import");
-    if (!lock) throw Error("nothing was imported");
-    LiveState live = readLive(*datacenter, vdc->name);
-    Diagnostics problems;
-    // A bundle's manifests name host files only inside the bundle's directory.
-    HostFileRule hostFiles = hostFileRule(*vdc, options.target, true);
-    for (const auto& [id, disk] : files) hostFiles.carried.insert(id);
-    Plan plan = makePlan(*vdc, live, *datacenter, false, problems, hostFiles);
-    if (!problems.empty()) throw Error(datacenter->describe() + " cannot take VDC " + vdc->name + ":\n" + problems.str());
-    std::cout << renderPlan(plan) << std::flush;
-    if (!plan.empty() && !options.autoApprove &&
-        !confirm("Import VDC " + vdc->name + " into " + datacenter->describe() + "?"))
-      return 1;
-    std::cerr << "Unpacked " << contents.manifests.size() << " manifest files into " << into->string() << ".\n";
-    applying = true;
-    return plan.empty() ? 0 : execute(plan, *datacenter, live, options.parallelism, files, hostFiles);
-  } catch (const Error& e) {
-    if (applying) {
-      reportError(std::string(e.what()) + "\nthe import stopped part way; vdc apply " + into->string() +
-                  " converges from here.");
-      return 1;
-    }
-    // Refused before the target was touched: the directory made for it goes too.
-    if (unpacked && into) fs::remove_all(*into);
-    reportError(std::string(e.what()) + "\nnothing was imported.");
-    return 1;
-  }
+Command importCommand(CLI::App& app) {
+  auto flags = std::make_shared<ImportFlags>();
+  auto* command = app.add_subcommand("import", "Make a bundle's VDC on a target");
+  command->add_option("BUNDLE", flags->bundle, "The bundle")->required();
+  addTarget(command, flags->target);
+  command->add_option("--into", flags->into, "Where its manifests go (default: ./VDC-NAME; must not exist)");
+  command->add_flag("--auto-approve", flags->autoApprove, "Do not ask for confirmation");
+  command->add_option("--parallelism", flags->parallelism, "Operations at once (default 10)")->check(CLI::Range(1, 1000));
+  return {command, [flags] { return importBundle(*flags); }};
 }
 
 }  // namespace vdc::cli

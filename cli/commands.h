@@ -1,59 +1,35 @@
-// The vdc commands. Each returns the process exit code: 0 success,
-// 1 error, 2 changes present (plan --detailed-exitcode only).
+// The commands of `vdc`, as a table main() walks: each adds its subcommand
+// and flags to the parser and says what runs when it is chosen. A command
+// parses, calls the operations library (operations/) and prints; its
+// return is the exit code: 0 success, 1 error, 2 changes present (plan
+// --detailed-exitcode only).
 #pragma once
 
-#include <optional>
-#include <string>
+#include <functional>
+#include <vector>
+
+#include <CLI/CLI.hpp>
 
 namespace vdc::cli {
 
-struct CommonOptions {
-  std::string directory = ".";
-  std::optional<std::string> target;  // a Target file; none: the embedded datacenter
+struct Command {
+  CLI::App* parsed;         // the subcommand: chosen when *parsed is true
+  std::function<int()> run;
 };
 
-struct PlanOptions : CommonOptions {
-  std::optional<std::string> out;
-  bool json = false;
-  bool detailedExitCode = false;
-  bool destroy = false;
-};
+Command validateCommand(CLI::App& app);
+Command planCommand(CLI::App& app);
+Command applyCommand(CLI::App& app);
+Command destroyCommand(CLI::App& app);
+Command showCommand(CLI::App& app);
+Command graphCommand(CLI::App& app);
+Command exportCommand(CLI::App& app);
+Command importCommand(CLI::App& app);
+Command watchCommand(CLI::App& app);
 
-struct ApplyOptions : CommonOptions {
-  bool autoApprove = false;
-  int parallelism = 10;
-  bool destroy = false;  // `vdc destroy`
-};
-
-struct ShowOptions : CommonOptions {
-  bool json = false;
-};
-
-struct ExportOptions : CommonOptions {
-  std::string output;     // the bundle
-  bool fromLive = false;  // write manifests adopting what the target holds into `output`
-  std::optional<std::string> name;  // --from-live: the VDC's name (default: from `output`)
-};
-
-struct ImportOptions {
-  std::string bundle;
-  std::optional<std::string> target;
-  std::optional<std::string> into;  // default: the VDC's name, under the current directory
-  bool autoApprove = false;
-  int parallelism = 10;
-};
-
-inline constexpr const char* kVdcVersion = "0.1.0";
-
-int validateCommand(const CommonOptions& options);
-int planCommand(const PlanOptions& options);
-int applyCommand(const ApplyOptions& options);
-int showCommand(const ShowOptions& options);
-int graphCommand(const CommonOptions& options);
-int exportCommand(const ExportOptions& options);
-int exportFromLive(const ExportOptions& options);
-int importCommand(const ImportOptions& options);
-struct WatchOptions;
-int watchCommand(WatchOptions options);
+inline std::vector<Command> allCommands(CLI::App& app) {
+  return {validateCommand(app), planCommand(app),   applyCommand(app),  destroyCommand(app), showCommand(app),
+          graphCommand(app),    exportCommand(app), importCommand(app), watchCommand(app)};
+}
 
 }  // namespace vdc::cli

@@ -1,38 +1,53 @@
+// vdc plan: what apply would change, shown, saved or as JSON.
 #include <iostream>
 
 #include "cli/commands.h"
-#include "cli/session.h"
+#include "cli/report.h"
 #include "engine/render.h"
+#include "operations/planning.h"
 
 namespace vdc::cli {
 
-int planCommand(const PlanOptions& options) {
-  auto opened = openVdcOrReport(options);
-  if (!opened) return 1;
-  Vdc* vdc = &opened->vdc;
-  Datacenter* datacenter = opened->datacenter.get();
+namespace {
+
+struct PlanFlags : Where {
+  std::optional<std::string> out;
+  bool json = false;
+  bool detailedExitCode = false;
+  bool destroy = false;
+};
+
+int plan(const PlanFlags& flags) {
   try {
-    LiveState live = readLive(*datacenter, vdc->name);
-    Diagnostics problems;
-    Plan plan = makePlan(*vdc, live, *datacenter, options.destroy, problems);
-    if (!problems.empty()) {
-      std::cerr << problems.str();
-      return 1;
-    }
-    if (options.json)
+    operations::Prepared prepared = operations::prepare({flags.directory, flags.target, flags.destroy, ""});
+    reportWarnings(prepared.warnings);
+    const Plan& plan = prepared.plan;
+    if (flags.json)
       std::cout << plan.toJson().dump(2) << "\n";
     else
       std::cout << renderPlan(plan);
-    if (options.out) {
-      plan.save(*options.out);
-      std::cerr << "Saved the plan to " << *options.out << "; run `vdc apply " << *options.out
+    if (flags.out) {
+      plan.save(*flags.out);
+      std::cerr << "Saved the plan to " << *flags.out << "; run `vdc apply " << *flags.out
                 << "` to perform exactly these actions.\n";
     }
-    return options.detailedExitCode && !plan.empty() ? 2 : 0;
+    return flags.detailedExitCode && !plan.empty() ? 2 : 0;
   } catch (const Error& e) {
-    reportError(e.what());
-    return 1;
+    return reportFailure(e);
   }
+}
+
+}  // namespace
+
+Command planCommand(CLI::App& app) {
+  auto flags = std::make_shared<PlanFlags>();
+  auto* command = app.add_subcommand("plan", "Show what apply would change");
+  addWhere(command, *flags);
+  command->add_option("--out", flags->out, "Save the plan to a file for `vdc apply PLAN`");
+  command->add_flag("--json", flags->json, "Machine-readable output (specs/plan.schema.json)");
+  command->add_flag("--detailed-exitcode", flags->detailedExitCode, "Exit 0 with no changes, 2 with changes, 1 on error");
+  command->add_flag("--destroy", flags->destroy, "Plan the removal of everything the VDC owns");
+  return {command, [flags] { return plan(*flags); }};
 }
 
 }  // namespace vdc::cli

@@ -10,8 +10,13 @@
 
 namespace vdc::cli {
 
-Progress::Progress(size_t total)
-    : total_(total), terminal_(isatty(STDERR_FILENO) == 1), start_(std::chrono::steady_clock::now()) {}
+Progress::Progress() : terminal_(isatty(STDERR_FILENO) == 1), start_(std::chrono::steady_clock::now()) {}
+
+void Progress::begun(size_t operations) {
+  std::lock_guard lock(mutex_);
+  total_ = operations;
+  start_ = std::chrono::steady_clock::now();
+}
 
 Progress::~Progress() {
   std::lock_guard lock(mutex_);
@@ -59,11 +64,16 @@ std::string Progress::statusLine() {
   return "\r\033[K" + text;
 }
 
-ByteProgress::ByteProgress(std::string what, uint64_t total)
-    : what_(std::move(what)), total_(total), terminal_(isatty(STDERR_FILENO) == 1),
-      start_(std::chrono::steady_clock::now()), drawn_(start_) {}
+DiskProgress::DiskProgress() : terminal_(isatty(STDERR_FILENO) == 1) {}
 
-void ByteProgress::add(uint64_t bytes) {
+void DiskProgress::started(const std::string& what, uint64_t total) {
+  what_ = what;
+  total_ = total;
+  done_ = 0;
+  start_ = drawn_ = std::chrono::steady_clock::now();
+}
+
+void DiskProgress::carried(uint64_t bytes) {
   done_ += bytes;
   auto now = std::chrono::steady_clock::now();
   if (!terminal_ || now - drawn_ < std::chrono::milliseconds(100)) return;
@@ -76,7 +86,7 @@ void ByteProgress::add(uint64_t bytes) {
   std::cerr << line << std::flush;
 }
 
-ByteProgress::~ByteProgress() {
+void DiskProgress::finished() {
   double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
   char line[160];
   std::snprintf(line, sizeof line, "%s%s: %s in %.1fs\n", terminal_ ? "\r\033[K" : "", what_.c_str(),

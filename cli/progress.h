@@ -11,13 +11,15 @@
 #include <string>
 
 #include "engine/apply.h"
+#include "operations/progress.h"
 
 namespace vdc::cli {
 
 class Progress : public ApplyObserver {
  public:
-  explicit Progress(size_t total);
+  Progress();
   ~Progress() override;
+  void begun(size_t operations) override;
   void started(const ResourceId& id, Action action, Step step) override;
   void finished(const Outcome& outcome) override;
 
@@ -27,27 +29,26 @@ class Progress : public ApplyObserver {
   std::string clearStatus();
 
   std::mutex mutex_;
-  size_t total_, done_ = 0;
+  size_t total_ = 0, done_ = 0;
   std::set<std::string> inFlight_;
   bool terminal_;
   bool statusShown_ = false;
   std::chrono::steady_clock::time_point start_;
 };
 
-// The bytes of one disk on their way (export, import): on a terminal a
+// The bytes of each disk on their way (export, import): on a terminal a
 // status line with the share done and the rate, redrawn at most ten times a
 // second; then, terminal or not, one line when it is done.
-class ByteProgress {
+class DiskProgress : public operations::DiskObserver {
  public:
-  ByteProgress(std::string what, uint64_t total);
-  ~ByteProgress();
-  ByteProgress(const ByteProgress&) = delete;
-  ByteProgress& operator=(const ByteProgress&) = delete;
-  void add(uint64_t bytes);
+  DiskProgress();
+  void started(const std::string& what, uint64_t total) override;
+  void carried(uint64_t bytes) override;
+  void finished() override;
 
  private:
   std::string what_;
-  uint64_t total_, done_ = 0;
+  uint64_t total_ = 0, done_ = 0;
   bool terminal_;
   std::chrono::steady_clock::time_point start_, drawn_;
 };

@@ -1,23 +1,21 @@
 // vdc watch: follow a git repository and keep the datacenter equal to it
-// (cli/watcher.h, docs/gitops.md). Signals: SIGTERM and SIGINT stop after
-// the apply in flight; SIGUSR1 suspends and SIGUSR2 resumes, as does
-// removing the file CACHE/suspend after creating it.
+// (operations/watch_controller.h, docs/gitops.md). Signals: SIGTERM and
+// SIGINT stop after the apply in flight; SIGUSR1 suspends and SIGUSR2
+// resumes, as does removing the file CACHE/suspend after creating it.
 #include <signal.h>
 
-#include <atomic>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
-#include <thread>
 
 #include <spdlog/spdlog.h>
 
 #include "cli/commands.h"
-#include "cli/session.h"
-#include "cli/watcher.h"
-#include "engine/hash.h"
+#include "cli/report.h"
 #include "engine/safe_file.h"
-#include "providers/target.h"
+#include "gitops/repository.h"
+#include "operations/session.h"
+#include "operations/watch_controller.h"
 
 namespace vdc::cli {
 
@@ -25,12 +23,19 @@ namespace fs = std::filesystem;
 
 namespace {
 
-std::atomic<bool> stopRequested{false};
-std::atomic<int> suspendSignal{0};  // 1: SIGUSR1 (suspend), 2: SIGUSR2 (resume)
+struct WatchFlags {
+  operations::WatchOptions options;
+  std::string interval = "60s";
+  std::string notify;  // a shell command given each event as JSON on stdin
+  bool once = false;
+  bool showStatus = false;
+};
 
-void onStop(int) { stopRequested = true; }
-void onSuspend(int) { suspendSignal = 1; }
-void onResume(int) { suspendSignal = 2; }
+operations::WatchControl control;
+
+void onStop(int) { control.stop = true; }
+void onSuspend(int) { control.suspension = 1; }
+void onResume(int) { control.suspension = 2; }
 
 void handle(int signal, void (*handler)(int)) {
   struct sigaction action {};
@@ -39,44 +44,23 @@ void handle(int signal, void (*handler)(int)) {
   sigaction(signal, &action, nullptr);
 }
 
-// Sleeps up to `delay`, waking early for a stop, suspend or resume request.
-void wait(std::chrono::seconds delay) {
-  auto until = std::chrono::steady_clock::now() + delay;
-  while (!stopRequested && suspendSignal == 0 && std::chrono::steady_clock::now() < until)
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-}
-
-// Whether `path` names a place inside the repository.
-bool insideRepository(const std::string& path) {
-  fs::path normal = fs::path(path).lexically_normal();
-  return !normal.is_absolute() && (normal.empty() || *normal.begin() != "..");
-}
-
-}  // namespace
-
-// One cache per repository, branch, path and target, under the current
-// directory: two watches of one branch onto two datacenters keep apart
-// what each has in force.
-void completeWatchOptions(WatchOptions& options) {
-  if (options.cache.empty()) {
-    std::string key = options.repository + "\n" + options.branch + "\n" + options.path + "\n" +
-                      options.target.value_or("") + "\n" + options.targetPath;
-    options.cache = (fs::path(".vdc") / "watch" / sha256Hex(key).substr(0, 16)).string();
+int watch(WatchFlags& flags) {
+  operations::WatchOptions& options = flags.options;
+  auto every = operations::parseInterval(flags.interval);
+  if (!every) {
+    std::cerr << "error: --interval " << flags.interval << " is not a duration (30s, 5m, 1h)\n";
+    return 1;
   }
-  if (options.statusFile.empty()) options.statusFile = (fs::path(options.cache) / "status.json").string();
-}
-
-int watchCommand(WatchOptions options) {
+  options.interval = *every;
   // A password or token in the repository's URL signs in; it is never shown or stored.
   gitops::Credentials credentials = gitops::Credentials::fromEnvironment();
   credentials.takeFromUrl(options.repository);
-  completeWatchOptions(options);
-  for (const auto& [flag, path] : {std::pair{"--path", options.path}, std::pair{"--target-path", options.targetPath}})
-    if (!insideRepository(path)) {
-      reportError(std::string(flag) + " " + path + " is not a place inside the repository");
-      return 1;
-    }
-  if (options.showStatus) {
+  operations::completeWatchOptions(options);
+  if (auto problems = operations::watchOptionProblems(options); !problems.empty()) {
+    for (const auto& problem : problems) reportError(problem);
+    return 1;
+  }
+  if (flags.showStatus) {
     std::ifstream in(options.statusFile);
     if (!in) {
       reportError("no status at " + options.statusFile + ": vdc watch has not run with these settings here");
@@ -91,35 +75,53 @@ int watchCommand(WatchOptions options) {
     checkPrivateDirectory(options.cache);  // made if missing; a link or others' directory is refused
     gitops::Repository repository(options.repository, (fs::path(options.cache) / "repository").string(),
                                   credentials);
-    Watcher watcher(options, repository, [&](const std::optional<std::string>& revisionTarget) {
-      return openTarget(revisionTarget ? revisionTarget : options.target);
-    });
-    stopRequested = false;
+    std::optional<std::string> target = options.target;
+    operations::WatchController controller(
+        options, repository,
+        [target](const std::optional<std::string>& revisionTarget) {
+          return operations::openTarget(revisionTarget ? revisionTarget : target);
+        },
+        operations::commandNotifier(flags.notify));
+    if (flags.once) return controller.step() ? 0 : 1;
+    control.stop = false;
     handle(SIGTERM, onStop);
     handle(SIGINT, onStop);
     handle(SIGUSR1, onSuspend);
     handle(SIGUSR2, onResume);
     signal(SIGPIPE, SIG_IGN);  // a notification command that does not read its input
-    bool suspendedBySignal = false;
-    fs::path suspendFile = fs::path(options.cache) / "suspend";
     spdlog::info("watching {} {} {} every {}s", options.repository, options.branch, options.path,
                  options.interval.count());
-    while (!stopRequested) {
-      if (int s = suspendSignal.exchange(0)) suspendedBySignal = s == 1;
-      std::error_code ec;
-      bool suspended = suspendedBySignal || fs::exists(suspendFile, ec);
-      watcher.setSuspended(suspended);
-      bool ok = suspended || watcher.reconcile();
-      watcher.writeStatus();
-      if (options.once) return ok ? 0 : 1;
-      wait(suspended ? std::chrono::seconds(1) : watcher.nextDelay());
-    }
+    controller.run(control);
     spdlog::info("stopped");
     return 0;
   } catch (const std::exception& e) {
-    reportError(e.what());
-    return 1;
+    return reportFailure(e);
   }
+}
+
+}  // namespace
+
+Command watchCommand(CLI::App& app) {
+  auto flags = std::make_shared<WatchFlags>();
+  operations::WatchOptions& options = flags->options;
+  auto* command = app.add_subcommand("watch", "Follow a git repository and keep the datacenter equal to it");
+  command->add_option("REPO", options.repository, "Repository URL or path (any URL libgit2 takes)")->required();
+  command->add_option("--branch", options.branch, "Branch to follow (default main)");
+  command->add_option("--path", options.path, "The VDC directory in the repository (default: its top)");
+  auto* target = command->add_option("--target", options.target, "Target file (default: the embedded datacenter)");
+  command->add_option("--target-path", options.targetPath, "A Target file in the repository, read at each revision")
+      ->excludes(target);
+  command->add_option("--interval", flags->interval, "Between fetches: 30s, 5m, 1h (default 60s)");
+  command->add_flag("--heal", options.heal, "Correct drift between commits (default: report it)");
+  command->add_flag("--prune,!--no-prune", options.prune, "Delete what the repository no longer has (default on)");
+  command->add_option("--cache", options.cache, "Cache directory (default .vdc/watch/ID)");
+  command->add_option("--status-file", options.statusFile, "Status JSON (default CACHE/status.json)");
+  command->add_option("--notify", flags->notify, "Shell command run on each event, JSON on stdin");
+  command->add_option("--parallelism", options.parallelism, "Operations at once (default 10)")
+      ->check(CLI::Range(1, 1000));
+  command->add_flag("--once", flags->once, "Reconcile once and exit (1 when a step failed)");
+  command->add_flag("--status", flags->showStatus, "Print the status of this watch and exit");
+  return {command, [flags] { return watch(*flags); }};
 }
 
 }  // namespace vdc::cli

@@ -26,6 +26,7 @@ class Walk {
   }
 
   ApplyReport run() {
+    if (options_.observer) options_.observer->begun(ops_.size());
     for (size_t i = 0; i < ops_.size(); ++i)
       if (ops_[i].waitingFor == 0) ready_.push_back(i);
     int workers = std::max(1, std::min<int>(options_.parallelism, static_cast<int>(ops_.size())));

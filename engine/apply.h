@@ -32,6 +32,8 @@ std::string describeOutcome(const Outcome& outcome);  // "created", "failed: ...
 class ApplyObserver {
  public:
   virtual ~ApplyObserver() = default;
+  // Before the first operation: how many there will be (a replace is two).
+  virtual void begun(size_t /*operations*/) {}
   virtual void started(const ResourceId&, Action, Step) {}
   virtual void finished(const Outcome&) {}
 };

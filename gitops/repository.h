@@ -17,6 +17,7 @@
 
 #include "engine/error.h"
 #include "gitops/credentials.h"
+#include "gitops/revision_source.h"
 
 struct git_repository;
 
@@ -46,7 +47,7 @@ bool isCommitId(std::string_view text);
 // Why a tree entry's name is not a plain file name ("" when it is one).
 std::string unsafeEntryName(std::string_view name);
 
-class Repository {
+class Repository : public RevisionSource {
  public:
   // Opens the cache at `cache`, or makes it (a bare repository with the
   // remote `origin` at `url`: any URL libgit2 takes, a path or file:// in
@@ -54,15 +55,15 @@ class Repository {
   // A directory there that is not a repository is vdc's own, damaged: it
   // is made anew.
   Repository(const std::string& url, const std::string& cache, Credentials credentials = {});
-  ~Repository();
+  ~Repository() override;
   Repository(const Repository&) = delete;
   Repository& operator=(const Repository&) = delete;
 
   // Fetches every branch, forced: a branch rewritten on the remote is
   // followed (refs/remotes/origin/*). Throws Error when the remote cannot be reached.
-  void fetch();
+  void fetch() override;
   // The commit id `branch` is at, as last fetched.
-  std::string head(const std::string& branch) const;
+  std::string head(const std::string& branch) const override;
   // Writes the files under `path` of commit `commit` into `into` (made
   // fresh); throws Error when the commit has no such directory, or when
   // the commit cannot be read even from a fresh cache, and UnsafeTree (with
@@ -71,7 +72,7 @@ class Repository {
   // and left out elsewhere; what was left out is returned, as paths in the
   // repository.
   std::vector<std::string> writeTree(const std::string& commit, const std::string& path, const std::string& into,
-                                     const std::string& strictPath = ".");
+                                     const std::string& strictPath = ".") override;
 
   void setLimits(const TreeLimits& limits) { limits_ = limits; }
 

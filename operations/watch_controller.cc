@@ -1,22 +1,24 @@
-#include "cli/watcher.h"
+#include "operations/watch_controller.h"
 
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <thread>
 
 #include <spdlog/spdlog.h>
 
-#include "cli/session.h"
-#include "engine/apply.h"
 #include "engine/hash.h"
 #include "engine/loader.h"
-#include "engine/lock.h"
 #include "engine/render.h"
 #include "engine/safe_file.h"
 #include "engine/units.h"
+#include "gitops/repository.h"
+#include "operations/applying.h"
+#include "operations/planning.h"
+#include "operations/session.h"
 #include "providers/target.h"
 
-namespace vdc::cli {
+namespace vdc::operations {
 
 namespace fs = std::filesystem;
 
@@ -27,12 +29,6 @@ double secondsSince(std::chrono::steady_clock::time_point start) {
 }
 
 std::string shortRevision(const std::string& revision) { return revision.substr(0, 12); }
-
-// The revision in force, as the VDC's record on the target says ("" when none).
-std::string recordedRevision(const LiveState& live, const std::string& vdc) {
-  const LiveObject* record = live.find({Kind::VirtualDataCenter, vdc});
-  return record ? record->recorded.value(kRevisionField, "") : "";
-}
 
 // The VDC's record will say `revision` ("": nothing).
 void stamp(Vdc& vdc, const std::string& revision) {
@@ -57,7 +53,7 @@ Json summaryJson(const Summary& s) {
 
 }  // namespace
 
-struct Watcher::Loaded {
+struct WatchController::Loaded {
   std::string revision;
   Vdc vdc;
   std::optional<std::string> target;  // the revision's Target file (--target-path)
@@ -72,9 +68,9 @@ std::string describeTarget(const WatchOptions& options) {
 
 }  // namespace
 
-Watcher::Watcher(const WatchOptions& options, gitops::Repository& repository, Opener open)
-    : options_(options), repository_(repository), open_(std::move(open)),
-      status_(options.repository, options.branch, options.path, describeTarget(options)) {
+WatchController::WatchController(WatchOptions options, gitops::RevisionSource& source, Opener open, Notifier notify)
+    : options_(std::move(options)), source_(source), open_(std::move(open)), notify_(std::move(notify)),
+      status_(options_.repository, options_.branch, options_.path, describeTarget(options_)) {
   // What an earlier run put in force is watched even while the head is bad.
   std::ifstream in(fs::path(options_.cache) / "in-force");
   std::getline(in, goodRevision_);
@@ -82,13 +78,13 @@ Watcher::Watcher(const WatchOptions& options, gitops::Repository& repository, Op
   if (!gitops::isCommitId(goodRevision_)) goodRevision_.clear();
 }
 
-void Watcher::keepInForce(const std::string& revision) {
+void WatchController::keepInForce(const std::string& revision) {
   if (revision == goodRevision_) return;
   goodRevision_ = revision;
   replaceFile((fs::path(options_.cache) / "in-force").string(), revision + "\n");
 }
 
-std::string Watcher::revisionDirectory(const std::string& revision) const {
+std::string WatchController::revisionDirectory(const std::string& revision) const {
   return (fs::path(options_.cache) / "revisions" / revision).string();
 }
 
@@ -99,12 +95,12 @@ std::string Watcher::revisionDirectory(const std::string& revision) const {
 // is written once (whole, or not at all) and read again on later intervals.
 // Throws when the cache cannot give the revision, which is no fault of the
 // commit's.
-std::optional<Watcher::Loaded> Watcher::checkout(const std::string& revision, std::string& problems) {
+std::optional<WatchController::Loaded> WatchController::checkout(const std::string& revision, std::string& problems) {
   std::string root = revisionDirectory(revision);
   if (!fs::is_directory(root)) {
     std::string partial = root + ".partial";
     try {
-      for (const auto& left : repository_.writeTree(revision, ".", partial, options_.path))
+      for (const auto& left : source_.writeTree(revision, ".", partial, options_.path))
         spdlog::warn("commit {}: left out {}: links and submodules are not part of a revision", shortRevision(revision), left);
     } catch (const gitops::UnsafeTree& e) {
       problems = e.what();
@@ -143,12 +139,12 @@ std::optional<Watcher::Loaded> Watcher::checkout(const std::string& revision, st
   return loaded;
 }
 
-bool Watcher::reconcile() {
+bool WatchController::reconcile() {
   auto start = std::chrono::steady_clock::now();
   std::string head;
   try {
-    repository_.fetch();
-    head = repository_.head(options_.branch);
+    source_.fetch();
+    head = source_.head(options_.branch);
   } catch (const std::exception& e) {
     status_.set("Fetched", false, "FetchFailed", e.what());
     return fail("", "fetch", e.what());
@@ -185,14 +181,17 @@ bool Watcher::reconcile() {
   return reconcileRevision(*wanted, wanted->revision == head) && ok;
 }
 
-bool Watcher::reconcileRevision(Loaded& wanted, bool isHead) {
+bool WatchController::reconcileRevision(Loaded& wanted, bool isHead) {
   const std::string& revision = wanted.revision;
   Vdc& vdc = wanted.vdc;
   try {
     DatacenterPtr datacenter = open_(wanted.target);
-    std::string holder;
-    auto lock = ApplyLock::tryAcquire(datacenter->lockPath(vdc.name), "vdc watch " + options_.repository, holder);
-    if (!lock) return fail(revision, "lock", "VDC " + vdc.name + " is locked by " + holder);
+    std::optional<ApplyLock> held;
+    try {
+      held.emplace(lockVdc(*datacenter, vdc.name, "vdc watch " + options_.repository));
+    } catch (const Failure& e) {
+      return fail(revision, "lock", e.what());
+    }
 
     auto start = std::chrono::steady_clock::now();
     LiveState live = readLive(*datacenter, vdc.name);
@@ -207,7 +206,10 @@ bool Watcher::reconcileRevision(Loaded& wanted, bool isHead) {
     // Without --prune, what the repository dropped stays (and is reported).
     auto planWith = [&](const std::string& recordedRevision) {
       stamp(vdc, recordedRevision);
-      Plan plan = makePlan(vdc, live, *datacenter, false, problems, files);
+      Planning planning = makePlan(vdc, live, *datacenter, false, files);
+      problems.merge(std::move(planning.problems));
+      for (const auto& warning : planning.warnings) spdlog::warn("{}", warning);
+      Plan plan = std::move(planning.plan);
       status_.notPruned = Json::array();
       if (!options_.prune)
         std::erase_if(plan.changes, [&](const Change& c) {
@@ -248,11 +250,10 @@ bool Watcher::reconcileRevision(Loaded& wanted, bool isHead) {
       spdlog::info("applying {} ({})", shortRevision(revision), renderSummary(plan.summary()));
       start = std::chrono::steady_clock::now();
       // A stop request waits for the whole apply: what SIGTERM interrupts is the waiting.
-      vdc::ApplyOptions applyOptions;
+      ApplyOptions applyOptions;
       applyOptions.files = files;
       applyOptions.parallelism = options_.parallelism;
-      ApplyReport report = apply(plan, *datacenter, live, applyOptions);
-      datacenter->commit();
+      ApplyReport report = execute(plan, *datacenter, live, applyOptions);
       status_.timings["applySeconds"] = secondsSince(start);
       if (!report.ok()) {
         std::string errors;
@@ -269,8 +270,7 @@ bool Watcher::reconcileRevision(Loaded& wanted, bool isHead) {
       live = readLive(*datacenter, vdc.name);
       Plan record = planWith(revision);
       if (!problems.empty()) return fail(revision, "plan", problems.str());
-      ApplyReport stamped = apply(record, *datacenter, live, vdc::ApplyOptions{});
-      datacenter->commit();
+      ApplyReport stamped = execute(record, *datacenter, live, ApplyOptions{});
       if (!stamped.ok()) return fail(revision, "apply", "the revision could not be recorded on the target; retried");
     }
     status_.appliedRevision = revision;
@@ -290,7 +290,7 @@ bool Watcher::reconcileRevision(Loaded& wanted, bool isHead) {
   }
 }
 
-bool Watcher::fail(const std::string& revision, const std::string& stage, const std::string& message) {
+bool WatchController::fail(const std::string& revision, const std::string& stage, const std::string& message) {
   ++status_.consecutiveFailures;
   status_.lastError = {{"revision", revision.empty() ? Json() : Json(revision)},
                        {"stage", stage},
@@ -303,12 +303,12 @@ bool Watcher::fail(const std::string& revision, const std::string& stage, const 
   return false;
 }
 
-void Watcher::succeed() {
+void WatchController::succeed() {
   status_.consecutiveFailures = 0;
   status_.nextAttemptSeconds = static_cast<double>(options_.interval.count());
 }
 
-void Watcher::setSuspended(bool suspended) {
+void WatchController::setSuspended(bool suspended) {
   if (suspended == suspended_) return;
   suspended_ = suspended;
   status_.set("Suspended", suspended, suspended ? "Suspended" : "Resumed",
@@ -316,7 +316,7 @@ void Watcher::setSuspended(bool suspended) {
   notify(suspended ? "suspended" : "resumed", status_.appliedRevision.value_or(""), "");
 }
 
-std::chrono::seconds Watcher::nextDelay() const {
+std::chrono::seconds WatchController::nextDelay() const {
   if (status_.consecutiveFailures == 0) return options_.interval;
   auto base = std::min(options_.interval, std::chrono::seconds(5));
   auto ceiling = std::max(options_.interval, std::chrono::seconds(300));
@@ -324,7 +324,7 @@ std::chrono::seconds Watcher::nextDelay() const {
   return std::min(delay, ceiling);
 }
 
-void Watcher::writeStatus() const {
+void WatchController::writeStatus() const {
   try {
     status_.write(options_.statusFile);
   } catch (const std::exception& e) {
@@ -332,27 +332,74 @@ void Watcher::writeStatus() const {
   }
 }
 
+void WatchController::notify(const std::string& event, const std::string& revision, const std::string& message,
+                             const Json& summary) {
+  if (!notify_) return;
+  notify_({{"event", event},
+           {"repository", options_.repository},
+           {"branch", options_.branch},
+           {"path", options_.path},
+           {"revision", revision.empty() ? Json() : Json(revision)},
+           {"message", message},
+           {"summary", summary},
+           {"time", utcNow()}});
+}
+
 // The command gets one JSON object on stdin; its failure is logged, never fatal.
-void Watcher::notify(const std::string& event, const std::string& revision, const std::string& message,
-                     const Json& summary) {
-  if (options_.notify.empty()) return;
-  Json payload = {{"event", event},
-                  {"repository", options_.repository},
-                  {"branch", options_.branch},
-                  {"path", options_.path},
-                  {"revision", revision.empty() ? Json() : Json(revision)},
-                  {"message", message},
-                  {"summary", summary},
-                  {"time", utcNow()}};
-  FILE* pipe = popen(options_.notify.c_str(), "w");
-  if (!pipe) {
-    spdlog::error("cannot run the notification command");
-    return;
+Notifier commandNotifier(const std::string& command) {
+  if (command.empty()) return {};
+  return [command](const Json& event) {
+    FILE* pipe = popen(command.c_str(), "w");
+    if (!pipe) {
+      spdlog::error("cannot run the notification command");
+      return;
+    }
+    std::string text = event.dump() + "\n";
+    fwrite(text.data(), 1, text.size(), pipe);
+    int status = pclose(pipe);
+    if (status != 0) spdlog::warn("the notification command exited with status {}", status);
+  };
+}
+
+bool WatchController::step(bool suspendedByRequest) {
+  std::error_code ec;
+  bool suspended = suspendedByRequest || fs::exists(fs::path(options_.cache) / "suspend", ec);
+  setSuspended(suspended);
+  bool ok = suspended || reconcile();
+  writeStatus();
+  return ok;
+}
+
+void WatchController::run(WatchControl& control) {
+  bool suspendedByRequest = false;
+  while (!control.stop) {
+    if (int request = control.suspension.exchange(0)) suspendedByRequest = request == 1;
+    step(suspendedByRequest);
+    // A suspended watch looks for its resumption every second.
+    auto delay = suspended_ ? std::chrono::seconds(1) : nextDelay();
+    auto until = std::chrono::steady_clock::now() + delay;
+    while (!control.stop && control.suspension == 0 && std::chrono::steady_clock::now() < until)
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
-  std::string text = payload.dump() + "\n";
-  fwrite(text.data(), 1, text.size(), pipe);
-  int status = pclose(pipe);
-  if (status != 0) spdlog::warn("the notification command exited with status {}", status);
+}
+
+void completeWatchOptions(WatchOptions& options) {
+  if (options.cache.empty()) {
+    std::string key = options.repository + "\n" + options.branch + "\n" + options.path + "\n" +
+                      options.target.value_or("") + "\n" + options.targetPath;
+    options.cache = (fs::path(".vdc") / "watch" / sha256Hex(key).substr(0, 16)).string();
+  }
+  if (options.statusFile.empty()) options.statusFile = (fs::path(options.cache) / "status.json").string();
+}
+
+std::vector<std::string> watchOptionProblems(const WatchOptions& options) {
+  std::vector<std::string> problems;
+  for (const auto& [flag, path] : {std::pair{"--path", options.path}, std::pair{"--target-path", options.targetPath}}) {
+    fs::path normal = fs::path(path).lexically_normal();
+    if (normal.is_absolute() || (!normal.empty() && *normal.begin() == ".."))
+      problems.push_back(std::string(flag) + " " + path + " is not a place inside the repository");
+  }
+  return problems;
 }
 
 std::optional<std::chrono::seconds> parseInterval(const std::string& text) {
@@ -372,4 +419,4 @@ std::optional<std::chrono::seconds> parseInterval(const std::string& text) {
   return std::chrono::seconds(value);
 }
 
-}  // namespace vdc::cli
+}  // namespace vdc::operations

@@ -1,0 +1,113 @@
+#include "cli/report.h"
+
+#include <signal.h>
+#include <unistd.h>
+
+#include <iostream>
+
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include "engine/render.h"
+#include "engine/text.h"
+#include "operations/failure.h"
+
+namespace vdc::cli {
+
+void addWhere(CLI::App* command, Where& where, bool withTarget) {
+  command->add_option("DIR", where.directory, "VDC directory (default: current directory)");
+  if (withTarget) addTarget(command, where.target);
+}
+
+void addTarget(CLI::App* command, std::optional<std::string>& target) {
+  command->add_option("--target", target, "Target file (default: the embedded datacenter)");
+}
+
+void reportError(const std::string& message) { std::cerr << "error: " << message << "\n"; }
+
+int reportFailure(const std::exception& e) {
+  auto* failure = dynamic_cast<const operations::Failure*>(&e);
+  if (failure && !failure->problems().empty()) {
+    std::cerr << failure->problems().str();
+    if (!failure->message().empty()) std::cerr << failure->message() << "\n";
+  } else {
+    reportError(e.what());
+  }
+  return 1;
+}
+
+int reportApply(const Plan& plan, const ApplyReport& result) {
+  if (result.ok()) {
+    Summary s = plan.summary();
+    std::cout << "Apply complete: " << (s.adopt ? std::to_string(s.adopt) + " adopted, " : "") << s.create
+              << " created, " << s.update << " updated, " << s.replace << " replaced, " << s.remove << " deleted.\n";
+    return 0;
+  }
+  std::cerr << "\n";
+  for (const auto& o : result.outcomes)
+    if (o.status == Status::Failed) std::cerr << "error: " << o.id.str() << ": " << o.error << "\n";
+  std::cout << "Apply " << (result.interrupted ? "interrupted" : "failed") << ": "
+            << result.count(Status::Done) << " done, " << result.count(Status::Failed) << " failed, "
+            << result.count(Status::Skipped) << " skipped, " << result.count(Status::NotStarted)
+            << " not started. Run vdc apply again to converge.\n";
+  return 1;
+}
+
+void reportWarnings(const std::vector<std::string>& warnings) {
+  for (const auto& warning : warnings) std::cerr << printableMessage("warning: " + warning) << "\n";
+}
+
+void setUpLogging(bool verbose) {
+  auto logger = spdlog::stderr_color_mt("vdc");
+  logger->set_pattern("%^%l%$ %H:%M:%S.%e %v");
+  logger->set_level(verbose ? spdlog::level::debug : spdlog::level::warn);
+  spdlog::set_default_logger(logger);
+}
+
+bool confirm(const std::string& question) {
+  if (!isatty(STDIN_FILENO)) {
+    reportError("not a terminal: pass --auto-approve to apply without confirmation");
+    return false;
+  }
+  std::cerr << question << " Only 'yes' will be accepted: " << std::flush;
+  std::string answer;
+  std::getline(std::cin, answer);
+  if (answer == "yes") return true;
+  std::cerr << "Cancelled; nothing was changed.\n";
+  return false;
+}
+
+namespace {
+
+std::atomic<bool> interruptedFlag{false};
+
+void onInterrupt(int) {
+  if (interruptedFlag.exchange(true)) _exit(130);  // a second Ctrl-C stops at once
+  const char message[] = "\nInterrupted: letting in-flight operations finish (Ctrl-C again to abort)...\n";
+  ssize_t ignored = write(STDERR_FILENO, message, sizeof message - 1);
+  (void)ignored;
+}
+
+}  // namespace
+
+struct InterruptGuard::Saved {
+  struct sigaction interrupt {}, terminate {};
+};
+
+InterruptGuard::InterruptGuard() : saved_(std::make_unique<Saved>()) {
+  interruptedFlag = false;
+  struct sigaction action {};
+  action.sa_handler = onInterrupt;
+  sigemptyset(&action.sa_mask);
+  sigaction(SIGINT, &action, &saved_->interrupt);
+  sigaction(SIGTERM, &action, &saved_->terminate);
+}
+
+InterruptGuard::~InterruptGuard() {
+  sigaction(SIGINT, &saved_->interrupt, nullptr);
+  sigaction(SIGTERM, &saved_->terminate, nullptr);
+}
+
+const std::atomic<bool>* InterruptGuard::interrupted() const { return &interruptedFlag; }
+
+}  // namespace vdc::cli

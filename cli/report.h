@@ -1,0 +1,55 @@
+// How the commands talk to a person: errors and warnings on stderr,
+// confirmation on the terminal, logs at the level --verbose asks for.
+#pragma once
+
+#include <atomic>
+#include <exception>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+
+#include "engine/apply.h"
+
+namespace vdc::cli {
+
+// The flags most commands share: the VDC directory and the Target file.
+struct Where {
+  std::string directory = ".";
+  std::optional<std::string> target;  // none: the embedded datacenter
+};
+void addWhere(CLI::App* command, Where& where, bool withTarget = true);
+void addTarget(CLI::App* command, std::optional<std::string>& target);
+
+void reportError(const std::string& message);
+// Prints what stopped an operation (every problem of an operations::Failure,
+// or the message of any other error) and returns the exit code, 1.
+int reportFailure(const std::exception& e);
+// The end of an apply: its summary, or what failed and how to converge. Returns the exit code.
+int reportApply(const Plan& plan, const ApplyReport& result);
+void reportWarnings(const std::vector<std::string>& warnings);
+
+// Asks on the terminal; false without a terminal (use --auto-approve).
+bool confirm(const std::string& question);
+
+// Logs go to stderr; --verbose shows the debug level (timings, counts).
+void setUpLogging(bool verbose);
+
+// While it lives, the first SIGINT or SIGTERM sets `interrupted` (in-flight
+// operations finish, nothing new starts); a second one stops at once.
+class InterruptGuard {
+ public:
+  InterruptGuard();
+  ~InterruptGuard();
+  InterruptGuard(const InterruptGuard&) = delete;
+  InterruptGuard& operator=(const InterruptGuard&) = delete;
+  const std::atomic<bool>* interrupted() const;
+
+ private:
+  struct Saved;
+  std::unique_ptr<Saved> saved_;
+};
+
+}  // namespace vdc::cli

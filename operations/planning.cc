@@ -1,0 +1,105 @@
+#include "operations/planning.h"
+
+#include <chrono>
+
+#include <spdlog/spdlog.h>
+
+#include "engine/addresses.h"
+#include "engine/diff.h"
+#include "engine/hash.h"
+#include "engine/placement.h"
+#include "operations/session.h"
+#include "providers/target.h"
+
+namespace vdc::operations {
+
+namespace {
+
+void keepRecordedRevision(Vdc& desired, const LiveState& live) {
+  const LiveObject* record = live.find({Kind::VirtualDataCenter, desired.name});
+  if (!record || !record->recorded.contains(kRevisionField)) return;
+  for (auto& r : desired.resources)
+    if (r.id.kind == Kind::VirtualDataCenter && !r.spec.contains(kRevisionField)) {
+      r.spec[kRevisionField] = record->recorded[kRevisionField];
+      r.specHash = canonicalHash(r.spec);
+    }
+}
+
+// Networks of two VDCs on one target on the same addresses: legal (each is
+// its own bridge), but a route between them would be ambiguous.
+void warnOfOverlaps(const Vdc& desired, const LiveState& live, std::vector<std::string>& warnings) {
+  for (const auto& r : desired.resources) {
+    if (r.id.kind != Kind::Network) continue;
+    auto mine = Cidr::parse(r.spec.value("cidr", ""));
+    if (!mine) continue;
+    for (const auto& other : live.neighbours())
+      if (auto theirs = Cidr::parse(other.cidr); theirs && (mine->contains(theirs->base) || theirs->contains(mine->base)))
+        warnings.push_back(r.where.str() + ": network " + r.id.name + " (" + mine->str() + ") overlaps network " +
+                           other.name + " (" + theirs->str() + ") of VDC " + other.vdc + " on this target");
+  }
+}
+
+}  // namespace
+
+std::string recordedRevision(const LiveState& live, const std::string& vdc) {
+  const LiveObject* record = live.find({Kind::VirtualDataCenter, vdc});
+  return record ? record->recorded.value(kRevisionField, "") : "";
+}
+
+Planning makePlan(Vdc& desired, const LiveState& live, Datacenter& datacenter, bool destroy, HostFileRule files) {
+  auto start = std::chrono::steady_clock::now();
+  Planning planning;
+  if (!destroy) {
+    files.directory = desired.directory;
+    checkHostFiles(desired, files, planning.problems);
+    datacenter.checkFits(desired, planning.problems);
+    planPlacement(desired, live, datacenter.hosts(), planning.problems);
+    planAddresses(desired, live, planning.problems);
+    keepRecordedRevision(desired, live);
+  }
+  planning.plan = diff(desired, live, datacenter.describe(), destroy, planning.problems);
+  if (!destroy) warnOfOverlaps(desired, live, planning.warnings);
+  spdlog::debug("compared in {:.0f} ms", millisecondsSince(start));
+  return planning;
+}
+
+HostFileRule hostFileRule(const Vdc& vdc, const std::optional<std::string>& targetFile, bool confined) {
+  HostFileRule rule{vdc.directory, confined, {}};
+  if (confined && targetFile) rule.allowed = readTarget(*targetFile).allowedPaths;
+  return rule;
+}
+
+Prepared prepare(const PlanRequest& request) {
+  Prepared prepared;
+  prepared.vdc = load(request.directory);
+  Vdc& vdc = *prepared.vdc;
+  prepared.datacenter = openTarget(request.target);
+  if (!request.lockPurpose.empty()) prepared.lock.emplace(lockVdc(*prepared.datacenter, vdc.name, request.lockPurpose));
+  prepared.live = readLive(*prepared.datacenter, vdc.name);
+  Planning planning = makePlan(vdc, prepared.live, *prepared.datacenter, request.destroy);
+  // A reader changed nothing and need not say so.
+  if (!planning.problems.empty())
+    throw Failure(FailureKind::Refused, std::move(planning.problems),
+                  request.lockPurpose.empty() ? "" : "nothing was changed.");
+  prepared.plan = std::move(planning.plan);
+  prepared.warnings = std::move(planning.warnings);
+  return prepared;
+}
+
+Prepared prepareSaved(const std::string& planFile, const std::optional<std::string>& target,
+                      const std::string& lockPurpose) {
+  Prepared prepared;
+  prepared.plan = Plan::load(planFile);
+  prepared.datacenter = openTarget(target);
+  Datacenter& datacenter = *prepared.datacenter;
+  if (prepared.plan.target != datacenter.describe())
+    throw Failure(FailureKind::Invalid, "the plan was made for " + prepared.plan.target + ", not " + datacenter.describe());
+  prepared.lock.emplace(lockVdc(datacenter, prepared.plan.vdc, lockPurpose));
+  prepared.live = readLive(datacenter, prepared.plan.vdc);
+  if (prepared.live.fingerprint() != prepared.plan.liveFingerprint)
+    throw Failure(FailureKind::Stale, "the saved plan " + planFile + " is stale: " + datacenter.describe() +
+                                          " changed since it was made. Run vdc plan again; nothing was changed.");
+  return prepared;
+}
+
+}  // namespace vdc::operations

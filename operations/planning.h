@@ -1,0 +1,73 @@
+// Planning a VDC against its target: what `vdc plan` shows, `vdc apply`
+// performs after a confirmation, and a controller applies unasked. A saved
+// plan is applied only while the target is as it was when it was made.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "engine/host_files.h"
+#include "engine/live.h"
+#include "engine/lock.h"
+#include "engine/model.h"
+#include "engine/plan.h"
+#include "engine/provider.h"
+
+namespace vdc::operations {
+
+// The git revision `vdc watch` last applied whole, kept in the VDC's record.
+inline constexpr const char* kRevisionField = "revision";
+
+struct Planning {
+  Plan plan;
+  Diagnostics problems;               // the plan may not be applied while there are any
+  std::vector<std::string> warnings;  // worth a look, no reason to stop (overlapping networks)
+};
+
+// Checks that the target can hold the VDC, plans placement and addresses,
+// then compares (engine/placement.h, engine/addresses.h, engine/diff.h),
+// logging how long it took. The VDC record's revision is kept as the
+// target has it unless `desired` sets one: only a watch says which commit
+// runs. Host files the manifests name are checked against `files` (its
+// directory is the VDC's).
+Planning makePlan(Vdc& desired, const LiveState& live, Datacenter& datacenter, bool destroy, HostFileRule files = {});
+
+// What the manifests of `vdc` may name of the host: anything, for a local
+// directory; with `confined` (they came from a repository or a bundle),
+// only their own directory and the Target's spec.allowedPaths.
+HostFileRule hostFileRule(const Vdc& vdc, const std::optional<std::string>& targetFile, bool confined);
+
+// The revision the VDC's record on the target names ("" when none).
+std::string recordedRevision(const LiveState& live, const std::string& vdc);
+
+// A plan ready to apply, with what applying it needs.
+struct Prepared {
+  std::optional<Vdc> vdc;  // none for a saved plan
+  DatacenterPtr datacenter;
+  std::optional<ApplyLock> lock;  // held when prepared for a writer
+  LiveState live;
+  Plan plan;
+  std::vector<std::string> warnings;
+};
+
+// Where and what to plan. A writer names its purpose ("vdc apply") and
+// holds the VDC's lock from before the live state is read.
+struct PlanRequest {
+  std::string directory = ".";
+  std::optional<std::string> target;  // a Target file; none: the embedded datacenter
+  bool destroy = false;
+  std::string lockPurpose;  // "": a reader, no lock
+};
+
+// Loads, opens, locks and plans. Throws Failure: Invalid when the
+// manifests do not validate, Locked, Refused when the plan has problems.
+Prepared prepare(const PlanRequest& request);
+
+// Reads the plan saved in `planFile` and readies it on its target, locked
+// for `lockPurpose`. Throws Failure(Invalid) when the target is not the one
+// it was made for, Failure(Stale) when the target changed since.
+Prepared prepareSaved(const std::string& planFile, const std::optional<std::string>& target,
+                      const std::string& lockPurpose);
+
+}  // namespace vdc::operations

@@ -1,0 +1,45 @@
+#include "operations/session.h"
+
+#include <spdlog/spdlog.h>
+
+#include "engine/loader.h"
+#include "providers/target.h"
+
+namespace vdc::operations {
+
+double millisecondsSince(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+}
+
+Vdc load(const std::string& directory) {
+  auto start = std::chrono::steady_clock::now();
+  Diagnostics problems;
+  Vdc vdc = loadVdc(directory, problems);
+  spdlog::debug("loaded {} resources from {} in {:.0f} ms", vdc.resources.size(), directory, millisecondsSince(start));
+  if (!problems.empty()) {
+    std::string count = std::to_string(problems.size()) + (problems.size() == 1 ? " error" : " errors");
+    throw Failure(FailureKind::Invalid, std::move(problems), count + "; nothing was changed.");
+  }
+  return vdc;
+}
+
+DatacenterPtr openTarget(const std::optional<std::string>& targetFile) { return vdc::openTarget(targetFile); }
+
+ApplyLock lockVdc(Datacenter& datacenter, const std::string& vdc, const std::string& purpose) {
+  std::string holder;
+  auto lock = ApplyLock::tryAcquire(datacenter.lockPath(vdc), purpose, holder);
+  if (!lock)
+    throw Failure(FailureKind::Locked,
+                  "VDC " + vdc + " on " + datacenter.describe() + " is locked by " + holder + "; one apply at a time");
+  return std::move(*lock);
+}
+
+LiveState readLive(Datacenter& datacenter, const std::string& vdc) {
+  auto start = std::chrono::steady_clock::now();
+  LiveState live = datacenter.read(vdc);
+  spdlog::debug("read {} objects of VDC {} from {} in {:.0f} ms", live.objects().size(), vdc, datacenter.describe(),
+                millisecondsSince(start));
+  return live;
+}
+
+}  // namespace vdc::operations

@@ -1,0 +1,33 @@
+// What every operation starts with: the manifests loaded (every problem at
+// once), the target opened, the VDC locked for a writer, its live state read.
+#pragma once
+
+#include <chrono>
+#include <optional>
+#include <string>
+
+#include "engine/live.h"
+#include "engine/lock.h"
+#include "engine/model.h"
+#include "engine/provider.h"
+#include "operations/failure.h"
+
+namespace vdc::operations {
+
+// The VDC in `directory`; throws Failure(Invalid) with every problem when it
+// does not validate.
+Vdc load(const std::string& directory);
+
+// The datacenter of a Target file, or the embedded one (providers/targets).
+DatacenterPtr openTarget(const std::optional<std::string>& targetFile);
+
+// Takes the apply lock of `vdc` on `datacenter`; throws Failure(Locked)
+// naming who holds it.
+ApplyLock lockVdc(Datacenter& datacenter, const std::string& vdc, const std::string& purpose);
+
+// Reads the live state of `vdc`, logging how long it took.
+LiveState readLive(Datacenter& datacenter, const std::string& vdc);
+
+double millisecondsSince(std::chrono::steady_clock::time_point start);
+
+}  // namespace vdc::operations

@@ -1,0 +1,107 @@
+// The controller of a watched VDC (docs/gitops.md), as `vdc watch` runs it
+// and a server would run one per VDC. Each reconcile is level-triggered:
+// fetch the followed branch; apply a new revision that validates and plans,
+// or else keep the last good one in force; between commits, compare the
+// datacenter with the revision in force and correct drift when asked to.
+// Every outcome goes to the status (gitops/status.h) and to the notifier.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <functional>
+#include <optional>
+#include <string>
+
+#include "engine/model.h"
+#include "engine/provider.h"
+#include "gitops/revision_source.h"
+#include "gitops/status.h"
+
+namespace vdc::operations {
+
+struct WatchOptions {
+  std::string repository;  // as shown: a URL without its user-info, or a path
+  std::string branch = "main";
+  std::string path = ".";
+  std::optional<std::string> target;  // a Target file here
+  std::string targetPath;             // or a Target file in the repository, read with each revision
+  std::string cache;       // default: .vdc/watch/ID (completeWatchOptions)
+  std::string statusFile;  // default: CACHE/status.json
+  std::chrono::seconds interval{60};
+  bool heal = false;
+  bool prune = true;
+  int parallelism = 10;
+};
+
+// Fills in the default cache and status file: one cache per repository,
+// branch, path and target, under the working directory, so that two watches
+// of one branch onto two datacenters keep apart what each has in force.
+void completeWatchOptions(WatchOptions& options);
+// What is wrong with the options (a --path leading out of the repository), one line each.
+std::vector<std::string> watchOptionProblems(const WatchOptions& options);
+// "30s", "5m", "1h" or a number of seconds.
+std::optional<std::chrono::seconds> parseInterval(const std::string& text);
+
+// Told of each event (applied, healed, pruned, drift, failed, suspended,
+// resumed) as a JSON object; a failure of its own is its own to log.
+using Notifier = std::function<void(const Json& event)>;
+// Runs `command` through the shell with each event as one line of JSON on stdin.
+Notifier commandNotifier(const std::string& command);
+
+// Stop and suspend requests, set from signal handlers or other threads.
+struct WatchControl {
+  std::atomic<bool> stop{false};
+  std::atomic<int> suspension{0};  // 1: suspend, 2: resume; taken by the loop
+};
+
+class WatchController {
+ public:
+  // `open` opens the target afresh for each reconcile: what another process
+  // did to it in between (an embedded datacenter's file) is seen. It is
+  // given the revision's Target file with targetPath, none without.
+  using Opener = std::function<DatacenterPtr(const std::optional<std::string>& revisionTarget)>;
+  WatchController(WatchOptions options, gitops::RevisionSource& source, Opener open, Notifier notify = {});
+
+  // One step: suspended (by `suspendedByRequest` or the file CACHE/suspend)
+  // or one fetch and reconcile; then the status is written. False when a
+  // step failed (in the status).
+  bool step(bool suspendedByRequest = false);
+  // Steps until `control.stop`, waiting the interval between (sooner after
+  // failures), waking for stop and suspension requests. A stop waits for
+  // the apply in flight.
+  void run(WatchControl& control);
+
+  // One fetch and reconcile; false when a step failed.
+  bool reconcile();
+  // Records a change of suspension in the status, and notifies it.
+  void setSuspended(bool suspended);
+  // How long to wait before the next reconcile: the interval, or sooner
+  // after failures (doubling from min(interval, 5s)).
+  std::chrono::seconds nextDelay() const;
+  const gitops::WatchStatus& status() const { return status_; }
+  const WatchOptions& options() const { return options_; }
+  void writeStatus() const;
+
+ private:
+  struct Loaded;
+  std::optional<Loaded> checkout(const std::string& revision, std::string& problems);
+  bool reconcileRevision(Loaded& wanted, bool newCommit);
+  bool fail(const std::string& revision, const std::string& stage, const std::string& message);
+  void succeed();
+  // Remembers (in the cache) the revision now in force.
+  void keepInForce(const std::string& revision);
+  void notify(const std::string& event, const std::string& revision, const std::string& message,
+              const Json& summary = Json());
+  std::string revisionDirectory(const std::string& revision) const;
+
+  WatchOptions options_;
+  gitops::RevisionSource& source_;
+  Opener open_;
+  Notifier notify_;
+  gitops::WatchStatus status_;
+  std::string badRevision_;   // the last head that does not validate: not tried again
+  std::string goodRevision_;  // the last revision applied by this process or found in force
+  bool suspended_ = false;
+};
+
+}  // namespace vdc::operations
