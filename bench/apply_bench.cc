@@ -24,7 +24,7 @@
 
 #include "engine/safe_file.h"
 #include "providers/libvirt/datacenter.h"
-#include "providers/libvirt/handles.h"
+#include "providers/libvirt/api/handles.h"
 
 namespace fs = std::filesystem;
 using namespace vdc::libvirt;

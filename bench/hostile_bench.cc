@@ -1,4 +1,4 @@
-// Measures what refusing each hostile manifest (bench/hostile_manifests.h)
+// Measures what refusing each hostile manifest (tests/hostile_manifests.h)
 // costs the real binary: `vdc plan` on the embedded datacenter, in a fresh
 // process each run; prints the median wall time and peak memory of each.
 //
@@ -15,7 +15,7 @@
 #include <string>
 #include <vector>
 
-#include "bench/hostile_manifests.h"
+#include "tests/hostile_manifests.h"
 
 namespace fs = std::filesystem;
 

@@ -1,10 +1,10 @@
 // Validation is bounded whatever the input: each manifest here is a few
 // tens of kilobytes written to make vdc do as much as it can, and each is
 // refused with a bounded report. Their time and memory are measured by
-// bench/hostile_bench.cc, on the same inputs (bench/hostile_manifests.h).
+// bench/hostile_bench.cc, on the same inputs (tests/hostile_manifests.h).
 #include <gtest/gtest.h>
 
-#include "bench/hostile_manifests.h"
+#include "tests/hostile_manifests.h"
 #include "engine/addresses.h"
 #include "engine/test_support.h"
 

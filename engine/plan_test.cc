@@ -138,7 +138,9 @@ TEST(Plan, NumbersOfTheWrongKindAreRefusedNotConverted) {
   size_t checked = 0;
   for (const auto& entry : std::filesystem::directory_iterator(std::string(VDC_SOURCE_DIR) + "/tests/fuzz-regressions/plan")) {
     Json found = Json::parse(testing::readFile(entry.path()), nullptr, false);
-    if (!found.is_discarded()) EXPECT_THROW(Plan::fromJson(found), Error) << entry.path();
+    if (!found.is_discarded()) {
+      EXPECT_THROW(Plan::fromJson(found), Error) << entry.path();
+    }
     ++checked;
   }
   EXPECT_GE(checked, 1u);

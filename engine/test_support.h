@@ -8,6 +8,7 @@
 #include <string>
 
 #include "engine/loader.h"
+#include "engine/scratch_directory.h"
 
 namespace vdc::testing {
 
@@ -23,23 +24,12 @@ inline void writeFile(const std::filesystem::path& path, const std::string& text
   std::ofstream(path) << text;
 }
 
-class TempDir {
+class TempDir : public ScratchDirectory {
  public:
-  TempDir() {
-    std::string pattern = (std::filesystem::temp_directory_path() / "vdc-test-XXXXXX").string();
-    path_ = mkdtemp(pattern.data());
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  const std::filesystem::path& path() const { return path_; }
-  std::string str() const { return path_.string(); }
+  TempDir() : ScratchDirectory("test") {}
+  std::string str() const { return path().string(); }
 
-  void write(const std::string& relative, const std::string& text) const { writeFile(path_ / relative, text); }
-
- private:
-  std::filesystem::path path_;
+  void write(const std::string& relative, const std::string& text) const { writeFile(path() / relative, text); }
 };
 
 inline constexpr const char* kVdcHeader =

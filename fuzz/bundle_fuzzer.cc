@@ -14,7 +14,7 @@
 
 #include "bundle/reader.h"
 #include "engine/error.h"
-#include "providers/libvirt/qcow2.h"
+#include "providers/libvirt/api/qcow2.h"
 
 namespace {
 

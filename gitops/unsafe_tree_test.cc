@@ -90,7 +90,7 @@ TEST(UnsafeEntryName, PlainFileNamesPass) {
 
 TEST(CommitId, IsFortyLowercaseHexDigits) {
   EXPECT_TRUE(isCommitId(std::string(40, 'a')));
-  for (const std::string text : {std::string(39, 'a'), std::string(41, 'a'), std::string(40, 'A'),
+  for (const std::string& text : {std::string(39, 'a'), std::string(41, 'a'), std::string(40, 'A'),
                                  "../../../../etc/passwd" + std::string(18, 'a'), std::string()})
     EXPECT_FALSE(isCommitId(text)) << text;
 }
@@ -100,7 +100,7 @@ TEST_F(HostileTree, AnUnsafeNameAnywhereRefusesTheCommitAndWritesNothing) {
   std::set<std::string> before = everything(dir.path());
   std::string evil = raw.tree({{"100644", "escaped.yaml", manifest}});
   for (const auto& name : kUnsafeNames) {
-    for (const std::string& mode : {"100644", "40000"}) {
+    for (const std::string mode : {"100644", "40000"}) {
       std::string id = mode == "40000" ? evil : manifest;
       // In the VDC directory, deeper in it, and elsewhere in the repository.
       for (int place = 0; place < 3; ++place) {

@@ -12,7 +12,7 @@
 #include "engine/version.h"
 #include "operations/planning.h"
 #include "operations/session.h"
-#include "providers/target.h"
+#include "providers/targets/target.h"
 
 namespace vdc::operations {
 

@@ -10,8 +10,8 @@
 #include "operations/applying.h"
 #include "operations/planning.h"
 #include "operations/session.h"
-#include "providers/libvirt/qcow2.h"
-#include "providers/scratch.h"
+#include "providers/libvirt/api/qcow2.h"
+#include "engine/scratch_directory.h"
 
 namespace vdc::operations {
 

@@ -9,7 +9,7 @@
 #include "engine/hash.h"
 #include "engine/placement.h"
 #include "operations/session.h"
-#include "providers/target.h"
+#include "providers/targets/target.h"
 
 namespace vdc::operations {
 

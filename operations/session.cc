@@ -3,7 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include "engine/loader.h"
-#include "providers/target.h"
+#include "providers/targets/target.h"
 
 namespace vdc::operations {
 

@@ -16,7 +16,7 @@
 #include "operations/applying.h"
 #include "operations/planning.h"
 #include "operations/session.h"
-#include "providers/target.h"
+#include "providers/targets/target.h"
 
 namespace vdc::operations {
 

@@ -13,7 +13,7 @@
 #include "gitops/repository.h"
 #include "operations/planning.h"
 #include "operations/session.h"
-#include "providers/target.h"
+#include "providers/targets/target.h"
 
 namespace vdc::operations {
 

@@ -110,7 +110,7 @@ TEST_F(Converge, ARecordEditedToNameAnotherVolumeDeletesNothingButTheVdcs) {
                              "<volume type='file'><name>precious</name><capacity unit='bytes'>1024</capacity>"
                              "<target><path>/precious</path></target></volume>\n</pool>");
   // Every disk the record names for db (its root disk and seed) now says "precious".
-  for (const std::string& disk : {"webshop.root.db", "webshop.seed.db"})
+  for (const std::string disk : {"webshop.root.db", "webshop.seed.db"})
     for (size_t at; (at = xml.find("\"" + disk + "\"")) != std::string::npos;) xml.replace(at, disk.size() + 2, "\"precious\"");
   writeFile(sim(), xml);
   Result destroy = vdc(dir.path(), "destroy shop --auto-approve");

@@ -1,7 +1,7 @@
 #include "providers/libvirt/host.h"
 
 #include "engine/safe_file.h"
-#include "providers/libvirt/xml.h"
+#include "providers/libvirt/api/xml.h"
 
 namespace vdc::libvirt {
 

@@ -9,7 +9,7 @@
 #include <string>
 
 #include "engine/live.h"
-#include "providers/libvirt/handles.h"
+#include "providers/libvirt/api/handles.h"
 #include "providers/libvirt/inventory.h"
 
 namespace vdc::libvirt {

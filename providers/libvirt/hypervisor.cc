@@ -4,8 +4,8 @@
 #include "engine/units.h"
 #include "providers/libvirt/nwfilter.h"
 #include "providers/libvirt/ownership.h"
-#include "providers/libvirt/xml.h"
-#include "providers/ovs/switch.h"
+#include "providers/libvirt/api/xml.h"
+#include "providers/ovs/bridge_name.h"
 
 namespace vdc::libvirt {
 

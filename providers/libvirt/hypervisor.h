@@ -10,9 +10,9 @@
 #include "providers/libvirt/host.h"
 #include "providers/libvirt/instance_volumes.h"
 #include "providers/libvirt/registry.h"
-#include "providers/libvirt/storage.h"
+#include "providers/libvirt/disk_store.h"
 #include "providers/libvirt/unowned.h"
-#include "providers/libvirt/xml.h"
+#include "providers/libvirt/api/xml.h"
 
 namespace vdc::libvirt {
 
@@ -21,7 +21,7 @@ std::string consoleLogPath(const std::string& domain);
 
 class LibvirtHypervisor : public Hypervisor, public HostReader {
  public:
-  LibvirtHypervisor(Host& host, RecordStore& records, LibvirtStorage& storage)
+  LibvirtHypervisor(Host& host, RecordStore& records, DiskStore& storage)
       : host_(host), records_(records), storage_(storage), volumes_(host, records, storage) {}
   std::vector<Kind> kinds() const override { return {Kind::Instance, Kind::LoadBalancer}; }
   void read(const std::string& vdc, LiveState& into) override;
@@ -57,7 +57,7 @@ class LibvirtHypervisor : public Hypervisor, public HostReader {
 
   Host& host_;
   RecordStore& records_;
-  LibvirtStorage& storage_;
+  DiskStore& storage_;
   InstanceVolumes volumes_;
   // What a scan found, completed once every volume has been seen.
   std::vector<LiveObject> seenDomains_;

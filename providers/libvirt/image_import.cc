@@ -12,8 +12,8 @@
 
 #include "engine/hash.h"
 #include "engine/safe_file.h"
-#include "providers/libvirt/handles.h"
-#include "providers/libvirt/volume_stream.h"
+#include "providers/libvirt/api/handles.h"
+#include "providers/libvirt/api/volume_stream.h"
 
 namespace vdc::libvirt {
 

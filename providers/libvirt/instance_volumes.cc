@@ -4,8 +4,8 @@
 #include "providers/libvirt/load_balancer.h"
 #include "providers/libvirt/ownership.h"
 #include "providers/libvirt/seed.h"
-#include "providers/libvirt/volume_stream.h"
-#include "providers/libvirt/xml.h"
+#include "providers/libvirt/api/volume_stream.h"
+#include "providers/libvirt/api/xml.h"
 
 namespace vdc::libvirt {
 
@@ -86,7 +86,7 @@ void InstanceVolumes::remove(const std::string& vdc, const ResourceId& instance)
   records_.erase(vdc, instance);
 }
 
-InstanceVolumes::InstanceVolumes(Host& host, RecordStore& records, LibvirtStorage& storage)
+InstanceVolumes::InstanceVolumes(Host& host, RecordStore& records, DiskStore& storage)
     : host_(host), records_(records), storage_(storage) {
   // By default networks are libvirt networks: their XML has the addressing.
   addressing_ = [this](const std::string& vdc, const std::string& network) -> std::optional<NetworkAddressing> {

@@ -14,13 +14,13 @@
 #include "providers/libvirt/host.h"
 #include "providers/libvirt/registry.h"
 #include "providers/libvirt/seed.h"
-#include "providers/libvirt/storage.h"
+#include "providers/libvirt/disk_store.h"
 
 namespace vdc::libvirt {
 
 class InstanceVolumes {
  public:
-  InstanceVolumes(Host& host, RecordStore& records, LibvirtStorage& storage);
+  InstanceVolumes(Host& host, RecordStore& records, DiskStore& storage);
 
   // A network's prefix and gateway, for the seed's network config: from its
   // libvirt network unless the switch says otherwise (Open vSwitch).
@@ -66,7 +66,7 @@ class InstanceVolumes {
 
   Host& host_;
   RecordStore& records_;
-  LibvirtStorage& storage_;
+  DiskStore& storage_;
   AddressingLookup addressing_;
   HostFileRule files_;
 };

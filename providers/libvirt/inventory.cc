@@ -3,7 +3,7 @@
 #include <libxml/xmlreader.h>
 
 #include "engine/error.h"
-#include "providers/libvirt/handles.h"
+#include "providers/libvirt/api/handles.h"
 
 namespace vdc::libvirt {
 

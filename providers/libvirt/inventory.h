@@ -9,7 +9,7 @@
 
 #include <libvirt/libvirt.h>
 
-#include "providers/libvirt/xml.h"
+#include "providers/libvirt/api/xml.h"
 
 namespace vdc::libvirt {
 

@@ -3,8 +3,8 @@
 #include <map>
 
 #include "engine/addresses.h"
-#include "providers/libvirt/handles.h"
-#include "providers/libvirt/xml.h"
+#include "providers/libvirt/api/handles.h"
+#include "providers/libvirt/api/xml.h"
 
 namespace vdc::libvirt {
 

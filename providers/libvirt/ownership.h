@@ -15,11 +15,9 @@
 #include <string>
 
 #include "engine/live.h"
-#include "providers/libvirt/xml.h"
+#include "providers/libvirt/api/xml.h"
 
 namespace vdc::libvirt {
-
-inline constexpr const char* kOwnershipNamespace = "urn:vdc:ownership:1";
 
 std::string domainName(const std::string& vdc, const ResourceId& id);
 std::string networkName(const std::string& vdc, const std::string& network);

@@ -4,7 +4,7 @@
 
 #include "engine/units.h"
 #include "providers/libvirt/ownership.h"
-#include "providers/libvirt/xml.h"
+#include "providers/libvirt/api/xml.h"
 
 namespace vdc::libvirt {
 

@@ -11,8 +11,8 @@
 
 #include "engine/error.h"
 #include "providers/libvirt/seed.h"
-#include "providers/process.h"
-#include "providers/scratch.h"
+#include "providers/support/process.h"
+#include "engine/scratch_directory.h"
 
 extern char** environ;
 

@@ -5,14 +5,14 @@
 #include <set>
 
 #include "engine/units.h"
-#include "providers/http/download.h"
+#include "providers/support/download.h"
 #include "providers/libvirt/image_import.h"
 #include "providers/libvirt/ownership.h"
-#include "providers/libvirt/qcow2.h"
+#include "providers/libvirt/api/qcow2.h"
 #include "providers/libvirt/unowned.h"
-#include "providers/libvirt/volume_stream.h"
-#include "providers/libvirt/xml.h"
-#include "providers/scratch.h"
+#include "providers/libvirt/api/volume_stream.h"
+#include "providers/libvirt/api/xml.h"
+#include "engine/scratch_directory.h"
 
 namespace vdc::libvirt {
 

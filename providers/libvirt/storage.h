@@ -10,16 +10,13 @@
 #include <vector>
 
 #include "engine/provider.h"
+#include "providers/libvirt/disk_store.h"
 #include "providers/libvirt/host.h"
 #include "providers/libvirt/registry.h"
 
 namespace vdc::libvirt {
 
-// A dir pool names the format it finds in a file's first bytes: a raw image
-// can show as "iso" or another raw format. qemu knows it as raw.
-std::string diskFormat(const std::string& probed);
-
-class LibvirtStorage : public Storage, public HostReader {
+class LibvirtStorage : public Storage, public HostReader, public DiskStore {
  public:
   LibvirtStorage(Host& host, RecordStore& records) : host_(host), records_(records) {}
   std::vector<Kind> kinds() const override { return {Kind::Image, Kind::Volume}; }
@@ -33,30 +30,15 @@ class LibvirtStorage : public Storage, public HostReader {
   void visit(const std::string& vdc, const HostObject& object, LiveState& into) override;
   void finishRead(const std::string& vdc, LiveState& into) override;
 
-  struct Volume {
-    std::string path, format;
-    uint64_t capacity = 0;
-  };
-  // A volume by physical name in a storage class's pool.
-  Volume volume(const std::string& storageClass, const std::string& physical);
-  // Creates a qcow2 copy-on-write child of `backing` (none: an empty volume),
-  // at least as large as its backing.
+  Volume volume(const std::string& storageClass, const std::string& physical) override;
   void createChild(const std::string& storageClass, const std::string& physical, uint64_t capacity,
-                   const std::optional<Volume>& backing);
-  // A full raw copy of `source`: a container's root file system, which
-  // libvirt mounts through a loop device, and a loop device reads raw only.
-  void createCopy(const std::string& storageClass, const std::string& physical, const Volume& source);
-  void deleteVolume(const std::string& storageClass, const std::string& physical);
-  // An empty raw volume of `size` bytes, to be written.
-  VolumeHandle createRaw(const std::string& storageClass, const std::string& physical, uint64_t size);
-  // A volume of the standard class filled from an image file or URL (see
-  // createImage), e.g. a load balancer appliance's disk.
-  // Whether the file may name a backing file: an image's own bytes may not
-  // (Refused); a carried child's, already pointed at its image, may.
-  enum class Backing { Refused, Checked };
+                   const std::optional<Volume>& backing) override;
+  void createCopy(const std::string& storageClass, const std::string& physical, const Volume& source) override;
+  void deleteVolume(const std::string& storageClass, const std::string& physical) override;
+  VolumeHandle createRaw(const std::string& storageClass, const std::string& physical, uint64_t size) override;
   void importVolume(const std::string& storageClass, const std::string& physical, const std::string& source,
                     const std::string& format, const std::string& sha256, const HostFileRule& files,
-                    Backing backing = Backing::Refused);
+                    Backing backing = Backing::Refused) override;
   // What an export carries of a live Image, Volume or Instance (its root
   // disk): its file's format and length (none on the embedded datacenter,
   // whose volumes hold no data, and none for an instance without an image),
@@ -64,16 +46,10 @@ class LibvirtStorage : public Storage, public HostReader {
   // path of this host: an import points them at its own image, qcow2.h).
   std::optional<Datacenter::DiskContents> contentsOf(const std::string& vdc, const LiveObject& disk);
   void readContents(const std::string& vdc, const LiveObject& disk, const Datacenter::DiskSink& take);
-  // The disk an import carries for `id`, if any.
-  const CarriedDisk* carried(const ResourceId& id) const;
-  // Makes volume `physical` from a carried disk, in the format its bundle
-  // declares; a qcow2 header is checked (qcow2.h) and a copy-on-write child
-  // pointed at `owner`'s image first.
+  const CarriedDisk* carried(const ResourceId& id) const override;
   void createFromContents(const Ownership& owner, const CarriedDisk& disk, const std::string& storageClass,
-                          const std::string& physical);
-  // The image volume a Volume or Instance names in its `image`, if any, in the
-  // format its manifest declares.
-  std::optional<Volume> imageOf(const Ownership& owner);
+                          const std::string& physical) override;
+  std::optional<Volume> imageOf(const Ownership& owner) override;
 
  private:
   std::string storageClassOf(const Ownership& owner) const;

@@ -6,7 +6,7 @@
 #include "engine/provider.h"
 #include "providers/libvirt/host.h"
 #include "providers/libvirt/registry.h"
-#include "providers/libvirt/xml.h"
+#include "providers/libvirt/api/xml.h"
 
 namespace vdc::libvirt {
 

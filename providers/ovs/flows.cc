@@ -4,8 +4,8 @@
 #include <map>
 
 #include "engine/addresses.h"
-#include "providers/process.h"
-#include "providers/scratch.h"
+#include "providers/support/process.h"
+#include "engine/scratch_directory.h"
 
 namespace vdc::ovs {
 

@@ -37,10 +37,6 @@ Json uuidOf(const Json& row) { return row.at("_uuid"); }
 
 }  // namespace
 
-std::string bridgeName(const std::string& vdc, const std::string& network) {
-  return "v" + sha256Hex(vdc + "/" + network).substr(0, 10);
-}
-
 Ovsdb& OvsSwitch::db() {
   std::lock_guard lock(mutex_);
   if (!db_) db_ = std::make_unique<Ovsdb>(settings_.socket);

@@ -13,12 +13,11 @@
 #include <string>
 
 #include "engine/provider.h"
+#include "providers/ovs/bridge_name.h"
 #include "providers/ovs/flows.h"
 #include "providers/ovs/ovsdb.h"
 
 namespace vdc::ovs {
-
-std::string bridgeName(const std::string& vdc, const std::string& network);
 
 struct SwitchSettings {
   std::string socket = "unix:/var/run/openvswitch/db.sock";

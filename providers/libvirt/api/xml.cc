@@ -1,4 +1,4 @@
-#include "providers/libvirt/xml.h"
+#include "providers/libvirt/api/xml.h"
 
 #include <libxml/parser.h>
 #include <libxml/xpathInternals.h>
@@ -7,7 +7,6 @@
 #include <map>
 
 #include "engine/error.h"
-#include "providers/libvirt/ownership.h"
 
 namespace vdc::libvirt {
 

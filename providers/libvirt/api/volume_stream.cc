@@ -1,9 +1,9 @@
-#include "providers/libvirt/volume_stream.h"
+#include "providers/libvirt/api/volume_stream.h"
 
 #include <algorithm>
 #include <vector>
 
-#include "providers/libvirt/handles.h"
+#include "providers/libvirt/api/handles.h"
 
 namespace vdc::libvirt {
 

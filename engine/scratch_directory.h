@@ -1,6 +1,7 @@
-// A private directory under $TMPDIR for files a provider makes on the way
-// (a seed before its upload, an image before its import), removed with
-// everything in it when it goes out of scope.
+// A private directory under $TMPDIR, removed with everything in it when it
+// goes out of scope: for files made on the way (a seed before its upload,
+// an image before its import, a bundle's disks before they are made) and
+// for tests (engine/test_support.h). The one temporary-directory class.
 #pragma once
 
 #include <cstdlib>

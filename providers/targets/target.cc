@@ -1,12 +1,12 @@
-#include "providers/target.h"
+#include "providers/targets/target.h"
 
 #include <filesystem>
 
 #include <yaml-cpp/yaml.h>
 
 #include "engine/units.h"
-#include "providers/faults/faults.h"
-#include "providers/fleet/fleet.h"
+#include "providers/targets/faults.h"
+#include "providers/targets/fleet.h"
 #include "providers/libvirt/datacenter.h"
 
 namespace vdc {

@@ -13,6 +13,10 @@
 
 namespace vdc::libvirt {
 
+// The namespace of what vdc writes into the metadata of libvirt objects
+// (providers/libvirt/ownership.h); XPath expressions name it "vdc:".
+inline constexpr const char* kOwnershipNamespace = "urn:vdc:ownership:1";
+
 class XmlDocument {
  public:
   // Parses `text`; throws Error if it is not well-formed.

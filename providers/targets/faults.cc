@@ -1,4 +1,4 @@
-#include "providers/faults/faults.h"
+#include "providers/targets/faults.h"
 
 #include <unistd.h>
 

@@ -1,4 +1,4 @@
-#include "providers/process.h"
+#include "providers/support/process.h"
 
 #include <fcntl.h>
 #include <poll.h>

@@ -1,4 +1,4 @@
-#include "providers/libvirt/qcow2.h"
+#include "providers/libvirt/api/qcow2.h"
 
 #include <cstdint>
 #include <filesystem>

@@ -1,4 +1,4 @@
-#include "providers/fleet/fleet.h"
+#include "providers/targets/fleet.h"
 
 #include <algorithm>
 #include <future>

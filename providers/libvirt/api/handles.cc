@@ -1,4 +1,4 @@
-#include "providers/libvirt/handles.h"
+#include "providers/libvirt/api/handles.h"
 
 #include <mutex>
 

@@ -1,4 +1,4 @@
-#include "providers/http/download.h"
+#include "providers/support/download.h"
 
 #include <curl/curl.h>
 

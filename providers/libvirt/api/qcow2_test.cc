@@ -6,7 +6,7 @@
 
 #include "engine/error.h"
 #include "engine/test_support.h"
-#include "providers/libvirt/qcow2.h"
+#include "providers/libvirt/api/qcow2.h"
 
 namespace vdc::libvirt {
 
