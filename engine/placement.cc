@@ -6,6 +6,7 @@
 #include <set>
 
 #include "engine/hash.h"
+#include "engine/kinds/instance.h"
 #include "engine/units.h"
 
 namespace vdc {
@@ -18,7 +19,8 @@ struct Need {
 };
 
 Need needOf(const Resource& instance) {
-  return {instance.spec.value("cpus", 1L), parseSize(instance.spec.value("memory", "512MiB")).value_or(0)};
+  InstanceSpec spec(instance.spec);
+  return {spec.cpus(), spec.memory()};
 }
 
 struct Room {

@@ -5,6 +5,8 @@
 #include <set>
 
 #include "engine/hash.h"
+#include "engine/kinds/instance.h"
+#include "engine/kinds/kind_rules.h"
 #include "engine/parallel.h"
 #include "engine/text.h"
 #include "engine/units.h"
@@ -22,7 +24,7 @@ std::string adoption(const Manifest& m) {
   return name.is_string() ? name.get<std::string>() : "";
 }
 
-class Resolver {
+class Resolver : public Checks {
  public:
   Resolver(std::vector<Manifest>& manifests, Diagnostics& diags, bool complete, const ExpansionLimits& limits)
       : manifests_(manifests), diags_(diags), complete_(complete), limits_(limits) {}
@@ -61,7 +63,7 @@ class Resolver {
     std::map<std::string, Maker> instanceNames;
     for (const auto& m : manifests_) {
       if (m.id.kind != Kind::Instance) continue;
-      long replicas = m.spec.value("replicas", 1L);
+      long replicas = InstanceSpec(m.spec).replicas();
       for (long i = 0; i < replicas; ++i) {
         std::string name = replicaName(m.id.name, i, replicas);
         if (name.size() > 63) {
@@ -93,7 +95,7 @@ class Resolver {
     return manifests_.empty() ? Location{} : Location{manifests_.front().where.file};
   }
 
-  const Manifest* lookup(Kind kind, const std::string& name) const {
+  const Manifest* lookup(Kind kind, const std::string& name) const override {
     auto it = byId_.find(ResourceId{kind, name});
     return it == byId_.end() ? nullptr : it->second;
   }
@@ -141,100 +143,16 @@ class Resolver {
   }
 
   void checkKind(const Manifest& m) {
-    if (m.id.kind == Kind::Network) checkNetwork(m);
-    if (m.id.kind == Kind::Instance) checkInstance(m);
+    if (auto check = rulesOf(m.id.kind).check) check(m, *this);
     if (m.annotations.contains(kAdoptAnnotation)) checkAdoption(m);
-    if (m.id.kind == Kind::SecurityGroup) checkSecurityGroup(m);
-    if (m.id.kind == Kind::Image) checkImage(m);
-    if (m.id.kind == Kind::KeyPair) checkKeyPair(m);
-    if (m.id.kind == Kind::LoadBalancer) checkLoadBalancer(m);
-    if (m.id.kind == Kind::Volume && m.spec.contains("storageClass") &&
-        !isDnsLabel(m.spec["storageClass"].get<std::string>()))
-      diags_.add(m.where, "storageClass '" + m.spec["storageClass"].get<std::string>() +
-                              "' is not a valid name");
   }
 
-  Location mentionAt(const Manifest& m, const std::string& path) const {
+  void problem(Location where, std::string message) override { diags_.add(std::move(where), std::move(message)); }
+
+  Location mentionAt(const Manifest& m, const std::string& path) const override {
     for (const auto& mention : m.mentions)
       if (mention.path == path) return mention.where;
     return m.where;
-  }
-
-  void checkNetwork(const Manifest& m) {
-    auto cidr = Cidr::parse(m.spec.value("cidr", ""));
-    if (!cidr) return;
-    if (cidr->prefix > 30) diags_.add(m.where, "network " + cidr->str() + " is too small (at most /30)");
-    if (cidr->prefix < 8) diags_.add(m.where, "network " + cidr->str() + " is too large (at least /8)");
-    // Two networks of one VDC on the same addresses would route to either.
-    for (const auto& [other, where] : cidrs_)
-      if (cidr->contains(other.base) || other.contains(cidr->base))
-        diags_.add(m.where, "network " + cidr->str() + " overlaps " + other.str() + " (at " + where.str() + ")");
-    cidrs_.push_back({*cidr, m.where});
-    if (m.spec.contains("gateway")) {
-      auto gw = Ipv4::parse(m.spec["gateway"].get<std::string>());
-      if (gw && !hostOf(*cidr, *gw))
-        diags_.add(mentionAt(m, "spec.gateway"),
-                   "gateway " + gw->str() + " is not a host address of " + cidr->str());
-    }
-  }
-
-  static bool hostOf(const Cidr& cidr, Ipv4 ip) {
-    return cidr.contains(ip) && ip.value >= cidr.firstHost().value && ip.value <= cidr.lastHost().value;
-  }
-
-  void checkInstance(const Manifest& m) {
-    long replicas = m.spec.value("replicas", 1L);
-    // What libvirt takes and a guest can boot with: whole MiB, 16 MiB to 16 TiB.
-    if (auto memory = parseSize(m.spec.value("memory", "512MiB"))) {
-      constexpr uint64_t MiB = 1 << 20;
-      if (*memory % MiB != 0 || *memory < 16 * MiB || *memory > (16ull << 40))
-        diags_.add(mentionAt(m, "spec.memory"), "memory " + formatSize(*memory) +
-                                                    " is not whole MiB from 16MiB to 16TiB, which a guest needs");
-    }
-    const Json& interfaces = member(m.spec, "interfaces");
-    for (size_t i = 0; i < interfaces.size(); ++i) {
-      const auto& nic = interfaces[i];
-      if (!nic.contains("ip")) continue;
-      std::string path = "spec.interfaces[" + std::to_string(i) + "].ip";
-      Location where = mentionAt(m, path);
-      std::string ipText = nic["ip"].get<std::string>();
-      if (replicas != 1) {
-        diags_.add(where, "a fixed ip needs replicas: 1 (Instance '" + m.id.name + "' has replicas: " +
-                              std::to_string(replicas) + ")");
-        continue;
-      }
-      const Manifest* net = lookup(Kind::Network, nic.value("network", ""));
-      if (!net) continue;
-      auto cidr = Cidr::parse(net->spec.value("cidr", ""));
-      auto ip = Ipv4::parse(ipText);
-      if (!cidr || !ip) continue;
-      if (!hostOf(*cidr, *ip)) {
-        diags_.add(where, "ip " + ipText + " is outside network '" + net->id.name + "' (" + cidr->str() + ")");
-        continue;
-      }
-      std::string gateway = net->spec.contains("gateway") ? net->spec["gateway"].get<std::string>()
-                                                           : cidr->firstHost().str();
-      if (ipText == gateway) {
-        diags_.add(where, "ip " + ipText + " is the gateway of network '" + net->id.name + "'");
-        continue;
-      }
-      auto [it, inserted] = usedIps_.emplace(net->id.name + "/" + ipText, where);
-      if (!inserted)
-        diags_.add(where, "ip " + ipText + " on network '" + net->id.name + "' is already used at " +
-                              it->second.str());
-    }
-    const Json& volumes = member(m.spec, "volumes");
-    for (size_t i = 0; i < volumes.size(); ++i) {
-      std::string volume = volumes[i].value("volume", "");
-      Location where = mentionAt(m, "spec.volumes[" + std::to_string(i) + "].volume");
-      if (replicas > 1) {
-        diags_.add(where, "Volume '" + volume + "' would be attached to all " + std::to_string(replicas) +
-                              " replicas of Instance '" + m.id.name + "': a volume attaches to one instance");
-        continue;
-      }
-      attachments_[volume].push_back(where);
-    }
-    if (m.spec.value("hypervisor", "kvm") == "lxc") checkContainer(m);
   }
 
   // Adoption takes one existing object as one resource (docs/adoption.md).
@@ -245,30 +163,12 @@ class Resolver {
       diags_.add(where, what + ": only a Network, Volume or Instance can adopt an object (" + kAdoptAnnotation + ")");
     else if (m.annotations[kAdoptAnnotation].get<std::string>().empty())
       diags_.add(where, what + ": " + kAdoptAnnotation + " names no object");
-    else if (m.id.kind == Kind::Instance && m.spec.value("replicas", 1L) != 1)
+    else if (m.id.kind == Kind::Instance && InstanceSpec(m.spec).replicas() != 1)
       diags_.add(where, what + " adopts one domain and so needs replicas: 1");
   }
 
-  // A container boots no firmware and sees no block devices: libvirt mounts
-  // its image, which must be a file system in a raw file, as its root.
-  void checkContainer(const Manifest& m) {
-    std::string instance = "Instance '" + m.id.name + "'";
-    if (!m.spec.contains("image")) {
-      diags_.add(mentionAt(m, "spec.hypervisor"),
-                 instance + " has hypervisor lxc but no image: a container's image is its root file system");
-    } else if (const Manifest* image = lookup(Kind::Image, m.spec["image"].get<std::string>());
-               image && image->spec.value("format", "qcow2") != "raw") {
-      diags_.add(mentionAt(m, "spec.image"), instance + " has hypervisor lxc, which needs a raw image holding a file "
-                                             "system; Image '" + image->id.name + "' is " +
-                                             image->spec.value("format", "qcow2"));
-    }
-    if (!member(m.spec, "volumes").empty())
-      diags_.add(mentionAt(m, "spec.volumes[0].volume"),
-                 instance + " has hypervisor lxc: a container takes no volumes (they are block devices)");
-  }
-
   void checkAttachments() {
-    for (const auto& [volume, places] : attachments_)
+    for (const auto& [volume, places] : attachments)
       for (size_t i = 1; i < places.size(); ++i)
         diags_.add(places[i], "Volume '" + volume + "' is attached twice (also at " + places[0].str() + ")");
   }
@@ -305,64 +205,6 @@ class Resolver {
     }
   }
 
-  void checkSecurityGroup(const Manifest& m) {
-    for (const char* direction : {"ingress", "egress"}) {
-      const Json& rules = member(m.spec, direction);
-      for (size_t i = 0; i < rules.size(); ++i) {
-        std::string protocol = rules[i].value("protocol", "any");
-        if (rules[i].contains("ports") && protocol != "tcp" && protocol != "udp")
-          diags_.add(mentionAt(m, std::string("spec.") + direction + "[" + std::to_string(i) + "]." +
-                                      (std::string(direction) == "ingress" ? "from" : "to")),
-                     std::string("spec.") + direction + "[" + std::to_string(i) +
-                         "]: ports are only allowed for tcp and udp, not " + protocol);
-      }
-    }
-  }
-
-  void checkImage(const Manifest& m) {
-    std::string source = m.spec.value("source", "");
-    auto scheme = source.find("://");
-    if (scheme != std::string::npos) {
-      std::string s = source.substr(0, scheme);
-      if (s != "file" && s != "http" && s != "https")
-        diags_.add(m.where, "Image source '" + withoutUserInfo(source) + "' must be a path or a file://, http:// or https:// URL");
-      // A secret in a manifest would be shown in plans and stored in records on the target.
-      if (!userInfo(source).empty())
-        diags_.add(m.where, "Image source '" + withoutUserInfo(source) +
-                                "' carries a user name or password in its URL, which vdc would show and store: "
-                                "serve the image without them");
-    }
-    if (m.spec.contains("sha256")) {
-      std::string digest = m.spec["sha256"].get<std::string>();
-      if (digest.size() != 64 || digest.find_first_not_of("0123456789abcdef") != std::string::npos)
-        diags_.add(m.where, "sha256 must be 64 lowercase hexadecimal digits");
-    }
-  }
-
-  void checkKeyPair(const Manifest& m) {
-    std::string key = m.spec.value("publicKey", "");
-    bool known = key.starts_with("ssh-") || key.starts_with("ecdsa-") || key.starts_with("sk-");
-    if (!known || key.find(' ') == std::string::npos)
-      diags_.add(m.where, "publicKey of KeyPair '" + m.id.name +
-                              "' is not an OpenSSH public key line (\"ssh-ed25519 AAAA... comment\")");
-  }
-
-  void checkLoadBalancer(const Manifest& m) {
-    const Json& listeners = member(m.spec, "listeners");
-    if (listeners.is_array() && listeners.empty())
-      diags_.add(m.where, "LoadBalancer '" + m.id.name + "' needs at least one listener");
-    std::set<long> ports;
-    for (const auto& l : listeners) {
-      if (!ports.insert(l.value("port", 0L)).second)
-        diags_.add(m.where, "LoadBalancer '" + m.id.name + "' listens twice on port " +
-                                std::to_string(l.value("port", 0L)));
-      if (l.value("protocol", "tcp") != "https" && l.contains("certificate"))
-        diags_.add(m.where, "a certificate is only used by https listeners");
-    }
-    if (member(member(m.spec, "backends"), "selector").empty())
-      diags_.add(m.where, "LoadBalancer '" + m.id.name + "' has an empty backends.selector");
-  }
-
   // Build the resources: one per manifest, one per replica, with defaults
   // that depend on other documents filled in.
   Vdc expand() {
@@ -381,7 +223,7 @@ class Resolver {
         vdc.resources.push_back(Resource{m.id, std::move(m.spec), std::move(m.labels), adoption(m), m.where});
         continue;
       }
-      long replicas = m.spec.value("replicas", 1L);
+      long replicas = InstanceSpec(m.spec).replicas();
       m.spec.erase("replicas");
       for (long i = 0; i < replicas; ++i) {
         Json labels = m.labels;
@@ -444,7 +286,7 @@ class Resolver {
  public:
   void rememberReplicaCounts() {
     for (const auto& m : manifests_)
-      if (m.id.kind == Kind::Instance) replicaCounts_[m.id.name] = m.spec.value("replicas", 1L);
+      if (m.id.kind == Kind::Instance) replicaCounts_[m.id.name] = InstanceSpec(m.spec).replicas();
   }
 
  private:
@@ -452,12 +294,9 @@ class Resolver {
   Diagnostics& diags_;
   std::map<ResourceId, const Manifest*> byId_;
   std::map<Kind, std::vector<std::string>> namesByKind_;
-  std::map<std::string, Location> usedIps_;
-  std::map<std::string, std::vector<Location>> attachments_;
   std::map<std::string, long> replicaCounts_;
   bool complete_;
   ExpansionLimits limits_;
-  std::vector<std::pair<Cidr, Location>> cidrs_;  // the networks seen so far
   bool expandable_ = true;
 };
 
@@ -468,28 +307,7 @@ std::vector<ResourceId> specReferences(Kind kind, const Json& spec) {
   auto add = [&](Kind k, const Json& name) {
     if (name.is_string()) refs.push_back({k, name.get<std::string>()});
   };
-  switch (kind) {
-    case Kind::Volume:
-      if (spec.contains("image")) add(Kind::Image, spec["image"]);
-      break;
-    case Kind::Instance:
-      if (spec.contains("image")) add(Kind::Image, spec["image"]);
-      for (const auto& nic : member(spec, "interfaces")) {
-        add(Kind::Network, member(nic, "network"));
-        for (const auto& sg : member(nic, "securityGroups")) add(Kind::SecurityGroup, sg);
-      }
-      for (const auto& v : member(spec, "volumes")) add(Kind::Volume, member(v, "volume"));
-      for (const auto& k : member(spec, "keyPairs")) add(Kind::KeyPair, k);
-      break;
-    case Kind::LoadBalancer:
-      add(Kind::Network, member(spec, "network"));
-      for (const auto& name : member(member(spec, "backends"), "members")) add(Kind::Instance, name);
-      break;
-    default:
-      // SecurityGroup rules may name each other (web <-> app); that is
-      // membership, not creation order, so it adds no edge.
-      break;
-  }
+  if (auto references = rulesOf(kind).references) references(spec, add);
   std::sort(refs.begin(), refs.end());
   refs.erase(std::unique(refs.begin(), refs.end()), refs.end());
   return refs;

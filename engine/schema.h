@@ -1,6 +1,6 @@
-// The fields each kind's spec may hold: their types, defaults and which
-// changes force a replacement. One table drives conversion, validation and
-// the diff rules.
+// The fields a kind's spec may hold: their types, defaults and which
+// changes force a replacement. Each kind declares its own (engine/kinds/);
+// this one table of them drives conversion, validation and the diff rules.
 #pragma once
 
 #include <string>

@@ -1,4 +1,4 @@
-// Fault injection (providers/faults): fail or kill vdc at every provider call
+// Fault injection (providers/targets/faults.h): fail or kill vdc at every provider call
 // of an apply and of a destroy of a ~50-resource VDC. After each, the next
 // run converges with no duplicate and no orphan, and a plan is a no-op.
 #include <gtest/gtest.h>

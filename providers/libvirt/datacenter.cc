@@ -6,6 +6,8 @@
 #include <fstream>
 #include <set>
 
+#include "engine/kinds/instance.h"
+#include "engine/kinds/volume.h"
 #include "engine/safe_file.h"
 #include "engine/units.h"
 
@@ -60,16 +62,16 @@ LiveState LibvirtDatacenter::read(const std::string& vdc) {
 
 void LibvirtDatacenter::checkFits(const Vdc& desired, Diagnostics& problems) {
   if (host_.settings().testDriver) return;  // the embedded datacenter makes pools on demand and runs every kind
-  std::map<std::string, Location> classes;  // images, root disks and seeds are "standard"
+  std::map<std::string, Location> classes;  // images, root disks and seeds are in the standard class
   for (const auto& r : desired.resources) {
     if (auto why = hypervisor_.cannotRun(r.id)) problems.add(r.where, *why);
-    if (r.id.kind == Kind::Instance && r.spec.value("hypervisor", "kvm") == "lxc" && !host_.containerConnection())
+    if (r.id.kind == Kind::Instance && InstanceSpec(r.spec).container() && !host_.containerConnection())
       problems.add(r.where, r.id.str() + " has hypervisor lxc, and " + host_.settings().uri +
                                 " has no LXC driver (" + host_.containerUri() + " does not answer)");
     if (r.id.kind == Kind::Image || r.id.kind == Kind::Instance || r.id.kind == Kind::LoadBalancer)
-      classes.emplace("standard", r.where);
+      classes.emplace(kStandardStorageClass, r.where);
     else if (r.id.kind == Kind::Volume)
-      classes.emplace(r.spec.value("storageClass", "standard"), r.where);
+      classes.emplace(VolumeSpec(r.spec).storageClass(), r.where);
   }
   for (const auto& [storageClass, where] : classes) {
     std::string pool = host_.poolFor(storageClass);
@@ -85,7 +87,7 @@ void LibvirtDatacenter::checkFits(const Vdc& desired, Diagnostics& problems) {
 static std::string absoluteNodeFile(const std::string& file) { return fs::absolute(file).lexically_normal().string(); }
 
 std::optional<uint64_t> LibvirtDatacenter::freeStorage() {
-  std::set<std::string> pools{host_.poolFor("standard")};
+  std::set<std::string> pools{host_.poolFor(kStandardStorageClass)};
   for (const auto& [storageClass, pool] : host_.settings().pools) pools.insert(pool);
   std::optional<uint64_t> free;
   for (const auto& name : pools) {

@@ -1,10 +1,12 @@
 #include "providers/libvirt/hypervisor.h"
 
+#include "engine/kinds/instance.h"
+#include "engine/kinds/volume.h"
 #include "engine/schema.h"
 #include "engine/units.h"
+#include "providers/libvirt/api/xml.h"
 #include "providers/libvirt/nwfilter.h"
 #include "providers/libvirt/ownership.h"
-#include "providers/libvirt/api/xml.h"
 #include "providers/ovs/bridge_name.h"
 
 namespace vdc::libvirt {
@@ -54,9 +56,9 @@ std::string LibvirtHypervisor::domainXml(const Ownership& owner, const std::stri
   bool appliance = owner.id.kind == Kind::LoadBalancer;
   std::string type = host_.settings().testDriver ? "test"
                      : appliance                   ? host_.settings().loadBalancer.hypervisor
-                                                   : spec.value("hypervisor", "kvm");
+                                                   : InstanceSpec(spec).hypervisor();
   bool container = type == "lxc";
-  uint64_t memory = parseSize(appliance ? kApplianceMemory : spec.value("memory", "512MiB")).value_or(0);
+  uint64_t memory = appliance ? parseSize(kApplianceMemory).value_or(0) : InstanceSpec(spec).memory();
 
   std::string name = records_.nameOf(owner.vdc, owner.id);
   auto network = [&](const std::string& network) { return records_.nameOf(owner.vdc, {Kind::Network, network}); };
@@ -105,7 +107,7 @@ std::string LibvirtHypervisor::disks(const Ownership& owner) {
     std::string root = rootDiskName(owner.vdc, name);
     std::string format = appliance ? xmlEscape(host_.settings().loadBalancer.format) : "qcow2";
     xml += "<disk type='volume' device='disk'><driver name='qemu' type='" + format + "'/><source pool='" +
-           xmlEscape(host_.poolFor("standard")) + "' volume='" + xmlEscape(root) + "'/><target dev='vd" +
+           xmlEscape(host_.poolFor(kStandardStorageClass)) + "' volume='" + xmlEscape(root) + "'/><target dev='vd" +
            std::string(1, dev++) + "' bus='virtio'/></disk>";
   }
   for (const auto& attachment : spec.value("volumes", Json::array())) {
@@ -113,7 +115,7 @@ std::string LibvirtHypervisor::disks(const Ownership& owner) {
     std::string target = attachment.value("device", std::string("vd") + dev++);
     // The volume lives in the pool of its storage class, which its record knows.
     auto record = records_.find(owner.vdc, {Kind::Volume, volume});
-    std::string storageClass = record ? record->spec.value("storageClass", "standard") : "standard";
+    std::string storageClass = record ? VolumeSpec(record->spec).storageClass() : kStandardStorageClass;
     // vdc makes qcow2 volumes; an adopted one is in whatever format it was.
     std::string physical = records_.nameOf(owner.vdc, {Kind::Volume, volume});
     std::string format = physical == volumeName(owner.vdc, {Kind::Volume, volume})
@@ -126,7 +128,7 @@ std::string LibvirtHypervisor::disks(const Ownership& owner) {
   }
   if (volumes_.hasSeed(owner)) {
     xml += "<disk type='volume' device='cdrom'><driver name='qemu' type='raw'/><source pool='" +
-           xmlEscape(host_.poolFor("standard")) + "' volume='" + xmlEscape(seedName(owner.vdc, name)) +
+           xmlEscape(host_.poolFor(kStandardStorageClass)) + "' volume='" + xmlEscape(seedName(owner.vdc, name)) +
            "'/><target dev='hdc' bus='ide'/><readonly/></disk>";
   }
   return xml;
@@ -137,7 +139,7 @@ std::string LibvirtHypervisor::disks(const Ownership& owner) {
 std::string LibvirtHypervisor::containerFileSystems(const Ownership& owner) {
   auto mount = [&](const std::string& volume, const std::string& target, bool readOnly) {
     return "<filesystem type='file' accessmode='passthrough'><driver type='loop' format='raw'/><source file='" +
-           xmlEscape(storage_.volume("standard", volume).path) + "'/><target dir='" + target + "'/>" +
+           xmlEscape(storage_.volume(kStandardStorageClass, volume).path) + "'/><target dir='" + target + "'/>" +
            (readOnly ? "<readonly/>" : "") + "</filesystem>";
   };
   return mount(rootDiskName(owner.vdc, owner.id.name), "/", false) +
@@ -314,7 +316,7 @@ void LibvirtHypervisor::nameAdopted(const std::string& vdc, Json& observed) {
 
 // Containers are domains of the host's LXC driver, the rest of its QEMU one.
 virConnectPtr LibvirtHypervisor::connectionFor(const Json& spec) {
-  bool container = !host_.settings().testDriver && spec.value("hypervisor", "kvm") == "lxc";
+  bool container = !host_.settings().testDriver && InstanceSpec(spec).container();
   return container ? host_.containers() : host_.connection();
 }
 
@@ -342,7 +344,7 @@ void LibvirtHypervisor::define(const Ownership& owner, const std::string& uuid, 
   unsigned int flags = host_.settings().testDriver ? 0 : VIR_DOMAIN_DEFINE_VALIDATE;
   DomainHandle dom(virDomainDefineXMLFlags(connectionFor(owner.spec), xml.c_str(), flags));
   if (!dom) throw libvirtError("cannot define domain " + name);
-  bool wantRunning = owner.spec.value("state", "running") == "running";
+  bool wantRunning = InstanceSpec(owner.spec).running();
   int active = virDomainIsActive(dom.get());
   if (active < 0) throw libvirtError("cannot read state of " + name);
   if (active == 1 && restart) {

@@ -1,11 +1,12 @@
 #include "providers/libvirt/instance_volumes.h"
 
 #include "engine/hash.h"
+#include "engine/kinds/volume.h"
+#include "providers/libvirt/api/volume_stream.h"
+#include "providers/libvirt/api/xml.h"
 #include "providers/libvirt/load_balancer.h"
 #include "providers/libvirt/ownership.h"
 #include "providers/libvirt/seed.h"
-#include "providers/libvirt/api/volume_stream.h"
-#include "providers/libvirt/api/xml.h"
 
 namespace vdc::libvirt {
 
@@ -42,7 +43,7 @@ void InstanceVolumes::prepare(const std::vector<Ownership>& intended, const Host
     bool recorded = records_.find(instance.vdc, instance.id).has_value();
     bool squatted = false;
     for (const auto& [role, name] : wanted.spec.items())
-      squatted = squatted || (!recorded && host_.volumeExists("standard", name.get<std::string>()));
+      squatted = squatted || (!recorded && host_.volumeExists(kStandardStorageClass, name.get<std::string>()));
     if (!squatted) records.push_back(wanted);
   }
   records_.putDurably(records);
@@ -54,22 +55,22 @@ void InstanceVolumes::create(const Ownership& instance) {
   bool ours = records_.find(instance.vdc, instance.id).has_value();
   for (const auto& [role, name] : wanted.spec.items()) {
     std::string volume = name.get<std::string>();
-    if (!host_.volumeExists("standard", volume)) continue;
+    if (!host_.volumeExists(kStandardStorageClass, volume)) continue;
     if (!ours) throw Error("volume '" + volume + "' already exists and was not created by vdc; it is left alone");
-    storage_.deleteVolume("standard", volume);  // a leftover of an interrupted create
+    storage_.deleteVolume(kStandardStorageClass, volume);  // a leftover of an interrupted create
   }
   if (!ours) records_.putDurably({wanted});
   std::string root = rootDiskName(instance.vdc, diskOwner(instance));
   const ApplianceImage& appliance = host_.settings().loadBalancer;
   const CarriedDisk* carried = storage_.carried(instance.id);  // by an import
   if (hasRootDisk(instance) && instance.id.kind == Kind::LoadBalancer)
-    storage_.importVolume("standard", root, appliance.source, appliance.format, appliance.sha256, HostFileRule{});
+    storage_.importVolume(kStandardStorageClass, root, appliance.source, appliance.format, appliance.sha256, HostFileRule{});
   else if (hasRootDisk(instance) && carried)
-    storage_.createFromContents(instance, *carried, "standard", root);
+    storage_.createFromContents(instance, *carried, kStandardStorageClass, root);
   else if (hasRootDisk(instance) && isContainer(instance))
-    storage_.createCopy("standard", root, *storage_.imageOf(instance));
+    storage_.createCopy(kStandardStorageClass, root, *storage_.imageOf(instance));
   else if (hasRootDisk(instance))
-    storage_.createChild("standard", root, 0, storage_.imageOf(instance));
+    storage_.createChild(kStandardStorageClass, root, 0, storage_.imageOf(instance));
   if (hasSeed(instance)) replaceSeed(instance);
 }
 
@@ -82,7 +83,7 @@ void InstanceVolumes::update(const Ownership& instance) {
 void InstanceVolumes::remove(const std::string& vdc, const ResourceId& instance) {
   auto recorded = records_.find(vdc, instance);
   if (!recorded) return;
-  for (const auto& [role, name] : recorded->spec.items()) storage_.deleteVolume("standard", name.get<std::string>());
+  for (const auto& [role, name] : recorded->spec.items()) storage_.deleteVolume(kStandardStorageClass, name.get<std::string>());
   records_.erase(vdc, instance);
 }
 
@@ -137,8 +138,8 @@ void InstanceVolumes::replaceSeed(const Ownership& instance) {
                     sha256Hex(metaData(seed) + networkConfig(seed) + userData(seed)).substr(0, 12);
   std::string image = isContainer(instance) ? seedFileSystem(seed) : seedIso(seed);
   std::string name = seedName(instance.vdc, diskOwner(instance));
-  storage_.deleteVolume("standard", name);
-  VolumeHandle volume = storage_.createRaw("standard", name, image.size());
+  storage_.deleteVolume(kStandardStorageClass, name);
+  VolumeHandle volume = storage_.createRaw(kStandardStorageClass, name, image.size());
   VolumeUpload upload(host_.connection(), volume.get(), image.size());
   upload.send(image);
   upload.finish();

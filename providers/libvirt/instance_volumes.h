@@ -10,11 +10,12 @@
 #include <string>
 #include <vector>
 
+#include "engine/kinds/instance.h"
 #include "engine/live.h"
+#include "providers/libvirt/disk_store.h"
 #include "providers/libvirt/host.h"
 #include "providers/libvirt/registry.h"
 #include "providers/libvirt/seed.h"
-#include "providers/libvirt/disk_store.h"
 
 namespace vdc::libvirt {
 
@@ -44,7 +45,7 @@ class InstanceVolumes {
   // its seed an ext2 file system (the embedded datacenter treats every
   // instance alike).
   bool isContainer(const Ownership& instance) const {
-    return !host_.settings().testDriver && instance.spec.value("hypervisor", "kvm") == "lxc";
+    return !host_.settings().testDriver && InstanceSpec(instance.spec).container();
   }
 
   // Records, in one write, the volumes of every domain about to be made;

@@ -2,9 +2,10 @@
 
 #include <set>
 
+#include "engine/kinds/volume.h"
 #include "engine/units.h"
-#include "providers/libvirt/ownership.h"
 #include "providers/libvirt/api/xml.h"
+#include "providers/libvirt/ownership.h"
 
 namespace vdc::libvirt {
 
@@ -245,12 +246,12 @@ void LibvirtRegistry::update(const Ownership& owner, const LiveObject&) { record
 static std::vector<std::pair<std::string, std::string>> recordedVolumes(RecordStore& records, const std::string& vdc,
                                                                         const Ownership& record) {
   switch (record.id.kind) {
-    case Kind::Volume: return {{record.spec.value("storageClass", "standard"), records.nameOf(vdc, record.id)}};
-    case Kind::Image: return {{"standard", records.nameOf(vdc, record.id)}};
+    case Kind::Volume: return {{VolumeSpec(record.spec).storageClass(), records.nameOf(vdc, record.id)}};
+    case Kind::Image: return {{kStandardStorageClass, records.nameOf(vdc, record.id)}};
     case Kind::Instance:
     case Kind::LoadBalancer: {
       std::vector<std::pair<std::string, std::string>> volumes;
-      for (const auto& [role, name] : record.spec.items()) volumes.push_back({"standard", name.get<std::string>()});
+      for (const auto& [role, name] : record.spec.items()) volumes.push_back({kStandardStorageClass, name.get<std::string>()});
       return volumes;
     }
     default: return {};

@@ -4,15 +4,17 @@
 #include <filesystem>
 #include <set>
 
+#include "engine/kinds/image.h"
+#include "engine/kinds/volume.h"
+#include "engine/scratch_directory.h"
 #include "engine/units.h"
-#include "providers/support/download.h"
-#include "providers/libvirt/image_import.h"
-#include "providers/libvirt/ownership.h"
 #include "providers/libvirt/api/qcow2.h"
-#include "providers/libvirt/unowned.h"
 #include "providers/libvirt/api/volume_stream.h"
 #include "providers/libvirt/api/xml.h"
-#include "engine/scratch_directory.h"
+#include "providers/libvirt/image_import.h"
+#include "providers/libvirt/ownership.h"
+#include "providers/libvirt/unowned.h"
+#include "providers/support/download.h"
 
 namespace vdc::libvirt {
 
@@ -41,7 +43,7 @@ void LibvirtStorage::prepare(const ApplyIntent& intent) {
 }
 
 std::string LibvirtStorage::storageClassOf(const Ownership& owner) const {
-  return owner.spec.value("storageClass", "standard");
+  return VolumeSpec(owner.spec).storageClass();
 }
 
 LibvirtStorage::Volume LibvirtStorage::volume(const std::string& storageClass, const std::string& physical) {
@@ -60,7 +62,7 @@ LibvirtStorage::Volume LibvirtStorage::volume(const std::string& storageClass, c
 std::optional<LibvirtStorage::Volume> LibvirtStorage::imageOf(const Ownership& owner) {
   if (!owner.spec.contains("image")) return std::nullopt;
   ResourceId image{Kind::Image, owner.spec["image"].get<std::string>()};
-  Volume found = volume("standard", volumeName(owner.vdc, image));
+  Volume found = volume(kStandardStorageClass, volumeName(owner.vdc, image));
   // What the manifest says the image is, over what the pool guessed from its bytes.
   if (auto record = records_.find(owner.vdc, image)) found.format = record->spec.value("format", found.format);
   found.format = diskFormat(found.format);
@@ -91,8 +93,8 @@ void LibvirtStorage::createCopy(const std::string& storageClass, const std::stri
 // and a missing one (or a URL) makes an empty image, so that a VDC can be
 // tried on a laptop before its images are at hand (docs/embedded-datacenter.md).
 void LibvirtStorage::createImage(const Ownership& owner) {
-  importVolume("standard", volumeName(owner.vdc, owner.id), owner.spec.at("source").get<std::string>(),
-               owner.spec.value("format", "qcow2"), owner.spec.value("sha256", ""), files_);
+  importVolume(kStandardStorageClass, volumeName(owner.vdc, owner.id), owner.spec.at("source").get<std::string>(),
+               ImageSpec(owner.spec).format(), owner.spec.value("sha256", ""), files_);
 }
 
 // The bytes an import carries (a bundle's disk, already verified): the
@@ -167,7 +169,7 @@ void LibvirtStorage::importVolume(const std::string& storageClass, const std::st
 // An Instance's disk is its root disk (InstanceVolumes), in the standard pool.
 VolumeHandle LibvirtStorage::volumeOf(const std::string& vdc, const LiveObject& disk) {
   bool root = disk.id.kind == Kind::Instance;
-  std::string storageClass = disk.id.kind == Kind::Volume ? disk.recorded.value("storageClass", "standard") : "standard";
+  std::string storageClass = disk.id.kind == Kind::Volume ? VolumeSpec(disk.recorded).storageClass() : kStandardStorageClass;
   std::string physical = root ? rootDiskName(vdc, disk.id.name) : disk.physicalName;
   PoolHandle pool = host_.pool(storageClass);
   VolumeHandle vol(virStorageVolLookupByName(pool.get(), physical.c_str()));
@@ -292,7 +294,7 @@ void LibvirtStorage::update(const Ownership& owner, const LiveObject& live) {
 }
 
 void LibvirtStorage::remove(const std::string& vdc, const LiveObject& live) {
-  std::string storageClass = live.id.kind == Kind::Image ? "standard" : live.recorded.value("storageClass", "standard");
+  std::string storageClass = live.id.kind == Kind::Image ? kStandardStorageClass : VolumeSpec(live.recorded).storageClass();
   deleteVolume(storageClass, live.physicalName);
   records_.erase(vdc, live.id);
   records_.forgetName(vdc, live.id);

@@ -1,5 +1,6 @@
 #include "providers/libvirt/switch.h"
 
+#include "engine/kinds/network.h"
 #include "engine/units.h"
 #include "providers/libvirt/nwfilter.h"
 #include "providers/libvirt/ownership.h"
@@ -15,7 +16,7 @@ std::string LibvirtSwitch::networkXml(const Ownership& owner, const std::string&
   std::string xml = "<network><name>" + xmlEscape(records_.nameOf(owner.vdc, owner.id)) + "</name>";
   if (!uuid.empty()) xml += "<uuid>" + uuid + "</uuid>";
   xml += "<metadata>" + ownerElement(owner) + "</metadata>";
-  if (spec.value("mode", "isolated") == "nat") xml += "<forward mode='nat'/>";
+  if (NetworkSpec(spec).nat()) xml += "<forward mode='nat'/>";
   xml += "<mtu size='" + std::to_string(spec.value("mtu", 1500)) + "'/>";
   xml += "<ip address='" + gateway + "' prefix='" + std::to_string(cidr->prefix) + "'>";
   if (spec.value("dhcp", true)) {

@@ -4,6 +4,7 @@
 #include <thread>
 
 #include "engine/hash.h"
+#include "engine/kinds/network.h"
 #include "engine/units.h"
 #include "providers/ovs/flows.h"
 
@@ -123,7 +124,7 @@ std::optional<Json> OvsSwitch::networkSpec(const std::string& vdc, const std::st
 }
 
 void OvsSwitch::createBridge(const Ownership& owner) {
-  if (owner.spec.value("mode", "isolated") == "nat")
+  if (NetworkSpec(owner.spec).nat())
     throw Error("Network " + owner.id.name + ": mode nat is not available on Open vSwitch in this version");
   std::string name = bridgeName(owner.vdc, owner.id.name);
   Json interface = {{"name", name}, {"type", "internal"}};

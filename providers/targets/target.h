@@ -45,7 +45,7 @@ TargetSpec readTarget(const std::string& file);
 std::vector<std::string> repositoryTargetProblems(const TargetSpec& target, const std::string& repository);
 DatacenterPtr openDatacenter(const TargetSpec& target);
 // The datacenter of a Target file (or the embedded one), wrapped for fault
-// injection when VDC_FAULT or VDC_LATENCY_MS ask for it (providers/faults).
+// injection when VDC_FAULT or VDC_LATENCY_MS ask for it (providers/targets/faults.h).
 DatacenterPtr openTarget(const std::optional<std::string>& file);
 
 }  // namespace vdc

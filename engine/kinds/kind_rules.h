@@ -1,0 +1,54 @@
+// The home of each kind: engine/kinds/KIND.cc declares its fields (types,
+// defaults, which changes force a replacement or restart: engine/schema.h),
+// the resources its spec names (the dependency edges), and the checks of
+// its manifests that need the rest of the VDC. The manifest reader, the
+// resolver, the diff and the schema check dispatch through rulesOf(kind).
+// A kind's defaults that providers read are in its header (volume.h, ...),
+// with a typed view of its spec.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "engine/error.h"
+#include "engine/manifest.h"
+#include "engine/model.h"
+#include "engine/schema.h"
+#include "engine/units.h"
+
+namespace vdc {
+
+// What a kind's checks see of the whole VDC while the resolver walks it:
+// the other manifests, and what earlier manifests claimed.
+class Checks {
+ public:
+  virtual ~Checks() = default;
+  virtual const Manifest* lookup(Kind kind, const std::string& name) const = 0;
+  // Where `path` ("spec.interfaces[0].ip") is written in `m` (its document when not known).
+  virtual Location mentionAt(const Manifest& m, const std::string& path) const = 0;
+  virtual void problem(Location where, std::string message) = 0;
+
+  std::vector<std::pair<Cidr, Location>> networks;           // the networks seen so far
+  std::map<std::string, Location> fixedAddresses;            // "network/ip" -> where it is claimed
+  std::map<std::string, std::vector<Location>> attachments;  // Volume name -> where it is attached
+};
+
+using AddReference = std::function<void(Kind kind, const Json& name)>;
+
+struct KindRules {
+  std::vector<Field> (*fields)();
+  // The resources a spec names, which must exist before it (none: it names none).
+  void (*references)(const Json& spec, const AddReference& add) = nullptr;
+  // Checks beyond each field's own (none: there are none).
+  void (*check)(const Manifest& m, Checks& checks) = nullptr;
+};
+
+const KindRules& rulesOf(Kind kind);
+
+// Whether `ip` is a host address of `cidr` (not its network or broadcast address).
+bool isHostOf(const Cidr& cidr, Ipv4 ip);
+
+}  // namespace vdc

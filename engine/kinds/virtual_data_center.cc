@@ -1,0 +1,14 @@
+// VirtualDataCenter: the VDC itself, its name and description. Its record
+// also holds the git revision a watch applied (operations/planning.h).
+#include "engine/kinds/fields.h"
+#include "engine/kinds/kind_rules.h"
+
+namespace vdc {
+
+using namespace fields;
+
+extern const KindRules kVirtualDataCenterRules{
+    [] { return std::vector<Field>{withDefault(field("description", FieldType::Text), "")}; },
+};
+
+}  // namespace vdc

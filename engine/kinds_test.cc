@@ -1,0 +1,75 @@
+// The home of each kind (engine/kinds/): every field that names a resource
+// is one of the kind's references (a dependency edge), and the typed views
+// providers read default to what the kind's fields declare.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+
+#include "engine/kinds/image.h"
+#include "engine/kinds/instance.h"
+#include "engine/kinds/kind_rules.h"
+#include "engine/kinds/network.h"
+#include "engine/kinds/volume.h"
+#include "engine/resolve.h"
+#include "engine/schema.h"
+
+namespace vdc {
+namespace {
+
+// A spec in which `field` (or, inside a list of objects, `outer[0].field`) names "x".
+Json naming(const Field& field, const Field* outer) {
+  Json value = field.type == FieldType::RefList ? Json::array({"x"}) : Json("x");
+  if (!outer) return {{field.name, value}};
+  Json item = {{field.name, value}};
+  return {{outer->name, outer->type == FieldType::ObjectList ? Json::array({item}) : item}};
+}
+
+TEST(Kinds, EveryFieldThatNamesAResourceIsAReference) {
+  size_t checked = 0;
+  for (Kind kind : kAllKinds) {
+    auto check = [&](const Field& field, const Field* outer) {
+      if (field.type != FieldType::Ref && field.type != FieldType::RefList) return;
+      auto refs = specReferences(kind, naming(field, outer));
+      EXPECT_NE(std::find(refs.begin(), refs.end(), ResourceId{field.ref, "x"}), refs.end())
+          << kindName(kind) << "." << (outer ? outer->name + "." : "") << field.name;
+      ++checked;
+    };
+    for (const auto& field : specFields(kind)) {
+      check(field, nullptr);
+      for (const auto& inner : field.fields) check(inner, &field);
+    }
+  }
+  EXPECT_EQ(checked, 7u);  // Volume.image; Instance.image, .interfaces network and groups, .volumes, .keyPairs; LB.network
+}
+
+std::string defaultOf(Kind kind, const std::string& name) {
+  const Field* field = findField(specFields(kind), name);
+  return field ? field->defaultValue.get<std::string>() : "";
+}
+
+TEST(Kinds, TypedViewsDefaultToTheKindsFields) {
+  Json empty = Json::object();
+  EXPECT_EQ(VolumeSpec(empty).storageClass(), defaultOf(Kind::Volume, "storageClass"));
+  EXPECT_EQ(ImageSpec(empty).format(), defaultOf(Kind::Image, "format"));
+  EXPECT_EQ(InstanceSpec(empty).hypervisor(), defaultOf(Kind::Instance, "hypervisor"));
+  EXPECT_EQ(InstanceSpec(empty).memory(), parseSize(defaultOf(Kind::Instance, "memory")));
+  EXPECT_EQ(InstanceSpec(empty).cpus(), findField(specFields(Kind::Instance), "cpus")->defaultValue.get<long>());
+  EXPECT_EQ(InstanceSpec(empty).replicas(), findField(specFields(Kind::Instance), "replicas")->defaultValue.get<long>());
+  EXPECT_TRUE(InstanceSpec(empty).running());
+  EXPECT_EQ(defaultOf(Kind::Instance, "state"), kDefaultState);
+  EXPECT_EQ(defaultOf(Kind::LoadBalancer, "state"), kDefaultState);
+  EXPECT_FALSE(NetworkSpec(empty).nat());
+  EXPECT_EQ(defaultOf(Kind::Network, "mode"), kDefaultNetworkMode);
+  // And they read what a spec says.
+  EXPECT_EQ(VolumeSpec(Json{{"storageClass", "fast"}}).storageClass(), "fast");
+  EXPECT_TRUE(InstanceSpec(Json{{"hypervisor", "lxc"}}).container());
+  EXPECT_FALSE(InstanceSpec(Json{{"state", "stopped"}}).running());
+  EXPECT_TRUE(NetworkSpec(Json{{"mode", "nat"}}).nat());
+}
+
+TEST(Kinds, EveryKindHasFields) {
+  for (Kind kind : kAllKinds) EXPECT_FALSE(rulesOf(kind).fields().empty()) << kindName(kind);
+}
+
+}  // namespace
+}  // namespace vdc
