@@ -20,6 +20,7 @@
 #include "engine/hash.h"
 #include "engine/test_support.h"
 #include "engine/text.h"
+#include "support/archive_handles.h"
 
 namespace vdc::bundle {
 
@@ -55,11 +56,13 @@ std::string sums(const std::vector<Member>& members) {
 
 // A tar archive of exactly these members.
 void writeTar(const fs::path& file, const std::vector<Member>& members) {
-  archive* a = archive_write_new();
+  ArchiveWriter held(archive_write_new());
+  archive* a = held.get();
   archive_write_set_format_pax_restricted(a);
   ASSERT_EQ(archive_write_open_filename(a, file.c_str()), ARCHIVE_OK);
   for (const auto& m : members) {
-    archive_entry* e = archive_entry_new();
+    ArchiveEntry entry(archive_entry_new());
+    archive_entry* e = entry.get();
     archive_entry_set_pathname(e, m.path.c_str());
     archive_entry_set_filetype(e, m.type);
     archive_entry_set_perm(e, 0644);
@@ -68,10 +71,8 @@ void writeTar(const fs::path& file, const std::vector<Member>& members) {
     archive_entry_set_size(e, m.size >= 0 ? m.size : static_cast<int64_t>(m.contents.size()));
     archive_write_header(a, e);
     if (m.type == AE_IFREG && m.link.empty()) archive_write_data(a, m.contents.data(), m.contents.size());
-    archive_entry_free(e);
   }
   archive_write_close(a);
-  archive_write_free(a);
 }
 
 class Bundles : public ::testing::Test {
@@ -351,11 +352,13 @@ TEST_F(Bundles, ABundleThatWouldExpandPastItsRoomIsRefusedBeforeItsDisksAreRead)
   // A sparse member of a terabyte, all hole, in a bundle of a few kilobytes.
   const uint64_t terabyte = 1ull << 40;
   {
-    archive* a = archive_write_new();
+    ArchiveWriter held(archive_write_new());
+    archive* a = held.get();
     archive_write_set_format_pax_restricted(a);
     ASSERT_EQ(archive_write_open_filename(a, file().c_str()), ARCHIVE_OK);
     auto add = [&](const std::string& path, const std::string& contents, uint64_t size) {
-      archive_entry* e = archive_entry_new();
+      ArchiveEntry entry(archive_entry_new());
+      archive_entry* e = entry.get();
       archive_entry_set_pathname(e, path.c_str());
       archive_entry_set_filetype(e, AE_IFREG);
       archive_entry_set_perm(e, 0644);
@@ -363,12 +366,10 @@ TEST_F(Bundles, ABundleThatWouldExpandPastItsRoomIsRefusedBeforeItsDisksAreRead)
       if (size != contents.size()) archive_entry_sparse_add_entry(e, 0, 0);
       archive_write_header(a, e);
       archive_write_data(a, contents.data(), contents.size());
-      archive_entry_free(e);
     };
     add(kDescriptorMember, descriptor(terabyte).toJson().dump(), descriptor(terabyte).toJson().dump().size());
     add("disks/Volume/data", "", terabyte);
     archive_write_close(a);
-    archive_write_free(a);
   }
   ASSERT_LT(fs::file_size(file()), 64u << 10);
   auto started = std::chrono::steady_clock::now();

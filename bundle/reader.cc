@@ -12,6 +12,7 @@
 
 #include "engine/error.h"
 #include "engine/hash.h"
+#include "support/archive_handles.h"
 #include "engine/text.h"
 
 namespace vdc::bundle {
@@ -35,10 +36,6 @@ std::optional<std::string> compression(const std::string& file) {
   if (bytes.starts_with("\x04\x22\x4d\x18")) return "lz4";
   return std::nullopt;
 }
-
-struct ArchiveFree {
-  void operator()(archive* a) const { archive_read_free(a); }
-};
 
 // One reading of the archive, member by member.
 class Reading {
@@ -112,7 +109,7 @@ class Reading {
 
  private:
   std::string file_;
-  std::unique_ptr<archive, ArchiveFree> archive_;
+  ArchiveReader archive_;
   std::string member_;
   uint64_t size_ = 0, total_ = 0;
   size_t members_ = 0;

@@ -16,18 +16,13 @@
 #include "bundle/bundle.h"
 #include "engine/error.h"
 #include "engine/hash.h"
+#include "support/archive_handles.h"
 
 namespace vdc::bundle {
 
 namespace {
 
-struct EntryFree {
-  void operator()(archive_entry* e) const { archive_entry_free(e); }
-};
-
 }  // namespace
-
-void BundleWriter::ArchiveFree::operator()(archive* a) const { archive_write_free(a); }
 
 BundleWriter::BundleWriter(std::string file)
     : file_(std::move(file)), partial_(file_ + ".partial-XXXXXX"), archive_(archive_write_new()) {
@@ -50,7 +45,7 @@ BundleWriter::~BundleWriter() {
 
 void BundleWriter::header(const std::string& member, uint64_t size, const std::vector<Extent>* data) {
   if (!safeMemberPath(member)) throw Error("cannot put '" + member + "' in a bundle");
-  std::unique_ptr<archive_entry, EntryFree> entry(archive_entry_new());
+  ArchiveEntry entry(archive_entry_new());
   archive_entry_set_pathname(entry.get(), member.c_str());
   archive_entry_set_filetype(entry.get(), AE_IFREG);
   archive_entry_set_perm(entry.get(), 0644);

@@ -19,8 +19,7 @@
 #include <vector>
 
 #include "bundle/sparse_file.h"
-
-struct archive;
+#include "support/archive_handles.h"
 
 namespace vdc::bundle {
 
@@ -50,10 +49,7 @@ class BundleWriter {
 
   std::string file_, partial_;
   int fd_ = -1;
-  struct ArchiveFree {
-    void operator()(archive* a) const;
-  };
-  std::unique_ptr<archive, ArchiveFree> archive_;
+  ArchiveWriter archive_;
   std::vector<std::pair<std::string, std::string>> digests_;
   bool finished_ = false;
 };

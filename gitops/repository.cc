@@ -1,7 +1,5 @@
 #include "gitops/repository.h"
 
-#include <git2.h>
-
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -14,6 +12,7 @@
 #include "engine/error.h"
 #include "engine/safe_file.h"
 #include "engine/text.h"
+#include "gitops/git_handles.h"
 
 namespace vdc::gitops {
 
@@ -21,15 +20,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-template <typename T, void (*F)(T*)>
-struct Freer {
-  void operator()(T* p) const { F(p); }
-};
-using Remote = std::unique_ptr<git_remote, Freer<git_remote, git_remote_free>>;
-using Commit = std::unique_ptr<git_commit, Freer<git_commit, git_commit_free>>;
-using Tree = std::unique_ptr<git_tree, Freer<git_tree, git_tree_free>>;
-using TreeEntry = std::unique_ptr<git_tree_entry, Freer<git_tree_entry, git_tree_entry_free>>;
-using Blob = std::unique_ptr<git_blob, Freer<git_blob, git_blob_free>>;
 
 void initialize() {
   static std::once_flag once;
@@ -55,8 +45,6 @@ git_oid oidOf(const std::string& commit) {
   if (git_oid_fromstr(&oid, commit.c_str()) < 0) fail("'" + commit + "' is not a commit id");
   return oid;
 }
-
-using Odb = std::unique_ptr<git_odb, Freer<git_odb, git_odb_free>>;
 
 bool under(const std::string& path, const std::string& directory) {
   return directory.empty() || path == directory || path.starts_with(directory + "/");
@@ -100,7 +88,7 @@ class TreeWalk {
       if (mode == GIT_FILEMODE_TREE) {
         git_tree* sub = nullptr;
         if (git_tree_lookup(&sub, repo_, git_tree_entry_id(entry)) < 0) throw ReadFailure("cannot read tree " + shown(path));
-        Tree held(sub);
+        GitTree held(sub);
         directories.push_back(path);
         walk(sub, path, depth + 1);
       } else if (mode == GIT_FILEMODE_BLOB || mode == GIT_FILEMODE_BLOB_EXECUTABLE) {
@@ -136,7 +124,7 @@ class TreeWalk {
   git_repository* repo_;
   const TreeLimits& limits_;
   std::string base_, strict_;
-  Odb odb_;
+  GitOdb odb_;
   size_t entries_ = 0;
   uint64_t total_ = 0;
 };
@@ -181,20 +169,18 @@ std::string unsafeEntryName(std::string_view name) {
   return "";
 }
 
-void Repository::Free::operator()(git_repository* repo) const { git_repository_free(repo); }
-
-Repository::Handle Repository::openOrMake(const std::string& directory) const {
+GitRepository Repository::openOrMake(const std::string& directory) const {
   git_repository* repo = nullptr;
-  if (git_repository_open_bare(&repo, directory.c_str()) == 0) return Handle(repo);
+  if (git_repository_open_bare(&repo, directory.c_str()) == 0) return GitRepository(repo);
   // Not a repository: vdc's own cache, damaged, or nothing yet.
   std::error_code ec;
   fs::remove_all(directory, ec);
   fs::create_directories(directory);
   if (git_repository_init(&repo, directory.c_str(), 1) < 0) fail("cannot make the cache " + directory);
-  Handle held(repo);
+  GitRepository held(repo);
   git_remote* remote = nullptr;
   if (git_remote_create(&remote, repo, "origin", url_.c_str()) < 0) fail("cannot add remote " + url_);
-  Remote remoteHeld(remote);
+  GitRemote remoteHeld(remote);
   return held;
 }
 
@@ -209,7 +195,7 @@ Repository::~Repository() = default;
 void Repository::fetchInto(git_repository* repo) const {
   git_remote* remote = nullptr;
   if (git_remote_lookup(&remote, repo, "origin") < 0) fail("the cache has no remote origin");
-  Remote held(remote);
+  GitRemote held(remote);
   // Forced, into refs/remotes/origin/*: a rewritten branch replaces the old.
   char spec[] = "+refs/heads/*:refs/remotes/origin/*";
   char* specs[] = {spec};
@@ -229,7 +215,7 @@ void Repository::fetchInto(git_repository* repo) const {
 void Repository::remake() {
   std::string fresh = cache_ + ".fresh";
   {
-    Handle repo = openOrMake(fresh);
+    GitRepository repo = openOrMake(fresh);
     try {
       fetchInto(repo.get());
     } catch (const Error&) {
@@ -289,11 +275,11 @@ std::vector<std::string> Repository::writeTreeOnce(const std::string& commit, co
   git_oid oid = oidOf(commit);
   git_commit* found = nullptr;
   if (git_commit_lookup(&found, repo_.get(), &oid) < 0) throw ReadFailure("no commit " + commit + " in " + url_);
-  Commit held(found);
+  GitCommit held(found);
   git_tree* root = nullptr;
   if (git_commit_tree(&root, found) < 0) throw ReadFailure("cannot read the tree of " + commit);
-  Tree rootHeld(root);
-  Tree tree;
+  GitTree rootHeld(root);
+  GitTree tree;
   std::string relative = normalDirectory(path);
   if (relative.empty()) {
     git_tree* copy = nullptr;
@@ -303,7 +289,7 @@ std::vector<std::string> Repository::writeTreeOnce(const std::string& commit, co
     git_tree_entry* entry = nullptr;
     if (git_tree_entry_bypath(&entry, root, relative.c_str()) < 0)
       throw Error("commit " + commit + " has no directory " + printable(relative));
-    TreeEntry entryHeld(entry);
+    GitTreeEntry entryHeld(entry);
     if (git_tree_entry_type(entry) != GIT_OBJECT_TREE)
       throw Error("in commit " + commit + ", " + printable(relative) + " is not a directory");
     git_tree* sub = nullptr;
@@ -326,7 +312,7 @@ std::vector<std::string> Repository::writeTreeOnce(const std::string& commit, co
     for (const auto& [file, id] : walk.files) {
       git_blob* blob = nullptr;
       if (git_blob_lookup(&blob, repo_.get(), &id) < 0) throw ReadFailure("cannot read " + printable(join(relative, file)));
-      Blob blobHeld(blob);
+      GitBlob blobHeld(blob);
       writeNewFile(base / file, git_blob_rawcontent(blob), static_cast<size_t>(git_blob_rawsize(blob)));
     }
   } catch (...) {

@@ -17,9 +17,8 @@
 
 #include "engine/error.h"
 #include "gitops/credentials.h"
+#include "gitops/git_handles.h"
 #include "gitops/revision_source.h"
-
-struct git_repository;
 
 namespace vdc::gitops {
 
@@ -77,12 +76,8 @@ class Repository : public RevisionSource {
   void setLimits(const TreeLimits& limits) { limits_ = limits; }
 
  private:
-  struct Free {
-    void operator()(git_repository* repo) const;
-  };
-  using Handle = std::unique_ptr<git_repository, Free>;
   // Opens the bare repository at `directory`, or makes it there afresh.
-  Handle openOrMake(const std::string& directory) const;
+  GitRepository openOrMake(const std::string& directory) const;
   void fetchInto(git_repository* repo) const;
   std::vector<std::string> writeTreeOnce(const std::string& commit, const std::string& path, const std::string& into,
                                          const std::string& strictPath) const;
@@ -93,7 +88,7 @@ class Repository : public RevisionSource {
   std::string url_, cache_;
   Credentials credentials_;
   TreeLimits limits_;
-  Handle repo_;
+  GitRepository repo_;
 };
 
 }  // namespace vdc::gitops

@@ -16,20 +16,20 @@ import sys
 # layer folder -> the folders its files may include (its own is implied)
 LAYERS = {
     "engine": [],
-    "providers/support": ["engine"],
+    "support": ["engine"],
     "providers/libvirt/api": ["engine"],
-    "providers/ovs": ["engine", "providers/support"],
-    "providers/libvirt": ["engine", "providers/support", "providers/libvirt/api", "providers/ovs"],
+    "providers/ovs": ["engine", "support"],
+    "providers/libvirt": ["engine", "support", "providers/libvirt/api", "providers/ovs"],
     "providers/targets": ["engine", "providers/libvirt", "providers/libvirt/api"],
-    "bundle": ["engine"],
+    "bundle": ["engine", "support"],
     "gitops": ["engine"],
     "operations": ["engine", "bundle", "gitops", "providers/targets", "providers/libvirt/api"],
     "cli": ["engine", "gitops", "operations"],
     # Outside the product: anything but the command line.
-    "bench": ["engine", "bundle", "providers/libvirt", "providers/libvirt/api", "providers/targets", "providers/support",
+    "bench": ["engine", "bundle", "providers/libvirt", "providers/libvirt/api", "providers/targets", "support",
               "tests"],
     "fuzz": ["engine", "bundle", "providers/libvirt/api"],
-    "tests": ["engine", "bundle", "gitops", "operations", "providers/support", "providers/targets",
+    "tests": ["engine", "bundle", "gitops", "operations", "support", "providers/targets",
               "providers/libvirt", "providers/libvirt/api", "providers/ovs"],
 }
 

@@ -14,7 +14,7 @@ namespace vdc::libvirt {
 // The local file an Image source names: a path (relative to the VDC's
 // directory) or a file:// URL, as `files` allows it (engine/host_files.h).
 // Throws for URLs of other schemes (an http(s) source is downloaded to a
-// local file first: providers/support/download.h).
+// local file first: support/download.h).
 std::string imageFile(const std::string& source, const HostFileRule& files);
 
 // Streams `file` (opened as `files` allows) into `volume` (null: only reads

@@ -10,11 +10,6 @@ namespace vdc::libvirt {
 
 namespace {
 
-struct FilterFree {
-  void operator()(virNWFilterPtr p) const { virNWFilterFree(p); }
-};
-using FilterHandle = std::unique_ptr<virNWFilter, FilterFree>;
-
 // Priorities: lower runs first. Base rules, then the groups' accepts, then the drops.
 constexpr int kBase = 100, kMember = 300, kRule = 400, kDrop = 900;
 

@@ -8,17 +8,11 @@
 #include <yaml-cpp/yaml.h>
 
 #include "engine/error.h"
+#include "support/archive_handles.h"
 
 namespace vdc::libvirt {
 
 namespace {
-
-struct ArchiveFree {
-  void operator()(archive* a) const { archive_write_free(a); }
-};
-struct EntryFree {
-  void operator()(archive_entry* e) const { archive_entry_free(e); }
-};
 
 la_ssize_t append(archive*, void* out, const void* bytes, size_t size) {
   static_cast<std::string*>(out)->append(static_cast<const char*>(bytes), size);
@@ -33,7 +27,7 @@ void check(archive* a, int status, const std::string& what) {
 }
 
 void addFile(archive* a, const std::string& name, const std::string& contents) {
-  std::unique_ptr<archive_entry, EntryFree> entry(archive_entry_new());
+  ArchiveEntry entry(archive_entry_new());
   archive_entry_set_pathname(entry.get(), name.c_str());
   archive_entry_set_filetype(entry.get(), AE_IFREG);
   archive_entry_set_perm(entry.get(), 0644);
@@ -85,7 +79,7 @@ std::string networkConfig(const Seed& seed) {
 std::string userData(const Seed& seed) { return seed.userData.empty() ? "#cloud-config\n{}\n" : seed.userData; }
 
 std::string seedIso(const Seed& seed) {
-  std::unique_ptr<archive, ArchiveFree> a(archive_write_new());
+  ArchiveWriter a(archive_write_new());
   archive* w = a.get();
   check(w, archive_write_set_format_iso9660(w), "ISO 9660");
   check(w, archive_write_set_option(w, "iso9660", "volume-id", "cidata"), "volume id");

@@ -11,7 +11,7 @@
 
 #include "engine/error.h"
 #include "providers/libvirt/seed.h"
-#include "providers/support/process.h"
+#include "support/process.h"
 #include "engine/scratch_directory.h"
 
 extern char** environ;

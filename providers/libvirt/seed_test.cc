@@ -10,6 +10,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include "providers/libvirt/seed.h"
+#include "support/archive_handles.h"
 
 namespace vdc::libvirt {
 
@@ -18,7 +19,8 @@ namespace {
 // Every regular file in an ISO image, read back with libarchive's reader.
 std::map<std::string, std::string> filesOf(const std::string& iso) {
   std::map<std::string, std::string> files;
-  archive* a = archive_read_new();
+  ArchiveReader held(archive_read_new());
+  archive* a = held.get();
   archive_read_support_format_iso9660(a);
   EXPECT_EQ(archive_read_open_memory(a, iso.data(), iso.size()), ARCHIVE_OK) << archive_error_string(a);
   archive_entry* entry;
@@ -28,7 +30,6 @@ std::map<std::string, std::string> filesOf(const std::string& iso) {
     archive_read_data(a, contents.data(), contents.size());
     files[archive_entry_pathname(entry)] = contents;
   }
-  archive_read_free(a);
   return files;
 }
 

@@ -14,7 +14,7 @@
 #include "providers/libvirt/image_import.h"
 #include "providers/libvirt/ownership.h"
 #include "providers/libvirt/unowned.h"
-#include "providers/support/download.h"
+#include "support/download.h"
 
 namespace vdc::libvirt {
 

@@ -4,7 +4,7 @@
 #include <map>
 
 #include "engine/addresses.h"
-#include "providers/support/process.h"
+#include "support/process.h"
 #include "engine/scratch_directory.h"
 
 namespace vdc::ovs {

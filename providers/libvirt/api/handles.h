@@ -11,22 +11,18 @@
 #include <libvirt/virterror.h>
 
 #include "engine/error.h"
+#include "engine/release.h"
 
 namespace vdc::libvirt {
 
-struct ConnectClose { void operator()(virConnectPtr p) const { virConnectClose(p); } };
-struct DomainFree { void operator()(virDomainPtr p) const { virDomainFree(p); } };
-struct NetworkFree { void operator()(virNetworkPtr p) const { virNetworkFree(p); } };
-struct PoolFree { void operator()(virStoragePoolPtr p) const { virStoragePoolFree(p); } };
-struct VolumeFree { void operator()(virStorageVolPtr p) const { virStorageVolFree(p); } };
-struct CharFree { void operator()(char* p) const { free(p); } };
-
-using ConnectionHandle = std::unique_ptr<virConnect, ConnectClose>;
-using DomainHandle = std::unique_ptr<virDomain, DomainFree>;
-using NetworkHandle = std::unique_ptr<virNetwork, NetworkFree>;
-using PoolHandle = std::unique_ptr<virStoragePool, PoolFree>;
-using VolumeHandle = std::unique_ptr<virStorageVol, VolumeFree>;
-using CString = std::unique_ptr<char, CharFree>;
+using ConnectionHandle = std::unique_ptr<virConnect, Release<virConnectClose>>;
+using DomainHandle = std::unique_ptr<virDomain, Release<virDomainFree>>;
+using NetworkHandle = std::unique_ptr<virNetwork, Release<virNetworkFree>>;
+using PoolHandle = std::unique_ptr<virStoragePool, Release<virStoragePoolFree>>;
+using VolumeHandle = std::unique_ptr<virStorageVol, Release<virStorageVolFree>>;
+using StreamHandle = std::unique_ptr<virStream, Release<virStreamFree>>;
+using FilterHandle = std::unique_ptr<virNWFilter, Release<virNWFilterFree>>;
+using CString = std::unique_ptr<char, Release<free>>;  // a string libvirt allocated
 
 // The last libvirt error of this thread as an Error about `what`.
 Error libvirtError(const std::string& what);

@@ -56,10 +56,7 @@ void VolumeUpload::finish() {
 
 uint64_t downloadVolume(virConnectPtr conn, virStorageVolPtr volume,
                         const std::function<void(const char*, size_t)>& take) {
-  struct StreamFree {
-    void operator()(virStreamPtr p) const { virStreamFree(p); }
-  };
-  std::unique_ptr<virStream, StreamFree> stream(virStreamNew(conn, 0));
+  StreamHandle stream(virStreamNew(conn, 0));
   if (!stream) throw libvirtError("cannot open a stream");
   if (virStorageVolDownload(volume, stream.get(), 0, 0, 0) < 0) throw libvirtError("cannot start download");
   std::vector<char> chunk(1 << 20);

@@ -10,6 +10,8 @@
 
 #include <libvirt/libvirt.h>
 
+#include "providers/libvirt/api/handles.h"
+
 namespace vdc::libvirt {
 
 class VolumeUpload {
@@ -23,10 +25,7 @@ class VolumeUpload {
   void finish();
 
  private:
-  struct StreamFree {
-    void operator()(virStreamPtr p) const { virStreamFree(p); }
-  };
-  std::unique_ptr<virStream, StreamFree> stream_;
+  StreamHandle stream_;
   bool finished_ = false;
 };
 

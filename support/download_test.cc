@@ -8,7 +8,7 @@
 
 #include "engine/hash.h"
 #include "engine/test_support.h"
-#include "providers/support/download.h"
+#include "support/download.h"
 #include "tests/http_server.h"
 
 namespace vdc {

@@ -1,4 +1,4 @@
-#include "providers/support/download.h"
+#include "support/download.h"
 
 #include <curl/curl.h>
 

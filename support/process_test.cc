@@ -1,5 +1,5 @@
 // Host tools are run by argument vector: what a name holds is never shell.
-#include "providers/support/process.h"
+#include "support/process.h"
 
 #include <gtest/gtest.h>
 
