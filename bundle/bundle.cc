@@ -50,7 +50,7 @@ Descriptor Descriptor::fromJson(const Json& json) {
       throw Error("resources is not a list of at most " + std::to_string(kMaxResources));
     for (const auto& resource : resources) {
       d.resources.push_back(resource.get<std::string>());
-      if (!isResourceAddress(d.resources.back())) throw Error("'" + d.resources.back() + "' is not a resource");
+      if (!isResourceId(d.resources.back())) throw Error("'" + d.resources.back() + "' is not a resource");
     }
     const Json& disks = json.at("disks");
     if (!disks.is_array() || disks.size() > kMaxDisks)

@@ -43,7 +43,7 @@ std::optional<ResourceId> ResourceId::parse(std::string_view text) {
   return ResourceId{*kind, std::string(text.substr(slash + 1))};
 }
 
-bool isResourceAddress(std::string_view text) {
+bool isResourceId(std::string_view text) {
   auto id = ResourceId::parse(text);
   return id && isDnsLabel(id->name);
 }

@@ -49,8 +49,8 @@ struct ResourceId {
 };
 
 // Whether `text` is "Kind/name" of a known kind and a DNS-label name, as
-// vdc writes addresses (a bundle's descriptor, a saved plan).
-bool isResourceAddress(std::string_view text);
+// vdc writes resource ids (a bundle's descriptor, a saved plan).
+bool isResourceId(std::string_view text);
 
 // The annotation by which a resource adopts an object already on the target.
 inline constexpr const char* kAdoptAnnotation = "vdc/adopt";

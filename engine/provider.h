@@ -71,11 +71,6 @@ class Storage : public Provider {};
 // Records with no object of their own: VirtualDataCenter, KeyPair.
 class Registry : public Provider {};
 
-using HypervisorPtr = std::unique_ptr<Hypervisor>;
-using SwitchPtr = std::unique_ptr<Switch>;
-using StoragePtr = std::unique_ptr<Storage>;
-using RegistryPtr = std::unique_ptr<Registry>;
-
 // A host of a datacenter as placement sees it (engine/placement.h).
 struct HostInfo {
   std::string name;

@@ -105,7 +105,7 @@ class Checker {
         if (!value.is_array()) return fail(path, "is not a list");
         for (const auto& item : value) {
           bool ok = item.is_string() && (f.type == FieldType::RefList ? isDnsLabel(item.get<std::string>())
-                                                                        : isResourceAddress(item.get<std::string>()));
+                                                                        : isResourceId(item.get<std::string>()));
           if (!ok) return fail(path, "holds something that is not a resource");
         }
         return;

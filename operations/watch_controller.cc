@@ -40,7 +40,8 @@ void stamp(Vdc& vdc, const std::string& revision) {
   }
 }
 
-Json addresses(const Plan& plan) {
+// "create Network/back", one per change.
+Json changeList(const Plan& plan) {
   Json out = Json::array();
   for (const auto& c : plan.changes) out.push_back(std::string(actionName(c.action)) + " " + c.id.str());
   return out;
@@ -221,13 +222,13 @@ bool WatchController::reconcileRevision(Loaded& wanted, bool isHead) {
     Plan plan = planWith(recorded);
     status_.timings["planSeconds"] = secondsSince(start);
     if (!problems.empty()) return fail(revision, "plan", problems.str());
-    status_.lastPlan = {{"revision", revision}, {"summary", summaryJson(plan.summary())}, {"changes", addresses(plan)}};
+    status_.lastPlan = {{"revision", revision}, {"summary", summaryJson(plan.summary())}, {"changes", changeList(plan)}};
     bool newRevision = recorded != revision;
     if (!newRevision && !plan.empty()) {
       // What the revision no longer has is pruned; the rest moved away from it.
       Plan drifted = plan;
       std::erase_if(drifted.changes, [](const Change& c) { return c.action == Action::Delete; });
-      Json drift = addresses(drifted);
+      Json drift = changeList(drifted);
       bool changed = drift != status_.drift;
       status_.drift = drift;
       status_.set("Drifted", !drifted.empty(), drifted.empty() ? "InSync" : "DriftDetected",
