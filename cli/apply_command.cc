@@ -37,22 +37,18 @@ int applyPrepared(const operations::Prepared& prepared, const std::string& quest
 }
 
 int apply(const ApplyFlags& flags, bool destroy) {
-  try {
-    // A saved plan was confirmed when it was reviewed.
-    if (!destroy && std::filesystem::is_regular_file(flags.directory))
-      return applyPrepared(operations::prepareSaved(flags.directory, flags.target, "vdc apply " + flags.directory), "",
-                           flags);
-    operations::Prepared prepared =
-        operations::prepare({flags.directory, flags.target, destroy, destroy ? "vdc destroy" : "vdc apply"});
-    reportWarnings(prepared.warnings);
-    std::string target = prepared.datacenter->describe();
-    return applyPrepared(prepared,
-                         destroy ? "Destroy everything VDC " + prepared.vdc->name + " owns on " + target + "?"
-                                 : "Apply these changes to " + target + "?",
+  // A saved plan was confirmed when it was reviewed.
+  if (!destroy && std::filesystem::is_regular_file(flags.directory))
+    return applyPrepared(operations::prepareSaved(flags.directory, flags.target, "vdc apply " + flags.directory), "",
                          flags);
-  } catch (const Error& e) {
-    return reportFailure(e);
-  }
+  operations::Prepared prepared =
+      operations::prepare({flags.directory, flags.target, destroy, destroy ? "vdc destroy" : "vdc apply"});
+  reportWarnings(prepared.warnings);
+  std::string target = prepared.datacenter->describe();
+  return applyPrepared(prepared,
+                       destroy ? "Destroy everything VDC " + prepared.vdc->name + " owns on " + target + "?"
+                               : "Apply these changes to " + target + "?",
+                       flags);
 }
 
 Command applyOrDestroy(CLI::App& app, bool destroy) {

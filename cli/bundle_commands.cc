@@ -32,20 +32,16 @@ int exportFromLive(const ExportFlags& flags) {
 }
 
 int exportBundle(const ExportFlags& flags) {
-  try {
-    if (flags.fromLive) return exportFromLive(flags);
-    DiskProgress progress;
-    auto exported = operations::exportBundle({flags.directory, flags.target, flags.output}, progress);
-    if (exported.differs)
-      std::cerr << "warning: " << exported.target << " differs from the manifests (" << renderSummary(*exported.differs)
-                << "): the bundle carries the manifests, and the disks as they are\n";
-    std::cout << "Exported VDC " << exported.vdc << " from " << exported.target << " to " << flags.output << ": "
-              << exported.manifestFiles << " manifest files, " << exported.disks << " disks ("
-              << formatSize(exported.bytes) << ").\n";
-    return 0;
-  } catch (const Error& e) {
-    return reportFailure(e);
-  }
+  if (flags.fromLive) return exportFromLive(flags);
+  DiskProgress progress;
+  auto exported = operations::exportBundle({flags.directory, flags.target, flags.output}, progress);
+  if (exported.differs)
+    std::cerr << "warning: " << exported.target << " differs from the manifests (" << renderSummary(*exported.differs)
+              << "): the bundle carries the manifests, and the disks as they are\n";
+  std::cout << "Exported VDC " << exported.vdc << " from " << exported.target << " to " << flags.output << ": "
+            << exported.manifestFiles << " manifest files, " << exported.disks << " disks ("
+            << formatSize(exported.bytes) << ").\n";
+  return 0;
 }
 
 struct ImportFlags {
@@ -57,29 +53,25 @@ struct ImportFlags {
 };
 
 int importBundle(const ImportFlags& flags) {
-  try {
-    InterruptGuard guard;
-    std::optional<Progress> progress(std::in_place);
-    operations::ImportRequest request{flags.bundle, flags.target, flags.into, {}};
-    request.apply.parallelism = flags.parallelism;
-    request.apply.interrupted = guard.interrupted();
-    request.apply.observer = &*progress;
-    DiskProgress disks;
-    auto imported = operations::importBundle(request, disks, [&](const operations::Imported& planned) {
-      std::cout << renderPlan(planned.plan) << std::flush;
-      if (!planned.plan.empty() && !flags.autoApprove &&
-          !confirm("Import VDC " + planned.vdc + " into " + planned.target + "?"))
-        return false;
-      std::cerr << "Unpacked " << planned.manifestFiles << " manifest files into " << planned.directory << ".\n";
-      return true;
-    });
-    progress.reset();  // its status line goes before the report
-    if (!imported.approved) return 1;
-    if (imported.plan.empty()) return 0;
-    return reportApply(imported.plan, imported.report);
-  } catch (const Error& e) {
-    return reportFailure(e);
-  }
+  InterruptGuard guard;
+  std::optional<Progress> progress(std::in_place);
+  operations::ImportRequest request{flags.bundle, flags.target, flags.into, {}};
+  request.apply.parallelism = flags.parallelism;
+  request.apply.interrupted = guard.interrupted();
+  request.apply.observer = &*progress;
+  DiskProgress disks;
+  auto imported = operations::importBundle(request, disks, [&](const operations::Imported& planned) {
+    std::cout << renderPlan(planned.plan) << std::flush;
+    if (!planned.plan.empty() && !flags.autoApprove &&
+        !confirm("Import VDC " + planned.vdc + " into " + planned.target + "?"))
+      return false;
+    std::cerr << "Unpacked " << planned.manifestFiles << " manifest files into " << planned.directory << ".\n";
+    return true;
+  });
+  progress.reset();  // its status line goes before the report
+  if (!imported.approved) return 1;
+  if (imported.plan.empty()) return 0;
+  return reportApply(imported.plan, imported.report);
 }
 
 }  // namespace

@@ -41,13 +41,9 @@ Command validateCommand(CLI::App& app) {
   auto* command = app.add_subcommand("validate", "Parse and check the manifests");
   addWhere(command, *flags, false);
   return {command, [flags] {
-            try {
-              Vdc vdc = operations::load(flags->directory);
-              std::cout << "VDC " << vdc.name << " is valid: " << vdc.resources.size() << " resources.\n";
-              return 0;
-            } catch (const Error& e) {
-              return reportFailure(e);
-            }
+            Vdc vdc = operations::load(flags->directory);
+            std::cout << "VDC " << vdc.name << " is valid: " << vdc.resources.size() << " resources.\n";
+            return 0;
           }};
 }
 
@@ -56,13 +52,9 @@ Command graphCommand(CLI::App& app) {
   auto* command = app.add_subcommand("graph", "Print the dependency graph as Graphviz DOT");
   addWhere(command, *flags, false);
   return {command, [flags] {
-            try {
-              Vdc vdc = operations::load(flags->directory);
-              std::cout << DependencyGraph::of(vdc).dot(vdc.name);
-              return 0;
-            } catch (const Error& e) {
-              return reportFailure(e);
-            }
+            Vdc vdc = operations::load(flags->directory);
+            std::cout << DependencyGraph::of(vdc).dot(vdc.name);
+            return 0;
           }};
 }
 
@@ -72,17 +64,13 @@ Command showCommand(CLI::App& app) {
   addWhere(command, *flags);
   command->add_flag("--json", flags->json, "Machine-readable output (specs/show.schema.json)");
   return {command, [flags] {
-            try {
-              Vdc vdc = operations::load(flags->directory);
-              operations::Shown shown = operations::show(vdc, *operations::openTarget(flags->target));
-              if (flags->json)
-                std::cout << shown.toJson().dump(2) << "\n";
-              else
-                printTable(shown);
-              return 0;
-            } catch (const Error& e) {
-              return reportFailure(e);
-            }
+            Vdc vdc = operations::load(flags->directory);
+            operations::Shown shown = operations::show(vdc, *operations::openTarget(flags->target));
+            if (flags->json)
+              std::cout << shown.toJson().dump(2) << "\n";
+            else
+              printTable(shown);
+            return 0;
           }};
 }
 

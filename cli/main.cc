@@ -2,8 +2,6 @@
 // is the operations library's (operations/).
 #include <malloc.h>
 
-#include <iostream>
-
 #include "cli/commands.h"
 #include "cli/report.h"
 #include "engine/version.h"
@@ -24,8 +22,8 @@ int main(int argc, char** argv) {
     for (const auto& command : commands)
       if (*command.parsed) return command.run();
   } catch (const std::exception& e) {
-    // Commands report what they expect; this is the net under them.
-    std::cerr << "error: " << e.what() << "\n";
+    // What stopped a command: every problem of it, with its place.
+    return vdc::cli::reportFailure(e);
   }
   return 1;
 }

@@ -18,23 +18,19 @@ struct PlanFlags : Where {
 };
 
 int plan(const PlanFlags& flags) {
-  try {
-    operations::Prepared prepared = operations::prepare({flags.directory, flags.target, flags.destroy, ""});
-    reportWarnings(prepared.warnings);
-    const Plan& plan = prepared.plan;
-    if (flags.json)
-      std::cout << plan.toJson().dump(2) << "\n";
-    else
-      std::cout << renderPlan(plan);
-    if (flags.out) {
-      plan.save(*flags.out);
-      std::cerr << "Saved the plan to " << *flags.out << "; run `vdc apply " << *flags.out
-                << "` to perform exactly these actions.\n";
-    }
-    return flags.detailedExitCode && !plan.empty() ? 2 : 0;
-  } catch (const Error& e) {
-    return reportFailure(e);
+  operations::Prepared prepared = operations::prepare({flags.directory, flags.target, flags.destroy, ""});
+  reportWarnings(prepared.warnings);
+  const Plan& plan = prepared.plan;
+  if (flags.json)
+    std::cout << plan.toJson().dump(2) << "\n";
+  else
+    std::cout << renderPlan(plan);
+  if (flags.out) {
+    plan.save(*flags.out);
+    std::cerr << "Saved the plan to " << *flags.out << "; run `vdc apply " << *flags.out
+              << "` to perform exactly these actions.\n";
   }
+  return flags.detailedExitCode && !plan.empty() ? 2 : 0;
 }
 
 }  // namespace

@@ -71,32 +71,28 @@ int watch(WatchFlags& flags) {
   }
   // A watch runs unattended: what it does is logged, not only what fails.
   if (spdlog::get_level() > spdlog::level::info) spdlog::set_level(spdlog::level::info);
-  try {
-    checkPrivateDirectory(options.cache);  // made if missing; a link or others' directory is refused
-    gitops::Repository repository(options.repository, (fs::path(options.cache) / "repository").string(),
-                                  credentials);
-    std::optional<std::string> target = options.target;
-    operations::WatchController controller(
-        options, repository,
-        [target](const std::optional<std::string>& revisionTarget) {
-          return operations::openTarget(revisionTarget ? revisionTarget : target);
-        },
-        operations::commandNotifier(flags.notify));
-    if (flags.once) return controller.step() ? 0 : 1;
-    control.stop = false;
-    handle(SIGTERM, onStop);
-    handle(SIGINT, onStop);
-    handle(SIGUSR1, onSuspend);
-    handle(SIGUSR2, onResume);
-    signal(SIGPIPE, SIG_IGN);  // a notification command that does not read its input
-    spdlog::info("watching {} {} {} every {}s", options.repository, options.branch, options.path,
-                 options.interval.count());
-    controller.run(control);
-    spdlog::info("stopped");
-    return 0;
-  } catch (const std::exception& e) {
-    return reportFailure(e);
-  }
+  checkPrivateDirectory(options.cache);  // made if missing; a link or others' directory is refused
+  gitops::Repository repository(options.repository, (fs::path(options.cache) / "repository").string(),
+                                credentials);
+  std::optional<std::string> target = options.target;
+  operations::WatchController controller(
+      options, repository,
+      [target](const std::optional<std::string>& revisionTarget) {
+        return operations::openTarget(revisionTarget ? revisionTarget : target);
+      },
+      operations::commandNotifier(flags.notify));
+  if (flags.once) return controller.step() ? 0 : 1;
+  control.stop = false;
+  handle(SIGTERM, onStop);
+  handle(SIGINT, onStop);
+  handle(SIGUSR1, onSuspend);
+  handle(SIGUSR2, onResume);
+  signal(SIGPIPE, SIG_IGN);  // a notification command that does not read its input
+  spdlog::info("watching {} {} {} every {}s", options.repository, options.branch, options.path,
+               options.interval.count());
+  controller.run(control);
+  spdlog::info("stopped");
+  return 0;
 }
 
 }  // namespace

@@ -12,40 +12,27 @@
 #include "operations/planning.h"
 #include "operations/session.h"
 #include "operations/show.h"
+#include "tests/site_vdc.h"
 
 namespace vdc::operations {
 namespace {
 
 namespace fs = std::filesystem;
 
-const char* kShop = R"(apiVersion: vdc/v1
-kind: VirtualDataCenter
-metadata: {name: shop}
----
-apiVersion: vdc/v1
-kind: Network
-metadata: {name: front}
-spec: {cidr: 10.1.0.0/24}
----
-apiVersion: vdc/v1
-kind: Instance
-metadata: {name: web}
-spec:
-  interfaces: [{network: front}]
-)";
+using testing::kSite;
 
 class Operations : public ::testing::Test {
  protected:
   void SetUp() override {
     previous_ = fs::current_path();
     fs::current_path(dir.path());  // the embedded datacenter is .vdc/sim.xml here
-    dir.write("shop/vdc.yaml", kShop);
+    dir.write("site/vdc.yaml", kSite);
   }
   void TearDown() override { fs::current_path(previous_); }
 
-  // Applies what `prepare` plans for the shop.
-  ApplyReport applyShop() {
-    Prepared prepared = prepare({"shop", std::nullopt, false, "test"});
+  // Applies what `prepare` plans for the site.
+  ApplyReport applySite() {
+    Prepared prepared = prepare({"site", std::nullopt, false, "test"});
     return execute(prepared.plan, *prepared.datacenter, prepared.live, ApplyOptions{});
   }
 
@@ -68,10 +55,10 @@ TEST_F(Operations, AVdcThatDoesNotValidateIsInvalidWithEveryProblem) {
 
 TEST_F(Operations, AWriterFindsTheVdcLockedAndMayRetry) {
   DatacenterPtr datacenter = openTarget(std::nullopt);
-  ApplyLock held = lockVdc(*datacenter, "shop", "vdc watch elsewhere");
-  EXPECT_NO_THROW(prepare({"shop", std::nullopt, false, ""}));  // a reader takes no lock
+  ApplyLock held = lockVdc(*datacenter, "site", "vdc watch elsewhere");
+  EXPECT_NO_THROW(prepare({"site", std::nullopt, false, ""}));  // a reader takes no lock
   try {
-    prepare({"shop", std::nullopt, false, "vdc apply"});
+    prepare({"site", std::nullopt, false, "vdc apply"});
     FAIL() << "two writers held the lock";
   } catch (const Failure& e) {
     EXPECT_EQ(e.kind(), FailureKind::Locked);
@@ -82,19 +69,19 @@ TEST_F(Operations, AWriterFindsTheVdcLockedAndMayRetry) {
 
 TEST_F(Operations, ASavedPlanIsAppliedOnlyWhileTheTargetIsAsItWas) {
   {
-    Prepared planned = prepare({"shop", std::nullopt, false, ""});
+    Prepared planned = prepare({"site", std::nullopt, false, ""});
     EXPECT_EQ(planned.plan.summary().create, 3u);
-    planned.plan.save("shop.plan");
+    planned.plan.save("site.plan");
   }
   {
-    Prepared fresh = prepareSaved("shop.plan", std::nullopt, "vdc apply shop.plan");
+    Prepared fresh = prepareSaved("site.plan", std::nullopt, "vdc apply site.plan");
     EXPECT_EQ(fresh.plan.changes.size(), 3u);
     EXPECT_TRUE(fresh.lock.has_value());
   }  // its lock is let go
 
-  ASSERT_TRUE(applyShop().ok());  // the target moves on
+  ASSERT_TRUE(applySite().ok());  // the target moves on
   try {
-    prepareSaved("shop.plan", std::nullopt, "vdc apply shop.plan");
+    prepareSaved("site.plan", std::nullopt, "vdc apply site.plan");
     FAIL() << "a stale plan was readied";
   } catch (const Failure& e) {
     EXPECT_EQ(e.kind(), FailureKind::Stale);
@@ -103,21 +90,23 @@ TEST_F(Operations, ASavedPlanIsAppliedOnlyWhileTheTargetIsAsItWas) {
 }
 
 TEST_F(Operations, ShowComparesWhatTheTargetHoldsWithTheManifests) {
-  ASSERT_TRUE(applyShop().ok());
-  Vdc vdc = load("shop");
+  ASSERT_TRUE(applySite().ok());
+  Vdc vdc = load("site");
   Shown shown = show(vdc, *openTarget(std::nullopt));
   ASSERT_EQ(shown.resources.size(), 3u);
   for (const auto& r : shown.resources) EXPECT_EQ(r.status, "in sync") << r.id.str();
   EXPECT_EQ(shown.toJson()["resources"][2]["address"], "Instance/web");  // in address order
 
-  dir.write("shop/vdc.yaml", std::string(kShop) + "  cpus: 2\n");
-  vdc = load("shop");
+  std::string bigger = kSite;
+  bigger.replace(bigger.find("cpus: 1"), 7, "cpus: 2");
+  dir.write("site/vdc.yaml", bigger);
+  vdc = load("site");
   shown = show(vdc, *openTarget(std::nullopt));
   for (const auto& r : shown.resources)
     EXPECT_EQ(r.status, r.id.kind == Kind::Instance ? "changed" : "in sync") << r.id.str();
   // Nothing more to plan once applied: the same plan is empty.
-  ASSERT_TRUE(applyShop().ok());
-  EXPECT_TRUE(prepare({"shop", std::nullopt, false, ""}).plan.empty());
+  ASSERT_TRUE(applySite().ok());
+  EXPECT_TRUE(prepare({"site", std::nullopt, false, ""}).plan.empty());
 }
 
 }  // namespace

@@ -14,6 +14,7 @@
 #include "operations/planning.h"
 #include "operations/session.h"
 #include "providers/targets/target.h"
+#include "tests/site_vdc.h"
 
 namespace vdc::operations {
 
@@ -60,24 +61,8 @@ class FakeSource : public gitops::RevisionSource {
   bool reachable_ = true;
 };
 
-const char* kSite = R"(apiVersion: vdc/v1
-kind: VirtualDataCenter
-metadata: {name: site}
----
-apiVersion: vdc/v1
-kind: Network
-metadata: {name: front}
-spec: {cidr: 10.1.0.0/24}
----
-apiVersion: vdc/v1
-kind: Instance
-metadata: {name: web}
-spec:
-  cpus: 1
-  interfaces: [{network: front}]
-)";
-
-const char* kBack = "---\napiVersion: vdc/v1\nkind: Network\nmetadata: {name: back}\nspec: {cidr: 10.2.0.0/24}\n";
+using testing::kSite;
+const char* kBack = testing::kBackNetwork;
 
 class Controller : public ::testing::Test {
  protected:

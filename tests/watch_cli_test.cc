@@ -17,6 +17,7 @@
 #include "tests/cli_support.h"
 #include "tests/git_trees.h"
 #include "tests/http_server.h"
+#include "tests/site_vdc.h"
 #include "tests/ssh_server.h"
 
 namespace vdc::testing {
@@ -24,25 +25,6 @@ namespace vdc::testing {
 namespace {
 
 namespace fs = std::filesystem;
-
-const char* kSite = R"(apiVersion: vdc/v1
-kind: VirtualDataCenter
-metadata: {name: site}
----
-apiVersion: vdc/v1
-kind: Network
-metadata: {name: front}
-spec: {cidr: 10.1.0.0/24}
----
-apiVersion: vdc/v1
-kind: Instance
-metadata: {name: web}
-spec:
-  cpus: 1
-  interfaces: [{network: front}]
-)";
-
-const char* kBackNetwork = "---\napiVersion: vdc/v1\nkind: Network\nmetadata: {name: back}\nspec: {cidr: 10.2.0.0/24}\n";
 
 class Watch : public ::testing::Test {
  protected:
