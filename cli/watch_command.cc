@@ -81,13 +81,14 @@ int watch(WatchFlags& flags) {
         return operations::openTarget(revisionTarget ? revisionTarget : target);
       },
       operations::commandNotifier(flags.notify));
-  if (flags.once) return controller.step() ? 0 : 1;
+  // Also with --once: a stop request waits for the apply in flight.
   control.stop = false;
   handle(SIGTERM, onStop);
   handle(SIGINT, onStop);
   handle(SIGUSR1, onSuspend);
   handle(SIGUSR2, onResume);
   signal(SIGPIPE, SIG_IGN);  // a notification command that does not read its input
+  if (flags.once) return controller.step() ? 0 : 1;
   spdlog::info("watching {} {} {} every {}s", options.repository, options.branch, options.path,
                options.interval.count());
   controller.run(control);
