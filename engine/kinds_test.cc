@@ -59,6 +59,8 @@ TEST(Kinds, TypedViewsDefaultToTheKindsFields) {
   EXPECT_EQ(defaultOf(Kind::Instance, "state"), kDefaultState);
   EXPECT_EQ(defaultOf(Kind::LoadBalancer, "state"), kDefaultState);
   EXPECT_FALSE(NetworkSpec(empty).nat());
+  EXPECT_EQ(NetworkSpec(empty).dhcp(), findField(specFields(Kind::Network), "dhcp")->defaultValue.get<bool>());
+  EXPECT_EQ(NetworkSpec(empty).mtu(), findField(specFields(Kind::Network), "mtu")->defaultValue.get<long>());
   EXPECT_EQ(defaultOf(Kind::Network, "mode"), kDefaultNetworkMode);
   // And they read what a spec says.
   EXPECT_EQ(VolumeSpec(Json{{"storageClass", "fast"}}).storageClass(), "fast");

@@ -13,9 +13,9 @@ std::vector<Field> networkFields() {
   return {
       replaces(required(field("cidr", FieldType::Cidr))),
       withDefault(choice("mode", {"isolated", "nat"}), kDefaultNetworkMode),
-      withDefault(field("dhcp", FieldType::Bool), true),
+      withDefault(field("dhcp", FieldType::Bool), kDefaultDhcp),
       field("gateway", FieldType::Ipv4),  // default: the first host, filled in by the resolver
-      withDefault(integer("mtu", 68, 65535), 1500),
+      withDefault(integer("mtu", 68, 65535), kDefaultMtu),
   };
 }
 

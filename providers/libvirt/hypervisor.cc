@@ -66,7 +66,7 @@ std::string LibvirtHypervisor::domainXml(const Ownership& owner, const std::stri
   if (!uuid.empty()) xml += "<uuid>" + uuid + "</uuid>";
   xml += "<metadata>" + ownerElement(owner) + "</metadata>";
   xml += "<memory unit='KiB'>" + std::to_string(memory / 1024) + "</memory>";
-  xml += "<vcpu>" + std::to_string(appliance ? 1 : spec.value("cpus", 1)) + "</vcpu>";
+  xml += "<vcpu>" + std::to_string(appliance ? 1 : InstanceSpec(spec).cpus()) + "</vcpu>";
   // A container with no network of its own shares the host's: privnet
   // gives it one even before it has a NIC.
   xml += container ? "<os><type>exe</type><init>/sbin/init</init></os><features><privnet/></features>"

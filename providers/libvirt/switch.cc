@@ -17,9 +17,9 @@ std::string LibvirtSwitch::networkXml(const Ownership& owner, const std::string&
   if (!uuid.empty()) xml += "<uuid>" + uuid + "</uuid>";
   xml += "<metadata>" + ownerElement(owner) + "</metadata>";
   if (NetworkSpec(spec).nat()) xml += "<forward mode='nat'/>";
-  xml += "<mtu size='" + std::to_string(spec.value("mtu", 1500)) + "'/>";
+  xml += "<mtu size='" + std::to_string(NetworkSpec(spec).mtu()) + "'/>";
   xml += "<ip address='" + gateway + "' prefix='" + std::to_string(cidr->prefix) + "'>";
-  if (spec.value("dhcp", true)) {
+  if (NetworkSpec(spec).dhcp()) {
     // Hand out the upper half of the subnet; fixed addresses go in the lower half.
     uint32_t first = cidr->firstHost().value, last = cidr->lastHost().value;
     uint32_t start = first + (last - first) / 2 + 1;
