@@ -63,7 +63,7 @@ Command applyOrDestroy(CLI::App& app, bool destroy) {
     addTarget(command, flags->target);
   }
   command->add_flag("--auto-approve", flags->autoApprove, "Do not ask for confirmation");
-  command->add_option("--parallelism", flags->parallelism, "Operations at once (default 10)")->check(CLI::Range(1, 1000));
+  addParallelism(command, flags->parallelism);
   return {command, [flags, destroy] { return apply(*flags, destroy); }};
 }
 

@@ -93,7 +93,7 @@ Command importCommand(CLI::App& app) {
   addTarget(command, flags->target);
   command->add_option("--into", flags->into, "Where its manifests go (default: ./VDC-NAME; must not exist)");
   command->add_flag("--auto-approve", flags->autoApprove, "Do not ask for confirmation");
-  command->add_option("--parallelism", flags->parallelism, "Operations at once (default 10)")->check(CLI::Range(1, 1000));
+  addParallelism(command, flags->parallelism);
   return {command, [flags] { return importBundle(*flags); }};
 }
 

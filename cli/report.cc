@@ -23,6 +23,10 @@ void addTarget(CLI::App* command, std::optional<std::string>& target) {
   command->add_option("--target", target, "Target file (default: the embedded datacenter)");
 }
 
+void addParallelism(CLI::App* command, int& parallelism) {
+  command->add_option("--parallelism", parallelism, "Operations at once (default 10)")->check(CLI::Range(1, 1000));
+}
+
 void reportError(const std::string& message) { std::cerr << "error: " << message << "\n"; }
 
 int reportFailure(const std::exception& e) {

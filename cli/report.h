@@ -22,6 +22,7 @@ struct Where {
 };
 void addWhere(CLI::App* command, Where& where, bool withTarget = true);
 void addTarget(CLI::App* command, std::optional<std::string>& target);
+void addParallelism(CLI::App* command, int& parallelism);
 
 void reportError(const std::string& message);
 // Prints what stopped an operation (every problem of an operations::Failure,

@@ -114,8 +114,7 @@ Command watchCommand(CLI::App& app) {
   command->add_option("--cache", options.cache, "Cache directory (default .vdc/watch/ID)");
   command->add_option("--status-file", options.statusFile, "Status JSON (default CACHE/status.json)");
   command->add_option("--notify", flags->notify, "Shell command run on each event, JSON on stdin");
-  command->add_option("--parallelism", options.parallelism, "Operations at once (default 10)")
-      ->check(CLI::Range(1, 1000));
+  addParallelism(command, options.parallelism);
   command->add_flag("--once", flags->once, "Reconcile once and exit (1 when a step failed)");
   command->add_flag("--status", flags->showStatus, "Print the status of this watch and exit");
   return {command, [flags] { return watch(*flags); }};
