@@ -42,7 +42,7 @@ class Walk {
     std::map<ResourceId, size_t> makeOf, removeOf;
     for (size_t i = 0; i < plan_.changes.size(); ++i) {
       Action a = plan_.changes[i].action;
-      if (a == Action::Delete || a == Action::Replace) removeOf[plan_.changes[i].id] = add(i, Step::Remove);
+      if (a == Action::Delete || a == Action::Replace) removeOf[plan_.changes[i].id] = add(i, Step::Delete);
       if (a != Action::Delete) makeOf[plan_.changes[i].id] = add(i, Step::Make);
     }
     for (size_t i = 0; i < plan_.changes.size(); ++i) {
@@ -131,7 +131,7 @@ class Walk {
       Provider& provider = datacenter_.providerFor(c.id.kind);
       Ownership owner{plan_.vdc, c.id, c.specHash, c.after};
       const LiveObject* object = live_.find(c.id);
-      if (step == Step::Remove) {
+      if (step == Step::Delete) {
         if (object) provider.remove(plan_.vdc, *object);  // already gone: nothing to do
       } else if (c.action == Action::Update && object) {
         provider.update(owner, *object);
@@ -173,7 +173,7 @@ std::string describeOutcome(const Outcome& o) {
   static const char* past[] = {"created", "updated", "replaced", "deleted", "adopted"};
   switch (o.status) {
     case Status::Done:
-      if (o.action == Action::Replace) return o.step == Step::Remove ? "removed (replace)" : "created (replace)";
+      if (o.action == Action::Replace) return o.step == Step::Delete ? "removed (replace)" : "created (replace)";
       return past[static_cast<int>(o.action)];
     case Status::Failed: return "failed: " + o.error;
     case Status::Skipped: return o.error;

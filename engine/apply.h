@@ -14,7 +14,7 @@
 
 namespace vdc {
 
-enum class Step { Remove, Make };  // a replace is a Remove then a Make
+enum class Step { Delete, Make };  // a replace is a Delete then a Make
 
 enum class Status { Done, Failed, Skipped, NotStarted };
 
