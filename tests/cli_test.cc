@@ -473,4 +473,29 @@ TEST_F(Cli, TwoConcurrentAppliesOneRunsTheOtherIsRefused) {
   EXPECT_EQ(plan().exit, 0);
 }
 
+// Mistakes on the command line: said as such, exit 1 (2 means changes,
+// and only with --detailed-exitcode), and help only for what exists.
+TEST_F(Cli, AnUnknownCommandOrFlagIsAnErrorThatSaysSo) {
+  Result unknown = vdc(dir.path(), "plna shop");
+  EXPECT_EQ(unknown.exit, 1);
+  EXPECT_NE(unknown.err.find("unknown command 'plna' (did you mean 'plan'?)"), std::string::npos) << unknown.err;
+  Result help = vdc(dir.path(), "nonsense --help");
+  EXPECT_EQ(help.exit, 1);
+  EXPECT_NE(help.err.find("unknown command 'nonsense'"), std::string::npos) << help.err;
+  EXPECT_EQ(help.out.find("Subcommands"), std::string::npos) << "the general help was printed";
+  Result flag = vdc(dir.path(), "plan shop --detailed-exitcod");
+  EXPECT_EQ(flag.exit, 1);
+  EXPECT_NE(flag.err.find("--detailed-exitcod"), std::string::npos) << flag.err;
+  EXPECT_NE(flag.err.find("`vdc plan --help`"), std::string::npos) << flag.err;
+  Result none = vdc(dir.path(), "");
+  EXPECT_EQ(none.exit, 1);
+  EXPECT_NE(none.err.find("no command given"), std::string::npos) << none.err;
+  // What exists still helps, and succeeds.
+  EXPECT_EQ(vdc(dir.path(), "plan --help").exit, 0);
+  EXPECT_EQ(vdc(dir.path(), "--help").exit, 0);
+  Result version = vdc(dir.path(), "--version");
+  EXPECT_EQ(version.exit, 0);
+  EXPECT_NE(version.out.find("vdc 0."), std::string::npos) << version.out;
+}
+
 }  // namespace vdc::testing
