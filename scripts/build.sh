@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Configures and builds vdc into build/ (Release with debug info).
+# Configures and builds vdc into build/ (Release with debug info): every
+# target, or only those named (`build.sh vdc`: the binary alone).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 generator=()
@@ -7,4 +8,6 @@ if command -v ninja >/dev/null; then generator=(-G Ninja); fi
 if [ ! -f build/CMakeCache.txt ]; then
   cmake -S . -B build "${generator[@]}" -DCMAKE_BUILD_TYPE=RelWithDebInfo
 fi
-cmake --build build --parallel "$(nproc)"
+targets=()
+for target in "$@"; do targets+=(--target "$target"); done
+cmake --build build --parallel "$(nproc)" "${targets[@]}"

@@ -4,7 +4,7 @@
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 "$root/scripts/install-deps.sh"
-"$root/scripts/build.sh"
+"$root/scripts/build.sh" vdc  # the binary alone: the tests are scripts/test.sh's
 vdc="$root/build/cli/vdc"
 example="${1:-$root/examples/webshop}"
 

@@ -9,21 +9,26 @@ set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 log="$(mktemp)"
 trap 'rm -f "$log"' EXIT
-"$root/scripts/install-deps.sh"
+stage() { echo "== $1 ($(( $(date +%s) - start ))s so far)"; }
+start=$(date +%s)
+stage "installing"
+"$root/scripts/install-deps.sh" --tests
+stage "building"
 "$root/scripts/build.sh"
+stage "testing"
 (cd "$root/build" && ctest --output-on-failure --timeout 600 "$@") | tee -a "$log"
 if [ "${VDC_QUICK:-0}" != 1 ]; then
-  echo "== the test suite under ASan and UBSan"
+  stage "the test suite under ASan and UBSan"
   "$root/scripts/sanitize.sh" | tee -a "$log"
-  echo "== fuzzing"
+  stage "fuzzing"
   "$root/scripts/fuzz.sh"
   fuzzed=3
   if [ "${VDC_E2E:-1}" != 0 ]; then
-    echo "== end to end on a real datacenter"
+    stage "end to end on a real datacenter"
     "$root/scripts/e2e.sh" | tee -a "$log"
   fi
 fi
 # One closing line for the whole run (each part above stops the script on a failure).
 passed=$(grep -o "tests failed out of [0-9]*" "$log" | awk '{s += $5} END {print s}')
 passed=$((passed + $(grep -o "^\[  PASSED  \] [0-9]* test" "$log" | awk '{s += $4} END {print s + 0}')))
-echo "vdc: $((passed + ${fuzzed:-0})) passed, 0 failed"
+echo "vdc: $((passed + ${fuzzed:-0})) passed, 0 failed in $(( $(date +%s) - start ))s"
