@@ -31,4 +31,5 @@ fi
 # One closing line for the whole run (each part above stops the script on a failure).
 passed=$(grep -o "tests failed out of [0-9]*" "$log" | awk '{s += $5} END {print s}')
 passed=$((passed + $(grep -o "^\[  PASSED  \] [0-9]* test" "$log" | awk '{s += $4} END {print s + 0}')))
-echo "vdc: $((passed + ${fuzzed:-0})) passed, 0 failed in $(( $(date +%s) - start ))s"
+stage "done"
+echo "vdc: $((passed + ${fuzzed:-0})) passed, 0 failed"
