@@ -30,6 +30,7 @@ if [ "${VDC_QUICK:-0}" != 1 ]; then
 fi
 # One closing line for the whole run (each part above stops the script on a failure).
 passed=$(grep -o "tests failed out of [0-9]*" "$log" | awk '{s += $5} END {print s}')
-passed=$((passed + $(grep -o "^\[  PASSED  \] [0-9]* test" "$log" | awk '{s += $4} END {print s + 0}')))
+# (no gtest summary line when the end-to-end part is left out: not an error)
+passed=$((passed + $({ grep -o "^\[  PASSED  \] [0-9]* test" "$log" || true; } | awk '{s += $4} END {print s + 0}')))
 stage "done"
 echo "vdc: $((passed + ${fuzzed:-0})) passed, 0 failed"
