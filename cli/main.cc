@@ -8,6 +8,7 @@
 
 #include "cli/commands.h"
 #include "cli/report.h"
+#include "engine/text.h"
 #include "engine/units.h"
 #include "engine/version.h"
 
@@ -40,7 +41,7 @@ int main(int argc, char** argv) {
   for (const auto& command : commands) names.push_back(command.parsed->get_name());
   if (std::string_view word = commandWord(argc, argv);
       !word.empty() && std::find(names.begin(), names.end(), word) == names.end()) {
-    std::string message = "unknown command '" + std::string(word) + "'";
+    std::string message = "unknown command '" + vdc::printable(word) + "'";
     if (auto guess = vdc::closestMatch(word, names)) message += " (did you mean '" + *guess + "'?)";
     vdc::cli::reportError(message + "; `vdc --help` lists the commands");
     return 1;
@@ -58,8 +59,8 @@ int main(int argc, char** argv) {
       vdc::cli::reportError("no command given; `vdc --help` lists the commands");
       return 1;
     }
-    vdc::cli::reportError(std::string(e.what()) + "; `vdc " + (word.empty() ? "" : word + " ") +
-                          "--help` shows the usage");
+    vdc::cli::reportError(vdc::printableMessage(std::string(e.what()) + "; `vdc " + (word.empty() ? "" : word + " ") +
+                                                "--help` shows the usage"));
     return 1;
   }
   vdc::cli::setUpLogging(verbose);
