@@ -50,4 +50,8 @@ std::string Diagnostics::str() const {
   return out;
 }
 
+std::string Diagnostics::count() const {
+  return std::to_string(count_) + (count_ == 1 ? " error" : " errors");
+}
+
 }  // namespace vdc

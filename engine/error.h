@@ -43,6 +43,7 @@ class Diagnostics {
   const std::vector<Error>& all() const { return errors_; }  // the kept ones
   void sort();
   std::string str() const;  // one "FILE:LINE:COL: message" per line, then "... and N more errors"
+  std::string count() const;  // "1 error", "3 errors": all, kept or not
 
  private:
   std::vector<Error> errors_;

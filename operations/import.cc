@@ -122,10 +122,7 @@ Imported importBundle(const ImportRequest& request, DiskObserver& observer, cons
     if (applying) throw;
     if (unpacked && into) fs::remove_all(*into);
     if (e.problems().empty()) throw Failure(e.kind(), std::string(e.what()) + "\nnothing was imported.");
-    size_t count = e.problems().size();
-    throw Failure(e.kind(), e.problems(),
-                  std::to_string(count) + (count == 1 ? " error" : " errors") +
-                      " in the bundle's manifests; nothing was imported.");
+    throw Failure(e.kind(), e.problems(), e.problems().count() + " in the bundle's manifests; nothing was imported.");
   } catch (const Error& e) {
     if (applying)
       throw Error(std::string(e.what()) + "\nthe import stopped part way; vdc apply " + into->string() +

@@ -17,7 +17,7 @@ Vdc load(const std::string& directory) {
   Vdc vdc = loadVdc(directory, problems);
   spdlog::debug("loaded {} resources from {} in {:.0f} ms", vdc.resources.size(), directory, millisecondsSince(start));
   if (!problems.empty()) {
-    std::string count = std::to_string(problems.size()) + (problems.size() == 1 ? " error" : " errors");
+    std::string count = problems.count();  // before problems is moved from
     throw Failure(FailureKind::Invalid, std::move(problems), count + "; nothing was changed.");
   }
   return vdc;
