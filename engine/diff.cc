@@ -193,6 +193,7 @@ Plan diff(const Vdc& desired, const LiveState& live, const std::string& target, 
         continue;
       }
       c.action = Action::Create;
+      c.drift = live.isMissing(r.id);
       plan.changes.push_back(std::move(c));
       continue;
     }

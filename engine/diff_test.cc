@@ -175,6 +175,37 @@ TEST(Diff, FingerprintFollowsTheLiveState) {
   EXPECT_NE(a.fingerprint(), b.fingerprint());
 }
 
+// The target keeps the record of an object someone deleted: it is made
+// anew, and the plan says why, in text and in JSON.
+TEST(Diff, AnObjectDeletedOutsideVdcIsACreateMarkedAsDrift) {
+  Vdc vdc = desired();
+  LiveState live = liveOf(vdc);
+  LiveState gone;
+  for (const auto& [id, object] : live.objects())
+    if (id.kind != Kind::Volume) gone.add(object);
+  gone.addMissing({Kind::Volume, "v"}, "test.v");
+  Diagnostics problems;
+  Plan plan = diff(vdc, gone, "t", false, problems);
+  const Change* volume = find(plan, {Kind::Volume, "v"});
+  ASSERT_TRUE(volume);
+  EXPECT_EQ(volume->action, Action::Create);
+  EXPECT_TRUE(volume->drift);
+  EXPECT_NE(renderPlan(plan).find("+ Volume/v (drift: deleted outside vdc)\n"), std::string::npos) << renderPlan(plan);
+  Json json = plan.toJson();
+  bool shown = false;
+  for (const auto& change : json["changes"])
+    if (change["address"] == "Volume/v") shown = change["drift"] == true && change["action"] == "create";
+  EXPECT_TRUE(shown) << json.dump();
+
+  // A record with no object is not a reason to void saved plans less: it is in the fingerprint.
+  LiveState bare;
+  for (const auto& [id, object] : gone.objects()) bare.add(object);
+  EXPECT_NE(bare.fingerprint(), gone.fingerprint());
+  // And nothing is missing once the object is there again.
+  gone.add(*live.find({Kind::Volume, "v"}));
+  EXPECT_FALSE(gone.isMissing({Kind::Volume, "v"}));
+}
+
 TEST(Diff, MatchesAgreesWithEffective) {
   LiveObject o{{Kind::Instance, "i"}, "p", "h", {{"cpus", 1}, {"memory", "1GiB"}}, {{"cpus", 2}}};
   EXPECT_TRUE(o.matches({{"cpus", 2}, {"memory", "1GiB"}}));

@@ -69,12 +69,17 @@ class LiveState {
   void add(LiveObject object);
   void addForeign(Foreign foreign);
   void addUnowned(Unowned unowned);
+  // A resource whose record is on the target but whose object is gone
+  // (deleted outside vdc): it is made anew, and the plan says it drifted.
+  void addMissing(const ResourceId& id, const std::string& physicalName) { missing_[id] = physicalName; }
   void addNeighbour(NeighbourNetwork network) { neighbours_.push_back(std::move(network)); }
   const std::vector<NeighbourNetwork>& neighbours() const { return neighbours_; }
 
   const LiveObject* find(const ResourceId& id) const;
   const Foreign* findForeign(const ResourceId& id) const;
   const Unowned* findUnowned(Kind kind, const std::string& physicalName) const;
+  bool isMissing(const ResourceId& id) const { return missing_.count(id) && !objects_.count(id); }
+  const std::map<ResourceId, std::string>& missing() const { return missing_; }
   const std::map<ResourceId, LiveObject>& objects() const { return objects_; }
   const std::map<ResourceId, Foreign>& foreign() const { return foreign_; }
   const std::map<std::pair<Kind, std::string>, Unowned>& unowned() const { return unowned_; }
@@ -85,6 +90,7 @@ class LiveState {
   std::map<ResourceId, LiveObject> objects_;
   std::map<ResourceId, Foreign> foreign_;
   std::map<std::pair<Kind, std::string>, Unowned> unowned_;
+  std::map<ResourceId, std::string> missing_;
   std::vector<NeighbourNetwork> neighbours_;  // not in the fingerprint: another VDC's changes void no plan
 };
 

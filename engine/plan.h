@@ -38,7 +38,7 @@ struct Change {
   // goes before them).
   std::vector<ResourceId> dependencies;
   std::vector<ResourceId> priorDependencies;  // replace: what the old object needed
-  bool drift = false;  // every field change is drift back to desired
+  bool drift = false;  // every field change is drift back to desired; a create: the object was deleted outside vdc
   std::string adopt;   // Adopt: the object's name on the target
   std::string physical;  // Delete and Replace: the object's name on the target, which goes
 };

@@ -51,7 +51,7 @@ std::string renderPlan(const Plan& plan) {
     if (c.action == Action::Replace) out += " (replace)";
     if (c.action == Action::Adopt) out += " (adopt '" + c.adopt + "')";
     if (c.action == Action::Delete && !c.physical.empty()) out += " (deletes '" + c.physical + "')";
-    if (c.drift) out += " (drift)";
+    if (c.drift) out += c.action == Action::Create ? " (drift: deleted outside vdc)" : " (drift)";
     out += "\n";
     renderFields(c, out);
   }

@@ -73,6 +73,7 @@ void LibvirtDatacenter::checkFits(const Vdc& desired, Diagnostics& problems) {
     else if (r.id.kind == Kind::Volume)
       classes.emplace(VolumeSpec(r.spec).storageClass(), r.where);
   }
+  if (!ovsSwitch_) switch_.checkBridges(desired, problems);
   for (const auto& [storageClass, where] : classes) {
     std::string pool = host_.poolFor(storageClass);
     PoolHandle handle(virStoragePoolLookupByName(host_.connection(), pool.c_str()));

@@ -64,6 +64,9 @@ PoolHandle Host::pool(const std::string& storageClass) {
   virConnectPtr conn = connection();
   std::lock_guard lock(mutex_);
   PoolHandle pool(virStoragePoolLookupByName(conn, name.c_str()));
+  // A pool stopped by hand is drift the VDC's disks need repaired.
+  if (pool && virStoragePoolIsActive(pool.get()) == 0 && virStoragePoolCreate(pool.get(), 0) < 0)
+    throw libvirtError("cannot start storage pool " + name);
   if (pool) return pool;
   if (!settings_.createMissingPools)
     throw Error("storage pool '" + name + "' for storage class '" + storageClass + "' does not exist on " +

@@ -60,7 +60,8 @@ class Host {
 
   std::string poolFor(const std::string& storageClass) const;
   std::string storageClassOf(const std::string& pool) const;
-  // Looks the pool up (creating it on the embedded datacenter).
+  // Looks the pool up, starting it if it is inactive (creating it on the
+  // embedded datacenter).
   PoolHandle pool(const std::string& storageClass);
   // Whether a storage class's pool holds `physical` (a missing pool holds nothing).
   bool volumeExists(const std::string& storageClass, const std::string& physical);

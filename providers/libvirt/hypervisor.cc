@@ -220,6 +220,8 @@ Json LibvirtHypervisor::observe(const std::string& vdc, Kind kind, const XmlDocu
 
 void LibvirtHypervisor::visit(const std::string& vdc, const HostObject& object, LiveState& into) {
   if (object.type == HostObject::Type::Volume) return visitVolume(vdc, object);
+  if (object.type == HostObject::Type::Pool && object.name == host_.poolFor(kStandardStorageClass))
+    rootPoolInactive_ = true;
   if (object.type != HostObject::Type::Domain) return;
   auto owner = ownerOf(object.doc, object.node);
   if (!owner) unowned_.push_back(describeDomain(object, !host_.settings().testDriver));
@@ -264,7 +266,10 @@ void LibvirtHypervisor::finishRead(const std::string& vdc, LiveState& into) {
       auto root = rootBacking_.find(object.id.name);
       auto image = root == rootBacking_.end() ? imagePaths_.end() : imagePaths_.find(root->second);
       bool copy = root != rootBacking_.end() && root->second.empty() && object.observed.value("hypervisor", "") == "lxc";
-      object.observed["image"] = copy ? object.recorded["image"] : image == imagePaths_.end() ? Json() : Json(image->second);
+      // Unseen in a stopped pool is not gone: starting the pool repairs it (storage.cc).
+      bool unseen = root == rootBacking_.end() && rootPoolInactive_;
+      object.observed["image"] = copy || unseen ? object.recorded["image"]
+                                 : image == imagePaths_.end() ? Json() : Json(image->second);
     }
     into.add(std::move(object));
   }
@@ -278,7 +283,10 @@ void LibvirtHypervisor::finishRead(const std::string& vdc, LiveState& into) {
     std::string left;
     for (const auto& [role, volume] : record.spec.items())
       if (volume.is_string() && volumeNames_.count(volume.get<std::string>()) && left.empty()) left = volume.get<std::string>();
-    if (left.empty()) continue;
+    if (left.empty()) {
+      into.addMissing(id, records_.nameOf(vdc, id));
+      continue;
+    }
     LiveObject orphan{id, left, "", Json::object(), {{"state", "absent"}}};
     orphan.orphaned = true;
     into.add(std::move(orphan));
@@ -297,6 +305,7 @@ void LibvirtHypervisor::finishRead(const std::string& vdc, LiveState& into) {
   claimed_.clear();
   imagePaths_.clear();
   rootBacking_.clear();
+  rootPoolInactive_ = false;
 }
 
 // An adopted domain's networks and volumes by their resource names: they

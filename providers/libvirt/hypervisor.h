@@ -65,6 +65,7 @@ class LibvirtHypervisor : public Hypervisor, public HostReader {
   std::set<std::string> volumeNames_;  // every volume the scan saw  // domains under other names whose record names this VDC
   std::map<std::string, std::string> imagePaths_;   // image volume path -> Image name
   std::map<std::string, std::string> rootBacking_;  // instance -> its root disk's backing path
+  bool rootPoolInactive_ = false;  // the standard pool was stopped: root disks cannot be seen
   std::vector<UnownedDomain> unowned_;
   std::map<std::string, std::string> volumeAt_;      // volume path -> its name
 };

@@ -46,9 +46,14 @@ void scanConnection(virConnectPtr connection, const HostVisitor& visit) {
     visit({HostObject::Type::Network, name, "", virNetworkIsActive(net.get()) == 1, doc, doc.root()});
   }
   virStoragePoolPtr* pools = nullptr;
-  n = virConnectListAllStoragePools(connection, &pools, VIR_CONNECT_LIST_STORAGE_POOLS_ACTIVE);
+  n = virConnectListAllStoragePools(connection, &pools, 0);
   for (auto& pool : takeList<PoolHandle>(pools, n, "cannot list storage pools")) {
     std::string poolName = virStoragePoolGetName(pool.get());
+    if (virStoragePoolIsActive(pool.get()) != 1) {
+      XmlDocument doc(takeString(virStoragePoolGetXMLDesc(pool.get(), 0), "pool " + poolName), poolName);
+      visit({HostObject::Type::Pool, poolName, poolName, false, doc, doc.root()});
+      continue;
+    }
     virStorageVolPtr* volumes = nullptr;
     int m = virStoragePoolListAllVolumes(pool.get(), &volumes, 0);
     for (auto& vol : takeList<VolumeHandle>(volumes, m, "cannot list volumes of pool " + poolName)) {

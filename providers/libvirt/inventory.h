@@ -14,18 +14,19 @@
 namespace vdc::libvirt {
 
 struct HostObject {
-  enum class Type { Domain, Network, Volume };
+  enum class Type { Domain, Network, Volume, Pool };
   Type type;
   std::string name;
   std::string pool;      // Volume: the pool it is in
-  bool running = false;  // Domain: running or paused
+  bool running = false;  // Domain: running or paused; Network, Pool: active
   const XmlDocument& doc;
-  xmlNodePtr node;       // the <domain>, <network> or <volume> element
+  xmlNodePtr node;       // the <domain>, <network>, <volume> or <pool> element
 };
 
 using HostVisitor = std::function<void(const HostObject&)>;
 
-// Domains, networks and volumes; or the domains alone (of a second driver on the same host).
+// Domains, networks, volumes and inactive pools (whose volumes libvirt
+// cannot list); or the domains alone (of a second driver on the same host).
 void scanConnection(virConnectPtr connection, const HostVisitor& visit);
 void scanDomains(virConnectPtr connection, const HostVisitor& visit);
 void scanNodeFile(const std::string& file, const HostVisitor& visit);

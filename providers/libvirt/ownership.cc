@@ -33,6 +33,10 @@ std::string containerNicName(const std::string& vdc, const std::string& name, si
 
 std::string registryName(const std::string& vdc) { return vdc + "._vdc"; }
 
+std::string networkBridgeName(const std::string& vdc, const std::string& network) {
+  return "vdcbr" + sha256Hex(vdc + "/" + network).substr(0, 10);
+}
+
 static std::optional<std::string> after(const std::string& prefix, const std::string& physical) {
   if (!physical.starts_with(prefix)) return std::nullopt;
   std::string rest = physical.substr(prefix.size());

@@ -25,6 +25,11 @@ std::string volumeName(const std::string& vdc, const ResourceId& id);  // Volume
 std::string rootDiskName(const std::string& vdc, const std::string& instance);
 std::string seedName(const std::string& vdc, const std::string& instance);  // its cloud-init seed
 std::string registryName(const std::string& vdc);
+// The Linux bridge of a libvirt network, named by vdc instead of libvirt's
+// next free virbrN: stable per VDC and network, so two networks started at
+// once never reach for the same name, and an interface someone else left
+// under it is found before anything is made. 15 characters, Linux's limit.
+std::string networkBridgeName(const std::string& vdc, const std::string& network);
 
 // The resource a physical name of `vdc` stands for, if it is one.
 std::optional<ResourceId> domainResource(const std::string& vdc, const std::string& physical);

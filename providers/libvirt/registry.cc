@@ -91,6 +91,8 @@ void RecordStore::save(const std::string& vdc, Loaded& loaded) {
   std::string name = registryName(vdc);
   std::string xml = "<network><name>" + xmlEscape(name) + "</name>";
   if (!loaded.uuid.empty()) xml += "<uuid>" + loaded.uuid + "</uuid>";
+  // Never started, but libvirt would give it a virbrN all the same.
+  xml += "<bridge name='" + networkBridgeName(vdc, "_vdc") + "'/>";
   xml += "<metadata><vdc:registry xmlns:vdc=\"" + std::string(kOwnershipNamespace) + "\" vdc=\"" +
          xmlEscape(vdc) + "\">";
   for (const auto& [id, owner] : loaded.records) xml += ownerElement(owner, false);

@@ -213,6 +213,7 @@ void LibvirtStorage::deleteVolume(const std::string& storageClass, const std::st
 }
 
 void LibvirtStorage::visit(const std::string& vdc, const HostObject& object, LiveState& into) {
+  if (object.type == HostObject::Type::Pool && !object.running) inactivePools_.insert(object.name);
   if (object.type != HostObject::Type::Volume) return;
   auto id = volumeResource(vdc, object.name);
   // The record network comes before the pools in a scan: adopted names are known.
@@ -257,7 +258,19 @@ void LibvirtStorage::finishRead(const std::string& vdc, LiveState& into) {
     }
     into.add(std::move(object));
   }
+  // A recorded disk not seen: its pool was stopped by hand (drift, repaired
+  // by starting the pool), or it was deleted (made anew).
+  for (const auto& [id, record] : records) {
+    if ((id.kind != Kind::Volume && id.kind != Kind::Image) || into.find(id)) continue;
+    std::string pool = host_.poolFor(storageClassOf(record));
+    std::string physical = records_.nameOf(vdc, id);
+    if (inactivePools_.count(pool))
+      into.add({id, physical, record.specHash, record.spec, {{"hostState", "pool '" + pool + "' inactive"}}});
+    else
+      into.addMissing(id, physical);
+  }
   seen_.clear();
+  inactivePools_.clear();
 }
 
 void LibvirtStorage::read(const std::string& vdc, LiveState& into) { readHost(host_, records_, {this}, vdc, into); }
@@ -272,6 +285,7 @@ void LibvirtStorage::create(const Ownership& owner) {
 }
 
 void LibvirtStorage::update(const Ownership& owner, const LiveObject& live) {
+  if (live.observed.contains("hostState")) host_.pool(storageClassOf(owner));  // starts its pool
   if (owner.id.kind == Kind::Volume) {
     uint64_t wanted = parseSize(owner.spec.at("size").get<std::string>()).value_or(0);
     uint64_t current = parseSize(live.effective().value("size", "0B")).value_or(0);

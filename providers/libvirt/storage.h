@@ -3,6 +3,8 @@
 // the image's volume.
 #pragma once
 
+#include <set>
+
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -68,6 +70,7 @@ class LibvirtStorage : public Storage, public HostReader, public DiskStore {
     uint64_t capacity = 0;
   };
   std::vector<Seen> seen_;
+  std::set<std::string> inactivePools_;
 };
 
 }  // namespace vdc::libvirt

@@ -16,6 +16,7 @@ std::string LibvirtSwitch::networkXml(const Ownership& owner, const std::string&
   std::string xml = "<network><name>" + xmlEscape(records_.nameOf(owner.vdc, owner.id)) + "</name>";
   if (!uuid.empty()) xml += "<uuid>" + uuid + "</uuid>";
   xml += "<metadata>" + ownerElement(owner) + "</metadata>";
+  xml += "<bridge name='" + networkBridgeName(owner.vdc, owner.id.name) + "' stp='on' delay='0'/>";
   if (NetworkSpec(spec).nat()) xml += "<forward mode='nat'/>";
   xml += "<mtu size='" + std::to_string(NetworkSpec(spec).mtu()) + "'/>";
   xml += "<ip address='" + gateway + "' prefix='" + std::to_string(cidr->prefix) + "'>";
@@ -64,7 +65,7 @@ void LibvirtSwitch::visit(const std::string& vdc, const HostObject& object, Live
     // An adopted network keeps its own name, which the VDC's record lists:
     // read once the scan has seen that record (finishRead). A record alone,
     // copied onto any network, proves nothing.
-    claimed_.push_back({owner->id, object.name, owner->specHash, owner->spec, observe(object.doc, object.node)});
+    claimed_.push_back({owner->id, object.name, owner->specHash, owner->spec, observeOwn(object)});
     return;
   }
   if (!id || id->kind != Kind::Network) return;
@@ -72,7 +73,22 @@ void LibvirtSwitch::visit(const std::string& vdc, const HostObject& object, Live
     into.addForeign({*id, object.name, owner ? owner->vdc : ""});
     return;
   }
-  into.add({*id, object.name, owner->specHash, owner->spec, observe(object.doc, object.node)});
+  into.add({*id, object.name, owner->specHash, owner->spec, observeOwn(object)});
+}
+
+// A network of the VDC as its spec shows it, and whether it runs as it
+// should: stopped (by hand, or a start that failed half-way), or running
+// without its bridge, it is drift that redefining and starting repairs.
+Json LibvirtSwitch::observeOwn(const HostObject& object) {
+  Json observed = observe(object.doc, object.node);
+  if (!object.running) {
+    observed["hostState"] = "inactive";
+  } else if (!host_.settings().testDriver) {
+    std::string bridge = object.doc.text("bridge/@name", object.node).value_or("");
+    InterfaceHandle there(bridge.empty() ? nullptr : virInterfaceLookupByName(host_.connection(), bridge.c_str()));
+    if (!bridge.empty() && !there && lastErrorIsNotFound()) observed["hostState"] = "bridge " + bridge + " missing";
+  }
+  return observed;
 }
 
 // A group is its record, and on real hosts its filter: a filter that is gone
@@ -93,6 +109,30 @@ void LibvirtSwitch::finishRead(const std::string& vdc, LiveState& into) {
       if (state != FilterState::AsWritten) observed["hostFilter"] = state == FilterState::Missing ? "missing" : "differs";
     }
     into.add({id, "", owner.specHash, owner.spec, observed});
+  }
+}
+
+// What holds the bridge name is either nothing, or this network running;
+// anything else (an interface made by hand, a leftover of another tool)
+// would make the network's start fail half-way through an apply.
+void LibvirtSwitch::checkBridges(const Vdc& desired, Diagnostics& problems) {
+  for (const auto& r : desired.resources) {
+    if (r.id.kind != Kind::Network || !r.adopt.empty()) continue;
+    std::string bridge = networkBridgeName(desired.name, r.id.name);
+    InterfaceHandle taken(virInterfaceLookupByName(host_.connection(), bridge.c_str()));
+    if (!taken) {
+      if (lastErrorIsNotFound() || virGetLastErrorCode() == VIR_ERR_NO_SUPPORT) continue;
+      throw libvirtError("cannot look up interface " + bridge);
+    }
+    std::string name = records_.nameOf(desired.name, r.id);
+    NetworkHandle own(virNetworkLookupByName(host_.connection(), name.c_str()));
+    if (own && virNetworkIsActive(own.get()) == 1) {
+      CString used(virNetworkGetBridgeName(own.get()));
+      if (used && bridge == used.get()) continue;
+    }
+    problems.add(r.where, r.id.str() + ": its bridge '" + bridge + "' is already an interface on " +
+                              host_.settings().uri + " that is not this network's; vdc will not touch it "
+                              "(remove the interface, or rename the network)");
   }
 }
 

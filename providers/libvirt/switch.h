@@ -23,6 +23,10 @@ class LibvirtSwitch : public Switch, public HostReader {
   void visit(const std::string& vdc, const HostObject& object, LiveState& into) override;
   void finishRead(const std::string& vdc, LiveState& into) override;
 
+  // Adds a problem for each network of `desired` whose bridge name an
+  // interface on the host holds that is not that network's own bridge.
+  void checkBridges(const Vdc& desired, Diagnostics& problems);
+
   // The network XML for a Network spec; exposed for tests.
   std::string networkXml(const Ownership& owner, const std::string& uuid);
   static Json observe(const XmlDocument& doc, xmlNodePtr network);
@@ -30,6 +34,7 @@ class LibvirtSwitch : public Switch, public HostReader {
  private:
   void define(const Ownership& owner, const std::string& uuid);
   void defineGroup(const Ownership& owner);
+  Json observeOwn(const HostObject& object);
 
   Host& host_;
   RecordStore& records_;

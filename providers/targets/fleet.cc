@@ -39,6 +39,7 @@ class FleetProvider : public Provider {
     LiveState merged = fleet_.merge(perHost);
     for (const auto& [id, object] : merged.objects()) into.add(object);
     for (const auto& [id, foreign] : merged.foreign()) into.addForeign(foreign);
+    for (const auto& [id, physical] : merged.missing()) into.addMissing(id, physical);
     for (const auto& [key, unowned] : merged.unowned()) into.addUnowned(unowned);
     for (const auto& neighbour : merged.neighbours()) into.addNeighbour(neighbour);
   }
@@ -209,6 +210,7 @@ LiveState Fleet::merge(const std::vector<LiveState>& perHost) const {
       it->second.hosts.push_back(members_[i].info.name);
     }
     for (const auto& [id, foreign] : perHost[i].foreign()) out.addForeign(foreign);
+    for (const auto& [id, physical] : perHost[i].missing()) out.addMissing(id, physical);
     for (const auto& neighbour : perHost[i].neighbours()) out.addNeighbour(neighbour);
     for (const auto& [key, unowned] : perHost[i].unowned()) {
       if (out.findUnowned(unowned.kind, unowned.physicalName)) continue;  // the first host's stands

@@ -21,6 +21,7 @@ using NetworkHandle = std::unique_ptr<virNetwork, Release<virNetworkFree>>;
 using PoolHandle = std::unique_ptr<virStoragePool, Release<virStoragePoolFree>>;
 using VolumeHandle = std::unique_ptr<virStorageVol, Release<virStorageVolFree>>;
 using StreamHandle = std::unique_ptr<virStream, Release<virStreamFree>>;
+using InterfaceHandle = std::unique_ptr<virInterface, Release<virInterfaceFree>>;
 using FilterHandle = std::unique_ptr<virNWFilter, Release<virNWFilterFree>>;
 using CString = std::unique_ptr<char, Release<free>>;  // a string libvirt allocated
 
