@@ -15,7 +15,7 @@ bool lastErrorIsNotFound() {
   if (!err) return false;
   return err->code == VIR_ERR_NO_DOMAIN || err->code == VIR_ERR_NO_NETWORK ||
          err->code == VIR_ERR_NO_STORAGE_POOL || err->code == VIR_ERR_NO_STORAGE_VOL ||
-         err->code == VIR_ERR_NO_INTERFACE;
+         err->code == VIR_ERR_NO_INTERFACE || err->code == VIR_ERR_NO_NWFILTER;
 }
 
 std::string takeString(char* text, const std::string& what) {

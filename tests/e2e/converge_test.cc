@@ -1,0 +1,199 @@
+// Convergence on a real datacenter (tests/e2e/real_datacenter.h): objects a
+// person stops, deletes or gets in the way of by hand on the host are drift
+// the plan shows and the next apply repairs; and the fault sweep of
+// tests/fault_test.cc (fail or kill vdc at every provider call) on a small
+// VDC, where the next run converges with no orphan and no duplicate.
+#include <set>
+
+#include "tests/e2e/real_datacenter.h"
+
+namespace vdc::testing {
+
+namespace {
+
+constexpr const char* kVdc = "conv";
+
+// Two networks, a group, an image, a volume and two machines: one of each
+// kind vdc makes on libvirt, at the smallest size that still boots.
+std::string convergeVdc(const std::string& sha) {
+  return R"yaml(apiVersion: vdc/v1
+kind: VirtualDataCenter
+metadata: {name: conv}
+---
+apiVersion: vdc/v1
+kind: Network
+metadata: {name: front}
+spec: {cidr: 10.93.1.0/24}
+---
+apiVersion: vdc/v1
+kind: Network
+metadata: {name: back}
+spec: {cidr: 10.93.2.0/24}
+---
+apiVersion: vdc/v1
+kind: SecurityGroup
+metadata: {name: web}
+spec: {ingress: [{protocol: tcp, ports: "80"}]}
+---
+apiVersion: vdc/v1
+kind: Image
+metadata: {name: guest}
+spec: {source: guest.img, format: raw, sha256: )yaml" + sha + R"yaml(}
+---
+apiVersion: vdc/v1
+kind: Volume
+metadata: {name: data}
+spec: {size: 16MiB}
+---
+apiVersion: vdc/v1
+kind: Instance
+metadata: {name: a}
+spec:
+  memory: 128MiB
+  hypervisor: qemu
+  image: guest
+  interfaces: [{network: front, securityGroups: [web]}]
+  volumes: [{volume: data}]
+---
+apiVersion: vdc/v1
+kind: Instance
+metadata: {name: b}
+spec:
+  memory: 128MiB
+  hypervisor: qemu
+  image: guest
+  interfaces: [{network: back}]
+)yaml";
+}
+
+constexpr int kResources = 8;
+
+// The objects of the VDC on the host, each as "what name", counted.
+std::multiset<std::string> objectsOf(const std::string& vdc) {
+  std::multiset<std::string> found;
+  for (const char* list : {"list --all --name", "net-list --all --name", "vol-list vdc-e2e", "nwfilter-list"}) {
+    std::istringstream lines(virsh(list).out);
+    for (std::string line; std::getline(lines, line);) {
+      auto at = line.find(vdc + ".");
+      if (at == std::string::npos) continue;
+      auto end = line.find(' ', at);
+      found.insert(std::string(list).substr(0, 4) + " " + line.substr(at, end == std::string::npos ? end : end - at));
+    }
+  }
+  return found;
+}
+
+class Converge : public RealDatacenter {
+ protected:
+  void SetUp() override {
+    RealDatacenter::SetUp();
+    if (IsSkipped() || HasFatalFailure()) return;
+    writeFile(dir.path() / "vdc" / "vdc.yaml", convergeVdc(stage(guestImage(), "vdc", "guest.img")));
+    run("destroy --auto-approve");  // what a failed run left
+    ASSERT_EQ(leftovers(kVdc), "");
+  }
+
+  void TearDown() override {
+    if (!guestImage().empty()) run("destroy --auto-approve");
+  }
+
+  Result run(const std::string& command, const std::string& environment = "") {
+    return shell(dir.path(), environment + VDC_BINARY + " " + command + " vdc --target target.yaml");
+  }
+
+  static std::string bridgeOf(const std::string& network) {
+    return "vdcbr" + sha256Hex(std::string(kVdc) + "/" + network).substr(0, 10);
+  }
+};
+
+bool has(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
+
+}  // namespace
+
+TEST_F(Converge, WhatIsStoppedOrDeletedByHandIsDriftThatTheNextApplyRepairs) {
+  Result apply = run("apply --auto-approve");
+  ASSERT_EQ(apply.exit, 0) << apply.out << apply.err;
+  ASSERT_EQ(run("plan --detailed-exitcode").exit, 0) << run("plan").out;
+  // The bridges are vdc's, not libvirt's next virbrN.
+  EXPECT_TRUE(has(virsh("net-info conv.front").out, bridgeOf("front"))) << virsh("net-info conv.front").out;
+
+  ASSERT_EQ(virsh("net-destroy conv.back").exit, 0);
+  ASSERT_EQ(virsh("destroy conv.a").exit, 0);
+  ASSERT_EQ(virsh("destroy conv.b").exit, 0);
+  Result removed = virsh("undefine conv.b --remove-all-storage");
+  ASSERT_EQ(removed.exit, 0) << removed.err;
+  ASSERT_EQ(shell(dir.path(), "ip link del " + bridgeOf("front")).exit, 0);
+  Result plan = run("plan --detailed-exitcode");
+  EXPECT_EQ(plan.exit, 2) << plan.out << plan.err;
+  EXPECT_TRUE(has(plan.out, "   ~ Network/back (drift)\n      hostState: \"inactive\" -> (none)   # drift")) << plan.out;
+  EXPECT_TRUE(has(plan.out, "   ~ Network/front (drift)\n      hostState: \"bridge " + bridgeOf("front") +
+                                " missing\" -> (none)   # drift"))
+      << plan.out;
+  EXPECT_TRUE(has(plan.out, "   ~ Instance/a (drift)\n      state: \"stopped\" -> \"running\"   # drift")) << plan.out;
+  EXPECT_TRUE(has(plan.out, "   + Instance/b (drift: deleted outside vdc)\n")) << plan.out;
+
+  apply = run("apply --auto-approve");
+  ASSERT_EQ(apply.exit, 0) << apply.out << apply.err;
+  EXPECT_EQ(run("plan --detailed-exitcode").exit, 0) << run("plan").out;
+  EXPECT_TRUE(has(virsh("domstate conv.b").out, "running"));
+  EXPECT_EQ(shell(dir.path(), "ip link show " + bridgeOf("front")).exit, 0);
+
+  // A storage pool stopped by hand: its disks are not gone, and the apply starts it.
+  ASSERT_EQ(virsh(std::string("pool-destroy ") + kPool).exit, 0);
+  plan = run("plan --detailed-exitcode");
+  EXPECT_EQ(plan.exit, 2) << plan.out << plan.err;
+  EXPECT_TRUE(has(plan.out, "   ~ Volume/data (drift)\n      hostState: \"pool 'vdc-e2e' inactive\" -> (none)")) << plan.out;
+  EXPECT_FALSE(has(plan.out, "(replace)")) << plan.out;
+  apply = run("apply --auto-approve");
+  ASSERT_EQ(apply.exit, 0) << apply.out << apply.err;
+  EXPECT_EQ(run("plan --detailed-exitcode").exit, 0) << run("plan").out;
+
+  ASSERT_EQ(run("destroy --auto-approve").exit, 0);
+  EXPECT_EQ(leftovers(kVdc), "");
+}
+
+TEST_F(Converge, AnInterfaceInTheWayOfABridgeIsAnErrorBeforeAnyChange) {
+  std::string bridge = bridgeOf("back");
+  ASSERT_EQ(shell(dir.path(), "ip link add " + bridge + " type bridge").exit, 0);
+  Result plan = run("apply --auto-approve");
+  shell(dir.path(), "ip link del " + bridge);
+  EXPECT_EQ(plan.exit, 1) << plan.out << plan.err;
+  EXPECT_TRUE(has(plan.err, "Network/back: its bridge '" + bridge + "' is already an interface on qemu:///system"))
+      << plan.err;
+  EXPECT_EQ(leftovers(kVdc), "") << "something was made";
+}
+
+// Fail, then kill, vdc at each provider call of an apply, and kill it at each
+// of a destroy; after each, one more run converges, the host holds exactly the
+// VDC's objects (or none), and a plan is a no-op.
+TEST_F(Converge, AFaultAtAnyCallOnARealHostConvergesOnTheNextRun) {
+  Result clean = run("apply --auto-approve");
+  ASSERT_EQ(clean.exit, 0) << clean.out << clean.err;
+  ASSERT_TRUE(has(clean.out, "Apply complete: " + std::to_string(kResources) + " created")) << clean.out;
+  std::multiset<std::string> expected = objectsOf(kVdc);
+  ASSERT_EQ(run("destroy --auto-approve").exit, 0);
+
+  for (const char* mode : {"fail", "kill"}) {
+    for (int k = 1; k <= kResources; ++k) {
+      SCOPED_TRACE(std::string(mode) + " at call " + std::to_string(k) + " of an apply");
+      Result broken = run("apply --auto-approve", "VDC_FAULT=" + std::string(mode) + ":" + std::to_string(k) + " ");
+      ASSERT_NE(broken.exit, 0) << broken.out;
+      Result again = run("apply --auto-approve");
+      ASSERT_EQ(again.exit, 0) << again.out << again.err;
+      EXPECT_EQ(objectsOf(kVdc), expected) << "duplicates or orphans after the fault";
+      EXPECT_EQ(run("plan --detailed-exitcode").exit, 0) << run("plan").out;
+      ASSERT_EQ(run("destroy --auto-approve").exit, 0);
+    }
+  }
+  for (int k = 1; k <= kResources; ++k) {
+    SCOPED_TRACE("kill at call " + std::to_string(k) + " of a destroy");
+    ASSERT_EQ(run("apply --auto-approve").exit, 0);
+    Result broken = run("destroy --auto-approve", "VDC_FAULT=kill:" + std::to_string(k) + " ");
+    ASSERT_NE(broken.exit, 0) << broken.out;
+    Result again = run("destroy --auto-approve");
+    ASSERT_EQ(again.exit, 0) << again.out << again.err;
+    EXPECT_EQ(leftovers(kVdc), "");
+  }
+}
+
+}  // namespace vdc::testing
