@@ -7,6 +7,7 @@
 #include "providers/libvirt/api/xml.h"
 #include "providers/libvirt/nwfilter.h"
 #include "providers/libvirt/ownership.h"
+#include "providers/libvirt/step_timing.h"
 #include "providers/ovs/bridge_name.h"
 
 namespace vdc::libvirt {
@@ -345,13 +346,15 @@ void LibvirtHypervisor::defineNicFilters(const Ownership& owner) {
 
 void LibvirtHypervisor::define(const Ownership& owner, const std::string& uuid, bool restart) {
   std::string name = records_.nameOf(owner.vdc, owner.id);
-  if (owner.id.kind == Kind::Instance && enforcesGroups()) defineNicFilters(owner);
+  if (owner.id.kind == Kind::Instance && enforcesGroups())
+    timedStep(name, "filters", [&] { defineNicFilters(owner); });
   std::string xml = domainXml(owner, uuid);
   // Validation against libvirt's RelaxNG schema re-reads the schema on every
   // call (milliseconds each) and is not thread-safe in process; the daemon of
   // a real host validates, the embedded datacenter trusts our generated XML.
   unsigned int flags = host_.settings().testDriver ? 0 : VIR_DOMAIN_DEFINE_VALIDATE;
-  DomainHandle dom(virDomainDefineXMLFlags(connectionFor(owner.spec), xml.c_str(), flags));
+  DomainHandle dom;
+  timedStep(name, "define", [&] { dom.reset(virDomainDefineXMLFlags(connectionFor(owner.spec), xml.c_str(), flags)); });
   if (!dom) throw libvirtError("cannot define domain " + name);
   bool wantRunning = InstanceSpec(owner.spec).running();
   int active = virDomainIsActive(dom.get());
@@ -361,7 +364,11 @@ void LibvirtHypervisor::define(const Ownership& owner, const std::string& uuid, 
     if (virDomainDestroy(dom.get()) < 0) throw libvirtError("cannot stop domain " + name);
     active = 0;
   }
-  if (wantRunning && active == 0 && virDomainCreate(dom.get()) < 0) throw libvirtError("cannot start domain " + name);
+  if (wantRunning && active == 0) {
+    int started = 0;
+    timedStep(name, "start", [&] { started = virDomainCreate(dom.get()); });
+    if (started < 0) throw libvirtError("cannot start domain " + name);
+  }
   if (!wantRunning && active == 1 && virDomainDestroy(dom.get()) < 0) throw libvirtError("cannot stop domain " + name);
 }
 

@@ -7,6 +7,7 @@
 #include "providers/libvirt/load_balancer.h"
 #include "providers/libvirt/ownership.h"
 #include "providers/libvirt/seed.h"
+#include "providers/libvirt/step_timing.h"
 
 namespace vdc::libvirt {
 
@@ -70,8 +71,8 @@ void InstanceVolumes::create(const Ownership& instance) {
   else if (hasRootDisk(instance) && isContainer(instance))
     storage_.createCopy(kStandardStorageClass, root, *storage_.imageOf(instance));
   else if (hasRootDisk(instance))
-    storage_.createChild(kStandardStorageClass, root, 0, storage_.imageOf(instance));
-  if (hasSeed(instance)) replaceSeed(instance);
+    timedStep(records_.nameOf(instance.vdc, instance.id), "rootDisk", [&] { storage_.createChild(kStandardStorageClass, root, 0, storage_.imageOf(instance)); });
+  if (hasSeed(instance)) timedStep(records_.nameOf(instance.vdc, instance.id), "seed", [&] { replaceSeed(instance); });
 }
 
 void InstanceVolumes::update(const Ownership& instance) {
