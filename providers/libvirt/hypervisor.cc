@@ -82,7 +82,7 @@ std::string LibvirtHypervisor::domainXml(const Ownership& owner, const std::stri
     for (size_t i = 0; i < nics.size(); ++i)
       xml += interfaceXml(owner.vdc, nics[i].at("network").get<std::string>(),
                           network(nics[i].at("network").get<std::string>()), macAddress(owner.vdc, owner.id.name, i),
-                          onOvs(), enforcesGroups() ? nicFilterName(owner.vdc, owner.id.name, i) : "",
+                          onOvs(), filtered(nics[i]) ? nicFilterName(owner.vdc, owner.id.name, i) : "",
                           container ? containerNicName(owner.vdc, owner.id.name, i) : "");
   }
   if (type == "qemu" || type == "kvm") {
@@ -332,10 +332,18 @@ virConnectPtr LibvirtHypervisor::connectionFor(const Json& spec) {
 
 void LibvirtHypervisor::read(const std::string& vdc, LiveState& into) { readHost(host_, records_, {this}, vdc, into); }
 
-// Each NIC's filter, before the domain that names it.
+// A NIC in no security group has no filter: its network is its boundary,
+// and a filter would cost its domain seconds at every start, one domain at
+// a time (docs/decisions.md, docs/performance.md).
+bool LibvirtHypervisor::filtered(const Json& nic) const {
+  return enforcesGroups() && !nic.value("securityGroups", Json::array()).empty();
+}
+
+// Each filtered NIC's filter, before the domain that names it.
 void LibvirtHypervisor::defineNicFilters(const Ownership& owner) {
   const Json& nics = owner.spec.value("interfaces", Json::array());
   for (size_t i = 0; i < nics.size(); ++i) {
+    if (!filtered(nics[i])) continue;
     std::vector<std::string> groups;
     for (const auto& group : nics[i].value("securityGroups", Json::array())) groups.push_back(group);
     std::string name = nicFilterName(owner.vdc, owner.id.name, i);

@@ -52,6 +52,7 @@ class LibvirtHypervisor : public Hypervisor, public HostReader {
   // Real hosts on libvirt networks enforce security groups with nwfilter; the
   // embedded datacenter has none, and Open vSwitch bridges bypass it.
   bool enforcesGroups() const { return !host_.settings().testDriver && !onOvs(); }
+  bool filtered(const Json& nic) const;  // has an nwfilter
   void visitVolume(const std::string& vdc, const HostObject& object);
   void nameAdopted(const std::string& vdc, Json& observed);
 

@@ -1,12 +1,12 @@
 // Security groups enforced with libvirt's nwfilter, for switches made of
 // Linux bridges (libvirt networks). Each SecurityGroup is a filter
 // "shop.sg.web" of the addresses and ports it admits (its members are always
-// admitted); each NIC of an instance has a filter "shop.nic.web-0.0" that
+// admitted); each NIC in a security group has a filter "shop.nic.web-0.0" that
 // lets ARP and DHCP through, includes the filters of the NIC's groups, and
 // drops other incoming traffic, and outgoing traffic too when one of its
 // groups lists egress rules. Replies to allowed traffic pass (connection
 // tracking). libvirt applies a changed group filter to every NIC that
-// includes it at once.
+// includes it at once. A NIC in no group has no filter.
 #pragma once
 
 #include <string>

@@ -103,10 +103,12 @@ std::string securityFlows(const std::vector<GroupSpec>& groups, const Cidr& netw
       }
     }
   }
-  // Planned addresses (the lower half of the subnet) admit nothing else;
-  // other destinations (the DHCP range, beyond the network) are not ours to guard.
-  Cidr planned{network.base, network.prefix + 1};
-  flows += "table=4,priority=50,ip,nw_dst=" + planned.str() + ",actions=drop\n";
+  // A member of a group admits nothing else. An address in no group (a NIC
+  // without security groups, the DHCP range, beyond the network) is not
+  // filtered: its network is its boundary (docs/decisions.md).
+  for (const auto& [member, bits] : groupsOf)
+    if (auto address = Ipv4::parse(member); address && network.contains(*address))
+      flows += "table=4,priority=50,ip,nw_dst=" + member + ",actions=drop\n";
   flows += "table=4,priority=0,ip,actions=ct(commit),NORMAL\n";
   return flows;
 }

@@ -24,8 +24,9 @@ struct GroupSpec {
   Json spec;  // as planned: members, ingress and egress with addresses
 };
 
-// The whole flow table of one network's bridge; throws Error when the VDC
-// has more groups than reg0 has bits.
+// The whole flow table of one network's bridge (`network`: its addresses,
+// the only ones it guards); throws Error when the VDC has more groups than
+// reg0 has bits.
 std::string securityFlows(const std::vector<GroupSpec>& groups, const Cidr& network);
 
 // Port range "8000-8080" as value/mask pairs OpenFlow can match.
