@@ -22,6 +22,7 @@
 #include <string>
 #include <vector>
 
+#include "bench/measure.h"
 #include "engine/safe_file.h"
 #include "providers/libvirt/datacenter.h"
 #include "providers/libvirt/api/handles.h"
@@ -33,10 +34,7 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-double median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  return v.size() % 2 ? v[v.size() / 2] : (v[v.size() / 2 - 1] + v[v.size() / 2]) / 2;
-}
+using vdc::bench::median;
 
 void writeVdc(const fs::path& dir, int instances) {
   fs::create_directories(dir);

@@ -21,6 +21,7 @@
 #include <string>
 #include <vector>
 
+#include "bench/measure.h"
 #include "bundle/reader.h"
 #include "bundle/sparse_file.h"
 #include "bundle/writer.h"
@@ -36,10 +37,7 @@ constexpr uint64_t kMiB = 1 << 20;
 
 double since(Clock::time_point start) { return std::chrono::duration<double>(Clock::now() - start).count(); }
 
-double median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  return v.size() % 2 ? v[v.size() / 2] : (v[v.size() / 2 - 1] + v[v.size() / 2]) / 2;
-}
+using vdc::bench::median;
 
 // One size, in this process: prints "write verify unpack peakMiB bundleMiB".
 int measure(uint64_t mib, const fs::path& dir) {

@@ -20,6 +20,7 @@
 #include <sstream>
 #include <vector>
 
+#include "bench/measure.h"
 #include "bench/generate.h"
 #include "engine/apply.h"
 #include "engine/diff.h"
@@ -36,10 +37,7 @@ using Clock = std::chrono::steady_clock;
 
 double since(Clock::time_point start) { return std::chrono::duration<double>(Clock::now() - start).count(); }
 
-double median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  return v.size() % 2 ? v[v.size() / 2] : (v[v.size() / 2 - 1] + v[v.size() / 2]) / 2;
-}
+using vdc::bench::median;
 
 long peakRssKiB() {
   rusage usage{};
