@@ -144,7 +144,7 @@ void eachInstance(const Json& instances, int parallelism, Work work) {
   std::mutex printing;
   std::string failed;
   std::vector<std::thread> workers;
-  for (int w = 0; w < parallelism; ++w)
+  for (size_t w = 0; w < std::min<size_t>(parallelism, instances.size()); ++w)
     workers.emplace_back([&] {
       try {
         ConnectionHandle conn = connect();

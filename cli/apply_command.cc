@@ -6,6 +6,7 @@
 #include "cli/commands.h"
 #include "cli/progress.h"
 #include "cli/report.h"
+#include "engine/units.h"
 #include "engine/render.h"
 #include "operations/applying.h"
 #include "operations/planning.h"
@@ -17,6 +18,7 @@ namespace {
 struct ApplyFlags : Where {
   bool autoApprove = false;
   int parallelism = 10;
+  std::string shutdownTimeout;
 };
 
 int applyPrepared(const operations::Prepared& prepared, const std::string& question, const ApplyFlags& flags) {
@@ -29,6 +31,7 @@ int applyPrepared(const operations::Prepared& prepared, const std::string& quest
     Progress progress;
     ApplyOptions options;
     options.parallelism = flags.parallelism;
+    options.shutdownTimeout = parseDuration(flags.shutdownTimeout);
     options.interrupted = guard.interrupted();
     options.observer = &progress;
     result = operations::execute(prepared.plan, *prepared.datacenter, prepared.live, options);
@@ -64,6 +67,11 @@ Command applyOrDestroy(CLI::App& app, bool destroy) {
   }
   command->add_flag("--auto-approve", flags->autoApprove, "Do not ask for confirmation");
   addParallelism(command, flags->parallelism);
+  command
+      ->add_option("--shutdown-timeout", flags->shutdownTimeout,
+                   "Ask each guest this stops or deletes to shut down, and force it off after DURATION (30s, 5m); "
+                   "default: the instance's shutdownTimeout, or forced off at once")
+      ->check([](const std::string& text) { return parseDuration(text) ? "" : "must be a duration: 30s, 5m, 1h"; });
   return {command, [flags, destroy] { return apply(*flags, destroy); }};
 }
 

@@ -15,6 +15,7 @@
 #include "engine/safe_file.h"
 #include "gitops/repository.h"
 #include "operations/session.h"
+#include "engine/units.h"
 #include "operations/watch_controller.h"
 
 namespace vdc::cli {
@@ -46,7 +47,7 @@ void handle(int signal, void (*handler)(int)) {
 
 int watch(WatchFlags& flags) {
   operations::WatchOptions& options = flags.options;
-  auto every = operations::parseInterval(flags.interval);
+  auto every = parseDuration(flags.interval);
   if (!every) {
     std::cerr << "error: --interval " << flags.interval << " is not a duration (30s, 5m, 1h)\n";
     return 1;

@@ -198,7 +198,10 @@ ApplyReport apply(const Plan& plan, Datacenter& datacenter, const LiveState& liv
     if (c.action != Action::Delete)
       intents[&datacenter.providerFor(c.id.kind)].intended.push_back(
           {plan.vdc, c.id, c.specHash, c.after, c.action == Action::Adopt ? c.adopt : ""});
-  for (auto& [provider, intent] : intents) intent.contents = options.contents;
+  for (auto& [provider, intent] : intents) {
+    intent.contents = options.contents;
+    intent.shutdownTimeout = options.shutdownTimeout;
+  }
   for (auto& [provider, intent] : intents) provider->prepare(intent);
   ApplyReport report = Walk(plan, datacenter, live, options).run();
   for (Provider* provider : datacenter.providers()) provider->finish();

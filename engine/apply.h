@@ -48,6 +48,7 @@ struct ApplyOptions {
   // Which host files the manifests may name (ApplyIntent::files); its
   // directory is the plan's.
   HostFileRule files;
+  std::optional<std::chrono::seconds> shutdownTimeout;  // ApplyIntent::shutdownTimeout
 };
 
 struct ApplyReport {

@@ -184,6 +184,16 @@ class Reader {
         }
         return formatSize(*bytes);
       }
+      case FieldType::Duration: {
+        auto s = scalar(node, path, "a duration");
+        if (!s) return nullptr;
+        auto duration = parseDuration(*s);
+        if (!duration) {
+          error(node, "invalid duration '" + *s + "' for " + path + " (a positive whole number of s, m or h: 30s, 5m)");
+          return nullptr;
+        }
+        return formatDuration(*duration);
+      }
       case FieldType::Cidr: {
         auto s = scalar(node, path, "a CIDR");
         if (!s) return nullptr;

@@ -3,6 +3,7 @@
 // libvirt, OVSDB or files.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -36,6 +37,9 @@ struct ApplyIntent {
   // Files whose bytes fill Images and Volumes as they are made, instead of
   // their sources (an import: bundle/), by resource.
   CarriedDisks contents;
+  // Guests stopped or deleted are asked to shut down and given this long
+  // before they are forced off; none: each instance's own shutdownTimeout.
+  std::optional<std::chrono::seconds> shutdownTimeout;
 };
 
 // Realizes some kinds of resources on a target.

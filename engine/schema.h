@@ -16,6 +16,7 @@ enum class FieldType {
   Int,
   Bool,
   Size,        // "20GiB", kept in canonical spelling
+  Duration,    // "30s", "5m", kept as seconds: "300s"
   Cidr,
   Ipv4,
   Enum,        // one of `choices`

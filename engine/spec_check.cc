@@ -77,6 +77,9 @@ class Checker {
         if (!bytes || *bytes == 0) fail(path, "is not a size");
         return;
       }
+      case FieldType::Duration:
+        if (!value.is_string() || !parseDuration(value.get<std::string>())) fail(path, "is not a duration");
+        return;
       case FieldType::Cidr:
         if (!value.is_string() || !Cidr::parse(value.get<std::string>())) fail(path, "is not a CIDR");
         return;

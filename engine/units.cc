@@ -47,6 +47,22 @@ std::string formatSize(uint64_t bytes) {
   return std::to_string(bytes) + "B";
 }
 
+std::optional<std::chrono::seconds> parseDuration(std::string_view text) {
+  if (text.empty()) return std::nullopt;
+  long scale = 1;
+  switch (text.back()) {
+    case 's': scale = 1; text.remove_suffix(1); break;
+    case 'm': scale = 60; text.remove_suffix(1); break;
+    case 'h': scale = 3600; text.remove_suffix(1); break;
+    default: break;
+  }
+  if (text.empty() || text.size() > 9 || text.find_first_not_of("0123456789") != std::string_view::npos)
+    return std::nullopt;
+  long value = std::stol(std::string(text)) * scale;
+  if (value <= 0) return std::nullopt;
+  return std::chrono::seconds(value);
+}
+
 std::optional<Ipv4> Ipv4::parse(std::string_view text) {
   uint32_t value = 0;
   for (int i = 0; i < 4; ++i) {

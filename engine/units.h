@@ -1,7 +1,8 @@
 // Small value types of the manifest language: sizes, IPv4 addresses and
-// CIDR blocks, DNS-label names, and the "did you mean" suggestion.
+// CIDR blocks, durations, DNS-label names, and the "did you mean" suggestion.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -14,6 +15,12 @@ namespace vdc {
 std::optional<uint64_t> parseSize(std::string_view text);
 // The shortest exact spelling: 536870912 -> "512MiB".
 std::string formatSize(uint64_t bytes);
+
+// "90", "90s", "5m", "1h": a positive whole number of seconds, minutes or
+// hours (at most nine digits).
+std::optional<std::chrono::seconds> parseDuration(std::string_view text);
+// Canonical spelling: "90s".
+inline std::string formatDuration(std::chrono::seconds d) { return std::to_string(d.count()) + "s"; }
 
 struct Ipv4 {
   uint32_t value = 0;

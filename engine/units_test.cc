@@ -55,4 +55,13 @@ TEST(Units, SuggestsCloseMatchesOnly) {
   EXPECT_FALSE(closestMatch("volume", {"cpus", "memory"}));
 }
 
+TEST(Units, DurationsAreWholeSecondsMinutesOrHours) {
+  EXPECT_EQ(parseDuration("90"), std::chrono::seconds(90));
+  EXPECT_EQ(parseDuration("90s"), std::chrono::seconds(90));
+  EXPECT_EQ(parseDuration("5m"), std::chrono::seconds(300));
+  EXPECT_EQ(parseDuration("1h"), std::chrono::seconds(3600));
+  EXPECT_EQ(formatDuration(std::chrono::minutes(2)), "120s");
+  for (const char* bad : {"", "s", "0s", "-1", "1d", "1.5s", "1234567890s", " 5s"}) EXPECT_FALSE(parseDuration(bad)) << bad;
+}
+
 }  // namespace vdc

@@ -403,21 +403,4 @@ std::vector<std::string> watchOptionProblems(const WatchOptions& options) {
   return problems;
 }
 
-std::optional<std::chrono::seconds> parseInterval(const std::string& text) {
-  if (text.empty()) return std::nullopt;
-  long scale = 1;
-  std::string number = text;
-  switch (text.back()) {
-    case 's': scale = 1; number.pop_back(); break;
-    case 'm': scale = 60; number.pop_back(); break;
-    case 'h': scale = 3600; number.pop_back(); break;
-    default: break;
-  }
-  if (number.empty() || number.find_first_not_of("0123456789") != std::string::npos || number.size() > 9)
-    return std::nullopt;
-  long value = std::stol(number) * scale;
-  if (value <= 0) return std::nullopt;
-  return std::chrono::seconds(value);
-}
-
 }  // namespace vdc::operations

@@ -39,8 +39,6 @@ struct WatchOptions {
 void completeWatchOptions(WatchOptions& options);
 // What is wrong with the options (a --path leading out of the repository), one line each.
 std::vector<std::string> watchOptionProblems(const WatchOptions& options);
-// "30s", "5m", "1h" or a number of seconds.
-std::optional<std::chrono::seconds> parseInterval(const std::string& text);
 
 // Told of each event (applied, healed, pruned, drift, failed, suspended,
 // resumed) as a JSON object; a failure of its own is its own to log.

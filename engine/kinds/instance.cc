@@ -28,6 +28,7 @@ std::vector<Field> instanceFields() {
       restarts(withDefault(ref("keyPairs", Kind::KeyPair, FieldType::RefList), Json::array())),
       restarts(field("userData", FieldType::Text)),
       withDefault(choice("state", {"running", "stopped"}), kDefaultState),
+      field("shutdownTimeout", FieldType::Duration),
       object("placement", FieldType::Object, {field("host", FieldType::String), field("spreadBy", FieldType::String)}),
       withDefault(field("dependsOn", FieldType::DependsOn), Json::array()),
   };

@@ -26,6 +26,11 @@ class InstanceSpec {
   uint64_t memory() const { return parseSize(spec_.value("memory", kDefaultMemory)).value_or(0); }
   long replicas() const { return spec_.value("replicas", 1L); }
   bool running() const { return spec_.value("state", kDefaultState) == std::string(kDefaultState); }
+  // How long a stop waits for the guest to shut down before it is forced;
+  // none: forced at once.
+  std::optional<std::chrono::seconds> shutdownTimeout() const {
+    return parseDuration(spec_.value("shutdownTimeout", ""));
+  }
 
  private:
   const Json& spec_;

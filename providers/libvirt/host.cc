@@ -1,5 +1,7 @@
 #include "providers/libvirt/host.h"
 
+#include <thread>
+
 #include "engine/safe_file.h"
 #include "providers/libvirt/api/xml.h"
 
@@ -7,14 +9,28 @@ namespace vdc::libvirt {
 
 Host::Host(HostSettings settings) : settings_(std::move(settings)) { quietLibvirtErrors(); }
 
+// libvirtd serves at most a few calls of one client connection at once
+// (max_client_requests, 5 by default) and queues the rest: on a real host
+// each thread that works gets a connection of its own, so parallel
+// operations wait for the host, never for one another. The embedded
+// datacenter's state lives in its one connection.
 virConnectPtr Host::connection() {
   std::lock_guard lock(mutex_);
   if (!connection_) {
     if (beforeConnect_) beforeConnect_();
     connection_.reset(virConnectOpen(settings_.uri.c_str()));
     if (!connection_) throw libvirtError("cannot connect to " + settings_.uri);
+    byThread_[std::this_thread::get_id()] = connection_.get();
   }
-  return connection_.get();
+  if (settings_.testDriver) return connection_.get();
+  auto [it, fresh] = byThread_.try_emplace(std::this_thread::get_id(), nullptr);
+  if (!fresh) return it->second;
+  it->second = connection_.get();
+  if (more_.size() < kMaxConnections) {
+    ConnectionHandle more(virConnectOpen(settings_.uri.c_str()));
+    if (more) it->second = more_.emplace_back(std::move(more)).get();
+  }
+  return it->second;
 }
 
 std::string Host::containerUri() const {
@@ -62,8 +78,10 @@ std::string Host::storageClassOf(const std::string& pool) const {
 PoolHandle Host::pool(const std::string& storageClass) {
   std::string name = poolFor(storageClass);
   virConnectPtr conn = connection();
-  std::lock_guard lock(mutex_);
   PoolHandle pool(virStoragePoolLookupByName(conn, name.c_str()));
+  if (pool && virStoragePoolIsActive(pool.get()) == 1) return pool;
+  std::lock_guard lock(poolMutex_);  // one thread starts or makes a pool; the others find it made
+  pool.reset(virStoragePoolLookupByName(conn, name.c_str()));
   // A pool stopped by hand is drift the VDC's disks need repaired.
   if (pool && virStoragePoolIsActive(pool.get()) == 0 && virStoragePoolCreate(pool.get(), 0) < 0)
     throw libvirtError("cannot start storage pool " + name);

@@ -7,6 +7,8 @@
 #include <map>
 #include <mutex>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "engine/live.h"
 #include "providers/libvirt/api/handles.h"
@@ -41,6 +43,7 @@ class Host {
  public:
   explicit Host(HostSettings settings);
 
+  // The calling thread's connection to the host (opened on first use).
   virConnectPtr connection();
   bool connected() const { return connection_ != nullptr; }
   // Called once, just before the connection opens (the embedded datacenter
@@ -70,6 +73,11 @@ class Host {
   HostSettings settings_;
   std::function<void()> beforeConnect_;
   ConnectionHandle connection_;
+  // Real hosts: a connection per working thread, up to kMaxConnections.
+  static constexpr size_t kMaxConnections = 32;
+  std::vector<ConnectionHandle> more_;
+  std::map<std::thread::id, virConnectPtr> byThread_;
+  std::mutex poolMutex_;
   ConnectionHandle containerConnection_;
   bool containerTried_ = false;
   std::mutex mutex_;

@@ -1,5 +1,8 @@
 #include "providers/libvirt/hypervisor.h"
 
+#include <chrono>
+#include <thread>
+
 #include "engine/kinds/instance.h"
 #include "engine/kinds/volume.h"
 #include "engine/schema.h"
@@ -157,6 +160,7 @@ std::optional<std::string> LibvirtHypervisor::cannotRun(const ResourceId& id) co
 // The plan checks this too (LibvirtDatacenter::checkFits); a saved plan is
 // applied without planning again.
 void LibvirtHypervisor::prepare(const ApplyIntent& intent) {
+  shutdownTimeout_ = intent.shutdownTimeout;
   for (const auto& owner : intent.intended)
     if (auto why = cannotRun(owner.id)) throw Error(*why);
   volumes_.prepare(intent.intended, intent.files);
@@ -369,7 +373,7 @@ void LibvirtHypervisor::define(const Ownership& owner, const std::string& uuid, 
   if (active < 0) throw libvirtError("cannot read state of " + name);
   if (active == 1 && restart) {
     // A changed definition takes effect on the next boot: restart now.
-    if (virDomainDestroy(dom.get()) < 0) throw libvirtError("cannot stop domain " + name);
+    stop(dom.get(), name, owner.spec);
     active = 0;
   }
   if (wantRunning && active == 0) {
@@ -377,7 +381,22 @@ void LibvirtHypervisor::define(const Ownership& owner, const std::string& uuid, 
     timedStep(name, "start", [&] { started = virDomainCreate(dom.get()); });
     if (started < 0) throw libvirtError("cannot start domain " + name);
   }
-  if (!wantRunning && active == 1 && virDomainDestroy(dom.get()) < 0) throw libvirtError("cannot stop domain " + name);
+  if (!wantRunning && active == 1) stop(dom.get(), name, owner.spec);
+}
+
+// Forced off at once, as fast as the hypervisor allows, unless the command
+// or the instance gives a shutdown timeout: then the guest is asked to shut
+// down (ACPI) and given that long before it is forced off.
+void LibvirtHypervisor::stop(virDomainPtr dom, const std::string& name, const Json& spec) {
+  auto timeout = shutdownTimeout_ ? shutdownTimeout_ : InstanceSpec(spec).shutdownTimeout();
+  if (timeout && virDomainShutdown(dom) == 0) {
+    auto deadline = std::chrono::steady_clock::now() + *timeout;
+    while (virDomainIsActive(dom) == 1 && std::chrono::steady_clock::now() < deadline)
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  timedStep(name, "stop", [&] {
+    if (virDomainIsActive(dom) == 1 && virDomainDestroy(dom) < 0) throw libvirtError("cannot stop domain " + name);
+  });
 }
 
 void LibvirtHypervisor::create(const Ownership& owner) {
@@ -421,8 +440,7 @@ void LibvirtHypervisor::remove(const std::string& vdc, const LiveObject& live) {
   if (!dom) {
     if (!lastErrorIsNotFound()) throw libvirtError("cannot look up domain " + live.physicalName);
   } else {
-    if (virDomainIsActive(dom.get()) == 1 && virDomainDestroy(dom.get()) < 0)
-      throw libvirtError("cannot stop domain " + live.physicalName);
+    stop(dom.get(), live.physicalName, live.recorded);
     if (virDomainUndefine(dom.get()) < 0) throw libvirtError("cannot undefine domain " + live.physicalName);
   }
   volumes_.remove(vdc, live.id);

@@ -44,6 +44,7 @@ class LibvirtHypervisor : public Hypervisor, public HostReader {
 
  private:
   void define(const Ownership& owner, const std::string& uuid, bool restart);
+  void stop(virDomainPtr dom, const std::string& name, const Json& spec);
   std::string disks(const Ownership& owner);
   std::string containerFileSystems(const Ownership& owner);
   virConnectPtr connectionFor(const Json& spec);
@@ -66,6 +67,7 @@ class LibvirtHypervisor : public Hypervisor, public HostReader {
   std::set<std::string> volumeNames_;  // every volume the scan saw  // domains under other names whose record names this VDC
   std::map<std::string, std::string> imagePaths_;   // image volume path -> Image name
   std::map<std::string, std::string> rootBacking_;  // instance -> its root disk's backing path
+  std::optional<std::chrono::seconds> shutdownTimeout_;  // the command's, for every domain it stops
   bool rootPoolInactive_ = false;  // the standard pool was stopped: root disks cannot be seen
   std::vector<UnownedDomain> unowned_;
   std::map<std::string, std::string> volumeAt_;      // volume path -> its name
