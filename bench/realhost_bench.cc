@@ -11,10 +11,12 @@
 // the rest: lookups and records).
 //
 //   vdc-realhost-bench --guest IMG [--instances 20,50] [--defined 200] [--runs 3]
-//                      [--parallelism 10] [--serial 20] [--pool vdc-bench]
+//                      [--parallelism 10] [--serial 20] [--graceful 5] [--pool vdc-bench]
 //
 // --serial N repeats N guests at --parallelism 1 on both sides (per-instance
-// latency); --defined N makes N guests defined but stopped. Needs root and
+// latency); --defined N makes N guests defined but stopped; --graceful S
+// times a destroy of the first N's guests with --shutdown-timeout S (the
+// test guest does not listen for ACPI: the whole wait, then forced off). Needs root and
 // a running libvirtd at qemu:///system.
 #include <unistd.h>
 
@@ -312,7 +314,7 @@ std::vector<int> numbers(const std::string& list) {
 
 int main(int argc, char** argv) {
   std::string guest, pool = "vdc-bench", instances = "20,50";
-  int runs = 3, parallelism = 10, defined = 200, serial = 20;
+  int runs = 3, parallelism = 10, defined = 200, serial = 20, graceful = 5;
   try {
     for (int i = 1; i + 1 < argc; ++i) {
       std::string arg = argv[i];
@@ -328,6 +330,7 @@ int main(int argc, char** argv) {
       else if (arg == "--defined") defined = std::stoi(argv[++i]);
       else if (arg == "--serial") serial = std::stoi(argv[++i]);
       else if (arg == "--pool") pool = argv[++i];
+      else if (arg == "--graceful") graceful = std::stoi(argv[++i]);
     }
   } catch (const std::exception& e) {
     fail(e.what());
@@ -366,6 +369,19 @@ int main(int argc, char** argv) {
     report(std::to_string(c.n) + (c.running ? " guests" : " guests defined, stopped") + " at --parallelism " +
                std::to_string(c.parallelism),
            f, runs);
+    if (&c != &cases.front() || graceful <= 0) continue;
+    // The same guests stopped gracefully: asked (ACPI), then forced off after the wait.
+    std::vector<double> gracefully;
+    for (int r = 0; r < runs; ++r) {
+      if (runTimed(cd + "apply vdc --target target.yaml --auto-approve").exit != 0) fail("vdc apply failed");
+      auto destroy = runTimed(cd + "destroy vdc --target target.yaml --auto-approve --shutdown-timeout " +
+                              std::to_string(graceful) + "s --parallelism " + std::to_string(c.parallelism));
+      if (destroy.exit != 0 || leftovers() != 0) fail("vdc destroy --shutdown-timeout failed");
+      gracefully.push_back(destroy.seconds);
+    }
+    std::printf("  destroy --shutdown-timeout %ds: %.2f s (forced: %.2f s)\n", graceful, median(gracefully),
+                median(f.vdcDestroy));
+    std::fflush(stdout);
   }
   fs::remove_all(work);
   return 0;

@@ -3,6 +3,7 @@
 
 #include <regex>
 
+#include "engine/kinds/instance.h"
 #include "engine/test_support.h"
 
 namespace vdc {
@@ -44,6 +45,19 @@ TEST(Manifest, RejectsBadNamesSizesAndCidrs) {
   EXPECT_NE(errors.find("vdc.yaml:9:9: invalid name 'Front_End'"), std::string::npos) << errors;
   EXPECT_NE(errors.find("vdc.yaml:11:9: invalid CIDR '10.0.0.1/24'"), std::string::npos) << errors;
   EXPECT_NE(errors.find("vdc.yaml:18:9: invalid size '20GB'"), std::string::npos) << errors;
+}
+
+TEST(Manifest, ADurationIsKeptInSecondsAndABadOneIsPlaced) {
+  std::string errors = errorsOf(
+      "apiVersion: vdc/v1\nkind: Instance\nmetadata:\n  name: a\nspec:\n  shutdownTimeout: soon\n");
+  EXPECT_NE(errors.find("vdc.yaml:11:20: invalid duration 'soon' for spec.shutdownTimeout"), std::string::npos)
+      << errors;
+  Diagnostics diags;
+  Vdc vdc = loadYaml("apiVersion: vdc/v1\nkind: Instance\nmetadata:\n  name: a\nspec:\n  shutdownTimeout: 2m\n", diags);
+  ASSERT_TRUE(diags.empty()) << diags.str();
+  ASSERT_TRUE(vdc.find({Kind::Instance, "a"}));
+  EXPECT_EQ(vdc.find({Kind::Instance, "a"})->spec["shutdownTimeout"], "120s");
+  EXPECT_EQ(InstanceSpec(vdc.find({Kind::Instance, "a"})->spec).shutdownTimeout(), std::chrono::seconds(120));
 }
 
 TEST(Manifest, MissingRequiredFieldsAndWrongTypes) {

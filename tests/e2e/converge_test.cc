@@ -3,6 +3,7 @@
 // the plan shows and the next apply repairs; and the fault sweep of
 // tests/fault_test.cc (fail or kill vdc at every provider call) on a small
 // VDC, where the next run converges with no orphan and no duplicate.
+#include <chrono>
 #include <set>
 
 #include "tests/e2e/real_datacenter.h"
@@ -161,6 +162,24 @@ TEST_F(Converge, AnInterfaceInTheWayOfABridgeIsAnErrorBeforeAnyChange) {
   EXPECT_TRUE(has(plan.err, "Network/back: its bridge '" + bridge + "' is already an interface on qemu:///system"))
       << plan.err;
   EXPECT_EQ(leftovers(kVdc), "") << "something was made";
+}
+
+// A guest is forced off at once unless a shutdown timeout asks for a
+// graceful stop; the test guest does not listen for ACPI, so it then costs
+// the whole (bounded) wait before the guest is forced off.
+TEST_F(Converge, ADestroyForcesGuestsOffUnlessAskedToWaitAndThenWaitsNoLongerThanAsked) {
+  ASSERT_EQ(run("apply --auto-approve").exit, 0);
+  auto started = std::chrono::steady_clock::now();
+  Result graceful = run("destroy --auto-approve --shutdown-timeout 4s");
+  double took = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  ASSERT_EQ(graceful.exit, 0) << graceful.out << graceful.err;
+  EXPECT_EQ(leftovers(kVdc), "");
+  EXPECT_GE(took, 4.0);
+  EXPECT_LT(took, 30.0);
+
+  Result bad = run("destroy --auto-approve --shutdown-timeout soon");
+  EXPECT_EQ(bad.exit, 1);
+  EXPECT_TRUE(has(bad.err, "must be a duration")) << bad.err;
 }
 
 // Fail, then kill, vdc at each provider call of an apply, and kill it at each
