@@ -11,12 +11,14 @@
 // the rest: lookups and records).
 //
 //   vdc-realhost-bench --guest IMG [--instances 20,50] [--defined 200] [--runs 3]
-//                      [--parallelism 10] [--serial 20] [--graceful 5] [--pool vdc-bench]
+//                      [--parallelism 10] [--serial 20] [--graceful 5] [--grouped 0] [--pool vdc-bench]
 //
 // --serial N repeats N guests at --parallelism 1 on both sides (per-instance
 // latency); --defined N makes N guests defined but stopped; --graceful S
 // times a destroy of the first N's guests with --shutdown-timeout S (the
-// test guest does not listen for ACPI: the whole wait, then forced off). Needs root and
+// test guest does not listen for ACPI: the whole wait, then forced off);
+// --grouped N puts N guests' NICs in a security group (an nwfilter each) at
+// --parallelism 10 and 1. Needs root and
 // a running libvirtd at qemu:///system.
 #include <unistd.h>
 
@@ -67,7 +69,8 @@ std::string readAll(const fs::path& file) {
 
 std::string withoutUuid(std::string xml) { return std::regex_replace(xml, std::regex("<uuid>[^<]*</uuid>"), ""); }
 
-void writeVdc(const fs::path& dir, const std::string& guest, int instances, bool running, const std::string& pool) {
+void writeVdc(const fs::path& dir, const std::string& guest, int instances, bool running, bool grouped,
+              const std::string& pool) {
   fs::create_directories(dir / "vdc");
   if (!fs::exists(dir / "vdc" / "guest.img")) fs::copy_file(guest, dir / "vdc" / "guest.img");
   std::ofstream out(dir / "vdc" / "vdc.yaml");
@@ -75,10 +78,13 @@ void writeVdc(const fs::path& dir, const std::string& guest, int instances, bool
       << "---\napiVersion: vdc/v1\nkind: Network\nmetadata: {name: net}\nspec: {cidr: 10.95.0.0/16}\n"
       << "---\napiVersion: vdc/v1\nkind: Image\nmetadata: {name: guest}\nspec: {source: guest.img, format: raw, sha256: "
       << vdc::sha256Hex(readAll(dir / "vdc" / "guest.img")) << "}\n";
+  if (grouped)
+    out << "---\napiVersion: vdc/v1\nkind: SecurityGroup\nmetadata: {name: web}\n"
+        << "spec: {ingress: [{protocol: tcp, ports: \"80\"}]}\n";
   for (int i = 0; i < instances; ++i)
     out << "---\napiVersion: vdc/v1\nkind: Instance\nmetadata: {name: vm-" << i
-        << "}\nspec: {memory: 128MiB, hypervisor: qemu, image: guest, interfaces: [{network: net}]"
-        << (running ? "" : ", state: stopped") << "}\n";
+        << "}\nspec: {memory: 128MiB, hypervisor: qemu, image: guest, interfaces: [{network: net"
+        << (grouped ? ", securityGroups: [web]" : "") << "}]" << (running ? "" : ", state: stopped") << "}\n";
   std::ofstream(dir / "target.yaml") << "apiVersion: vdc/v1\nkind: Target\nmetadata: {name: bench}\nspec:\n  hosts:\n"
                                      << "    - uri: " << kUri << "\n  storageClasses:\n    standard: {pool: " << pool
                                      << "}\n";
@@ -101,6 +107,14 @@ Json capture(const fs::path& dir, const std::string& pool) {
     if (!vol) fail("vdc made no volume " + name);
     return takeString(virStorageVolGetXMLDesc(vol.get(), 0), name);
   };
+  out["groups"] = Json::array();
+  virNWFilterPtr* filters = nullptr;
+  n = virConnectListAllNWFilters(conn.get(), &filters, 0);
+  for (auto& filter : takeList<FilterHandle>(filters, n, "filters")) {
+    std::string name = virNWFilterGetName(filter.get());
+    if (name.starts_with(std::string(kVdc) + ".sg."))
+      out["groups"].push_back({{"name", name}, {"xml", withoutUuid(takeString(virNWFilterGetXMLDesc(filter.get(), 0), name))}});
+  }
   out["image"] = volumeXml(std::string(kVdc) + ".img.guest");
   out["imageFile"] = (dir / "vdc" / "guest.img").string();
   virDomainPtr* doms = nullptr;
@@ -174,6 +188,9 @@ int replayCreate(const Json& made, int parallelism) {
     if (!net || virNetworkCreate(net.get()) < 0 || virNetworkSetAutostart(net.get(), 1) < 0)
       throw libvirtError("network");
   }
+  for (const auto& group : made["groups"])
+    if (!FilterHandle(virNWFilterDefineXML(conn.get(), group["xml"].get<std::string>().c_str())))
+      throw libvirtError("group filter");
   std::string poolName = made["pool"];
   PoolHandle pool(virStoragePoolLookupByName(conn.get(), poolName.c_str()));
   VolumeHandle image(virStorageVolCreateXML(pool.get(), made["image"].get<std::string>().c_str(), 0));
@@ -216,6 +233,10 @@ int replayDestroy(const Json& made, int parallelism) {
     }
   });
   ConnectionHandle conn = connect();
+  for (const auto& group : made["groups"]) {
+    FilterHandle handle(virNWFilterLookupByName(conn.get(), group["name"].get<std::string>().c_str()));
+    if (!handle || virNWFilterUndefine(handle.get()) < 0) throw libvirtError("group filter");
+  }
   deleteVolume(conn.get(), std::string(kVdc) + ".img.guest");
   for (const auto& xml : made["networks"]) {
     std::smatch name;
@@ -314,7 +335,7 @@ std::vector<int> numbers(const std::string& list) {
 
 int main(int argc, char** argv) {
   std::string guest, pool = "vdc-bench", instances = "20,50";
-  int runs = 3, parallelism = 10, defined = 200, serial = 20, graceful = 5;
+  int runs = 3, parallelism = 10, defined = 200, serial = 20, graceful = 5, grouped = 0;
   try {
     for (int i = 1; i + 1 < argc; ++i) {
       std::string arg = argv[i];
@@ -331,6 +352,7 @@ int main(int argc, char** argv) {
       else if (arg == "--serial") serial = std::stoi(argv[++i]);
       else if (arg == "--pool") pool = argv[++i];
       else if (arg == "--graceful") graceful = std::stoi(argv[++i]);
+      else if (arg == "--grouped") grouped = std::stoi(argv[++i]);
     }
   } catch (const std::exception& e) {
     fail(e.what());
@@ -348,16 +370,20 @@ int main(int argc, char** argv) {
 
   struct Case {
     int n, parallelism;
-    bool running;
+    bool running, grouped = false;
   };
   std::vector<Case> cases;
   for (int n : numbers(instances)) cases.push_back({n, parallelism, true});
   if (serial > 0) cases.push_back({serial, 1, true});
   if (defined > 0) cases.push_back({defined, parallelism, false});
+  if (grouped > 0) {
+    cases.push_back({grouped, parallelism, true, true});
+    cases.push_back({grouped, 1, true, true});
+  }
   std::printf("vdc and the raw libvirt calls it makes, on %s (tiny QEMU guests: 128 MiB, a CoW root disk, a seed)\n", kUri);
   for (const auto& c : cases) {
     fs::remove_all(work);
-    writeVdc(work, guest, c.n, c.running, pool);
+    writeVdc(work, guest, c.n, c.running, c.grouped, pool);
     std::string cd = "cd '" + work.string() + "' && '" + vdcBinary + "' ";
     auto warm = runTimed(cd + "apply vdc --target target.yaml --auto-approve --parallelism " +
                          std::to_string(c.parallelism), true);
@@ -366,8 +392,8 @@ int main(int argc, char** argv) {
     if (runTimed(cd + "destroy vdc --target target.yaml --auto-approve").exit != 0 || leftovers() != 0)
       fail("vdc destroy failed");
     Figures f = measure(work, self, vdcBinary, runs, c.parallelism);
-    report(std::to_string(c.n) + (c.running ? " guests" : " guests defined, stopped") + " at --parallelism " +
-               std::to_string(c.parallelism),
+    report(std::to_string(c.n) + (c.running ? " guests" : " guests defined, stopped") +
+               (c.grouped ? " in a security group" : "") + " at --parallelism " + std::to_string(c.parallelism),
            f, runs);
     if (&c != &cases.front() || graceful <= 0) continue;
     // The same guests stopped gracefully: asked (ACPI), then forced off after the wait.
