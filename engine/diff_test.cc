@@ -197,7 +197,7 @@ TEST(Diff, AnObjectDeletedOutsideVdcIsACreateMarkedAsDrift) {
     if (change["address"] == "Volume/v") shown = change["drift"] == true && change["action"] == "create";
   EXPECT_TRUE(shown) << json.dump();
 
-  // A record with no object is not a reason to void saved plans less: it is in the fingerprint.
+  // A record without its object is part of what a saved plan was made against.
   LiveState bare;
   for (const auto& [id, object] : gone.objects()) bare.add(object);
   EXPECT_NE(bare.fingerprint(), gone.fingerprint());
