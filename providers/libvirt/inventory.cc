@@ -2,6 +2,8 @@
 
 #include <libxml/xmlreader.h>
 
+#include <set>
+
 #include "engine/error.h"
 #include "providers/libvirt/api/handles.h"
 
@@ -24,15 +26,19 @@ struct DocFree { void operator()(xmlDocPtr p) const { xmlFreeDoc(p); } };
 
 }  // namespace
 
+// Which domains run comes from one listing, not one call per domain: on a
+// real host each call is a round trip to the daemon.
 void scanDomains(virConnectPtr connection, const HostVisitor& visit) {
+  std::set<std::string> running;
   virDomainPtr* domains = nullptr;
-  int n = virConnectListAllDomains(connection, &domains, 0);
+  int n = virConnectListAllDomains(connection, &domains,
+                                   VIR_CONNECT_LIST_DOMAINS_RUNNING | VIR_CONNECT_LIST_DOMAINS_PAUSED);
+  for (auto& dom : takeList<DomainHandle>(domains, n, "cannot list domains")) running.insert(virDomainGetName(dom.get()));
+  n = virConnectListAllDomains(connection, &domains, 0);
   for (auto& dom : takeList<DomainHandle>(domains, n, "cannot list domains")) {
     std::string name = virDomainGetName(dom.get());
     XmlDocument doc(takeString(virDomainGetXMLDesc(dom.get(), VIR_DOMAIN_XML_INACTIVE), "domain " + name), name);
-    int state = 0, reason = 0;
-    if (virDomainGetState(dom.get(), &state, &reason, 0) < 0) throw libvirtError("cannot read state of " + name);
-    visit({HostObject::Type::Domain, name, "", isRunning(state), doc, doc.root()});
+    visit({HostObject::Type::Domain, name, "", running.count(name) > 0, doc, doc.root()});
   }
 }
 
