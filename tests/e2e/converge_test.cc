@@ -72,14 +72,10 @@ constexpr int kResources = 8;
 // The objects of the VDC on the host, each as "what name", counted.
 std::multiset<std::string> objectsOf(const std::string& vdc) {
   std::multiset<std::string> found;
-  for (const char* list : {"list --all --name", "net-list --all --name", "vol-list vdc-e2e", "nwfilter-list"}) {
-    std::istringstream lines(virsh(list).out);
-    for (std::string line; std::getline(lines, line);) {
-      auto at = line.find(vdc + ".");
-      if (at == std::string::npos) continue;
-      auto end = line.find(' ', at);
-      found.insert(std::string(list).substr(0, 4) + " " + line.substr(at, end == std::string::npos ? end : end - at));
-    }
+  for (const auto& [listing, line] : linesNaming(vdc)) {
+    auto at = line.find(vdc + ".");
+    auto end = line.find(' ', at);
+    found.insert(listing.substr(0, 4) + " " + line.substr(at, end == std::string::npos ? end : end - at));
   }
   return found;
 }

@@ -38,14 +38,25 @@ inline Result virsh(const std::string& command, const std::string& uri = kUri) {
   return shell(fs::temp_directory_path(), "virsh -q -c " + uri + " " + command);
 }
 
-// Every line that names an object of VDC `vdc`, of every kind vdc makes on libvirt.
-inline std::string leftovers(const std::string& vdc) {
-  std::string found;
+// Every line of virsh's listings that names an object of VDC `vdc`, of every
+// kind vdc makes on libvirt, with the listing it came from.
+struct ListedLine {
+  std::string listing, line;
+};
+inline std::vector<ListedLine> linesNaming(const std::string& vdc) {
+  std::vector<ListedLine> found;
   for (const char* list : {"list --all --name", "net-list --all --name", "vol-list vdc-e2e", "nwfilter-list"}) {
     std::istringstream lines(virsh(list).out + virsh(list, "lxc:///system").out);
     for (std::string line; std::getline(lines, line);)
-      if (line.find(vdc + ".") != std::string::npos) found += line + "\n";
+      if (line.find(vdc + ".") != std::string::npos) found.push_back({list, line});
   }
+  return found;
+}
+
+// Those lines, one after another: empty when nothing of the VDC is left.
+inline std::string leftovers(const std::string& vdc) {
+  std::string found;
+  for (const auto& listed : linesNaming(vdc)) found += listed.line + "\n";
   return found;
 }
 
