@@ -62,6 +62,7 @@ void InstanceVolumes::create(const Ownership& instance) {
   }
   if (!ours) records_.putDurably({wanted});
   std::string root = rootDiskName(instance.vdc, diskOwner(instance));
+  std::string domain = records_.nameOf(instance.vdc, instance.id);  // what vdc -v names its steps by
   const ApplianceImage& appliance = host_.settings().loadBalancer;
   const CarriedDisk* carried = storage_.carried(instance.id);  // by an import
   if (hasRootDisk(instance) && instance.id.kind == Kind::LoadBalancer)
@@ -71,8 +72,8 @@ void InstanceVolumes::create(const Ownership& instance) {
   else if (hasRootDisk(instance) && isContainer(instance))
     storage_.createCopy(kStandardStorageClass, root, *storage_.imageOf(instance));
   else if (hasRootDisk(instance))
-    timedStep(records_.nameOf(instance.vdc, instance.id), "rootDisk", [&] { storage_.createChild(kStandardStorageClass, root, 0, storage_.imageOf(instance)); });
-  if (hasSeed(instance)) timedStep(records_.nameOf(instance.vdc, instance.id), "seed", [&] { replaceSeed(instance); });
+    timedStep(domain, "rootDisk", [&] { storage_.createChild(kStandardStorageClass, root, 0, storage_.imageOf(instance)); });
+  if (hasSeed(instance)) timedStep(domain, "seed", [&] { replaceSeed(instance); });
 }
 
 void InstanceVolumes::update(const Ownership& instance) {
