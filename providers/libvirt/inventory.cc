@@ -2,9 +2,12 @@
 
 #include <libxml/xmlreader.h>
 
+#include <functional>
+#include <optional>
 #include <set>
 
 #include "engine/error.h"
+#include "engine/parallel.h"
 #include "providers/libvirt/api/handles.h"
 
 namespace vdc::libvirt {
@@ -24,50 +27,97 @@ std::string childText(xmlNodePtr node, const char* name) {
 struct ReaderFree { void operator()(xmlTextReaderPtr p) const { xmlFreeTextReader(p); } };
 struct DocFree { void operator()(xmlDocPtr p) const { xmlFreeDoc(p); } };
 
-}  // namespace
+// One object of a listing; its XML is fetched and parsed on a worker.
+struct Listed {
+  HostObject::Type type;
+  std::string name, pool;
+  bool running;
+  std::function<std::string()> fetch;
+  std::optional<XmlDocument> doc;
+};
+
+// libvirtd serves up to five calls of one connection at once (its default
+// max_client_requests; at five it warns and stops reading the connection,
+// keepalives included), and a read is mostly waiting for it: three threads
+// fetch and parse while the caller visits, in listing order, what is ready.
+// At most kAhead documents are held at once, however large the host.
+constexpr size_t kFetchThreads = 3;
+constexpr size_t kAhead = 256;
+
+void fetchAndVisit(std::vector<Listed>& listed, const HostVisitor& visit) {
+  parallelInOrder(
+      listed.size(), [&](size_t i) { listed[i].doc.emplace(listed[i].fetch(), listed[i].name); },
+      [&](size_t i) {
+        Listed& item = listed[i];
+        visit({item.type, item.name, item.pool, item.running, *item.doc, item.doc->root()});
+        item.doc.reset();
+      },
+      kFetchThreads, kAhead);
+}
 
 // Which domains run comes from one listing, not one call per domain: on a
 // real host each call is a round trip to the daemon.
-void scanDomains(virConnectPtr connection, const HostVisitor& visit) {
+std::vector<DomainHandle> listDomains(virConnectPtr connection, std::vector<Listed>& into) {
   std::set<std::string> running;
   virDomainPtr* domains = nullptr;
   int n = virConnectListAllDomains(connection, &domains,
                                    VIR_CONNECT_LIST_DOMAINS_RUNNING | VIR_CONNECT_LIST_DOMAINS_PAUSED);
   for (auto& dom : takeList<DomainHandle>(domains, n, "cannot list domains")) running.insert(virDomainGetName(dom.get()));
   n = virConnectListAllDomains(connection, &domains, 0);
-  for (auto& dom : takeList<DomainHandle>(domains, n, "cannot list domains")) {
+  auto all = takeList<DomainHandle>(domains, n, "cannot list domains");
+  for (auto& dom : all) {
     std::string name = virDomainGetName(dom.get());
-    XmlDocument doc(takeString(virDomainGetXMLDesc(dom.get(), VIR_DOMAIN_XML_INACTIVE), "domain " + name), name);
-    visit({HostObject::Type::Domain, name, "", running.count(name) > 0, doc, doc.root()});
+    virDomainPtr raw = dom.get();
+    into.push_back({HostObject::Type::Domain, name, "", running.count(name) > 0, [raw, name] {
+                      return takeString(virDomainGetXMLDesc(raw, VIR_DOMAIN_XML_INACTIVE), "domain " + name);
+                    }});
   }
+  return all;
+}
+
+}  // namespace
+
+void scanDomains(virConnectPtr connection, const HostVisitor& visit) {
+  std::vector<Listed> listed;
+  auto domains = listDomains(connection, listed);
+  fetchAndVisit(listed, visit);
 }
 
 void scanConnection(virConnectPtr connection, const HostVisitor& visit) {
-  scanDomains(connection, visit);
-  virNetworkPtr* networks = nullptr;
-  int n = virConnectListAllNetworks(connection, &networks, 0);
-  for (auto& net : takeList<NetworkHandle>(networks, n, "cannot list networks")) {
-    std::string name = virNetworkGetName(net.get());
-    XmlDocument doc(networkDefinition(net.get()), name);
-    visit({HostObject::Type::Network, name, "", virNetworkIsActive(net.get()) == 1, doc, doc.root()});
+  std::vector<Listed> listed;
+  auto domains = listDomains(connection, listed);
+  virNetworkPtr* networkList = nullptr;
+  int n = virConnectListAllNetworks(connection, &networkList, 0);
+  auto networks = takeList<NetworkHandle>(networkList, n, "cannot list networks");
+  for (auto& net : networks) {
+    virNetworkPtr raw = net.get();
+    listed.push_back({HostObject::Type::Network, virNetworkGetName(raw), "", virNetworkIsActive(raw) == 1,
+                      [raw] { return networkDefinition(raw); }});
   }
-  virStoragePoolPtr* pools = nullptr;
-  n = virConnectListAllStoragePools(connection, &pools, 0);
-  for (auto& pool : takeList<PoolHandle>(pools, n, "cannot list storage pools")) {
+  virStoragePoolPtr* poolList = nullptr;
+  n = virConnectListAllStoragePools(connection, &poolList, 0);
+  auto pools = takeList<PoolHandle>(poolList, n, "cannot list storage pools");
+  std::vector<VolumeHandle> volumes;
+  for (auto& pool : pools) {
     std::string poolName = virStoragePoolGetName(pool.get());
     if (virStoragePoolIsActive(pool.get()) != 1) {
-      XmlDocument doc(takeString(virStoragePoolGetXMLDesc(pool.get(), 0), "pool " + poolName), poolName);
-      visit({HostObject::Type::Pool, poolName, poolName, false, doc, doc.root()});
+      virStoragePoolPtr raw = pool.get();
+      listed.push_back({HostObject::Type::Pool, poolName, poolName, false, [raw, poolName] {
+                          return takeString(virStoragePoolGetXMLDesc(raw, 0), "pool " + poolName);
+                        }});
       continue;
     }
-    virStorageVolPtr* volumes = nullptr;
-    int m = virStoragePoolListAllVolumes(pool.get(), &volumes, 0);
-    for (auto& vol : takeList<VolumeHandle>(volumes, m, "cannot list volumes of pool " + poolName)) {
+    virStorageVolPtr* volumeList = nullptr;
+    int m = virStoragePoolListAllVolumes(pool.get(), &volumeList, 0);
+    for (auto& vol : takeList<VolumeHandle>(volumeList, m, "cannot list volumes of pool " + poolName)) {
       std::string name = virStorageVolGetName(vol.get());
-      XmlDocument doc(takeString(virStorageVolGetXMLDesc(vol.get(), 0), "volume " + name), name);
-      visit({HostObject::Type::Volume, name, poolName, true, doc, doc.root()});
+      virStorageVolPtr raw = vol.get();
+      listed.push_back({HostObject::Type::Volume, name, poolName, true,
+                        [raw, name] { return takeString(virStorageVolGetXMLDesc(raw, 0), "volume " + name); }});
+      volumes.push_back(std::move(vol));
     }
   }
+  fetchAndVisit(listed, visit);
 }
 
 void scanNodeFile(const std::string& file, const HostVisitor& visit) {
