@@ -15,22 +15,25 @@ Host::Host(HostSettings settings) : settings_(std::move(settings)) { quietLibvir
 // operations wait for the host, never for one another. The embedded
 // datacenter's state lives in its one connection.
 virConnectPtr Host::connection() {
+  std::thread::id self = std::this_thread::get_id();
+  {
+    std::lock_guard lock(mutex_);
+    if (!connection_) {
+      if (beforeConnect_) beforeConnect_();
+      connection_.reset(virConnectOpen(settings_.uri.c_str()));
+      if (!connection_) throw libvirtError("cannot connect to " + settings_.uri);
+      byThread_[self] = connection_.get();
+    }
+    if (settings_.testDriver) return connection_.get();
+    if (auto it = byThread_.find(self); it != byThread_.end()) return it->second;
+    if (more_.size() + opening_ >= kMaxConnections) return byThread_[self] = connection_.get();
+    ++opening_;
+  }
+  // Opened outside the lock: workers starting together connect at once.
+  ConnectionHandle more(virConnectOpen(settings_.uri.c_str()));
   std::lock_guard lock(mutex_);
-  if (!connection_) {
-    if (beforeConnect_) beforeConnect_();
-    connection_.reset(virConnectOpen(settings_.uri.c_str()));
-    if (!connection_) throw libvirtError("cannot connect to " + settings_.uri);
-    byThread_[std::this_thread::get_id()] = connection_.get();
-  }
-  if (settings_.testDriver) return connection_.get();
-  auto [it, fresh] = byThread_.try_emplace(std::this_thread::get_id(), nullptr);
-  if (!fresh) return it->second;
-  it->second = connection_.get();
-  if (more_.size() < kMaxConnections) {
-    ConnectionHandle more(virConnectOpen(settings_.uri.c_str()));
-    if (more) it->second = more_.emplace_back(std::move(more)).get();
-  }
-  return it->second;
+  --opening_;
+  return byThread_[self] = more ? more_.emplace_back(std::move(more)).get() : connection_.get();
 }
 
 std::string Host::containerUri() const {
@@ -56,6 +59,12 @@ virConnectPtr Host::containers() {
 }
 
 void Host::scan(const HostVisitor& visit) {
+  {
+    // What a read shows starts afresh: a long-lived host (a watch) must see
+    // a pool stopped by hand since its last read.
+    std::lock_guard lock(mutex_);
+    activePools_.clear();
+  }
   if (!connected() && !settings_.nodeFile.empty()) {
     if (checkRegularFile(settings_.nodeFile, kMaxNodeFileBytes)) scanNodeFile(settings_.nodeFile, visit);
     return;
@@ -79,13 +88,23 @@ PoolHandle Host::pool(const std::string& storageClass) {
   std::string name = poolFor(storageClass);
   virConnectPtr conn = connection();
   PoolHandle pool(virStoragePoolLookupByName(conn, name.c_str()));
-  if (pool && virStoragePoolIsActive(pool.get()) == 1) return pool;
+  // Once seen active, a pool is taken to stay so until the next read: a
+  // pool stopped under a running apply fails the call that needs it, and
+  // the next run starts it again. It saves a round trip per volume.
+  if (pool && poolActive(name)) return pool;
+  if (pool && virStoragePoolIsActive(pool.get()) == 1) {
+    notePoolActive(name);
+    return pool;
+  }
   std::lock_guard lock(poolMutex_);  // one thread starts or makes a pool; the others find it made
   pool.reset(virStoragePoolLookupByName(conn, name.c_str()));
   // A pool stopped by hand is drift the VDC's disks need repaired.
   if (pool && virStoragePoolIsActive(pool.get()) == 0 && virStoragePoolCreate(pool.get(), 0) < 0)
     throw libvirtError("cannot start storage pool " + name);
-  if (pool) return pool;
+  if (pool) {
+    notePoolActive(name);
+    return pool;
+  }
   if (!settings_.createMissingPools)
     throw Error("storage pool '" + name + "' for storage class '" + storageClass + "' does not exist on " +
                 settings_.uri);
@@ -94,7 +113,18 @@ PoolHandle Host::pool(const std::string& storageClass) {
   pool.reset(virStoragePoolDefineXML(conn, xml.c_str(), 0));
   if (!pool) throw libvirtError("cannot define storage pool " + name);
   if (virStoragePoolCreate(pool.get(), 0) < 0) throw libvirtError("cannot start storage pool " + name);
+  notePoolActive(name);
   return pool;
+}
+
+bool Host::poolActive(const std::string& name) {
+  std::lock_guard lock(mutex_);
+  return activePools_.count(name) > 0;
+}
+
+void Host::notePoolActive(const std::string& name) {
+  std::lock_guard lock(mutex_);
+  activePools_.insert(name);
 }
 
 bool Host::volumeExists(const std::string& storageClass, const std::string& physical) {

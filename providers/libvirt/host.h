@@ -6,6 +6,7 @@
 #include <functional>
 #include <map>
 #include <mutex>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -70,14 +71,19 @@ class Host {
   bool volumeExists(const std::string& storageClass, const std::string& physical);
 
  private:
+  bool poolActive(const std::string& name);
+  void notePoolActive(const std::string& name);
+
   HostSettings settings_;
   std::function<void()> beforeConnect_;
   ConnectionHandle connection_;
   // Real hosts: a connection per working thread, up to kMaxConnections.
   static constexpr size_t kMaxConnections = 32;
   std::vector<ConnectionHandle> more_;
+  size_t opening_ = 0;  // connections being opened, outside the lock
   std::map<std::thread::id, virConnectPtr> byThread_;
   std::mutex poolMutex_;
+  std::set<std::string> activePools_;  // seen active or started since the last scan
   ConnectionHandle containerConnection_;
   bool containerTried_ = false;
   std::mutex mutex_;
