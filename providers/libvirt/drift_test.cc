@@ -109,6 +109,25 @@ TEST_F(Drift, ADomainDeletedByHandWithItsDisksIsMissingNotForgotten) {
   EXPECT_TRUE(live.isMissing({Kind::Instance, "web"}));
 }
 
+// With its pool stopped, a deleted domain's disks are unseen, not gone: the
+// instance is what is left of it, to make anew, never a create that would
+// meet its own disks once the pool starts.
+TEST_F(Drift, ADomainDeletedByHandWhileItsPoolIsStoppedLeavesItsDisks) {
+  DomainHandle domain(virDomainLookupByName(dc->connection(), "shop.web"));
+  ASSERT_TRUE(domain);
+  ASSERT_EQ(virDomainDestroy(domain.get()), 0);
+  ASSERT_EQ(virDomainUndefine(domain.get()), 0);
+  PoolHandle pool(virStoragePoolLookupByName(dc->connection(), "standard"));
+  ASSERT_EQ(virStoragePoolDestroy(pool.get()), 0);
+
+  LiveState live = dc->read("shop");
+  EXPECT_FALSE(live.isMissing({Kind::Instance, "web"}));
+  const LiveObject* web = live.find({Kind::Instance, "web"});
+  ASSERT_TRUE(web);
+  EXPECT_TRUE(web->orphaned);
+  EXPECT_EQ(web->observed.value("state", ""), "absent");
+}
+
 TEST_F(Drift, AVolumeDeletedByHandIsMissingNotForgotten) {
   deleteVolume("shop.vol.data");
   LiveState live = dc->read("shop");

@@ -285,9 +285,12 @@ void LibvirtHypervisor::finishRead(const std::string& vdc, LiveState& into) {
   for (const auto& [id, record] : records_.records(vdc)) {
     if ((id.kind != Kind::Instance && id.kind != Kind::LoadBalancer) || seen.count(id) || !record.spec.is_object())
       continue;
+    // Its disks are in the standard pool; while that is stopped they are
+    // unseen, not gone.
     std::string left;
     for (const auto& [role, volume] : record.spec.items())
-      if (volume.is_string() && volumeNames_.count(volume.get<std::string>()) && left.empty()) left = volume.get<std::string>();
+      if (volume.is_string() && left.empty() && (rootPoolInactive_ || volumeNames_.count(volume.get<std::string>())))
+        left = volume.get<std::string>();
     if (left.empty()) {
       into.addMissing(id, records_.nameOf(vdc, id));
       continue;
@@ -419,6 +422,21 @@ void LibvirtHypervisor::update(const Ownership& owner, const LiveObject& live) {
     restart = restart || (field.restarts && member(before, field.name) != member(owner.spec, field.name));
   if (restart) volumes_.update(owner);
   define(owner, uuid, restart);
+  undefineFiltersLeft(owner.vdc, owner.id, live.recorded, owner.spec);
+}
+
+// The filters of NICs that had one (by the record) and have none now: a NIC
+// that left every group, or is gone. Called once no definition names them
+// (a change of interfaces restarts a running domain). Only filters that were
+// made are looked up: a lookup that fails is a round trip per NIC.
+void LibvirtHypervisor::undefineFiltersLeft(const std::string& vdc, const ResourceId& id, const Json& recorded,
+                                            const Json& wanted) {
+  if (id.kind != Kind::Instance) return;
+  const Json& had = recorded.value("interfaces", Json::array());
+  const Json& has = wanted.value("interfaces", Json::array());
+  for (size_t i = 0; i < had.size(); ++i)
+    if (filtered(had[i]) && !(i < has.size() && filtered(has[i])))
+      undefineFilter(host_.connection(), nicFilterName(vdc, id.name, i));
 }
 
 // The record goes into the domain's own metadata, for its definition and,
@@ -445,12 +463,7 @@ void LibvirtHypervisor::remove(const std::string& vdc, const LiveObject& live) {
   }
   volumes_.remove(vdc, live.id);
   records_.forgetName(vdc, live.id);
-  if (live.id.kind == Kind::Instance) {
-    if (enforcesGroups()) {
-      const Json& nics = live.recorded.value("interfaces", Json::array());
-      for (size_t i = 0; i < nics.size(); ++i) undefineFilter(host_.connection(), nicFilterName(vdc, live.id.name, i));
-    }
-  }
+  undefineFiltersLeft(vdc, live.id, live.recorded, Json::object());
 }
 
 }  // namespace vdc::libvirt

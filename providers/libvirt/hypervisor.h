@@ -49,6 +49,7 @@ class LibvirtHypervisor : public Hypervisor, public HostReader {
   std::string containerFileSystems(const Ownership& owner);
   virConnectPtr connectionFor(const Json& spec);
   void defineNicFilters(const Ownership& owner);
+  void undefineFiltersLeft(const std::string& vdc, const ResourceId& id, const Json& recorded, const Json& wanted);
   bool onOvs() const { return !host_.settings().ovsSocket.empty(); }
   // Real hosts on libvirt networks enforce security groups with nwfilter; the
   // embedded datacenter has none, and Open vSwitch bridges bypass it.

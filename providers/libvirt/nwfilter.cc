@@ -1,6 +1,8 @@
 #include "providers/libvirt/nwfilter.h"
 
+#include <chrono>
 #include <map>
+#include <thread>
 
 #include "engine/addresses.h"
 #include "providers/libvirt/api/handles.h"
@@ -112,8 +114,20 @@ void defineFilter(virConnectPtr conn, const std::string& name, const std::string
   std::string uuid = uuidOf(conn, name);
   std::string full = xml;
   if (!uuid.empty()) full.insert(full.find('>') + 1, "<uuid>" + uuid + "</uuid>");
-  FilterHandle filter(virNWFilterDefineXML(conn, full.c_str()));
-  if (!filter) throw libvirtError("cannot define network filter " + name);
+  // Defining a filter makes libvirt rebuild the filters of every guest that
+  // uses it, and the rebuild fails, with no cause given, when a guest's tap
+  // device goes away in the middle (a guest stopped or restarted at that
+  // moment, by this apply or by anyone). The definition is then refused, and
+  // the next try meets a settled host.
+  constexpr int kAttempts = 4;
+  for (int attempt = 1;; ++attempt) {
+    FilterHandle filter(virNWFilterDefineXML(conn, full.c_str()));
+    if (filter) return;
+    virErrorPtr error = virGetLastError();
+    if (attempt == kAttempts || !error || error->code != VIR_ERR_INTERNAL_ERROR)
+      throw libvirtError("cannot define network filter " + name);
+    std::this_thread::sleep_for(std::chrono::milliseconds(100 * attempt));
+  }
 }
 
 void undefineFilter(virConnectPtr conn, const std::string& name) {

@@ -145,6 +145,16 @@ TEST_F(Converge, WhatIsStoppedOrDeletedByHandIsDriftThatTheNextApplyRepairs) {
   ASSERT_EQ(apply.exit, 0) << apply.out << apply.err;
   EXPECT_EQ(run("plan --detailed-exitcode").exit, 0) << run("plan").out;
 
+  // The pool stopped and a domain deleted at once: its disks are unseen, not
+  // gone, and the apply makes the instance anew over them.
+  ASSERT_EQ(virsh("destroy conv.b").exit, 0);
+  ASSERT_EQ(virsh("undefine conv.b").exit, 0);
+  ASSERT_EQ(virsh(std::string("pool-destroy ") + kPool).exit, 0);
+  apply = run("apply --auto-approve");
+  ASSERT_EQ(apply.exit, 0) << apply.out << apply.err;
+  EXPECT_EQ(run("plan --detailed-exitcode").exit, 0) << run("plan").out;
+  EXPECT_TRUE(has(virsh("domstate conv.b").out, "running"));
+
   ASSERT_EQ(run("destroy --auto-approve").exit, 0);
   EXPECT_EQ(leftovers(kVdc), "");
 }
@@ -158,6 +168,28 @@ TEST_F(Converge, AnInterfaceInTheWayOfABridgeIsAnErrorBeforeAnyChange) {
   EXPECT_TRUE(has(plan.err, "Network/back: its bridge '" + bridge + "' is already an interface on qemu:///system"))
       << plan.err;
   EXPECT_EQ(leftovers(kVdc), "") << "something was made";
+}
+
+// A NIC's filter exists while the NIC is in a group: one that leaves every
+// group loses it with the apply (no filter is left for the destroy to find).
+TEST_F(Converge, ANicThatLeavesItsGroupsLosesItsFilter) {
+  ASSERT_EQ(run("apply --auto-approve").exit, 0);
+  auto hasNicFilter = [] {
+    for (const auto& [listing, line] : linesNaming(kVdc))
+      if (listing == "nwfilter-list" && has(line, std::string(kVdc) + ".nic.a.0")) return true;
+    return false;
+  };
+  ASSERT_TRUE(hasNicFilter());
+  std::string yaml = readFile(dir.path() / "vdc" / "vdc.yaml");
+  std::string grouped = "interfaces: [{network: front, securityGroups: [web]}]";
+  yaml.replace(yaml.find(grouped), grouped.size(), "interfaces: [{network: front}]");
+  writeFile(dir.path() / "vdc" / "vdc.yaml", yaml);
+  Result apply = run("apply --auto-approve");
+  ASSERT_EQ(apply.exit, 0) << apply.out << apply.err;
+  EXPECT_FALSE(hasNicFilter());
+  EXPECT_EQ(run("plan --detailed-exitcode").exit, 0);
+  ASSERT_EQ(run("destroy --auto-approve").exit, 0);
+  EXPECT_EQ(leftovers(kVdc), "");
 }
 
 // A guest is forced off at once unless a shutdown timeout asks for a
