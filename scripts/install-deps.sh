@@ -7,7 +7,8 @@
 #                             schema, which the unit tests of providers/ovs
 #                             load; openvswitch-common lacks it), openssh
 #                             (the sshd the tests of vdc watch over ssh start
-#                             on a port of their own), mke2fs, Python
+#                             on a port of their own), mke2fs, bzip2 and xz
+#                             (compressed bundles the tests make), Python
 #                             with jsonschema and yaml (the schema checks)
 set -euo pipefail
 SUDO=""
@@ -16,12 +17,12 @@ export DEBIAN_FRONTEND=noninteractive
 packages=(
   ca-certificates cmake g++ make ninja-build pkg-config
   libyaml-cpp-dev libvirt-dev libxml2-dev libssl-dev libarchive-dev libcurl4-openssl-dev libgit2-dev
-  nlohmann-json3-dev libboost-dev libspdlog-dev libcli11-dev libgtest-dev
+  nlohmann-json3-dev libboost-dev libspdlog-dev libcli11-dev libgtest-dev libcpp-httplib-dev
   libvirt-clients  # virsh, to look at what the main job made
 )
 if [ "${1:-}" = --tests ]; then
   packages+=(
-    git clang libclang-rt-14-dev libgmock-dev e2fsprogs
+    git clang libclang-rt-14-dev libgmock-dev e2fsprogs bzip2 xz-utils
     openvswitch-switch openssh-server openssh-client python3 python3-jsonschema python3-yaml
   )
 fi
