@@ -54,4 +54,12 @@ std::string Diagnostics::count() const {
   return std::to_string(count_) + (count_ == 1 ? " error" : " errors");
 }
 
+void Diagnostics::throwIfAny() {
+  if (empty()) return;
+  sort();
+  std::string text = str();
+  text.pop_back();
+  throw Error(text);
+}
+
 }  // namespace vdc

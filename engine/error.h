@@ -44,6 +44,8 @@ class Diagnostics {
   void sort();
   std::string str() const;  // one "FILE:LINE:COL: message" per line, then "... and N more errors"
   std::string count() const;  // "1 error", "3 errors": all, kept or not
+  // Throws one Error with every problem, sorted, one a line; nothing when empty.
+  void throwIfAny();
 
  private:
   std::vector<Error> errors_;

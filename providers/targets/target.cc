@@ -4,6 +4,7 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include "engine/config_file.h"
 #include "engine/units.h"
 #include "providers/targets/faults.h"
 #include "providers/targets/fleet.h"
@@ -16,55 +17,6 @@ namespace fs = std::filesystem;
 namespace {
 
 constexpr uint64_t kMaxTargetBytes = 1 << 20;
-
-Location at(const std::string& file, const YAML::Node& node) {
-  return Location{file, node.Mark().line + 1, node.Mark().column + 1};
-}
-
-// A scalar of the Target (or `fallback` when absent); anything else is an
-// error at its place, never a silent default.
-std::string textOf(const std::string& file, const YAML::Node& node, const std::string& what, Diagnostics& diags,
-                   const std::string& fallback = "") {
-  if (!node || node.IsNull()) return fallback;
-  if (!node.IsScalar()) {
-    diags.add(at(file, node), what + " must be a string");
-    return fallback;
-  }
-  return node.Scalar();
-}
-
-// Whether `node` is a mapping; an error at its place when it is not.
-bool mappingOf(const std::string& file, const YAML::Node& node, const std::string& what, Diagnostics& diags) {
-  if (node && node.IsMap()) return true;
-  diags.add(at(file, node), what + " must be a mapping");
-  return false;
-}
-
-// Keys given twice, anywhere in the file (a bounded walk: aliases may repeat nodes).
-void rejectDuplicateKeys(const std::string& file, const YAML::Node& node, Diagnostics& diags, size_t& budget) {
-  if (budget == 0 || --budget == 0) return;
-  if (node.IsSequence()) {
-    for (const auto& item : node) rejectDuplicateKeys(file, item, diags, budget);
-  } else if (node.IsMap()) {
-    std::map<std::string, Location> seen;
-    for (auto it = node.begin(); it != node.end(); ++it) {
-      if (it->first.IsScalar()) {
-        auto [first, fresh] = seen.emplace(it->first.Scalar(), at(file, it->first));
-        if (!fresh)
-          diags.add(at(file, it->first), "duplicate key '" + it->first.Scalar() + "' (first at " + first->second.str() + ")");
-      }
-      rejectDuplicateKeys(file, it->second, diags, budget);
-    }
-  }
-}
-
-void unknownField(const std::string& file, const YAML::Node& key, const std::string& where,
-                  const std::vector<std::string>& known, Diagnostics& diags) {
-  std::string name = key.as<std::string>("");
-  std::string message = "unknown field '" + name + "' in " + where;
-  if (auto guess = closestMatch(name, known)) message += " (did you mean '" + *guess + "'?)";
-  diags.add(at(file, key), message);
-}
 
 // A host's default name: its URI's host ("localhost" for a local URI), or its embedded file's stem.
 std::string defaultName(const TargetHost& host) {
@@ -89,6 +41,7 @@ void readHosts(const YAML::Node& list, const std::string& file, TargetSpec& targ
       diags.add(at(file, node), "a host is a mapping with 'uri' or 'embedded'");
       continue;
     }
+    rejectUnknownKeys(file, node, {"name", "uri", "embedded", "capacity", "labels"}, "a host", diags);
     for (auto field = node.begin(); field != node.end(); ++field) {
       std::string key = field->first.as<std::string>("");
       YAML::Node value = field->second;  // a handle: field-> is a temporary
@@ -104,6 +57,7 @@ void readHosts(const YAML::Node& list, const std::string& file, TargetSpec& targ
         if (!isDnsLabel(host.info.name)) diags.add(at(file, value), "a host name must be a DNS label");
       } else if (key == "capacity") {
         if (!mappingOf(file, value, "a host's capacity", diags)) continue;
+        rejectUnknownKeys(file, value, {"cpus", "memory"}, "host capacity", diags);
         for (auto c = value.begin(); c != value.end(); ++c) {
           std::string what = c->first.as<std::string>("");
           if (what == "cpus") {
@@ -113,16 +67,12 @@ void readHosts(const YAML::Node& list, const std::string& file, TargetSpec& targ
           } else if (what == "memory") {
             host.info.memory = parseSize(textOf(file, c->second, "capacity memory", diags));
             if (!host.info.memory) diags.add(at(file, c->second), "capacity memory must be a size, e.g. 64GiB");
-          } else {
-            unknownField(file, c->first, "host capacity", {"cpus", "memory"}, diags);
           }
         }
       } else if (key == "labels") {
         if (mappingOf(file, value, "a host's labels", diags))
           for (auto label = value.begin(); label != value.end(); ++label)
             host.info.labels[textOf(file, label->first, "a label", diags)] = textOf(file, label->second, "a label", diags);
-      } else {
-        unknownField(file, field->first, "a host", {"name", "uri", "embedded", "capacity", "labels"}, diags);
       }
     }
     if (host.uri.empty() == host.embeddedPath.empty()) diags.add(at(file, node), "a host has either 'uri' or 'embedded'");
@@ -138,14 +88,13 @@ void readHosts(const YAML::Node& list, const std::string& file, TargetSpec& targ
 // appliances: {loadBalancer: {source, format, sha256, hypervisor}}
 void readAppliances(const YAML::Node& node, const std::string& file, TargetSpec& target, Diagnostics& diags) {
   if (!mappingOf(file, node, "appliances", diags)) return;
+  rejectUnknownKeys(file, node, {"loadBalancer"}, "Target appliances", diags);
   for (auto it = node.begin(); it != node.end(); ++it) {
-    if (it->first.as<std::string>("") != "loadBalancer") {
-      unknownField(file, it->first, "Target appliances", {"loadBalancer"}, diags);
-      continue;
-    }
+    if (it->first.as<std::string>("") != "loadBalancer") continue;
     libvirt::ApplianceImage& image = target.loadBalancer;
     YAML::Node spec = it->second;
     if (!mappingOf(file, spec, "appliances.loadBalancer", diags)) continue;
+    rejectUnknownKeys(file, spec, {"source", "format", "sha256", "hypervisor"}, "an appliance", diags);
     for (auto field = spec.begin(); field != spec.end(); ++field) {
       std::string key = field->first.as<std::string>("");
       std::string value = textOf(file, field->second, "an appliance's " + key, diags);
@@ -153,7 +102,6 @@ void readAppliances(const YAML::Node& node, const std::string& file, TargetSpec&
       else if (key == "format") image.format = value;
       else if (key == "sha256") image.sha256 = value;
       else if (key == "hypervisor") image.hypervisor = value;
-      else unknownField(file, field->first, "an appliance", {"source", "format", "sha256", "hypervisor"}, diags);
       if ((key == "format" && value != "qcow2" && value != "raw") ||
           (key == "hypervisor" && value != "kvm" && value != "qemu"))
         diags.add(at(file, field->second), "invalid " + key + " '" + value + "' for an appliance");
@@ -169,20 +117,8 @@ void readAppliances(const YAML::Node& node, const std::string& file, TargetSpec&
 TargetSpec readTarget(const std::string& file) {
   Diagnostics diags;
   auto at = [&](const YAML::Node& node) { return vdc::at(file, node); };
-  YAML::Node doc;
-  try {
-    // A Target may come from a repository (vdc watch --target-path): bounded like any input.
-    std::error_code ec;
-    if (!fs::is_regular_file(file, ec) || fs::file_size(file, ec) > kMaxTargetBytes)
-      throw Error("target file " + file + " is not a regular file of at most " + std::to_string(kMaxTargetBytes) + " bytes");
-    doc = YAML::LoadFile(file);
-  } catch (const YAML::BadFile&) {
-    throw Error("cannot read target file " + file);
-  } catch (const YAML::Exception& e) {
-    throw Error("invalid YAML: " + e.msg, {file, e.mark.line + 1, e.mark.column + 1});
-  }
-  size_t budget = 100'000;
-  rejectDuplicateKeys(file, doc, diags, budget);
+  // A Target may come from a repository (vdc watch --target-path): bounded like any input.
+  YAML::Node doc = loadConfigFile(file, kMaxTargetBytes, "target file", diags);
   TargetSpec target;
   if (!doc.IsMap() || textOf(file, doc["kind"], "kind", diags) != "Target") {
     diags.add(at(doc), "not a Target document (kind: Target)");
@@ -195,6 +131,8 @@ TargetSpec readTarget(const std::string& file) {
     if (!spec || !spec.IsMap()) {
       diags.add(at(doc), "Target needs a spec with 'embedded' or 'hosts'");
     } else {
+      rejectUnknownKeys(file, spec, {"embedded", "hosts", "storageClasses", "switch", "appliances", "allowedPaths"},
+                        "Target spec", diags);
       for (auto it = spec.begin(); it != spec.end(); ++it) {
         std::string key = it->first.as<std::string>("");
         YAML::Node value = it->second;  // a handle: it-> is a temporary, which a loop over it would outlive
@@ -209,14 +147,7 @@ TargetSpec readTarget(const std::string& file) {
         } else if (key == "switch") {
           YAML::Node sw = value;
           if (!mappingOf(file, sw, "switch", diags)) continue;
-          for (auto field = sw.begin(); field != sw.end(); ++field) {
-            std::string name = field->first.as<std::string>("");
-            if (name == "type" || name == "socket" || name == "datapathType") continue;
-            std::string message = "unknown field '" + name + "' in Target switch";
-            if (auto guess = closestMatch(name, {"type", "socket", "datapathType"}))
-              message += " (did you mean '" + *guess + "'?)";
-            diags.add(at(field->first), message);
-          }
+          rejectUnknownKeys(file, sw, {"type", "socket", "datapathType"}, "Target switch", diags);
           target.switchType = textOf(file, sw["type"], "switch type", diags, "bridge");
           if (target.switchType != "bridge" && target.switchType != "ovs")
             diags.add(at(sw), "switch type must be bridge or ovs, not '" + target.switchType + "'");
@@ -241,11 +172,6 @@ TargetSpec readTarget(const std::string& file) {
             if (mappingOf(file, sc->second, "storage class " + storageClass, diags))
               target.storagePools[storageClass] = textOf(file, sc->second["pool"], "a storage class's pool", diags);
           }
-        } else {
-          std::string message = "unknown field '" + key + "' in Target spec";
-          if (auto guess = closestMatch(key, {"embedded", "hosts", "storageClasses", "switch", "appliances", "allowedPaths"}))
-            message += " (did you mean '" + *guess + "'?)";
-          diags.add(at(it->first), message);
         }
       }
       if (target.embeddedPath.empty() == target.hosts.empty())
@@ -255,12 +181,7 @@ TargetSpec readTarget(const std::string& file) {
                                       "it takes one host");
     }
   }
-  if (!diags.empty()) {
-    diags.sort();
-    std::string text = diags.str();
-    text.pop_back();
-    throw Error(text);
-  }
+  diags.throwIfAny();
   return target;
 }
 
