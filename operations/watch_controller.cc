@@ -331,6 +331,7 @@ void WatchController::writeStatus() const {
   } catch (const std::exception& e) {
     spdlog::error("{}", e.what());
   }
+  if (statusObserver_) statusObserver_(status_);
 }
 
 void WatchController::notify(const std::string& event, const std::string& revision, const std::string& message,
@@ -375,11 +376,12 @@ void WatchController::run(WatchControl& control) {
   bool suspendedByRequest = false;
   while (!control.stop) {
     if (int request = control.suspension.exchange(0)) suspendedByRequest = request == 1;
+    control.syncNow = false;
     step(suspendedByRequest);
     // A suspended watch looks for its resumption every second.
     auto delay = suspended_ ? std::chrono::seconds(1) : nextDelay();
     auto until = std::chrono::steady_clock::now() + delay;
-    while (!control.stop && control.suspension == 0 && std::chrono::steady_clock::now() < until)
+    while (!control.stop && control.suspension == 0 && !control.syncNow && std::chrono::steady_clock::now() < until)
       std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
 }

@@ -46,10 +46,11 @@ using Notifier = std::function<void(const Json& event)>;
 // Runs `command` through the shell with each event as one line of JSON on stdin.
 Notifier commandNotifier(const std::string& command);
 
-// Stop and suspend requests, set from signal handlers or other threads.
+// Stop, suspend and sync requests, set from signal handlers or other threads.
 struct WatchControl {
   std::atomic<bool> stop{false};
   std::atomic<int> suspension{0};  // 1: suspend, 2: resume; taken by the loop
+  std::atomic<bool> syncNow{false};  // step at once instead of at the end of the interval
 };
 
 class WatchController {
@@ -65,8 +66,8 @@ class WatchController {
   // step failed (in the status).
   bool step(bool suspendedByRequest = false);
   // Steps until `control.stop`, waiting the interval between (sooner after
-  // failures), waking for stop and suspension requests. A stop waits for
-  // the apply in flight.
+  // failures), waking for stop, suspension and sync requests. A stop waits
+  // for the apply in flight.
   void run(WatchControl& control);
 
   // One fetch and reconcile; false when a step failed.
@@ -79,6 +80,8 @@ class WatchController {
   const gitops::WatchStatus& status() const { return status_; }
   const WatchOptions& options() const { return options_; }
   void writeStatus() const;
+  // Called with the status each time it is written (from the loop's thread).
+  void onStatus(std::function<void(const gitops::WatchStatus&)> observer) { statusObserver_ = std::move(observer); }
 
  private:
   struct Loaded;
@@ -100,6 +103,7 @@ class WatchController {
   std::string badRevision_;   // the last head that does not validate: not tried again
   std::string goodRevision_;  // the last revision applied by this process or found in force
   bool suspended_ = false;
+  std::function<void(const gitops::WatchStatus&)> statusObserver_;
 };
 
 }  // namespace vdc::operations

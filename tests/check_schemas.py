@@ -16,13 +16,14 @@ import yaml
 
 vdc, source = sys.argv[1], sys.argv[2]
 schemas = {name: json.load(open(os.path.join(source, "specs", name + ".schema.json")))
-           for name in ("manifest", "plan", "show", "bundle-descriptor", "watch-status")}
+           for name in ("manifest", "plan", "show", "bundle-descriptor", "watch-status", "serve-config",
+                        "serve-tokens")}
 for schema in schemas.values():
     jsonschema.Draft7Validator.check_schema(schema)
 
 checked = 0
 for path in sorted(glob.glob(os.path.join(source, "examples", "**", "*.y*ml"), recursive=True)):
-    if "/targets/" in path:
+    if "/targets/" in path or "/serve/" in path:
         continue
     for document in yaml.safe_load_all(open(path)):
         if document is None:
@@ -83,4 +84,22 @@ with tempfile.TemporaryDirectory() as scratch:
         sys.exit(f"vdc watch of a missing repository exited {failed.returncode}")
     jsonschema.validate(json.load(open(os.path.join(scratch, "failed.json"))), schemas["watch-status"])
 
-print(f"{checked} example documents, the plan/show JSON, a bundle descriptor and watch statuses match specs/")
+    # vdc serve: the example configuration, and a tokens file made from --new-token, read by vdc and the schemas.
+    serve_config = os.path.join(source, "examples", "serve", "serve.yaml")
+    jsonschema.validate(yaml.safe_load(open(serve_config)), schemas["serve-config"])
+    run("serve", "--config", serve_config, "--check")
+    new_token = run("serve", "--new-token")
+    sha256 = new_token.split("sha256: ")[1].split()[0]
+    tokens = {"apiVersion": "vdc/v1", "kind": "ServeTokens",
+              "tokens": [{"name": "ci", "sha256": sha256, "roles": {"*": "viewer", "webshop": "operator"}}]}
+    jsonschema.validate(tokens, schemas["serve-tokens"])
+    with open(os.path.join(scratch, "tokens.yaml"), "w") as out:
+        yaml.safe_dump(tokens, out)
+    with open(os.path.join(scratch, "serve.yaml"), "w") as out:
+        yaml.safe_dump({"apiVersion": "vdc/v1", "kind": "ServeConfig",
+                        "spec": {"tokens": "tokens.yaml", "vdcs": [{"name": "shop", "directory": example}]}}, out)
+    jsonschema.validate(yaml.safe_load(open(os.path.join(scratch, "serve.yaml"))), schemas["serve-config"])
+    run("serve", "--config", os.path.join(scratch, "serve.yaml"), "--check")
+
+print(f"{checked} example documents, the plan/show JSON, a bundle descriptor, watch statuses and the serve "
+      "configuration match specs/")

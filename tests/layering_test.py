@@ -24,12 +24,13 @@ LAYERS = {
     "bundle": ["engine", "support"],
     "gitops": ["engine"],
     "operations": ["engine", "bundle", "gitops", "providers/targets", "providers/libvirt/api"],
-    "cli": ["engine", "gitops", "operations"],
+    "serve": ["engine", "gitops", "operations"],
+    "cli": ["engine", "gitops", "operations", "serve"],
     # Outside the product: anything but the command line.
     "bench": ["engine", "bundle", "providers/libvirt", "providers/libvirt/api", "providers/targets", "support",
               "tests"],
     "fuzz": ["engine", "bundle", "providers/libvirt/api"],
-    "tests": ["engine", "bundle", "gitops", "operations", "support", "providers/targets",
+    "tests": ["engine", "bundle", "gitops", "operations", "serve", "support", "providers/targets",
               "providers/libvirt", "providers/libvirt/api", "providers/ovs"],
 }
 

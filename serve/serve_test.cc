@@ -1,0 +1,298 @@
+// vdc serve in process: its configuration and tokens files (every problem at
+// its place, no secret shown), a directory as a revision source, and the Web
+// API on a loopback port over an embedded datacenter: who may read and act
+// on which VDC, problem documents, the audit log, the event stream, and a
+// drain that waits for the VDCs.
+#include <httplib.h>
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <thread>
+
+#include "engine/hash.h"
+#include "engine/test_support.h"
+#include "serve/config.h"
+#include "serve/directory_source.h"
+#include "serve/server.h"
+#include "serve/tokens.h"
+#include "tests/site_vdc.h"
+
+namespace vdc::serve {
+
+namespace {
+
+namespace fs = std::filesystem;
+using testing::TempDir;
+
+std::string errorOf(const std::function<void()>& read) {
+  try {
+    read();
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return "";
+}
+
+bool has(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
+
+}  // namespace
+
+TEST(ServeConfig, ReadsVdcsWithPathsBesideTheFile) {
+  TempDir dir;
+  dir.write("serve.yaml", R"(apiVersion: vdc/v1
+kind: ServeConfig
+spec:
+  listen: 127.0.0.1:9000
+  tokens: tokens.yaml
+  limits: {maxBodyBytes: 64KiB, requestTimeout: 10s, maxStreams: 4}
+  vdcs:
+    - name: shop
+      directory: shop
+    - name: prod
+      git: {repository: https://git.example/ops.git, branch: live, path: vdc, interval: 5m}
+      targetPath: targets/prod.yaml
+      heal: true
+)");
+  ServeConfig config = readServeConfig(dir.str() + "/serve.yaml");
+  EXPECT_EQ(config.host, "127.0.0.1");
+  EXPECT_EQ(config.port, 9000);
+  EXPECT_EQ(config.tokensFile, dir.str() + "/tokens.yaml");
+  EXPECT_EQ(config.maxBodyBytes, 64u << 10);
+  EXPECT_EQ(config.maxStreams, 4);
+  ASSERT_EQ(config.vdcs.size(), 2u);
+  EXPECT_EQ(config.vdcs[0].directory, dir.str() + "/shop");
+  EXPECT_EQ(config.vdcs[1].repository, "https://git.example/ops.git");
+  EXPECT_EQ(config.vdcs[1].interval, std::chrono::minutes(5));
+  EXPECT_TRUE(config.vdcs[1].heal);
+  EXPECT_EQ(config.state, fs::absolute(".vdc/serve").string());  // under the working directory, as every .vdc/
+  EXPECT_EQ(config.auditLog, config.state + "/audit.jsonl");
+}
+
+TEST(ServeConfig, EveryProblemAtItsPlace) {
+  TempDir dir;
+  dir.write("serve.yaml", R"(apiVersion: vdc/v1
+kind: ServeConfig
+spec:
+  listen: 0.0.0.0:8470
+  limits: {maxStream: 4}
+  vdcs:
+    - name: shop
+    - name: shop
+      directory: a
+      git: {repository: r}
+)");
+  std::string error = errorOf([&] { readServeConfig(dir.str() + "/serve.yaml"); });
+  std::string file = dir.str() + "/serve.yaml";
+  EXPECT_TRUE(has(error, file + ":4:11: listening on 0.0.0.0, which is not loopback, needs tls and tokens")) << error;
+  EXPECT_TRUE(has(error, file + ":5:12: unknown field 'maxStream' in limits (did you mean 'maxStreams'?)")) << error;
+  EXPECT_TRUE(has(error, file + ":7:7: a served VDC has either 'directory' or 'git'")) << error;
+  EXPECT_TRUE(has(error, file + ":8:7: two served VDCs are named 'shop'")) << error;
+  EXPECT_TRUE(has(error, file + ":8:7: a served VDC has either 'directory' or 'git'")) << error;
+}
+
+TEST(ServeTokens, AuthenticatesByHashAndNeverShowsOne) {
+  TempDir dir;
+  NewToken alice = makeToken(), bob = makeToken();
+  EXPECT_EQ(alice.token.size(), 64u);
+  EXPECT_EQ(alice.sha256, sha256Hex(alice.token));
+  EXPECT_NE(alice.token, bob.token);
+  dir.write("tokens.yaml", "apiVersion: vdc/v1\nkind: ServeTokens\ntokens:\n"
+                           "  - {name: alice, sha256: " + alice.sha256 + ", roles: {\"*\": viewer, shop: operator}}\n"
+                           "  - {name: bob, sha256: " + bob.sha256 + ", roles: {prod: viewer}}\n");
+  Tokens tokens = Tokens::read(dir.str() + "/tokens.yaml");
+  auto who = tokens.authenticate(alice.token);
+  ASSERT_TRUE(who);
+  EXPECT_EQ(who->name, "alice");
+  EXPECT_EQ(who->roleFor("shop"), Role::Operator);
+  EXPECT_EQ(who->roleFor("prod"), Role::Viewer);
+  EXPECT_EQ(tokens.authenticate(bob.token)->roleFor("shop"), Role::None);
+  EXPECT_FALSE(tokens.authenticate(alice.sha256));  // the hash is not the token
+  EXPECT_FALSE(tokens.authenticate(""));
+
+  dir.write("bad.yaml", "apiVersion: vdc/v1\nkind: ServeTokens\ntokens:\n"
+                        "  - {name: carol, sha256: not-a-hash-but-a-secret, roles: {shop: admin}}\n");
+  std::string error = errorOf([&] { Tokens::read(dir.str() + "/bad.yaml"); });
+  EXPECT_TRUE(has(error, "bad.yaml:4:27: a token's sha256 must be 64 lowercase hex digits")) << error;
+  EXPECT_TRUE(has(error, "bad.yaml:4:66: a role is viewer or operator, not 'admin'")) << error;
+  EXPECT_FALSE(has(error, "not-a-hash-but-a-secret")) << error;
+}
+
+TEST(DirectorySource, ARevisionIsTheContentAsFetched) {
+  TempDir dir, out;
+  dir.write("vdc/site.yaml", testing::kSite);
+  fs::create_symlink("/etc/passwd", dir.path() / "vdc" / "link.yaml");
+  DirectorySource source(dir.str());
+  source.fetch();
+  std::string first = source.head("any");
+  EXPECT_EQ(first.size(), 40u);
+  source.fetch();
+  EXPECT_EQ(source.head("any"), first);  // the same files: the same revision
+  dir.write("vdc/site.yaml", std::string(testing::kSite) + testing::kBackNetwork);
+  source.fetch();
+  std::string second = source.head("any");
+  EXPECT_NE(second, first);
+  auto leftOut = source.writeTree(first, ".", (out.path() / "first").string(), ".");
+  EXPECT_EQ(leftOut, std::vector<std::string>{"vdc/link.yaml"});
+  std::ifstream written(out.path() / "first" / "vdc" / "site.yaml");
+  EXPECT_EQ(std::string(std::istreambuf_iterator<char>(written), {}), testing::kSite);
+  EXPECT_FALSE(fs::exists(out.path() / "first" / "vdc" / "link.yaml"));
+}
+
+namespace {
+
+// A server on a loopback port over the embedded datacenter, serving VDC
+// `site` from a directory and `other` (which the viewer may not see).
+class Serving : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir.write("site/site.yaml", testing::kSite);
+    dir.write("other/vdc.yaml", "apiVersion: vdc/v1\nkind: VirtualDataCenter\nmetadata: {name: other}\n");
+    viewer = makeToken();
+    operatorToken = makeToken();
+    stranger = makeToken();
+    dir.write("tokens.yaml", "apiVersion: vdc/v1\nkind: ServeTokens\ntokens:\n"
+                             "  - {name: vera, sha256: " + viewer.sha256 + ", roles: {site: viewer}}\n"
+                             "  - {name: otto, sha256: " + operatorToken.sha256 + ", roles: {\"*\": operator}}\n"
+                             "  - {name: sam, sha256: " + stranger.sha256 + ", roles: {other: viewer}}\n");
+    dir.write("serve.yaml", "apiVersion: vdc/v1\nkind: ServeConfig\nspec:\n  listen: 127.0.0.1:0\n"
+                            "  tokens: tokens.yaml\n  state: state\n  vdcs:\n"
+                            "    - {name: site, directory: site}\n    - {name: other, directory: other}\n");
+    server = std::make_unique<Server>(readServeConfig(dir.str() + "/serve.yaml"));
+    port = server->start();
+    thread = std::thread([this] { server->serve(); });
+    client = std::make_unique<httplib::Client>("127.0.0.1", port);
+    client->set_read_timeout(std::chrono::seconds(30));
+  }
+  void TearDown() override {
+    server->stop();
+    if (thread.joinable()) thread.join();
+  }
+
+  httplib::Result get(const std::string& path, const NewToken& token) {
+    return client->Get(path, {{"Authorization", "Bearer " + token.token}});
+  }
+  httplib::Result post(const std::string& path, const NewToken& token) {
+    return client->Post(path, {{"Authorization", "Bearer " + token.token}}, "", "application/json");
+  }
+  // Waits until VDC `name` has a revision in force.
+  Json waitApplied(const std::string& name) {
+    for (int i = 0; i < 300; ++i) {
+      auto res = get("/api/v1/vdcs/" + name, operatorToken);
+      if (res && res->status == 200) {
+        Json body = Json::parse(res->body);
+        if (body.value("appliedRevision", Json()).is_string()) return body;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    ADD_FAILURE() << "VDC " << name << " was never applied";
+    return Json();
+  }
+  std::string auditLog() {
+    std::ifstream in(dir.path() / "state" / "audit.jsonl");
+    return {std::istreambuf_iterator<char>(in), {}};
+  }
+
+  TempDir dir;
+  NewToken viewer, operatorToken, stranger;
+  std::unique_ptr<Server> server;
+  int port = 0;
+  std::thread thread;
+  std::unique_ptr<httplib::Client> client;
+};
+
+}  // namespace
+
+TEST_F(Serving, EachVdcIsAppliedAndShownToWhoMaySeeIt) {
+  Json site = waitApplied("site");
+  EXPECT_EQ(site["name"], "site");
+  EXPECT_EQ(site["source"]["directory"], dir.str() + "/site");
+
+  auto anonymous = client->Get("/api/v1/vdcs");
+  ASSERT_TRUE(anonymous);
+  EXPECT_EQ(anonymous->status, 401);
+  EXPECT_EQ(anonymous->get_header_value("Content-Type"), "application/problem+json");
+  EXPECT_EQ(Json::parse(anonymous->body)["status"], 401);
+  EXPECT_EQ(client->Get("/api/v1/vdcs", {{"Authorization", "Bearer " + viewer.sha256}})->status, 401);
+
+  Json listed = Json::parse(get("/api/v1/vdcs", viewer)->body);
+  ASSERT_EQ(listed["items"].size(), 1u);
+  EXPECT_EQ(listed["items"][0]["name"], "site");
+  EXPECT_EQ(Json::parse(get("/api/v1/vdcs", operatorToken)->body)["items"].size(), 2u);
+  EXPECT_EQ(get("/api/v1/vdcs/site", stranger)->status, 404);  // not there, for them
+  EXPECT_EQ(get("/api/v1/vdcs/nowhere", operatorToken)->status, 404);
+
+  auto resources = get("/api/v1/vdcs/site/resources", viewer);
+  ASSERT_EQ(resources->status, 200) << resources->body;
+  Json shown = Json::parse(resources->body);
+  EXPECT_EQ(shown["vdc"], "site");
+  bool web = false;
+  for (const auto& r : shown["resources"]) web = web || (r["address"] == "Instance/web" && r["status"] == "in sync");
+  EXPECT_TRUE(web) << shown.dump(2);
+
+  auto plan = get("/api/v1/vdcs/site/plan", viewer);
+  ASSERT_EQ(plan->status, 200) << plan->body;
+  EXPECT_EQ(Json::parse(plan->body)["summary"]["create"], 0);
+}
+
+TEST_F(Serving, OperatorsActAndEveryActionIsAudited) {
+  waitApplied("site");
+  auto refused = post("/api/v1/vdcs/site/sync", viewer);
+  EXPECT_EQ(refused->status, 403);
+  EXPECT_TRUE(has(Json::parse(refused->body)["detail"], "token 'vera' is a viewer of VDC 'site': operator is needed"));
+
+  // A change in the directory, taken at once by a sync instead of the interval.
+  dir.write("site/back.yaml", std::string(testing::kBackNetwork).substr(4));
+  auto accepted = post("/api/v1/vdcs/site/sync", operatorToken);
+  ASSERT_EQ(accepted->status, 202) << accepted->body;
+  bool applied = false;
+  for (int i = 0; i < 300 && !applied; ++i) {
+    Json history = Json::parse(get("/api/v1/vdcs/site/history", viewer)->body)["items"];
+    for (const auto& entry : history) applied = applied || (entry["event"] == "applied" && entry["trigger"] == "otto");
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  EXPECT_TRUE(applied);
+
+  std::string audit = auditLog();
+  EXPECT_TRUE(has(audit, R"("action":"sync","result":"forbidden","time":)")) << audit;
+  EXPECT_TRUE(has(audit, R"("token":"vera","vdc":"site")")) << audit;
+  EXPECT_TRUE(has(audit, R"("action":"sync","result":"accepted")")) << audit;
+  EXPECT_TRUE(has(audit, R"("token":"otto","vdc":"site")")) << audit;
+  EXPECT_FALSE(has(audit, operatorToken.token));
+
+  EXPECT_EQ(post("/api/v1/vdcs/site/suspend", operatorToken)->status, 202);
+  bool suspended = false;
+  for (int i = 0; i < 100 && !suspended; ++i) {
+    Json site = Json::parse(get("/api/v1/vdcs/site", viewer)->body);
+    for (const auto& c : site["conditions"]) suspended = suspended || (c["type"] == "Suspended" && c["status"] == "True");
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  EXPECT_TRUE(suspended);
+  EXPECT_EQ(post("/api/v1/vdcs/site/resume", operatorToken)->status, 202);
+}
+
+TEST_F(Serving, ProgressArrivesAsServerSentEvents) {
+  waitApplied("site");
+  std::string received;
+  std::mutex mutex;
+  std::thread listener([&] {
+    httplib::Client events("127.0.0.1", port);
+    events.set_read_timeout(std::chrono::seconds(30));
+    events.Get("/api/v1/events", {{"Authorization", "Bearer " + viewer.token}},
+               [&](const char* data, size_t size) {
+                 std::lock_guard lock(mutex);
+                 received.append(data, size);
+                 return received.find("event: status") == std::string::npos;
+               });
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));  // the stream is open
+  ASSERT_EQ(post("/api/v1/vdcs/site/sync", operatorToken)->status, 202);
+  listener.join();
+  std::lock_guard lock(mutex);
+  EXPECT_TRUE(has(received, "event: status\ndata: {")) << received;
+  EXPECT_TRUE(has(received, R"("vdc":"site")")) << received;
+  EXPECT_FALSE(has(received, R"("vdc":"other")")) << received;  // the viewer may not see it
+}
+
+}  // namespace vdc::serve

@@ -1,0 +1,263 @@
+#include "serve/server.h"
+
+#include <httplib.h>
+
+#include <filesystem>
+
+#include <spdlog/spdlog.h>
+
+#include "engine/error.h"
+#include "engine/safe_file.h"
+#include "operations/failure.h"
+#include "operations/planning.h"
+#include "operations/session.h"
+#include "operations/show.h"
+
+namespace vdc::serve {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr const char* kJson = "application/json";
+constexpr int kWorkers = 16;
+
+// An error as an RFC 9457 problem document, with the message the CLI prints.
+void problem(httplib::Response& res, int status, const std::string& title, const std::string& detail) {
+  Json body = {{"type", "about:blank"}, {"title", title}, {"status", status}, {"detail", detail}};
+  res.status = status;
+  res.set_content(body.dump(), "application/problem+json");
+}
+
+void reply(httplib::Response& res, const Json& body, int status = 200) {
+  res.status = status;
+  res.set_content(body.dump(), kJson);
+}
+
+std::string bearerOf(const httplib::Request& req) {
+  std::string header = req.get_header_value("Authorization");
+  return header.starts_with("Bearer ") ? header.substr(7) : "";
+}
+
+// What an operation's failure is in HTTP: the caller's input, a conflict
+// with another writer or with a moved target, or what the target refuses.
+int statusOf(const operations::Failure& failure) {
+  switch (failure.kind()) {
+    case operations::FailureKind::Invalid: return 422;
+    case operations::FailureKind::Locked: return 409;
+    case operations::FailureKind::Stale: return 409;
+    case operations::FailureKind::Refused: return 422;
+  }
+  return 500;
+}
+
+std::string failureText(const operations::Failure& failure) {
+  std::string text = failure.problems().empty() ? "" : failure.problems().str();
+  return text + failure.what();
+}
+
+}  // namespace
+
+Server::Server(ServeConfig config)
+    : config_(std::move(config)),
+      tokens_(config_.tokensFile.empty() ? Tokens::open() : Tokens::read(config_.tokensFile)),
+      events_(config_.maxStreams) {}
+
+Server::~Server() { stop(); }
+
+int Server::start() {
+  checkPrivateDirectory(config_.state);
+  std::string embedded = (fs::path(config_.state) / "embedded-target.yaml").string();
+  if (!fs::exists(embedded))
+    replaceFile(embedded, "apiVersion: vdc/v1\nkind: Target\nmetadata: {name: embedded}\nspec:\n  embedded: {path: sim.xml}\n");
+  audit_ = std::make_unique<AuditLog>(config_.auditLog);
+  for (const auto& spec : config_.vdcs)
+    vdcs_[spec.name] = std::make_unique<VdcRunner>(spec, config_, [this](const Json& event) { events_.publish(event); });
+
+  if (config_.tls()) http_ = std::make_unique<httplib::SSLServer>(config_.certificate.c_str(), config_.key.c_str());
+  else http_ = std::make_unique<httplib::Server>();
+  if (!http_->is_valid()) throw Error("cannot use the TLS certificate " + config_.certificate + " and key " + config_.key);
+  http_->set_payload_max_length(config_.maxBodyBytes);
+  http_->set_read_timeout(config_.requestTimeout);
+  http_->set_write_timeout(config_.requestTimeout);
+  http_->new_task_queue = [] { return new httplib::ThreadPool(kWorkers); };
+  routes();
+  int port = config_.port == 0 ? http_->bind_to_any_port(config_.host) : config_.port;
+  if (config_.port != 0 && !http_->bind_to_port(config_.host, config_.port)) port = -1;
+  if (port < 0) throw Error("cannot listen on " + config_.host + ":" + std::to_string(config_.port));
+  for (auto& [name, runner] : vdcs_) runner->start();
+  spdlog::info("serving {} VDCs on {}://{}:{}", vdcs_.size(), config_.tls() ? "https" : "http", config_.host, port);
+  return port;
+}
+
+void Server::serve() { http_->listen_after_bind(); }
+
+void Server::stop() {
+  if (http_) http_->stop();
+  events_.shutdown();
+  for (auto& [name, runner] : vdcs_) runner->stop();
+}
+
+VdcRunner* Server::find(const std::string& name) {
+  auto it = vdcs_.find(name);
+  return it == vdcs_.end() ? nullptr : it->second.get();
+}
+
+void Server::routes() {
+  using httplib::Request;
+  using httplib::Response;
+  // Every route but the health check needs a principal; each VDC's routes a role on it.
+  auto principalOf = [this](const Request& req, Response& res) -> std::optional<Principal> {
+    auto principal = tokens_.authenticate(bearerOf(req));
+    if (!principal) {
+      res.set_header("WWW-Authenticate", "Bearer realm=\"vdc\"");
+      problem(res, 401, "Unauthorized", "a valid bearer token is needed (Authorization: Bearer TOKEN)");
+    }
+    return principal;
+  };
+  auto vdcFor = [this, principalOf](const Request& req, Response& res, Role needed) -> std::pair<VdcRunner*, Principal> {
+    auto principal = principalOf(req, res);
+    if (!principal) return {nullptr, {}};
+    std::string name = req.matches[1];
+    VdcRunner* runner = find(name);
+    Role role = principal->roleFor(name);
+    // A VDC the caller may not see is not there, for them.
+    if (!runner || role == Role::None) {
+      problem(res, 404, "Not Found", "no VDC '" + name + "' is served here");
+      return {nullptr, {}};
+    }
+    if (role < needed) {
+      problem(res, 403, "Forbidden", "token '" + principal->name + "' is a " + roleName(role) + " of VDC '" + name +
+                                         "': " + roleName(needed) + " is needed");
+      return {nullptr, {}};
+    }
+    return {runner, *principal};
+  };
+
+  http_->Get("/api/v1/health", [](const Request&, Response& res) { reply(res, {{"status", "ok"}}); });
+
+  http_->Get("/api/v1/vdcs", [this, principalOf](const Request& req, Response& res) {
+    auto principal = principalOf(req, res);
+    if (!principal) return;
+    Json items = Json::array();
+    for (const auto& [name, runner] : vdcs_)
+      if (principal->roleFor(name) != Role::None) items.push_back(runner->summary());
+    reply(res, {{"items", items}});
+  });
+
+  const std::string vdc = R"(/api/v1/vdcs/([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?))";
+  http_->Get(vdc, [vdcFor](const Request& req, Response& res) {
+    if (auto [runner, who] = vdcFor(req, res, Role::Viewer); runner) reply(res, runner->summary());
+  });
+  http_->Get(vdc + "/history", [vdcFor](const Request& req, Response& res) {
+    if (auto [runner, who] = vdcFor(req, res, Role::Viewer); runner) reply(res, {{"items", runner->history()}});
+  });
+
+  // The resources and the plan of the revision in force, against live state.
+  auto inForce = [](VdcRunner& runner, Response& res) -> std::optional<std::string> {
+    Json summary = runner.summary();
+    std::string revision = summary.value("appliedRevision", Json()).is_string() ? summary["appliedRevision"] : Json("");
+    fs::path directory = fs::path(runner.home()) / "cache" / "revisions" / revision / runner.spec().path;
+    if (revision.empty() || !fs::is_directory(directory)) {
+      problem(res, 409, "Conflict", "VDC '" + runner.spec().name + "' has no revision in force yet");
+      return std::nullopt;
+    }
+    return directory.string();
+  };
+  auto targetOf = [this](VdcRunner& runner) -> std::optional<std::string> {
+    if (runner.spec().target) return runner.spec().target;
+    if (!runner.spec().targetPath.empty()) return std::nullopt;  // (not yet: a Target in the repository)
+    return (fs::path(config_.state) / "embedded-target.yaml").string();
+  };
+  http_->Get(vdc + "/resources", [vdcFor, inForce, targetOf](const Request& req, Response& res) {
+    auto [runner, who] = vdcFor(req, res, Role::Viewer);
+    if (!runner) return;
+    auto directory = inForce(*runner, res);
+    if (!directory) return;
+    try {
+      Vdc loaded = operations::load(*directory);
+      DatacenterPtr datacenter = operations::openTarget(targetOf(*runner));
+      reply(res, operations::show(loaded, *datacenter).toJson());
+    } catch (const operations::Failure& e) {
+      problem(res, statusOf(e), "Unprocessable", failureText(e));
+    } catch (const std::exception& e) {
+      problem(res, 503, "Service Unavailable", e.what());
+    }
+  });
+  http_->Get(vdc + "/plan", [vdcFor, inForce, targetOf](const Request& req, Response& res) {
+    auto [runner, who] = vdcFor(req, res, Role::Viewer);
+    if (!runner) return;
+    auto directory = inForce(*runner, res);
+    if (!directory) return;
+    try {
+      operations::PlanRequest request;
+      request.directory = *directory;
+      request.target = targetOf(*runner);
+      reply(res, operations::prepare(request).plan.toJson());
+    } catch (const operations::Failure& e) {
+      problem(res, statusOf(e), "Unprocessable", failureText(e));
+    } catch (const std::exception& e) {
+      problem(res, 503, "Service Unavailable", e.what());
+    }
+  });
+
+  // Operator actions: each is written to the audit log, allowed or not.
+  auto action = [this, vdcFor, principalOf](const std::string& name, void (VdcRunner::*act)(const std::string&)) {
+    return [this, vdcFor, principalOf, name, act](const Request& req, Response& res) {
+      auto [runner, who] = vdcFor(req, res, Role::Operator);
+      std::string vdcName = req.matches[1];
+      if (!runner) {
+        if (res.status == 403) audit_->write(principalOf(req, res)->name, vdcName, name, "", "forbidden");
+        return;
+      }
+      (runner->*act)(who.name);
+      audit_->write(who.name, vdcName, name, "", "accepted");
+      reply(res, {{"vdc", vdcName}, {"action", name}, {"accepted", true}}, 202);
+    };
+  };
+  http_->Post(vdc + "/sync", action("sync", &VdcRunner::syncNow));
+  http_->Post(vdc + "/suspend", action("suspend", &VdcRunner::suspend));
+  http_->Post(vdc + "/resume", action("resume", &VdcRunner::resume));
+
+  // Progress as server-sent events, of the VDCs the caller may see.
+  http_->Get("/api/v1/events", [this, principalOf](const Request& req, Response& res) {
+    auto principal = principalOf(req, res);
+    if (!principal) return;
+    auto stream = events_.open();
+    if (!stream) {
+      problem(res, 503, "Service Unavailable", "too many event streams are open; try again later");
+      return;
+    }
+    res.set_header("Cache-Control", "no-cache");
+    res.set_chunked_content_provider(
+        "text/event-stream",
+        [this, stream, principal](size_t, httplib::DataSink& sink) {
+          auto frame = stream->next(std::chrono::seconds(15));
+          if (stream->closed()) return false;
+          if (!frame) {
+            static const std::string keepalive = ": keepalive\n\n";
+            return sink.write(keepalive.data(), keepalive.size());
+          }
+          // Only the VDCs this caller may see.
+          if (!frame->vdc.empty() && principal->roleFor(frame->vdc) == Role::None) return true;
+          return sink.write(frame->text.data(), frame->text.size());
+        },
+        [this, stream](bool) { events_.close(stream); });
+  });
+
+  http_->set_error_handler([](const Request&, Response& res) {
+    if (res.body.empty()) problem(res, res.status, res.status == 404 ? "Not Found" : "Error", "no such resource");
+  });
+  http_->set_exception_handler([](const Request&, Response& res, std::exception_ptr error) {
+    std::string what = "internal error";
+    try {
+      std::rethrow_exception(error);
+    } catch (const std::exception& e) {
+      what = e.what();
+    } catch (...) {
+    }
+    problem(res, 500, "Internal Server Error", what);
+  });
+}
+
+}  // namespace vdc::serve

@@ -1,0 +1,157 @@
+#include "serve/vdc_runner.h"
+
+#include <filesystem>
+
+#include <spdlog/spdlog.h>
+
+#include "engine/safe_file.h"
+#include "engine/units.h"
+#include "gitops/credentials.h"
+#include "gitops/repository.h"
+#include "operations/session.h"
+#include "serve/directory_source.h"
+
+namespace vdc::serve {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr size_t kHistoryKept = 100;
+
+}  // namespace
+
+VdcRunner::VdcRunner(ServedVdc spec, const ServeConfig& config, EventSink events)
+    : spec_(std::move(spec)), home_((fs::path(config.state) / "vdcs" / spec_.name).string()), events_(std::move(events)) {
+  checkPrivateDirectory(home_);
+  operations::WatchOptions options;
+  options.cache = (fs::path(home_) / "cache").string();
+  options.statusFile = (fs::path(home_) / "status.json").string();
+  options.interval = spec_.interval;
+  options.heal = spec_.heal;
+  options.prune = spec_.prune;
+  options.parallelism = spec_.parallelism;
+  options.targetPath = spec_.targetPath;
+  // Without a Target, the served VDCs share one embedded datacenter under the state directory.
+  target_ = spec_.target;
+  if (!target_ && spec_.targetPath.empty()) target_ = (fs::path(config.state) / "embedded-target.yaml").string();
+  options.target = target_;
+  checkPrivateDirectory(options.cache);
+  if (!spec_.directory.empty()) {
+    options.repository = spec_.directory;
+    options.branch = "directory";
+    source_ = std::make_unique<DirectorySource>(spec_.directory);
+  } else {
+    // A password or token in the URL signs in; it is never shown or stored.
+    gitops::Credentials credentials = gitops::Credentials::fromEnvironment();
+    std::string url = spec_.repository;
+    credentials.takeFromUrl(url);
+    options.repository = url;
+    options.branch = spec_.branch;
+    options.path = spec_.path;
+    source_ = std::make_unique<gitops::Repository>(url, (fs::path(options.cache) / "repository").string(), credentials);
+  }
+  for (const auto& problem : operations::watchOptionProblems(options)) throw Error("VDC " + spec_.name + ": " + problem);
+  std::optional<std::string> target = target_;
+  controller_ = std::make_unique<operations::WatchController>(
+      options, *source_,
+      [this, target](const std::optional<std::string>& revisionTarget) {
+        {
+          std::lock_guard lock(mutex_);
+          reconciling_ = true;
+        }
+        if (events_) events_({{"type", "reconciling"}, {"vdc", spec_.name}, {"time", utcNow()}});
+        return operations::openTarget(revisionTarget ? revisionTarget : target);
+      },
+      [this](const Json& event) { record(event); });
+  controller_->onStatus([this](const gitops::WatchStatus& status) {
+    Json json = status.toJson();
+    {
+      std::lock_guard lock(mutex_);
+      reconciling_ = false;
+      status_ = json;
+    }
+    if (events_) events_({{"type", "status"}, {"vdc", spec_.name}, {"time", utcNow()}, {"status", json}});
+  });
+}
+
+VdcRunner::~VdcRunner() { stop(); }
+
+void VdcRunner::start() {
+  thread_ = std::thread([this] {
+    // Nothing escapes a VDC's thread: a failure is its status, not the server's end.
+    try {
+      controller_->run(control_);
+    } catch (const std::exception& e) {
+      spdlog::error("VDC {}: its controller stopped: {}", spec_.name, e.what());
+      record({{"event", "failed"}, {"message", std::string("the controller stopped: ") + e.what()}});
+    }
+  });
+}
+
+void VdcRunner::stop() {
+  control_.stop = true;
+  if (thread_.joinable()) thread_.join();
+}
+
+std::string VdcRunner::home() const { return home_; }
+
+void VdcRunner::record(const Json& event) {
+  Json entry = event;
+  entry["vdc"] = spec_.name;
+  if (!entry.contains("time")) entry["time"] = utcNow();
+  {
+    std::lock_guard lock(mutex_);
+    entry["trigger"] = pendingTrigger_;
+    pendingTrigger_ = "interval";
+    history_.push_front(entry);
+    if (history_.size() > kHistoryKept) history_.pop_back();
+  }
+  if (events_) events_({{"type", "event"}, {"vdc", spec_.name}, {"time", entry["time"]}, {"event", entry}});
+}
+
+Json VdcRunner::summary() const {
+  std::lock_guard lock(mutex_);
+  Json out = status_;
+  out["name"] = spec_.name;
+  out["source"] = spec_.directory.empty()
+                      ? Json{{"git", {{"repository", out.value("repository", spec_.repository)},
+                                      {"branch", spec_.branch},
+                                      {"path", spec_.path}}}}
+                      : Json{{"directory", spec_.directory}};
+  out["reconciling"] = reconciling_;
+  if (!out.contains("conditions")) out["conditions"] = Json::array();
+  out["conditions"].push_back({{"type", "Reconciling"}, {"status", reconciling_ ? "True" : "False"}});
+  return out;
+}
+
+Json VdcRunner::history() const {
+  std::lock_guard lock(mutex_);
+  return Json(history_);
+}
+
+void VdcRunner::syncNow(const std::string& who) {
+  {
+    std::lock_guard lock(mutex_);
+    pendingTrigger_ = who;
+  }
+  control_.syncNow = true;
+}
+
+void VdcRunner::suspend(const std::string& who) {
+  {
+    std::lock_guard lock(mutex_);
+    pendingTrigger_ = who;
+  }
+  control_.suspension = 1;
+}
+
+void VdcRunner::resume(const std::string& who) {
+  {
+    std::lock_guard lock(mutex_);
+    pendingTrigger_ = who;
+  }
+  control_.suspension = 2;
+}
+
+}  // namespace vdc::serve

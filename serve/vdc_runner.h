@@ -1,0 +1,69 @@
+// One served VDC: its revision source (git or a directory), its watch
+// controller (operations/watch_controller.h, the same loop as `vdc watch`)
+// on a thread of its own, and what the API shows of it: the status as last
+// written, the history of its reconciles, and events as they happen. A VDC
+// that fails or cannot be reached never stops the others: each has its
+// thread, and nothing escapes it.
+#pragma once
+
+#include <deque>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include "engine/model.h"
+#include "gitops/revision_source.h"
+#include "operations/watch_controller.h"
+#include "serve/config.h"
+
+namespace vdc::serve {
+
+// Told of each event of any VDC (an SSE stream, serve/events.h).
+using EventSink = std::function<void(const Json& event)>;
+
+class VdcRunner {
+ public:
+  VdcRunner(ServedVdc spec, const ServeConfig& config, EventSink events);
+  ~VdcRunner();
+
+  void start();
+  // Asks the loop to stop, then waits for the apply in flight.
+  void stop();
+
+  const ServedVdc& spec() const { return spec_; }
+  // {name, source, target, suspended, reconciling, conditions, ...}: the
+  // watch status (specs/watch-status.schema.json) with the server's fields.
+  Json summary() const;
+  // The last reconciles, newest first: {time, event, revision, message, summary, trigger}.
+  Json history() const;
+
+  // Operator actions; `who` is recorded with what they trigger.
+  void syncNow(const std::string& who);
+  void suspend(const std::string& who);
+  void resume(const std::string& who);
+
+  // The working directory of this VDC's cache and embedded datacenter.
+  std::string home() const;
+
+ private:
+  void record(const Json& event);
+
+  ServedVdc spec_;
+  std::string home_;
+  std::optional<std::string> target_;
+  EventSink events_;
+  std::unique_ptr<gitops::RevisionSource> source_;
+  std::unique_ptr<operations::WatchController> controller_;
+  operations::WatchControl control_;
+  std::thread thread_;
+
+  mutable std::mutex mutex_;
+  Json status_ = Json::object();
+  std::deque<Json> history_;
+  std::string pendingTrigger_ = "interval";
+  bool reconciling_ = false;
+};
+
+}  // namespace vdc::serve
