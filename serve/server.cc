@@ -3,6 +3,7 @@
 #include <httplib.h>
 
 #include <filesystem>
+#include <functional>
 
 #include <spdlog/spdlog.h>
 
@@ -156,7 +157,8 @@ void Server::routes() {
   // The resources and the plan of the revision in force, against live state.
   auto inForce = [](VdcRunner& runner, Response& res) -> std::optional<std::string> {
     Json summary = runner.summary();
-    std::string revision = summary.value("appliedRevision", Json()).is_string() ? summary["appliedRevision"] : Json("");
+    const Json& applied = summary["appliedRevision"];
+    std::string revision = applied.is_string() ? applied.get<std::string>() : "";
     fs::path directory = fs::path(runner.home()) / "cache" / "revisions" / revision / runner.spec().path;
     if (revision.empty() || !fs::is_directory(directory)) {
       problem(res, 409, "Conflict", "VDC '" + runner.spec().name + "' has no revision in force yet");
@@ -169,37 +171,34 @@ void Server::routes() {
     if (!runner.spec().targetPath.empty()) return std::nullopt;  // (not yet: a Target in the repository)
     return (fs::path(config_.state) / "embedded-target.yaml").string();
   };
-  http_->Get(vdc + "/resources", [vdcFor, inForce, targetOf](const Request& req, Response& res) {
-    auto [runner, who] = vdcFor(req, res, Role::Viewer);
-    if (!runner) return;
-    auto directory = inForce(*runner, res);
-    if (!directory) return;
-    try {
-      Vdc loaded = operations::load(*directory);
-      DatacenterPtr datacenter = operations::openTarget(targetOf(*runner));
-      reply(res, operations::show(loaded, *datacenter).toJson());
-    } catch (const operations::Failure& e) {
-      problem(res, statusOf(e), "Unprocessable", failureText(e));
-    } catch (const std::exception& e) {
-      problem(res, 503, "Service Unavailable", e.what());
-    }
-  });
-  http_->Get(vdc + "/plan", [vdcFor, inForce, targetOf](const Request& req, Response& res) {
-    auto [runner, who] = vdcFor(req, res, Role::Viewer);
-    if (!runner) return;
-    auto directory = inForce(*runner, res);
-    if (!directory) return;
-    try {
-      operations::PlanRequest request;
-      request.directory = *directory;
-      request.target = targetOf(*runner);
-      reply(res, operations::prepare(request).plan.toJson());
-    } catch (const operations::Failure& e) {
-      problem(res, statusOf(e), "Unprocessable", failureText(e));
-    } catch (const std::exception& e) {
-      problem(res, 503, "Service Unavailable", e.what());
-    }
-  });
+  // Answers from the revision in force and the target, as a viewer; a failure as a problem.
+  using InForce = std::function<Json(const std::string& directory, const std::optional<std::string>& target)>;
+  auto fromInForce = [vdcFor, inForce, targetOf](InForce answer) {
+    return [vdcFor, inForce, targetOf, answer](const Request& req, Response& res) {
+      auto [runner, who] = vdcFor(req, res, Role::Viewer);
+      if (!runner) return;
+      auto directory = inForce(*runner, res);
+      if (!directory) return;
+      try {
+        reply(res, answer(*directory, targetOf(*runner)));
+      } catch (const operations::Failure& e) {
+        problem(res, statusOf(e), "Unprocessable", failureText(e));
+      } catch (const std::exception& e) {
+        problem(res, 503, "Service Unavailable", e.what());
+      }
+    };
+  };
+  http_->Get(vdc + "/resources", fromInForce([](const std::string& directory, const std::optional<std::string>& target) {
+               Vdc loaded = operations::load(directory);
+               DatacenterPtr datacenter = operations::openTarget(target);
+               return operations::show(loaded, *datacenter).toJson();
+             }));
+  http_->Get(vdc + "/plan", fromInForce([](const std::string& directory, const std::optional<std::string>& target) {
+               operations::PlanRequest request;
+               request.directory = directory;
+               request.target = target;
+               return operations::prepare(request).plan.toJson();
+             }));
 
   // Operator actions: each is written to the audit log, allowed or not.
   auto action = [this, vdcFor, principalOf](const std::string& name, void (VdcRunner::*act)(const std::string&)) {

@@ -1,9 +1,13 @@
 // Running the real vdc binary in a scratch directory, as a user would.
 #pragma once
 
+#include <signal.h>
 #include <sys/wait.h>
 
+#include <chrono>
 #include <cstdlib>
+#include <functional>
+#include <thread>
 #include <fstream>
 #include <sstream>
 #include <string>
@@ -38,6 +42,24 @@ inline std::string example(const std::string& name) { return std::string(VDC_SOU
 
 inline void copyExample(const std::string& name, const std::filesystem::path& to) {
   std::filesystem::copy(example(name), to, std::filesystem::copy_options::recursive);
+}
+
+// Polls `done` every `step` for up to 30 s; its last answer.
+inline bool waitFor(const std::function<bool()>& done, std::chrono::milliseconds step = std::chrono::milliseconds(100)) {
+  for (auto until = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+       !done() && std::chrono::steady_clock::now() < until;)
+    std::this_thread::sleep_for(step);
+  return done();
+}
+
+// Sends SIGTERM to a background vdc and waits until it is gone (or a
+// zombie, where nothing reaps orphans).
+inline void terminateAndWait(int pid) {
+  kill(pid, SIGTERM);
+  waitFor([pid] {
+    std::string stat = readFile("/proc/" + std::to_string(pid) + "/stat");
+    return kill(pid, 0) != 0 || stat.find(") Z ") != std::string::npos;
+  });
 }
 
 }  // namespace vdc::testing

@@ -4,12 +4,6 @@
 // The API itself is tested in process (serve/serve_test.cc).
 #include <gtest/gtest.h>
 
-#include <signal.h>
-
-#include <chrono>
-#include <functional>
-#include <thread>
-
 #include "tests/cli_support.h"
 #include "tests/site_vdc.h"
 
@@ -49,19 +43,9 @@ class Serve : public ::testing::Test {
       if (c["type"] == type) return c["status"];
     return "";
   }
-  static bool waitFor(const std::function<bool()>& done) {
-    for (auto until = std::chrono::steady_clock::now() + std::chrono::seconds(30);
-         !done() && std::chrono::steady_clock::now() < until;)
-      std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    return done();
-  }
-  // Sends SIGTERM and waits until the server is gone (or a zombie); true when it said it stopped.
+  // Sends SIGTERM and waits until the server is gone; true when it said it stopped.
   bool stopServer(int pid) {
-    kill(pid, SIGTERM);
-    waitFor([pid] {
-      std::string stat = readFile("/proc/" + std::to_string(pid) + "/stat");
-      return kill(pid, 0) != 0 || stat.find(") Z ") != std::string::npos;
-    });
+    terminateAndWait(pid);
     return log().find("stopped") != std::string::npos;
   }
   Json shown() {
@@ -75,7 +59,8 @@ class Serve : public ::testing::Test {
 
 TEST_F(Serve, ABrokenVdcStallsAndTheOthersAreApplied) {
   int pid = startServer();
-  ASSERT_TRUE(waitFor([&] { return condition("site", "Ready") == "True" && condition("broken", "Stalled") == "True"; }))
+  ASSERT_TRUE(waitFor([&] { return condition("site", "Ready") == "True" && condition("broken", "Stalled") == "True"; },
+                      std::chrono::milliseconds(20)))
       << log();
   EXPECT_TRUE(status("broken")["appliedRevision"].is_null());
   EXPECT_NE(status("broken")["lastError"]["message"].get<std::string>().find("vdc.yaml:8:14: invalid CIDR '10.9.0.0/33'"), std::string::npos)
@@ -88,7 +73,8 @@ TEST_F(Serve, ABrokenVdcStallsAndTheOthersAreApplied) {
 TEST_F(Serve, SigtermInTheMiddleOfAnApplyLetsItFinish) {
   // Each change takes 400 ms, as on a slow remote host: four of them take 1.6 s.
   int pid = startServer("VDC_LATENCY_MS=400");
-  ASSERT_TRUE(waitFor([&] { return log().find("applying") != std::string::npos; })) << log();
+  ASSERT_TRUE(waitFor([&] { return log().find("applying") != std::string::npos; }, std::chrono::milliseconds(20)))
+      << log();
   EXPECT_TRUE(stopServer(pid)) << log();
   EXPECT_NE(log().find("stopping: waiting for the applies in flight"), std::string::npos) << log();
   EXPECT_TRUE(status("site")["appliedRevision"].is_string()) << log();

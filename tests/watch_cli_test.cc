@@ -75,14 +75,6 @@ class Watch : public ::testing::Test {
     return std::stoi(started.out);
   }
   std::string log() { return readFile(dir.path() / "watch.log"); }
-  // Polls `done` every `step` for up to 30 s.
-  static bool waitFor(const std::function<bool()>& done,
-                      std::chrono::milliseconds step = std::chrono::milliseconds(100)) {
-    for (auto until = std::chrono::steady_clock::now() + std::chrono::seconds(30);
-         !done() && std::chrono::steady_clock::now() < until;)
-      std::this_thread::sleep_for(step);
-    return done();
-  }
   // The status as last written, or null while there is none.
   Json statusNow() {
     std::string text = readFile(dir.path() / "status.json");
@@ -97,11 +89,7 @@ class Watch : public ::testing::Test {
   // Sends SIGTERM and waits until the watch is gone (or a zombie, where
   // nothing reaps orphans); true when it said it stopped.
   bool stopWatch(int pid) {
-    kill(pid, SIGTERM);
-    waitFor([pid] {
-      std::string stat = readFile("/proc/" + std::to_string(pid) + "/stat");
-      return kill(pid, 0) != 0 || stat.find(") Z ") != std::string::npos;
-    });
+    terminateAndWait(pid);
     return log().find("stopped") != std::string::npos;
   }
 
