@@ -254,7 +254,12 @@ TEST_F(Serving, OperatorsActAndEveryActionIsAudited) {
   }
   EXPECT_TRUE(applied);
 
+  EXPECT_EQ(client->Post("/api/v1/vdcs/site/sync", "", "application/json")->status, 401);
+  EXPECT_EQ(post("/api/v1/vdcs/site/sync", stranger)->status, 404);
   std::string audit = auditLog();
+  EXPECT_TRUE(has(audit, R"("action":"sync","result":"unauthorized")")) << audit;
+  EXPECT_TRUE(has(audit, R"("action":"sync","result":"not found","time":)")) << audit;
+  EXPECT_TRUE(has(audit, R"("token":"sam","vdc":"site")")) << audit;
   EXPECT_TRUE(has(audit, R"("action":"sync","result":"forbidden","time":)")) << audit;
   EXPECT_TRUE(has(audit, R"("token":"vera","vdc":"site")")) << audit;
   EXPECT_TRUE(has(audit, R"("action":"sync","result":"accepted")")) << audit;

@@ -81,7 +81,10 @@ int Server::start() {
   http_->set_payload_max_length(config_.maxBodyBytes);
   http_->set_read_timeout(config_.requestTimeout);
   http_->set_write_timeout(config_.requestTimeout);
-  http_->new_task_queue = [] { return new httplib::ThreadPool(kWorkers); };
+  // An event stream holds its thread while it is open: the streams get
+  // threads of their own beside those that answer requests.
+  size_t threads = kWorkers + static_cast<size_t>(config_.maxStreams);
+  http_->new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
   routes();
   int port = config_.port == 0 ? http_->bind_to_any_port(config_.host) : config_.port;
   if (config_.port != 0 && !http_->bind_to_port(config_.host, config_.port)) port = -1;
@@ -201,12 +204,15 @@ void Server::routes() {
              }));
 
   // Operator actions: each is written to the audit log, allowed or not.
-  auto action = [this, vdcFor, principalOf](const std::string& name, void (VdcRunner::*act)(const std::string&)) {
-    return [this, vdcFor, principalOf, name, act](const Request& req, Response& res) {
+  auto action = [this, vdcFor](const std::string& name, void (VdcRunner::*act)(const std::string&)) {
+    return [this, vdcFor, name, act](const Request& req, Response& res) {
       auto [runner, who] = vdcFor(req, res, Role::Operator);
       std::string vdcName = req.matches[1];
       if (!runner) {
-        if (res.status == 403) audit_->write(principalOf(req, res)->name, vdcName, name, "", "forbidden");
+        // Refused calls are audited too: who tried what, and why it was refused.
+        std::string result = res.status == 401 ? "unauthorized" : res.status == 403 ? "forbidden" : "not found";
+        auto caller = tokens_.authenticate(bearerOf(req));
+        audit_->write(caller ? caller->name : "", vdcName, name, "", result);
         return;
       }
       (runner->*act)(who.name);
@@ -224,6 +230,7 @@ void Server::routes() {
     if (!principal) return;
     auto stream = events_.open();
     if (!stream) {
+      res.set_header("Retry-After", "30");
       problem(res, 503, "Service Unavailable", "too many event streams are open; try again later");
       return;
     }
