@@ -231,6 +231,11 @@ TEST_F(Serving, EachVdcIsAppliedAndShownToWhoMaySeeIt) {
   for (const auto& r : shown["resources"]) web = web || (r["address"] == "Instance/web" && r["status"] == "in sync");
   EXPECT_TRUE(web) << shown.dump(2);
 
+  auto graph = get("/api/v1/vdcs/site/graph", viewer);
+  ASSERT_EQ(graph->status, 200) << graph->body;
+  EXPECT_EQ(graph->get_header_value("Content-Type"), "text/vnd.graphviz");
+  EXPECT_TRUE(has(graph->body, "\"Instance/web\" -> \"Network/front\";")) << graph->body;
+
   auto plan = get("/api/v1/vdcs/site/plan", viewer);
   ASSERT_EQ(plan->status, 200) << plan->body;
   EXPECT_EQ(Json::parse(plan->body)["summary"]["create"], 0);

@@ -8,6 +8,7 @@
 #include <spdlog/spdlog.h>
 
 #include "engine/error.h"
+#include "engine/graph.h"
 #include "engine/safe_file.h"
 #include "operations/failure.h"
 #include "operations/planning.h"
@@ -202,6 +203,20 @@ void Server::routes() {
                request.target = target;
                return operations::prepare(request).plan.toJson();
              }));
+
+  // The dependency graph of the revision in force, as Graphviz DOT.
+  http_->Get(vdc + "/graph", [vdcFor, inForce](const Request& req, Response& res) {
+    auto [runner, who] = vdcFor(req, res, Role::Viewer);
+    if (!runner) return;
+    auto directory = inForce(*runner, res);
+    if (!directory) return;
+    try {
+      Vdc loaded = operations::load(*directory);
+      res.set_content(DependencyGraph::of(loaded).dot(loaded.name), "text/vnd.graphviz");
+    } catch (const operations::Failure& e) {
+      problem(res, statusOf(e), "Unprocessable", failureText(e));
+    }
+  });
 
   // Operator actions: each is written to the audit log, allowed or not.
   auto action = [this, vdcFor](const std::string& name, void (VdcRunner::*act)(const std::string&)) {
