@@ -182,7 +182,7 @@ class Serving : public ::testing::Test {
       auto res = get("/api/v1/vdcs/" + name, operatorToken);
       if (res && res->status == 200) {
         Json body = Json::parse(res->body);
-        if (body.value("appliedRevision", Json()).is_string()) return body;
+        if (body["status"].is_object() && body["status"].value("appliedRevision", Json()).is_string()) return body;
       }
       std::this_thread::sleep_for(std::chrono::milliseconds(100));
     }

@@ -161,7 +161,7 @@ void Server::routes() {
   // The resources and the plan of the revision in force, against live state.
   auto inForce = [](VdcRunner& runner, Response& res) -> std::optional<std::string> {
     Json summary = runner.summary();
-    const Json& applied = summary["appliedRevision"];
+    const Json& applied = summary["status"].is_object() ? summary["status"]["appliedRevision"] : summary["status"];
     std::string revision = applied.is_string() ? applied.get<std::string>() : "";
     fs::path directory = fs::path(runner.home()) / "cache" / "revisions" / revision / runner.spec().path;
     if (revision.empty() || !fs::is_directory(directory)) {

@@ -112,17 +112,18 @@ void VdcRunner::record(const Json& event) {
 
 Json VdcRunner::summary() const {
   std::lock_guard lock(mutex_);
-  Json out = status_;
-  out["name"] = spec_.name;
-  out["source"] = spec_.directory.empty()
-                      ? Json{{"git", {{"repository", out.value("repository", spec_.repository)},
-                                      {"branch", spec_.branch},
-                                      {"path", spec_.path}}}}
-                      : Json{{"directory", spec_.directory}};
-  out["reconciling"] = reconciling_;
-  if (!out.contains("conditions")) out["conditions"] = Json::array();
-  out["conditions"].push_back({{"type", "Reconciling"}, {"status", reconciling_ ? "True" : "False"}});
-  return out;
+  Json source = spec_.directory.empty()
+                    ? Json{{"git", {{"repository", status_.value("repository", spec_.repository)},
+                                    {"branch", spec_.branch},
+                                    {"path", spec_.path}}}}
+                    : Json{{"directory", spec_.directory}};
+  Json conditions = status_.value("conditions", Json::array());
+  conditions.push_back({{"type", "Reconciling"}, {"status", reconciling_ ? "True" : "False"}});
+  return {{"name", spec_.name},
+          {"source", source},
+          {"reconciling", reconciling_},
+          {"conditions", conditions},
+          {"status", status_.empty() ? Json() : status_}};
 }
 
 Json VdcRunner::history() const {

@@ -33,8 +33,9 @@ class VdcRunner {
   void stop();
 
   const ServedVdc& spec() const { return spec_; }
-  // {name, source, target, suspended, reconciling, conditions, ...}: the
-  // watch status (specs/watch-status.schema.json) with the server's fields.
+  // {name, source, reconciling, conditions, status}: `status` is the watch
+  // status as last written (specs/watch-status.schema.json; null before the
+  // first), `conditions` its conditions and Reconciling.
   Json summary() const;
   // The last reconciles, newest first: {time, event, revision, message, summary, trigger}.
   Json history() const;
