@@ -254,6 +254,7 @@ bool WatchController::reconcileRevision(Loaded& wanted, bool isHead) {
       ApplyOptions applyOptions;
       applyOptions.files = files;
       applyOptions.parallelism = options_.parallelism;
+      applyOptions.observer = options_.progress;
       ApplyReport report = execute(plan, *datacenter, live, applyOptions);
       status_.timings["applySeconds"] = secondsSince(start);
       if (!report.ok()) {

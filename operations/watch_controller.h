@@ -12,6 +12,7 @@
 #include <optional>
 #include <string>
 
+#include "engine/apply.h"
 #include "engine/model.h"
 #include "engine/provider.h"
 #include "gitops/revision_source.h"
@@ -31,6 +32,7 @@ struct WatchOptions {
   bool heal = false;
   bool prune = true;
   int parallelism = 10;
+  ApplyObserver* progress = nullptr;  // told of each operation of each apply (a server's event stream)
 };
 
 // Fills in the default cache and status file: one cache per repository,

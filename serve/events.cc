@@ -1,5 +1,8 @@
 #include "serve/events.h"
 
+#include "engine/plan.h"
+#include "engine/units.h"
+
 
 namespace vdc::serve {
 
@@ -47,6 +50,23 @@ std::optional<EventBus::Frame> EventBus::Stream::next(std::chrono::milliseconds 
   Frame frame = std::move(queue_.front());
   queue_.pop_front();
   return frame;
+}
+
+void ApplyEvents::begun(size_t operations) {
+  bus_.publish({{"type", "apply"}, {"vdc", vdc_}, {"time", utcNow()}, {"operations", operations}});
+}
+
+void ApplyEvents::started(const ResourceId& id, Action action, Step step) {
+  bus_.publish({{"type", "operation"}, {"vdc", vdc_}, {"time", utcNow()}, {"address", id.str()},
+                {"action", std::string(actionName(action))}, {"phase", "started"},
+                {"step", step == Step::Delete ? "delete" : "make"}});
+}
+
+void ApplyEvents::finished(const Outcome& outcome) {
+  bus_.publish({{"type", "operation"}, {"vdc", vdc_}, {"time", utcNow()}, {"address", outcome.id.str()},
+                {"action", std::string(actionName(outcome.action))}, {"phase", "finished"},
+                {"step", outcome.step == Step::Delete ? "delete" : "make"}, {"result", describeOutcome(outcome)},
+                {"seconds", outcome.seconds}});
 }
 
 }  // namespace vdc::serve

@@ -13,6 +13,7 @@
 #include <optional>
 #include <string>
 
+#include "engine/apply.h"
 #include "engine/model.h"
 
 namespace vdc::serve {
@@ -53,6 +54,20 @@ class EventBus {
   std::list<std::shared_ptr<Stream>> streams_;
   uint64_t nextId_ = 1;
   bool shutdown_ = false;
+};
+
+// Each operation of an apply as it starts and as it ends, as `operation`
+// events of one VDC: {type, vdc, time, address, action, phase, result, seconds}.
+class ApplyEvents : public ApplyObserver {
+ public:
+  ApplyEvents(std::string vdc, EventBus& bus) : vdc_(std::move(vdc)), bus_(bus) {}
+  void begun(size_t operations) override;
+  void started(const ResourceId& id, Action action, Step step) override;
+  void finished(const Outcome& outcome) override;
+
+ private:
+  std::string vdc_;
+  EventBus& bus_;
 };
 
 }  // namespace vdc::serve

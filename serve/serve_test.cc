@@ -13,6 +13,8 @@
 
 #include "engine/hash.h"
 #include "engine/test_support.h"
+#include "operations/applying.h"
+#include "operations/planning.h"
 #include "serve/config.h"
 #include "serve/directory_source.h"
 #include "serve/server.h"
@@ -282,6 +284,48 @@ TEST_F(Serving, OperatorsActAndEveryActionIsAudited) {
   EXPECT_EQ(post("/api/v1/vdcs/site/resume", operatorToken)->status, 202);
 }
 
+// Drift made by another writer is planned for an operator, kept under an
+// id, and applied by that id once; the same plan again is stale.
+TEST_F(Serving, APlanShownIsAppliedByItsIdAndNotOnceStale) {
+  waitApplied("site");
+  std::string drifted = testing::kSite;
+  drifted.replace(drifted.find("cpus: 1"), 7, "cpus: 2");
+  dir.write("drifted/site.yaml", drifted);
+  operations::PlanRequest request;
+  request.directory = (dir.path() / "drifted").string();
+  request.target = (dir.path() / "state" / "embedded-target.yaml").string();
+  request.lockPurpose = "another writer";
+  {
+    operations::Prepared other = operations::prepare(request);
+    ASSERT_TRUE(operations::execute(other.plan, *other.datacenter, other.live, {}).ok());
+  }
+
+  EXPECT_EQ(Json::parse(get("/api/v1/vdcs/site/plan", viewer)->body)["summary"]["update"], 1);
+  EXPECT_EQ(post("/api/v1/vdcs/site/plans", viewer)->status, 403);
+  auto made = post("/api/v1/vdcs/site/plans", operatorToken);
+  ASSERT_EQ(made->status, 201) << made->body;
+  Json plan = Json::parse(made->body);
+  std::string id = plan["id"];
+  EXPECT_EQ(id.size(), 16u);
+  EXPECT_EQ(plan["plan"]["summary"]["update"], 1);
+
+  auto applied = post("/api/v1/vdcs/site/plans/" + id + "/apply", operatorToken);
+  ASSERT_EQ(applied->status, 200) << applied->body;
+  Json report = Json::parse(applied->body);
+  EXPECT_TRUE(report["ok"].get<bool>());
+  EXPECT_EQ(report["outcomes"], Json::parse(R"([{"address": "Instance/web", "result": "updated"}])"));
+  EXPECT_EQ(Json::parse(get("/api/v1/vdcs/site/plan", viewer)->body)["summary"]["update"], 0);
+
+  auto again = post("/api/v1/vdcs/site/plans/" + id + "/apply", operatorToken);
+  EXPECT_EQ(again->status, 409);
+  EXPECT_TRUE(has(Json::parse(again->body)["detail"], "is stale")) << again->body;
+  EXPECT_EQ(post("/api/v1/vdcs/site/plans/0123456789abcdef/apply", operatorToken)->status, 404);
+  std::string audit = auditLog();
+  EXPECT_TRUE(has(audit, R"("action":"plan","message":")" + id + R"(","result":"accepted")")) << audit;
+  EXPECT_TRUE(has(audit, R"("action":"apply","message":")" + id + R"(","result":"applied")")) << audit;
+  EXPECT_TRUE(has(audit, R"("action":"apply","message":")" + id + R"(","result":"refused")")) << audit;
+}
+
 TEST_F(Serving, ProgressArrivesAsServerSentEvents) {
   waitApplied("site");
   std::string received;
@@ -293,14 +337,18 @@ TEST_F(Serving, ProgressArrivesAsServerSentEvents) {
                [&](const char* data, size_t size) {
                  std::lock_guard lock(mutex);
                  received.append(data, size);
-                 return received.find("event: status") == std::string::npos;
+                 return received.find("event: operation") == std::string::npos ||
+                        received.find("event: status") == std::string::npos;
                });
   });
   std::this_thread::sleep_for(std::chrono::milliseconds(300));  // the stream is open
+  dir.write("site/back.yaml", std::string(testing::kBackNetwork).substr(4));  // something to apply
   ASSERT_EQ(post("/api/v1/vdcs/site/sync", operatorToken)->status, 202);
   listener.join();
   std::lock_guard lock(mutex);
   EXPECT_TRUE(has(received, "event: status\ndata: {")) << received;
+  EXPECT_TRUE(has(received, R"("action":"create","address":"Network/back","phase":"started")")) << received;
+  EXPECT_TRUE(has(received, R"("phase":"finished","result":"created")")) << received;
   EXPECT_TRUE(has(received, R"("vdc":"site")")) << received;
   EXPECT_FALSE(has(received, R"("vdc":"other")")) << received;  // the viewer may not see it
 }

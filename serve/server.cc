@@ -2,6 +2,7 @@
 
 #include <httplib.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <functional>
 
@@ -10,6 +11,7 @@
 #include "engine/error.h"
 #include "engine/graph.h"
 #include "engine/safe_file.h"
+#include "operations/applying.h"
 #include "operations/failure.h"
 #include "operations/planning.h"
 #include "operations/session.h"
@@ -23,6 +25,7 @@ namespace {
 
 constexpr const char* kJson = "application/json";
 constexpr int kWorkers = 16;
+constexpr size_t kPlansKept = 20;
 
 // An error as an RFC 9457 problem document, with the message the CLI prints.
 void problem(httplib::Response& res, int status, const std::string& title, const std::string& detail) {
@@ -74,7 +77,7 @@ int Server::start() {
     replaceFile(embedded, "apiVersion: vdc/v1\nkind: Target\nmetadata: {name: embedded}\nspec:\n  embedded: {path: sim.xml}\n");
   audit_ = std::make_unique<AuditLog>(config_.auditLog);
   for (const auto& spec : config_.vdcs)
-    vdcs_[spec.name] = std::make_unique<VdcRunner>(spec, config_, [this](const Json& event) { events_.publish(event); });
+    vdcs_[spec.name] = std::make_unique<VdcRunner>(spec, config_, events_);
 
   if (config_.tls()) http_ = std::make_unique<httplib::SSLServer>(config_.certificate.c_str(), config_.key.c_str());
   else http_ = std::make_unique<httplib::Server>();
@@ -101,6 +104,27 @@ void Server::stop() {
   if (http_) http_->stop();
   events_.shutdown();
   for (auto& [name, runner] : vdcs_) runner->stop();
+}
+
+// Refused calls are audited too: who tried what, and why it was refused.
+void Server::auditRefusal(const httplib::Request& req, const httplib::Response& res, const std::string& vdc,
+                          const std::string& action) {
+  std::string result = res.status == 401 ? "unauthorized" : res.status == 403 ? "forbidden" : "not found";
+  auto caller = tokens_.authenticate(bearerOf(req));
+  audit_->write(caller ? caller->name : "", vdc, action, "", result);
+}
+
+// The last kPlansKept plans made for a VDC are kept; older ones are forgotten.
+void Server::forgetOldPlans(const std::string& directory) {
+  std::vector<fs::directory_entry> plans;
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(directory, ec)) plans.push_back(entry);
+  if (plans.size() <= kPlansKept) return;
+  std::sort(plans.begin(), plans.end(), [](const auto& a, const auto& b) {
+    std::error_code e;
+    return a.last_write_time(e) > b.last_write_time(e);
+  });
+  for (size_t i = kPlansKept; i < plans.size(); ++i) fs::remove(plans[i].path(), ec);
 }
 
 VdcRunner* Server::find(const std::string& name) {
@@ -218,18 +242,71 @@ void Server::routes() {
     }
   });
 
+  // A plan made for an operator to apply: kept under its id (the start of
+  // its digest) in the VDC's home, then applied only while the target is as
+  // it was when the plan was made (a stale plan is refused, as vdc apply
+  // PLAN refuses one).
+  http_->Post(vdc + "/plans", [this, vdcFor, inForce, targetOf](const Request& req, Response& res) {
+    auto [runner, who] = vdcFor(req, res, Role::Operator);
+    std::string name = req.matches[1];
+    if (!runner) return auditRefusal(req, res, name, "plan");
+    auto directory = inForce(*runner, res);
+    if (!directory) return;
+    try {
+      operations::PlanRequest request;
+      request.directory = *directory;
+      request.target = targetOf(*runner);
+      operations::Prepared prepared = operations::prepare(request);
+      Json plan = prepared.plan.toJson();
+      std::string id = Plan::digest(plan).substr(std::string("sha256:").size(), 16);
+      fs::path plans = fs::path(runner->home()) / "plans";
+      fs::create_directories(plans);
+      prepared.plan.save((plans / (id + ".json")).string());
+      forgetOldPlans(plans);
+      audit_->write(who.name, name, "plan", "", "accepted", id);
+      reply(res, {{"id", id}, {"plan", plan}}, 201);
+    } catch (const operations::Failure& e) {
+      problem(res, statusOf(e), "Unprocessable", failureText(e));
+    } catch (const std::exception& e) {
+      problem(res, 503, "Service Unavailable", e.what());
+    }
+  });
+  http_->Post(vdc + "/plans/([0-9a-f]{16})/apply", [this, vdcFor, targetOf](const Request& req, Response& res) {
+    auto [runner, who] = vdcFor(req, res, Role::Operator);
+    std::string name = req.matches[1], id = req.matches[3];
+    if (!runner) return auditRefusal(req, res, name, "apply");
+    fs::path file = fs::path(runner->home()) / "plans" / (id + ".json");
+    if (!fs::is_regular_file(file)) {
+      audit_->write(who.name, name, "apply", "", "not found", id);
+      return problem(res, 404, "Not Found", "no plan " + id + " of VDC '" + name + "' is kept here");
+    }
+    try {
+      operations::Prepared prepared =
+          operations::prepareSaved(file.string(), targetOf(*runner), "vdc serve (token " + who.name + ")");
+      ApplyEvents progress(name, events_);
+      ApplyOptions options;
+      options.parallelism = runner->spec().parallelism;
+      options.observer = &progress;
+      ApplyReport report = operations::execute(prepared.plan, *prepared.datacenter, prepared.live, options);
+      Json outcomes = Json::array();
+      for (const auto& o : report.outcomes) outcomes.push_back({{"address", o.id.str()}, {"result", describeOutcome(o)}});
+      audit_->write(who.name, name, "apply", "", report.ok() ? "applied" : "failed", id);
+      reply(res, {{"id", id}, {"ok", report.ok()}, {"outcomes", outcomes}}, report.ok() ? 200 : 500);
+    } catch (const operations::Failure& e) {
+      audit_->write(who.name, name, "apply", "", "refused", id);
+      problem(res, statusOf(e), statusOf(e) == 409 ? "Conflict" : "Unprocessable", failureText(e));
+    } catch (const std::exception& e) {
+      audit_->write(who.name, name, "apply", "", "failed", id);
+      problem(res, 500, "Internal Server Error", e.what());
+    }
+  });
+
   // Operator actions: each is written to the audit log, allowed or not.
   auto action = [this, vdcFor](const std::string& name, void (VdcRunner::*act)(const std::string&)) {
     return [this, vdcFor, name, act](const Request& req, Response& res) {
       auto [runner, who] = vdcFor(req, res, Role::Operator);
       std::string vdcName = req.matches[1];
-      if (!runner) {
-        // Refused calls are audited too: who tried what, and why it was refused.
-        std::string result = res.status == 401 ? "unauthorized" : res.status == 403 ? "forbidden" : "not found";
-        auto caller = tokens_.authenticate(bearerOf(req));
-        audit_->write(caller ? caller->name : "", vdcName, name, "", result);
-        return;
-      }
+      if (!runner) return auditRefusal(req, res, vdcName, name);
       (runner->*act)(who.name);
       audit_->write(who.name, vdcName, name, "", "accepted");
       reply(res, {{"vdc", vdcName}, {"action", name}, {"accepted", true}}, 202);

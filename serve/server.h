@@ -17,6 +17,8 @@
 
 namespace httplib {
 class Server;
+struct Request;
+struct Response;
 }
 
 namespace vdc::serve {
@@ -38,6 +40,9 @@ class Server {
  private:
   void routes();
   VdcRunner* find(const std::string& name);
+  void auditRefusal(const httplib::Request& req, const httplib::Response& res, const std::string& vdc,
+                    const std::string& action);
+  void forgetOldPlans(const std::string& directory);
 
   ServeConfig config_;
   Tokens tokens_;

@@ -21,8 +21,11 @@ constexpr size_t kHistoryKept = 100;
 
 }  // namespace
 
-VdcRunner::VdcRunner(ServedVdc spec, const ServeConfig& config, EventSink events)
-    : spec_(std::move(spec)), home_((fs::path(config.state) / "vdcs" / spec_.name).string()), events_(std::move(events)) {
+VdcRunner::VdcRunner(ServedVdc spec, const ServeConfig& config, EventBus& events)
+    : spec_(std::move(spec)),
+      home_((fs::path(config.state) / "vdcs" / spec_.name).string()),
+      events_(events),
+      progress_(spec_.name, events) {
   checkPrivateDirectory(home_);
   operations::WatchOptions options;
   options.cache = (fs::path(home_) / "cache").string();
@@ -31,6 +34,7 @@ VdcRunner::VdcRunner(ServedVdc spec, const ServeConfig& config, EventSink events
   options.heal = spec_.heal;
   options.prune = spec_.prune;
   options.parallelism = spec_.parallelism;
+  options.progress = &progress_;
   options.targetPath = spec_.targetPath;
   // Without a Target, the served VDCs share one embedded datacenter under the state directory.
   target_ = spec_.target;
@@ -60,7 +64,7 @@ VdcRunner::VdcRunner(ServedVdc spec, const ServeConfig& config, EventSink events
           std::lock_guard lock(mutex_);
           reconciling_ = true;
         }
-        if (events_) events_({{"type", "reconciling"}, {"vdc", spec_.name}, {"time", utcNow()}});
+        events_.publish({{"type", "reconciling"}, {"vdc", spec_.name}, {"time", utcNow()}});
         return operations::openTarget(revisionTarget ? revisionTarget : target);
       },
       [this](const Json& event) { record(event); });
@@ -71,7 +75,7 @@ VdcRunner::VdcRunner(ServedVdc spec, const ServeConfig& config, EventSink events
       reconciling_ = false;
       status_ = json;
     }
-    if (events_) events_({{"type", "status"}, {"vdc", spec_.name}, {"time", utcNow()}, {"status", json}});
+    events_.publish({{"type", "status"}, {"vdc", spec_.name}, {"time", utcNow()}, {"status", json}});
   });
 }
 
@@ -107,7 +111,7 @@ void VdcRunner::record(const Json& event) {
     history_.push_front(entry);
     if (history_.size() > kHistoryKept) history_.pop_back();
   }
-  if (events_) events_({{"type", "event"}, {"vdc", spec_.name}, {"time", entry["time"]}, {"event", entry}});
+  events_.publish({{"type", "event"}, {"vdc", spec_.name}, {"time", entry["time"]}, {"event", entry}});
 }
 
 Json VdcRunner::summary() const {

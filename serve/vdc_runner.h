@@ -17,15 +17,15 @@
 #include "gitops/revision_source.h"
 #include "operations/watch_controller.h"
 #include "serve/config.h"
+#include "serve/events.h"
 
 namespace vdc::serve {
 
-// Told of each event of any VDC (an SSE stream, serve/events.h).
-using EventSink = std::function<void(const Json& event)>;
-
 class VdcRunner {
  public:
-  VdcRunner(ServedVdc spec, const ServeConfig& config, EventSink events);
+  // Events of this VDC (its status, its reconciles, each operation of its
+  // applies) go to `events`.
+  VdcRunner(ServedVdc spec, const ServeConfig& config, EventBus& events);
   ~VdcRunner();
 
   void start();
@@ -54,7 +54,8 @@ class VdcRunner {
   ServedVdc spec_;
   std::string home_;
   std::optional<std::string> target_;
-  EventSink events_;
+  EventBus& events_;
+  ApplyEvents progress_;
   std::unique_ptr<gitops::RevisionSource> source_;
   std::unique_ptr<operations::WatchController> controller_;
   operations::WatchControl control_;

@@ -112,7 +112,7 @@ with tempfile.TemporaryDirectory() as scratch:
             for method in ("get", "post"):
                 if method not in item:
                     continue
-                path = template.replace("{name}", "webshop")
+                path = template.replace("{name}", "webshop").replace("{id}", "0123456789abcdef")
                 if template == "/api/v1/events":
                     # The stream answers at once with its headers; read them only.
                     request = urllib.request.Request(f"http://127.0.0.1:{port}{path}",
