@@ -64,7 +64,11 @@ Planning makePlan(Vdc& desired, const LiveState& live, Datacenter& datacenter, b
 }
 
 HostFileRule hostFileRule(const Vdc& vdc, const std::optional<std::string>& targetFile, bool confined) {
-  HostFileRule rule{vdc.directory, confined, {}};
+  return hostFileRule(vdc.directory, targetFile, confined);
+}
+
+HostFileRule hostFileRule(const std::string& directory, const std::optional<std::string>& targetFile, bool confined) {
+  HostFileRule rule{directory, confined, {}};
   if (confined && targetFile) rule.allowed = readTarget(*targetFile).allowedPaths;
   return rule;
 }
@@ -76,7 +80,8 @@ Prepared prepare(const PlanRequest& request) {
   prepared.datacenter = openTarget(request.target);
   if (!request.lockPurpose.empty()) prepared.lock.emplace(lockVdc(*prepared.datacenter, vdc.name, request.lockPurpose));
   prepared.live = readLive(*prepared.datacenter, vdc.name);
-  Planning planning = makePlan(vdc, prepared.live, *prepared.datacenter, request.destroy);
+  Planning planning = makePlan(vdc, prepared.live, *prepared.datacenter, request.destroy,
+                               hostFileRule(vdc, request.target, request.confined));
   // A reader changed nothing and need not say so.
   if (!planning.problems.empty())
     throw Failure(FailureKind::Refused, std::move(planning.problems),

@@ -37,6 +37,8 @@ Planning makePlan(Vdc& desired, const LiveState& live, Datacenter& datacenter, b
 // directory; with `confined` (they came from a repository or a bundle),
 // only their own directory and the Target's spec.allowedPaths.
 HostFileRule hostFileRule(const Vdc& vdc, const std::optional<std::string>& targetFile, bool confined);
+// The same for manifests that were in `directory` (a saved plan's).
+HostFileRule hostFileRule(const std::string& directory, const std::optional<std::string>& targetFile, bool confined);
 
 // The revision the VDC's record on the target names ("" when none).
 std::string recordedRevision(const LiveState& live, const std::string& vdc);
@@ -58,6 +60,9 @@ struct PlanRequest {
   std::optional<std::string> target;  // a Target file; none: the embedded datacenter
   bool destroy = false;
   std::string lockPurpose;  // "": a reader, no lock
+  // The manifests came from a repository (a server's VDC): the host files
+  // they name are held to their directory and the Target's allowedPaths.
+  bool confined = false;
 };
 
 // Loads, opens, locks and plans. Throws Failure: Invalid when the

@@ -101,8 +101,9 @@ int Server::start() {
 void Server::serve() { http_->listen_after_bind(); }
 
 void Server::stop() {
-  if (http_) http_->stop();
+  // The streams first: each holds a worker the HTTP server waits for.
   events_.shutdown();
+  if (http_) http_->stop();
   for (auto& [name, runner] : vdcs_) runner->stop();
 }
 
@@ -182,33 +183,38 @@ void Server::routes() {
     if (auto [runner, who] = vdcFor(req, res, Role::Viewer); runner) reply(res, {{"items", runner->history()}});
   });
 
-  // The resources and the plan of the revision in force, against live state.
-  auto inForce = [](VdcRunner& runner, Response& res) -> std::optional<std::string> {
+  // The revision in force of a VDC: its manifests' directory and its Target
+  // (a file of the server's, the shared embedded datacenter, or the
+  // revision's own Target file).
+  struct InForce {
+    std::string directory;
+    std::optional<std::string> target;
+  };
+  auto inForce = [this](VdcRunner& runner, Response& res) -> std::optional<InForce> {
     Json summary = runner.summary();
     const Json& applied = summary["status"].is_object() ? summary["status"]["appliedRevision"] : summary["status"];
     std::string revision = applied.is_string() ? applied.get<std::string>() : "";
-    fs::path directory = fs::path(runner.home()) / "cache" / "revisions" / revision / runner.spec().path;
+    fs::path root = fs::path(runner.home()) / "cache" / "revisions" / revision;
+    fs::path directory = root / runner.spec().path;
     if (revision.empty() || !fs::is_directory(directory)) {
       problem(res, 409, "Conflict", "VDC '" + runner.spec().name + "' has no revision in force yet");
       return std::nullopt;
     }
-    return directory.string();
+    InForce found{directory.string(), runner.spec().target};
+    if (!runner.spec().targetPath.empty()) found.target = (root / runner.spec().targetPath).string();
+    else if (!found.target) found.target = (fs::path(config_.state) / "embedded-target.yaml").string();
+    return found;
   };
-  auto targetOf = [this](VdcRunner& runner) -> std::optional<std::string> {
-    if (runner.spec().target) return runner.spec().target;
-    if (!runner.spec().targetPath.empty()) return std::nullopt;  // (not yet: a Target in the repository)
-    return (fs::path(config_.state) / "embedded-target.yaml").string();
-  };
-  // Answers from the revision in force and the target, as a viewer; a failure as a problem.
-  using InForce = std::function<Json(const std::string& directory, const std::optional<std::string>& target)>;
-  auto fromInForce = [vdcFor, inForce, targetOf](InForce answer) {
-    return [vdcFor, inForce, targetOf, answer](const Request& req, Response& res) {
+
+  // Answers from the revision in force and its target, as a viewer; a failure as a problem.
+  auto fromInForce = [vdcFor, inForce](std::function<Json(const InForce&)> answer) {
+    return [vdcFor, inForce, answer](const Request& req, Response& res) {
       auto [runner, who] = vdcFor(req, res, Role::Viewer);
       if (!runner) return;
-      auto directory = inForce(*runner, res);
-      if (!directory) return;
+      auto found = inForce(*runner, res);
+      if (!found) return;
       try {
-        reply(res, answer(*directory, targetOf(*runner)));
+        reply(res, answer(*found));
       } catch (const operations::Failure& e) {
         problem(res, statusOf(e), "Unprocessable", failureText(e));
       } catch (const std::exception& e) {
@@ -216,26 +222,29 @@ void Server::routes() {
       }
     };
   };
-  http_->Get(vdc + "/resources", fromInForce([](const std::string& directory, const std::optional<std::string>& target) {
-               Vdc loaded = operations::load(directory);
-               DatacenterPtr datacenter = operations::openTarget(target);
+  // Its manifests came from a repository or a followed directory: host files are confined, as the controller's are.
+  auto planOf = [](const InForce& found) {
+    operations::PlanRequest request;
+    request.directory = found.directory;
+    request.target = found.target;
+    request.confined = true;
+    return operations::prepare(request);
+  };
+  http_->Get(vdc + "/resources", fromInForce([](const InForce& found) {
+               Vdc loaded = operations::load(found.directory);
+               DatacenterPtr datacenter = operations::openTarget(found.target);
                return operations::show(loaded, *datacenter).toJson();
              }));
-  http_->Get(vdc + "/plan", fromInForce([](const std::string& directory, const std::optional<std::string>& target) {
-               operations::PlanRequest request;
-               request.directory = directory;
-               request.target = target;
-               return operations::prepare(request).plan.toJson();
-             }));
+  http_->Get(vdc + "/plan", fromInForce([planOf](const InForce& found) { return planOf(found).plan.toJson(); }));
 
   // The dependency graph of the revision in force, as Graphviz DOT.
   http_->Get(vdc + "/graph", [vdcFor, inForce](const Request& req, Response& res) {
     auto [runner, who] = vdcFor(req, res, Role::Viewer);
     if (!runner) return;
-    auto directory = inForce(*runner, res);
-    if (!directory) return;
+    auto found = inForce(*runner, res);
+    if (!found) return;
     try {
-      Vdc loaded = operations::load(*directory);
+      Vdc loaded = operations::load(found->directory);
       res.set_content(DependencyGraph::of(loaded).dot(loaded.name), "text/vnd.graphviz");
     } catch (const operations::Failure& e) {
       problem(res, statusOf(e), "Unprocessable", failureText(e));
@@ -246,17 +255,14 @@ void Server::routes() {
   // its digest) in the VDC's home, then applied only while the target is as
   // it was when the plan was made (a stale plan is refused, as vdc apply
   // PLAN refuses one).
-  http_->Post(vdc + "/plans", [this, vdcFor, inForce, targetOf](const Request& req, Response& res) {
+  http_->Post(vdc + "/plans", [this, vdcFor, inForce, planOf](const Request& req, Response& res) {
     auto [runner, who] = vdcFor(req, res, Role::Operator);
     std::string name = req.matches[1];
     if (!runner) return auditRefusal(req, res, name, "plan");
-    auto directory = inForce(*runner, res);
-    if (!directory) return;
+    auto found = inForce(*runner, res);
+    if (!found) return;
     try {
-      operations::PlanRequest request;
-      request.directory = *directory;
-      request.target = targetOf(*runner);
-      operations::Prepared prepared = operations::prepare(request);
+      operations::Prepared prepared = planOf(*found);
       Json plan = prepared.plan.toJson();
       std::string id = Plan::digest(plan).substr(std::string("sha256:").size(), 16);
       fs::path plans = fs::path(runner->home()) / "plans";
@@ -271,7 +277,7 @@ void Server::routes() {
       problem(res, 503, "Service Unavailable", e.what());
     }
   });
-  http_->Post(vdc + "/plans/([0-9a-f]{16})/apply", [this, vdcFor, targetOf](const Request& req, Response& res) {
+  http_->Post(vdc + "/plans/([0-9a-f]{16})/apply", [this, vdcFor, inForce](const Request& req, Response& res) {
     auto [runner, who] = vdcFor(req, res, Role::Operator);
     std::string name = req.matches[1], id = req.matches[3];
     if (!runner) return auditRefusal(req, res, name, "apply");
@@ -280,13 +286,16 @@ void Server::routes() {
       audit_->write(who.name, name, "apply", "", "not found", id);
       return problem(res, 404, "Not Found", "no plan " + id + " of VDC '" + name + "' is kept here");
     }
+    auto found = inForce(*runner, res);
+    if (!found) return;
     try {
       operations::Prepared prepared =
-          operations::prepareSaved(file.string(), targetOf(*runner), "vdc serve (token " + who.name + ")");
+          operations::prepareSaved(file.string(), found->target, "vdc serve (token " + who.name + ")");
       ApplyEvents progress(name, events_);
       ApplyOptions options;
       options.parallelism = runner->spec().parallelism;
       options.observer = &progress;
+      options.files = operations::hostFileRule(prepared.plan.directory, found->target, true);
       ApplyReport report = operations::execute(prepared.plan, *prepared.datacenter, prepared.live, options);
       Json outcomes = Json::array();
       for (const auto& o : report.outcomes) outcomes.push_back({{"address", o.id.str()}, {"result", describeOutcome(o)}});
