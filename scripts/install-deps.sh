@@ -8,7 +8,8 @@
 #                             load; openvswitch-common lacks it), openssh
 #                             (the sshd the tests of vdc watch over ssh start
 #                             on a port of their own), mke2fs, bzip2 and xz
-#                             (compressed bundles the tests make), Python
+#                             (compressed bundles the tests make), openssl
+#                             (the TLS test's certificate), Python
 #                             with jsonschema and yaml (the schema checks)
 set -euo pipefail
 SUDO=""
@@ -22,7 +23,7 @@ packages=(
 )
 if [ "${1:-}" = --tests ]; then
   packages+=(
-    git clang libclang-rt-14-dev libgmock-dev e2fsprogs bzip2 xz-utils
+    git clang libclang-rt-14-dev libgmock-dev e2fsprogs bzip2 xz-utils openssl
     openvswitch-switch openssh-server openssh-client python3 python3-jsonschema python3-yaml
   )
 fi

@@ -7,6 +7,7 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <filesystem>
 #include <fstream>
 #include <thread>
@@ -351,6 +352,48 @@ TEST_F(Serving, ProgressArrivesAsServerSentEvents) {
   EXPECT_TRUE(has(received, R"("phase":"finished","result":"created")")) << received;
   EXPECT_TRUE(has(received, R"("vdc":"site")")) << received;
   EXPECT_FALSE(has(received, R"("vdc":"other")")) << received;  // the viewer may not see it
+}
+
+// Over TLS with a certificate of its own, and with a bound on event streams.
+TEST(ServeTls, AnswersOverTlsAndBoundsItsStreams) {
+  TempDir dir;
+  std::string make = "openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=127.0.0.1 -keyout '" + dir.str() +
+                     "/key.pem' -out '" + dir.str() + "/cert.pem' 2>/dev/null";
+  ASSERT_EQ(std::system(make.c_str()), 0) << make;
+  dir.write("site/site.yaml", testing::kSite);
+  dir.write("serve.yaml", "apiVersion: vdc/v1\nkind: ServeConfig\nspec:\n  listen: 127.0.0.1:0\n"
+                          "  tls: {certificate: cert.pem, key: key.pem}\n  state: state\n"
+                          "  limits: {maxStreams: 1}\n  vdcs:\n    - {name: site, directory: site}\n");
+  Server server(readServeConfig(dir.str() + "/serve.yaml"));
+  int port = server.start();
+  std::thread thread([&] { server.serve(); });
+  httplib::SSLClient tls("127.0.0.1", port);
+  tls.enable_server_certificate_verification(false);  // the test's own certificate
+  auto health = tls.Get("/api/v1/health");
+  ASSERT_TRUE(health);
+  EXPECT_EQ(health->status, 200);
+  httplib::Client plain("127.0.0.1", port);
+  EXPECT_FALSE(plain.Get("/api/v1/health"));  // no plain HTTP on a TLS port
+
+  // One stream open, held until the server stops; a second is refused.
+  std::atomic<bool> opened{false};
+  httplib::SSLClient holder("127.0.0.1", port);
+  holder.enable_server_certificate_verification(false);
+  std::thread held([&] {
+    holder.Get("/api/v1/events", [&](const httplib::Response& res) {
+      opened = res.status == 200;
+      return true;
+    }, [&](const char*, size_t) { return opened.load(); });
+  });
+  for (int i = 0; i < 100 && !opened; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  ASSERT_TRUE(opened);
+  auto second = tls.Get("/api/v1/events");
+  ASSERT_TRUE(second);
+  EXPECT_EQ(second->status, 503);
+  EXPECT_EQ(second->get_header_value("Retry-After"), "30");
+  server.stop();
+  thread.join();
+  held.join();
 }
 
 }  // namespace vdc::serve
