@@ -190,7 +190,7 @@ void Server::routes() {
     std::string directory;
     std::optional<std::string> target;
   };
-  auto inForce = [this](VdcRunner& runner, Response& res) -> std::optional<InForce> {
+  auto inForce = [](VdcRunner& runner, Response& res) -> std::optional<InForce> {
     Json summary = runner.summary();
     const Json& applied = summary["status"].is_object() ? summary["status"]["appliedRevision"] : summary["status"];
     std::string revision = applied.is_string() ? applied.get<std::string>() : "";
@@ -200,9 +200,8 @@ void Server::routes() {
       problem(res, 409, "Conflict", "VDC '" + runner.spec().name + "' has no revision in force yet");
       return std::nullopt;
     }
-    InForce found{directory.string(), runner.spec().target};
+    InForce found{directory.string(), runner.target()};
     if (!runner.spec().targetPath.empty()) found.target = (root / runner.spec().targetPath).string();
-    else if (!found.target) found.target = (fs::path(config_.state) / "embedded-target.yaml").string();
     return found;
   };
 

@@ -89,6 +89,9 @@ void VdcRunner::start() {
     } catch (const std::exception& e) {
       spdlog::error("VDC {}: its controller stopped: {}", spec_.name, e.what());
       record({{"event", "failed"}, {"message", std::string("the controller stopped: ") + e.what()}});
+    } catch (...) {
+      spdlog::error("VDC {}: its controller stopped", spec_.name);
+      record({{"event", "failed"}, {"message", "the controller stopped"}});
     }
   });
 }

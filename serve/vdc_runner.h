@@ -45,8 +45,11 @@ class VdcRunner {
   void suspend(const std::string& who);
   void resume(const std::string& who);
 
-  // The working directory of this VDC's cache and embedded datacenter.
+  // The directory of this VDC's cache, status and kept plans.
   std::string home() const;
+  // Its Target file: the configuration's, or the embedded datacenter the
+  // served VDCs share; none when the Target is in the repository (targetPath).
+  const std::optional<std::string>& target() const { return target_; }
 
  private:
   void record(const Json& event);
