@@ -81,8 +81,11 @@ TEST_F(Serve, SigtermInTheMiddleOfAnApplyLetsItFinish) {
   Json resources = shown()["resources"];
   EXPECT_EQ(resources.size(), 4u) << resources.dump(2);
   // Each as the manifests want it (the VDC's record also carries the revision the server applied).
-  for (const auto& r : resources)
-    if (r["kind"] != "VirtualDataCenter") EXPECT_EQ(r["status"], "in sync") << r.dump();
+  for (const auto& r : resources) {
+    if (r["kind"] != "VirtualDataCenter") {
+      EXPECT_EQ(r["status"], "in sync") << r.dump();
+    }
+  }
 }
 
 }  // namespace vdc::testing
