@@ -259,7 +259,7 @@ void Server::routes() {
     std::string name = req.matches[1];
     if (!runner) return auditRefusal(req, res, name, "plan");
     auto found = inForce(*runner, res);
-    if (!found) return;
+    if (!found) return audit_->write(who.name, name, "plan", "", "no revision in force");
     try {
       operations::Prepared prepared = planOf(*found);
       Json plan = prepared.plan.toJson();
@@ -271,8 +271,10 @@ void Server::routes() {
       audit_->write(who.name, name, "plan", "", "accepted", id);
       reply(res, {{"id", id}, {"plan", plan}}, 201);
     } catch (const operations::Failure& e) {
+      audit_->write(who.name, name, "plan", "", "refused");
       problem(res, statusOf(e), "Unprocessable", failureText(e));
     } catch (const std::exception& e) {
+      audit_->write(who.name, name, "plan", "", "failed");
       problem(res, 503, "Service Unavailable", e.what());
     }
   });
@@ -286,7 +288,7 @@ void Server::routes() {
       return problem(res, 404, "Not Found", "no plan " + id + " of VDC '" + name + "' is kept here");
     }
     auto found = inForce(*runner, res);
-    if (!found) return;
+    if (!found) return audit_->write(who.name, name, "apply", "", "no revision in force", id);
     try {
       operations::Prepared prepared =
           operations::prepareSaved(file.string(), found->target, "vdc serve (token " + who.name + ")");
