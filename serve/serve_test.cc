@@ -12,6 +12,7 @@
 #include <fstream>
 #include <thread>
 
+#include "bundle/reader.h"
 #include "engine/hash.h"
 #include "engine/test_support.h"
 #include "operations/applying.h"
@@ -325,6 +326,20 @@ TEST_F(Serving, APlanShownIsAppliedByItsIdAndNotOnceStale) {
   EXPECT_TRUE(has(audit, R"("action":"plan","message":")" + id + R"(","result":"accepted")")) << audit;
   EXPECT_TRUE(has(audit, R"("action":"apply","message":")" + id + R"(","result":"applied")")) << audit;
   EXPECT_TRUE(has(audit, R"("action":"apply","message":")" + id + R"(","result":"refused")")) << audit;
+}
+
+TEST_F(Serving, AnOperatorExportsABundleThatVerifies) {
+  waitApplied("site");
+  EXPECT_EQ(get("/api/v1/vdcs/site/export", viewer)->status, 403);
+  auto bundle = get("/api/v1/vdcs/site/export", operatorToken);
+  ASSERT_EQ(bundle->status, 200) << bundle->body;
+  EXPECT_EQ(bundle->get_header_value("Content-Type"), "application/x-tar");
+  EXPECT_EQ(bundle->get_header_value("Content-Disposition"), "attachment; filename=\"site.vdcb\"");
+  testing::writeFile(dir.path() / "site.vdcb", bundle->body);
+  EXPECT_NO_THROW(bundle::verifyBundle((dir.path() / "site.vdcb").string()));
+  // The scratch file went with the download.
+  EXPECT_TRUE(fs::is_empty(dir.path() / "state" / "vdcs" / "site" / "exports"));
+  EXPECT_TRUE(has(auditLog(), R"("action":"export","result":"accepted")"));
 }
 
 TEST_F(Serving, ProgressArrivesAsServerSentEvents) {

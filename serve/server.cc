@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <fstream>
 #include <functional>
 
 #include <spdlog/spdlog.h>
@@ -12,6 +13,7 @@
 #include "engine/graph.h"
 #include "engine/safe_file.h"
 #include "operations/applying.h"
+#include "operations/export.h"
 #include "operations/failure.h"
 #include "operations/planning.h"
 #include "operations/session.h"
@@ -309,6 +311,45 @@ void Server::routes() {
       audit_->write(who.name, name, "apply", "", "failed", id);
       problem(res, 500, "Internal Server Error", e.what());
     }
+  });
+
+  // The VDC carried out whole (manifests of the revision in force and its
+  // disks from the target), as a bundle (docs/bundles.md) streamed from a
+  // scratch file. Disks hold data: operators only.
+  http_->Get(vdc + "/export", [this, vdcFor, inForce](const Request& req, Response& res) {
+    auto [runner, who] = vdcFor(req, res, Role::Operator);
+    std::string name = req.matches[1];
+    if (!runner) return auditRefusal(req, res, name, "export");
+    auto found = inForce(*runner, res);
+    if (!found) return audit_->write(who.name, name, "export", "", "no revision in force");
+    fs::path exports = fs::path(runner->home()) / "exports";
+    fs::create_directories(exports);
+    std::string file = (exports / (makeToken().token.substr(0, 16) + ".vdcb")).string();
+    try {
+      operations::DiskObserver quiet;
+      operations::exportBundle({found->directory, found->target, file}, quiet);
+    } catch (const operations::Failure& e) {
+      fs::remove(file);
+      audit_->write(who.name, name, "export", "", "refused");
+      return problem(res, statusOf(e), "Unprocessable", failureText(e));
+    } catch (const std::exception& e) {
+      fs::remove(file);
+      audit_->write(who.name, name, "export", "", "failed");
+      return problem(res, 503, "Service Unavailable", e.what());
+    }
+    audit_->write(who.name, name, "export", "", "accepted");
+    // Open, then unlinked at once: the download reads it, and nothing is
+    // left behind however the download ends.
+    auto in = std::make_shared<std::ifstream>(file, std::ios::binary);
+    uint64_t size = fs::file_size(file);
+    fs::remove(file);
+    res.set_header("Content-Disposition", "attachment; filename=\"" + name + ".vdcb\"");
+    res.set_content_provider(size, "application/x-tar", [in](size_t offset, size_t length, httplib::DataSink& sink) {
+      std::vector<char> buffer(std::min<size_t>(length, 1 << 20));
+      in->seekg(static_cast<std::streamoff>(offset));
+      in->read(buffer.data(), static_cast<std::streamsize>(buffer.size()));
+      return in->gcount() > 0 && sink.write(buffer.data(), static_cast<size_t>(in->gcount()));
+    });
   });
 
   // Operator actions: each is written to the audit log, allowed or not.
