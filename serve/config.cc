@@ -101,7 +101,9 @@ ServedVdc readVdc(const std::string& file, const YAML::Node& node, Diagnostics& 
 }  // namespace
 
 bool isLoopback(const std::string& host) {
-  return host == "localhost" || host == "::1" || host.starts_with("127.");
+  // An address, not a name that starts like one ("127.example.org").
+  auto ip = Ipv4::parse(host);
+  return host == "localhost" || host == "::1" || (ip && (ip->value >> 24) == 127);
 }
 
 ServeConfig readServeConfig(const std::string& file) {

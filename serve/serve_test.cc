@@ -96,6 +96,16 @@ spec:
   EXPECT_TRUE(has(error, file + ":8:7: a served VDC has either 'directory' or 'git'")) << error;
 }
 
+TEST(ServeConfig, LoopbackIsAnAddressNotAName) {
+  EXPECT_TRUE(isLoopback("127.0.0.1"));
+  EXPECT_TRUE(isLoopback("127.1.2.3"));
+  EXPECT_TRUE(isLoopback("::1"));
+  EXPECT_TRUE(isLoopback("localhost"));
+  EXPECT_FALSE(isLoopback("127.example.org"));
+  EXPECT_FALSE(isLoopback("0.0.0.0"));
+  EXPECT_FALSE(isLoopback("10.0.0.1"));
+}
+
 TEST(ServeTokens, AuthenticatesByHashAndNeverShowsOne) {
   TempDir dir;
   NewToken alice = makeToken(), bob = makeToken();
