@@ -24,7 +24,7 @@ LAYERS = {
     "bundle": ["engine", "support"],
     "gitops": ["engine"],
     "operations": ["engine", "bundle", "gitops", "providers/targets", "providers/libvirt/api"],
-    "serve": ["engine", "gitops", "operations"],
+    "serve": ["engine", "bundle", "gitops", "operations"],
     "cli": ["engine", "gitops", "operations", "serve"],
     # Outside the product: anything but the command line.
     "bench": ["engine", "bundle", "providers/libvirt", "providers/libvirt/api", "providers/targets", "support",
