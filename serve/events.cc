@@ -3,7 +3,6 @@
 #include "engine/plan.h"
 #include "engine/units.h"
 
-
 namespace vdc::serve {
 
 void EventBus::publish(const Json& event) {
