@@ -1,7 +1,7 @@
 #include "engine/config_file.h"
 
-#include <filesystem>
 #include <algorithm>
+#include <filesystem>
 #include <map>
 
 #include "engine/units.h"

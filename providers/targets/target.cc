@@ -89,27 +89,24 @@ void readHosts(const YAML::Node& list, const std::string& file, TargetSpec& targ
 void readAppliances(const YAML::Node& node, const std::string& file, TargetSpec& target, Diagnostics& diags) {
   if (!mappingOf(file, node, "appliances", diags)) return;
   rejectUnknownKeys(file, node, {"loadBalancer"}, "Target appliances", diags);
-  for (auto it = node.begin(); it != node.end(); ++it) {
-    if (it->first.as<std::string>("") != "loadBalancer") continue;
-    libvirt::ApplianceImage& image = target.loadBalancer;
-    YAML::Node spec = it->second;
-    if (!mappingOf(file, spec, "appliances.loadBalancer", diags)) continue;
-    rejectUnknownKeys(file, spec, {"source", "format", "sha256", "hypervisor"}, "an appliance", diags);
-    for (auto field = spec.begin(); field != spec.end(); ++field) {
-      std::string key = field->first.as<std::string>("");
-      std::string value = textOf(file, field->second, "an appliance's " + key, diags);
-      if (key == "source") image.source = value;
-      else if (key == "format") image.format = value;
-      else if (key == "sha256") image.sha256 = value;
-      else if (key == "hypervisor") image.hypervisor = value;
-      if ((key == "format" && value != "qcow2" && value != "raw") ||
-          (key == "hypervisor" && value != "kvm" && value != "qemu"))
-        diags.add(at(file, field->second), "invalid " + key + " '" + value + "' for an appliance");
-    }
-    if (image.source.empty()) diags.add(at(file, spec), "an appliance needs a source (its image)");
-    else if (image.source.find("://") == std::string::npos && fs::path(image.source).is_relative())
-      image.source = (fs::path(file).parent_path() / image.source).string();
+  YAML::Node spec = node["loadBalancer"];
+  if (!spec || !mappingOf(file, spec, "appliances.loadBalancer", diags)) return;
+  rejectUnknownKeys(file, spec, {"source", "format", "sha256", "hypervisor"}, "an appliance", diags);
+  libvirt::ApplianceImage& image = target.loadBalancer;
+  for (auto field = spec.begin(); field != spec.end(); ++field) {
+    std::string key = field->first.as<std::string>("");
+    std::string value = textOf(file, field->second, "an appliance's " + key, diags);
+    if (key == "source") image.source = value;
+    else if (key == "format") image.format = value;
+    else if (key == "sha256") image.sha256 = value;
+    else if (key == "hypervisor") image.hypervisor = value;
+    if ((key == "format" && value != "qcow2" && value != "raw") ||
+        (key == "hypervisor" && value != "kvm" && value != "qemu"))
+      diags.add(at(file, field->second), "invalid " + key + " '" + value + "' for an appliance");
   }
+  if (image.source.empty()) diags.add(at(file, spec), "an appliance needs a source (its image)");
+  else if (image.source.find("://") == std::string::npos && fs::path(image.source).is_relative())
+    image.source = (fs::path(file).parent_path() / image.source).string();
 }
 
 }  // namespace
