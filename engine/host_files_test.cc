@@ -30,12 +30,7 @@ class HostFiles : public ::testing::Test {
   HostFileRule local() const { return {(dir.path() / "shop").string()}; }
   HostFileRule confined() const { return {(dir.path() / "shop").string(), true}; }
   std::string refusal(const HostFileRule& rule, const std::string& named) {
-    try {
-      resolveHostFile(rule, named);
-      return "";
-    } catch (const Error& e) {
-      return e.what();
-    }
+    return testing::errorOf([&] { resolveHostFile(rule, named); });
   }
 
   testing::TempDir dir;

@@ -1,9 +1,11 @@
 // Helpers shared by the tests: reading and writing files, a temporary
-// directory that cleans up after itself, and loading a VDC from inline YAML.
+// directory that cleans up after itself, loading a VDC from inline YAML, and
+// the message of an Error a call throws.
 #pragma once
 
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <iterator>
 #include <string>
 
@@ -22,6 +24,16 @@ inline std::string readFile(const std::filesystem::path& path) {
 inline void writeFile(const std::filesystem::path& path, const std::string& text) {
   std::filesystem::create_directories(path.parent_path());
   std::ofstream(path) << text;
+}
+
+// What `call` throws as an Error, or "" when it throws nothing.
+inline std::string errorOf(const std::function<void()>& call) {
+  try {
+    call();
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return "";
 }
 
 class TempDir : public ScratchDirectory {

@@ -28,16 +28,9 @@ namespace vdc::serve {
 namespace {
 
 namespace fs = std::filesystem;
+using testing::errorOf;
 using testing::TempDir;
 
-std::string errorOf(const std::function<void()>& read) {
-  try {
-    read();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "";
-}
 
 bool has(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
 
