@@ -18,7 +18,7 @@ export DEBIAN_FRONTEND=noninteractive
 packages=(
   ca-certificates cmake g++ make ninja-build pkg-config
   libyaml-cpp-dev libvirt-dev libxml2-dev libssl-dev libarchive-dev libcurl4-openssl-dev libgit2-dev
-  nlohmann-json3-dev libboost-dev libspdlog-dev libcli11-dev libgtest-dev libcpp-httplib-dev
+  nlohmann-json3-dev libboost-dev libspdlog-dev libcli11-dev libgtest-dev libcpp-httplib-dev libgraphviz-dev
   libvirt-clients  # virsh, to look at what the main job made
 )
 if [ "${1:-}" = --tests ]; then

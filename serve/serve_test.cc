@@ -242,6 +242,12 @@ TEST_F(Serving, EachVdcIsAppliedAndShownToWhoMaySeeIt) {
   ASSERT_EQ(graph->status, 200) << graph->body;
   EXPECT_EQ(graph->get_header_value("Content-Type"), "text/vnd.graphviz");
   EXPECT_TRUE(has(graph->body, "\"Instance/web\" -> \"Network/front\";")) << graph->body;
+  auto drawn = get("/api/v1/vdcs/site/graph?format=svg", viewer);
+  ASSERT_EQ(drawn->status, 200) << drawn->body;
+  EXPECT_EQ(drawn->get_header_value("Content-Type"), "image/svg+xml");
+  EXPECT_TRUE(has(drawn->body, "<svg")) << drawn->body;
+  EXPECT_TRUE(has(drawn->body, "<title>Instance/web&#45;&gt;Network/front</title>")) << drawn->body;
+  EXPECT_EQ(get("/api/v1/vdcs/site/graph?format=png", viewer)->status, 400);
 
   auto plan = get("/api/v1/vdcs/site/plan", viewer);
   ASSERT_EQ(plan->status, 200) << plan->body;
@@ -329,6 +335,46 @@ TEST_F(Serving, APlanShownIsAppliedByItsIdAndNotOnceStale) {
   EXPECT_TRUE(has(audit, R"("action":"plan","message":")" + id + R"(","result":"accepted")")) << audit;
   EXPECT_TRUE(has(audit, R"("action":"apply","message":")" + id + R"(","result":"applied")")) << audit;
   EXPECT_TRUE(has(audit, R"("action":"apply","message":")" + id + R"(","result":"refused")")) << audit;
+}
+
+// A revision other than the one in force is planned on request: here the
+// one before, which the directory source still holds; it is applied by its
+// id like any plan shown.
+TEST_F(Serving, AnOperatorPlansAGivenRevision) {
+  std::string first = waitApplied("site")["status"]["appliedRevision"];
+  dir.write("site/back.yaml", std::string(testing::kBackNetwork).substr(4));
+  ASSERT_EQ(post("/api/v1/vdcs/site/sync", operatorToken)->status, 202);
+  std::string second;
+  for (int i = 0; i < 300 && (second.empty() || second == first); ++i) {
+    second = waitApplied("site")["status"]["appliedRevision"];
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  ASSERT_NE(second, first);
+
+  auto postBody = [&](const std::string& body) {
+    return client->Post("/api/v1/vdcs/site/plans", {{"Authorization", "Bearer " + operatorToken.token}}, body,
+                        "application/json");
+  };
+  auto made = postBody(Json{{"revision", first}}.dump());
+  ASSERT_EQ(made->status, 201) << made->body;
+  Json plan = Json::parse(made->body);
+  EXPECT_EQ(plan["revision"], first);
+  EXPECT_EQ(plan["plan"]["summary"]["delete"], 1) << plan.dump(2);
+  std::string id = plan["id"];
+  EXPECT_TRUE(fs::is_directory(dir.path() / "state" / "vdcs" / "site" / "planned" / id));
+
+  EXPECT_EQ(postBody(R"({"revision": "0123456789012345678901234567890123456789"})")->status, 404);
+  auto notOne = postBody(R"({"revision": "HEAD~1"})");
+  EXPECT_EQ(notOne->status, 422);
+  EXPECT_TRUE(has(Json::parse(notOne->body)["detail"], "'HEAD~1' is not a revision")) << notOne->body;
+  EXPECT_EQ(postBody(R"(["a"])")->status, 400);
+  EXPECT_EQ(postBody(R"({"revision": 7})")->status, 400);
+
+  auto applied = post("/api/v1/vdcs/site/plans/" + id + "/apply", operatorToken);
+  ASSERT_EQ(applied->status, 200) << applied->body;
+  EXPECT_EQ(Json::parse(applied->body)["outcomes"], Json::parse(R"([{"address": "Network/back", "result": "deleted"}])"));
+  EXPECT_TRUE(has(auditLog(), R"("action":"plan","message":")" + id + R"(","result":"accepted","revision":")" + first))
+      << auditLog();
 }
 
 TEST_F(Serving, AnOperatorExportsABundleThatVerifies) {

@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <regex>
 
 #include <spdlog/spdlog.h>
 
@@ -18,6 +19,7 @@
 #include "operations/planning.h"
 #include "operations/session.h"
 #include "operations/show.h"
+#include "serve/graph_svg.h"
 
 namespace vdc::serve {
 
@@ -28,6 +30,7 @@ namespace {
 constexpr const char* kJson = "application/json";
 constexpr int kWorkers = 16;
 constexpr size_t kPlansKept = 20;
+constexpr size_t kMostDrawn = 2000;
 
 // An error as an RFC 9457 problem document, with the message the CLI prints.
 void problem(httplib::Response& res, int status, const std::string& title, const std::string& detail) {
@@ -117,17 +120,21 @@ void Server::auditRefusal(const httplib::Request& req, const httplib::Response& 
   audit_->write(caller ? caller->name : "", vdc, action, "", result);
 }
 
-// The last kPlansKept plans made for a VDC are kept; older ones are forgotten.
-void Server::forgetOldPlans(const std::string& directory) {
+// The last kPlansKept plans made for a VDC are kept; older ones are
+// forgotten, with the revision written out for one (planned/ID).
+void Server::forgetOldPlans(const std::string& home) {
   std::vector<fs::directory_entry> plans;
   std::error_code ec;
-  for (const auto& entry : fs::directory_iterator(directory, ec)) plans.push_back(entry);
+  for (const auto& entry : fs::directory_iterator(fs::path(home) / "plans", ec)) plans.push_back(entry);
   if (plans.size() <= kPlansKept) return;
   std::sort(plans.begin(), plans.end(), [](const auto& a, const auto& b) {
     std::error_code e;
     return a.last_write_time(e) > b.last_write_time(e);
   });
-  for (size_t i = kPlansKept; i < plans.size(); ++i) fs::remove(plans[i].path(), ec);
+  for (size_t i = kPlansKept; i < plans.size(); ++i) {
+    fs::remove(plans[i].path(), ec);
+    fs::remove_all(fs::path(home) / "planned" / plans[i].path().stem(), ec);
+  }
 }
 
 VdcRunner* Server::find(const std::string& name) {
@@ -185,26 +192,30 @@ void Server::routes() {
     if (auto [runner, who] = vdcFor(req, res, Role::Viewer); runner) reply(res, {{"items", runner->history()}});
   });
 
-  // The revision in force of a VDC: its manifests' directory and its Target
+  // A revision of a VDC written out: its manifests' directory and its Target
   // (a file of the server's, the shared embedded datacenter, or the
   // revision's own Target file).
   struct InForce {
+    std::string revision;
     std::string directory;
     std::optional<std::string> target;
   };
-  auto inForce = [](VdcRunner& runner, Response& res) -> std::optional<InForce> {
+  auto revisionAt = [](VdcRunner& runner, const std::string& revision, const fs::path& root) {
+    InForce found{revision, (root / runner.spec().path).string(), runner.target()};
+    if (!runner.spec().targetPath.empty()) found.target = (root / runner.spec().targetPath).string();
+    return found;
+  };
+  // The revision in force, as the controller wrote it into its cache.
+  auto inForce = [revisionAt](VdcRunner& runner, Response& res) -> std::optional<InForce> {
     Json summary = runner.summary();
     const Json& applied = summary["status"].is_object() ? summary["status"]["appliedRevision"] : summary["status"];
     std::string revision = applied.is_string() ? applied.get<std::string>() : "";
     fs::path root = fs::path(runner.home()) / "cache" / "revisions" / revision;
-    fs::path directory = root / runner.spec().path;
-    if (revision.empty() || !fs::is_directory(directory)) {
+    if (revision.empty() || !fs::is_directory(root / runner.spec().path)) {
       problem(res, 409, "Conflict", "VDC '" + runner.spec().name + "' has no revision in force yet");
       return std::nullopt;
     }
-    InForce found{directory.string(), runner.target()};
-    if (!runner.spec().targetPath.empty()) found.target = (root / runner.spec().targetPath).string();
-    return found;
+    return revisionAt(runner, revision, root);
   };
 
   // Answers from the revision in force and its target, as a viewer; a failure as a problem.
@@ -238,45 +249,87 @@ void Server::routes() {
              }));
   http_->Get(vdc + "/plan", fromInForce([planOf](const InForce& found) { return planOf(found).plan.toJson(); }));
 
-  // The dependency graph of the revision in force, as Graphviz DOT.
+  // The dependency graph of the revision in force, as Graphviz DOT, or
+  // drawn as SVG (?format=svg) up to kMostDrawn resources: dot's layout
+  // grows faster than the graph.
   http_->Get(vdc + "/graph", [vdcFor, inForce](const Request& req, Response& res) {
     auto [runner, who] = vdcFor(req, res, Role::Viewer);
     if (!runner) return;
+    std::string format = req.has_param("format") ? req.get_param_value("format") : "dot";
+    if (format != "dot" && format != "svg") return problem(res, 400, "Bad Request", "format is dot or svg, not '" + format.substr(0, 16) + "'");
     auto found = inForce(*runner, res);
     if (!found) return;
     try {
       Vdc loaded = operations::load(found->directory);
-      res.set_content(DependencyGraph::of(loaded).dot(loaded.name), "text/vnd.graphviz");
+      DependencyGraph graph = DependencyGraph::of(loaded);
+      if (format == "dot") return res.set_content(graph.dot(loaded.name), "text/vnd.graphviz");
+      if (graph.size() > kMostDrawn)
+        return problem(res, 422, "Unprocessable", "VDC '" + loaded.name + "' has " + std::to_string(graph.size()) +
+                                                      " resources, more than are drawn (" + std::to_string(kMostDrawn) +
+                                                      "): take its graph as DOT");
+      res.set_content(svgOf(graph.dot(loaded.name)), "image/svg+xml");
     } catch (const operations::Failure& e) {
       problem(res, statusOf(e), "Unprocessable", failureText(e));
+    } catch (const std::exception& e) {
+      problem(res, 500, "Internal Server Error", e.what());
     }
   });
 
-  // A plan made for an operator to apply: kept under its id (the start of
-  // its digest) in the VDC's home, then applied only while the target is as
-  // it was when the plan was made (a stale plan is refused, as vdc apply
-  // PLAN refuses one).
-  http_->Post(vdc + "/plans", [this, vdcFor, inForce, planOf](const Request& req, Response& res) {
+  // A plan made for an operator to apply: of the revision in force, or of a
+  // revision the body names ({"revision": COMMIT}, written out beside the
+  // plan). It is kept under its id in the VDC's home, then applied only
+  // while the target is as it was when the plan was made (a stale plan is
+  // refused, as vdc apply PLAN refuses one).
+  http_->Post(vdc + "/plans", [this, vdcFor, inForce, revisionAt, planOf](const Request& req, Response& res) {
     auto [runner, who] = vdcFor(req, res, Role::Operator);
     std::string name = req.matches[1];
     if (!runner) return auditRefusal(req, res, name, "plan");
-    auto found = inForce(*runner, res);
-    if (!found) return audit_->write(who.name, name, "plan", "", "no revision in force");
+    std::string revision;
+    if (!req.body.empty()) {
+      Json body = Json::parse(req.body, nullptr, false);
+      const Json* asked = body.is_object() && body.contains("revision") ? &body["revision"] : nullptr;
+      if (body.is_discarded() || !body.is_object() || (asked && !asked->is_string())) {
+        audit_->write(who.name, name, "plan", "", "refused");
+        return problem(res, 400, "Bad Request", "the body must be a JSON object, {\"revision\": COMMIT} or {}");
+      }
+      revision = asked ? asked->get<std::string>() : "";
+      static const std::regex kRevision("[0-9a-f]{40}");
+      if (!revision.empty() && !std::regex_match(revision, kRevision)) {
+        audit_->write(who.name, name, "plan", "", "refused");
+        return problem(res, 422, "Unprocessable", "'" + revision.substr(0, 64) + "' is not a revision: 40 hexadecimal digits are");
+      }
+    }
+    fs::path home = runner->home();
+    std::optional<InForce> found;
+    std::string id;
+    if (revision.empty()) {
+      if (!(found = inForce(*runner, res))) return audit_->write(who.name, name, "plan", "", "no revision in force");
+    } else {
+      id = makeToken().token.substr(0, 16);
+      fs::path tree = home / "planned" / id;
+      try {
+        runner->checkout(revision, tree.string());
+      } catch (const std::exception& e) {
+        fs::remove_all(tree);
+        audit_->write(who.name, name, "plan", revision, "not found");
+        return problem(res, 404, "Not Found", "VDC '" + name + "' cannot plan revision " + revision + ": " + e.what());
+      }
+      found = revisionAt(*runner, revision, tree);
+    }
     try {
       operations::Prepared prepared = planOf(*found);
       Json plan = prepared.plan.toJson();
-      std::string id = Plan::digest(plan).substr(std::string("sha256:").size(), 16);
-      fs::path plans = fs::path(runner->home()) / "plans";
-      fs::create_directories(plans);
-      prepared.plan.save((plans / (id + ".json")).string());
-      forgetOldPlans(plans);
-      audit_->write(who.name, name, "plan", "", "accepted", id);
-      reply(res, {{"id", id}, {"plan", plan}}, 201);
-    } catch (const operations::Failure& e) {
-      audit_->write(who.name, name, "plan", "", "refused");
-      problem(res, statusOf(e), "Unprocessable", failureText(e));
+      if (id.empty()) id = Plan::digest(plan).substr(std::string("sha256:").size(), 16);
+      fs::create_directories(home / "plans");
+      prepared.plan.save((home / "plans" / (id + ".json")).string());
+      forgetOldPlans(home.string());
+      audit_->write(who.name, name, "plan", found->revision, "accepted", id);
+      reply(res, {{"id", id}, {"revision", found->revision}, {"plan", plan}}, 201);
     } catch (const std::exception& e) {
-      audit_->write(who.name, name, "plan", "", "failed");
+      if (!revision.empty()) fs::remove_all(home / "planned" / id);
+      const auto* failure = dynamic_cast<const operations::Failure*>(&e);
+      audit_->write(who.name, name, "plan", found->revision, failure ? "refused" : "failed");
+      if (failure) return problem(res, statusOf(*failure), "Unprocessable", failureText(*failure));
       problem(res, 503, "Service Unavailable", e.what());
     }
   });

@@ -42,7 +42,7 @@ class Server {
   VdcRunner* find(const std::string& name);
   void auditRefusal(const httplib::Request& req, const httplib::Response& res, const std::string& vdc,
                     const std::string& action);
-  void forgetOldPlans(const std::string& directory);
+  void forgetOldPlans(const std::string& home);
 
   ServeConfig config_;
   Tokens tokens_;

@@ -44,7 +44,7 @@ VdcRunner::VdcRunner(ServedVdc spec, const ServeConfig& config, EventBus& events
   if (!spec_.directory.empty()) {
     options.repository = spec_.directory;
     options.branch = "directory";
-    source_ = std::make_unique<DirectorySource>(spec_.directory);
+    source_ = std::make_unique<SharedSource>(std::make_unique<DirectorySource>(spec_.directory));
   } else {
     // A password or token in the URL signs in; it is never shown or stored.
     gitops::Credentials credentials = gitops::Credentials::fromEnvironment();
@@ -53,7 +53,8 @@ VdcRunner::VdcRunner(ServedVdc spec, const ServeConfig& config, EventBus& events
     options.repository = url;
     options.branch = spec_.branch;
     options.path = spec_.path;
-    source_ = std::make_unique<gitops::Repository>(url, (fs::path(options.cache) / "repository").string(), credentials);
+    source_ = std::make_unique<SharedSource>(
+        std::make_unique<gitops::Repository>(url, (fs::path(options.cache) / "repository").string(), credentials));
   }
   for (const auto& problem : operations::watchOptionProblems(options)) throw Error("VDC " + spec_.name + ": " + problem);
   std::optional<std::string> target = target_;
@@ -102,6 +103,10 @@ void VdcRunner::stop() {
 }
 
 std::string VdcRunner::home() const { return home_; }
+
+void VdcRunner::checkout(const std::string& revision, const std::string& into) {
+  source_->writeTree(revision, ".", into, spec_.path);
+}
 
 void VdcRunner::record(const Json& event) {
   Json entry = event;

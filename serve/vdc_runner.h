@@ -17,6 +17,7 @@
 #include "operations/watch_controller.h"
 #include "serve/config.h"
 #include "serve/events.h"
+#include "serve/shared_source.h"
 
 namespace vdc::serve {
 
@@ -50,6 +51,12 @@ class VdcRunner {
   // served VDCs share; none when the Target is in the repository (targetPath).
   const std::optional<std::string>& target() const { return target_; }
 
+  // Writes `revision` of the VDC's source into `into` (made fresh), as the
+  // controller writes a revision it applies: throws Error when the source
+  // does not hold it (a git commit not fetched, a directory's earlier
+  // content) and UnsafeTree for a tree that may not be written.
+  void checkout(const std::string& revision, const std::string& into);
+
  private:
   void record(const Json& event);
 
@@ -58,7 +65,7 @@ class VdcRunner {
   std::optional<std::string> target_;
   EventBus& events_;
   ApplyEvents progress_;
-  std::unique_ptr<gitops::RevisionSource> source_;
+  std::unique_ptr<SharedSource> source_;
   std::unique_ptr<operations::WatchController> controller_;
   operations::WatchControl control_;
   std::thread thread_;

@@ -57,9 +57,9 @@ def check(method, path, template, status, content_type, body):
             sys.exit(f"{method.upper()} {path} ({status}): {error.message}\n{body[:2000]}")
 
 
-def call(method, path, token=None, timeout=30):
+def call(method, path, token=None, timeout=30, data=b""):
     request = urllib.request.Request(f"http://127.0.0.1:{port}{path}", method=method.upper(),
-                                     data=b"" if method == "post" else None)
+                                     data=data if method == "post" else None)
     if token:
         request.add_header("Authorization", "Bearer " + token)
     try:
@@ -131,6 +131,19 @@ with tempfile.TemporaryDirectory() as scratch:
                     status, kind, body = call(method, template.replace("{name}", "nowhere"), operator)
                     check(method, path, template, status, kind, body)
                     calls += 1
+        # What the calls above leave out: queries and bodies, good and bad.
+        revision = json.loads(call("get", "/api/v1/vdcs/webshop", operator)[2])["status"]["appliedRevision"]
+        for template, path, data in [
+                ("/api/v1/vdcs/{name}/graph", "/api/v1/vdcs/webshop/graph?format=svg", None),
+                ("/api/v1/vdcs/{name}/graph", "/api/v1/vdcs/webshop/graph?format=png", None),
+                ("/api/v1/vdcs/{name}/plans", "/api/v1/vdcs/webshop/plans", json.dumps({"revision": revision})),
+                ("/api/v1/vdcs/{name}/plans", "/api/v1/vdcs/webshop/plans", json.dumps({"revision": "f" * 40})),
+                ("/api/v1/vdcs/{name}/plans", "/api/v1/vdcs/webshop/plans", json.dumps({"revision": "main"})),
+                ("/api/v1/vdcs/{name}/plans", "/api/v1/vdcs/webshop/plans", "[]")]:
+            method = "post" if data is not None else "get"
+            status, kind, body = call(method, path, operator, data=(data or "").encode())
+            check(method, path, template, status, kind, body)
+            calls += 1
         # A route the document does not have is not there.
         status, kind, body = call("get", "/api/v1/undocumented", operator)
         if status != 404:
