@@ -16,6 +16,12 @@ struct ShowFlags : Where {
   bool json = false;
 };
 
+std::string drifted(const std::vector<std::string>& fields) {
+  std::string text;
+  for (const auto& field : fields) text += (text.empty() ? ", drifted: " : ", ") + field;
+  return text;
+}
+
 void printTable(const operations::Shown& shown) {
   std::cout << "VDC " << shown.vdc << " on " << shown.target << ": " << shown.resources.size() << " resources"
             << (shown.revision.empty() ? "" : ", revision " + shown.revision + " (vdc watch)") << "\n\n";
@@ -31,7 +37,8 @@ void printTable(const operations::Shown& shown) {
   };
   row("RESOURCE", "TARGET NAME", "STATE", "STATUS");
   for (const auto& r : shown.resources)
-    row(r.id.str(), r.physicalName.empty() ? "(record)" : r.physicalName, r.state.empty() ? "-" : r.state, r.status);
+    row(r.id.str(), r.physicalName.empty() ? "(record)" : r.physicalName, r.state.empty() ? "-" : r.state,
+        r.status + drifted(r.drifted));
 }
 
 }  // namespace

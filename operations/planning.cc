@@ -15,16 +15,6 @@ namespace vdc::operations {
 
 namespace {
 
-void keepRecordedRevision(Vdc& desired, const LiveState& live) {
-  const LiveObject* record = live.find({Kind::VirtualDataCenter, desired.name});
-  if (!record || !record->recorded.contains(kRevisionField)) return;
-  for (auto& r : desired.resources)
-    if (r.id.kind == Kind::VirtualDataCenter && !r.spec.contains(kRevisionField)) {
-      r.spec[kRevisionField] = record->recorded[kRevisionField];
-      r.specHash = canonicalHash(r.spec);
-    }
-}
-
 // Networks of two VDCs on one target on the same addresses: legal (each is
 // its own bridge), but a route between them would be ambiguous.
 void warnOfOverlaps(const Vdc& desired, const LiveState& live, std::vector<std::string>& warnings) {
@@ -40,6 +30,16 @@ void warnOfOverlaps(const Vdc& desired, const LiveState& live, std::vector<std::
 }
 
 }  // namespace
+
+void keepRecordedRevision(Vdc& desired, const LiveState& live) {
+  const LiveObject* record = live.find({Kind::VirtualDataCenter, desired.name});
+  if (!record || !record->recorded.contains(kRevisionField)) return;
+  for (auto& r : desired.resources)
+    if (r.id.kind == Kind::VirtualDataCenter && !r.spec.contains(kRevisionField)) {
+      r.spec[kRevisionField] = record->recorded[kRevisionField];
+      r.specHash = canonicalHash(r.spec);
+    }
+}
 
 std::string recordedRevision(const LiveState& live, const std::string& vdc) {
   const LiveObject* record = live.find({Kind::VirtualDataCenter, vdc});

@@ -42,6 +42,9 @@ HostFileRule hostFileRule(const std::string& directory, const std::optional<std:
 
 // The revision the VDC's record on the target names ("" when none).
 std::string recordedRevision(const LiveState& live, const std::string& vdc);
+// A plan made outside the watch keeps the revision the watch recorded on the
+// VDC's record: `desired`'s VirtualDataCenter takes it, unless it has one.
+void keepRecordedRevision(Vdc& desired, const LiveState& live);
 
 // A plan ready to apply, with what applying it needs.
 struct Prepared {

@@ -16,10 +16,21 @@ std::string status(const LiveObject& object, const Vdc& vdc) {
   return "in sync";
 }
 
+// As the plan tells drift: a field the target shows that the record does not hold, or holds otherwise.
+std::vector<std::string> drifted(const LiveObject& object) {
+  std::vector<std::string> fields;
+  if (!object.observed.is_object()) return fields;
+  for (const auto& [field, value] : object.observed.items())
+    if (!object.recorded.is_object() || !object.recorded.contains(field) || object.recorded[field] != value)
+      fields.push_back(field);
+  return fields;
+}
+
 }  // namespace
 
 Shown show(Vdc& vdc, Datacenter& datacenter) {
   LiveState live = readLive(datacenter, vdc.name);
+  keepRecordedRevision(vdc, live);
   Diagnostics unplanned;
   planPlacement(vdc, live, datacenter.hosts(), unplanned);
   planAddresses(vdc, live, unplanned);
@@ -27,7 +38,8 @@ Shown show(Vdc& vdc, Datacenter& datacenter) {
   for (const auto& [id, object] : live.objects()) {
     Json spec = object.effective();
     std::string state = spec.contains("state") ? spec["state"].get<std::string>() : "";
-    shown.resources.push_back({id, object.physicalName, object.specHash, state, status(object, vdc), std::move(spec)});
+    shown.resources.push_back(
+        {id, object.physicalName, object.specHash, state, status(object, vdc), drifted(object), std::move(spec)});
   }
   return shown;
 }
@@ -44,7 +56,9 @@ Json Shown::toJson() const {
                                 {"name", r.id.name},
                                 {"physicalName", r.physicalName},
                                 {"specHash", r.specHash},
+                                {"state", r.state.empty() ? Json() : Json(r.state)},
                                 {"status", r.status},
+                                {"drifted", r.drifted},
                                 {"spec", r.spec}});
   return out;
 }

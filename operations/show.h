@@ -16,6 +16,9 @@ struct ShownResource {
   std::string specHash;
   std::string state;   // the spec's state ("running", ...); "" when it has none
   std::string status;  // "in sync", "changed" or "not in manifests"
+  // Its fields changed outside vdc: what the target shows differs from what
+  // vdc recorded (top-level names, in order).
+  std::vector<std::string> drifted;
   Json spec;           // as in force
 };
 

@@ -10,7 +10,9 @@
 #                             on a port of their own), mke2fs, bzip2 and xz
 #                             (compressed bundles the tests make), openssl
 #                             (the TLS test's certificate), Python
-#                             with jsonschema and yaml (the schema checks)
+#                             with jsonschema and yaml (the schema checks),
+#                             headless Chromium, its driver and Selenium with
+#                             a Japanese font (the web console's browser test)
 set -euo pipefail
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
@@ -25,6 +27,7 @@ if [ "${1:-}" = --tests ]; then
   packages+=(
     git clang libclang-rt-14-dev libgmock-dev e2fsprogs bzip2 xz-utils openssl
     openvswitch-switch openssh-server openssh-client python3 python3-jsonschema python3-yaml
+    chromium chromium-driver python3-selenium fonts-ipafont-gothic
   )
 fi
 $SUDO apt-get update -qq

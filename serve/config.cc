@@ -69,7 +69,8 @@ void readListen(const std::string& file, const YAML::Node& node, ServeConfig& co
 ServedVdc readVdc(const std::string& file, const YAML::Node& node, Diagnostics& diags) {
   ServedVdc vdc;
   if (!mappingOf(file, node, "a served VDC", diags)) return vdc;
-  rejectUnknownKeys(file, node, {"name", "directory", "git", "target", "targetPath", "heal", "prune", "parallelism"},
+  rejectUnknownKeys(file, node,
+                    {"name", "directory", "interval", "git", "target", "targetPath", "heal", "prune", "parallelism"},
                     "a served VDC", diags);
   vdc.name = textOf(file, node["name"], "a served VDC's name", diags);
   if (!isDnsLabel(vdc.name)) diags.add(at(file, node), "a served VDC needs a name that is a DNS label");
@@ -86,6 +87,11 @@ ServedVdc readVdc(const std::string& file, const YAML::Node& node, Diagnostics& 
   }
   if (vdc.directory.empty() == vdc.repository.empty())
     diags.add(at(file, node), "a served VDC has either 'directory' or 'git'");
+  // How often a directory is read; a repository's interval is git's own.
+  if (YAML::Node interval = node["interval"]) {
+    if (!vdc.repository.empty()) diags.add(at(file, interval), "a git source's interval is git.interval");
+    else vdc.interval = durationOf(file, interval, "interval", diags, vdc.interval);
+  }
   if (node["target"]) vdc.target = besideFile(file, textOf(file, node["target"], "target", diags));
   vdc.targetPath = textOf(file, node["targetPath"], "targetPath", diags);
   if (!vdc.targetPath.empty() && vdc.repository.empty())

@@ -47,6 +47,7 @@ spec:
   vdcs:
     - name: shop
       directory: shop
+      interval: 10s
     - name: prod
       git: {repository: https://git.example/ops.git, branch: live, path: vdc, interval: 5m}
       targetPath: targets/prod.yaml
@@ -60,6 +61,7 @@ spec:
   EXPECT_EQ(config.maxStreams, 4);
   ASSERT_EQ(config.vdcs.size(), 2u);
   EXPECT_EQ(config.vdcs[0].directory, dir.str() + "/shop");
+  EXPECT_EQ(config.vdcs[0].interval, std::chrono::seconds(10));
   EXPECT_EQ(config.vdcs[1].repository, "https://git.example/ops.git");
   EXPECT_EQ(config.vdcs[1].interval, std::chrono::minutes(5));
   EXPECT_TRUE(config.vdcs[1].heal);
@@ -79,6 +81,7 @@ spec:
     - name: shop
       directory: a
       git: {repository: r}
+      interval: 5s
 )");
   std::string error = errorOf([&] { readServeConfig(dir.str() + "/serve.yaml"); });
   std::string file = dir.str() + "/serve.yaml";
@@ -87,6 +90,7 @@ spec:
   EXPECT_TRUE(has(error, file + ":7:7: a served VDC has either 'directory' or 'git'")) << error;
   EXPECT_TRUE(has(error, file + ":8:7: two served VDCs are named 'shop'")) << error;
   EXPECT_TRUE(has(error, file + ":8:7: a served VDC has either 'directory' or 'git'")) << error;
+  EXPECT_TRUE(has(error, file + ":11:17: a git source's interval is git.interval")) << error;
 }
 
 TEST(ServeConfig, LoopbackIsAnAddressNotAName) {
@@ -234,9 +238,9 @@ TEST_F(Serving, EachVdcIsAppliedAndShownToWhoMaySeeIt) {
   ASSERT_EQ(resources->status, 200) << resources->body;
   Json shown = Json::parse(resources->body);
   EXPECT_EQ(shown["vdc"], "site");
-  bool web = false;
-  for (const auto& r : shown["resources"]) web = web || (r["address"] == "Instance/web" && r["status"] == "in sync");
-  EXPECT_TRUE(web) << shown.dump(2);
+  EXPECT_EQ(shown["resources"].size(), 3u) << shown.dump(2);
+  // The record's revision, which the controller wrote, is no change.
+  for (const auto& r : shown["resources"]) EXPECT_EQ(r["status"], "in sync") << r.dump();
 
   auto graph = get("/api/v1/vdcs/site/graph", viewer);
   ASSERT_EQ(graph->status, 200) << graph->body;
@@ -375,6 +379,29 @@ TEST_F(Serving, AnOperatorPlansAGivenRevision) {
   EXPECT_EQ(Json::parse(applied->body)["outcomes"], Json::parse(R"([{"address": "Network/back", "result": "deleted"}])"));
   EXPECT_TRUE(has(auditLog(), R"("action":"plan","message":")" + id + R"(","result":"accepted","revision":")" + first))
       << auditLog();
+}
+
+// The console's files come from the binary, with headers that keep the
+// page to this server and its own script; nothing else is served.
+TEST_F(Serving, TheConsoleIsServedFromTheBinary) {
+  auto root = client->Get("/");
+  ASSERT_TRUE(root);
+  EXPECT_EQ(root->status, 302);
+  EXPECT_EQ(root->get_header_value("Location"), "/console/");
+  auto page = client->Get("/console/");
+  ASSERT_EQ(page->status, 200);
+  EXPECT_EQ(page->get_header_value("Content-Type"), "text/html; charset=utf-8");
+  EXPECT_TRUE(has(page->body, "<script src=\"console.js\" defer></script>")) << page->body;
+  EXPECT_TRUE(has(page->get_header_value("Content-Security-Policy"), "script-src 'self'"));
+  EXPECT_EQ(page->get_header_value("X-Content-Type-Options"), "nosniff");
+  auto script = client->Get("/console/console.js");
+  ASSERT_EQ(script->status, 200);
+  EXPECT_EQ(script->get_header_value("Content-Type"), "text/javascript; charset=utf-8");
+  Json messages = Json::parse(client->Get("/console/messages.json")->body);
+  EXPECT_EQ(messages["ja"]["syncNow"], "今すぐ同期");
+  EXPECT_EQ(client->Get("/console/nothing.js")->status, 404);
+  EXPECT_EQ(client->Get("/console/..%2Fserve.yaml")->status, 404);
+  EXPECT_EQ(client->Get("/console/embed.cmake")->status, 404);
 }
 
 TEST_F(Serving, AnOperatorExportsABundleThatVerifies) {

@@ -19,6 +19,7 @@
 #include "operations/planning.h"
 #include "operations/session.h"
 #include "operations/show.h"
+#include "serve/console.h"
 #include "serve/graph_svg.h"
 
 namespace vdc::serve {
@@ -42,6 +43,13 @@ void problem(httplib::Response& res, int status, const std::string& title, const
 void reply(httplib::Response& res, const Json& body, int status = 200) {
   res.status = status;
   res.set_content(body.dump(), kJson);
+}
+
+// A VDC's summary with the caller's role on it.
+Json summaryFor(const VdcRunner& runner, Role role) {
+  Json summary = runner.summary();
+  summary["access"] = roleName(role);
+  return summary;
 }
 
 std::string bearerOf(const httplib::Request& req) {
@@ -180,13 +188,13 @@ void Server::routes() {
     if (!principal) return;
     Json items = Json::array();
     for (const auto& [name, runner] : vdcs_)
-      if (principal->roleFor(name) != Role::None) items.push_back(runner->summary());
+      if (Role role = principal->roleFor(name); role != Role::None) items.push_back(summaryFor(*runner, role));
     reply(res, {{"items", items}});
   });
 
   const std::string vdc = R"(/api/v1/vdcs/([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?))";
   http_->Get(vdc, [vdcFor](const Request& req, Response& res) {
-    if (auto [runner, who] = vdcFor(req, res, Role::Viewer); runner) reply(res, runner->summary());
+    if (auto [runner, who] = vdcFor(req, res, Role::Viewer); runner) reply(res, summaryFor(*runner, who.roleFor(runner->spec().name)));
   });
   http_->Get(vdc + "/history", [vdcFor](const Request& req, Response& res) {
     if (auto [runner, who] = vdcFor(req, res, Role::Viewer); runner) reply(res, {{"items", runner->history()}});
@@ -446,6 +454,8 @@ void Server::routes() {
         },
         [this, stream](bool) { events_.close(stream); });
   });
+
+  addConsoleRoutes(*http_);
 
   http_->set_error_handler([](const Request&, Response& res) {
     if (res.body.empty()) problem(res, res.status, res.status == 404 ? "Not Found" : "Error", "no such resource");

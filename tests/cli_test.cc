@@ -86,6 +86,23 @@ TEST_F(Cli, DriftInTheDatacenterFileIsDetectedAndHealed) {
   EXPECT_NE(drift.out.find("~ Instance/db (drift)\n      state: \"stopped\" -> \"running\""), std::string::npos)
       << drift.out;
   EXPECT_NE(drift.out.find("2 to update"), std::string::npos) << drift.out;
+  Result shown = vdc(dir.path(), "show shop");
+  EXPECT_NE(shown.out.find("running  changed, drifted: cpus\n"), std::string::npos) << shown.out;
+  Json json = Json::parse(vdc(dir.path(), "show --json shop").out);
+  int checked = 0;
+  for (const auto& r : json["resources"]) {
+    if (r["address"] == "Instance/db") {
+      EXPECT_EQ(r["drifted"], Json::parse(R"(["state"])")) << r.dump();
+      EXPECT_EQ(r["state"], "stopped") << r.dump();
+      ++checked;
+    }
+    if (r["address"] == "Network/backend") {
+      EXPECT_EQ(r["drifted"], Json::array()) << r.dump();
+      EXPECT_EQ(r["state"], nullptr) << r.dump();
+      ++checked;
+    }
+  }
+  EXPECT_EQ(checked, 2);
 
   { Result applied = apply(); ASSERT_EQ(applied.exit, 0) << applied.out << applied.err; }
   EXPECT_EQ(plan().exit, 0);
