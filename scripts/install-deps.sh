@@ -13,6 +13,7 @@
 #                             with jsonschema and yaml (the schema checks),
 #                             headless Chromium, its driver and Selenium with
 #                             a Japanese font (the web console's browser test)
+#   install-deps.sh --bench   and wrk, the load generator of bench/serve_load.py
 set -euo pipefail
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
@@ -29,6 +30,9 @@ if [ "${1:-}" = --tests ]; then
     openvswitch-switch openssh-server openssh-client python3 python3-jsonschema python3-yaml
     chromium chromium-driver python3-selenium fonts-ipafont-gothic
   )
+fi
+if [ "${1:-}" = --bench ]; then
+  packages+=(wrk python3)
 fi
 $SUDO apt-get update -qq
 $SUDO apt-get install -y -qq --no-install-recommends "${packages[@]}" >/dev/null

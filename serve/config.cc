@@ -140,7 +140,8 @@ ServeConfig readServeConfig(const std::string& file) {
       config.auditLog = besideFile(file, textOf(file, spec["auditLog"], "auditLog", diags));
       if (config.auditLog.empty()) config.auditLog = (fs::path(config.state) / "audit.jsonl").string();
       if (YAML::Node limits = spec["limits"]; limits && mappingOf(file, limits, "limits", diags)) {
-        rejectUnknownKeys(file, limits, {"maxBodyBytes", "requestTimeout", "maxStreams"}, "limits", diags);
+        rejectUnknownKeys(file, limits, {"maxBodyBytes", "requestTimeout", "maxStreams", "maxConnections"}, "limits",
+                          diags);
         if (limits["maxBodyBytes"]) {
           auto bytes = parseSize(textOf(file, limits["maxBodyBytes"], "maxBodyBytes", diags));
           if (!bytes || *bytes == 0 || *bytes > (64u << 20))
@@ -149,6 +150,8 @@ ServeConfig readServeConfig(const std::string& file) {
         }
         config.requestTimeout = durationOf(file, limits["requestTimeout"], "requestTimeout", diags, config.requestTimeout);
         config.maxStreams = static_cast<int>(numberOf(file, limits["maxStreams"], "maxStreams", diags, 64, 1, 10'000));
+        config.maxConnections =
+            static_cast<int>(numberOf(file, limits["maxConnections"], "maxConnections", diags, 128, 1, 10'000));
       }
       YAML::Node vdcs = spec["vdcs"];
       if (!vdcs || !vdcs.IsSequence() || vdcs.size() == 0 || vdcs.size() > kMostVdcs) {

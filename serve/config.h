@@ -35,6 +35,7 @@ struct ServeConfig {
   uint64_t maxBodyBytes = 1 << 20;
   std::chrono::seconds requestTimeout{30};
   int maxStreams = 64;           // event streams open at once
+  int maxConnections = 128;      // other connections answered at once (a thread each); more wait
   std::vector<ServedVdc> vdcs;
 
   bool tls() const { return !certificate.empty(); }

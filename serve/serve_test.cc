@@ -43,7 +43,7 @@ kind: ServeConfig
 spec:
   listen: 127.0.0.1:9000
   tokens: tokens.yaml
-  limits: {maxBodyBytes: 64KiB, requestTimeout: 10s, maxStreams: 4}
+  limits: {maxBodyBytes: 64KiB, requestTimeout: 10s, maxStreams: 4, maxConnections: 32}
   vdcs:
     - name: shop
       directory: shop
@@ -59,6 +59,7 @@ spec:
   EXPECT_EQ(config.tokensFile, dir.str() + "/tokens.yaml");
   EXPECT_EQ(config.maxBodyBytes, 64u << 10);
   EXPECT_EQ(config.maxStreams, 4);
+  EXPECT_EQ(config.maxConnections, 32);
   ASSERT_EQ(config.vdcs.size(), 2u);
   EXPECT_EQ(config.vdcs[0].directory, dir.str() + "/shop");
   EXPECT_EQ(config.vdcs[0].interval, std::chrono::seconds(10));

@@ -29,7 +29,6 @@ namespace fs = std::filesystem;
 namespace {
 
 constexpr const char* kJson = "application/json";
-constexpr int kWorkers = 16;
 constexpr size_t kPlansKept = 20;
 constexpr size_t kMostDrawn = 2000;
 
@@ -98,9 +97,13 @@ int Server::start() {
   http_->set_payload_max_length(config_.maxBodyBytes);
   http_->set_read_timeout(config_.requestTimeout);
   http_->set_write_timeout(config_.requestTimeout);
-  // An event stream holds its thread while it is open: the streams get
-  // threads of their own beside those that answer requests.
-  size_t threads = kWorkers + static_cast<size_t>(config_.maxStreams);
+  // A response goes out in two writes (head, body): without this, Nagle's
+  // algorithm holds the second until the client's delayed ACK, 40 ms.
+  http_->set_tcp_nodelay(true);
+  // cpp-httplib gives each connection a thread for as long as it is kept
+  // alive, and an event stream holds its thread while it is open: the
+  // streams get threads of their own beside those of the connections.
+  size_t threads = static_cast<size_t>(config_.maxConnections) + static_cast<size_t>(config_.maxStreams);
   http_->new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
   routes();
   int port = config_.port == 0 ? http_->bind_to_any_port(config_.host) : config_.port;
