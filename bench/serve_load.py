@@ -101,6 +101,10 @@ class Served:
             items = get(self.port, "/api/v1/vdcs")["items"]
             if all((v["status"] or {}).get("appliedRevision") for v in items):
                 break
+            failed = [v for v in items if (v["status"] or {}).get("lastError")]
+            if failed:
+                self.stop()
+                sys.exit(f"VDC {failed[0]['name']} failed: {failed[0]['status']['lastError']}")
             time.sleep(0.1)
         else:
             self.stop()
@@ -113,6 +117,11 @@ class Served:
     def stop(self):
         self.server.terminate()
         self.server.wait(timeout=120)
+        # What went onto a real target is taken away again.
+        if args.target:
+            for name in self.names:
+                subprocess.run([vdc, "destroy", name, "--target", os.path.abspath(args.target), "--auto-approve"],
+                               cwd=self.dir, check=True, capture_output=True)
 
 
 def wrk(port, paths, scratch):
@@ -177,7 +186,9 @@ with tempfile.TemporaryDirectory() as scratch:
         sockets = "; ".join(sorted({r["socket_errors"] for r in runs if r["socket_errors"]}))
         print(f"  {name:<20} {median_of(runs, 'rps'):8.0f} req/s   p50 {median_of(runs, 'p50'):8.2f} ms   "
               f"p99 {median_of(runs, 'p99'):8.2f} ms   non-2xx {errors}" + (f"   socket errors: {sockets}" if sockets else ""))
+    # The requests wrk left in flight end first.
+    time.sleep(10)
     loaded = served.figures()
-    print(f"  after the load: {loaded['rss_kib'] / 1024:.1f} MiB resident, peak {loaded['peak_kib'] / 1024:.1f} MiB, "
+    print(f"  10 s after the load: {loaded['rss_kib'] / 1024:.1f} MiB resident, peak {loaded['peak_kib'] / 1024:.1f} MiB, "
           f"{loaded['threads']} threads")
     served.stop()

@@ -446,6 +446,18 @@ TEST_F(Serving, ProgressArrivesAsServerSentEvents) {
   EXPECT_FALSE(has(received, R"("vdc":"other")")) << received;  // the viewer may not see it
 }
 
+// A second server on the port of a running one is refused, not let in to
+// take part of its connections.
+TEST_F(Serving, ASecondServerCannotTakeThePort) {
+  TempDir other;
+  other.write("site/site.yaml", testing::kSite);
+  other.write("serve.yaml", "apiVersion: vdc/v1\nkind: ServeConfig\nspec:\n  listen: 127.0.0.1:" + std::to_string(port) +
+                                "\n  state: state\n  vdcs:\n    - {name: site, directory: site}\n");
+  Server second(readServeConfig(other.str() + "/serve.yaml"));
+  EXPECT_EQ(errorOf([&] { second.start(); }), "cannot listen on 127.0.0.1:" + std::to_string(port));
+  EXPECT_EQ(get("/api/v1/health", viewer)->status, 200);
+}
+
 // Over TLS with a certificate of its own, and with a bound on event streams.
 TEST(ServeTls, AnswersOverTlsAndBoundsItsStreams) {
   TempDir dir;

@@ -1,6 +1,7 @@
 #include "serve/server.h"
 
 #include <httplib.h>
+#include <sys/socket.h>
 
 #include <algorithm>
 #include <filesystem>
@@ -31,6 +32,8 @@ namespace {
 constexpr const char* kJson = "application/json";
 constexpr size_t kPlansKept = 20;
 constexpr size_t kMostDrawn = 2000;
+constexpr int kBacklog = 1024;
+constexpr size_t kRequestsPerConnection = 100;
 
 // An error as an RFC 9457 problem document, with the message the CLI prints.
 void problem(httplib::Response& res, int status, const std::string& title, const std::string& detail) {
@@ -100,6 +103,18 @@ int Server::start() {
   // A response goes out in two writes (head, body): without this, Nagle's
   // algorithm holds the second until the client's delayed ACK, 40 ms.
   http_->set_tcp_nodelay(true);
+  // Each reconnection goes through the listen queue, which cpp-httplib makes
+  // 5 long: past it a client's SYN is dropped and retried a second or more
+  // later. Connections are kept for more requests, and the queue is made
+  // longer below.
+  http_->set_keep_alive_max_count(kRequestsPerConnection);
+  // SO_REUSEADDR only: cpp-httplib's default, SO_REUSEPORT, would let a
+  // second server bind the same port and take part of its connections.
+  http_->set_socket_options([this](int socket) {
+    int yes = 1;
+    setsockopt(socket, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
+    listening_ = socket;
+  });
   // cpp-httplib gives each connection a thread for as long as it is kept
   // alive, and an event stream holds its thread while it is open: the
   // streams get threads of their own beside those of the connections.
@@ -109,6 +124,8 @@ int Server::start() {
   int port = config_.port == 0 ? http_->bind_to_any_port(config_.host) : config_.port;
   if (config_.port != 0 && !http_->bind_to_port(config_.host, config_.port)) port = -1;
   if (port < 0) throw Error("cannot listen on " + config_.host + ":" + std::to_string(config_.port));
+  // A second listen() on a listening socket sets its backlog anew (Linux).
+  if (listening_ >= 0) ::listen(listening_, kBacklog);
   for (auto& [name, runner] : vdcs_) runner->start();
   spdlog::info("serving {} VDCs on {}://{}:{}", vdcs_.size(), config_.tls() ? "https" : "http", config_.host, port);
   return port;

@@ -50,6 +50,7 @@ class Server {
   std::unique_ptr<AuditLog> audit_;
   std::map<std::string, std::unique_ptr<VdcRunner>> vdcs_;
   std::unique_ptr<httplib::Server> http_;
+  int listening_ = -1;  // the listening socket, which http_ owns
 };
 
 }  // namespace vdc::serve
