@@ -214,7 +214,8 @@ void Server::routes() {
 
   const std::string vdc = R"(/api/v1/vdcs/([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?))";
   http_->Get(vdc, [vdcFor](const Request& req, Response& res) {
-    if (auto [runner, who] = vdcFor(req, res, Role::Viewer); runner) reply(res, summaryFor(*runner, who.roleFor(runner->spec().name)));
+    if (auto [runner, who] = vdcFor(req, res, Role::Viewer); runner)
+      reply(res, summaryFor(*runner, who.roleFor(runner->spec().name)));
   });
   http_->Get(vdc + "/history", [vdcFor](const Request& req, Response& res) {
     if (auto [runner, who] = vdcFor(req, res, Role::Viewer); runner) reply(res, {{"items", runner->history()}});
@@ -223,18 +224,18 @@ void Server::routes() {
   // A revision of a VDC written out: its manifests' directory and its Target
   // (a file of the server's, the shared embedded datacenter, or the
   // revision's own Target file).
-  struct InForce {
+  struct RevisionFiles {
     std::string revision;
     std::string directory;
     std::optional<std::string> target;
   };
   auto revisionAt = [](VdcRunner& runner, const std::string& revision, const fs::path& root) {
-    InForce found{revision, (root / runner.spec().path).string(), runner.target()};
+    RevisionFiles found{revision, (root / runner.spec().path).string(), runner.target()};
     if (!runner.spec().targetPath.empty()) found.target = (root / runner.spec().targetPath).string();
     return found;
   };
   // The revision in force, as the controller wrote it into its cache.
-  auto inForce = [revisionAt](VdcRunner& runner, Response& res) -> std::optional<InForce> {
+  auto inForce = [revisionAt](VdcRunner& runner, Response& res) -> std::optional<RevisionFiles> {
     Json summary = runner.summary();
     const Json& applied = summary["status"].is_object() ? summary["status"]["appliedRevision"] : summary["status"];
     std::string revision = applied.is_string() ? applied.get<std::string>() : "";
@@ -247,7 +248,7 @@ void Server::routes() {
   };
 
   // Answers from the revision in force and its target, as a viewer; a failure as a problem.
-  auto fromInForce = [vdcFor, inForce](std::function<Json(const InForce&)> answer) {
+  auto fromInForce = [vdcFor, inForce](std::function<Json(const RevisionFiles&)> answer) {
     return [vdcFor, inForce, answer](const Request& req, Response& res) {
       auto [runner, who] = vdcFor(req, res, Role::Viewer);
       if (!runner) return;
@@ -263,19 +264,20 @@ void Server::routes() {
     };
   };
   // Its manifests came from a repository or a followed directory: host files are confined, as the controller's are.
-  auto planOf = [](const InForce& found) {
+  auto planOf = [](const RevisionFiles& found) {
     operations::PlanRequest request;
     request.directory = found.directory;
     request.target = found.target;
     request.confined = true;
     return operations::prepare(request);
   };
-  http_->Get(vdc + "/resources", fromInForce([](const InForce& found) {
+  http_->Get(vdc + "/resources", fromInForce([](const RevisionFiles& found) {
                Vdc loaded = operations::load(found.directory);
                DatacenterPtr datacenter = operations::openTarget(found.target);
                return operations::show(loaded, *datacenter).toJson();
              }));
-  http_->Get(vdc + "/plan", fromInForce([planOf](const InForce& found) { return planOf(found).plan.toJson(); }));
+  http_->Get(vdc + "/plan",
+             fromInForce([planOf](const RevisionFiles& found) { return planOf(found).plan.toJson(); }));
 
   // The dependency graph of the revision in force, as Graphviz DOT, or
   // drawn as SVG (?format=svg) up to kMostDrawn resources: dot's layout
@@ -284,7 +286,8 @@ void Server::routes() {
     auto [runner, who] = vdcFor(req, res, Role::Viewer);
     if (!runner) return;
     std::string format = req.has_param("format") ? req.get_param_value("format") : "dot";
-    if (format != "dot" && format != "svg") return problem(res, 400, "Bad Request", "format is dot or svg, not '" + format.substr(0, 16) + "'");
+    if (format != "dot" && format != "svg")
+      return problem(res, 400, "Bad Request", "format is dot or svg, not '" + format.substr(0, 16) + "'");
     auto found = inForce(*runner, res);
     if (!found) return;
     try {
@@ -324,11 +327,12 @@ void Server::routes() {
       static const std::regex kRevision("[0-9a-f]{40}");
       if (!revision.empty() && !std::regex_match(revision, kRevision)) {
         audit_->write(who.name, name, "plan", "", "refused");
-        return problem(res, 422, "Unprocessable", "'" + revision.substr(0, 64) + "' is not a revision: 40 hexadecimal digits are");
+        return problem(res, 422, "Unprocessable",
+                       "'" + revision.substr(0, 64) + "' is not a revision: 40 hexadecimal digits are");
       }
     }
     fs::path home = runner->home();
-    std::optional<InForce> found;
+    std::optional<RevisionFiles> found;
     std::string id;
     if (revision.empty()) {
       if (!(found = inForce(*runner, res))) return audit_->write(who.name, name, "plan", "", "no revision in force");
