@@ -1,5 +1,6 @@
 #include "engine/apply.h"
 
+#include <algorithm>
 #include <chrono>
 #include <condition_variable>
 #include <deque>
@@ -16,6 +17,7 @@ struct Operation {
   Step step;
   std::vector<size_t> dependents;
   size_t waitingFor = 0;
+  std::vector<ParallelLimits::Bound> bounds;  // held while it runs (engine/limits.h)
 };
 
 class Walk {
@@ -62,8 +64,10 @@ class Walk {
   }
 
   size_t add(size_t change, Step step) {
-    ops_.push_back({change, step});
     const Change& c = plan_.changes[change];
+    // A delete acts where the object is, a make where it will be.
+    const Json& spec = step == Step::Delete ? c.before : c.after;
+    ops_.push_back({change, step, {}, 0, datacenter_.limits.boundsOf(c.id.kind, spec)});
     report_.outcomes.push_back({c.id, c.action, step});
     return ops_.size() - 1;
   }
@@ -75,20 +79,32 @@ class Walk {
 
   bool interrupted() const { return options_.interrupted && options_.interrupted->load(); }
 
+  // The first ready operation whose host and pool have room; ready_.end()
+  // when none has (all wait for one in flight: with nothing in flight, every
+  // bound has room).
+  std::deque<size_t>::iterator startable() {
+    return std::find_if(ready_.begin(), ready_.end(), [&](size_t op) {
+      return std::all_of(ops_[op].bounds.begin(), ops_[op].bounds.end(),
+                         [&](const ParallelLimits::Bound& b) { return busy_[b.name] < b.most; });
+    });
+  }
+
   void work() {
     std::unique_lock lock(mutex_);
     while (true) {
-      wake_.wait(lock, [&] { return !ready_.empty() || inFlight_ == 0 || interrupted(); });
-      if (ready_.empty() || interrupted()) {
+      wake_.wait(lock, [&] { return startable() != ready_.end() || inFlight_ == 0 || interrupted(); });
+      auto next = startable();
+      if (next == ready_.end() || interrupted()) {
         if (inFlight_ == 0 || interrupted()) {
           wake_.notify_all();
           return;
         }
         continue;
       }
-      size_t op = ready_.front();
-      ready_.pop_front();
+      size_t op = *next;
+      ready_.erase(next);
       ++inFlight_;
+      for (const auto& b : ops_[op].bounds) ++busy_[b.name];
       lock.unlock();
       Outcome result = execute(op);
       lock.lock();
@@ -102,6 +118,7 @@ class Walk {
         skipDependents(op);
       }
       --inFlight_;
+      for (const auto& b : ops_[op].bounds) --busy_[b.name];
       if (options_.observer) options_.observer->finished(report_.outcomes[op]);
       wake_.notify_all();
     }
@@ -165,6 +182,7 @@ class Walk {
   std::condition_variable wake_;
   std::deque<size_t> ready_;
   size_t inFlight_ = 0;
+  std::map<std::string, int> busy_;  // operations in flight per bound
 };
 
 }  // namespace

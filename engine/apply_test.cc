@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include <map>
 #include <mutex>
 #include <set>
 #include <thread>
@@ -18,35 +19,42 @@ class RecordingProvider : public Registry {
             Kind::KeyPair,           Kind::Volume,  Kind::Instance,      Kind::LoadBalancer};
   }
   void read(const std::string&, LiveState&) override {}
-  void create(const Ownership& o) override { act("create " + o.id.str(), o.id); }
-  void update(const Ownership& o, const LiveObject&) override { act("update " + o.id.str(), o.id); }
-  void remove(const std::string&, const LiveObject& l) override { act("remove " + l.id.str(), l.id); }
+  void create(const Ownership& o) override { act("create " + o.id.str(), o.id, o.spec); }
+  void update(const Ownership& o, const LiveObject&) override { act("update " + o.id.str(), o.id, o.spec); }
+  void remove(const std::string&, const LiveObject& l) override { act("remove " + l.id.str(), l.id, l.recorded); }
 
   std::vector<std::string> calls;
   std::set<ResourceId> failing;
   int maxConcurrent = 0;
   std::chrono::milliseconds delay{0};
   std::function<void()> onCall;
+  // Calls at once per group (groupOf a call's resource and spec; "" for none).
+  std::function<std::string(const ResourceId&, const Json&)> groupOf;
+  std::map<std::string, int> maxConcurrentIn;
 
   size_t at(const std::string& call) const {
     return std::find(calls.begin(), calls.end(), call) - calls.begin();
   }
 
  private:
-  void act(const std::string& call, const ResourceId& id) {
+  void act(const std::string& call, const ResourceId& id, const Json& spec) {
+    std::string group = groupOf ? groupOf(id, spec) : "";
     {
       std::lock_guard lock(mutex_);
       maxConcurrent = std::max(maxConcurrent, ++running_);
+      if (!group.empty()) maxConcurrentIn[group] = std::max(maxConcurrentIn[group], ++runningIn_[group]);
     }
     if (onCall) onCall();
     std::this_thread::sleep_for(delay);
     std::lock_guard lock(mutex_);
     --running_;
+    if (!group.empty()) --runningIn_[group];
     calls.push_back(call);
     if (failing.count(id)) throw Error("injected failure");
   }
   std::mutex mutex_;
   int running_ = 0;
+  std::map<std::string, int> runningIn_;
 };
 
 class FakeDatacenter : public Datacenter {
@@ -136,6 +144,82 @@ TEST(Apply, RunsIndependentWorkInParallelUpToTheLimit) {
   FakeDatacenter serial;
   ASSERT_TRUE(apply(plan, serial, liveFor(plan), {.parallelism = 1}).ok());
   EXPECT_EQ(serial.provider.maxConcurrent, 1);
+}
+
+// A Target's maxParallel: host a takes 2 operations at once, the slow pool
+// 1 on each host, while host b's instances run as wide as --parallelism.
+TEST(Apply, HoldsEachHostAndPoolToItsLimit) {
+  Plan plan;
+  auto on = [&](Kind kind, const std::string& name, const std::string& host, Json spec = Json::object()) {
+    Change c = change(kind, name, Action::Create);
+    spec["hosts"] = {host};
+    c.after = spec;
+    plan.changes.push_back(c);
+  };
+  for (int i = 0; i < 8; ++i) on(Kind::Instance, "a" + std::to_string(i), "a");
+  for (int i = 0; i < 8; ++i) on(Kind::Instance, "b" + std::to_string(i), "b");
+  for (int i = 0; i < 4; ++i) on(Kind::Volume, "slow" + std::to_string(i), "b", {{"storageClass", "slow"}});
+  FakeDatacenter dc;
+  dc.limits.hosts = {"a", "b"};
+  dc.limits.perHost = {{"a", 2}};
+  dc.limits.poolOfClass = {{"slow", "slow-disks"}};
+  dc.limits.perPool = {{"slow-disks", 1}};
+  dc.provider.delay = std::chrono::milliseconds(20);
+  dc.provider.groupOf = [](const ResourceId& id, const Json& spec) {
+    if (id.kind == Kind::Volume) return std::string("slow pool on ") + spec["hosts"][0].get<std::string>();
+    return "host " + spec["hosts"][0].get<std::string>();
+  };
+  ASSERT_TRUE(apply(plan, dc, liveFor(plan), {.parallelism = 8}).ok());
+  EXPECT_EQ(dc.provider.maxConcurrentIn["host a"], 2);
+  EXPECT_EQ(dc.provider.maxConcurrentIn["slow pool on b"], 1);
+  EXPECT_GE(dc.provider.maxConcurrentIn["host b"], 4);  // no bound of its own: only the slow pool's
+  EXPECT_EQ(dc.provider.calls.size(), 20u);
+
+  // Without the limits, the same plan takes the whole width on host a.
+  FakeDatacenter unbounded;
+  unbounded.provider.delay = dc.provider.delay;
+  unbounded.provider.groupOf = dc.provider.groupOf;
+  ASSERT_TRUE(apply(plan, unbounded, liveFor(plan), {.parallelism = 8}).ok());
+  EXPECT_GT(unbounded.provider.maxConcurrentIn["host a"], 2);
+  EXPECT_GT(unbounded.provider.maxConcurrentIn["slow pool on b"], 1);
+}
+
+// A delete holds the host the object is on (its record), not where a
+// replacement would go.
+TEST(Apply, BoundsOfAnOperationFollowItsStep) {
+  ParallelLimits limits;
+  limits.hosts = {"a", "b"};
+  limits.perHost = {{"a", 1}, {"b", 3}};
+  limits.perPool = {{"standard", 2}};
+  using Bound = ParallelLimits::Bound;
+  EXPECT_EQ(limits.boundsOf(Kind::Instance, {{"hosts", {"b"}}}),
+            (std::vector<Bound>{{"host/b", 3}, {"host/b/pool/standard", 2}}));
+  EXPECT_EQ(limits.boundsOf(Kind::Network, Json::object()), (std::vector<Bound>{{"host/a", 1}, {"host/b", 3}}));
+  EXPECT_EQ(limits.boundsOf(Kind::Volume, {{"storageClass", "fast"}, {"hosts", {"a"}}}),
+            (std::vector<Bound>{{"host/a", 1}}));
+  EXPECT_TRUE(ParallelLimits{}.boundsOf(Kind::Instance, Json::object()).empty());
+
+  // Instance i moves from host a to b: its removal holds host a, whose
+  // limit of 1 it shares with three creates there.
+  Plan plan;
+  Change moved = change(Kind::Instance, "i", Action::Replace);
+  moved.before = {{"hosts", {"a"}}};
+  moved.after = {{"hosts", {"b"}}};
+  plan.changes = {moved};
+  for (int n = 0; n < 3; ++n) {
+    plan.changes.push_back(change(Kind::Network, "n" + std::to_string(n), Action::Create));
+    plan.changes.back().after = {{"hosts", {"a"}}};
+  }
+  FakeDatacenter dc;
+  dc.limits = limits;
+  dc.provider.delay = std::chrono::milliseconds(20);
+  dc.provider.groupOf = [](const ResourceId&, const Json& spec) { return spec["hosts"][0].get<std::string>(); };
+  LiveState live;
+  live.add({moved.id, "i", "", moved.before, Json::object()});
+  ASSERT_TRUE(apply(plan, dc, live, {.parallelism = 4}).ok());
+  EXPECT_EQ(dc.provider.maxConcurrentIn["a"], 1);
+  EXPECT_EQ(dc.provider.maxConcurrentIn["b"], 1);
+  EXPECT_LT(dc.provider.at("remove Instance/i"), dc.provider.at("create Instance/i"));
 }
 
 TEST(Apply, InterruptionLetsInFlightWorkFinishAndStartsNothingNew) {

@@ -81,4 +81,16 @@ void rejectUnknownKeys(const std::string& file, const YAML::Node& map, const std
   }
 }
 
+long numberOf(const std::string& file, const YAML::Node& node, const std::string& what, Diagnostics& diags, long fallback,
+              long least, long most) {
+  std::string text = textOf(file, node, what, diags);
+  if (text.empty()) return fallback;
+  if (text.size() > 9 || text.find_first_not_of("0123456789") != std::string::npos || std::stol(text) < least ||
+      std::stol(text) > most) {
+    diags.add(at(file, node), what + " must be a whole number from " + std::to_string(least) + " to " + std::to_string(most));
+    return fallback;
+  }
+  return std::stol(text);
+}
+
 }  // namespace vdc

@@ -26,6 +26,10 @@ std::string textOf(const std::string& file, const YAML::Node& node, const std::s
                    const std::string& fallback = "");
 // Whether `node` is a mapping; an error at its place when it is not.
 bool mappingOf(const std::string& file, const YAML::Node& node, const std::string& what, Diagnostics& diags);
+// A whole number from `least` to `most`; `fallback` when absent, or wrong
+// (an error at its place).
+long numberOf(const std::string& file, const YAML::Node& node, const std::string& what, Diagnostics& diags, long fallback,
+              long least, long most);
 // Each key of `map` that is not in `known` is an error at its place, with a
 // suggestion when it looks like a typo of one.
 void rejectUnknownKeys(const std::string& file, const YAML::Node& map, const std::vector<std::string>& known,

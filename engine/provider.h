@@ -14,6 +14,7 @@
 
 #include "engine/error.h"
 #include "engine/host_files.h"
+#include "engine/limits.h"
 #include "engine/live.h"
 #include "engine/model.h"
 
@@ -123,6 +124,10 @@ class Datacenter {
   Provider& providerFor(Kind kind);
   // Everything `vdc` owns on the target (by default: each provider's read).
   virtual LiveState read(const std::string& vdc);
+
+  // Operations at once on each host and pool, as the Target bounds them
+  // (set by whoever opens the datacenter; an apply honours them).
+  ParallelLimits limits;
 };
 
 using DatacenterPtr = std::unique_ptr<Datacenter>;

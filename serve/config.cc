@@ -29,18 +29,6 @@ bool flagOf(const std::string& file, const YAML::Node& node, const std::string& 
   return fallback;
 }
 
-long numberOf(const std::string& file, const YAML::Node& node, const std::string& what, Diagnostics& diags, long fallback,
-              long least, long most) {
-  std::string text = textOf(file, node, what, diags);
-  if (text.empty()) return fallback;
-  if (text.size() > 9 || text.find_first_not_of("0123456789") != std::string::npos || std::stol(text) < least ||
-      std::stol(text) > most) {
-    diags.add(at(file, node), what + " must be a whole number from " + std::to_string(least) + " to " + std::to_string(most));
-    return fallback;
-  }
-  return std::stol(text);
-}
-
 std::chrono::seconds durationOf(const std::string& file, const YAML::Node& node, const std::string& what,
                                 Diagnostics& diags, std::chrono::seconds fallback) {
   std::string text = textOf(file, node, what, diags);

@@ -86,6 +86,28 @@ TEST_F(Fleet, ResourcesArePlacedAndMadeOnTheirHostsAndSharedOnesOnEvery) {
   }
 }
 
+// Bounds per host and per pool (engine/apply_test.cc counts them held): the
+// binary applies the whole example within them and destroys it again.
+TEST_F(Fleet, AnApplyWithinBoundsPerHostAndPoolConverges) {
+  writeFile(dir.path() / "bounded.yaml", R"(apiVersion: vdc/v1
+kind: Target
+metadata: {name: bounded}
+spec:
+  hosts:
+    - {name: rack1, embedded: {path: rack1.xml}, capacity: {cpus: 8, memory: 16GiB}, maxParallel: 1}
+    - {name: rack2, embedded: {path: rack2.xml}, capacity: {cpus: 16, memory: 32GiB}, maxParallel: 3}
+  storageClasses:
+    standard: {pool: standard, maxParallel: 1}
+)");
+  Result apply = vdc(dir.path(), "apply shop --target bounded.yaml --auto-approve --parallelism 10");
+  ASSERT_EQ(apply.exit, 0) << apply.out << apply.err;
+  EXPECT_EQ(run("plan --detailed-exitcode", "bounded.yaml").exit, 0);
+  Result destroy = vdc(dir.path(), "destroy shop --target bounded.yaml --auto-approve");
+  ASSERT_EQ(destroy.exit, 0) << destroy.out << destroy.err;
+  EXPECT_TRUE(on("rack1").empty());
+  EXPECT_TRUE(on("rack2").empty());
+}
+
 TEST_F(Fleet, AResourceMissingFromOneHostIsMadeThereAgain) {
   ASSERT_EQ(run("apply --auto-approve").exit, 0);
   // The network goes from rack2 behind vdc's back.

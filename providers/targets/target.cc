@@ -29,6 +29,11 @@ std::string defaultName(const TargetHost& host) {
   return authority.empty() ? "localhost" : authority;
 }
 
+// maxParallel: operations at once on a host or a pool, beside --parallelism.
+int maxParallelOf(const std::string& file, const YAML::Node& node, Diagnostics& diags) {
+  return static_cast<int>(numberOf(file, node, "maxParallel", diags, 1, 1, 1000));
+}
+
 void readHosts(const YAML::Node& list, const std::string& file, TargetSpec& target, Diagnostics& diags) {
   if (!list.IsSequence() || list.size() == 0) {
     diags.add(at(file, list), "hosts must be a list of at least one host");
@@ -41,7 +46,8 @@ void readHosts(const YAML::Node& list, const std::string& file, TargetSpec& targ
       diags.add(at(file, node), "a host is a mapping with 'uri' or 'embedded'");
       continue;
     }
-    rejectUnknownKeys(file, node, {"name", "uri", "embedded", "capacity", "labels"}, "a host", diags);
+    rejectUnknownKeys(file, node, {"name", "uri", "embedded", "capacity", "labels", "maxParallel"}, "a host", diags);
+    std::optional<int> maxParallel;
     for (auto field = node.begin(); field != node.end(); ++field) {
       std::string key = field->first.as<std::string>("");
       YAML::Node value = field->second;  // a handle: field-> is a temporary
@@ -69,6 +75,8 @@ void readHosts(const YAML::Node& list, const std::string& file, TargetSpec& targ
             if (!host.info.memory) diags.add(at(file, c->second), "capacity memory must be a size, e.g. 64GiB");
           }
         }
+      } else if (key == "maxParallel") {
+        maxParallel = maxParallelOf(file, value, diags);
       } else if (key == "labels") {
         if (mappingOf(file, value, "a host's labels", diags))
           for (auto label = value.begin(); label != value.end(); ++label)
@@ -77,6 +85,8 @@ void readHosts(const YAML::Node& list, const std::string& file, TargetSpec& targ
     }
     if (host.uri.empty() == host.embeddedPath.empty()) diags.add(at(file, node), "a host has either 'uri' or 'embedded'");
     if (host.info.name.empty()) host.info.name = defaultName(host);
+    target.limits.hosts.push_back(host.info.name);
+    if (maxParallel) target.limits.perHost[host.info.name] = *maxParallel;
     auto [first, fresh] = names.emplace(host.info.name, at(file, node));
     if (!fresh)
       diags.add(at(file, node), "two hosts are named '" + host.info.name + "' (the other at " + first->second.str() +
@@ -166,8 +176,16 @@ TargetSpec readTarget(const std::string& file) {
           for (auto sc = value.begin(); sc != value.end(); ++sc) {
             std::string storageClass = textOf(file, sc->first, "a storage class", diags);
             if (!isDnsLabel(storageClass)) diags.add(at(sc->first), "a storage class is a DNS label");
-            if (mappingOf(file, sc->second, "storage class " + storageClass, diags))
-              target.storagePools[storageClass] = textOf(file, sc->second["pool"], "a storage class's pool", diags);
+            if (!mappingOf(file, sc->second, "storage class " + storageClass, diags)) continue;
+            rejectUnknownKeys(file, sc->second, {"pool", "maxParallel"}, "a storage class", diags);
+            std::string pool = textOf(file, sc->second["pool"], "a storage class's pool", diags);
+            target.storagePools[storageClass] = pool;
+            target.limits.poolOfClass[storageClass] = pool;
+            // Two classes on one pool share its bound: the smaller holds.
+            if (YAML::Node most = sc->second["maxParallel"]) {
+              auto [limit, fresh] = target.limits.perPool.emplace(pool, maxParallelOf(file, most, diags));
+              if (!fresh) limit->second = std::min(limit->second, maxParallelOf(file, most, diags));
+            }
           }
         }
       }
@@ -203,7 +221,10 @@ std::vector<std::string> repositoryTargetProblems(const TargetSpec& target, cons
   return problems;
 }
 
-DatacenterPtr openDatacenter(const TargetSpec& target) {
+namespace {
+
+// The datacenter of the Target's hosts: one, or a fleet of them.
+DatacenterPtr openHosts(const TargetSpec& target) {
   if (!target.embeddedPath.empty()) return std::make_unique<libvirt::EmbeddedDatacenter>(target.embeddedPath);
   auto open = [&](const TargetHost& host) -> DatacenterPtr {
     if (!host.embeddedPath.empty()) return std::make_unique<libvirt::EmbeddedDatacenter>(host.embeddedPath);
@@ -223,6 +244,14 @@ DatacenterPtr openDatacenter(const TargetSpec& target) {
   std::vector<Fleet::Member> members;
   for (const auto& host : target.hosts) members.push_back({host.info, open(host)});
   return std::make_unique<Fleet>(std::move(members));
+}
+
+}  // namespace
+
+DatacenterPtr openDatacenter(const TargetSpec& target) {
+  DatacenterPtr opened = openHosts(target);
+  opened->limits = target.limits;
+  return opened;
 }
 
 DatacenterPtr openTarget(const std::optional<std::string>& file) {

@@ -24,6 +24,7 @@ struct TargetSpec {
   std::string embeddedPath;  // set for the embedded datacenter
   std::vector<TargetHost> hosts;
   std::map<std::string, std::string> storagePools;  // storage class -> pool
+  ParallelLimits limits;                            // maxParallel of hosts and storage classes
   std::string switchType = "bridge";                // "bridge": libvirt networks; "ovs": Open vSwitch
   std::string ovsSocket = "unix:/var/run/openvswitch/db.sock", ovsDatapath = "system";
   libvirt::ApplianceImage loadBalancer;  // appliances.loadBalancer
