@@ -162,6 +162,9 @@ with tempfile.TemporaryDirectory() as scratch:
         driver.find_element(By.LINK_TEXT, "webshop").click()
         wait.until(ready.visibility_of_element_located((By.ID, "viewer-only")))
         check(not driver.find_elements(By.CSS_SELECTOR, "#actions button"), "a viewer is offered no action")
+        # A viewer reads all a VDC shows: its resources, with the new network.
+        wait.until(ready.presence_of_element_located((By.CSS_SELECTOR, '#resources tr[data-address="Network/extra"]')))
+        wait.until(lambda d: d.find_element(By.ID, "graph").get_attribute("naturalWidth") not in (None, "0"))
         # And the API refuses the call the button would make.
         status = driver.execute_async_script(
             "const done = arguments[arguments.length - 1];"
