@@ -1,6 +1,8 @@
-// Executes a Plan on a Datacenter: a parallel walk of the operation graph.
-// Creates wait for what they need, deletes go before what they needed, a
-// failure skips its dependents while independent work goes on.
+// Executes a Plan on a Datacenter: a parallel walk of the operation graph,
+// at most `parallelism` operations at once and within the datacenter's
+// limits per host and pool (engine/limits.h). Creates wait for what they
+// need, deletes go before what they needed, a failure skips its dependents
+// while independent work goes on.
 #pragma once
 
 #include <atomic>
