@@ -10,6 +10,7 @@ Usage: serve_load.py VDC [--vdcs 50] [--clients 100] [--seconds 20] [--runs 3]
                          embedded datacenter they share)
 Needs wrk (scripts/install-deps.sh --bench)."""
 import argparse
+import json
 import os
 import re
 import shutil
@@ -19,7 +20,6 @@ import sys
 import tempfile
 import time
 import urllib.request
-import json
 
 parser = argparse.ArgumentParser()
 parser.add_argument("vdc")
