@@ -54,6 +54,9 @@ Json summaryFor(const VdcRunner& runner, Role role) {
   return summary;
 }
 
+// A fresh name for a scratch file or a kept plan: 16 random hex digits.
+std::string randomId() { return makeToken().token.substr(0, 16); }
+
 std::string bearerOf(const httplib::Request& req) {
   std::string header = req.get_header_value("Authorization");
   return header.starts_with("Bearer ") ? header.substr(7) : "";
@@ -236,9 +239,7 @@ void Server::routes() {
   };
   // The revision in force, as the controller wrote it into its cache.
   auto inForce = [revisionAt](VdcRunner& runner, Response& res) -> std::optional<RevisionFiles> {
-    Json summary = runner.summary();
-    const Json& applied = summary["status"].is_object() ? summary["status"]["appliedRevision"] : summary["status"];
-    std::string revision = applied.is_string() ? applied.get<std::string>() : "";
+    std::string revision = runner.appliedRevision();
     fs::path root = fs::path(runner.home()) / "cache" / "revisions" / revision;
     if (revision.empty() || !fs::is_directory(root / runner.spec().path)) {
       problem(res, 409, "Conflict", "VDC '" + runner.spec().name + "' has no revision in force yet");
@@ -337,7 +338,7 @@ void Server::routes() {
     if (revision.empty()) {
       if (!(found = inForce(*runner, res))) return audit_->write(who.name, name, "plan", "", "no revision in force");
     } else {
-      id = makeToken().token.substr(0, 16);
+      id = randomId();
       fs::path tree = home / "planned" / id;
       try {
         runner->checkout(revision, tree.string());
@@ -409,7 +410,7 @@ void Server::routes() {
     if (!found) return audit_->write(who.name, name, "export", "", "no revision in force");
     fs::path exports = fs::path(runner->home()) / "exports";
     fs::create_directories(exports);
-    std::string file = (exports / (makeToken().token.substr(0, 16) + ".vdcb")).string();
+    std::string file = (exports / (randomId() + ".vdcb")).string();
     try {
       operations::DiskObserver quiet;
       operations::exportBundle({found->directory, found->target, file}, quiet);

@@ -138,6 +138,12 @@ Json VdcRunner::summary() const {
           {"status", status_.empty() ? Json() : status_}};
 }
 
+std::string VdcRunner::appliedRevision() const {
+  std::lock_guard lock(mutex_);
+  auto applied = status_.find("appliedRevision");
+  return applied != status_.end() && applied->is_string() ? applied->get<std::string>() : "";
+}
+
 Json VdcRunner::history() const {
   std::lock_guard lock(mutex_);
   return Json(history_);

@@ -37,6 +37,8 @@ class VdcRunner {
   // status as last written (specs/watch-status.schema.json; null before the
   // first), `conditions` its conditions and Reconciling.
   Json summary() const;
+  // The revision in force as last published ("" before the first apply).
+  std::string appliedRevision() const;
   // The last reconciles, newest first: {time, event, revision, message, summary, trigger}.
   Json history() const;
 

@@ -183,8 +183,9 @@ TargetSpec readTarget(const std::string& file) {
             target.limits.poolOfClass[storageClass] = pool;
             // Two classes on one pool share its bound: the smaller holds.
             if (YAML::Node most = sc->second["maxParallel"]) {
-              auto [limit, fresh] = target.limits.perPool.emplace(pool, maxParallelOf(file, most, diags));
-              if (!fresh) limit->second = std::min(limit->second, maxParallelOf(file, most, diags));
+              int bound = maxParallelOf(file, most, diags);
+              auto [limit, fresh] = target.limits.perPool.emplace(pool, bound);
+              if (!fresh) limit->second = std::min(limit->second, bound);
             }
           }
         }
