@@ -34,6 +34,7 @@ int applyPrepared(const operations::Prepared& prepared, const std::string& quest
     options.shutdownTimeout = parseDuration(flags.shutdownTimeout);
     options.interrupted = guard.interrupted();
     options.observer = &progress;
+    options.lease = prepared.lease.get();
     result = operations::execute(prepared.plan, *prepared.datacenter, prepared.live, options);
   }
   return reportApply(prepared.plan, result);

@@ -50,6 +50,7 @@ int reportApply(const Plan& plan, const ApplyReport& result) {
   std::cerr << "\n";
   for (const auto& o : result.outcomes)
     if (o.status == Status::Failed) std::cerr << "error: " << o.id.str() << ": " << o.error << "\n";
+  if (!result.leaseLost.empty()) std::cerr << "error: " << result.leaseLost << "\n";
   std::cout << "Apply " << (result.interrupted ? "interrupted" : "failed") << ": "
             << result.count(Status::Done) << " done, " << result.count(Status::Failed) << " failed, "
             << result.count(Status::Skipped) << " skipped, " << result.count(Status::NotStarted)

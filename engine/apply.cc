@@ -35,7 +35,8 @@ class Walk {
     std::vector<std::thread> threads;
     for (int i = 0; i < workers; ++i) threads.emplace_back([this] { work(); });
     for (auto& t : threads) t.join();
-    report_.interrupted = interrupted();
+    report_.interrupted = options_.interrupted && options_.interrupted->load();
+    report_.leaseLost = leaseLost_;
     return std::move(report_);
   }
 
@@ -77,7 +78,22 @@ class Walk {
     ++ops_[then].waitingFor;
   }
 
-  bool interrupted() const { return options_.interrupted && options_.interrupted->load(); }
+  // Interrupted by a signal, or the lease is lost: nothing new starts.
+  bool interrupted() const {
+    return (options_.interrupted && options_.interrupted->load()) || !leaseLost_.empty();
+  }
+
+  // Whether the writer still holds its lease; called with mutex_ held.
+  bool leaseHeld() {
+    if (!options_.lease || !leaseLost_.empty()) return leaseLost_.empty();
+    try {
+      options_.lease->check();
+      return true;
+    } catch (const std::exception& e) {
+      leaseLost_ = e.what();
+      return false;
+    }
+  }
 
   // The first ready operation whose host and pool have room; ready_.end()
   // when none has (all wait for one in flight: with nothing in flight, every
@@ -94,6 +110,7 @@ class Walk {
     while (true) {
       wake_.wait(lock, [&] { return startable() != ready_.end() || inFlight_ == 0 || interrupted(); });
       auto next = startable();
+      if (next != ready_.end() && !leaseHeld()) next = ready_.end();
       if (next == ready_.end() || interrupted()) {
         if (inFlight_ == 0 || interrupted()) {
           wake_.notify_all();
@@ -183,6 +200,7 @@ class Walk {
   std::deque<size_t> ready_;
   size_t inFlight_ = 0;
   std::map<std::string, int> busy_;  // operations in flight per bound
+  std::string leaseLost_;
 };
 
 }  // namespace
@@ -195,7 +213,7 @@ std::string describeOutcome(const Outcome& o) {
       return past[static_cast<int>(o.action)];
     case Status::Failed: return "failed: " + o.error;
     case Status::Skipped: return o.error;
-    case Status::NotStarted: return "not started (interrupted)";
+    case Status::NotStarted: return "not started (stopped early)";
   }
   return "?";
 }
@@ -219,7 +237,11 @@ ApplyReport apply(const Plan& plan, Datacenter& datacenter, const LiveState& liv
   for (auto& [provider, intent] : intents) {
     intent.contents = options.contents;
     intent.shutdownTimeout = options.shutdownTimeout;
+    intent.vdc = plan.vdc;
+    if (options.lease) intent.fence = options.lease->token();
   }
+  // A writer that lost its lease before it began writes nothing at all.
+  if (options.lease) options.lease->check();
   for (auto& [provider, intent] : intents) provider->prepare(intent);
   ApplyReport report = Walk(plan, datacenter, live, options).run();
   for (Provider* provider : datacenter.providers()) provider->finish();

@@ -51,11 +51,15 @@ struct ApplyOptions {
   // directory is the plan's.
   HostFileRule files;
   std::optional<std::chrono::seconds> shutdownTimeout;  // ApplyIntent::shutdownTimeout
+  // The writer's lease on the VDC: checked before each operation (the walk
+  // stops once it is lost), its token given to the providers (ApplyIntent::fence).
+  const Lease* lease = nullptr;
 };
 
 struct ApplyReport {
   std::vector<Outcome> outcomes;  // one per operation, in plan order
   bool interrupted = false;
+  std::string leaseLost;  // why the walk stopped early: the lease was lost
   size_t count(Status status) const;
   bool ok() const { return count(Status::Done) == outcomes.size(); }
 };

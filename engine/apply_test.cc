@@ -60,7 +60,7 @@ class RecordingProvider : public Registry {
 class FakeDatacenter : public Datacenter {
  public:
   std::string describe() const override { return "fake"; }
-  std::string lockPath(const std::string&) const override { return "/dev/null"; }
+  std::shared_ptr<LockService> ownLocks() const override { return nullptr; }
   std::vector<Provider*> providers() override { return {&provider}; }
   void commit() override {}
   RecordingProvider provider;
@@ -233,6 +233,77 @@ TEST(Apply, InterruptionLetsInFlightWorkFinishAndStartsNothingNew) {
   EXPECT_EQ(report.count(Status::Done), 1u);
   EXPECT_EQ(report.count(Status::NotStarted), 5u);
   EXPECT_EQ(dc.provider.calls.size(), 1u);
+}
+
+}  // namespace vdc
+
+namespace vdc {
+
+namespace {
+
+// A lease that is lost once `lostAfter` operations have begun.
+class CountedLease : public Lease {
+ public:
+  explicit CountedLease(RecordingProvider& provider, size_t lostAfter) : provider_(provider), lostAfter_(lostAfter) {}
+  FencingToken token() const override { return {"test", 7}; }
+  void check() const override {
+    ++checks;
+    if (provider_.calls.size() >= lostAfter_) throw Error("the lock's lease (token test:7) was lost: test");
+  }
+  mutable std::atomic<int> checks = 0;
+
+ private:
+  RecordingProvider& provider_;
+  size_t lostAfter_;
+};
+
+// Records the intent each provider is told.
+class IntentProvider : public RecordingProvider {
+ public:
+  void prepare(const ApplyIntent& intent) override { told = intent; }
+  ApplyIntent told;
+};
+
+}  // namespace
+
+TEST(Apply, AWriterThatLostItsLeaseStopsBeforeItsNextOperation) {
+  Plan plan;
+  for (int i = 0; i < 6; ++i) plan.changes.push_back(change(Kind::Instance, "i" + std::to_string(i), Action::Create));
+  FakeDatacenter dc;
+  CountedLease lease(dc.provider, 2);
+  ApplyReport report = apply(plan, dc, liveFor(plan), {.parallelism = 1, .lease = &lease});
+  EXPECT_FALSE(report.ok());
+  EXPECT_EQ(dc.provider.calls.size(), 2u) << "operations went on after the lease was lost";
+  EXPECT_EQ(report.count(Status::Done), 2u);
+  EXPECT_EQ(report.count(Status::NotStarted), 4u);
+  EXPECT_NE(report.leaseLost.find("was lost"), std::string::npos) << report.leaseLost;
+  EXPECT_GE(lease.checks, 3);
+}
+
+TEST(Apply, ALeaseLostBeforeTheFirstOperationChangesNothing) {
+  Plan plan;
+  plan.changes = {change(Kind::Network, "n", Action::Create)};
+  FakeDatacenter dc;
+  CountedLease lease(dc.provider, 0);
+  EXPECT_THROW(apply(plan, dc, liveFor(plan), {.lease = &lease}), Error);
+  EXPECT_TRUE(dc.provider.calls.empty());
+}
+
+TEST(Apply, ProvidersAreToldTheVdcAndTheFencingToken) {
+  Plan plan;
+  plan.vdc = "shop";
+  plan.changes = {change(Kind::Network, "n", Action::Delete)};
+  IntentProvider provider;
+  struct OneProvider : FakeDatacenter {
+    Provider* only = nullptr;
+    std::vector<Provider*> providers() override { return {only}; }
+  } dc;
+  dc.only = &provider;
+  CountedLease lease(provider, 100);
+  ASSERT_TRUE(apply(plan, dc, liveFor(plan), {.lease = &lease}).ok());
+  EXPECT_EQ(provider.told.vdc, "shop");
+  ASSERT_TRUE(provider.told.fence);
+  EXPECT_EQ(provider.told.fence->str(), "test:7");
 }
 
 }  // namespace vdc

@@ -4,8 +4,7 @@
 #include <sys/file.h>
 #include <unistd.h>
 
-#include <chrono>
-#include <ctime>
+#include <cstdlib>
 #include <filesystem>
 
 #include "engine/error.h"
@@ -13,46 +12,84 @@
 
 namespace vdc {
 
-static std::string readAll(int fd) {
-  std::string text;
-  char buffer[512];
-  ssize_t n;
-  lseek(fd, 0, SEEK_SET);
-  while ((n = read(fd, buffer, sizeof buffer)) > 0) text.append(buffer, n);
+namespace {
+
+// "token N\nHOLDER\n": a file anyone on the machine might have edited, read
+// no further than its first bytes.
+struct LockFile {
+  uint64_t token = 0;
+  std::string holder;
+};
+
+LockFile readLockFile(int fd) {
+  char buffer[1024];
+  ssize_t n = pread(fd, buffer, sizeof buffer, 0);
+  std::string text(buffer, n > 0 ? static_cast<size_t>(n) : 0);
+  LockFile file;
+  if (text.starts_with("token ")) {
+    auto end = text.find('\n');
+    std::string digits = text.substr(6, end == std::string::npos ? std::string::npos : end - 6);
+    char* stop = nullptr;
+    uint64_t value = std::strtoull(digits.c_str(), &stop, 10);
+    if (!digits.empty() && *stop == '\0') file.token = value;
+    text = end == std::string::npos ? "" : text.substr(end + 1);
+  }
   while (!text.empty() && text.back() == '\n') text.pop_back();
-  return text;
+  file.holder = text;
+  return file;
 }
 
-std::optional<ApplyLock> ApplyLock::tryAcquire(const std::string& path, const std::string& purpose,
-                                               std::string& holder) {
+void writeLockFile(int fd, const LockFile& file) {
+  std::string text = "token " + std::to_string(file.token) + "\n" + file.holder + (file.holder.empty() ? "" : "\n");
+  if (ftruncate(fd, 0) != 0 || pwrite(fd, text.data(), text.size(), 0) != static_cast<ssize_t>(text.size()))
+    throw Error("cannot write a lock file");
+}
+
+class FileLease : public Lease {
+ public:
+  FileLease(int fd, uint64_t token) : fd_(fd), token_{"file", token} {}
+  ~FileLease() override {
+    // The token stays for the next holder; the holder's name goes.
+    try {
+      writeLockFile(fd_, {token_.value, ""});
+    } catch (const Error&) { /* the holder text is advisory */ }
+    close(fd_);
+  }
+  FencingToken token() const override { return token_; }
+  void check() const override {}  // held until this process closes it or dies
+
+ private:
+  int fd_;
+  FencingToken token_;
+};
+
+}  // namespace
+
+std::string FileLocks::pathOf(const std::string& vdc) const {
+  return (std::filesystem::path(directory_) / (vdc + ".lock")).string();
+}
+
+LeasePtr FileLocks::tryAcquire(const std::string& vdc, const std::string& purpose, std::string& holder) {
+  std::string path = pathOf(vdc);
   // A link planted at the lock's name, or a directory others can write, is refused.
-  checkPrivateDirectory(std::filesystem::path(path).parent_path().string());
+  checkPrivateDirectory(directory_);
   int fd = openNoFollow(path, O_RDWR | O_CREAT);
   if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
-    holder = readAll(fd);
+    holder = readLockFile(fd).holder;
     if (holder.empty()) holder = "another vdc process";
     close(fd);
-    return std::nullopt;
+    return nullptr;
   }
-  char host[256] = "?";
-  gethostname(host, sizeof host - 1);
-  std::time_t now = std::time(nullptr);
-  char when[64];
-  std::strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&now));
-  std::string text = purpose + " (pid " + std::to_string(getpid()) + " on " + host + ", since " + when + ")\n";
-  if (ftruncate(fd, 0) != 0 || pwrite(fd, text.data(), text.size(), 0) < 0) {
+  LockFile file = readLockFile(fd);
+  file.token += 1;
+  file.holder = holderText(purpose);
+  try {
+    writeLockFile(fd, file);
+  } catch (const Error&) {
     close(fd);
     throw Error("cannot write lock file " + path);
   }
-  return ApplyLock(fd);
-}
-
-ApplyLock::ApplyLock(ApplyLock&& other) noexcept : fd_(other.fd_) { other.fd_ = -1; }
-
-ApplyLock::~ApplyLock() {
-  if (fd_ < 0) return;
-  if (ftruncate(fd_, 0) != 0) { /* the holder text is advisory */ }
-  close(fd_);
+  return std::make_unique<FileLease>(fd, file.token);
 }
 
 }  // namespace vdc

@@ -1,25 +1,23 @@
-// One apply at a time per VDC and target: an exclusive flock on a file that
-// also names its holder. The kernel drops the lock when its process dies, so
-// a lock left by a killed process is never in the way.
+// The locks of an embedded datacenter: an exclusive flock on a file per VDC
+// beside the datacenter's own file. The file names the holder and keeps the
+// last fencing token. The kernel drops a flock when its process dies, so a
+// lock left by a killed process is never in the way, and needs no lease.
 #pragma once
 
-#include <optional>
 #include <string>
+
+#include "engine/lease.h"
 
 namespace vdc {
 
-class ApplyLock {
+class FileLocks : public LockService {
  public:
-  // Takes the lock or returns nothing and sets `holder` to who has it.
-  static std::optional<ApplyLock> tryAcquire(const std::string& path, const std::string& purpose,
-                                             std::string& holder);
-  ApplyLock(ApplyLock&& other) noexcept;
-  ApplyLock& operator=(ApplyLock&&) = delete;
-  ~ApplyLock();
+  explicit FileLocks(std::string directory) : directory_(std::move(directory)) {}
+  LeasePtr tryAcquire(const std::string& vdc, const std::string& purpose, std::string& holder) override;
+  std::string pathOf(const std::string& vdc) const;
 
  private:
-  explicit ApplyLock(int fd) : fd_(fd) {}
-  int fd_ = -1;
+  std::string directory_;
 };
 
 }  // namespace vdc

@@ -4,44 +4,75 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <fstream>
+
 #include "engine/test_support.h"
 
 namespace vdc {
 
 TEST(Lock, SecondHolderIsRefusedAndToldWhoHoldsIt) {
   testing::TempDir dir;
-  std::string path = (dir.path() / "x.lock").string();
+  FileLocks locks(dir.path().string());
   std::string holder;
-  auto first = ApplyLock::tryAcquire(path, "vdc apply", holder);
+  auto first = locks.tryAcquire("shop", "vdc apply", holder);
   ASSERT_TRUE(first);
   // flock is per open file description: a second open in this process conflicts too.
-  auto second = ApplyLock::tryAcquire(path, "vdc apply", holder);
+  auto second = locks.tryAcquire("shop", "vdc apply", holder);
   EXPECT_FALSE(second);
   EXPECT_NE(holder.find("vdc apply (pid " + std::to_string(getpid())), std::string::npos) << holder;
+  EXPECT_NE(holder.find(", user "), std::string::npos) << holder;
+  EXPECT_TRUE(locks.tryAcquire("other", "vdc apply", holder)) << "one VDC's lock held another's";
 }
 
-TEST(Lock, ReleasedOnDestruction) {
+TEST(Lock, ReleasedOnDestructionAndEachHolderGetsAGreaterToken) {
   testing::TempDir dir;
-  std::string path = (dir.path() / "x.lock").string();
+  FileLocks locks(dir.path().string());
   std::string holder;
-  { auto lock = ApplyLock::tryAcquire(path, "a", holder); ASSERT_TRUE(lock); }
-  EXPECT_TRUE(ApplyLock::tryAcquire(path, "b", holder));
+  uint64_t last = 0;
+  for (int i = 0; i < 3; ++i) {
+    auto lock = locks.tryAcquire("shop", "a", holder);
+    ASSERT_TRUE(lock);
+    EXPECT_EQ(lock->token().issuer, "file");
+    EXPECT_GT(lock->token().value, last);
+    last = lock->token().value;
+    EXPECT_NO_THROW(lock->check());
+  }
 }
 
-TEST(Lock, ALockLeftByAKilledProcessIsFree) {
+TEST(Lock, ALockLeftByAKilledProcessIsFreeAndItsTokenIsPassed) {
   testing::TempDir dir;
-  std::string path = (dir.path() / "x.lock").string();
+  FileLocks locks(dir.path().string());
   pid_t child = fork();
   if (child == 0) {
     std::string holder;
-    auto lock = ApplyLock::tryAcquire(path, "doomed", holder);
-    _exit(lock ? 0 : 1);  // dies holding the lock, without releasing it
+    auto lock = locks.tryAcquire("shop", "doomed", holder);
+    _exit(lock && lock->token().value == 1 ? 0 : 1);  // dies holding the lock, without releasing it
   }
   int status = 0;
   waitpid(child, &status, 0);
   ASSERT_EQ(WEXITSTATUS(status), 0);
   std::string holder;
-  EXPECT_TRUE(ApplyLock::tryAcquire(path, "next", holder));
+  auto next = locks.tryAcquire("shop", "next", holder);
+  ASSERT_TRUE(next);
+  EXPECT_EQ(next->token().value, 2u);
+}
+
+TEST(Lock, AnEditedLockFileIsReadAsNoToken) {
+  testing::TempDir dir;
+  FileLocks locks(dir.path().string());
+  std::ofstream(locks.pathOf("shop")) << "token 12x\nsomeone\n";
+  std::string holder;
+  auto lock = locks.tryAcquire("shop", "vdc apply", holder);
+  ASSERT_TRUE(lock);
+  EXPECT_EQ(lock->token().value, 1u);
+}
+
+TEST(FencingToken, OnlyALaterTokenOfTheSameIssuerSupersedes) {
+  FencingToken mine{"host", 5};
+  EXPECT_TRUE(mine.supersededBy({"host", 6}));
+  EXPECT_FALSE(mine.supersededBy({"host", 5}));
+  EXPECT_FALSE(mine.supersededBy({"host", 4}));
+  EXPECT_FALSE(mine.supersededBy({"etcd", 600}));
 }
 
 }  // namespace vdc

@@ -14,6 +14,7 @@
 
 #include "engine/error.h"
 #include "engine/host_files.h"
+#include "engine/lease.h"
 #include "engine/limits.h"
 #include "engine/live.h"
 #include "engine/model.h"
@@ -41,6 +42,11 @@ struct ApplyIntent {
   // Guests stopped or deleted are asked to shut down and given this long
   // before they are forced off; none: each instance's own shutdownTimeout.
   std::optional<std::chrono::seconds> shutdownTimeout;
+  // The VDC, and the fencing token of the lease its writer holds: what the
+  // provider records of the VDC carries it, and a record a later holder
+  // wrote is never overwritten (engine/lease.h).
+  std::string vdc;
+  std::optional<FencingToken> fence;
 };
 
 // Realizes some kinds of resources on a target.
@@ -89,7 +95,9 @@ class Datacenter {
  public:
   virtual ~Datacenter() = default;
   virtual std::string describe() const = 0;      // for messages: "embedded datacenter .vdc/sim.xml"
-  virtual std::string lockPath(const std::string& vdc) const = 0;
+  // Where its writers meet to take a VDC's lock by default: a file beside
+  // an embedded datacenter, an object on a libvirt host.
+  virtual std::shared_ptr<LockService> ownLocks() const = 0;
   virtual std::vector<Provider*> providers() = 0;
   // Makes everything done so far durable (the embedded datacenter saves its file).
   virtual void commit() = 0;
@@ -128,6 +136,9 @@ class Datacenter {
   // Operations at once on each host and pool, as the Target bounds them
   // (set by whoever opens the datacenter; an apply honours them).
   ParallelLimits limits;
+  // Where writers take a VDC's lock, when the Target says (etcd); none:
+  // ownLocks().
+  std::shared_ptr<LockService> locks;
 };
 
 using DatacenterPtr = std::unique_ptr<Datacenter>;

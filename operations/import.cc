@@ -96,7 +96,7 @@ Imported importBundle(const ImportRequest& request, DiskObserver& observer, cons
     Vdc vdc = load(into->string());
     if (vdc.name != contents.descriptor.vdc)
       throw Error("the bundle's manifests are of VDC " + vdc.name + ", its descriptor says " + contents.descriptor.vdc);
-    ApplyLock held = lockVdc(*datacenter, vdc.name, "vdc import");
+    LeasePtr held = lockVdc(*datacenter, vdc.name, "vdc import");
     LiveState live = readLive(*datacenter, vdc.name);
     // A bundle's manifests name host files only inside the bundle's directory.
     HostFileRule hostFiles = hostFileRule(vdc, request.target, true);
@@ -116,6 +116,7 @@ Imported importBundle(const ImportRequest& request, DiskObserver& observer, cons
     ApplyOptions options = request.apply;
     options.contents = std::move(files);
     options.files = hostFiles;
+    options.lease = held.get();
     imported.report = execute(imported.plan, *datacenter, live, options);
     return imported;
   } catch (const Failure& e) {

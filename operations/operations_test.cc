@@ -55,7 +55,7 @@ TEST_F(Operations, AVdcThatDoesNotValidateIsInvalidWithEveryProblem) {
 
 TEST_F(Operations, AWriterFindsTheVdcLockedAndMayRetry) {
   DatacenterPtr datacenter = openTarget(std::nullopt);
-  ApplyLock held = lockVdc(*datacenter, "site", "vdc watch elsewhere");
+  LeasePtr held = lockVdc(*datacenter, "site", "vdc watch elsewhere");
   EXPECT_NO_THROW(prepare({"site", std::nullopt, false, ""}));  // a reader takes no lock
   try {
     prepare({"site", std::nullopt, false, "vdc apply"});
@@ -76,7 +76,7 @@ TEST_F(Operations, ASavedPlanIsAppliedOnlyWhileTheTargetIsAsItWas) {
   {
     Prepared fresh = prepareSaved("site.plan", std::nullopt, "vdc apply site.plan");
     EXPECT_EQ(fresh.plan.changes.size(), 3u);
-    EXPECT_TRUE(fresh.lock.has_value());
+    EXPECT_TRUE(fresh.lease);
   }  // its lock is let go
 
   ASSERT_TRUE(applySite().ok());  // the target moves on

@@ -78,7 +78,7 @@ Prepared prepare(const PlanRequest& request) {
   prepared.vdc = load(request.directory);
   Vdc& vdc = *prepared.vdc;
   prepared.datacenter = openTarget(request.target);
-  if (!request.lockPurpose.empty()) prepared.lock.emplace(lockVdc(*prepared.datacenter, vdc.name, request.lockPurpose));
+  if (!request.lockPurpose.empty()) prepared.lease = lockVdc(*prepared.datacenter, vdc.name, request.lockPurpose);
   prepared.live = readLive(*prepared.datacenter, vdc.name);
   Planning planning = makePlan(vdc, prepared.live, *prepared.datacenter, request.destroy,
                                hostFileRule(vdc, request.target, request.confined));
@@ -99,7 +99,7 @@ Prepared prepareSaved(const std::string& planFile, const std::optional<std::stri
   Datacenter& datacenter = *prepared.datacenter;
   if (prepared.plan.target != datacenter.describe())
     throw Failure(FailureKind::Invalid, "the plan was made for " + prepared.plan.target + ", not " + datacenter.describe());
-  prepared.lock.emplace(lockVdc(datacenter, prepared.plan.vdc, lockPurpose));
+  prepared.lease = lockVdc(datacenter, prepared.plan.vdc, lockPurpose);
   prepared.live = readLive(datacenter, prepared.plan.vdc);
   if (prepared.live.fingerprint() != prepared.plan.liveFingerprint)
     throw Failure(FailureKind::Stale, "the saved plan " + planFile + " is stale: " + datacenter.describe() +

@@ -50,7 +50,7 @@ void keepRecordedRevision(Vdc& desired, const LiveState& live);
 struct Prepared {
   std::optional<Vdc> vdc;  // none for a saved plan
   DatacenterPtr datacenter;
-  std::optional<ApplyLock> lock;  // held when prepared for a writer
+  LeasePtr lease;  // held when prepared for a writer
   LiveState live;
   Plan plan;
   std::vector<std::string> warnings;

@@ -25,13 +25,16 @@ Vdc load(const std::string& directory) {
 
 DatacenterPtr openTarget(const std::optional<std::string>& targetFile) { return vdc::openTarget(targetFile); }
 
-ApplyLock lockVdc(Datacenter& datacenter, const std::string& vdc, const std::string& purpose) {
+LeasePtr lockVdc(Datacenter& datacenter, const std::string& vdc, const std::string& purpose) {
+  if (!datacenter.locks) datacenter.locks = datacenter.ownLocks();
+  auto start = std::chrono::steady_clock::now();
   std::string holder;
-  auto lock = ApplyLock::tryAcquire(datacenter.lockPath(vdc), purpose, holder);
-  if (!lock)
+  LeasePtr lease = datacenter.locks->tryAcquire(vdc, purpose, holder);
+  if (!lease)
     throw Failure(FailureKind::Locked,
                   "VDC " + vdc + " on " + datacenter.describe() + " is locked by " + holder + "; one apply at a time");
-  return std::move(*lock);
+  spdlog::debug("took the lock of VDC {} (token {}) in {:.0f} ms", vdc, lease->token().str(), millisecondsSince(start));
+  return lease;
 }
 
 LiveState readLive(Datacenter& datacenter, const std::string& vdc) {

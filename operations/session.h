@@ -7,7 +7,7 @@
 #include <string>
 
 #include "engine/live.h"
-#include "engine/lock.h"
+#include "engine/lease.h"
 #include "engine/model.h"
 #include "engine/provider.h"
 #include "operations/failure.h"
@@ -21,9 +21,10 @@ Vdc load(const std::string& directory);
 // The datacenter of a Target file, or the embedded one (providers/targets).
 DatacenterPtr openTarget(const std::optional<std::string>& targetFile);
 
-// Takes the apply lock of `vdc` on `datacenter`; throws Failure(Locked)
-// naming who holds it.
-ApplyLock lockVdc(Datacenter& datacenter, const std::string& vdc, const std::string& purpose);
+// Takes the lock of `vdc` where the datacenter's writers meet (the
+// Target's coordination, or the datacenter's own); throws Failure(Locked)
+// naming who holds it, Error when the lock cannot be reached.
+LeasePtr lockVdc(Datacenter& datacenter, const std::string& vdc, const std::string& purpose);
 
 // Reads the live state of `vdc`, logging how long it took.
 LiveState readLive(Datacenter& datacenter, const std::string& vdc);

@@ -187,9 +187,9 @@ bool WatchController::reconcileRevision(Loaded& wanted, bool isHead) {
   Vdc& vdc = wanted.vdc;
   try {
     DatacenterPtr datacenter = open_(wanted.target);
-    std::optional<ApplyLock> held;
+    LeasePtr held;
     try {
-      held.emplace(lockVdc(*datacenter, vdc.name, "vdc watch " + options_.repository));
+      held = lockVdc(*datacenter, vdc.name, "vdc watch " + options_.repository);
     } catch (const Failure& e) {
       return fail(revision, "lock", e.what());
     }
@@ -255,12 +255,14 @@ bool WatchController::reconcileRevision(Loaded& wanted, bool isHead) {
       applyOptions.files = files;
       applyOptions.parallelism = options_.parallelism;
       applyOptions.observer = options_.progress;
+      applyOptions.lease = held.get();
       ApplyReport report = execute(plan, *datacenter, live, applyOptions);
       status_.timings["applySeconds"] = secondsSince(start);
       if (!report.ok()) {
         std::string errors;
         for (const auto& o : report.outcomes)
           if (o.status == Status::Failed) errors += "\n" + o.id.str() + ": " + o.error;
+        if (!report.leaseLost.empty()) errors += "\n" + report.leaseLost;
         return fail(revision, "apply",
                     std::to_string(report.count(Status::Done)) + " of " + std::to_string(report.outcomes.size()) +
                         " operations done, the rest not: the datacenter is partly at " + revision +
@@ -272,7 +274,9 @@ bool WatchController::reconcileRevision(Loaded& wanted, bool isHead) {
       live = readLive(*datacenter, vdc.name);
       Plan record = planWith(revision);
       if (!problems.empty()) return fail(revision, "plan", problems.str());
-      ApplyReport stamped = execute(record, *datacenter, live, ApplyOptions{});
+      ApplyOptions stampOptions;
+      stampOptions.lease = held.get();
+      ApplyReport stamped = execute(record, *datacenter, live, stampOptions);
       if (!stamped.ok()) return fail(revision, "apply", "the revision could not be recorded on the target; retried");
     }
     status_.appliedRevision = revision;

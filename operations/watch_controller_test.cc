@@ -221,7 +221,7 @@ TEST_F(Controller, RetriesAVdcLockedByAnotherWriter) {
   WatchController controller = make();
   {
     DatacenterPtr datacenter = openDatacenter();
-    ApplyLock held = lockVdc(*datacenter, "site", "another apply");
+    LeasePtr held = lockVdc(*datacenter, "site", "another apply");
     EXPECT_FALSE(controller.step());
     EXPECT_EQ(controller.status().lastError["stage"], "lock");
     EXPECT_NE(controller.status().lastError["message"].get<std::string>().find("another apply"), std::string::npos);

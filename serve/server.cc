@@ -385,6 +385,7 @@ void Server::routes() {
       options.parallelism = runner->spec().parallelism;
       options.observer = &progress;
       options.files = operations::hostFileRule(prepared.plan.directory, found->target, true);
+      options.lease = prepared.lease.get();
       ApplyReport report = operations::execute(prepared.plan, *prepared.datacenter, prepared.live, options);
       Json outcomes = Json::array();
       for (const auto& o : report.outcomes) outcomes.push_back({{"address", o.id.str()}, {"result", describeOutcome(o)}});

@@ -284,7 +284,7 @@ TEST_F(Cli, InvalidManifestsApplyNothing) {
 
 TEST_F(Cli, ASecondApplyIsRefusedNamingTheHolder) {
   std::string holder;
-  auto lock = ApplyLock::tryAcquire((dir.path() / ".vdc" / "webshop.lock").string(), "vdc apply (test)", holder);
+  auto lock = FileLocks((dir.path() / ".vdc").string()).tryAcquire("webshop", "vdc apply (test)", holder);
   ASSERT_TRUE(lock);
   Result run = apply();
   EXPECT_EQ(run.exit, 1);

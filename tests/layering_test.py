@@ -20,18 +20,19 @@ LAYERS = {
     "providers/libvirt/api": ["engine"],
     "providers/ovs": ["engine", "support"],
     "providers/libvirt": ["engine", "support", "providers/libvirt/api", "providers/ovs"],
-    "providers/targets": ["engine", "providers/libvirt", "providers/libvirt/api"],
+    "providers/etcd": ["engine", "support"],
+    "providers/targets": ["engine", "providers/libvirt", "providers/libvirt/api", "providers/etcd"],
     "bundle": ["engine", "support"],
     "gitops": ["engine"],
     "operations": ["engine", "bundle", "gitops", "providers/targets", "providers/libvirt/api"],
     "serve": ["engine", "bundle", "gitops", "operations"],
     "cli": ["engine", "gitops", "operations", "serve"],
     # Outside the product: anything but the command line.
-    "bench": ["engine", "bundle", "providers/libvirt", "providers/libvirt/api", "providers/targets", "support",
-              "tests"],
+    "bench": ["engine", "bundle", "providers/libvirt", "providers/libvirt/api", "providers/targets", "providers/etcd",
+              "support", "tests"],
     "fuzz": ["engine", "bundle", "providers/libvirt/api"],
     "tests": ["engine", "bundle", "gitops", "operations", "serve", "support", "providers/targets",
-              "providers/libvirt", "providers/libvirt/api", "providers/ovs"],
+              "providers/libvirt", "providers/libvirt/api", "providers/ovs", "providers/etcd"],
 }
 
 INCLUDE = re.compile(r'^\s*#\s*include\s+"([^"]+)"', re.M)

@@ -8,16 +8,17 @@
 
 #include "engine/kinds/instance.h"
 #include "engine/kinds/volume.h"
+#include "engine/lock.h"
 #include "engine/safe_file.h"
+#include "providers/libvirt/host_lock.h"
 #include "engine/units.h"
 
 namespace vdc::libvirt {
 
 namespace fs = std::filesystem;
 
-LibvirtDatacenter::LibvirtDatacenter(HostSettings settings, std::string lockDirectory)
+LibvirtDatacenter::LibvirtDatacenter(HostSettings settings)
     : host_(std::move(settings)),
-      lockDirectory_(std::move(lockDirectory)),
       records_(host_),
       storage_(host_, records_),
       switch_(host_, records_),
@@ -37,11 +38,8 @@ LibvirtDatacenter::LibvirtDatacenter(HostSettings settings, std::string lockDire
 
 std::string LibvirtDatacenter::describe() const { return host_.settings().uri; }
 
-std::string LibvirtDatacenter::lockPath(const std::string& vdc) const {
-  std::string target = host_.settings().uri;
-  for (char& c : target)
-    if (!isalnum(static_cast<unsigned char>(c))) c = '_';
-  return (fs::path(lockDirectory_) / (vdc + "@" + target + ".lock")).string();
+std::shared_ptr<LockService> LibvirtDatacenter::ownLocks() const {
+  return std::make_shared<HostLocks>(host_.settings().uri, host_.settings().lockLease);
 }
 
 std::vector<Provider*> LibvirtDatacenter::providers() {
@@ -123,7 +121,7 @@ static HostSettings embeddedSettings(const std::string& absolute) {
 // no trace. What is there is checked before it is read: a link or a FIFO at
 // the file's name, or a directory others can write, is refused.
 EmbeddedDatacenter::EmbeddedDatacenter(const std::string& file)
-    : LibvirtDatacenter(embeddedSettings(absoluteNodeFile(file)), fs::path(absoluteNodeFile(file)).parent_path()),
+    : LibvirtDatacenter(embeddedSettings(absoluteNodeFile(file))),
       file_(absoluteNodeFile(file)) {
   fs::path directory = fs::path(file_).parent_path();
   if (fs::exists(fs::symlink_status(directory))) checkPrivateDirectory(directory.string());
@@ -148,8 +146,8 @@ std::string EmbeddedDatacenter::describe() const {
   return "embedded datacenter " + shown;
 }
 
-std::string EmbeddedDatacenter::lockPath(const std::string& vdc) const {
-  return (fs::path(file_).parent_path() / (vdc + ".lock")).string();
+std::shared_ptr<LockService> EmbeddedDatacenter::ownLocks() const {
+  return std::make_shared<FileLocks>(fs::path(file_).parent_path().string());
 }
 
 namespace {

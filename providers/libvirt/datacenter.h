@@ -19,9 +19,10 @@ namespace vdc::libvirt {
 
 class LibvirtDatacenter : public Datacenter {
  public:
-  LibvirtDatacenter(HostSettings settings, std::string lockDirectory);
+  explicit LibvirtDatacenter(HostSettings settings);
   std::string describe() const override;
-  std::string lockPath(const std::string& vdc) const override;
+  // On the host itself (host_lock.h).
+  std::shared_ptr<LockService> ownLocks() const override;
   std::vector<Provider*> providers() override;
   // One scan of the host for every provider.
   LiveState read(const std::string& vdc) override;
@@ -40,7 +41,6 @@ class LibvirtDatacenter : public Datacenter {
 
  protected:
   Host host_;
-  std::string lockDirectory_;
   RecordStore records_;
   LibvirtStorage storage_;
   LibvirtSwitch switch_;
@@ -58,7 +58,8 @@ class EmbeddedDatacenter : public LibvirtDatacenter {
   // `file` is created empty when missing; its directory holds the lock.
   explicit EmbeddedDatacenter(const std::string& file);
   std::string describe() const override;
-  std::string lockPath(const std::string& vdc) const override;
+  // A file per VDC beside the datacenter's file (engine/lock.h).
+  std::shared_ptr<LockService> ownLocks() const override;
   void commit() override;
   void keepForCrash() override { save(); }
   // Its volumes hold no data: the room is that of the file system its file is on.

@@ -3,6 +3,7 @@
 // straight from its node file.
 #pragma once
 
+#include <chrono>
 #include <functional>
 #include <map>
 #include <mutex>
@@ -38,6 +39,8 @@ struct HostSettings {
   // than libvirt networks: the OVSDB socket and the bridges' datapath type.
   std::string ovsSocket, ovsDatapath;
   ApplianceImage loadBalancer;
+  // How long a writer's lock on the host holds without renewal (host_lock.h).
+  std::chrono::milliseconds lockLease{std::chrono::seconds(30)};
 };
 
 class Host {

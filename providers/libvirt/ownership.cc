@@ -33,6 +33,8 @@ std::string containerNicName(const std::string& vdc, const std::string& name, si
 
 std::string registryName(const std::string& vdc) { return vdc + "._vdc"; }
 
+std::string lockName(const std::string& vdc) { return vdc + "._lock"; }
+
 std::string networkBridgeName(const std::string& vdc, const std::string& network) {
   return "vdcbr" + sha256Hex(vdc + "/" + network).substr(0, 10);
 }
@@ -52,6 +54,7 @@ std::optional<ResourceId> domainResource(const std::string& vdc, const std::stri
 
 std::optional<ResourceId> networkResource(const std::string& vdc, const std::string& physical) {
   if (physical == registryName(vdc)) return ResourceId{Kind::VirtualDataCenter, vdc};
+  if (physical == lockName(vdc)) return std::nullopt;  // a writer's lock (host_lock.h), no resource
   if (auto name = after(vdc + ".", physical)) return ResourceId{Kind::Network, *name};
   return std::nullopt;
 }

@@ -4,7 +4,8 @@
 // domains "shop.web-0", load balancers "shop.lb.front", networks
 // "shop.backend", volumes "shop.vol.data", images "shop.img.debian-12",
 // instance root disks "shop.root.web-0", their cloud-init seeds
-// "shop.seed.web-0" and the VDC's own record network "shop._vdc". Resource names are DNS labels, so these never collide.
+// "shop.seed.web-0", the VDC's own record network "shop._vdc" and the lock
+// of its writers "shop._lock". Resource names are DNS labels, so these never collide.
 //
 // Records: domains and networks carry <vdc:owner> in their <metadata>;
 // storage volumes cannot (libvirt drops pool and volume metadata), so theirs
@@ -25,6 +26,7 @@ std::string volumeName(const std::string& vdc, const ResourceId& id);  // Volume
 std::string rootDiskName(const std::string& vdc, const std::string& instance);
 std::string seedName(const std::string& vdc, const std::string& instance);  // its cloud-init seed
 std::string registryName(const std::string& vdc);
+std::string lockName(const std::string& vdc);
 // The Linux bridge of a libvirt network, named by vdc instead of libvirt's
 // next free virbrN: stable per VDC and network, so two networks started at
 // once never reach for the same name, and an interface someone else left

@@ -17,6 +17,11 @@ void RecordStore::parse(const std::string& vdc, const XmlDocument& doc, xmlNodeP
     loaded.foreign = true;
     return;
   }
+  auto issuer = XmlDocument::attribute(registry.front(), "fenceIssuer");
+  auto token = XmlDocument::attribute(registry.front(), "fence");
+  if (issuer && token && !token->empty() && token->size() <= 19 &&
+      token->find_first_not_of("0123456789") == std::string::npos)
+    loaded.fence = FencingToken{*issuer, std::stoull(*token)};
   for (xmlNodePtr node : doc.nodes("vdc:owner", registry.front()))
     if (auto owner = readOwner(doc, node)) {
       if (owner->vdc != vdc) continue;
@@ -87,14 +92,44 @@ void readHost(Host& host, RecordStore& records, const std::vector<HostReader*>& 
   for (HostReader* reader : readers) reader->finishRead(vdc, into);
 }
 
+void RecordStore::fence(const std::string& vdc, const FencingToken& token) {
+  std::lock_guard lock(mutex_);
+  fences_[vdc] = token;
+  checkFence(vdc);
+}
+
+void RecordStore::checkFence(const std::string& vdc) {
+  auto ours = fences_.find(vdc);
+  if (ours == fences_.end()) return;
+  // Read from the host, not the cache: the point is a write since.
+  Loaded now;
+  std::string name = registryName(vdc);
+  NetworkHandle net(virNetworkLookupByName(host_.connection(), name.c_str()));
+  if (!net) {
+    if (!lastErrorIsNotFound()) throw libvirtError("cannot look up network " + name);
+    return;
+  }
+  XmlDocument doc(networkDefinition(net.get()), "network " + name);
+  parse(vdc, doc, doc.root(), now);
+  if (now.fence && ours->second.supersededBy(*now.fence))
+    throw Error("the record of VDC " + vdc + " on " + host_.settings().uri +
+                " was written by a later holder of its lock (token " + now.fence->str() + "); this writer's lease (token " +
+                ours->second.str() + ") was lost, and it writes nothing more");
+}
+
 void RecordStore::save(const std::string& vdc, Loaded& loaded) {
+  checkFence(vdc);
+  if (auto ours = fences_.find(vdc); ours != fences_.end()) loaded.fence = ours->second;
   std::string name = registryName(vdc);
   std::string xml = "<network><name>" + xmlEscape(name) + "</name>";
   if (!loaded.uuid.empty()) xml += "<uuid>" + loaded.uuid + "</uuid>";
   // Never started, but libvirt would give it a virbrN all the same.
   xml += "<bridge name='" + networkBridgeName(vdc, "_vdc") + "'/>";
   xml += "<metadata><vdc:registry xmlns:vdc=\"" + std::string(kOwnershipNamespace) + "\" vdc=\"" +
-         xmlEscape(vdc) + "\">";
+         xmlEscape(vdc) + "\"";
+  if (loaded.fence)
+    xml += " fenceIssuer=\"" + xmlEscape(loaded.fence->issuer) + "\" fence=\"" + std::to_string(loaded.fence->value) + "\"";
+  xml += ">";
   for (const auto& [id, owner] : loaded.records) xml += ownerElement(owner, false);
   for (const auto& [id, physical] : loaded.adoptedNames)
     xml += "<vdc:adopted kind=\"" + std::string(kindName(id.kind)) + "\" name=\"" + xmlEscape(id.name) +
@@ -216,6 +251,7 @@ void RecordStore::drop(const std::string& vdc) {
   std::lock_guard lock(mutex_);
   Loaded& loaded = load(vdc);
   if (loaded.foreign || !loaded.exists) return;
+  checkFence(vdc);
   std::string name = registryName(vdc);
   NetworkHandle net(virNetworkLookupByName(host_.connection(), name.c_str()));
   if (net) {

@@ -54,6 +54,11 @@ class RecordStore {
   // True when "VDC._vdc" exists but is not a vdc record (someone else's network).
   bool squatted(const std::string& vdc);
 
+  // The fencing token of the writer of `vdc` (ApplyIntent::fence): every
+  // write of the record from now on carries it, and is refused when the
+  // record on the host carries a later one of the same issuer.
+  void fence(const std::string& vdc, const FencingToken& token);
+
   // Reading along with a host scan: forget what is cached (writing what is
   // pending first), then take the record network when the scan passes it.
   void beginScan(const std::string& vdc);
@@ -64,6 +69,7 @@ class RecordStore {
     std::map<ResourceId, Ownership> records;
     std::map<ResourceId, std::string> adoptedNames;
     std::string uuid;
+    std::optional<FencingToken> fence;  // of the last writer
     bool exists = false;
     bool foreign = false;
     bool dirty = false;
@@ -73,10 +79,13 @@ class RecordStore {
   bool set(const Ownership& owner);
   static void parse(const std::string& vdc, const XmlDocument& doc, xmlNodePtr network, Loaded& loaded);
   void save(const std::string& vdc, Loaded& loaded);
+  // Throws when a later holder of the VDC's lock wrote its record.
+  void checkFence(const std::string& vdc);
 
   Host& host_;
   std::mutex mutex_;
   std::map<std::string, Loaded> cache_;
+  std::map<std::string, FencingToken> fences_;  // this writer's, by VDC
   std::map<std::string, std::string> volumesAdopted_;  // by any VDC in the last scan: volume -> VDC
 };
 
@@ -93,6 +102,9 @@ class LibvirtRegistry : public Registry, public HostReader {
   void create(const Ownership& owner) override;
   void update(const Ownership& owner, const LiveObject& live) override;
   void remove(const std::string& vdc, const LiveObject& live) override;
+  void prepare(const ApplyIntent& intent) override {
+    if (intent.fence) records_.fence(intent.vdc, *intent.fence);
+  }
   void finish() override { records_.flush(); }
   void visit(const std::string&, const HostObject&, LiveState&) override {}
   void finishRead(const std::string& vdc, LiveState& into) override;

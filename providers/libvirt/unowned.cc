@@ -85,6 +85,7 @@ void nameDiskPaths(UnownedDomain& domain, const std::function<std::string(const 
 
 std::optional<Unowned> describeNetwork(const HostObject& network, const Json& observed) {
   if (!network.doc.nodes("metadata/vdc:registry", network.node).empty()) return std::nullopt;
+  if (!network.doc.nodes("metadata/vdc:lock", network.node).empty()) return std::nullopt;
   Unowned u;
   u.kind = Kind::Network;
   u.physicalName = network.name;

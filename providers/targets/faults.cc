@@ -38,7 +38,7 @@ class FaultyDatacenter : public Datacenter {
     for (Provider* p : inner_->providers()) wrapped_.push_back(std::make_unique<FaultyProvider>(*p, *this));
   }
   std::string describe() const override { return inner_->describe(); }
-  std::string lockPath(const std::string& vdc) const override { return inner_->lockPath(vdc); }
+  std::shared_ptr<LockService> ownLocks() const override { return inner_->ownLocks(); }
   std::vector<Provider*> providers() override {
     std::vector<Provider*> out;
     for (auto& p : wrapped_) out.push_back(p.get());

@@ -83,12 +83,14 @@ class FleetProvider : public Provider {
 
   void prepare(const ApplyIntent& intent) override {
     for (const auto& host : fleet_.hosts()) {
-      ApplyIntent mine{{}, intent.files, intent.contents};
+      ApplyIntent mine = intent;
+      mine.intended.clear();
       for (const auto& owner : intent.intended) {
         auto hosts = hostsIn(owner.spec, fleet_.hosts());
         if (std::find(hosts.begin(), hosts.end(), host.name) != hosts.end()) mine.intended.push_back(owner);
       }
-      if (!mine.intended.empty()) on(host.name).prepare(mine);
+      // Every host's record carries the fence, whatever it is asked to make.
+      if (!mine.intended.empty() || mine.fence) on(host.name).prepare(mine);
     }
   }
 

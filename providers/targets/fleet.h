@@ -26,7 +26,8 @@ class Fleet : public Datacenter {
   ~Fleet() override;
 
   std::string describe() const override;
-  std::string lockPath(const std::string& vdc) const override { return members_.front().datacenter->lockPath(vdc); }
+  // The locks of its first host: every writer of the fleet names it first.
+  std::shared_ptr<LockService> ownLocks() const override { return members_.front().datacenter->ownLocks(); }
   std::vector<Provider*> providers() override;
   void commit() override;
   void keepForCrash() override;

@@ -119,6 +119,50 @@ void readAppliances(const YAML::Node& node, const std::string& file, TargetSpec&
     image.source = (fs::path(file).parent_path() / image.source).string();
 }
 
+// coordination: {lease: 30s, etcd: {endpoints: [URL...], prefix, tls: {ca, cert, key}}}
+void readCoordination(const YAML::Node& node, const std::string& file, TargetSpec& target, Diagnostics& diags) {
+  if (!mappingOf(file, node, "coordination", diags)) return;
+  rejectUnknownKeys(file, node, {"lease", "etcd"}, "Target coordination", diags);
+  if (YAML::Node lease = node["lease"]) {
+    auto duration = parseDuration(textOf(file, lease, "coordination.lease", diags));
+    if (!duration || *duration < std::chrono::seconds(2) || *duration > std::chrono::hours(1))
+      diags.add(at(file, lease), "coordination.lease is a duration from 2s to 1h (30s, 2m)");
+    else
+      target.lockLease = *duration;
+  }
+  YAML::Node etcd = node["etcd"];
+  if (!etcd || !mappingOf(file, etcd, "coordination.etcd", diags)) return;
+  rejectUnknownKeys(file, etcd, {"endpoints", "prefix", "tls"}, "coordination.etcd", diags);
+  etcd::Settings settings;
+  YAML::Node endpoints = etcd["endpoints"];
+  if (!endpoints.IsSequence() || endpoints.size() == 0)
+    diags.add(at(file, endpoints ? endpoints : etcd), "coordination.etcd needs endpoints: a list of http:// or https:// URLs");
+  for (const auto& entry : endpoints) {
+    std::string url = textOf(file, entry, "an etcd endpoint", diags);
+    if (!url.starts_with("http://") && !url.starts_with("https://"))
+      diags.add(at(file, entry), "an etcd endpoint is an http:// or https:// URL, not '" + url + "'");
+    else
+      settings.endpoints.push_back(url);
+  }
+  settings.prefix = textOf(file, etcd["prefix"], "coordination.etcd.prefix", diags, settings.prefix);
+  if (settings.prefix.empty() || settings.prefix.size() > 200)
+    diags.add(at(file, etcd["prefix"]), "coordination.etcd.prefix is a key prefix of 1 to 200 characters");
+  if (YAML::Node tls = etcd["tls"]; tls && mappingOf(file, tls, "coordination.etcd.tls", diags)) {
+    rejectUnknownKeys(file, tls, {"ca", "cert", "key"}, "coordination.etcd.tls", diags);
+    auto path = [&](const char* key) {
+      std::string value = textOf(file, tls[key], std::string("coordination.etcd.tls.") + key, diags);
+      if (value.empty() || fs::path(value).is_absolute()) return value;
+      return (fs::path(file).parent_path() / value).string();
+    };
+    settings.ca = path("ca");
+    settings.cert = path("cert");
+    settings.key = path("key");
+    if (settings.cert.empty() != settings.key.empty())
+      diags.add(at(file, tls), "coordination.etcd.tls takes a client cert and its key together");
+  }
+  target.etcd = std::move(settings);
+}
+
 }  // namespace
 
 TargetSpec readTarget(const std::string& file) {
@@ -138,7 +182,8 @@ TargetSpec readTarget(const std::string& file) {
     if (!spec || !spec.IsMap()) {
       diags.add(at(doc), "Target needs a spec with 'embedded' or 'hosts'");
     } else {
-      rejectUnknownKeys(file, spec, {"embedded", "hosts", "storageClasses", "switch", "appliances", "allowedPaths"},
+      rejectUnknownKeys(file, spec,
+                        {"embedded", "hosts", "storageClasses", "switch", "appliances", "allowedPaths", "coordination"},
                         "Target spec", diags);
       for (auto it = spec.begin(); it != spec.end(); ++it) {
         std::string key = it->first.as<std::string>("");
@@ -162,6 +207,8 @@ TargetSpec readTarget(const std::string& file) {
           target.ovsDatapath = textOf(file, sw["datapathType"], "switch datapathType", diags, target.ovsDatapath);
           if (target.ovsDatapath != "system" && target.ovsDatapath != "netdev")
             diags.add(at(sw), "switch datapathType must be system or netdev, not '" + target.ovsDatapath + "'");
+        } else if (key == "coordination") {
+          readCoordination(value, file, target, diags);
         } else if (key == "appliances") {
           readAppliances(value, file, target, diags);
         } else if (key == "allowedPaths") {
@@ -237,8 +284,8 @@ DatacenterPtr openHosts(const TargetSpec& target) {
       settings.ovsDatapath = target.ovsDatapath;
     }
     settings.loadBalancer = target.loadBalancer;
-    fs::path locks = fs::path(".vdc") / "locks";
-    return std::make_unique<libvirt::LibvirtDatacenter>(settings, fs::absolute(locks).string());
+    settings.lockLease = target.lockLease;
+    return std::make_unique<libvirt::LibvirtDatacenter>(settings);
   };
   const HostInfo& first = target.hosts.front().info;
   if (target.hosts.size() == 1 && !first.cpus && !first.memory) return open(target.hosts.front());

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "engine/provider.h"
+#include "providers/etcd/settings.h"
 #include "providers/libvirt/host.h"
 
 namespace vdc {
@@ -31,6 +32,10 @@ struct TargetSpec {
   // Directories (absolute) whose files manifests from a repository or a
   // bundle may name besides their own (engine/host_files.h).
   std::vector<std::string> allowedPaths;
+  // coordination: how long a writer's lock holds without renewal, and the
+  // etcd cluster that holds the locks (none: each datacenter's own).
+  std::chrono::seconds lockLease{30};
+  std::optional<etcd::Settings> etcd;
 };
 
 inline constexpr const char* kDefaultEmbeddedPath = ".vdc/sim.xml";

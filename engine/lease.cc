@@ -1,0 +1,78 @@
+#include "engine/lease.h"
+
+#include <pwd.h>
+#include <unistd.h>
+
+#include <ctime>
+
+#include "engine/error.h"
+
+namespace vdc {
+
+std::string holderText(const std::string& purpose) {
+  char host[256] = "?";
+  gethostname(host, sizeof host - 1);
+  std::string user = "?";
+  if (const passwd* entry = getpwuid(geteuid())) user = entry->pw_name;
+  std::time_t now = std::time(nullptr);
+  char when[64];
+  std::strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&now));
+  return purpose + " (pid " + std::to_string(getpid()) + " on " + host + ", user " + user + ", since " + when + ")";
+}
+
+void RenewedLease::startRenewing() {
+  renewer_ = std::thread([this] { renewLoop(); });
+}
+
+void RenewedLease::stopRenewing() {
+  {
+    std::lock_guard lock(mutex_);
+    stopping_ = true;
+  }
+  wake_.notify_all();
+  if (renewer_.joinable()) renewer_.join();
+}
+
+void RenewedLease::check() const {
+  std::lock_guard lock(mutex_);
+  if (lost_) throw Error("the lock's lease (token " + token_.str() + ") was lost: " + lostWhy_ + "; stopped before the next operation");
+  auto held = Clock::now() - renewedAt_;
+  if (held >= duration_ * 4 / 5)
+    throw Error("the lock's lease (token " + token_.str() + ") was not renewed for " +
+                std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(held).count()) +
+                " ms (the lease is " + std::to_string(duration_.count()) + " ms" +
+                (lastFailure_.empty() ? "" : "; the last try: " + lastFailure_) +
+                "): another writer may hold it now; stopped before the next operation");
+}
+
+void RenewedLease::renewLoop() {
+  auto every = std::max(duration_ / 3, std::chrono::milliseconds(1));
+  auto retry = std::max(duration_ / 10, std::chrono::milliseconds(1));
+  auto wait = every;
+  std::unique_lock lock(mutex_);
+  while (!wake_.wait_for(lock, wait, [&] { return stopping_ || lost_; })) {
+    lock.unlock();
+    auto begun = Clock::now();
+    bool reached = false, held = false;
+    std::string why;
+    try {
+      held = renew();
+      reached = true;
+    } catch (const std::exception& e) {
+      why = e.what();
+    }
+    lock.lock();
+    if (held) {
+      renewedAt_ = begun;
+      wait = every;
+    } else if (reached) {
+      lost_ = true;
+      lostWhy_ = "another writer holds it";
+    } else {
+      lastFailure_ = why;
+      wait = retry;
+    }
+  }
+}
+
+}  // namespace vdc
