@@ -30,6 +30,7 @@ struct WatchFlags {
   std::string notify;  // a shell command given each event as JSON on stdin
   bool once = false;
   bool showStatus = false;
+  std::string replica;  // this replica's name among others (Target coordination.etcd)
 };
 
 operations::WatchControl control;
@@ -76,6 +77,9 @@ int watch(WatchFlags& flags) {
   gitops::Repository repository(options.repository, (fs::path(options.cache) / "repository").string(),
                                 credentials);
   std::optional<std::string> target = options.target;
+  options.replicas = operations::joinReplicas(target, flags.replica.empty() ? operations::hostName() : flags.replica,
+                                              "vdc watch " + options.repository);
+  if (options.replicas) spdlog::info("joined the replicas as {}", options.replicas->self());
   operations::WatchController controller(
       options, repository,
       [target](const std::optional<std::string>& revisionTarget) {
@@ -118,6 +122,8 @@ Command watchCommand(CLI::App& app) {
   addParallelism(command, options.parallelism);
   command->add_flag("--once", flags->once, "Reconcile once and exit (1 when a step failed)");
   command->add_flag("--status", flags->showStatus, "Print the status of this watch and exit");
+  command->add_option("--replica", flags->replica,
+                      "This replica's name when several watch the same VDCs (Target coordination.etcd; default: the host name)");
   return {command, [flags] { return watch(*flags); }};
 }
 

@@ -1,8 +1,14 @@
 #include "operations/session.h"
 
+#include <unistd.h>
+
+#include <map>
+#include <mutex>
+
 #include <spdlog/spdlog.h>
 
 #include "engine/loader.h"
+#include "providers/etcd/replicas.h"
 #include "providers/targets/target.h"
 
 namespace vdc::operations {
@@ -35,6 +41,29 @@ LeasePtr lockVdc(Datacenter& datacenter, const std::string& vdc, const std::stri
                   "VDC " + vdc + " on " + datacenter.describe() + " is locked by " + holder + "; one apply at a time");
   spdlog::debug("took the lock of VDC {} (token {}) in {:.0f} ms", vdc, lease->token().str(), millisecondsSince(start));
   return lease;
+}
+
+std::shared_ptr<Replicas> joinReplicas(const std::optional<std::string>& targetFile, const std::string& name,
+                                       const std::string& purpose) {
+  if (!targetFile) return nullptr;
+  TargetSpec target = readTarget(*targetFile);
+  if (!target.etcd) return nullptr;
+  static std::mutex mutex;
+  static std::map<std::string, std::weak_ptr<Replicas>> joined;
+  std::string place = target.etcd->prefix + "\n" + name;
+  for (const auto& endpoint : target.etcd->endpoints) place += "\n" + endpoint;
+  std::lock_guard lock(mutex);
+  if (auto existing = joined[place].lock()) return existing;
+  auto replicas = std::make_shared<etcd::EtcdReplicas>(std::make_shared<etcd::Client>(*target.etcd),
+                                                       target.lockLease, name, purpose);
+  joined[place] = replicas;
+  return replicas;
+}
+
+std::string hostName() {
+  char host[256] = "replica";
+  gethostname(host, sizeof host - 1);
+  return host;
 }
 
 LiveState readLive(Datacenter& datacenter, const std::string& vdc) {

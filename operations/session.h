@@ -3,6 +3,7 @@
 #pragma once
 
 #include <chrono>
+#include <memory>
 #include <optional>
 #include <string>
 
@@ -10,6 +11,7 @@
 #include "engine/lease.h"
 #include "engine/model.h"
 #include "engine/provider.h"
+#include "engine/replicas.h"
 #include "operations/failure.h"
 
 namespace vdc::operations {
@@ -26,8 +28,18 @@ DatacenterPtr openTarget(const std::optional<std::string>& targetFile);
 // naming who holds it, Error when the lock cannot be reached.
 LeasePtr lockVdc(Datacenter& datacenter, const std::string& vdc, const std::string& purpose);
 
+// Joins the replicas of controllers that meet where the Target says
+// (coordination.etcd) as `name`; none when it names no such place: then one
+// controller is all there is. One process joins each place once: its VDCs
+// on Targets that meet in the same etcd share one membership.
+std::shared_ptr<Replicas> joinReplicas(const std::optional<std::string>& targetFile, const std::string& name,
+                                       const std::string& purpose);
+
 // Reads the live state of `vdc`, logging how long it took.
 LiveState readLive(Datacenter& datacenter, const std::string& vdc);
+
+// This machine's name, the default name of a replica.
+std::string hostName();
 
 double millisecondsSince(std::chrono::steady_clock::time_point start);
 

@@ -187,10 +187,25 @@ bool WatchController::reconcileRevision(Loaded& wanted, bool isHead) {
   Vdc& vdc = wanted.vdc;
   try {
     DatacenterPtr datacenter = open_(wanted.target);
+    if (options_.replicas) {
+      std::string owner, self = options_.replicas->self();
+      try {
+        owner = options_.replicas->ownerOf(vdc.name);
+      } catch (const Error& e) {
+        return fail(revision, "replicas", e.what());
+      }
+      standby_ = owner != self;
+      status_.set("Reconciling", !standby_, standby_ ? "Standby" : "Owner",
+                  "replica " + owner + " reconciles VDC " + vdc.name + (standby_ ? "" : " (this one)"));
+      if (standby_) {
+        succeed();
+        return true;
+      }
+    }
     LeasePtr held;
     try {
       held = lockVdc(*datacenter, vdc.name, "vdc watch " + options_.repository);
-    } catch (const Failure& e) {
+    } catch (const Error& e) {  // held by another writer, or the lock cannot be reached
       return fail(revision, "lock", e.what());
     }
 
@@ -323,6 +338,8 @@ void WatchController::setSuspended(bool suspended) {
 }
 
 std::chrono::seconds WatchController::nextDelay() const {
+  // A standby replica looks often enough to take over within a lease.
+  if (standby_ && options_.replicas) return std::min(options_.interval, options_.replicas->lookEvery());
   if (status_.consecutiveFailures == 0) return options_.interval;
   auto base = std::min(options_.interval, std::chrono::seconds(5));
   auto ceiling = std::max(options_.interval, std::chrono::seconds(300));

@@ -9,12 +9,14 @@
 #include <atomic>
 #include <chrono>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 
 #include "engine/apply.h"
 #include "engine/model.h"
 #include "engine/provider.h"
+#include "engine/replicas.h"
 #include "gitops/revision_source.h"
 #include "gitops/status.h"
 
@@ -33,6 +35,9 @@ struct WatchOptions {
   bool prune = true;
   int parallelism = 10;
   ApplyObserver* progress = nullptr;  // told of each operation of each apply (a server's event stream)
+  // Set when several replicas run for the same VDCs (engine/replicas.h):
+  // this one reconciles only the VDCs it owns, and stands by for the rest.
+  std::shared_ptr<Replicas> replicas;
 };
 
 // Fills in the default cache and status file: one cache per repository,
@@ -105,6 +110,7 @@ class WatchController {
   std::string badRevision_;   // the last head that does not validate: not tried again
   std::string goodRevision_;  // the last revision applied by this process or found in force
   bool suspended_ = false;
+  bool standby_ = false;  // another replica owns the VDC
   std::function<void(const gitops::WatchStatus&)> statusObserver_;
 };
 

@@ -111,7 +111,7 @@ ServeConfig readServeConfig(const std::string& file) {
     if (textOf(file, doc["apiVersion"], "apiVersion", diags) != "vdc/v1") diags.add(at(file, doc), "apiVersion must be vdc/v1");
     YAML::Node spec = doc["spec"];
     if (mappingOf(file, spec, "spec", diags)) {
-      rejectUnknownKeys(file, spec, {"listen", "tls", "tokens", "auditLog", "state", "limits", "vdcs"}, "ServeConfig spec",
+      rejectUnknownKeys(file, spec, {"listen", "tls", "tokens", "auditLog", "state", "limits", "vdcs", "replica"}, "ServeConfig spec",
                         diags);
       readListen(file, spec["listen"], config, diags);
       if (YAML::Node tls = spec["tls"]; tls && mappingOf(file, tls, "tls", diags)) {
@@ -124,6 +124,9 @@ ServeConfig readServeConfig(const std::string& file) {
       config.tokensFile = besideFile(file, textOf(file, spec["tokens"], "tokens", diags));
       // Like every .vdc/ of vdc's, the default state is under the working directory.
       config.state = besideFile(file, textOf(file, spec["state"], "state", diags));
+      config.replica = textOf(file, spec["replica"], "replica", diags);
+      if (!config.replica.empty() && !isDnsLabel(config.replica))
+        diags.add(at(file, spec["replica"]), "replica is a name among replicas: a DNS label");
       if (config.state.empty()) config.state = fs::absolute(".vdc/serve").string();
       config.auditLog = besideFile(file, textOf(file, spec["auditLog"], "auditLog", diags));
       if (config.auditLog.empty()) config.auditLog = (fs::path(config.state) / "audit.jsonl").string();

@@ -36,6 +36,9 @@ struct ServeConfig {
   std::chrono::seconds requestTimeout{30};
   int maxStreams = 64;           // event streams open at once
   int maxConnections = 128;      // other connections answered at once (a thread each); more wait
+  // This server's name among replicas serving the same VDCs, whose Targets
+  // meet in etcd (engine/replicas.h); default: the host name.
+  std::string replica;
   std::vector<ServedVdc> vdcs;
 
   bool tls() const { return !certificate.empty(); }

@@ -40,6 +40,7 @@ VdcRunner::VdcRunner(ServedVdc spec, const ServeConfig& config, EventBus& events
   target_ = spec_.target;
   if (!target_ && spec_.targetPath.empty()) target_ = (fs::path(config.state) / "embedded-target.yaml").string();
   options.target = target_;
+  options.replicas = operations::joinReplicas(target_, config.replica.empty() ? operations::hostName() : config.replica, "vdc serve");
   checkPrivateDirectory(options.cache);
   if (!spec_.directory.empty()) {
     options.repository = spec_.directory;

@@ -24,7 +24,7 @@ LAYERS = {
     "providers/targets": ["engine", "providers/libvirt", "providers/libvirt/api", "providers/etcd"],
     "bundle": ["engine", "support"],
     "gitops": ["engine"],
-    "operations": ["engine", "bundle", "gitops", "providers/targets", "providers/libvirt/api"],
+    "operations": ["engine", "bundle", "gitops", "providers/targets", "providers/etcd", "providers/libvirt/api"],
     "serve": ["engine", "bundle", "gitops", "operations"],
     "cli": ["engine", "gitops", "operations", "serve"],
     # Outside the product: anything but the command line.

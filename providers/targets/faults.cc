@@ -35,6 +35,7 @@ class FaultyDatacenter : public Datacenter {
  public:
   FaultyDatacenter(DatacenterPtr inner, FaultPlan plan) : inner_(std::move(inner)), plan_(plan) {
     limits = inner_->limits;
+    locks = inner_->locks;
     for (Provider* p : inner_->providers()) wrapped_.push_back(std::make_unique<FaultyProvider>(*p, *this));
   }
   std::string describe() const override { return inner_->describe(); }

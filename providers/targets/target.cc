@@ -6,6 +6,7 @@
 
 #include "engine/config_file.h"
 #include "engine/units.h"
+#include "providers/etcd/locks.h"
 #include "providers/targets/faults.h"
 #include "providers/targets/fleet.h"
 #include "providers/libvirt/datacenter.h"
@@ -299,6 +300,8 @@ DatacenterPtr openHosts(const TargetSpec& target) {
 DatacenterPtr openDatacenter(const TargetSpec& target) {
   DatacenterPtr opened = openHosts(target);
   opened->limits = target.limits;
+  if (target.etcd)
+    opened->locks = std::make_shared<etcd::EtcdLocks>(std::make_shared<etcd::Client>(*target.etcd), target.lockLease);
   return opened;
 }
 

@@ -1,0 +1,177 @@
+#include "providers/etcd/client.h"
+
+#include <openssl/evp.h>
+
+#include <httplib.h>
+
+#include "engine/error.h"
+
+namespace vdc::etcd {
+
+using Json = nlohmann::json;
+
+namespace {
+
+// An answer bigger than this is no answer of etcd's to these calls.
+constexpr size_t kMaxAnswerBytes = 4 << 20;
+
+std::string base64(const std::string& bytes) {
+  std::string out(4 * ((bytes.size() + 2) / 3) + 1, '\0');
+  int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                          reinterpret_cast<const unsigned char*>(bytes.data()), static_cast<int>(bytes.size()));
+  out.resize(n);
+  return out;
+}
+
+std::string unbase64(const std::string& text) {
+  if (text.empty()) return "";
+  std::string out(3 * (text.size() / 4) + 3, '\0');
+  int n = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                          reinterpret_cast<const unsigned char*>(text.data()), static_cast<int>(text.size()));
+  if (n < 0 || text.size() % 4 != 0) throw Error("etcd answered a value that is not base64");
+  size_t padding = (text.back() == '=') + (text.size() > 1 && text[text.size() - 2] == '=');
+  out.resize(n - padding);
+  return out;
+}
+
+// etcd writes 64-bit numbers as JSON strings; absent means 0.
+int64_t number(const Json& object, const char* field) {
+  auto it = object.find(field);
+  if (it == object.end() || it->is_null()) return 0;
+  if (it->is_number_integer()) return it->get<int64_t>();
+  if (!it->is_string()) throw Error(std::string("etcd answered a ") + field + " that is no number");
+  const std::string& text = it->get_ref<const std::string&>();
+  size_t used = 0;
+  int64_t value = 0;
+  try {
+    value = std::stoll(text, &used);
+  } catch (const std::exception&) {
+    used = 0;
+  }
+  if (used != text.size() || text.empty()) throw Error(std::string("etcd answered a ") + field + " that is no number");
+  return value;
+}
+
+KeyValue keyValue(const Json& kv) {
+  return {unbase64(kv.value("key", "")), unbase64(kv.value("value", "")), number(kv, "create_revision"),
+          number(kv, "lease")};
+}
+
+// The end of a prefix's range: the prefix with its last byte incremented.
+std::string rangeEnd(std::string prefix) {
+  while (!prefix.empty() && static_cast<unsigned char>(prefix.back()) == 0xff) prefix.pop_back();
+  if (prefix.empty()) return std::string(1, '\0');
+  prefix.back() = static_cast<char>(prefix.back() + 1);
+  return prefix;
+}
+
+}  // namespace
+
+Client::Client(Settings settings, std::chrono::milliseconds timeout)
+    : settings_(std::move(settings)), timeout_(timeout) {
+  if (settings_.endpoints.empty()) throw Error("etcd: no endpoints");
+}
+
+std::string Client::describe() const {
+  std::string text = "etcd at ";
+  for (size_t i = 0; i < settings_.endpoints.size(); ++i) text += (i ? ", " : "") + settings_.endpoints[i];
+  return text;
+}
+
+Json Client::call(const std::string& path, const Json& body) {
+  size_t first;
+  {
+    std::lock_guard lock(mutex_);
+    first = preferred_;
+  }
+  std::string said;
+  size_t count = settings_.endpoints.size();
+  for (size_t i = 0; i < count; ++i) {
+    size_t at = (first + i) % count;
+    const std::string& endpoint = settings_.endpoints[at];
+    std::unique_ptr<httplib::Client> http;
+    if (settings_.cert.empty()) http = std::make_unique<httplib::Client>(endpoint);
+    else http = std::make_unique<httplib::Client>(endpoint, settings_.cert, settings_.key);
+    if (!settings_.ca.empty()) http->set_ca_cert_path(settings_.ca.c_str());
+    auto seconds = std::chrono::duration_cast<std::chrono::seconds>(timeout_).count();
+    auto micros = std::chrono::duration_cast<std::chrono::microseconds>(timeout_).count() % 1000000;
+    http->set_connection_timeout(seconds, micros);
+    http->set_read_timeout(seconds, micros);
+    http->set_write_timeout(seconds, micros);
+    std::string text;
+    httplib::Request request;
+    request.method = "POST";
+    request.path = "/v3/" + path;
+    request.body = body.dump();
+    request.set_header("Content-Type", "application/json");
+    request.content_receiver = [&](const char* data, size_t length, uint64_t, uint64_t) {
+      text.append(data, length);
+      return text.size() <= kMaxAnswerBytes;
+    };
+    auto answer = http->send(request);
+    if (!answer) {
+      bool slow = answer.error() == httplib::Error::Read || answer.error() == httplib::Error::Write;
+      said += "\n  " + endpoint + ": " +
+              (slow ? "no answer within " + std::to_string(timeout_.count()) + " ms"
+                    : answer.error() == httplib::Error::Connection ? "cannot connect"
+                                                                   : httplib::to_string(answer.error()));
+      continue;
+    }
+    Json parsed = Json::parse(text, nullptr, false);
+    if (answer->status != 200 || parsed.is_discarded() || !parsed.is_object() || parsed.contains("error")) {
+      std::string message = parsed.is_object() ? parsed.value("message", parsed.value("error", "")) : "";
+      said += "\n  " + endpoint + ": HTTP " + std::to_string(answer->status) + (message.empty() ? "" : ": " + message);
+      continue;
+    }
+    std::lock_guard lock(mutex_);
+    preferred_ = at;
+    return parsed;
+  }
+  // A member cut off from the majority answers late or with an error: no
+  // quorum looks like this too.
+  throw Error("no member of " + describe() + " could serve " + path + " (is a majority of the cluster up?):" + said);
+}
+
+int64_t Client::grantLease(std::chrono::seconds ttl) {
+  Json answer = call("lease/grant", {{"TTL", std::to_string(ttl.count())}});
+  int64_t id = number(answer, "ID");
+  if (id == 0) throw Error(describe() + " granted no lease");
+  return id;
+}
+
+int64_t Client::keepAlive(int64_t lease) {
+  // The gateway answers a stream of one message: {"result": {...}}.
+  Json answer = call("lease/keepalive", {{"ID", std::to_string(lease)}});
+  const Json& result = answer.contains("result") ? answer["result"] : answer;
+  return number(result, "TTL");
+}
+
+void Client::revoke(int64_t lease) { call("lease/revoke", {{"ID", std::to_string(lease)}}); }
+
+Client::Claim Client::createIfAbsent(const std::string& key, const std::string& value, int64_t lease) {
+  std::string k = base64(key);
+  Json txn = {
+      {"compare", {{{"key", k}, {"result", "EQUAL"}, {"target", "CREATE"}, {"create_revision", "0"}}}},
+      {"success", {{{"request_put", {{"key", k}, {"value", base64(value)}, {"lease", std::to_string(lease)}}}}}},
+      {"failure", {{{"request_range", {{"key", k}}}}}}};
+  Json answer = call("kv/txn", txn);
+  Claim claim;
+  claim.created = answer.value("succeeded", false);
+  if (claim.created) {
+    claim.now = {key, value, number(answer.value("header", Json::object()), "revision"), lease};
+    return claim;
+  }
+  for (const auto& response : answer.value("responses", Json::array()))
+    for (const auto& kv : response.value("response_range", Json::object()).value("kvs", Json::array()))
+      claim.now = keyValue(kv);
+  return claim;
+}
+
+std::vector<KeyValue> Client::list(const std::string& prefix) {
+  Json answer = call("kv/range", {{"key", base64(prefix)}, {"range_end", base64(rangeEnd(prefix))}});
+  std::vector<KeyValue> found;
+  for (const auto& kv : answer.value("kvs", Json::array())) found.push_back(keyValue(kv));
+  return found;
+}
+
+}  // namespace vdc::etcd
