@@ -29,6 +29,7 @@ if [ "${1:-}" = --tests ]; then
     git clang libclang-rt-14-dev libgmock-dev e2fsprogs bzip2 xz-utils openssl
     openvswitch-switch openssh-server openssh-client python3 python3-jsonschema python3-yaml
     chromium chromium-driver python3-selenium fonts-ipafont-gothic
+    etcd-server etcd-client
   )
 fi
 if [ "${1:-}" = --bench ]; then

@@ -1,0 +1,66 @@
+// Two writers of one VDC from two working directories, meeting on one
+// embedded datacenter through a Target that names it: its lock is a file
+// beside the datacenter's own, so both see it (docs/robustness.md). The
+// same on a libvirt host is in tests/e2e/lock_test.cc; with etcd, in
+// tests/etcd_cluster_test.py.
+#include <gtest/gtest.h>
+
+#include "tests/cli_support.h"
+
+namespace vdc::testing {
+
+namespace {
+
+class Lock : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    for (const char* from : {"a", "b"}) {
+      std::filesystem::create_directories(dir.path() / from);
+      copyExample("webshop", dir.path() / from / "shop");
+    }
+    writeFile(dir.path() / "target.yaml",
+              "apiVersion: vdc/v1\nkind: Target\nmetadata: {name: shared}\nspec:\n  embedded: {path: shared/sim.xml}\n");
+  }
+
+  // Starts a slow apply in a/ and runs `then` in a/ once it holds the lock.
+  Result whileAppliesHold(const std::string& then) {
+    return shell(dir.path() / "a",
+                 "VDC_LATENCY_MS=100 " + std::string(VDC_BINARY) +
+                     " apply shop --target ../target.yaml --auto-approve >first.out 2>&1 & holder=$!; "
+                     "until grep -q pid ../shared/webshop.lock 2>/dev/null; do sleep 0.01; done; " + then);
+  }
+
+  Result run(const std::string& from, const std::string& command) {
+    return vdc(dir.path() / from, command + " shop --target ../target.yaml");
+  }
+
+  TempDir dir;
+};
+
+}  // namespace
+
+TEST_F(Lock, OfTwoAppliersInTwoDirectoriesOnOneTargetExactlyOneRuns) {
+  Result second = whileAppliesHold("cd ../b && " + std::string(VDC_BINARY) +
+                                   " apply shop --target ../target.yaml --auto-approve; code=$?; wait $holder; exit $code");
+  EXPECT_EQ(second.exit, 1);
+  EXPECT_NE(second.err.find("is locked by vdc apply (pid"), std::string::npos) << second.err;
+  EXPECT_NE(readFile(dir.path() / "a" / "first.out").find("Apply complete: 18 created"), std::string::npos);
+  Result plan = run("b", "plan --detailed-exitcode");
+  EXPECT_EQ(plan.exit, 0) << plan.out << plan.err;
+}
+
+TEST_F(Lock, AKilledHolderLeavesNoLockAndTheNextApplyConvergesWithTheNextToken) {
+  Result killed = whileAppliesHold("sleep 0.15; kill -9 $holder; wait $holder; echo $?");
+  ASSERT_EQ(killed.exit, 0) << killed.err;
+  EXPECT_EQ(killed.out, "137\n");
+  EXPECT_EQ(readFile(dir.path() / "a" / "first.out").find("Apply complete"), std::string::npos) << "it was not killed";
+  EXPECT_NE(readFile(dir.path() / "shared" / "webshop.lock").find("token 1\n"), std::string::npos);
+  Result next = run("b", "apply --auto-approve");
+  EXPECT_EQ(next.exit, 0) << next.err;
+  EXPECT_NE(next.out.find("Apply complete"), std::string::npos) << next.out;
+  EXPECT_EQ(readFile(dir.path() / "shared" / "webshop.lock"), "token 2\n");
+  Result plan = run("a", "plan --detailed-exitcode");
+  EXPECT_EQ(plan.exit, 0) << plan.out << plan.err;
+}
+
+}  // namespace vdc::testing
