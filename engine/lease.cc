@@ -6,6 +6,7 @@
 #include <ctime>
 
 #include "engine/error.h"
+#include "engine/text.h"
 
 namespace vdc {
 
@@ -45,6 +46,17 @@ void RenewedLease::check() const {
                 "): another writer may hold it now; stopped before the next operation");
 }
 
+std::string shownHolder(std::string_view text) {
+  if (text.empty()) return "another vdc process";
+  std::string shown = printable(text.substr(0, 300));
+  return text.size() > 300 ? shown + "..." : shown;
+}
+
+RenewedLease::Renewals RenewedLease::renewals() const {
+  std::lock_guard lock(mutex_);
+  return renewals_;
+}
+
 void RenewedLease::renewLoop() {
   auto every = std::max(duration_ / 3, std::chrono::milliseconds(1));
   auto retry = std::max(duration_ / 10, std::chrono::milliseconds(1));
@@ -64,6 +76,8 @@ void RenewedLease::renewLoop() {
     lock.lock();
     if (held) {
       renewedAt_ = begun;
+      renewals_.count += 1;
+      renewals_.seconds += std::chrono::duration<double>(Clock::now() - begun).count();
       wait = every;
     } else if (reached) {
       lost_ = true;

@@ -10,6 +10,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <thread>
 
 namespace vdc {
@@ -18,7 +19,7 @@ namespace vdc {
 // different issuers (a team that moves its locks from the host to etcd) are
 // not compared.
 struct FencingToken {
-  std::string issuer;  // "file", "host", "etcd"
+  std::string issuer;  // "file", "host", "etcd-CLUSTER_ID"
   uint64_t value = 0;
   std::string str() const { return issuer + ":" + std::to_string(value); }
   // True when a write fenced by `recorded` means this token's holder came too late.
@@ -49,6 +50,10 @@ class LockService {
 // Who takes a lock, as its holder is shown to others:
 // "vdc apply (pid 42 on laptop, user ana, since 2026-12-01T09:00:00Z)".
 std::string holderText(const std::string& purpose);
+// A holder's text as read back from where writers meet, where anyone with
+// access may have written it: one printable line of at most 300 bytes, or
+// "another vdc process" when there is none.
+std::string shownHolder(std::string_view text);
 
 // A lease that must be renewed before it expires: a thread renews it every
 // third of its duration. It counts as lost once a renewal fails for good
@@ -67,11 +72,19 @@ class RenewedLease : public Lease {
   FencingToken token() const override { return token_; }
   void check() const override;
 
+  // The renewals that succeeded so far, and the time they took together.
+  struct Renewals {
+    int count = 0;
+    double seconds = 0;
+  };
+  Renewals renewals() const;
+
  protected:
   // Writes the lease anew. Returns false when it is known lost (another
   // writer holds it); throws when the service cannot be reached (the next
   // try may pass).
   virtual bool renew() = 0;
+  std::chrono::milliseconds duration() const { return duration_; }
   // A subclass starts renewing at the end of its constructor, and stops
   // first thing in its destructor: renew() runs on another thread.
   void startRenewing();
@@ -87,6 +100,7 @@ class RenewedLease : public Lease {
   bool stopping_ = false, lost_ = false;
   std::string lostWhy_, lastFailure_;
   Clock::time_point renewedAt_;
+  Renewals renewals_;
   std::thread renewer_;
 };
 

@@ -4,6 +4,8 @@
 #include <sys/file.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <chrono>
 #include <cstdlib>
 #include <filesystem>
 
@@ -75,13 +77,17 @@ LeasePtr FileLocks::tryAcquire(const std::string& vdc, const std::string& purpos
   checkPrivateDirectory(directory_);
   int fd = openNoFollow(path, O_RDWR | O_CREAT);
   if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
-    holder = readLockFile(fd).holder;
-    if (holder.empty()) holder = "another vdc process";
+    holder = shownHolder(readLockFile(fd).holder);
     close(fd);
     return nullptr;
   }
   LockFile file = readLockFile(fd);
-  file.token += 1;
+  // Above the last, and above the time now in microseconds: a lock file
+  // someone deleted (to "unlock") does not start the count again below
+  // what the VDC's record carries.
+  uint64_t micros = std::chrono::duration_cast<std::chrono::microseconds>(
+                        std::chrono::system_clock::now().time_since_epoch()).count();
+  file.token = std::max(file.token + 1, micros);
   file.holder = holderText(purpose);
   try {
     writeLockFile(fd, file);

@@ -8,6 +8,8 @@
 #include <spdlog/spdlog.h>
 
 #include "engine/loader.h"
+#include "engine/text.h"
+#include "engine/units.h"
 #include "providers/etcd/replicas.h"
 #include "providers/targets/target.h"
 
@@ -48,6 +50,9 @@ std::shared_ptr<Replicas> joinReplicas(const std::optional<std::string>& targetF
   if (!targetFile) return nullptr;
   TargetSpec target = readTarget(*targetFile);
   if (!target.etcd) return nullptr;
+  if (!isDnsLabel(name))
+    throw Failure(FailureKind::Invalid, "a replica's name is a DNS label (lower-case letters, digits and '-'), not '" +
+                                            printable(name) + "'");
   static std::mutex mutex;
   static std::map<std::string, std::weak_ptr<Replicas>> joined;
   std::string place = target.etcd->prefix + "\n" + name;
@@ -63,7 +68,10 @@ std::shared_ptr<Replicas> joinReplicas(const std::optional<std::string>& targetF
 std::string hostName() {
   char host[256] = "replica";
   gethostname(host, sizeof host - 1);
-  return host;
+  std::string name = host;
+  name = name.substr(0, name.find('.'));  // the host, not its domain
+  for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return isDnsLabel(name) ? name : "replica";
 }
 
 LiveState readLive(Datacenter& datacenter, const std::string& vdc) {

@@ -38,7 +38,8 @@ std::shared_ptr<Replicas> joinReplicas(const std::optional<std::string>& targetF
 // Reads the live state of `vdc`, logging how long it took.
 LiveState readLive(Datacenter& datacenter, const std::string& vdc);
 
-// This machine's name, the default name of a replica.
+// This machine's name without its domain, the default name of a replica
+// ("replica" when it is no DNS label).
 std::string hostName();
 
 double millisecondsSince(std::chrono::steady_clock::time_point start);

@@ -7,6 +7,8 @@ etcd-server) as its coordination backend (Target coordination.etcd):
 - three `vdc watch` replicas of one repository: exactly one reconciles;
   killed with SIGKILL, another takes over within the lease and nothing is
   applied twice;
+- two `vdc serve` replicas of four VDCs share them out; one killed, the
+  other reconciles all four;
 - one etcd member stopped: work goes on;
 - quorum lost: an apply in flight stops before its next operation, a new
   apply refuses and says why, a replica stops applying and says so; all of
@@ -18,16 +20,15 @@ import os
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
 import time
 
+from etcd_cluster import Cluster
+
 vdc, source = os.path.abspath(sys.argv[1]), os.path.abspath(sys.argv[2])
 LEASE = 3  # seconds: coordination.lease of the Targets here
-ETCD = shutil.which("etcd") or sys.exit("etcd is not installed (scripts/install-deps.sh --tests)")
-ETCDCTL = shutil.which("etcdctl") or sys.exit("etcdctl is not installed (scripts/install-deps.sh --tests)")
 failures = []
 
 
@@ -36,72 +37,6 @@ def check(condition, what):
     if not condition:
         failures.append(what)
     return condition
-
-
-def free_ports(count):
-    sockets = [socket.socket() for _ in range(count)]
-    for s in sockets:
-        s.bind(("127.0.0.1", 0))
-    ports = [s.getsockname()[1] for s in sockets]
-    for s in sockets:
-        s.close()
-    return ports
-
-
-class Cluster:
-    """Three etcd members, started and stopped by hand (no systemd)."""
-
-    def __init__(self, scratch):
-        self.scratch = scratch
-        ports = free_ports(6)
-        self.client = ports[:3]
-        self.peer = ports[3:]
-        self.members = [None, None, None]
-        self.initial = ",".join(f"e{i}=http://127.0.0.1:{self.peer[i]}" for i in range(3))
-        self.endpoints = [f"http://127.0.0.1:{p}" for p in self.client]
-
-    def start(self, i):
-        log = open(os.path.join(self.scratch, f"etcd{i}.log"), "a")
-        self.members[i] = subprocess.Popen([
-            ETCD, "--name", f"e{i}", "--data-dir", os.path.join(self.scratch, f"etcd{i}"),
-            "--listen-peer-urls", f"http://127.0.0.1:{self.peer[i]}",
-            "--initial-advertise-peer-urls", f"http://127.0.0.1:{self.peer[i]}",
-            "--listen-client-urls", self.endpoints[i], "--advertise-client-urls", self.endpoints[i],
-            "--initial-cluster", self.initial, "--initial-cluster-state", "new",
-            "--heartbeat-interval", "100", "--election-timeout", "1000"], stdout=log, stderr=log)
-
-    def stop(self, i):
-        self.members[i].send_signal(signal.SIGTERM)
-        self.members[i].wait(timeout=30)
-        self.members[i] = None
-
-    def stop_all(self):
-        for i, member in enumerate(self.members):
-            if member:
-                member.kill()
-                member.wait()
-
-    def live(self):
-        return [self.endpoints[i] for i, m in enumerate(self.members) if m]
-
-    def wait_for_leader(self, timeout=30):
-        """Until every live member answers and one of them leads."""
-        deadline = time.time() + timeout
-        while time.time() < deadline:
-            run = subprocess.run([ETCDCTL, "--endpoints", ",".join(self.live()), "endpoint", "status", "-w", "json"],
-                                 capture_output=True, text=True, env={**os.environ, "ETCDCTL_API": "3"})
-            if run.returncode == 0:
-                statuses = json.loads(run.stdout)
-                if len(statuses) == len(self.live()) and any(
-                        s["Status"]["leader"] == s["Status"]["header"]["member_id"] for s in statuses):
-                    return
-            time.sleep(0.2)
-        sys.exit("etcd elected no leader:\n" + run.stdout + run.stderr)
-
-    def keys(self, prefix):
-        run = subprocess.run([ETCDCTL, "--endpoints", ",".join(self.live()), "get", "--prefix", prefix, "--keys-only"],
-                             capture_output=True, text=True, env={**os.environ, "ETCDCTL_API": "3"})
-        return [line for line in run.stdout.splitlines() if line]
 
 
 def target(path, cluster, embedded, prefix):
@@ -164,6 +99,56 @@ def two_appliers(scratch, cluster):
     check(not cluster.keys("/cli/locks/"), "the lock was let go")
     plan = run(os.path.join(scratch, "b"), "plan", "shop", "--target", "../cli.yaml", "--detailed-exitcode")
     check(plan.returncode == 0, "from the other directory, the plan has nothing left to do")
+
+
+def served_owners(scratch, servers, vdcs):
+    """For each VDC, the servers whose status says they reconcile it."""
+    owners = {name: [] for name in vdcs}
+    for server in servers:
+        for name in vdcs:
+            try:
+                status = json.loads(read(os.path.join(scratch, server, "state", "vdcs", name, "status.json")))
+            except (OSError, ValueError):
+                continue
+            if reconciling(status):
+                owners[name].append(server)
+    return owners
+
+
+def two_servers(scratch):
+    print("== two replicas of vdc serve share four VDCs", flush=True)
+    vdcs = [f"v{i}" for i in range(4)]
+    for i, name in enumerate(vdcs):
+        os.makedirs(os.path.join(scratch, "served", name))
+        with open(os.path.join(scratch, "served", name, "vdc.yaml"), "w") as f:
+            f.write(f"apiVersion: vdc/v1\nkind: VirtualDataCenter\nmetadata: {{name: {name}}}\n---\n"
+                    f"apiVersion: vdc/v1\nkind: Network\nmetadata: {{name: net}}\nspec: {{cidr: 10.80.{i}.0/24}}\n")
+    servers = {}
+    for server in ("s1", "s2"):
+        os.makedirs(os.path.join(scratch, server))
+        with open(os.path.join(scratch, server, "serve.yaml"), "w") as f:
+            f.write(f"apiVersion: vdc/v1\nkind: ServeConfig\nspec:\n  listen: 127.0.0.1:0\n  state: state\n"
+                    f"  replica: {server}\n  vdcs:\n")
+            for name in vdcs:
+                f.write(f"    - {{name: {name}, directory: ../served/{name}, interval: 1s, target: ../watch.yaml}}\n")
+        servers[server] = start(os.path.join(scratch, server), "serve", "--config", "serve.yaml")
+    try:
+        shared = wait_until(lambda: all(len(o) == 1 for o in served_owners(scratch, servers, vdcs).values()), 30)
+        owners = served_owners(scratch, servers, vdcs)
+        check(shared, "each VDC is reconciled by exactly one server: " + str(owners))
+        check(len({o[0] for o in owners.values() if o}) == 2, "both servers have VDCs to reconcile")
+        servers["s1"].send_signal(signal.SIGKILL)
+        servers["s1"].wait()
+        killed = time.time()
+        took = wait_until(lambda: all(o == ["s2"] for o in served_owners(scratch, ["s2"], vdcs).values()), LEASE + 15)
+        check(took, f"s2 reconciles all four {time.time() - killed:.1f} s after s1 was killed")
+        check(wait_until(lambda: all(f"v{i}._vdc" in read(os.path.join(scratch, "watch-dc", "sim.xml"))
+                                     for i in range(4)), 20), "every served VDC is applied")
+    finally:
+        for process in servers.values():
+            if process.poll() is None:
+                process.send_signal(signal.SIGTERM)
+                process.wait(timeout=30)
 
 
 def replica_statuses(scratch):
@@ -248,6 +233,8 @@ def main():
         revisions = applied_revisions(scratch)
         check(revisions == [first[:12], second[:12]], "nothing was applied twice: " + " ".join(revisions))
 
+        two_servers(scratch)
+
         print("== one etcd member stopped", flush=True)
         cluster.stop(0)
         cluster.wait_for_leader()
@@ -262,7 +249,7 @@ def main():
         print("== quorum lost", flush=True)
         shutil.copytree(os.path.join(source, "examples", "hadoop"), os.path.join(scratch, "c", "hadoop"))
         slow = start(os.path.join(scratch, "c"), "apply", "hadoop", "--target", "../cli.yaml", "--auto-approve",
-                     "--parallelism", "1", env={"VDC_LATENCY_MS": "400"})
+                     "--parallelism", "1", env={"VDC_LATENCY_MS": "800"})
         check(wait_until(lambda: cluster.keys("/cli/locks/hadoop"), 20), "a slow apply holds its lock")
         time.sleep(1)
         cluster.stop(1)
@@ -322,7 +309,7 @@ def main():
                     process.kill()
         cluster.stop_all()
         if failures:
-            for name in ("r1", "r2", "r3", "c", "a"):
+            for name in ("r1", "r2", "r3", "s1", "s2", "c", "a"):
                 path = os.path.join(scratch, name, "log")
                 if os.path.exists(path):
                     print(f"--- {path}\n" + read(path)[-3000:])

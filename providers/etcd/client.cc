@@ -78,7 +78,8 @@ std::string Client::describe() const {
   return text;
 }
 
-Json Client::call(const std::string& path, const Json& body) {
+Json Client::call(const std::string& path, const Json& body, std::optional<std::chrono::milliseconds> patience) {
+  auto timeout = std::min(timeout_, patience.value_or(timeout_));
   size_t first;
   {
     std::lock_guard lock(mutex_);
@@ -93,8 +94,8 @@ Json Client::call(const std::string& path, const Json& body) {
     if (settings_.cert.empty()) http = std::make_unique<httplib::Client>(endpoint);
     else http = std::make_unique<httplib::Client>(endpoint, settings_.cert, settings_.key);
     if (!settings_.ca.empty()) http->set_ca_cert_path(settings_.ca.c_str());
-    auto seconds = std::chrono::duration_cast<std::chrono::seconds>(timeout_).count();
-    auto micros = std::chrono::duration_cast<std::chrono::microseconds>(timeout_).count() % 1000000;
+    auto seconds = std::chrono::duration_cast<std::chrono::seconds>(timeout).count();
+    auto micros = std::chrono::duration_cast<std::chrono::microseconds>(timeout).count() % 1000000;
     http->set_connection_timeout(seconds, micros);
     http->set_read_timeout(seconds, micros);
     http->set_write_timeout(seconds, micros);
@@ -112,7 +113,7 @@ Json Client::call(const std::string& path, const Json& body) {
     if (!answer) {
       bool slow = answer.error() == httplib::Error::Read || answer.error() == httplib::Error::Write;
       said += "\n  " + endpoint + ": " +
-              (slow ? "no answer within " + std::to_string(timeout_.count()) + " ms"
+              (slow ? "no answer within " + std::to_string(timeout.count()) + " ms"
                     : answer.error() == httplib::Error::Connection ? "cannot connect"
                                                                    : httplib::to_string(answer.error()));
       continue;
@@ -123,13 +124,22 @@ Json Client::call(const std::string& path, const Json& body) {
       said += "\n  " + endpoint + ": HTTP " + std::to_string(answer->status) + (message.empty() ? "" : ": " + message);
       continue;
     }
+    const Json& header = parsed.contains("result") ? parsed["result"].value("header", Json::object())
+                                                   : parsed.value("header", Json::object());
     std::lock_guard lock(mutex_);
     preferred_ = at;
+    if (header.contains("cluster_id") && header["cluster_id"].is_string())
+      clusterId_ = header["cluster_id"].get<std::string>().substr(0, 32);
     return parsed;
   }
   // A member cut off from the majority answers late or with an error: no
   // quorum looks like this too.
   throw Error("no member of " + describe() + " could serve " + path + " (is a majority of the cluster up?):" + said);
+}
+
+std::string Client::clusterId() const {
+  std::lock_guard lock(mutex_);
+  return clusterId_;
 }
 
 int64_t Client::grantLease(std::chrono::seconds ttl) {
@@ -139,14 +149,16 @@ int64_t Client::grantLease(std::chrono::seconds ttl) {
   return id;
 }
 
-int64_t Client::keepAlive(int64_t lease) {
+int64_t Client::keepAlive(int64_t lease, std::chrono::milliseconds patience) {
   // The gateway answers a stream of one message: {"result": {...}}.
-  Json answer = call("lease/keepalive", {{"ID", std::to_string(lease)}});
+  Json answer = call("lease/keepalive", {{"ID", std::to_string(lease)}}, patience);
   const Json& result = answer.contains("result") ? answer["result"] : answer;
   return number(result, "TTL");
 }
 
-void Client::revoke(int64_t lease) { call("lease/revoke", {{"ID", std::to_string(lease)}}); }
+void Client::revoke(int64_t lease, std::chrono::milliseconds patience) {
+  call("lease/revoke", {{"ID", std::to_string(lease)}}, patience);
+}
 
 Client::Claim Client::createIfAbsent(const std::string& key, const std::string& value, int64_t lease) {
   std::string k = base64(key);
@@ -165,6 +177,10 @@ Client::Claim Client::createIfAbsent(const std::string& key, const std::string& 
     for (const auto& kv : response.value("response_range", Json::object()).value("kvs", Json::array()))
       claim.now = keyValue(kv);
   return claim;
+}
+
+void Client::put(const std::string& key, const std::string& value, int64_t lease) {
+  call("kv/put", {{"key", base64(key)}, {"value", base64(value)}, {"lease", std::to_string(lease)}});
 }
 
 std::vector<KeyValue> Client::list(const std::string& prefix) {

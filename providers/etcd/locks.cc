@@ -4,6 +4,10 @@
 
 namespace vdc::etcd {
 
+// Letting go is a courtesy: a cluster that does not answer soon lets the
+// lease expire, and the process need not wait for it.
+constexpr std::chrono::seconds kLettingGo(1);
+
 EtcdLocks::EtcdLocks(std::shared_ptr<Client> client, std::chrono::seconds lease)
     : client_(std::move(client)), lease_(lease) {}
 
@@ -25,14 +29,14 @@ std::unique_ptr<KeyLease> KeyLease::take(std::shared_ptr<Client> client, const s
     claim = client->createIfAbsent(key, value, id);
   } catch (...) {
     try {
-      client->revoke(id);
+      client->revoke(id, kLettingGo);
     } catch (const Error&) { /* it expires */ }
     throw;
   }
   if (!claim.created) {
-    holder = claim.now.value.empty() ? "another vdc process" : claim.now.value;
+    holder = shownHolder(claim.now.value);
     try {
-      client->revoke(id);
+      client->revoke(id, kLettingGo);
     } catch (const Error&) { /* it expires */ }
     return nullptr;
   }
@@ -41,7 +45,9 @@ std::unique_ptr<KeyLease> KeyLease::take(std::shared_ptr<Client> client, const s
 
 KeyLease::KeyLease(std::shared_ptr<Client> client, int64_t id, int64_t revision, std::chrono::seconds lease,
                    Clock::time_point grantedAt)
-    : RenewedLease({"etcd", static_cast<uint64_t>(revision)}, lease, grantedAt), client_(std::move(client)), id_(id) {
+    : RenewedLease({"etcd-" + client->clusterId(), static_cast<uint64_t>(revision)}, lease, grantedAt),
+      client_(std::move(client)),
+      id_(id) {
   startRenewing();
 }
 
@@ -49,11 +55,12 @@ KeyLease::~KeyLease() {
   stopRenewing();
   // Revoking deletes the key at once; an unreachable cluster lets it expire.
   try {
-    client_->revoke(id_);
+    client_->revoke(id_, kLettingGo);
   } catch (const Error&) {
   }
 }
 
-bool KeyLease::renew() { return client_->keepAlive(id_) > 0; }
+// A renewal that takes longer than a third of the lease is too late to help.
+bool KeyLease::renew() { return client_->keepAlive(id_, duration() / 3) > 0; }
 
 }  // namespace vdc::etcd

@@ -2,7 +2,8 @@
 // PREFIX/locks/VDC, created only when absent, on a lease the holder keeps
 // alive. When the holder dies or is cut off, etcd lets the lease expire and
 // deletes the key; the next writer's create then succeeds. The fencing token
-// is the key's create revision, which only grows in a cluster.
+// is the key's create revision, which only grows in a cluster; its issuer
+// names the cluster, so a cluster built anew is not compared with the old.
 #pragma once
 
 #include <chrono>
@@ -31,6 +32,8 @@ class KeyLease : public RenewedLease {
   static std::unique_ptr<KeyLease> take(std::shared_ptr<Client> client, const std::string& key,
                                         const std::string& value, std::chrono::seconds lease, std::string& holder);
   ~KeyLease() override;
+  // The etcd lease: other keys put on it go with it.
+  int64_t id() const { return id_; }
 
  protected:
   bool renew() override;

@@ -23,12 +23,12 @@ EtcdReplicas::EtcdReplicas(std::shared_ptr<Client> client, std::chrono::seconds 
   stayPresent();
 }
 
-void EtcdReplicas::stayPresent() {
+int64_t EtcdReplicas::stayPresent() {
   std::lock_guard lock(mutex_);
   if (presence_) {
     try {
       presence_->check();
-      return;
+      return presence_->id();
     } catch (const Error&) {
       presence_.reset();  // expired: join again, under the same name if it is free
     }
@@ -40,7 +40,7 @@ void EtcdReplicas::stayPresent() {
     presence_ = KeyLease::take(client_, prefix + wanted, holderText(purpose_), lease_, holder);
     if (presence_) {
       name_ = wanted;
-      return;
+      return presence_->id();
     }
     wanted = base_ + "-" + std::to_string(suffix);
   }
@@ -53,12 +53,20 @@ std::string EtcdReplicas::self() const {
 }
 
 std::string EtcdReplicas::ownerOf(const std::string& vdc) {
-  stayPresent();
-  std::string prefix = client_->settings().prefix + "replicas/";
+  int64_t lease = stayPresent();
+  std::string prefix = client_->settings().prefix + "candidates/" + vdc + "/";
+  std::string self = this->self();
+  {
+    std::lock_guard lock(mutex_);
+    if (candidacies_[vdc] != lease) {
+      client_->put(prefix + self, holderText(purpose_), lease);
+      candidacies_[vdc] = lease;
+    }
+  }
   std::vector<std::string> live;
   for (const auto& kv : client_->list(prefix)) live.push_back(kv.key.substr(prefix.size()));
   std::string owner = rendezvousOwner(vdc, live);
-  return owner.empty() ? self() : owner;
+  return owner.empty() ? self : owner;
 }
 
 std::chrono::seconds EtcdReplicas::lookEvery() const {

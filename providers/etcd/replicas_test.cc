@@ -33,7 +33,9 @@ TEST(Rendezvous, AReplicaLeavingMovesOnlyItsOwnVdcs) {
   for (const auto& vdc : vdcs(300)) {
     std::string before = rendezvousOwner(vdc, {"r1", "r2", "r3"});
     std::string after = rendezvousOwner(vdc, {"r1", "r3"});
-    if (before != "r2") EXPECT_EQ(after, before) << vdc << " moved though its replica stayed";
+    if (before != "r2") {
+      EXPECT_EQ(after, before) << vdc << " moved though its replica stayed";
+    }
   }
 }
 

@@ -88,8 +88,7 @@ class HostLease : public RenewedLease {
       : RenewedLease({"host", record.token}, duration, acquiredAt),
         connection_(std::move(connection)),
         vdc_(std::move(vdc)),
-        record_(std::move(record)),
-        duration_(duration) {
+        record_(std::move(record)) {
     startRenewing();
   }
 
@@ -118,7 +117,7 @@ class HostLease : public RenewedLease {
   bool renew() override {
     if (!ours()) return false;
     LockRecord next = record_;
-    next.expires = millisecondsNow() + duration_.count();
+    next.expires = millisecondsNow() + duration().count();
     NetworkHandle network(virNetworkDefineXML(connection_->get(), recordXml(vdc_, next).c_str()));
     if (!network) {
       // Another network took the name between the look and the write.
@@ -131,7 +130,6 @@ class HostLease : public RenewedLease {
   std::shared_ptr<HostLocks::Connection> connection_;
   std::string vdc_;
   LockRecord record_;
-  std::chrono::milliseconds duration_;
 };
 
 }  // namespace
@@ -155,7 +153,7 @@ LeasePtr HostLocks::tryAcquire(const std::string& vdc, const std::string& purpos
       if (!record)
         throw Error("network '" + name + "' on " + uri_ + " is not a vdc lock; it is in the way of VDC " + vdc);
       if (record->expires > millisecondsNow()) {
-        holder = record->holder.empty() ? "another vdc process" : record->holder;
+        holder = shownHolder(record->holder);
         return nullptr;
       }
       // Expired: only this very network may go. If another taker was
