@@ -33,7 +33,7 @@ if [ "${1:-}" = --tests ]; then
   )
 fi
 if [ "${1:-}" = --bench ]; then
-  packages+=(wrk python3)
+  packages+=(wrk python3 git etcd-server etcd-client)
 fi
 $SUDO apt-get update -qq
 $SUDO apt-get install -y -qq --no-install-recommends "${packages[@]}" >/dev/null
