@@ -24,7 +24,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests"))
-from etcd_cluster import Cluster  # noqa: E402
+from etcd_cluster import Cluster, stop_processes  # noqa: E402
 
 parser = argparse.ArgumentParser()
 parser.add_argument("vdc")
@@ -68,9 +68,7 @@ def main():
     cluster = Cluster(scratch)
     replicas = {}
     try:
-        for i in range(3):
-            cluster.start(i)
-        cluster.wait_for_leader()
+        cluster.start_all()
         command = [lock_bench, "--file", os.path.join(scratch, "locks"), "--etcd", ",".join(cluster.endpoints)]
         os.makedirs(os.path.join(scratch, "locks"), mode=0o700)
         if subprocess.run(["virsh", "-c", "qemu:///system", "version"], capture_output=True).returncode == 0:
@@ -124,13 +122,7 @@ spec:
               f"median {statistics.median(failovers):.2f} s, "
               f"min {min(failovers):.2f} s, max {max(failovers):.2f} s")
     finally:
-        for process in replicas.values():
-            if process.poll() is None:
-                process.send_signal(signal.SIGTERM)
-                try:
-                    process.wait(timeout=30)
-                except subprocess.TimeoutExpired:
-                    process.kill()
+        stop_processes(replicas.values())
         cluster.stop_all()
         shutil.rmtree(scratch, ignore_errors=True)
 

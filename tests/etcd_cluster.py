@@ -45,6 +45,11 @@ class Cluster:
             "--initial-cluster", self.initial, "--initial-cluster-state", "new",
             "--heartbeat-interval", "100", "--election-timeout", "1000"], stdout=log, stderr=log)
 
+    def start_all(self):
+        for i in range(3):
+            self.start(i)
+        self.wait_for_leader()
+
     def stop(self, i):
         self.members[i].send_signal(signal.SIGTERM)
         self.members[i].wait(timeout=30)
@@ -77,3 +82,15 @@ class Cluster:
         run = subprocess.run([ETCDCTL, "--endpoints", ",".join(self.live()), "get", "--prefix", prefix, "--keys-only"],
                              capture_output=True, text=True, env={**os.environ, "ETCDCTL_API": "3"})
         return [line for line in run.stdout.splitlines() if line]
+
+
+def stop_processes(processes):
+    """SIGTERM to each still running (SIGKILL after 30 s), then wait."""
+    for process in processes:
+        if process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()

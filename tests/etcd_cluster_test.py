@@ -25,7 +25,7 @@ import sys
 import tempfile
 import time
 
-from etcd_cluster import Cluster
+from etcd_cluster import Cluster, stop_processes
 
 vdc, source = os.path.abspath(sys.argv[1]), os.path.abspath(sys.argv[2])
 LEASE = 3  # seconds: coordination.lease of the Targets here
@@ -145,10 +145,7 @@ def two_servers(scratch):
         check(wait_until(lambda: all(f"v{i}._vdc" in read(os.path.join(scratch, "watch-dc", "sim.xml"))
                                      for i in range(4)), 20), "every served VDC is applied")
     finally:
-        for process in servers.values():
-            if process.poll() is None:
-                process.send_signal(signal.SIGTERM)
-                process.wait(timeout=30)
+        stop_processes(servers.values())
 
 
 def replica_statuses(scratch):
@@ -192,9 +189,7 @@ def main():
     cluster = Cluster(scratch)
     replicas = {}
     try:
-        for i in range(3):
-            cluster.start(i)
-        cluster.wait_for_leader()
+        cluster.start_all()
         target(os.path.join(scratch, "cli.yaml"), cluster, "cli-dc/sim.xml", "/cli/")
         target(os.path.join(scratch, "watch.yaml"), cluster, "watch-dc/sim.xml", "/watch/")
         two_appliers(scratch, cluster)
@@ -300,13 +295,7 @@ def main():
         revisions = applied_revisions(scratch)
         check(len(revisions) == len(set(revisions)), "no commit was applied twice: " + " ".join(revisions))
     finally:
-        for process in replicas.values():
-            if process.poll() is None:
-                process.send_signal(signal.SIGTERM)
-                try:
-                    process.wait(timeout=30)
-                except subprocess.TimeoutExpired:
-                    process.kill()
+        stop_processes(replicas.values())
         cluster.stop_all()
         if failures:
             for name in ("r1", "r2", "r3", "s1", "s2", "c", "a"):
