@@ -16,6 +16,7 @@ namespace vdc::cli {
 namespace {
 
 struct ApplyFlags : Where {
+  std::vector<std::string> deny;
   bool autoApprove = false;
   int parallelism = 10;
   std::string shutdownTimeout;
@@ -24,6 +25,7 @@ struct ApplyFlags : Where {
 int applyPrepared(const operations::Prepared& prepared, const std::string& question, const ApplyFlags& flags) {
   std::cout << renderPlan(prepared.plan) << std::flush;
   if (prepared.plan.empty()) return 0;
+  if (reportDenied(prepared.plan, flags.deny)) return 1;
   if (!question.empty() && !flags.autoApprove && !confirm(question)) return 1;
   InterruptGuard guard;
   ApplyReport result;
@@ -67,6 +69,7 @@ Command applyOrDestroy(CLI::App& app, bool destroy) {
     addTarget(command, flags->target);
   }
   command->add_flag("--auto-approve", flags->autoApprove, "Do not ask for confirmation");
+  addDeny(command, flags->deny);
   addParallelism(command, flags->parallelism);
   command
       ->add_option("--shutdown-timeout", flags->shutdownTimeout,

@@ -4,6 +4,8 @@
 #include "cli/commands.h"
 #include "cli/report.h"
 #include "engine/render.h"
+#include "engine/render_markdown.h"
+#include "gitops/repository.h"
 #include "operations/planning.h"
 
 namespace vdc::cli {
@@ -13,6 +15,8 @@ namespace {
 struct PlanFlags : Where {
   std::optional<std::string> out;
   bool json = false;
+  std::string format = "text";
+  std::vector<std::string> deny;
   bool detailedExitCode = false;
   bool destroy = false;
 };
@@ -21,10 +25,15 @@ int plan(const PlanFlags& flags) {
   operations::Prepared prepared = operations::prepare({flags.directory, flags.target, flags.destroy, ""});
   reportWarnings(prepared.warnings);
   const Plan& plan = prepared.plan;
-  if (flags.json)
+  if (flags.json || flags.format == "json")
     std::cout << plan.toJson().dump(2) << "\n";
+  else if (flags.format == "markdown")
+    std::cout << renderMarkdown(plan, {gitops::workTreeHead(flags.directory),
+                                       operations::recordedRevision(prepared.live, plan.vdc)});
   else
     std::cout << renderPlan(plan);
+  // A plan for review shows what is denied, then fails the pipeline.
+  if (reportDenied(plan, flags.deny)) return 1;
   if (flags.out) {
     plan.save(*flags.out);
     std::cerr << "Saved the plan to " << *flags.out << "; run `vdc apply " << *flags.out
@@ -40,9 +49,12 @@ Command planCommand(CLI::App& app) {
   auto* command = app.add_subcommand("plan", "Show what apply would change");
   addWhere(command, *flags);
   command->add_option("--out", flags->out, "Save the plan to a file for `vdc apply PLAN`");
-  command->add_flag("--json", flags->json, "Machine-readable output (specs/plan.schema.json)");
+  command->add_flag("--json", flags->json, "Machine-readable output (specs/plan.schema.json); --format json");
+  command->add_option("--format", flags->format, "text (default), json, or markdown (for a code review)")
+      ->check(CLI::IsMember({"text", "json", "markdown"}));
   command->add_flag("--detailed-exitcode", flags->detailedExitCode, "Exit 0 with no changes, 2 with changes, 1 on error");
   command->add_flag("--destroy", flags->destroy, "Plan the removal of everything the VDC owns");
+  addDeny(command, flags->deny);
   return {command, [flags] { return plan(*flags); }};
 }
 

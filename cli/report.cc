@@ -8,6 +8,7 @@
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include "engine/policy.h"
 #include "engine/render.h"
 #include "engine/text.h"
 #include "operations/failure.h"
@@ -25,6 +26,31 @@ void addTarget(CLI::App* command, std::optional<std::string>& target) {
 
 void addParallelism(CLI::App* command, int& parallelism) {
   command->add_option("--parallelism", parallelism, "Operations at once (default 10)")->check(CLI::Range(1, 1000));
+}
+
+void addDeny(CLI::App* command, std::vector<std::string>& denials) {
+  command
+      ->add_option("--deny", denials,
+                   "Refuse a plan that does ACTION (create, update, replace, delete, adopt), to KIND if given; "
+                   "delete also refuses a replace. Repeatable: --deny delete:Volume --deny replace")
+      ->check([](const std::string& text) {
+        try {
+          parseDenial(text);
+          return std::string();
+        } catch (const Error& e) {
+          return e.message();
+        }
+      });
+}
+
+bool reportDenied(const Plan& plan, const std::vector<std::string>& denials) {
+  std::vector<Denial> parsed;
+  for (const auto& text : denials) parsed.push_back(parseDenial(text));
+  auto found = deniedChanges(plan, parsed);
+  for (const auto& line : found) std::cerr << "error: " << line << "\n";
+  if (!found.empty()) std::cerr << found.size() << (found.size() == 1 ? " change is" : " changes are")
+                                << " denied; nothing was changed.\n";
+  return !found.empty();
 }
 
 void reportError(const std::string& message) { std::cerr << "error: " << message << "\n"; }

@@ -23,6 +23,10 @@ struct Where {
 void addWhere(CLI::App* command, Where& where, bool withTarget = true);
 void addTarget(CLI::App* command, std::optional<std::string>& target);
 void addParallelism(CLI::App* command, int& parallelism);
+// --deny ACTION[:KIND], repeatable (engine/policy.h).
+void addDeny(CLI::App* command, std::vector<std::string>& denials);
+// Prints each change of `plan` that `denials` forbid; true when there are any.
+bool reportDenied(const Plan& plan, const std::vector<std::string>& denials);
 
 void reportError(const std::string& message);
 // Prints what stopped an operation (every problem of an operations::Failure,

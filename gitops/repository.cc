@@ -323,4 +323,16 @@ std::vector<std::string> Repository::writeTreeOnce(const std::string& commit, co
   return walk.skipped;
 }
 
+std::string workTreeHead(const std::string& directory) {
+  initialize();
+  git_repository* opened = nullptr;
+  if (git_repository_open_ext(&opened, directory.c_str(), 0, nullptr) != 0) return "";
+  GitRepository repository(opened);
+  git_oid head;
+  if (git_reference_name_to_id(&head, repository.get(), "HEAD") != 0) return "";
+  char text[GIT_OID_HEXSZ + 1];
+  git_oid_tostr(text, sizeof text, &head);
+  return text;
+}
+
 }  // namespace vdc::gitops

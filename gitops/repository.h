@@ -46,6 +46,10 @@ bool isCommitId(std::string_view text);
 // Why a tree entry's name is not a plain file name ("" when it is one).
 std::string unsafeEntryName(std::string_view name);
 
+// The commit at HEAD of the git work tree `directory` is in: what a plan
+// for review was made from. "" when it is in none, or HEAD has no commit.
+std::string workTreeHead(const std::string& directory);
+
 class Repository : public RevisionSource {
  public:
   // Opens the cache at `cache`, or makes it (a bare repository with the

@@ -1,0 +1,42 @@
+#include "engine/policy.h"
+
+#include "engine/error.h"
+#include "engine/text.h"
+
+namespace vdc {
+
+Denial parseDenial(const std::string& text) {
+  Denial denial;
+  denial.text = text;
+  auto colon = text.find(':');
+  std::string action = text.substr(0, colon);
+  bool known = false;
+  for (Action a : {Action::Create, Action::Update, Action::Replace, Action::Delete, Action::Adopt})
+    if (actionName(a) == action) {
+      denial.action = a;
+      known = true;
+    }
+  if (!known)
+    throw Error("--deny " + printable(text) + ": the action is create, update, replace, delete or adopt");
+  if (colon != std::string::npos) {
+    denial.kind = parseKind(text.substr(colon + 1));
+    if (!denial.kind) throw Error("--deny " + printable(text) + ": '" + printable(text.substr(colon + 1)) + "' is no kind");
+  }
+  return denial;
+}
+
+std::vector<std::string> deniedChanges(const Plan& plan, const std::vector<Denial>& denials) {
+  static const char* verbs[] = {"creates", "updates", "replaces", "deletes", "adopts"};
+  std::vector<std::string> found;
+  for (const auto& c : plan.changes)
+    for (const auto& d : denials) {
+      bool action = c.action == d.action || (d.action == Action::Delete && c.action == Action::Replace);
+      if (!action || (d.kind && *d.kind != c.id.kind)) continue;
+      found.push_back("the plan " + std::string(verbs[static_cast<int>(c.action)]) + " " + c.id.str() +
+                      ", which --deny " + d.text + " forbids");
+      break;
+    }
+  return found;
+}
+
+}  // namespace vdc
