@@ -72,6 +72,8 @@ void RenewedLease::renewLoop() {
       reached = true;
     } catch (const std::exception& e) {
       why = e.what();
+    } catch (...) {  // nothing leaves this thread
+      why = "unknown error";
     }
     lock.lock();
     if (held) {
