@@ -54,7 +54,7 @@ class FileLease : public Lease {
     // The token stays for the next holder; the holder's name goes.
     try {
       writeLockFile(fd_, {token_.value, ""});
-    } catch (const Error&) { /* the holder text is advisory */ }
+    } catch (...) { /* the holder text is advisory */ }
     close(fd_);
   }
   FencingToken token() const override { return token_; }

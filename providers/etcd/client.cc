@@ -5,6 +5,7 @@
 #include <httplib.h>
 
 #include "engine/error.h"
+#include "engine/text.h"
 
 namespace vdc::etcd {
 
@@ -34,8 +35,29 @@ std::string unbase64(const std::string& text) {
   return out;
 }
 
+// An answer is read field by field, whatever shape it has: a member that is
+// missing, or of another type than etcd's, reads as null, "" or [].
+const Json& member(const Json& object, const char* name) {
+  static const Json none;
+  if (!object.is_object()) return none;
+  auto it = object.find(name);
+  return it == object.end() ? none : *it;
+}
+
+std::string textOf(const Json& object, const char* name) {
+  const Json& found = member(object, name);
+  return found.is_string() ? found.get<std::string>() : "";
+}
+
+const Json& listOf(const Json& object, const char* name) {
+  static const Json empty = Json::array();
+  const Json& found = member(object, name);
+  return found.is_array() ? found : empty;
+}
+
 // etcd writes 64-bit numbers as JSON strings; absent means 0.
 int64_t number(const Json& object, const char* field) {
+  if (!object.is_object()) return 0;
   auto it = object.find(field);
   if (it == object.end() || it->is_null()) return 0;
   if (it->is_number_integer()) return it->get<int64_t>();
@@ -53,7 +75,7 @@ int64_t number(const Json& object, const char* field) {
 }
 
 KeyValue keyValue(const Json& kv) {
-  return {unbase64(kv.value("key", "")), unbase64(kv.value("value", "")), number(kv, "create_revision"),
+  return {unbase64(textOf(kv, "key")), unbase64(textOf(kv, "value")), number(kv, "create_revision"),
           number(kv, "lease")};
 }
 
@@ -120,16 +142,17 @@ Json Client::call(const std::string& path, const Json& body, std::optional<std::
     }
     Json parsed = Json::parse(text, nullptr, false);
     if (answer->status != 200 || parsed.is_discarded() || !parsed.is_object() || parsed.contains("error")) {
-      std::string message = parsed.is_object() ? parsed.value("message", parsed.value("error", "")) : "";
-      said += "\n  " + endpoint + ": HTTP " + std::to_string(answer->status) + (message.empty() ? "" : ": " + message);
+      std::string message = textOf(parsed, "message");
+      if (message.empty()) message = textOf(parsed, "error");
+      said += "\n  " + endpoint + ": HTTP " + std::to_string(answer->status) +
+              (message.empty() ? "" : ": " + printable(message.substr(0, 300)));
       continue;
     }
-    const Json& header = parsed.contains("result") ? parsed["result"].value("header", Json::object())
-                                                   : parsed.value("header", Json::object());
+    const Json& result = member(parsed, "result");
+    std::string cluster = textOf(member(result.is_null() ? parsed : result, "header"), "cluster_id");
     std::lock_guard lock(mutex_);
     preferred_ = at;
-    if (header.contains("cluster_id") && header["cluster_id"].is_string())
-      clusterId_ = header["cluster_id"].get<std::string>().substr(0, 32);
+    if (!cluster.empty()) clusterId_ = printable(cluster.substr(0, 32));
     return parsed;
   }
   // A member cut off from the majority answers late or with an error: no
@@ -152,8 +175,8 @@ int64_t Client::grantLease(std::chrono::seconds ttl) {
 int64_t Client::keepAlive(int64_t lease, std::chrono::milliseconds patience) {
   // The gateway answers a stream of one message: {"result": {...}}.
   Json answer = call("lease/keepalive", {{"ID", std::to_string(lease)}}, patience);
-  const Json& result = answer.contains("result") ? answer["result"] : answer;
-  return number(result, "TTL");
+  const Json& result = member(answer, "result");
+  return number(result.is_null() ? answer : result, "TTL");
 }
 
 void Client::revoke(int64_t lease, std::chrono::milliseconds patience) {
@@ -168,14 +191,13 @@ Client::Claim Client::createIfAbsent(const std::string& key, const std::string& 
       {"failure", {{{"request_range", {{"key", k}}}}}}};
   Json answer = call("kv/txn", txn);
   Claim claim;
-  claim.created = answer.value("succeeded", false);
+  claim.created = member(answer, "succeeded") == true;
   if (claim.created) {
-    claim.now = {key, value, number(answer.value("header", Json::object()), "revision"), lease};
+    claim.now = {key, value, number(member(answer, "header"), "revision"), lease};
     return claim;
   }
-  for (const auto& response : answer.value("responses", Json::array()))
-    for (const auto& kv : response.value("response_range", Json::object()).value("kvs", Json::array()))
-      claim.now = keyValue(kv);
+  for (const auto& response : listOf(answer, "responses"))
+    for (const auto& kv : listOf(member(response, "response_range"), "kvs")) claim.now = keyValue(kv);
   return claim;
 }
 
@@ -186,7 +208,7 @@ void Client::put(const std::string& key, const std::string& value, int64_t lease
 std::vector<KeyValue> Client::list(const std::string& prefix) {
   Json answer = call("kv/range", {{"key", base64(prefix)}, {"range_end", base64(rangeEnd(prefix))}});
   std::vector<KeyValue> found;
-  for (const auto& kv : answer.value("kvs", Json::array())) found.push_back(keyValue(kv));
+  for (const auto& kv : listOf(answer, "kvs")) found.push_back(keyValue(kv));
   return found;
 }
 

@@ -97,7 +97,7 @@ class HostLease : public RenewedLease {
     // Released only while it is still this holder's: never another's.
     try {
       if (NetworkHandle mine = ours()) virNetworkUndefine(mine.get());
-    } catch (const Error&) { /* unreachable host: the lease expires */ }
+    } catch (...) { /* unreachable host: the lease expires */ }
   }
 
  private:

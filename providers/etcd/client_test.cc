@@ -1,0 +1,95 @@
+// The etcd client against answers no etcd gives: from a server that
+// pretends to be one (anyone who can reach the endpoint could), or that is
+// dead. Each is an error that says so, or reads as nothing: never a crash,
+// never an answer read without bound. (A real cluster: tests/etcd_cluster_test.py.)
+#include "providers/etcd/client.h"
+
+#include <gtest/gtest.h>
+#include <httplib.h>
+
+#include <thread>
+
+#include "engine/error.h"
+
+namespace vdc::etcd {
+namespace {
+
+class Pretender : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    port_ = server_.bind_to_any_port("127.0.0.1");
+    thread_ = std::thread([this] { server_.listen_after_bind(); });
+    while (!server_.is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  void TearDown() override {
+    server_.stop();
+    thread_.join();
+  }
+  // Every call of /v3/PATH answers `body` with `status`.
+  void answer(const std::string& path, std::string body, int status = 200) {
+    server_.Post("/v3/" + path, [body, status](const httplib::Request&, httplib::Response& res) {
+      res.status = status;
+      res.set_content(body, "application/json");
+    });
+  }
+  Client client(std::chrono::milliseconds timeout = std::chrono::seconds(3)) {
+    Settings settings;
+    settings.endpoints = {"http://127.0.0.1:" + std::to_string(port_)};
+    return Client(settings, timeout);
+  }
+
+  httplib::Server server_;
+  int port_ = 0;
+  std::thread thread_;
+};
+
+TEST_F(Pretender, AnswersOfAnotherShapeReadAsNothing) {
+  answer("kv/txn", R"({"header": 5, "succeeded": "yes", "responses": {"response_range": 1}})");
+  answer("kv/range", R"({"kvs": [{"key": 7, "value": ["x"]}, 3, {"key": "a2V5", "create_revision": "12"}]})");
+  Client etcd = client();
+  Client::Claim claim = etcd.createIfAbsent("/vdc/locks/shop", "me", 1);
+  EXPECT_FALSE(claim.created);
+  EXPECT_EQ(claim.now.value, "");
+  auto listed = etcd.list("/vdc/");
+  ASSERT_EQ(listed.size(), 3u);
+  EXPECT_EQ(listed[0].key, "");
+  EXPECT_EQ(listed[2].key, "key");
+  EXPECT_EQ(listed[2].createRevision, 12);
+}
+
+TEST_F(Pretender, NumbersAndBase64ThatAreNotAreErrors) {
+  answer("lease/grant", R"({"ID": "12abc", "TTL": "5"})");
+  answer("kv/range", R"({"kvs": [{"key": "not base64!"}]})");
+  Client etcd = client();
+  EXPECT_THROW(etcd.grantLease(std::chrono::seconds(5)), Error);
+  EXPECT_THROW(etcd.list("/vdc/"), Error);
+}
+
+TEST_F(Pretender, AnErrorOrAnOversizedAnswerIsNoAnswer) {
+  answer("lease/keepalive", R"({"error": "etcdserver: no leader", "code": 14, "message": "no leader\u001b[31m"})", 503);
+  answer("lease/grant", "{\"ID\": \"" + std::string(5 << 20, '1') + "\"}");
+  Client etcd = client();
+  try {
+    etcd.keepAlive(1, std::chrono::seconds(1));
+    FAIL() << "an error was taken for an answer";
+  } catch (const Error& e) {
+    std::string what = e.what();
+    EXPECT_NE(what.find("could serve lease/keepalive"), std::string::npos) << what;
+    EXPECT_NE(what.find("HTTP 503: no leader\\x1B[31m"), std::string::npos) << what;
+  }
+  EXPECT_THROW(etcd.grantLease(std::chrono::seconds(5)), Error);
+}
+
+TEST_F(Pretender, ASilentMemberIsWaitedForOnlySoLong) {
+  server_.Post("/v3/lease/keepalive", [](const httplib::Request&, httplib::Response& res) {
+    std::this_thread::sleep_for(std::chrono::seconds(2));
+    res.set_content("{}", "application/json");
+  });
+  Client etcd = client();
+  auto start = std::chrono::steady_clock::now();
+  EXPECT_THROW(etcd.keepAlive(1, std::chrono::milliseconds(300)), Error);
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::milliseconds(1500));
+}
+
+}  // namespace
+}  // namespace vdc::etcd
