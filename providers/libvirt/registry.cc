@@ -3,6 +3,7 @@
 #include <set>
 
 #include "engine/kinds/volume.h"
+#include "engine/text.h"
 #include "engine/units.h"
 #include "providers/libvirt/api/xml.h"
 #include "providers/libvirt/ownership.h"
@@ -19,7 +20,7 @@ void RecordStore::parse(const std::string& vdc, const XmlDocument& doc, xmlNodeP
   }
   auto issuer = XmlDocument::attribute(registry.front(), "fenceIssuer");
   auto token = XmlDocument::attribute(registry.front(), "fence");
-  if (issuer && token && !token->empty() && token->size() <= 19 &&
+  if (issuer && issuer->size() <= 64 && token && !token->empty() && token->size() <= 19 &&
       token->find_first_not_of("0123456789") == std::string::npos)
     loaded.fence = FencingToken{*issuer, std::stoull(*token)};
   for (xmlNodePtr node : doc.nodes("vdc:owner", registry.front()))
@@ -113,7 +114,7 @@ void RecordStore::checkFence(const std::string& vdc) {
   parse(vdc, doc, doc.root(), now);
   if (now.fence && ours->second.supersededBy(*now.fence))
     throw Error("the record of VDC " + vdc + " on " + host_.settings().uri +
-                " was written by a later holder of its lock (token " + now.fence->str() + "); this writer's lease (token " +
+                " was written by a later holder of its lock (token " + printable(now.fence->str()) + "); this writer's lease (token " +
                 ours->second.str() + ") was lost, and it writes nothing more");
 }
 
