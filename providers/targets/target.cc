@@ -267,6 +267,10 @@ std::vector<std::string> repositoryTargetProblems(const TargetSpec& target, cons
     problems.push_back("its appliance image " + source + " is outside the repository");
   for (const auto& allowed : target.allowedPaths)
     if (!inside(allowed)) problems.push_back("its allowedPaths entry " + allowed + " is outside the repository");
+  if (target.etcd)
+    for (const std::string* file : {&target.etcd->ca, &target.etcd->cert, &target.etcd->key})
+      if (!file->empty() && !inside(*file))
+        problems.push_back("its etcd TLS file " + *file + " is outside the repository");
   return problems;
 }
 

@@ -46,7 +46,8 @@ TargetSpec readTarget(const std::string& file);
 // What a Target read from a repository (vdc watch --target-path) may not
 // do, whose author is whoever can push: choose a file of this machine. It
 // names no embedded datacenter (a file vdc would write), and its appliance
-// image and allowedPaths lie inside `repository` (the revision's tree).
+// image, allowedPaths and etcd TLS files lie inside `repository` (the
+// revision's tree).
 // One line per problem; none when it may be used.
 std::vector<std::string> repositoryTargetProblems(const TargetSpec& target, const std::string& repository);
 DatacenterPtr openDatacenter(const TargetSpec& target);
