@@ -3,6 +3,7 @@
 #include <pwd.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <ctime>
 
 #include "engine/error.h"
@@ -44,6 +45,12 @@ void RenewedLease::check() const {
                 " ms (the lease is " + std::to_string(duration_.count()) + " ms" +
                 (lastFailure_.empty() ? "" : "; the last try: " + lastFailure_) +
                 "): another writer may hold it now; stopped before the next operation");
+}
+
+uint64_t nextToken(uint64_t last) {
+  uint64_t micros = std::chrono::duration_cast<std::chrono::microseconds>(
+                        std::chrono::system_clock::now().time_since_epoch()).count();
+  return std::max(last + 1, micros);
 }
 
 std::string shownHolder(std::string_view text) {

@@ -47,6 +47,12 @@ class LockService {
   virtual LeasePtr tryAcquire(const std::string& vdc, const std::string& purpose, std::string& holder) = 0;
 };
 
+// The token of the next acquisition after `last`, for a lock that keeps
+// its own count: above the last, and above the time now in microseconds,
+// so a count that went missing (a deleted lock file, a lock taken over
+// half-way) does not start again below what the VDC's record carries.
+uint64_t nextToken(uint64_t last);
+
 // Who takes a lock, as its holder is shown to others:
 // "vdc apply (pid 42 on laptop, user ana, since 2026-12-01T09:00:00Z)".
 std::string holderText(const std::string& purpose);

@@ -82,12 +82,7 @@ LeasePtr FileLocks::tryAcquire(const std::string& vdc, const std::string& purpos
     return nullptr;
   }
   LockFile file = readLockFile(fd);
-  // Above the last, and above the time now in microseconds: a lock file
-  // someone deleted (to "unlock") does not start the count again below
-  // what the VDC's record carries.
-  uint64_t micros = std::chrono::duration_cast<std::chrono::microseconds>(
-                        std::chrono::system_clock::now().time_since_epoch()).count();
-  file.token = std::max(file.token + 1, micros);
+  file.token = nextToken(file.token);
   file.holder = holderText(purpose);
   try {
     writeLockFile(fd, file);

@@ -163,10 +163,7 @@ LeasePtr HostLocks::tryAcquire(const std::string& vdc, const std::string& purpos
     } else if (!lastErrorIsNotFound()) {
       throw libvirtError("cannot read the lock of VDC " + vdc + " on " + uri_);
     }
-    // A token above every earlier one: above the last, and the time now in
-    // microseconds, which a lock that went missing cannot have passed.
-    uint64_t micros = std::chrono::duration_cast<std::chrono::microseconds>(Clock::now().time_since_epoch()).count();
-    LockRecord record{"", holderText(purpose), std::max(previous + 1, micros), millisecondsNow() + lease_.count()};
+    LockRecord record{"", holderText(purpose), nextToken(previous), millisecondsNow() + lease_.count()};
     NetworkHandle taken(virNetworkDefineXML(host, recordXml(vdc, record).c_str()));
     if (!taken) continue;  // another taker defined it first
     char uuid[VIR_UUID_STRING_BUFLEN];
