@@ -16,16 +16,20 @@ namespace vdc::cli {
 namespace {
 
 struct ApplyFlags : Where {
-  std::vector<std::string> deny;
+  Policy policy;
   bool autoApprove = false;
   int parallelism = 10;
   std::string shutdownTimeout;
+  bool atomic = false;
+  bool allowIrreversible = false;
 };
 
-int applyPrepared(const operations::Prepared& prepared, const std::string& question, const ApplyFlags& flags) {
+int applyPrepared(operations::Prepared& prepared, const std::string& question, const ApplyFlags& flags) {
+  allowDestroy(prepared.plan, flags.policy);
   std::cout << renderPlan(prepared.plan) << std::flush;
   if (prepared.plan.empty()) return 0;
-  if (reportDenied(prepared.plan, flags.deny)) return 1;
+  if (reportForbidden(prepared.plan, flags.policy)) return 1;
+  if (flags.atomic && !flags.allowIrreversible && reportIrreversible(prepared.plan)) return 1;
   if (!question.empty() && !flags.autoApprove && !confirm(question)) return 1;
   InterruptGuard guard;
   ApplyReport result;
@@ -37,6 +41,8 @@ int applyPrepared(const operations::Prepared& prepared, const std::string& quest
     options.interrupted = guard.interrupted();
     options.observer = &progress;
     options.lease = prepared.lease.get();
+    options.atomic = flags.atomic;
+    options.allowIrreversible = flags.allowIrreversible;
     result = operations::execute(prepared.plan, *prepared.datacenter, prepared.live, options);
   }
   return reportApply(prepared.plan, result);
@@ -44,9 +50,10 @@ int applyPrepared(const operations::Prepared& prepared, const std::string& quest
 
 int apply(const ApplyFlags& flags, bool destroy) {
   // A saved plan was confirmed when it was reviewed.
-  if (!destroy && std::filesystem::is_regular_file(flags.directory))
-    return applyPrepared(operations::prepareSaved(flags.directory, flags.target, "vdc apply " + flags.directory), "",
-                         flags);
+  if (!destroy && std::filesystem::is_regular_file(flags.directory)) {
+    operations::Prepared saved = operations::prepareSaved(flags.directory, flags.target, "vdc apply " + flags.directory);
+    return applyPrepared(saved, "", flags);
+  }
   operations::Prepared prepared =
       operations::prepare({flags.directory, flags.target, destroy, destroy ? "vdc destroy" : "vdc apply"});
   reportWarnings(prepared.warnings);
@@ -67,9 +74,13 @@ Command applyOrDestroy(CLI::App& app, bool destroy) {
     command = app.add_subcommand("apply", "Make the target match the manifests (or a saved plan)");
     command->add_option("DIR", flags->directory, "VDC directory or saved plan file");
     addTarget(command, flags->target);
+    command->add_flag("--atomic", flags->atomic,
+                      "All or nothing: deletes and replacements last, and a failure undoes what this apply did");
+    command->add_flag("--allow-irreversible", flags->allowIrreversible,
+                      "With --atomic: take a plan with changes no undo gives back (a volume's data)");
   }
   command->add_flag("--auto-approve", flags->autoApprove, "Do not ask for confirmation");
-  addDeny(command, flags->deny);
+  addPolicy(command, flags->policy);
   addParallelism(command, flags->parallelism);
   command
       ->add_option("--shutdown-timeout", flags->shutdownTimeout,

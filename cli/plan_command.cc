@@ -16,7 +16,7 @@ struct PlanFlags : Where {
   std::optional<std::string> out;
   bool json = false;
   std::string format = "text";
-  std::vector<std::string> deny;
+  Policy policy;
   bool detailedExitCode = false;
   bool destroy = false;
 };
@@ -24,7 +24,8 @@ struct PlanFlags : Where {
 int plan(const PlanFlags& flags) {
   operations::Prepared prepared = operations::prepare({flags.directory, flags.target, flags.destroy, ""});
   reportWarnings(prepared.warnings);
-  const Plan& plan = prepared.plan;
+  Plan& plan = prepared.plan;
+  allowDestroy(plan, flags.policy);
   if (flags.json || flags.format == "json")
     std::cout << plan.toJson().dump(2) << "\n";
   else if (flags.format == "markdown")
@@ -32,8 +33,8 @@ int plan(const PlanFlags& flags) {
                                        operations::recordedRevision(prepared.live, plan.vdc)});
   else
     std::cout << renderPlan(plan);
-  // A plan for review shows what is denied, then fails the pipeline.
-  if (reportDenied(plan, flags.deny)) return 1;
+  // A plan for review shows what is forbidden, then fails the pipeline.
+  if (reportForbidden(plan, flags.policy)) return 1;
   if (flags.out) {
     plan.save(*flags.out);
     std::cerr << "Saved the plan to " << *flags.out << "; run `vdc apply " << *flags.out
@@ -54,7 +55,7 @@ Command planCommand(CLI::App& app) {
       ->check(CLI::IsMember({"text", "json", "markdown"}));
   command->add_flag("--detailed-exitcode", flags->detailedExitCode, "Exit 0 with no changes, 2 with changes, 1 on error");
   command->add_flag("--destroy", flags->destroy, "Plan the removal of everything the VDC owns");
-  addDeny(command, flags->deny);
+  addPolicy(command, flags->policy);
   return {command, [flags] { return plan(*flags); }};
 }
 

@@ -46,6 +46,14 @@ void Progress::finished(const Outcome& o) {
   std::cerr << out << std::flush;
 }
 
+void Progress::rollingBack(size_t operations) {
+  std::lock_guard lock(mutex_);
+  total_ = operations;
+  done_ = 0;
+  std::cerr << clearStatus() << "Rolling back: " << operations << " operations undo what this apply did\n"
+            << statusLine() << std::flush;
+}
+
 std::string Progress::clearStatus() {
   bool shown = statusShown_;
   statusShown_ = false;

@@ -22,6 +22,7 @@ class Progress : public ApplyObserver {
   void begun(size_t operations) override;
   void started(const ResourceId& id, Action action, Step step) override;
   void finished(const Outcome& outcome) override;
+  void rollingBack(size_t operations) override;
 
  private:
   // Each returns what to write, so that a whole update is one write.

@@ -3,11 +3,13 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <iostream>
 
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include "engine/atomic.h"
 #include "engine/policy.h"
 #include "engine/render.h"
 #include "engine/text.h"
@@ -28,28 +30,52 @@ void addParallelism(CLI::App* command, int& parallelism) {
   command->add_option("--parallelism", parallelism, "Operations at once (default 10)")->check(CLI::Range(1, 1000));
 }
 
-void addDeny(CLI::App* command, std::vector<std::string>& denials) {
+void addPolicy(CLI::App* command, Policy& policy) {
+  auto valid = [](auto parse) {
+    return [parse](const std::string& text) {
+      try {
+        parse(text);
+        return std::string();
+      } catch (const Error& e) {
+        return e.message();
+      }
+    };
+  };
   command
-      ->add_option("--deny", denials,
+      ->add_option("--deny", policy.deny,
                    "Refuse a plan that does ACTION (create, update, replace, delete, adopt), to KIND if given; "
                    "delete also refuses a replace. Repeatable: --deny delete:Volume --deny replace")
-      ->check([](const std::string& text) {
-        try {
-          parseDenial(text);
-          return std::string();
-        } catch (const Error& e) {
-          return e.message();
-        }
-      });
+      ->check(valid(parseDenial));
+  command
+      ->add_option("--allow-destroy", policy.allowDestroy,
+                   "Let the plan delete or replace this protected resource (protect: true). Repeatable: "
+                   "--allow-destroy Volume/data")
+      ->check(valid(parseAllowDestroy));
 }
 
-bool reportDenied(const Plan& plan, const std::vector<std::string>& denials) {
+void allowDestroy(Plan& plan, const Policy& policy) {
+  for (const auto& text : policy.allowDestroy) {
+    ResourceId id = parseAllowDestroy(text);
+    if (std::find(plan.allowDestroy.begin(), plan.allowDestroy.end(), id) == plan.allowDestroy.end())
+      plan.allowDestroy.push_back(id);
+  }
+}
+
+bool reportForbidden(const Plan& plan, const Policy& policy) {
   std::vector<Denial> parsed;
-  for (const auto& text : denials) parsed.push_back(parseDenial(text));
+  for (const auto& text : policy.deny) parsed.push_back(parseDenial(text));
   auto found = deniedChanges(plan, parsed);
+  for (auto& line : protectedChanges(plan)) found.push_back(std::move(line));
   for (const auto& line : found) std::cerr << "error: " << line << "\n";
   if (!found.empty()) std::cerr << found.size() << (found.size() == 1 ? " change is" : " changes are")
-                                << " denied; nothing was changed.\n";
+                                << " forbidden; nothing was changed.\n";
+  return !found.empty();
+}
+
+bool reportIrreversible(const Plan& plan) {
+  auto found = irreversibleChanges(plan);
+  for (const auto& line : found) std::cerr << "error: " << line << "\n";
+  if (!found.empty()) std::cerr << "An atomic apply undoes every change or does not begin; nothing was changed.\n";
   return !found.empty();
 }
 
@@ -77,6 +103,21 @@ int reportApply(const Plan& plan, const ApplyReport& result) {
   for (const auto& o : result.outcomes)
     if (o.status == Status::Failed) std::cerr << "error: " << o.id.str() << ": " << o.error << "\n";
   if (!result.leaseLost.empty()) std::cerr << "error: " << result.leaseLost << "\n";
+  for (const auto& o : result.rollback)
+    if (o.status == Status::Failed) std::cerr << "error: undoing " << o.id.str() << ": " << o.error << "\n";
+  if (result.rolledBack) {
+    std::cout << "Apply " << (result.interrupted ? "interrupted" : "failed") << " and rolled back: "
+              << result.rollback.size() << " operations undid " << result.count(Status::Done) + result.count(Status::Failed)
+              << " begun; the datacenter is as it was before. Nothing of this plan is applied.\n";
+    return 1;
+  }
+  if (!result.rollback.empty()) {
+    size_t undone = 0;
+    for (const auto& o : result.rollback) undone += o.status == Status::Done;
+    std::cout << "Apply failed, and its rollback did " << undone << " of " << result.rollback.size()
+              << " operations: the datacenter is partly changed. Run vdc apply --atomic again to converge.\n";
+    return 1;
+  }
   std::cout << "Apply " << (result.interrupted ? "interrupted" : "failed") << ": "
             << result.count(Status::Done) << " done, " << result.count(Status::Failed) << " failed, "
             << result.count(Status::Skipped) << " skipped, " << result.count(Status::NotStarted)

@@ -23,10 +23,20 @@ struct Where {
 void addWhere(CLI::App* command, Where& where, bool withTarget = true);
 void addTarget(CLI::App* command, std::optional<std::string>& target);
 void addParallelism(CLI::App* command, int& parallelism);
-// --deny ACTION[:KIND], repeatable (engine/policy.h).
-void addDeny(CLI::App* command, std::vector<std::string>& denials);
-// Prints each change of `plan` that `denials` forbid; true when there are any.
-bool reportDenied(const Plan& plan, const std::vector<std::string>& denials);
+// What a plan may not do (engine/policy.h): --deny ACTION[:KIND] and
+// --allow-destroy Kind/name, each repeatable.
+struct Policy {
+  std::vector<std::string> deny;
+  std::vector<std::string> allowDestroy;
+};
+void addPolicy(CLI::App* command, Policy& policy);
+// Adds what --allow-destroy allows to `plan`: shown, saved and applied with it.
+void allowDestroy(Plan& plan, const Policy& policy);
+// Prints each change of `plan` that the policy or a protection forbids;
+// true when there are any.
+bool reportForbidden(const Plan& plan, const Policy& policy);
+// Prints each change of `plan` an atomic apply could not undo; true when there are any.
+bool reportIrreversible(const Plan& plan);
 
 void reportError(const std::string& message);
 // Prints what stopped an operation (every problem of an operations::Failure,

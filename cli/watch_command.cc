@@ -116,6 +116,8 @@ Command watchCommand(CLI::App& app) {
   command->add_option("--interval", flags->interval, "Between fetches: 30s, 5m, 1h (default 60s)");
   command->add_flag("--heal", options.heal, "Correct drift between commits (default: report it)");
   command->add_flag("--prune,!--no-prune", options.prune, "Delete what the repository no longer has (default on)");
+  command->add_flag("--atomic", options.atomic,
+                    "Apply each commit all or nothing: a failing one is undone, the last good revision stays in force");
   command->add_option("--cache", options.cache, "Cache directory (default .vdc/watch/ID)");
   command->add_option("--status-file", options.statusFile, "Status JSON (default CACHE/status.json)");
   command->add_option("--notify", flags->notify, "Shell command run on each event, JSON on stdin");

@@ -8,6 +8,8 @@
 #include <mutex>
 #include <thread>
 
+#include "engine/atomic.h"
+
 namespace vdc {
 
 namespace {
@@ -226,6 +228,7 @@ size_t ApplyReport::count(Status status) const {
 
 ApplyReport apply(const Plan& plan, Datacenter& datacenter, const LiveState& live, const ApplyOptions& options) {
   if (plan.changes.empty()) return {};
+  if (options.atomic) return applyAtomically(plan, datacenter, live, options);
   std::map<Provider*, ApplyIntent> intents;
   HostFileRule files = options.files;
   files.directory = plan.directory;

@@ -38,6 +38,8 @@ class ApplyObserver {
   virtual void begun(size_t /*operations*/) {}
   virtual void started(const ResourceId&, Action, Step) {}
   virtual void finished(const Outcome&) {}
+  // An atomic apply failed: this many operations undo it (engine/atomic.h).
+  virtual void rollingBack(size_t /*operations*/) {}
 };
 
 struct ApplyOptions {
@@ -54,18 +56,28 @@ struct ApplyOptions {
   // The writer's lease on the VDC: checked before each operation (the walk
   // stops once it is lost), its token given to the providers (ApplyIntent::fence).
   const Lease* lease = nullptr;
+  // All or nothing (engine/atomic.h): deletes and replacements last, and a
+  // failure undoes what was done.
+  bool atomic = false;
+  bool allowIrreversible = false;  // atomic: take a plan with changes no undo gives back
 };
 
 struct ApplyReport {
   std::vector<Outcome> outcomes;  // one per operation, in plan order
   bool interrupted = false;
   std::string leaseLost;  // why the walk stopped early: the lease was lost
+  // An atomic apply that failed (engine/atomic.h): the operations that
+  // undid it, and whether all of them were done, so that the target is as
+  // it was before the apply.
+  std::vector<Outcome> rollback;
+  bool rolledBack = false;
   size_t count(Status status) const;
   bool ok() const { return count(Status::Done) == outcomes.size(); }
 };
 
-// Throws Error only when a provider cannot finish its bookkeeping; failures
-// of single operations are in the report.
+// Throws Error only when a provider cannot finish its bookkeeping, or an
+// atomic apply is refused before it begins; failures of single operations
+// are in the report.
 ApplyReport apply(const Plan& plan, Datacenter& datacenter, const LiveState& live, const ApplyOptions& options);
 
 }  // namespace vdc

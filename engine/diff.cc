@@ -1,6 +1,7 @@
 #include "engine/diff.h"
 
 #include <map>
+#include <set>
 
 #include "engine/resolve.h"
 #include "engine/schema.h"
@@ -47,14 +48,6 @@ bool forcesReplacement(Kind kind, const FieldChange& change) {
   return false;
 }
 
-std::vector<ResourceId> recordedDependencies(const std::string& vdc, const LiveObject& object) {
-  std::vector<ResourceId> deps;
-  if (object.recorded.is_object()) deps = specReferences(object.id.kind, object.recorded);
-  for (const auto& entry : object.recorded.value("dependsOn", Json::array()))
-    if (auto id = ResourceId::parse(entry.get<std::string>())) deps.push_back(*id);
-  if (object.id.kind != Kind::VirtualDataCenter) deps.push_back({Kind::VirtualDataCenter, vdc});
-  return deps;
-}
 
 // The foreign objects whose record names `vdc` itself: not its own.
 std::vector<Foreign> claimedBy(const std::string& vdc, const LiveState& live) {
@@ -64,9 +57,21 @@ std::vector<Foreign> claimedBy(const std::string& vdc, const LiveState& live) {
   return claimed;
 }
 
-Change deletion(const std::string& vdc, const LiveObject& object) {
+// What the target's record of the VDC lists as protected: it outlives the
+// manifests that said so.
+std::set<ResourceId> recordedProtection(const std::string& vdc, const LiveState& live) {
+  std::set<ResourceId> out;
+  const LiveObject* record = live.find({Kind::VirtualDataCenter, vdc});
+  if (!record) return out;
+  for (const auto& entry : member(record->recorded, kProtectedField))
+    if (auto id = ResourceId::parse(entry.is_string() ? entry.get<std::string>() : "")) out.insert(*id);
+  return out;
+}
+
+Change deletion(const std::string& vdc, const LiveObject& object, const std::set<ResourceId>& protect) {
   Change c;
   c.id = object.id;
+  c.protect = protect.count(object.id) > 0;
   c.action = Action::Delete;
   c.physical = object.physicalName;
   c.before = object.effective();
@@ -161,6 +166,15 @@ class Adoptions {
 
 }  // namespace
 
+std::vector<ResourceId> recordedDependencies(const std::string& vdc, const LiveObject& object) {
+  std::vector<ResourceId> deps;
+  if (object.recorded.is_object()) deps = specReferences(object.id.kind, object.recorded);
+  for (const auto& entry : object.recorded.value("dependsOn", Json::array()))
+    if (auto id = ResourceId::parse(entry.get<std::string>())) deps.push_back(*id);
+  if (object.id.kind != Kind::VirtualDataCenter) deps.push_back({Kind::VirtualDataCenter, vdc});
+  return deps;
+}
+
 Plan diff(const Vdc& desired, const LiveState& live, const std::string& target, bool destroy,
           Diagnostics& problems) {
   if (destroy) return destroyPlan(desired.name, live, target);
@@ -170,10 +184,12 @@ Plan diff(const Vdc& desired, const LiveState& live, const std::string& target, 
   plan.target = target;
   plan.liveFingerprint = live.fingerprint();
   Adoptions adoptions(desired, live, target, problems);
+  std::set<ResourceId> recordedProtect = recordedProtection(desired.name, live);
 
   for (const auto& r : desired.resources) {
     Change c;
     c.id = r.id;
+    c.protect = r.protect || recordedProtect.count(r.id);
     c.after = r.spec;
     c.specHash = r.specHash;
     c.dependencies = r.dependencies;
@@ -232,7 +248,7 @@ Plan diff(const Vdc& desired, const LiveState& live, const std::string& target, 
     plan.changes.push_back(std::move(c));
   }
   for (const auto& [id, object] : live.objects())
-    if (!desired.find(id)) plan.changes.push_back(deletion(desired.name, object));
+    if (!desired.find(id)) plan.changes.push_back(deletion(desired.name, object, recordedProtect));
 
   std::sort(plan.changes.begin(), plan.changes.end(),
             [](const Change& a, const Change& b) { return a.id < b.id; });
@@ -246,7 +262,8 @@ Plan destroyPlan(const std::string& vdc, const LiveState& live, const std::strin
   plan.target = target;
   plan.destroy = true;
   plan.liveFingerprint = live.fingerprint();
-  for (const auto& [id, object] : live.objects()) plan.changes.push_back(deletion(vdc, object));
+  std::set<ResourceId> protect = recordedProtection(vdc, live);
+  for (const auto& [id, object] : live.objects()) plan.changes.push_back(deletion(vdc, object, protect));
   plan.claimed = claimedBy(vdc, live);
   return plan;
 }

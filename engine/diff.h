@@ -14,6 +14,10 @@ namespace vdc {
 Plan diff(const Vdc& desired, const LiveState& live, const std::string& target, bool destroy,
           Diagnostics& problems);
 
+// What `object` needed when it was made, as its record says: its delete
+// goes before theirs.
+std::vector<ResourceId> recordedDependencies(const std::string& vdc, const LiveObject& object);
+
 // Plans the removal of everything `vdc` owns on the target (manifests not needed).
 Plan destroyPlan(const std::string& vdc, const LiveState& live, const std::string& target);
 

@@ -55,6 +55,14 @@ bool isResourceId(std::string_view text);
 // The annotation by which a resource adopts an object already on the target.
 inline constexpr const char* kAdoptAnnotation = "vdc/adopt";
 
+// `protect: true` in a resource's spec: no apply deletes or replaces it
+// unless told to (docs/protection.md). It is no part of the object: the
+// loader takes it out of the spec, and the VirtualDataCenter's spec lists
+// the protected resources as `protected`, so the target's record of the
+// VDC remembers them after their manifests are gone.
+inline constexpr const char* kProtectField = "protect";
+inline constexpr const char* kProtectedField = "protected";
+
 struct Resource {
   ResourceId id;
   Json spec;                      // normalized desired spec
@@ -65,6 +73,7 @@ struct Resource {
   Location where;                 // the manifest document
   std::vector<ResourceId> dependencies;  // references and dependsOn, expanded
   std::string specHash;           // sha256 of the canonical spec
+  bool protect = false;           // spec.protect, taken out of `spec`
 };
 
 // A whole VDC as loaded from a directory: resources in a stable order

@@ -3,6 +3,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "engine/atomic.h"
 #include "engine/hash.h"
 #include "engine/spec_check.h"
 #include "engine/units.h"
@@ -50,6 +51,8 @@ void checkLoaded(const Plan& plan, const Json& json) {
     if (c.action != Action::Create && c.action != Action::Adopt && !c.before.is_object())
       fail(where + " before is not a spec");
   }
+  for (const auto& id : plan.allowDestroy)
+    if (!isDnsLabel(id.name)) fail("allowDestroy holds something that is not a resource");
   for (const auto& f : plan.claimed)
     if (!isDnsLabel(f.id.name) || !isTargetName(f.physicalName)) fail("claimed holds something that is not a name");
   if (problems.empty()) return;
@@ -143,6 +146,8 @@ Json Plan::toJson() const {
     change["drift"] = c.drift;
     if (c.action == Action::Adopt) change["adopt"] = c.adopt;
     if (!c.physical.empty()) change["physical"] = c.physical;
+    if (c.protect) change["protected"] = true;
+    if (auto why = irreversibility(c); !why.empty()) change["irreversible"] = why;
     change["dependencies"] = idsToJson(c.dependencies);
     change["priorDependencies"] = idsToJson(c.priorDependencies);
     change["fields"] = Json::array();
@@ -159,6 +164,7 @@ Json Plan::toJson() const {
     out["claimed"] = Json::array();
     for (const auto& f : claimed) out["claimed"].push_back({{"address", f.id.str()}, {"physical", f.physicalName}});
   }
+  if (!allowDestroy.empty()) out["allowDestroy"] = idsToJson(allowDestroy);
   out["digest"] = Plan::digest(out);
   return out;
 }
@@ -201,6 +207,7 @@ Plan Plan::fromJson(const Json& json) {
       if ((c.action == Action::Delete) != c.after.is_null())
         throw Error("plan change " + c.id.str() + " is inconsistent");
       c.physical = item.value("physical", "");
+      c.protect = item.value("protected", false);
       plan.changes.push_back(std::move(c));
     }
     for (const auto& item : json.value("claimed", Json::array())) {
@@ -208,6 +215,7 @@ Plan Plan::fromJson(const Json& json) {
       if (!id) throw Error("bad resource address in plan");
       plan.claimed.push_back({*id, item.at("physical").get<std::string>(), plan.vdc});
     }
+    plan.allowDestroy = idsFromJson(json.value("allowDestroy", Json::array()));
     checkLoaded(plan, json);
     return plan;
   } catch (const Json::exception& e) {

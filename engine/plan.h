@@ -41,6 +41,9 @@ struct Change {
   bool drift = false;  // every field change is drift back to desired; a create: the object was deleted outside vdc
   std::string adopt;   // Adopt: the object's name on the target
   std::string physical;  // Delete and Replace: the object's name on the target, which goes
+  // Protected by its manifest or by the target's record of the VDC: a
+  // delete or replace of it needs Plan::allowDestroy to name it.
+  bool protect = false;
 };
 
 struct Summary {
@@ -61,6 +64,9 @@ struct Plan {
   // Objects that carry a record naming this VDC but are not its own (a
   // record copied onto another object): shown, and left alone.
   std::vector<Foreign> claimed;
+  // Protected resources this plan may delete or replace all the same
+  // (--allow-destroy), as reviewed with it.
+  std::vector<ResourceId> allowDestroy;
 
   Summary summary() const;
   bool empty() const { return changes.empty(); }

@@ -37,6 +37,7 @@ static Plan samplePlan() {
   replace.specHash = sha256Hex("h3");
   replace.physical = "shop.vol.data";
   replace.fields = {{"size", "2GiB", "1GiB", true, false}};
+  replace.protect = true;
   Change remove;
   remove.id = {Kind::Instance, "old"};
   remove.action = Action::Delete;
@@ -51,6 +52,7 @@ static Plan samplePlan() {
   drift.specHash = sha256Hex("h4");
   drift.fields = {{"state", "stopped", "running", false, true}};
   plan.changes = {create, update, replace, remove, drift};
+  plan.allowDestroy = {{Kind::Volume, "data"}};
   return plan;
 }
 
@@ -62,6 +64,8 @@ TEST(Plan, SurvivesSaveAndLoad) {
   Plan loaded = Plan::load(file);
   EXPECT_EQ(loaded.toJson(), plan.toJson());
   EXPECT_EQ(loaded.changes[2].fields[0].forcesReplacement, true);
+  EXPECT_TRUE(loaded.changes[2].protect);
+  EXPECT_EQ(loaded.allowDestroy, plan.allowDestroy) << "what --allow-destroy allowed is reviewed with the plan";
 }
 
 TEST(Plan, RejectsForeignOrDamagedFiles) {
@@ -114,6 +118,13 @@ TEST(Plan, APlanHoldingWhatVdcNeverWritesIsRefused) {
       {"a physical name that is a path", [](Json& j) { j["changes"][3]["physical"] = "../../etc/passwd"; }},
       {"a spec that is not an object", [](Json& j) { j["changes"][0]["after"] = Json::array({1}); }},
       {"a dependency named by a path", [](Json& j) { j["changes"][0]["dependencies"] = {"VirtualDataCenter/../x"}; }},
+      {"an allowed destroy that is no resource", [](Json& j) { j["allowDestroy"] = {"Volume/../x"}; }},
+      {"a protection that is not a flag", [](Json& j) { j["changes"][2]["protected"] = "yes"; }},
+      {"a VDC protecting what is no resource",
+       [](Json& j) {
+         j["changes"][0]["address"] = "VirtualDataCenter/shop";
+         j["changes"][0]["after"] = {{"description", ""}, {"protected", {"Volume/../../etc"}}};
+       }},
   };
   for (const auto& spoil : spoils) {
     Json json = samplePlan().toJson();
@@ -150,7 +161,8 @@ TEST(Plan, RendersSymbolsFieldsAndSummary) {
   std::string text = renderPlan(samplePlan());
   EXPECT_NE(text.find("   + Network/n\n      cidr: \"10.0.0.0/24\"\n"), std::string::npos) << text;
   EXPECT_NE(text.find("   ~ Instance/web\n      memory: \"1GiB\" -> \"2GiB\"\n"), std::string::npos) << text;
-  EXPECT_NE(text.find(" -/+ Volume/data (replace)\n      size: \"2GiB\" -> \"1GiB\"   # forces replacement"),
+  EXPECT_NE(text.find(" -/+ Volume/data (replace) (protected, allowed by --allow-destroy) (cannot be undone: the volume's data is "
+                      "lost)\n      size: \"2GiB\" -> \"1GiB\"   # forces replacement"),
             std::string::npos)
       << text;
   EXPECT_NE(text.find("   - Instance/old (deletes 'shop.old')\n"), std::string::npos) << text;

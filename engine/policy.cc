@@ -1,5 +1,7 @@
 #include "engine/policy.h"
 
+#include <algorithm>
+
 #include "engine/error.h"
 #include "engine/text.h"
 
@@ -25,17 +27,39 @@ Denial parseDenial(const std::string& text) {
   return denial;
 }
 
-std::vector<std::string> deniedChanges(const Plan& plan, const std::vector<Denial>& denials) {
+static const char* verb(Action action) {
   static const char* verbs[] = {"creates", "updates", "replaces", "deletes", "adopts"};
+  return verbs[static_cast<int>(action)];
+}
+
+std::vector<std::string> deniedChanges(const Plan& plan, const std::vector<Denial>& denials) {
   std::vector<std::string> found;
   for (const auto& c : plan.changes)
     for (const auto& d : denials) {
       bool action = c.action == d.action || (d.action == Action::Delete && c.action == Action::Replace);
       if (!action || (d.kind && *d.kind != c.id.kind)) continue;
-      found.push_back("the plan " + std::string(verbs[static_cast<int>(c.action)]) + " " + c.id.str() +
+      found.push_back("the plan " + std::string(verb(c.action)) + " " + c.id.str() +
                       ", which --deny " + d.text + " forbids");
       break;
     }
+  return found;
+}
+
+ResourceId parseAllowDestroy(const std::string& text) {
+  auto id = ResourceId::parse(text);
+  if (!id || !isResourceId(text))
+    throw Error("--allow-destroy " + printable(text) + ": name a resource as Kind/name (Volume/data)");
+  return *id;
+}
+
+std::vector<std::string> protectedChanges(const Plan& plan) {
+  std::vector<std::string> found;
+  for (const auto& c : plan.changes) {
+    if (!c.protect || (c.action != Action::Delete && c.action != Action::Replace)) continue;
+    if (std::find(plan.allowDestroy.begin(), plan.allowDestroy.end(), c.id) != plan.allowDestroy.end()) continue;
+    found.push_back("the plan " + std::string(verb(c.action)) + " " + c.id.str() +
+                    ", which is protected (protect: true); to allow it, pass --allow-destroy " + c.id.str());
+  }
   return found;
 }
 

@@ -1,6 +1,7 @@
-// What a plan may not do, as a review or a pipeline forbids it: `--deny
-// delete`, `--deny replace:Volume`. A plan that does it is refused whole,
-// before anything is applied (docs/commands.md).
+// What a plan may not do, as a review or a pipeline forbids it (`--deny
+// delete`, `--deny replace:Volume`) or a manifest does (`protect: true`).
+// A plan that does it is refused whole, before anything is applied
+// (docs/commands.md, docs/protection.md).
 #pragma once
 
 #include <optional>
@@ -23,5 +24,12 @@ Denial parseDenial(const std::string& text);
 // One line per change of `plan` a denial forbids: "the plan deletes
 // Volume/data, which --deny delete:Volume forbids".
 std::vector<std::string> deniedChanges(const Plan& plan, const std::vector<Denial>& denials);
+
+// "Volume/data", as --allow-destroy takes it; throws Error saying what is wrong.
+ResourceId parseAllowDestroy(const std::string& text);
+
+// One line per delete or replace of a protected resource that
+// `plan.allowDestroy` does not name.
+std::vector<std::string> protectedChanges(const Plan& plan);
 
 }  // namespace vdc

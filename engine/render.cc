@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "engine/atomic.h"
+
 namespace vdc {
 
 namespace {
@@ -42,6 +44,12 @@ std::string renderSummary(const Summary& s) {
          std::to_string(s.remove) + " to delete, " + std::to_string(s.unchanged) + " unchanged.";
 }
 
+std::string protectionNote(const Plan& plan, const Change& c) {
+  if (!c.protect || (c.action != Action::Delete && c.action != Action::Replace)) return "";
+  bool allowed = std::find(plan.allowDestroy.begin(), plan.allowDestroy.end(), c.id) != plan.allowDestroy.end();
+  return allowed ? "protected, allowed by --allow-destroy" : "protected";
+}
+
 std::string renderPlan(const Plan& plan) {
   std::string out = "VDC " + plan.vdc + " on " + plan.target + (plan.destroy ? " (destroy)" : "") + "\n";
   if (!plan.empty()) out += "\n";
@@ -52,6 +60,8 @@ std::string renderPlan(const Plan& plan) {
     if (c.action == Action::Adopt) out += " (adopt '" + c.adopt + "')";
     if (c.action == Action::Delete && !c.physical.empty()) out += " (deletes '" + c.physical + "')";
     if (c.drift) out += c.action == Action::Create ? " (drift: deleted outside vdc)" : " (drift)";
+    if (auto note = protectionNote(plan, c); !note.empty()) out += " (" + note + ")";
+    if (auto why = irreversibility(c); !why.empty()) out += " (cannot be undone: " + why + ")";
     out += "\n";
     renderFields(c, out);
   }

@@ -10,5 +10,8 @@ namespace vdc {
 
 std::string renderPlan(const Plan& plan);
 std::string renderSummary(const Summary& summary);  // "Plan: 3 to create, ..."
+// For a delete or replace of a protected resource: "protected", or
+// "protected, allowed by --allow-destroy"; "" for any other change.
+std::string protectionNote(const Plan& plan, const Change& change);
 
 }  // namespace vdc

@@ -2,6 +2,7 @@
 
 #include <map>
 
+#include "engine/atomic.h"
 #include "engine/render.h"
 #include "engine/text.h"
 
@@ -43,12 +44,14 @@ std::string note(const Change& c, const FieldChange& f) {
   return text;
 }
 
-void renderChange(const Change& c, std::string& out) {
+void renderChange(const Plan& plan, const Change& c, std::string& out) {
   std::string title = cell(c.id.str());
   if (c.action == Action::Adopt) title += " takes over " + cell(c.adopt);
   if ((c.action == Action::Delete || c.action == Action::Replace) && !c.physical.empty())
     title += " (" + cell(c.physical) + " goes)";
   if (c.drift) title += c.action == Action::Create ? " **drift: deleted outside vdc**" : " **drift**";
+  if (auto protection = protectionNote(plan, c); !protection.empty()) title += " **" + protection + "**";
+  if (auto why = irreversibility(c); !why.empty()) title += " (cannot be undone: " + why + ")";
   out += "- " + title + "\n";
   if (c.action == Action::Create) {
     for (const auto& item : c.after.items()) out += "  - " + cell(item.key()) + ": " + value(item.value()) + "\n";
@@ -80,7 +83,7 @@ std::string renderMarkdown(const Plan& plan, const MarkdownContext& context) {
     size_t count = 0;
     for (const auto& c : plan.changes)
       if (c.action == action) {
-        renderChange(c, section);
+        renderChange(plan, c, section);
         ++count;
       }
     if (count) out += "\n#### " + std::string(heading(action)) + " (" + std::to_string(count) + ")\n\n" + section;

@@ -235,6 +235,7 @@ class Resolver : public Checks {
     selectBackends(vdc);
     std::sort(vdc.resources.begin(), vdc.resources.end(),
               [](const Resource& a, const Resource& b) { return a.id < b.id; });
+    protect(vdc);
     parallelFor(vdc.resources.size(), [&](size_t i) {
       Resource& r = vdc.resources[i];
       r.dependencies = specReferences(r.id.kind, r.spec);
@@ -243,6 +244,20 @@ class Resolver : public Checks {
     });
     vdc.index();
     return vdc;
+  }
+
+  // `protect` is no part of an object: changing it alone changes only the
+  // VDC's record, which lists what is protected.
+  static void protect(Vdc& vdc) {
+    Json listed = Json::array();
+    for (auto& r : vdc.resources) {
+      r.protect = member(r.spec, kProtectField) == true;
+      if (r.spec.is_object()) r.spec.erase(kProtectField);
+      if (r.protect) listed.push_back(r.id.str());
+    }
+    if (listed.empty()) return;
+    for (auto& r : vdc.resources)
+      if (r.id.kind == Kind::VirtualDataCenter) r.spec[kProtectedField] = listed;
   }
 
   void selectBackends(Vdc& vdc) {

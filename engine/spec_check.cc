@@ -24,6 +24,13 @@ bool isNameList(const Json& value) {
   return true;
 }
 
+bool isResourceIdList(const Json& value) {
+  if (!value.is_array()) return false;
+  for (const auto& item : value)
+    if (!item.is_string() || !isResourceId(item.get<std::string>())) return false;
+  return true;
+}
+
 // A host's name as a Target gives it: a DNS name.
 bool isHostName(const Json& value) {
   if (!value.is_string()) return false;
@@ -150,11 +157,13 @@ void checkSpec(Kind kind, const Json& spec, const std::string& where, std::vecto
   if (kind == Kind::SecurityGroup) planned.push_back({"members", isIpv4List});
   if (kind == Kind::LoadBalancer)
     planned.push_back({"address", [](const Json& v) { return v.is_string() && Ipv4::parse(v.get<std::string>()).has_value(); }});
-  if (kind == Kind::VirtualDataCenter)
+  if (kind == Kind::VirtualDataCenter) {
     planned.push_back({"revision", [](const Json& v) {
                          return v.is_string() && v.get<std::string>().size() == 40 &&
                                 v.get<std::string>().find_first_not_of("0123456789abcdef") == std::string::npos;
                        }});
+    planned.push_back({kProtectedField, isResourceIdList});
+  }
   Checker(problems).object(specFields(kind), spec, where + " spec", planned);
 }
 

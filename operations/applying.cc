@@ -4,11 +4,19 @@
 
 #include <spdlog/spdlog.h>
 
+#include "engine/policy.h"
+#include "operations/failure.h"
 #include "operations/session.h"
 
 namespace vdc::operations {
 
 ApplyReport execute(const Plan& plan, Datacenter& datacenter, const LiveState& live, const ApplyOptions& options) {
+  // Every apply comes this way: a protected resource goes only when the plan says it may.
+  if (auto found = protectedChanges(plan); !found.empty()) {
+    std::string message;
+    for (const auto& line : found) message += (message.empty() ? "" : "\n") + line;
+    throw Failure(FailureKind::Refused, message + "\nnothing was changed.");
+  }
   ApplyReport report;
   try {
     report = apply(plan, datacenter, live, options);

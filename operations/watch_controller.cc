@@ -8,7 +8,9 @@
 #include <spdlog/spdlog.h>
 
 #include "engine/hash.h"
+#include "engine/atomic.h"
 #include "engine/loader.h"
+#include "engine/policy.h"
 #include "engine/render.h"
 #include "engine/safe_file.h"
 #include "engine/units.h"
@@ -236,6 +238,10 @@ bool WatchController::reconcileRevision(Loaded& wanted, bool isHead) {
     };
     Plan plan = planWith(recorded);
     status_.timings["planSeconds"] = secondsSince(start);
+    // A watch lifts no protection: a commit that drops `protect` comes first.
+    for (const auto& line : protectedChanges(plan)) problems.add({}, line);
+    if (options_.atomic)
+      for (const auto& line : irreversibleChanges(plan)) problems.add({}, line);
     if (!problems.empty()) return fail(revision, "plan", problems.str());
     status_.lastPlan = {{"revision", revision}, {"summary", summaryJson(plan.summary())}, {"changes", changeList(plan)}};
     bool newRevision = recorded != revision;
@@ -271,6 +277,7 @@ bool WatchController::reconcileRevision(Loaded& wanted, bool isHead) {
       applyOptions.parallelism = options_.parallelism;
       applyOptions.observer = options_.progress;
       applyOptions.lease = held.get();
+      applyOptions.atomic = options_.atomic;
       ApplyReport report = execute(plan, *datacenter, live, applyOptions);
       status_.timings["applySeconds"] = secondsSince(start);
       if (!report.ok()) {
@@ -278,6 +285,10 @@ bool WatchController::reconcileRevision(Loaded& wanted, bool isHead) {
         for (const auto& o : report.outcomes)
           if (o.status == Status::Failed) errors += "\n" + o.id.str() + ": " + o.error;
         if (!report.leaseLost.empty()) errors += "\n" + report.leaseLost;
+        if (report.rolledBack)
+          return fail(revision, "apply",
+                      "the apply failed and was rolled back: " + (recorded.empty() ? "nothing" : recorded) +
+                          " stays wholly in force; retried" + errors);
         return fail(revision, "apply",
                     std::to_string(report.count(Status::Done)) + " of " + std::to_string(report.outcomes.size()) +
                         " operations done, the rest not: the datacenter is partly at " + revision +

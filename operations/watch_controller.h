@@ -33,6 +33,9 @@ struct WatchOptions {
   std::chrono::seconds interval{60};
   bool heal = false;
   bool prune = true;
+  // Each commit is applied atomically (engine/atomic.h): a failing one is
+  // undone, so the last good revision stays wholly in force.
+  bool atomic = false;
   int parallelism = 10;
   ApplyObserver* progress = nullptr;  // told of each operation of each apply (a server's event stream)
   // Set when several replicas run for the same VDCs (engine/replicas.h):

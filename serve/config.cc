@@ -58,7 +58,7 @@ ServedVdc readVdc(const std::string& file, const YAML::Node& node, Diagnostics& 
   ServedVdc vdc;
   if (!mappingOf(file, node, "a served VDC", diags)) return vdc;
   rejectUnknownKeys(file, node,
-                    {"name", "directory", "interval", "git", "target", "targetPath", "heal", "prune", "parallelism"},
+                    {"name", "directory", "interval", "git", "target", "targetPath", "heal", "prune", "atomic", "parallelism"},
                     "a served VDC", diags);
   vdc.name = textOf(file, node["name"], "a served VDC's name", diags);
   if (!isDnsLabel(vdc.name)) diags.add(at(file, node), "a served VDC needs a name that is a DNS label");
@@ -88,6 +88,7 @@ ServedVdc readVdc(const std::string& file, const YAML::Node& node, Diagnostics& 
     diags.add(at(file, node["targetPath"]), "a served VDC has 'target' or 'targetPath', not both");
   vdc.heal = flagOf(file, node["heal"], "heal", diags, vdc.heal);
   vdc.prune = flagOf(file, node["prune"], "prune", diags, vdc.prune);
+  vdc.atomic = flagOf(file, node["atomic"], "atomic", diags, vdc.atomic);
   vdc.parallelism = static_cast<int>(numberOf(file, node["parallelism"], "parallelism", diags, 10, 1, 256));
   return vdc;
 }

@@ -21,7 +21,7 @@ struct ServedVdc {
   std::optional<std::string> target;  // a Target file (absolute); none: the embedded datacenter under `state`
   std::string targetPath;             // or a Target file in the repository
   std::chrono::seconds interval{60};
-  bool heal = false, prune = true;
+  bool heal = false, prune = true, atomic = false;
   int parallelism = 10;
 };
 

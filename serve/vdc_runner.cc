@@ -33,6 +33,7 @@ VdcRunner::VdcRunner(ServedVdc spec, const ServeConfig& config, EventBus& events
   options.interval = spec_.interval;
   options.heal = spec_.heal;
   options.prune = spec_.prune;
+  options.atomic = spec_.atomic;
   options.parallelism = spec_.parallelism;
   options.progress = &progress_;
   options.targetPath = spec_.targetPath;

@@ -144,7 +144,9 @@ TEST_F(Cli, ScalingAndRemovingResourcesDeletesThem) {
   writeFile(dir.path() / "shop" / "instances.yaml", instances.substr(0, instances.find("---\napiVersion: vdc/v1\nkind: LoadBalancer")));
   Result changes = plan();
   EXPECT_EQ(changes.exit, 2);
-  EXPECT_NE(changes.out.find("   - Instance/web-2 (deletes 'webshop.web-2')\n"), std::string::npos) << changes.out;
+  EXPECT_NE(changes.out.find("   - Instance/web-2 (deletes 'webshop.web-2') (cannot be undone: its root disk's data is "
+                             "lost)\n"),
+            std::string::npos) << changes.out;
   EXPECT_NE(changes.out.find("   - LoadBalancer/shop (deletes 'webshop.lb.shop')\n"), std::string::npos) << changes.out;
   // The groups web-2 was a member of, or a peer of, lose its address.
   EXPECT_NE(changes.out.find("   ~ SecurityGroup/web\n      members: [\"10.10.1.2\",\"10.10.1.3\",\"10.10.1.4\"] -> "

@@ -101,6 +101,94 @@ TEST_P(Faults, EveryCallOfADestroy) {
   }
 }
 
+namespace {
+
+// The next version of the VDC: two replicas more, two instances grow, a
+// group and an instance with its volume go, a volume is made anew from the
+// image. Everything an apply does, undone or not.
+std::string nextFaultVdc() {
+  std::string y = faultVdc();
+  auto swap = [&](const std::string& from, const std::string& to) {
+    size_t at = y.find(from);
+    EXPECT_NE(at, std::string::npos) << from;
+    if (at != std::string::npos) y.replace(at, from.size(), to);
+  };
+  swap("replicas: 18", "replicas: 20");
+  swap("metadata: {name: db-0}\nspec:\n", "metadata: {name: db-0}\nspec:\n  memory: 1GiB\n");
+  swap("metadata: {name: db-1}\nspec:\n", "metadata: {name: db-1}\nspec:\n  memory: 1GiB\n");
+  swap("---\napiVersion: vdc/v1\nkind: SecurityGroup\nmetadata: {name: db}\nspec:\n"
+       "  ingress: [{protocol: tcp, ports: '5432', from: web}]\n", "");
+  swap("metadata: {name: data-0}\nspec: {size: 1GiB}", "metadata: {name: data-0}\nspec: {size: 1GiB, image: base}");
+  swap("---\napiVersion: vdc/v1\nkind: Volume\nmetadata: {name: data-11}\nspec: {size: 1GiB, image: base}\n", "");
+  size_t db11 = y.find("---\napiVersion: vdc/v1\nkind: Instance\nmetadata: {name: db-11}");
+  y.erase(db11, y.find("---", db11 + 3) - db11);
+  return y;
+}
+
+// The changes of a plan, without what says when it was read.
+Json changesOf(const Result& plan) {
+  Json json = Json::parse(plan.out, nullptr, false);
+  return json.is_object() ? json["changes"] : Json();
+}
+
+}  // namespace
+
+// --atomic: after a failure at any call, the datacenter is as it was; after
+// a kill, the next run finishes the apply. Either way one more run leaves
+// the new version whole.
+TEST_P(Faults, EveryCallOfAnAtomicApply) {
+  writeFile(dir.path() / "next" / "vdc.yaml", nextFaultVdc());
+  writeFile(sim(), applied);
+  const std::string atomic = " apply next --auto-approve --atomic --allow-irreversible";
+  Result before = vdc(dir.path(), "plan next --json");
+  ASSERT_EQ(before.exit, 0) << before.err;
+  Json planned = changesOf(before);
+  ASSERT_GE(planned.size(), 8u) << before.out;
+  ASSERT_EQ(vdc(dir.path(), atomic).exit, 0);
+  std::multiset<std::string> next = objects(sim());
+  ASSERT_NE(next, expected);
+
+  int calls = 0;
+  for (int k = 1; k <= 200; ++k) {
+    SCOPED_TRACE("fault at call " + std::to_string(k));
+    writeFile(sim(), applied);
+    Result broken = shell(dir.path(), fault(k) + VDC_BINARY + atomic);
+    if (broken.exit == 0) {  // past the last call
+      calls = k - 1;
+      break;
+    }
+    if (GetParam() == "fail") {
+      EXPECT_NE(broken.out.find("rolled back"), std::string::npos) << broken.out << broken.err;
+      EXPECT_EQ(objects(sim()), expected) << "the old version, whole";
+      EXPECT_EQ(changesOf(vdc(dir.path(), "plan next --json")), planned) << "the plan afterwards is the plan before";
+    }
+    Result again = vdc(dir.path(), atomic);
+    ASSERT_EQ(again.exit, 0) << again.err.substr(0, 3000);
+    EXPECT_EQ(objects(sim()), next) << "the new version, whole";
+    ASSERT_EQ(vdc(dir.path(), "plan next --detailed-exitcode").exit, 0);
+  }
+  ASSERT_GE(calls, 8) << "every change is at least one call";
+
+  // A failure at the last call undoes the most; a death at each call of that undo.
+  for (int m = calls + 1; GetParam() == "kill"; ++m) {
+    SCOPED_TRACE("killed at call " + std::to_string(m) + " while undoing");
+    ASSERT_LT(m, 3 * calls) << "an undo takes no more calls than its apply";
+    writeFile(sim(), applied);
+    Result broken = shell(dir.path(), "VDC_FAULT=fail:" + std::to_string(calls) + ",kill:" + std::to_string(m) + " " +
+                                          VDC_BINARY + atomic);
+    ASSERT_NE(broken.exit, 0);
+    if (broken.err.find("killed by VDC_FAULT") == std::string::npos) {
+      EXPECT_NE(broken.out.find("rolled back"), std::string::npos) << "past the undo's last call";
+      EXPECT_EQ(objects(sim()), expected);
+      break;
+    }
+    Result again = vdc(dir.path(), atomic);
+    ASSERT_EQ(again.exit, 0) << again.err.substr(0, 3000);
+    EXPECT_EQ(objects(sim()), next);
+    ASSERT_EQ(vdc(dir.path(), "plan next --detailed-exitcode").exit, 0);
+  }
+}
+
 INSTANTIATE_TEST_SUITE_P(FailOrKill, Faults, ::testing::Values("fail", "kill"));
 
 TEST(FaultPlan, RejectsMalformedSettings) {

@@ -379,6 +379,42 @@ TEST_F(Watch, AFailedApplyIsReportedWithWhatIsInForceAndTheNextAttemptConverges)
   EXPECT_EQ(condition("Ready"), "True");
 }
 
+TEST_F(Watch, AnAtomicWatchUndoesAFailingCommitAndKeepsTheLastGoodOneWhole) {
+  ASSERT_EQ(watch("--atomic").exit, 0);
+  std::string one = head();
+  std::string two = commit("vdc/back.yaml",
+                           std::string(kBackNetwork) +
+                               "---\napiVersion: vdc/v1\nkind: Network\nmetadata: {name: third}\nspec: {cidr: 10.3.0.0/24}\n",
+                           "two more networks");
+  Result failed = shell(dir.path(), "VDC_FAULT=fail:2 " + std::string(VDC_BINARY) +
+                                        " watch remote --path vdc --once --atomic --status-file status.json");
+  EXPECT_EQ(failed.exit, 1);
+  Json s = status();
+  EXPECT_EQ(s["lastError"]["stage"], "apply");
+  std::string message = s["lastError"]["message"];
+  EXPECT_NE(message.find("the apply failed and was rolled back: " + one + " stays wholly in force"), std::string::npos)
+      << message;
+  EXPECT_EQ(s["appliedRevision"], one);
+  EXPECT_FALSE(has("Network/back") || has("Network/third")) << "neither new network stays";
+  EXPECT_EQ(shown()["revision"], one);
+
+  ASSERT_EQ(watch("--atomic").exit, 0);
+  EXPECT_TRUE(has("Network/back") && has("Network/third"));
+  EXPECT_EQ(shown()["revision"], two);
+
+  // A commit an undo could not give back is not begun.
+  commit("vdc/data.yaml", "apiVersion: vdc/v1\nkind: Volume\nmetadata: {name: data}\nspec: {size: 1GiB}\n", "data");
+  ASSERT_EQ(watch("--atomic").exit, 0);
+  git("rm -q vdc/data.yaml");
+  git("commit -q -m 'no data'");
+  Result refused = watch("--atomic");
+  EXPECT_EQ(refused.exit, 1);
+  EXPECT_EQ(status()["lastError"]["stage"], "plan");
+  EXPECT_NE(status()["lastError"]["message"].get<std::string>().find("Volume/data, which cannot be undone"),
+            std::string::npos) << status()["lastError"];
+  EXPECT_TRUE(has("Volume/data"));
+}
+
 TEST_F(Watch, ADamagedCacheIsMadeAnewAndTheNextCommitApplied) {
   ASSERT_EQ(watch("--cache cache").exit, 0);
   std::vector<fs::path> objects;

@@ -63,9 +63,9 @@ class FaultyDatacenter : public Datacenter {
   void run(Call call) {
     if (plan_.latencyMs > 0) std::this_thread::sleep_for(std::chrono::milliseconds(plan_.latencyMs));
     long number = ++calls_;
-    if (number == plan_.at && plan_.mode == FaultPlan::Mode::Fail)
-      throw Error("injected failure at provider call " + std::to_string(number));
-    if (number == plan_.at && plan_.mode == FaultPlan::Mode::Kill) die();
+    FaultPlan::Mode fault = plan_.at(number);
+    if (fault == FaultPlan::Mode::Fail) throw Error("injected failure at provider call " + std::to_string(number));
+    if (fault == FaultPlan::Mode::Kill) die();
     std::shared_lock running(world_);
     if (dying_) {
       running.unlock();
@@ -118,14 +118,19 @@ FaultPlan FaultPlan::fromEnvironment() {
   FaultPlan plan;
   if (const char* fault = std::getenv("VDC_FAULT"); fault && *fault) {
     std::string text = fault;
-    auto colon = text.find(':');
-    std::string mode = text.substr(0, colon);
-    char* end = nullptr;
-    long at = colon == std::string::npos ? 0 : std::strtol(text.c_str() + colon + 1, &end, 10);
-    if ((mode != "fail" && mode != "kill") || at < 1 || !end || *end)
-      throw Error("VDC_FAULT must be fail:K or kill:K with K >= 1, not '" + text + "'");
-    plan.mode = mode == "fail" ? Mode::Fail : Mode::Kill;
-    plan.at = at;
+    for (size_t start = 0; start <= text.size();) {
+      size_t end = std::min(text.find(',', start), text.size());
+      std::string one = text.substr(start, end - start);
+      auto colon = one.find(':');
+      std::string mode = one.substr(0, colon);
+      char* stop = nullptr;
+      long at = colon == std::string::npos ? 0 : std::strtol(one.c_str() + colon + 1, &stop, 10);
+      if ((mode != "fail" && mode != "kill") || at < 1 || !stop || *stop || plan.faults.size() >= 100)
+        throw Error("VDC_FAULT must be fail:K or kill:K with K >= 1, or several of them joined by commas, not '" +
+                    text + "'");
+      plan.faults[at] = mode == "fail" ? Mode::Fail : Mode::Kill;
+      start = end + 1;
+    }
   }
   if (const char* latency = std::getenv("VDC_LATENCY_MS"); latency && *latency) {
     char* end = nullptr;

@@ -8,10 +8,13 @@
 //   VDC_FAULT=fail:K    the K-th call throws instead of acting
 //   VDC_FAULT=kill:K    the process dies at the K-th call, before it acts;
 //                       everything done before is kept, as on a real host
+//   VDC_FAULT=fail:K,kill:M   several, each at its call (a failure, then a
+//                       death while it is undone)
 //   VDC_LATENCY_MS=N    every call waits N milliseconds first
 #pragma once
 
 #include <atomic>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -23,11 +26,15 @@ namespace vdc {
 
 struct FaultPlan {
   enum class Mode { None, Fail, Kill };
-  Mode mode = Mode::None;
-  long at = 0;  // the call that misbehaves, from 1
+  std::map<long, Mode> faults;  // by the call that misbehaves, from 1
   int latencyMs = 0;
 
-  bool active() const { return mode != Mode::None || latencyMs > 0; }
+  bool active() const { return !faults.empty() || latencyMs > 0; }
+  // What call `number` does; Mode::None: it acts.
+  Mode at(long number) const {
+    auto it = faults.find(number);
+    return it == faults.end() ? Mode::None : it->second;
+  }
   // Reads VDC_FAULT and VDC_LATENCY_MS; throws Error on a malformed value.
   static FaultPlan fromEnvironment();
 };
