@@ -52,6 +52,7 @@ spec:
       git: {repository: https://git.example/ops.git, branch: live, path: vdc, interval: 5m}
       targetPath: targets/prod.yaml
       heal: true
+      atomic: true
 )");
   ServeConfig config = readServeConfig(dir.str() + "/serve.yaml");
   EXPECT_EQ(config.host, "127.0.0.1");
@@ -66,6 +67,8 @@ spec:
   EXPECT_EQ(config.vdcs[1].repository, "https://git.example/ops.git");
   EXPECT_EQ(config.vdcs[1].interval, std::chrono::minutes(5));
   EXPECT_TRUE(config.vdcs[1].heal);
+  EXPECT_TRUE(config.vdcs[1].atomic);
+  EXPECT_FALSE(config.vdcs[0].atomic);
   EXPECT_EQ(config.state, fs::absolute(".vdc/serve").string());  // under the working directory, as every .vdc/
   EXPECT_EQ(config.auditLog, config.state + "/audit.jsonl");
 }
