@@ -17,6 +17,7 @@ namespace {
 
 struct ApplyFlags : Where {
   Policy policy;
+  PlanFilter filter;
   bool autoApprove = false;
   int parallelism = 10;
   std::string shutdownTimeout;
@@ -51,11 +52,16 @@ int applyPrepared(operations::Prepared& prepared, const std::string& question, c
 int apply(const ApplyFlags& flags, bool destroy) {
   // A saved plan was confirmed when it was reviewed.
   if (!destroy && std::filesystem::is_regular_file(flags.directory)) {
+    if (!flags.filter.empty()) {
+      reportError("a saved plan is applied whole: give --only and --exclude to vdc plan --out");
+      return 1;
+    }
     operations::Prepared saved = operations::prepareSaved(flags.directory, flags.target, "vdc apply " + flags.directory);
     return applyPrepared(saved, "", flags);
   }
-  operations::Prepared prepared =
-      operations::prepare({flags.directory, flags.target, destroy, destroy ? "vdc destroy" : "vdc apply"});
+  operations::PlanRequest request{flags.directory, flags.target, destroy, destroy ? "vdc destroy" : "vdc apply"};
+  request.filter = flags.filter;
+  operations::Prepared prepared = operations::prepare(request);
   reportWarnings(prepared.warnings);
   std::string target = prepared.datacenter->describe();
   return applyPrepared(prepared,
@@ -81,6 +87,7 @@ Command applyOrDestroy(CLI::App& app, bool destroy) {
   }
   command->add_flag("--auto-approve", flags->autoApprove, "Do not ask for confirmation");
   addPolicy(command, flags->policy);
+  addFilter(command, flags->filter);
   addParallelism(command, flags->parallelism);
   command
       ->add_option("--shutdown-timeout", flags->shutdownTimeout,

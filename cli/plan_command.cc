@@ -17,12 +17,15 @@ struct PlanFlags : Where {
   bool json = false;
   std::string format = "text";
   Policy policy;
+  PlanFilter filter;
   bool detailedExitCode = false;
   bool destroy = false;
 };
 
 int plan(const PlanFlags& flags) {
-  operations::Prepared prepared = operations::prepare({flags.directory, flags.target, flags.destroy, ""});
+  operations::PlanRequest request{flags.directory, flags.target, flags.destroy, ""};
+  request.filter = flags.filter;
+  operations::Prepared prepared = operations::prepare(request);
   reportWarnings(prepared.warnings);
   Plan& plan = prepared.plan;
   allowDestroy(plan, flags.policy);
@@ -56,6 +59,7 @@ Command planCommand(CLI::App& app) {
   command->add_flag("--detailed-exitcode", flags->detailedExitCode, "Exit 0 with no changes, 2 with changes, 1 on error");
   command->add_flag("--destroy", flags->destroy, "Plan the removal of everything the VDC owns");
   addPolicy(command, flags->policy);
+  addFilter(command, flags->filter);
   return {command, [flags] { return plan(*flags); }};
 }
 

@@ -72,6 +72,28 @@ bool reportForbidden(const Plan& plan, const Policy& policy) {
   return !found.empty();
 }
 
+void addFilter(CLI::App* command, PlanFilter& filter) {
+  auto valid = [](const std::string& flag) {
+    return [flag](const std::string& text) {
+      try {
+        parseAddress(flag, text);
+        return std::string();
+      } catch (const Error& e) {
+        return e.message();
+      }
+    };
+  };
+  command
+      ->add_option("--only", filter.only,
+                   "Plan only this resource (Kind/name; an Instance with replicas by its base name) and what it "
+                   "needs; repeatable")
+      ->check(valid("--only"));
+  command
+      ->add_option("--exclude", filter.exclude,
+                   "Leave out this resource and what must come after it; repeatable")
+      ->check(valid("--exclude"));
+}
+
 bool reportIrreversible(const Plan& plan) {
   auto found = irreversibleChanges(plan);
   for (const auto& line : found) std::cerr << "error: " << line << "\n";

@@ -12,6 +12,7 @@
 #include <CLI/CLI.hpp>
 
 #include "engine/apply.h"
+#include "engine/filter.h"
 
 namespace vdc::cli {
 
@@ -30,6 +31,8 @@ struct Policy {
   std::vector<std::string> allowDestroy;
 };
 void addPolicy(CLI::App* command, Policy& policy);
+// --only ADDR and --exclude ADDR, each repeatable (engine/filter.h).
+void addFilter(CLI::App* command, PlanFilter& filter);
 // Adds what --allow-destroy allows to `plan`: shown, saved and applied with it.
 void allowDestroy(Plan& plan, const Policy& policy);
 // Prints each change of `plan` that the policy or a protection forbids;

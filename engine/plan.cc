@@ -6,6 +6,7 @@
 #include "engine/atomic.h"
 #include "engine/hash.h"
 #include "engine/spec_check.h"
+#include "engine/text.h"
 #include "engine/units.h"
 
 namespace vdc {
@@ -53,6 +54,12 @@ void checkLoaded(const Plan& plan, const Json& json) {
   }
   for (const auto& id : plan.allowDestroy)
     if (!isDnsLabel(id.name)) fail("allowDestroy holds something that is not a resource");
+  for (const auto& list : {plan.only, plan.exclude})
+    for (const auto& address : list)
+      if (!isResourceId(address)) fail("filter holds an address that is not Kind/name");
+  for (const auto& l : plan.leftOut)
+    if (!isDnsLabel(l.id.name) || l.why.size() > 200 || vdc::printable(l.why) != l.why)
+      fail("filter.leftOut holds something vdc never writes");
   for (const auto& f : plan.claimed)
     if (!isDnsLabel(f.id.name) || !isTargetName(f.physicalName)) fail("claimed holds something that is not a name");
   if (problems.empty()) return;
@@ -165,6 +172,12 @@ Json Plan::toJson() const {
     for (const auto& f : claimed) out["claimed"].push_back({{"address", f.id.str()}, {"physical", f.physicalName}});
   }
   if (!allowDestroy.empty()) out["allowDestroy"] = idsToJson(allowDestroy);
+  if (partial()) {
+    Json left = Json::array();
+    for (const auto& l : leftOut)
+      left.push_back({{"address", l.id.str()}, {"action", actionName(l.action)}, {"reason", l.why}});
+    out["filter"] = {{"only", only}, {"exclude", exclude}, {"leftOut", left}};
+  }
   out["digest"] = Plan::digest(out);
   return out;
 }
@@ -216,6 +229,16 @@ Plan Plan::fromJson(const Json& json) {
       plan.claimed.push_back({*id, item.at("physical").get<std::string>(), plan.vdc});
     }
     plan.allowDestroy = idsFromJson(json.value("allowDestroy", Json::array()));
+    if (json.contains("filter")) {
+      const Json& filter = json.at("filter");
+      plan.only = filter.at("only").get<std::vector<std::string>>();
+      plan.exclude = filter.at("exclude").get<std::vector<std::string>>();
+      for (const auto& item : filter.at("leftOut")) {
+        auto id = ResourceId::parse(item.at("address").get<std::string>());
+        if (!id) throw Error("bad resource address in plan");
+        plan.leftOut.push_back({*id, parseAction(item.at("action").get<std::string>()), item.at("reason").get<std::string>()});
+      }
+    }
     checkLoaded(plan, json);
     return plan;
   } catch (const Json::exception& e) {

@@ -46,6 +46,13 @@ struct Change {
   bool protect = false;
 };
 
+// A change a partial plan leaves out (engine/filter.h), and why.
+struct LeftOut {
+  ResourceId id;
+  Action action = Action::Create;
+  std::string why;  // "not selected", "excluded", "comes after Network/back, which is left out"
+};
+
 struct Summary {
   size_t create = 0, update = 0, replace = 0, remove = 0, adopt = 0, unchanged = 0;
   size_t changes() const { return create + update + replace + remove + adopt; }
@@ -67,6 +74,11 @@ struct Plan {
   // Protected resources this plan may delete or replace all the same
   // (--allow-destroy), as reviewed with it.
   std::vector<ResourceId> allowDestroy;
+  // A partial plan (--only, --exclude, engine/filter.h): the filter as
+  // given, and the changes it left out.
+  std::vector<std::string> only, exclude;
+  std::vector<LeftOut> leftOut;
+  bool partial() const { return !only.empty() || !exclude.empty(); }
 
   Summary summary() const;
   bool empty() const { return changes.empty(); }

@@ -50,6 +50,15 @@ std::string protectionNote(const Plan& plan, const Change& c) {
   return allowed ? "protected, allowed by --allow-destroy" : "protected";
 }
 
+std::string renderPartial(const Plan& plan) {
+  std::string filter;
+  for (const auto& a : plan.only) filter += (filter.empty() ? "" : " ") + std::string("--only ") + a;
+  for (const auto& a : plan.exclude) filter += (filter.empty() ? "" : " ") + std::string("--exclude ") + a;
+  size_t n = plan.leftOut.size();
+  return "Partial plan (" + filter + "): " + (n ? std::to_string(n) + (n == 1 ? " change" : " changes") : "no change") +
+         " left out";
+}
+
 std::string renderPlan(const Plan& plan) {
   std::string out = "VDC " + plan.vdc + " on " + plan.target + (plan.destroy ? " (destroy)" : "") + "\n";
   if (!plan.empty()) out += "\n";
@@ -67,6 +76,13 @@ std::string renderPlan(const Plan& plan) {
   }
   for (const auto& f : plan.claimed)
     out += "   ! " + f.id.str() + ": '" + f.physicalName + "' carries a record of this VDC but is not its own; left alone\n";
+  if (plan.partial()) {
+    out += "\n" + renderPartial(plan) + (plan.leftOut.empty() ? "" : ":") + "\n";
+    for (const auto& l : plan.leftOut) {
+      std::string symbol(actionSymbol(l.action));
+      out += std::string(4 - symbol.size(), ' ') + symbol + " " + l.id.str() + " (" + l.why + ")\n";
+    }
+  }
   return out + "\n" + renderSummary(plan.summary()) + "\n";
 }
 

@@ -73,6 +73,7 @@ std::string renderMarkdown(const Plan& plan, const MarkdownContext& context) {
   if (!context.inForce.empty()) out += "The target has revision " + cell(context.inForce) + " in force.\n";
   if (!context.revision.empty() || !context.inForce.empty()) out += "\n";
   out += "**" + renderSummary(plan.summary()) + "**\n";
+  if (plan.partial()) out += "\n> **" + cell(renderPartial(plan)) + "**: applying it changes only what is listed here.\n";
   size_t drifted = 0;
   for (const auto& c : plan.changes) drifted += c.drift;
   if (drifted)
@@ -87,6 +88,11 @@ std::string renderMarkdown(const Plan& plan, const MarkdownContext& context) {
         ++count;
       }
     if (count) out += "\n#### " + std::string(heading(action)) + " (" + std::to_string(count) + ")\n\n" + section;
+  }
+  if (!plan.leftOut.empty()) {
+    out += "\n#### Left out by the filter (" + std::to_string(plan.leftOut.size()) + ")\n\n";
+    for (const auto& l : plan.leftOut)
+      out += "- " + std::string(actionName(l.action)) + " " + cell(l.id.str()) + ": " + cell(l.why) + "\n";
   }
   if (!plan.claimed.empty()) {
     out += "\n#### Left alone\n\n";

@@ -1,6 +1,7 @@
 #include "operations/planning.h"
 
 #include <chrono>
+#include <set>
 
 #include <spdlog/spdlog.h>
 
@@ -87,6 +88,17 @@ Prepared prepare(const PlanRequest& request) {
     throw Failure(FailureKind::Refused, std::move(planning.problems),
                   request.lockPurpose.empty() ? "" : "nothing was changed.");
   prepared.plan = std::move(planning.plan);
+  if (!request.filter.empty()) {
+    std::set<ResourceId> known;
+    for (const auto& r : vdc.resources) known.insert(r.id);
+    for (const auto& [id, object] : prepared.live.objects()) known.insert(id);
+    for (const auto& [id, physical] : prepared.live.missing()) known.insert(id);
+    try {
+      filterPlan(prepared.plan, request.filter, known);
+    } catch (const Error& e) {
+      throw Failure(FailureKind::Invalid, e.message());
+    }
+  }
   prepared.warnings = std::move(planning.warnings);
   return prepared;
 }

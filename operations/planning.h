@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "engine/filter.h"
 #include "engine/host_files.h"
 #include "engine/live.h"
 #include "engine/lock.h"
@@ -66,6 +67,7 @@ struct PlanRequest {
   // The manifests came from a repository (a server's VDC): the host files
   // they name are held to their directory and the Target's allowedPaths.
   bool confined = false;
+  PlanFilter filter;  // --only, --exclude: a partial plan (engine/filter.h)
 };
 
 // Loads, opens, locks and plans. Throws Failure: Invalid when the

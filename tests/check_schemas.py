@@ -49,6 +49,9 @@ with tempfile.TemporaryDirectory() as scratch:
     def run(*args):
         return subprocess.run([vdc, *args], cwd=scratch, check=True, capture_output=True, text=True).stdout
     jsonschema.validate(json.loads(run("plan", example, "--json")), schemas["plan"])
+    partial = json.loads(run("plan", example, "--json", "--only", "Instance/web", "--exclude", "Network/backend"))
+    jsonschema.validate(partial, schemas["plan"])
+    assert partial["filter"]["leftOut"], "a partial plan lists what it left out"
     run("apply", example, "--auto-approve")
     jsonschema.validate(json.loads(run("show", example, "--json")), schemas["show"])
     bundle = os.path.join(scratch, "shop.vdcb")
