@@ -259,3 +259,75 @@ TEST_F(Converge, AFaultAtAnyCallOnARealHostConvergesOnTheNextRun) {
 }
 
 }  // namespace vdc::testing
+
+namespace vdc::testing {
+
+// --atomic on a real host: a failure at any call of an apply that creates,
+// updates (one guest restarts) and deletes is undone, leaving the host as it
+// was and the same plan; a kill at any call of the undo of the last one is
+// finished by one more run. Either way the next run leaves the new version.
+TEST_F(Converge, AnAtomicApplyOnARealHostIsUndoneWholeOrFinishedWhole) {
+  std::string v1 = readFile(dir.path() / "vdc" / "vdc.yaml") +
+                   "---\napiVersion: vdc/v1\nkind: SecurityGroup\nmetadata: {name: spare}\nspec: {}\n";
+  std::string v2 = v1;
+  auto swap = [&](const std::string& from, const std::string& to) {
+    ASSERT_NE(v2.find(from), std::string::npos) << from;
+    v2.replace(v2.find(from), from.size(), to);
+  };
+  swap("---\napiVersion: vdc/v1\nkind: SecurityGroup\nmetadata: {name: spare}\nspec: {}\n", "");
+  swap("ports: \"80\"", "ports: \"8080\"");
+  swap("metadata: {name: b}\nspec:\n  memory: 128MiB", "metadata: {name: b}\nspec:\n  memory: 160MiB");
+  v2 += "---\napiVersion: vdc/v1\nkind: Network\nmetadata: {name: extra}\nspec: {cidr: 10.93.3.0/24}\n";
+  auto atVersion = [&](const std::string& manifests) {
+    writeFile(dir.path() / "vdc" / "vdc.yaml", manifests);
+    ASSERT_EQ(run("apply --auto-approve").exit, 0);
+  };
+  auto changes = [&] { return Json::parse(run("plan --json").out)["changes"]; };
+  const std::string atomic = "apply --auto-approve --atomic";
+
+  atVersion(v2);
+  std::multiset<std::string> next = objectsOf(kVdc);
+  atVersion(v1);
+  std::multiset<std::string> old = objectsOf(kVdc);
+  writeFile(dir.path() / "vdc" / "vdc.yaml", v2);
+  Json planned = changes();
+  ASSERT_EQ(planned.size(), 4u) << planned.dump();
+
+  int calls = 0;
+  for (int k = 1; k <= 20; ++k) {
+    SCOPED_TRACE("fail at call " + std::to_string(k));
+    Result broken = run(atomic, "VDC_FAULT=fail:" + std::to_string(k) + " ");
+    if (broken.exit == 0) {
+      calls = k - 1;
+      atVersion(v1);
+      writeFile(dir.path() / "vdc" / "vdc.yaml", v2);
+      break;
+    }
+    EXPECT_TRUE(has(broken.out, "rolled back")) << broken.out << broken.err;
+    EXPECT_EQ(objectsOf(kVdc), old) << "the old version, whole";
+    EXPECT_EQ(changes(), planned) << "the plan afterwards is the plan before";
+    ASSERT_EQ(run(atomic).exit, 0);
+    EXPECT_EQ(objectsOf(kVdc), next);
+    EXPECT_EQ(run("plan --detailed-exitcode").exit, 0);
+    atVersion(v1);
+    writeFile(dir.path() / "vdc" / "vdc.yaml", v2);
+  }
+  ASSERT_GE(calls, 4);
+  for (int m = calls + 1; m < 3 * calls; ++m) {
+    SCOPED_TRACE("killed at call " + std::to_string(m) + " while undoing");
+    Result broken = run(atomic, "VDC_FAULT=fail:" + std::to_string(calls) + ",kill:" + std::to_string(m) + " ");
+    ASSERT_NE(broken.exit, 0);
+    if (!has(broken.err, "killed by VDC_FAULT")) {
+      EXPECT_EQ(objectsOf(kVdc), old) << "past the undo's last call, it was undone whole";
+      break;
+    }
+    Result again = runAfterKill(atomic);
+    ASSERT_EQ(again.exit, 0) << again.out << again.err;
+    EXPECT_EQ(objectsOf(kVdc), next);
+    EXPECT_EQ(run("plan --detailed-exitcode").exit, 0);
+    atVersion(v1);
+    writeFile(dir.path() / "vdc" / "vdc.yaml", v2);
+  }
+}
+
+}  // namespace vdc::testing
