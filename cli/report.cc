@@ -30,32 +30,38 @@ void addParallelism(CLI::App* command, int& parallelism) {
   command->add_option("--parallelism", parallelism, "Operations at once (default 10)")->check(CLI::Range(1, 1000));
 }
 
-void addPolicy(CLI::App* command, Policy& policy) {
-  auto valid = [](auto parse) {
-    return [parse](const std::string& text) {
-      try {
-        parse(text);
-        return std::string();
-      } catch (const Error& e) {
-        return e.message();
-      }
-    };
+namespace {
+
+// A CLI11 check from a parser that throws Error: its message, or "" when it parses.
+std::function<std::string(const std::string&)> parsedBy(std::function<void(const std::string&)> parse) {
+  return [parse](const std::string& text) {
+    try {
+      parse(text);
+      return std::string();
+    } catch (const Error& e) {
+      return e.message();
+    }
   };
+}
+
+}  // namespace
+
+void addPolicy(CLI::App* command, Policy& policy) {
   command
       ->add_option("--deny", policy.deny,
                    "Refuse a plan that does ACTION (create, update, replace, delete, adopt), to KIND if given; "
                    "delete also refuses a replace. Repeatable: --deny delete:Volume --deny replace")
-      ->check(valid(parseDenial));
+      ->check(parsedBy([](const std::string& text) { parseDenial(text); }));
   command
       ->add_option("--allow-destroy", policy.allowDestroy,
                    "Let the plan delete or replace this protected resource (protect: true). Repeatable: "
                    "--allow-destroy Volume/data")
-      ->check(valid(parseAllowDestroy));
+      ->check(parsedBy([](const std::string& text) { parseAddress("--allow-destroy", text); }));
 }
 
 void allowDestroy(Plan& plan, const Policy& policy) {
   for (const auto& text : policy.allowDestroy) {
-    ResourceId id = parseAllowDestroy(text);
+    ResourceId id = parseAddress("--allow-destroy", text);
     if (std::find(plan.allowDestroy.begin(), plan.allowDestroy.end(), id) == plan.allowDestroy.end())
       plan.allowDestroy.push_back(id);
   }
@@ -73,25 +79,14 @@ bool reportForbidden(const Plan& plan, const Policy& policy) {
 }
 
 void addFilter(CLI::App* command, PlanFilter& filter) {
-  auto valid = [](const std::string& flag) {
-    return [flag](const std::string& text) {
-      try {
-        parseAddress(flag, text);
-        return std::string();
-      } catch (const Error& e) {
-        return e.message();
-      }
-    };
-  };
   command
       ->add_option("--only", filter.only,
                    "Plan only this resource (Kind/name; an Instance with replicas by its base name) and what it "
                    "needs; repeatable")
-      ->check(valid("--only"));
+      ->check(parsedBy([](const std::string& text) { parseAddress("--only", text); }));
   command
-      ->add_option("--exclude", filter.exclude,
-                   "Leave out this resource and what must come after it; repeatable")
-      ->check(valid("--exclude"));
+      ->add_option("--exclude", filter.exclude, "Leave out this resource and what must come after it; repeatable")
+      ->check(parsedBy([](const std::string& text) { parseAddress("--exclude", text); }));
 }
 
 bool reportIrreversible(const Plan& plan) {

@@ -22,13 +22,6 @@ Vdc desired() {
   return vdc;
 }
 
-// Live state exactly as the desired VDC says, as a provider would report it.
-LiveState liveOf(const Vdc& vdc) {
-  LiveState live;
-  for (const auto& r : vdc.resources) live.add({r.id, "test." + r.id.name, r.specHash, r.spec, Json::object()});
-  return live;
-}
-
 const Change* find(const Plan& plan, const ResourceId& id) {
   for (const auto& c : plan.changes)
     if (c.id == id) return &c;
@@ -52,14 +45,14 @@ TEST(Diff, EverythingIsCreatedOnAnEmptyTarget) {
 TEST(Diff, MatchingLiveStateIsANoOp) {
   Vdc vdc = desired();
   Diagnostics problems;
-  Plan plan = diff(vdc, liveOf(vdc), "t", false, problems);
+  Plan plan = diff(vdc, testing::liveOf(vdc), "t", false, problems);
   EXPECT_TRUE(plan.empty());
   EXPECT_EQ(plan.unchanged, 4u);
 }
 
 TEST(Diff, AChangedFieldIsAnUpdateWithOldAndNew) {
   Vdc vdc = desired();
-  LiveState live = liveOf(vdc);
+  LiveState live = testing::liveOf(vdc);
   LiveObject instance = *live.find({Kind::Instance, "i"});
   instance.recorded["memory"] = "512MiB";
   instance.specHash = "old";
@@ -79,7 +72,7 @@ TEST(Diff, AChangedFieldIsAnUpdateWithOldAndNew) {
 
 TEST(Diff, ObservedDifferenceIsDrift) {
   Vdc vdc = desired();
-  LiveState live = liveOf(vdc);
+  LiveState live = testing::liveOf(vdc);
   LiveObject instance = *live.find({Kind::Instance, "i"});
   instance.observed["state"] = "stopped";  // recorded says running
   live.add(instance);
@@ -93,7 +86,7 @@ TEST(Diff, ObservedDifferenceIsDrift) {
 
 TEST(Diff, NestedChangesHaveTheirPath) {
   Vdc vdc = desired();
-  LiveState live = liveOf(vdc);
+  LiveState live = testing::liveOf(vdc);
   LiveObject instance = *live.find({Kind::Instance, "i"});
   instance.recorded["interfaces"][0]["securityGroups"] = Json({"old"});
   live.add(instance);
@@ -105,7 +98,7 @@ TEST(Diff, NestedChangesHaveTheirPath) {
 
 TEST(Diff, ReplacementNamesTheFieldThatForcesIt) {
   Vdc vdc = desired();
-  LiveState live = liveOf(vdc);
+  LiveState live = testing::liveOf(vdc);
   LiveObject network = *live.find({Kind::Network, "n"});
   network.observed["cidr"] = "10.9.0.0/24";
   live.add(network);
@@ -123,7 +116,7 @@ TEST(Diff, ReplacementNamesTheFieldThatForcesIt) {
 
 TEST(Diff, GrowingAVolumeIsAnUpdate) {
   Vdc vdc = desired();
-  LiveState live = liveOf(vdc);
+  LiveState live = testing::liveOf(vdc);
   LiveObject volume = *live.find({Kind::Volume, "v"});
   volume.observed["size"] = "5GiB";
   live.add(volume);
@@ -134,7 +127,7 @@ TEST(Diff, GrowingAVolumeIsAnUpdate) {
 
 TEST(Diff, RemovedFromManifestsIsDeletedAfterItsDependents) {
   Vdc vdc = desired();
-  LiveState live = liveOf(vdc);
+  LiveState live = testing::liveOf(vdc);
   Json old = {{"cpus", 1}, {"interfaces", {{{"network", "n"}, {"securityGroups", Json::array()}}}}};
   live.add({{Kind::Instance, "gone"}, "test.gone", "h", old, Json::object()});
   Diagnostics problems;
@@ -149,7 +142,7 @@ TEST(Diff, RemovedFromManifestsIsDeletedAfterItsDependents) {
 TEST(Diff, DestroyDeletesEverythingOwned) {
   Vdc vdc = desired();
   Diagnostics problems;
-  Plan plan = diff(vdc, liveOf(vdc), "t", true, problems);
+  Plan plan = diff(vdc, testing::liveOf(vdc), "t", true, problems);
   EXPECT_TRUE(plan.destroy);
   EXPECT_EQ(plan.summary().remove, 4u);
 }
@@ -167,7 +160,7 @@ TEST(Diff, ANameTakenByAForeignObjectIsAProblem) {
 
 TEST(Diff, FingerprintFollowsTheLiveState) {
   Vdc vdc = desired();
-  LiveState a = liveOf(vdc), b = liveOf(vdc);
+  LiveState a = testing::liveOf(vdc), b = testing::liveOf(vdc);
   EXPECT_EQ(a.fingerprint(), b.fingerprint());
   LiveObject instance = *b.find({Kind::Instance, "i"});
   instance.observed["state"] = "stopped";
@@ -179,7 +172,7 @@ TEST(Diff, FingerprintFollowsTheLiveState) {
 // anew, and the plan says why, in text and in JSON.
 TEST(Diff, AnObjectDeletedOutsideVdcIsACreateMarkedAsDrift) {
   Vdc vdc = desired();
-  LiveState live = liveOf(vdc);
+  LiveState live = testing::liveOf(vdc);
   LiveState gone;
   for (const auto& [id, object] : live.objects())
     if (id.kind != Kind::Volume) gone.add(object);

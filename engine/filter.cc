@@ -80,13 +80,6 @@ class Order {
 
 }  // namespace
 
-ResourceId parseAddress(const std::string& flag, const std::string& text) {
-  auto id = ResourceId::parse(text);
-  if (!id || !isResourceId(text))
-    throw Error(flag + " " + printable(text) + ": name a resource as Kind/name (Instance/web, Volume/data)");
-  return *id;
-}
-
 void filterPlan(Plan& plan, const PlanFilter& filter, const std::set<ResourceId>& known) {
   if (filter.empty()) return;
   std::vector<ResourceId> only, exclude;

@@ -19,9 +19,6 @@ struct PlanFilter {
   bool empty() const { return only.empty() && exclude.empty(); }
 };
 
-// Throws Error when `text` is not "Kind/name".
-ResourceId parseAddress(const std::string& flag, const std::string& text);
-
 // Filters `plan` in place and records the filter on it. `known` are the
 // resources of the VDC (manifests and target): an address that names none
 // of them is an error, as a typo would be.

@@ -32,13 +32,6 @@ Plan creation(const Vdc& vdc) {
   return diff(vdc, LiveState(), "t", false, problems);
 }
 
-// The target holds `vdc` as applied.
-LiveState liveOf(const Vdc& vdc) {
-  LiveState live;
-  for (const auto& r : vdc.resources) live.add({r.id, "t." + r.id.name, r.specHash, r.spec, Json::object()});
-  return live;
-}
-
 std::set<std::string> addresses(const Plan& plan) {
   std::set<std::string> out;
   for (const auto& c : plan.changes) out.insert(c.id.str());
@@ -85,12 +78,12 @@ TEST(Filter, ExcludeLeavesOutWhatComesAfterAndSaysWhy) {
 
 TEST(Filter, ADeleteComesBeforeWhatItNeededSoOnlyTakesItsDependentsToo) {
   Vdc shop = example("webshop");
-  Plan destroy = destroyPlan("webshop", liveOf(shop), "t");
+  Plan destroy = destroyPlan("webshop", testing::liveOf(shop), "t");
   filterPlan(destroy, {{"Volume/db-data"}, {}}, known(shop));
   EXPECT_EQ(addresses(destroy), (std::set<std::string>{"Volume/db-data", "Instance/db"}))
       << "the instance it is attached to goes first";
 
-  destroy = destroyPlan("webshop", liveOf(shop), "t");
+  destroy = destroyPlan("webshop", testing::liveOf(shop), "t");
   filterPlan(destroy, {{}, {"Instance/db"}}, known(shop));
   EXPECT_TRUE(addresses(destroy).count("Instance/web-0"));
   EXPECT_FALSE(addresses(destroy).count("Volume/db-data")) << "attached to the instance that stays";

@@ -1,5 +1,6 @@
 #include "engine/model.h"
 
+#include "engine/text.h"
 #include "engine/units.h"
 
 namespace vdc {
@@ -46,6 +47,13 @@ std::optional<ResourceId> ResourceId::parse(std::string_view text) {
 bool isResourceId(std::string_view text) {
   auto id = ResourceId::parse(text);
   return id && isDnsLabel(id->name);
+}
+
+ResourceId parseAddress(const std::string& flag, const std::string& text) {
+  auto id = ResourceId::parse(text);
+  if (!id || !isDnsLabel(id->name))
+    throw Error(flag + " " + printable(text) + ": name a resource as Kind/name (Instance/web, Volume/data)");
+  return *id;
 }
 
 const Resource* Vdc::find(const ResourceId& id) const {

@@ -51,6 +51,9 @@ struct ResourceId {
 // Whether `text` is "Kind/name" of a known kind and a DNS-label name, as
 // vdc writes resource ids (a bundle's descriptor, a saved plan).
 bool isResourceId(std::string_view text);
+// A resource a flag names ("--only Instance/web"); throws Error saying what
+// is wrong when `text` is not "Kind/name".
+ResourceId parseAddress(const std::string& flag, const std::string& text);
 
 // The annotation by which a resource adopts an object already on the target.
 inline constexpr const char* kAdoptAnnotation = "vdc/adopt";

@@ -45,13 +45,6 @@ std::vector<std::string> deniedChanges(const Plan& plan, const std::vector<Denia
   return found;
 }
 
-ResourceId parseAllowDestroy(const std::string& text) {
-  auto id = ResourceId::parse(text);
-  if (!id || !isResourceId(text))
-    throw Error("--allow-destroy " + printable(text) + ": name a resource as Kind/name (Volume/data)");
-  return *id;
-}
-
 std::vector<std::string> protectedChanges(const Plan& plan) {
   std::vector<std::string> found;
   for (const auto& c : plan.changes) {

@@ -25,9 +25,6 @@ Denial parseDenial(const std::string& text);
 // Volume/data, which --deny delete:Volume forbids".
 std::vector<std::string> deniedChanges(const Plan& plan, const std::vector<Denial>& denials);
 
-// "Volume/data", as --allow-destroy takes it; throws Error saying what is wrong.
-ResourceId parseAllowDestroy(const std::string& text);
-
 // One line per delete or replace of a protected resource that
 // `plan.allowDestroy` does not name.
 std::vector<std::string> protectedChanges(const Plan& plan);

@@ -53,13 +53,6 @@ Vdc load(const std::string& yaml) {
   return vdc;
 }
 
-// The target holds `vdc` as applied.
-LiveState liveOf(const Vdc& vdc) {
-  LiveState live;
-  for (const auto& r : vdc.resources) live.add({r.id, "test." + r.id.name, r.specHash, r.spec, Json::object()});
-  return live;
-}
-
 Plan planOf(const Vdc& desired, const LiveState& live) {
   Diagnostics problems;
   Plan plan = diff(desired, live, "t", false, problems);
@@ -95,7 +88,7 @@ TEST(Protection, ProtectingOrNotChangesOnlyTheVdcsRecord) {
   for (bool protecting : {true, false}) {
     Vdc before = load(protecting ? withoutProtect(kVolumes) : kVolumes);
     Vdc after = load(protecting ? kVolumes : withoutProtect(kVolumes));
-    Plan plan = planOf(after, liveOf(before));
+    Plan plan = planOf(after, testing::liveOf(before));
     ASSERT_EQ(plan.changes.size(), 1u) << renderPlan(plan);
     EXPECT_EQ(plan.changes[0].id, (ResourceId{Kind::VirtualDataCenter, "test"}));
     EXPECT_EQ(plan.changes[0].action, Action::Update);
@@ -105,7 +98,7 @@ TEST(Protection, ProtectingOrNotChangesOnlyTheVdcsRecord) {
 }
 
 TEST(Protection, AProtectedResourceGoneFromTheManifestsIsKnownFromTheRecord) {
-  LiveState live = liveOf(load(kVolumes));
+  LiveState live = testing::liveOf(load(kVolumes));
   // Its manifest and its protection are gone together: the record still protects it.
   std::string onlyScratch = kVolumes;
   onlyScratch.erase(0, onlyScratch.find("---\n") + 4);
@@ -126,7 +119,7 @@ TEST(Protection, AProtectedResourceGoneFromTheManifestsIsKnownFromTheRecord) {
 
 TEST(Protection, AReplaceOfAProtectedResourceIsRefusedAndADestroyToo) {
   Vdc vdc = load(kVolumes);
-  LiveState live = liveOf(vdc);
+  LiveState live = testing::liveOf(vdc);
   LiveObject db = *live.find({Kind::Volume, "db"});
   db.observed["size"] = "20GiB";  // shrinking to 10GiB makes it anew
   live.add(db);
@@ -135,7 +128,7 @@ TEST(Protection, AReplaceOfAProtectedResourceIsRefusedAndADestroyToo) {
   EXPECT_EQ(protectedChanges(plan).size(), 1u);
   EXPECT_NE(protectedChanges(plan)[0].find("the plan replaces Volume/db"), std::string::npos);
 
-  Plan destroy = destroyPlan("test", liveOf(vdc), "t");
+  Plan destroy = destroyPlan("test", testing::liveOf(vdc), "t");
   EXPECT_EQ(destroy.changes.size(), 3u);
   ASSERT_EQ(protectedChanges(destroy).size(), 1u) << "only db is protected";
   destroy.allowDestroy = {{Kind::Volume, "db"}};
@@ -143,9 +136,9 @@ TEST(Protection, AReplaceOfAProtectedResourceIsRefusedAndADestroyToo) {
 }
 
 TEST(Protection, AllowDestroyNamesAResource) {
-  EXPECT_EQ(parseAllowDestroy("Volume/db"), (ResourceId{Kind::Volume, "db"}));
+  EXPECT_EQ(parseAddress("--allow-destroy", "Volume/db"), (ResourceId{Kind::Volume, "db"}));
   for (const char* wrong : {"db", "Volume/", "Volumes/db", "Volume/../db", "Volume/DB"})
-    EXPECT_THROW(parseAllowDestroy(wrong), Error) << wrong;
+    EXPECT_THROW(parseAddress("--allow-destroy", wrong), Error) << wrong;
 }
 
 }  // namespace

@@ -9,6 +9,7 @@
 #include <iterator>
 #include <string>
 
+#include "engine/live.h"
 #include "engine/loader.h"
 #include "engine/scratch_directory.h"
 
@@ -53,6 +54,14 @@ inline Vdc loadYaml(const std::string& yaml, Diagnostics& diags, bool withHeader
   dir.write("vdc.yaml", (withHeader ? kVdcHeader : "") + yaml);
   Vdc vdc = loadVdc(dir.str(), diags);
   return vdc;
+}
+
+// The live state of a target that holds `vdc` as applied, as its providers
+// would read it back: each resource as "test.NAME", its record its spec.
+inline LiveState liveOf(const Vdc& vdc) {
+  LiveState live;
+  for (const auto& r : vdc.resources) live.add({r.id, "test." + r.id.name, r.specHash, r.spec, Json::object()});
+  return live;
 }
 
 }  // namespace vdc::testing

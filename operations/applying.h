@@ -9,7 +9,8 @@ namespace vdc::operations {
 
 // Progress goes to `options.observer`; a stop request to `options.interrupted`.
 // Throws Failure(Refused), changing nothing, when the plan deletes or
-// replaces a protected resource it is not allowed to (engine/policy.h).
+// replaces a protected resource it is not allowed to (engine/policy.h), or
+// an atomic apply could not undo a change of it (engine/atomic.h).
 ApplyReport execute(const Plan& plan, Datacenter& datacenter, const LiveState& live, const ApplyOptions& options);
 
 }  // namespace vdc::operations

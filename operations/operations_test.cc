@@ -109,5 +109,39 @@ TEST_F(Operations, ShowComparesWhatTheTargetHoldsWithTheManifests) {
   EXPECT_TRUE(prepare({"site", std::nullopt, false, ""}).plan.empty());
 }
 
+// Every apply goes through execute, so a plan made anywhere (saved, planned
+// by the server) is held to protection and, applied atomically, to what an
+// undo can give back; refused, it changes nothing.
+TEST_F(Operations, ExecuteRefusesAProtectedDeleteAndAnAtomicApplyItCouldNotUndo) {
+  std::string guarded = kSite;
+  guarded.replace(guarded.find("  cpus: 1"), 9, "  cpus: 1\n  image: base");
+  guarded += "---\napiVersion: vdc/v1\nkind: Image\nmetadata: {name: base}\nspec: {source: base.qcow2}\n";
+  dir.write("site/vdc.yaml", guarded + "---\napiVersion: vdc/v1\nkind: Volume\nmetadata: {name: data}\n"
+                                       "spec: {size: 1GiB, protect: true}\n");
+  dir.write("site/base.qcow2", "");
+  ASSERT_TRUE(applySite().ok());
+  dir.write("site/vdc.yaml", guarded);  // the volume goes
+
+  Prepared prepared = prepare({"site", std::nullopt, false, "test"});
+  ASSERT_EQ(prepared.plan.summary().remove, 1u);
+  auto refusal = [&](const ApplyOptions& options) -> std::string {
+    try {
+      execute(prepared.plan, *prepared.datacenter, prepared.live, options);
+    } catch (const Failure& e) {
+      EXPECT_EQ(e.kind(), FailureKind::Refused);
+      return e.what();
+    }
+    return "";
+  };
+  EXPECT_NE(refusal({}).find("the plan deletes Volume/data, which is protected"), std::string::npos);
+  prepared.plan.allowDestroy = {{Kind::Volume, "data"}};
+  ApplyOptions atomic;
+  atomic.atomic = true;
+  EXPECT_NE(refusal(atomic).find("Volume/data, which cannot be undone (the volume's data is lost)"), std::string::npos);
+  EXPECT_EQ(prepare({"site", std::nullopt, false, ""}).plan.summary().remove, 1u) << "nothing was changed";
+  atomic.allowIrreversible = true;
+  EXPECT_TRUE(execute(prepared.plan, *prepared.datacenter, prepared.live, atomic).ok());
+}
+
 }  // namespace
 }  // namespace vdc::operations

@@ -386,11 +386,14 @@ void Server::routes() {
       options.observer = &progress;
       options.files = operations::hostFileRule(prepared.plan.directory, found->target, true);
       options.lease = prepared.lease.get();
+      options.atomic = runner->spec().atomic;
       ApplyReport report = operations::execute(prepared.plan, *prepared.datacenter, prepared.live, options);
       Json outcomes = Json::array();
       for (const auto& o : report.outcomes) outcomes.push_back({{"address", o.id.str()}, {"result", describeOutcome(o)}});
       audit_->write(who.name, name, "apply", "", report.ok() ? "applied" : "failed", id);
-      reply(res, {{"id", id}, {"ok", report.ok()}, {"outcomes", outcomes}}, report.ok() ? 200 : 500);
+      Json answer = {{"id", id}, {"ok", report.ok()}, {"outcomes", outcomes}};
+      if (options.atomic && !report.ok()) answer["rolledBack"] = report.rolledBack;
+      reply(res, answer, report.ok() ? 200 : 500);
     } catch (const operations::Failure& e) {
       audit_->write(who.name, name, "apply", "", "refused", id);
       problem(res, statusOf(e), statusOf(e) == 409 ? "Conflict" : "Unprocessable", failureText(e));

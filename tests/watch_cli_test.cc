@@ -44,6 +44,13 @@ class Watch : public ::testing::Test {
     EXPECT_EQ(git("commit -q -m '" + message + "'").exit, 0);
     return head();
   }
+  // Networks back and third, in one commit: an apply of two creates.
+  std::string commitTwoNetworks() {
+    return commit("vdc/back.yaml",
+                  std::string(kBackNetwork) +
+                      "---\napiVersion: vdc/v1\nkind: Network\nmetadata: {name: third}\nspec: {cidr: 10.3.0.0/24}\n",
+                  "two more networks");
+  }
   std::string head() {
     std::string out = git("rev-parse HEAD").out;
     return out.substr(0, out.find('\n'));
@@ -349,10 +356,7 @@ TEST_F(Watch, WhileTheRemoteIsUnreachableItBacksOffAndThenRecovers) {
 TEST_F(Watch, AFailedApplyIsReportedWithWhatIsInForceAndTheNextAttemptConverges) {
   ASSERT_EQ(watch().exit, 0);
   std::string one = head();
-  std::string two = commit("vdc/back.yaml",
-                           std::string(kBackNetwork) +
-                               "---\napiVersion: vdc/v1\nkind: Network\nmetadata: {name: third}\nspec: {cidr: 10.3.0.0/24}\n",
-                           "two more networks");
+  std::string two = commitTwoNetworks();
   // The second change the apply makes fails: one network is made, one is not.
   Result failed = shell(dir.path(), "VDC_FAULT=fail:2 " + std::string(VDC_BINARY) +
                                         " watch remote --path vdc --once --status-file status.json");
@@ -382,10 +386,7 @@ TEST_F(Watch, AFailedApplyIsReportedWithWhatIsInForceAndTheNextAttemptConverges)
 TEST_F(Watch, AnAtomicWatchUndoesAFailingCommitAndKeepsTheLastGoodOneWhole) {
   ASSERT_EQ(watch("--atomic").exit, 0);
   std::string one = head();
-  std::string two = commit("vdc/back.yaml",
-                           std::string(kBackNetwork) +
-                               "---\napiVersion: vdc/v1\nkind: Network\nmetadata: {name: third}\nspec: {cidr: 10.3.0.0/24}\n",
-                           "two more networks");
+  std::string two = commitTwoNetworks();
   Result failed = shell(dir.path(), "VDC_FAULT=fail:2 " + std::string(VDC_BINARY) +
                                         " watch remote --path vdc --once --atomic --status-file status.json");
   EXPECT_EQ(failed.exit, 1);
