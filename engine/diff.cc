@@ -48,7 +48,6 @@ bool forcesReplacement(Kind kind, const FieldChange& change) {
   return false;
 }
 
-
 // The foreign objects whose record names `vdc` itself: not its own.
 std::vector<Foreign> claimedBy(const std::string& vdc, const LiveState& live) {
   std::vector<Foreign> claimed;
