@@ -238,10 +238,6 @@ bool WatchController::reconcileRevision(Loaded& wanted, bool isHead) {
     };
     Plan plan = planWith(recorded);
     status_.timings["planSeconds"] = secondsSince(start);
-    // A watch lifts no protection: a commit that drops `protect` comes first.
-    for (const auto& line : protectedChanges(plan)) problems.add({}, line);
-    if (options_.atomic)
-      for (const auto& line : irreversibleChanges(plan)) problems.add({}, line);
     if (!problems.empty()) return fail(revision, "plan", problems.str());
     status_.lastPlan = {{"revision", revision}, {"summary", summaryJson(plan.summary())}, {"changes", changeList(plan)}};
     bool newRevision = recorded != revision;
@@ -268,6 +264,13 @@ bool WatchController::reconcileRevision(Loaded& wanted, bool isHead) {
     }
 
     if (!plan.empty()) {
+      // Of what it would apply (not drift it only reports), a watch lifts no
+      // protection (a commit that drops `protect` comes first) and, atomic,
+      // begins nothing it could not undo.
+      for (const auto& line : protectedChanges(plan)) problems.add({}, line);
+      if (options_.atomic)
+        for (const auto& line : irreversibleChanges(plan)) problems.add({}, line);
+      if (!problems.empty()) return fail(revision, "plan", problems.str());
       status_.attemptedRevision = revision;
       spdlog::info("applying {} ({})", shortRevision(revision), renderSummary(plan.summary()));
       start = std::chrono::steady_clock::now();

@@ -416,6 +416,19 @@ TEST_F(Watch, AnAtomicWatchUndoesAFailingCommitAndKeepsTheLastGoodOneWhole) {
   EXPECT_TRUE(has("Volume/data"));
 }
 
+TEST_F(Watch, AWatchDeletesNoProtectedResource) {
+  commit("vdc/data.yaml", "apiVersion: vdc/v1\nkind: Volume\nmetadata: {name: data}\nspec: {size: 1GiB, protect: true}\n",
+         "protected data");
+  ASSERT_EQ(watch().exit, 0);
+  git("rm -q vdc/data.yaml");
+  git("commit -q -m 'no data'");
+  EXPECT_EQ(watch().exit, 1);
+  EXPECT_EQ(status()["lastError"]["stage"], "plan");
+  EXPECT_NE(status()["lastError"]["message"].get<std::string>().find("Volume/data, which is protected"),
+            std::string::npos) << status()["lastError"];
+  EXPECT_TRUE(has("Volume/data")) << "the record still protects it";
+}
+
 TEST_F(Watch, ADamagedCacheIsMadeAnewAndTheNextCommitApplied) {
   ASSERT_EQ(watch("--cache cache").exit, 0);
   std::vector<fs::path> objects;
