@@ -45,11 +45,16 @@ std::vector<std::string> deniedChanges(const Plan& plan, const std::vector<Denia
   return found;
 }
 
+Protection protectionOf(const Plan& plan, const Change& c) {
+  if (!c.protect || (c.action != Action::Delete && c.action != Action::Replace)) return Protection::None;
+  bool allowed = std::find(plan.allowDestroy.begin(), plan.allowDestroy.end(), c.id) != plan.allowDestroy.end();
+  return allowed ? Protection::Allowed : Protection::Refused;
+}
+
 std::vector<std::string> protectedChanges(const Plan& plan) {
   std::vector<std::string> found;
   for (const auto& c : plan.changes) {
-    if (!c.protect || (c.action != Action::Delete && c.action != Action::Replace)) continue;
-    if (std::find(plan.allowDestroy.begin(), plan.allowDestroy.end(), c.id) != plan.allowDestroy.end()) continue;
+    if (protectionOf(plan, c) != Protection::Refused) continue;
     found.push_back("the plan " + std::string(verb(c.action)) + " " + c.id.str() +
                     ", which is protected (protect: true); to allow it, pass --allow-destroy " + c.id.str());
   }

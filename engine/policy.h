@@ -25,6 +25,11 @@ Denial parseDenial(const std::string& text);
 // Volume/data, which --deny delete:Volume forbids".
 std::vector<std::string> deniedChanges(const Plan& plan, const std::vector<Denial>& denials);
 
+// What protection says of `change`: nothing (not a delete or replace of a
+// protected resource), refused, or allowed by `plan.allowDestroy`.
+enum class Protection { None, Refused, Allowed };
+Protection protectionOf(const Plan& plan, const Change& change);
+
 // One line per delete or replace of a protected resource that
 // `plan.allowDestroy` does not name.
 std::vector<std::string> protectedChanges(const Plan& plan);

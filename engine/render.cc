@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "engine/atomic.h"
+#include "engine/policy.h"
 
 namespace vdc {
 
@@ -34,6 +35,12 @@ void renderFields(const Change& c, std::string& out) {
   }
 }
 
+// "   + Network/n", the symbol right-aligned: how a change's line begins.
+std::string marked(Action action, const ResourceId& id) {
+  std::string symbol(actionSymbol(action));
+  return std::string(4 - symbol.size(), ' ') + symbol + " " + id.str();
+}
+
 }  // namespace
 
 std::string renderSummary(const Summary& s) {
@@ -45,9 +52,12 @@ std::string renderSummary(const Summary& s) {
 }
 
 std::string protectionNote(const Plan& plan, const Change& c) {
-  if (!c.protect || (c.action != Action::Delete && c.action != Action::Replace)) return "";
-  bool allowed = std::find(plan.allowDestroy.begin(), plan.allowDestroy.end(), c.id) != plan.allowDestroy.end();
-  return allowed ? "protected, allowed by --allow-destroy" : "protected";
+  switch (protectionOf(plan, c)) {
+    case Protection::None: return "";
+    case Protection::Refused: return "protected";
+    case Protection::Allowed: return "protected, allowed by --allow-destroy";
+  }
+  return "";
 }
 
 std::string renderPartial(const Plan& plan) {
@@ -63,8 +73,7 @@ std::string renderPlan(const Plan& plan) {
   std::string out = "VDC " + plan.vdc + " on " + plan.target + (plan.destroy ? " (destroy)" : "") + "\n";
   if (!plan.empty()) out += "\n";
   for (const auto& c : plan.changes) {
-    std::string symbol(actionSymbol(c.action));
-    out += std::string(4 - symbol.size(), ' ') + symbol + " " + c.id.str();
+    out += marked(c.action, c.id);
     if (c.action == Action::Replace) out += " (replace)";
     if (c.action == Action::Adopt) out += " (adopt '" + c.adopt + "')";
     if (c.action == Action::Delete && !c.physical.empty()) out += " (deletes '" + c.physical + "')";
@@ -78,10 +87,7 @@ std::string renderPlan(const Plan& plan) {
     out += "   ! " + f.id.str() + ": '" + f.physicalName + "' carries a record of this VDC but is not its own; left alone\n";
   if (plan.partial()) {
     out += "\n" + renderPartial(plan) + (plan.leftOut.empty() ? "" : ":") + "\n";
-    for (const auto& l : plan.leftOut) {
-      std::string symbol(actionSymbol(l.action));
-      out += std::string(4 - symbol.size(), ' ') + symbol + " " + l.id.str() + " (" + l.why + ")\n";
-    }
+    for (const auto& l : plan.leftOut) out += marked(l.action, l.id) + " (" + l.why + ")\n";
   }
   return out + "\n" + renderSummary(plan.summary()) + "\n";
 }

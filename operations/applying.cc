@@ -11,13 +11,17 @@
 
 namespace vdc::operations {
 
-ApplyReport execute(const Plan& plan, Datacenter& datacenter, const LiveState& live, const ApplyOptions& options) {
-  // Every apply comes this way: a protected resource goes only when the
-  // plan says it may, and an atomic apply begins only when it can undo all.
+std::vector<std::string> refusals(const Plan& plan, const ApplyOptions& options) {
   std::vector<std::string> found = protectedChanges(plan);
   if (options.atomic && !options.allowIrreversible)
     for (auto& line : irreversibleChanges(plan)) found.push_back(std::move(line));
-  if (!found.empty()) {
+  return found;
+}
+
+ApplyReport execute(const Plan& plan, Datacenter& datacenter, const LiveState& live, const ApplyOptions& options) {
+  // Every apply comes this way: a protected resource goes only when the
+  // plan says it may, and an atomic apply begins only when it can undo all.
+  if (auto found = refusals(plan, options); !found.empty()) {
     std::string message;
     for (const auto& line : found) message += (message.empty() ? "" : "\n") + line;
     throw Failure(FailureKind::Refused, message + "\nnothing was changed.");

@@ -7,10 +7,13 @@
 
 namespace vdc::operations {
 
+// Why `plan` may not be applied with `options`, one line each: a delete or
+// replace of a protected resource it is not allowed (engine/policy.h), and,
+// atomic, a change no undo could give back (engine/atomic.h).
+std::vector<std::string> refusals(const Plan& plan, const ApplyOptions& options);
+
 // Progress goes to `options.observer`; a stop request to `options.interrupted`.
-// Throws Failure(Refused), changing nothing, when the plan deletes or
-// replaces a protected resource it is not allowed to (engine/policy.h), or
-// an atomic apply could not undo a change of it (engine/atomic.h).
+// Throws Failure(Refused), changing nothing, when there are refusals.
 ApplyReport execute(const Plan& plan, Datacenter& datacenter, const LiveState& live, const ApplyOptions& options);
 
 }  // namespace vdc::operations

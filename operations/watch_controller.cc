@@ -8,9 +8,7 @@
 #include <spdlog/spdlog.h>
 
 #include "engine/hash.h"
-#include "engine/atomic.h"
 #include "engine/loader.h"
-#include "engine/policy.h"
 #include "engine/render.h"
 #include "engine/safe_file.h"
 #include "engine/units.h"
@@ -264,16 +262,6 @@ bool WatchController::reconcileRevision(Loaded& wanted, bool isHead) {
     }
 
     if (!plan.empty()) {
-      // Of what it would apply (not drift it only reports), a watch lifts no
-      // protection (a commit that drops `protect` comes first) and, atomic,
-      // begins nothing it could not undo.
-      for (const auto& line : protectedChanges(plan)) problems.add({}, line);
-      if (options_.atomic)
-        for (const auto& line : irreversibleChanges(plan)) problems.add({}, line);
-      if (!problems.empty()) return fail(revision, "plan", problems.str());
-      status_.attemptedRevision = revision;
-      spdlog::info("applying {} ({})", shortRevision(revision), renderSummary(plan.summary()));
-      start = std::chrono::steady_clock::now();
       // A stop request waits for the whole apply: what SIGTERM interrupts is the waiting.
       ApplyOptions applyOptions;
       applyOptions.files = files;
@@ -281,6 +269,14 @@ bool WatchController::reconcileRevision(Loaded& wanted, bool isHead) {
       applyOptions.observer = options_.progress;
       applyOptions.lease = held.get();
       applyOptions.atomic = options_.atomic;
+      // Of what it would apply (not drift it only reports), a watch lifts no
+      // protection (a commit that drops `protect` comes first) and, atomic,
+      // begins nothing it could not undo: the commit fails at its plan.
+      for (const auto& line : refusals(plan, applyOptions)) problems.add({}, line);
+      if (!problems.empty()) return fail(revision, "plan", problems.str());
+      status_.attemptedRevision = revision;
+      spdlog::info("applying {} ({})", shortRevision(revision), renderSummary(plan.summary()));
+      start = std::chrono::steady_clock::now();
       ApplyReport report = execute(plan, *datacenter, live, applyOptions);
       status_.timings["applySeconds"] = secondsSince(start);
       if (!report.ok()) {
