@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <thread>
 
 #include <spdlog/spdlog.h>
 
@@ -93,6 +94,11 @@ int watch(WatchFlags& flags) {
   handle(SIGUSR1, onSuspend);
   handle(SIGUSR2, onResume);
   signal(SIGPIPE, SIG_IGN);  // a notification command that does not read its input
+  // Says at once that a stop was asked for: an apply in flight may take a while yet.
+  std::jthread announcer([](std::stop_token done) {
+    while (!done.stop_requested() && !control.stop) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    if (control.stop) spdlog::info("stopping: the apply in flight, if any, ends first");
+  });
   if (flags.once) return controller.step() ? 0 : 1;
   spdlog::info("watching {} {} {} every {}s", options.repository, options.branch, options.path,
                options.interval.count());

@@ -52,14 +52,28 @@ inline bool waitFor(const std::function<bool()>& done, std::chrono::milliseconds
   return done();
 }
 
-// Sends SIGTERM to a background vdc and waits until it is gone (or a
-// zombie, where nothing reaps orphans).
-inline void terminateAndWait(int pid) {
-  kill(pid, SIGTERM);
-  waitFor([pid] {
+// A shell line that starts `command`, a vdc run with VDC_FAULT=hold:K whose
+// stderr goes to the file `log`, in the background, sets $holder to its pid,
+// and waits until it is held at its K-th call (or has ended). `kill -CONT
+// $holder` lets it go on.
+inline std::string startHeld(const std::string& command, const std::string& log) {
+  return command + " & holder=$!; until grep -q 'held by VDC_FAULT' " + log +
+         " || ! kill -0 $holder 2>/dev/null; do sleep 0.01; done; ";
+}
+
+// Waits until a background vdc is gone (or a zombie, where nothing reaps
+// orphans).
+inline bool waitUntilGone(int pid) {
+  return waitFor([pid] {
     std::string stat = readFile("/proc/" + std::to_string(pid) + "/stat");
     return kill(pid, 0) != 0 || stat.find(") Z ") != std::string::npos;
   });
+}
+
+// Sends SIGTERM to a background vdc and waits until it is gone.
+inline void terminateAndWait(int pid) {
+  kill(pid, SIGTERM);
+  waitUntilGone(pid);
 }
 
 }  // namespace vdc::testing

@@ -388,11 +388,12 @@ TEST_F(Cli, InterruptedApplyFinishesInFlightWorkAndConverges) {
   for (int i = 0; i < 3000; ++i)
     big += "---\napiVersion: vdc/v1\nkind: Instance\nmetadata: {name: vm-" + std::to_string(i) + "}\nspec: {cpus: 1}\n";
   writeFile(dir.path() / "big" / "vdc.yaml", big);
-  // Ctrl-C as soon as the first operation is reported done.
-  Result interrupted = shell(dir.path(),
-                             std::string(VDC_BINARY) + " apply big --auto-approve --parallelism 2 2>progress & pid=$!; "
-                             "until grep -q created progress 2>/dev/null; do sleep 0.01; done; kill -INT $pid; "
-                             "wait $pid; code=$?; cat progress >&2; exit $code");
+  // Ctrl-C while the second operation is under way.
+  Result interrupted =
+      shell(dir.path(), startHeld("VDC_FAULT=hold:2 " + std::string(VDC_BINARY) + " apply big --auto-approve --parallelism 2 2>progress",
+                                  "progress") +
+                            "kill -INT $holder; until grep -q Interrupted progress; do sleep 0.01; done; "
+                            "kill -CONT $holder; wait $holder; code=$?; cat progress >&2; exit $code");
   EXPECT_EQ(interrupted.exit, 1) << interrupted.err.substr(0, 2000);
   EXPECT_NE(interrupted.err.find("Interrupted: letting in-flight operations finish"), std::string::npos);
   EXPECT_NE(interrupted.out.find("Apply interrupted:"), std::string::npos) << interrupted.out;
@@ -482,13 +483,14 @@ TEST_F(Cli, RecordedResourcesUpdateAcrossRuns) {
 namespace vdc::testing {
 
 TEST_F(Cli, TwoConcurrentAppliesOneRunsTheOtherIsRefused) {
-  // The first apply is slowed down (as on a remote host) so the second meets it.
-  Result both = shell(dir.path(),
-                      "VDC_LATENCY_MS=50 " + std::string(VDC_BINARY) + " apply shop --auto-approve >first.out 2>&1 & "
-                      "until grep -q pid .vdc/webshop.lock 2>/dev/null; do sleep 0.01; done; " +
-                          VDC_BINARY + " apply shop --auto-approve; code=$?; wait; cat first.out; exit $code");
+  // The first apply holds the lock and waits at its first call while the second one starts.
+  Result both = shell(dir.path(), startHeld("VDC_FAULT=hold:1 " + std::string(VDC_BINARY) + " apply shop --auto-approve >first.out 2>&1",
+                                            "first.out") +
+                                      VDC_BINARY + " apply shop --auto-approve; code=$?; kill -CONT $holder; wait $holder; "
+                                      "cat first.out; exit $code");
   EXPECT_EQ(both.exit, 1);
   EXPECT_NE(both.err.find("is locked by vdc apply (pid"), std::string::npos) << both.err;
+  EXPECT_NE(both.out.find("held by VDC_FAULT at call 1"), std::string::npos) << both.out;
   EXPECT_NE(both.out.find("Apply complete: 18 created"), std::string::npos) << both.out;  // the first one
   EXPECT_EQ(plan().exit, 0);
 }

@@ -87,12 +87,16 @@ def two_appliers(scratch, cluster):
     print("== two appliers from two working directories on one target", flush=True)
     for d in ("a", "b"):
         shutil.copytree(os.path.join(source, "examples", "webshop"), os.path.join(scratch, d, "shop"))
+    # The first apply waits at its first call, its lease renewed, while the second one starts.
     first = start(os.path.join(scratch, "a"), "apply", "shop", "--target", "../cli.yaml", "--auto-approve",
-                  env={"VDC_LATENCY_MS": "200"})
-    check(wait_until(lambda: cluster.keys("/cli/locks/"), 20), "the first apply holds the lock in etcd")
+                  env={"VDC_FAULT": "hold:1"})
+    check(wait_until(lambda: "held by VDC_FAULT" in read(os.path.join(scratch, "a", "log")), 30),
+          "the first apply is under way")
+    check(cluster.keys("/cli/locks/"), "the first apply holds the lock in etcd")
     second = run(os.path.join(scratch, "b"), "apply", "shop", "--target", "../cli.yaml", "--auto-approve")
     check(second.returncode == 1 and "is locked by vdc apply (pid" in second.stderr,
           "the second apply is refused and told who holds the lock: " + second.stderr.strip())
+    first.send_signal(signal.SIGCONT)
     first.wait(timeout=120)
     out = read(os.path.join(scratch, "a", "log"))
     check(first.returncode == 0 and "Apply complete: 18 created" in out, "the first apply ran to the end")

@@ -22,12 +22,13 @@ class Lock : public ::testing::Test {
               "apiVersion: vdc/v1\nkind: Target\nmetadata: {name: shared}\nspec:\n  embedded: {path: shared/sim.xml}\n");
   }
 
-  // Starts a slow apply in a/ and runs `then` in a/ once it holds the lock.
-  Result whileAppliesHold(const std::string& then) {
-    return shell(dir.path() / "a",
-                 "VDC_LATENCY_MS=100 " + std::string(VDC_BINARY) +
-                     " apply shop --target ../target.yaml --auto-approve >first.out 2>&1 & holder=$!; "
-                     "until grep -q pid ../shared/webshop.lock 2>/dev/null; do sleep 0.01; done; " + then);
+  // Starts an apply in a/ held at its call `at` (it holds the lock from
+  // before its first call) and runs `then` in a/; $holder is its pid.
+  Result whileAppliesHold(const std::string& then, int at = 1) {
+    return shell(dir.path() / "a", startHeld("VDC_FAULT=hold:" + std::to_string(at) + " " + std::string(VDC_BINARY) +
+                                                 " apply shop --target ../target.yaml --auto-approve >first.out 2>&1",
+                                             "first.out") +
+                                       then);
   }
 
   Result run(const std::string& from, const std::string& command) {
@@ -41,7 +42,7 @@ class Lock : public ::testing::Test {
 
 TEST_F(Lock, OfTwoAppliersInTwoDirectoriesOnOneTargetExactlyOneRuns) {
   Result second = whileAppliesHold("cd ../b && " + std::string(VDC_BINARY) +
-                                   " apply shop --target ../target.yaml --auto-approve; code=$?; wait $holder; exit $code");
+                                   " apply shop --target ../target.yaml --auto-approve; code=$?; kill -CONT $holder; wait $holder; exit $code");
   EXPECT_EQ(second.exit, 1);
   EXPECT_NE(second.err.find("is locked by vdc apply (pid"), std::string::npos) << second.err;
   EXPECT_NE(readFile(dir.path() / "a" / "first.out").find("Apply complete: 18 created"), std::string::npos);
@@ -50,7 +51,8 @@ TEST_F(Lock, OfTwoAppliersInTwoDirectoriesOnOneTargetExactlyOneRuns) {
 }
 
 TEST_F(Lock, AKilledHolderLeavesNoLockAndTheNextApplyConvergesWithTheNextToken) {
-  Result killed = whileAppliesHold("sleep 0.15; kill -9 $holder; wait $holder; echo $?");
+  // Killed half-way: two calls done, the third not begun.
+  Result killed = whileAppliesHold("kill -9 $holder; wait $holder; echo $?", 3);
   ASSERT_EQ(killed.exit, 0) << killed.err;
   EXPECT_EQ(killed.out, "137\n");
   EXPECT_EQ(readFile(dir.path() / "a" / "first.out").find("Apply complete"), std::string::npos) << "it was not killed";

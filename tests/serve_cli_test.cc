@@ -71,11 +71,16 @@ TEST_F(Serve, ABrokenVdcStallsAndTheOthersAreApplied) {
 }
 
 TEST_F(Serve, SigtermInTheMiddleOfAnApplyLetsItFinish) {
-  // Each change takes 400 ms, as on a slow remote host: four of them take 1.6 s.
-  int pid = startServer("VDC_LATENCY_MS=400");
-  ASSERT_TRUE(waitFor([&] { return log().find("applying") != std::string::npos; }, std::chrono::milliseconds(20)))
+  // The apply waits at its second change until the server was told to stop.
+  int pid = startServer("VDC_FAULT=hold:2");
+  ASSERT_TRUE(waitFor([&] { return log().find("held by VDC_FAULT") != std::string::npos; }, std::chrono::milliseconds(20)))
       << log();
-  EXPECT_TRUE(stopServer(pid)) << log();
+  kill(pid, SIGTERM);
+  ASSERT_TRUE(waitFor([&] { return log().find("stopping") != std::string::npos; }, std::chrono::milliseconds(20)))
+      << log();
+  kill(pid, SIGCONT);
+  EXPECT_TRUE(waitUntilGone(pid));
+  EXPECT_NE(log().find("stopped"), std::string::npos) << log();
   EXPECT_NE(log().find("stopping: waiting for the applies in flight"), std::string::npos) << log();
   EXPECT_TRUE(status("site")["appliedRevision"].is_string()) << log();
   Json resources = shown()["resources"];

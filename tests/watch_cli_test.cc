@@ -493,11 +493,16 @@ TEST_F(Watch, ATargetFromTheRepositoryNamesNoFileOfThisMachine) {
 
 TEST_F(Watch, SigtermInTheMiddleOfAnApplyLetsItFinish) {
   commit("vdc/back.yaml", kBackNetwork, "a second network");
-  // Each change takes 400 ms, as on a slow remote host: five of them take two seconds.
-  int pid = startWatch("remote --path vdc", "VDC_LATENCY_MS=400");
-  ASSERT_TRUE(waitFor([&] { return log().find("applying") != std::string::npos; }, std::chrono::milliseconds(20)))
+  // The apply waits at its second change until the watch was told to stop.
+  int pid = startWatch("remote --path vdc", "VDC_FAULT=hold:2");
+  ASSERT_TRUE(waitFor([&] { return log().find("held by VDC_FAULT") != std::string::npos; }, std::chrono::milliseconds(20)))
       << log();
-  EXPECT_TRUE(stopWatch(pid)) << log();
+  kill(pid, SIGTERM);
+  ASSERT_TRUE(waitFor([&] { return log().find("stopping") != std::string::npos; }, std::chrono::milliseconds(20)))
+      << log();
+  kill(pid, SIGCONT);
+  EXPECT_TRUE(waitUntilGone(pid));
+  EXPECT_NE(log().find("stopped"), std::string::npos) << log();
   EXPECT_EQ(shown()["revision"], head()) << log();
   EXPECT_TRUE(has("Network/back"));
   EXPECT_EQ(status()["appliedRevision"], head());

@@ -1,5 +1,6 @@
 #include "providers/targets/faults.h"
 
+#include <signal.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -11,6 +12,25 @@
 namespace vdc {
 
 namespace {
+
+volatile sig_atomic_t continued = 0;
+void onContinue(int) { continued = 1; }
+
+// Waits until the process gets SIGCONT; only the calling thread waits.
+void holdUntilContinued(long number) {
+  static std::once_flag installed;
+  std::call_once(installed, [] {
+    struct sigaction action {};
+    action.sa_handler = onContinue;
+    sigemptyset(&action.sa_mask);
+    sigaction(SIGCONT, &action, nullptr);
+  });
+  continued = 0;
+  std::string message = "vdc: held by VDC_FAULT at call " + std::to_string(number) + "\n";
+  ssize_t ignored = write(STDERR_FILENO, message.data(), message.size());
+  (void)ignored;
+  while (!continued) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+}
 
 class FaultyDatacenter;
 
@@ -66,6 +86,7 @@ class FaultyDatacenter : public Datacenter {
     FaultPlan::Mode fault = plan_.at(number);
     if (fault == FaultPlan::Mode::Fail) throw Error("injected failure at provider call " + std::to_string(number));
     if (fault == FaultPlan::Mode::Kill) die();
+    if (fault == FaultPlan::Mode::Hold) holdUntilContinued(number);
     std::shared_lock running(world_);
     if (dying_) {
       running.unlock();
@@ -125,10 +146,12 @@ FaultPlan FaultPlan::fromEnvironment() {
       std::string mode = one.substr(0, colon);
       char* stop = nullptr;
       long at = colon == std::string::npos ? 0 : std::strtol(one.c_str() + colon + 1, &stop, 10);
-      if ((mode != "fail" && mode != "kill") || at < 1 || !stop || *stop || plan.faults.size() >= 100)
-        throw Error("VDC_FAULT must be fail:K or kill:K with K >= 1, or several of them joined by commas, not '" +
+      static const std::map<std::string, Mode> modes = {{"fail", Mode::Fail}, {"kill", Mode::Kill}, {"hold", Mode::Hold}};
+      auto found = modes.find(mode);
+      if (found == modes.end() || at < 1 || !stop || *stop || plan.faults.size() >= 100)
+        throw Error("VDC_FAULT must be fail:K, kill:K or hold:K with K >= 1, or several of them joined by commas, not '" +
                     text + "'");
-      plan.faults[at] = mode == "fail" ? Mode::Fail : Mode::Kill;
+      plan.faults[at] = found->second;
       start = end + 1;
     }
   }
