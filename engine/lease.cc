@@ -67,8 +67,11 @@ RenewedLease::Renewals RenewedLease::renewals() const {
 void RenewedLease::renewLoop() {
   auto every = std::max(duration_ / 3, std::chrono::milliseconds(1));
   auto retry = std::max(duration_ / 10, std::chrono::milliseconds(1));
-  auto wait = every;
   std::unique_lock lock(mutex_);
+  // The first renewal is due a third of the lease after the taking began,
+  // however long the taking took.
+  auto wait = std::max(std::chrono::duration_cast<std::chrono::milliseconds>(every - (Clock::now() - renewedAt_)),
+                       std::chrono::milliseconds(0));
   while (!wake_.wait_for(lock, wait, [&] { return stopping_ || lost_; })) {
     lock.unlock();
     auto begun = Clock::now();
@@ -86,8 +89,11 @@ void RenewedLease::renewLoop() {
     if (held) {
       renewedAt_ = begun;
       renewals_.count += 1;
-      renewals_.seconds += std::chrono::duration<double>(Clock::now() - begun).count();
-      wait = every;
+      auto took = Clock::now() - begun;
+      renewals_.seconds += std::chrono::duration<double>(took).count();
+      // Every third of the lease from when the last renewal began, so a
+      // slow renewal does not push the next one towards the lease's end.
+      wait = std::max(std::chrono::duration_cast<std::chrono::milliseconds>(every - took), std::chrono::milliseconds(0));
     } else if (reached) {
       lost_ = true;
       lostWhy_ = "another writer holds it";

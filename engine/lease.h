@@ -62,7 +62,8 @@ std::string holderText(const std::string& purpose);
 std::string shownHolder(std::string_view text);
 
 // A lease that must be renewed before it expires: a thread renews it every
-// third of its duration. It counts as lost once a renewal fails for good
+// third of its duration, counted from when the last renewal (or the taking)
+// began. It counts as lost once a renewal fails for good
 // (another writer holds it), or when no renewal succeeded for four fifths
 // of its duration, as measured on this machine's steady clock from when the
 // last one began: the holder stops a fifth of the lease before any other

@@ -46,6 +46,16 @@ std::optional<uint64_t> digits(const std::optional<std::string>& text) {
   return std::stoull(*text);
 }
 
+// The one field of a network that libvirt 9.0 can change in place
+// (virNetworkUpdate) and that holds a number: a portgroup's bandwidth. The
+// network is never started, so no guest ever meets this figure.
+constexpr const char* kLeasePortgroup = "vdc-lease";
+
+std::string expiryXml(uint64_t expires) {
+  return std::string("<portgroup name='") + kLeasePortgroup + "'><bandwidth><inbound average='" +
+         std::to_string(expires) + "'/></bandwidth></portgroup>";
+}
+
 // What the lock says; none when the network is no lock. `gone` is set when
 // it was undefined since it was looked up (another taker was quicker).
 std::optional<LockRecord> readRecord(virNetworkPtr network, const std::string& vdc, bool& gone) {
@@ -59,10 +69,13 @@ std::optional<LockRecord> readRecord(virNetworkPtr network, const std::string& v
   }
   XmlDocument doc(definition, "the lock of VDC " + vdc);
   auto found = doc.nodes("metadata/vdc:lock");
+  auto expiry = doc.nodes("portgroup[@name='" + std::string(kLeasePortgroup) + "']/bandwidth/inbound");
   if (found.empty()) return std::nullopt;
   LockRecord record;
   auto token = digits(XmlDocument::attribute(found.front(), "token"));
-  auto expires = digits(XmlDocument::attribute(found.front(), "expires"));
+  // A lock left by an earlier vdc kept its expiry in the metadata.
+  auto expires = digits(expiry.empty() ? XmlDocument::attribute(found.front(), "expires")
+                                       : XmlDocument::attribute(expiry.front(), "average"));
   if (!token || !expires) return std::nullopt;
   record.token = *token;
   record.expires = *expires;
@@ -71,13 +84,15 @@ std::optional<LockRecord> readRecord(virNetworkPtr network, const std::string& v
   return record;
 }
 
+// Forwarded to a bridge, libvirt checks no other network's bridge name when
+// it defines the lock, so taking it does not wait for each of them.
 std::string recordXml(const std::string& vdc, const LockRecord& record) {
   std::string xml = "<network><name>" + xmlEscape(lockName(vdc)) + "</name>";
   if (!record.uuid.empty()) xml += "<uuid>" + xmlEscape(record.uuid) + "</uuid>";
-  xml += "<bridge name='" + networkBridgeName(vdc, "_lock") + "'/>";
+  xml += "<forward mode='bridge'/><bridge name='" + networkBridgeName(vdc, "_lock") + "'/>";
+  xml += expiryXml(record.expires);
   xml += "<metadata><vdc:lock xmlns:vdc=\"" + std::string(kOwnershipNamespace) + "\" token=\"" +
-         std::to_string(record.token) + "\" expires=\"" + std::to_string(record.expires) + "\" holder=\"" +
-         xmlEscape(record.holder) + "\"/></metadata></network>";
+         std::to_string(record.token) + "\" holder=\"" + xmlEscape(record.holder) + "\"/></metadata></network>";
   return xml;
 }
 
@@ -115,12 +130,12 @@ class HostLease : public RenewedLease {
   }
 
   bool renew() override {
-    if (!ours()) return false;
-    LockRecord next = record_;
-    next.expires = millisecondsNow() + duration().count();
-    NetworkHandle network(virNetworkDefineXML(connection_->get(), recordXml(vdc_, next).c_str()));
-    if (!network) {
-      // Another network took the name between the look and the write.
+    NetworkHandle network = ours();
+    if (!network) return false;
+    std::string expiry = expiryXml(millisecondsNow() + duration().count());
+    if (virNetworkUpdate(network.get(), VIR_NETWORK_UPDATE_COMMAND_MODIFY, VIR_NETWORK_SECTION_PORTGROUP, -1,
+                         expiry.c_str(), VIR_NETWORK_UPDATE_AFFECT_CONFIG) != 0) {
+      // Undefined between the look and the write: another taker has it.
       if (!ours()) return false;
       throw libvirtError("cannot renew the lock of VDC " + vdc_);
     }

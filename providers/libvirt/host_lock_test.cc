@@ -35,15 +35,27 @@ class HostLock : public ::testing::Test {
     return lock ? networkDefinition(lock.get()) : "";
   }
 
-  // A lock left by a writer that died: expired `ago`, with `token`.
-  void plantLock(uint64_t token, std::chrono::milliseconds ago, const std::string& holder = "vdc apply (pid 1)") {
-    auto expires = std::chrono::duration_cast<std::chrono::milliseconds>(
-                       (std::chrono::system_clock::now() - ago).time_since_epoch()).count();
-    std::string xml = "<network><name>" + lockName("shop") + "</name><bridge name='vdcbrtestlock'/><metadata>"
-                      "<vdc:lock xmlns:vdc='" + std::string(kOwnershipNamespace) + "' token='" + std::to_string(token) +
-                      "' expires='" + std::to_string(expires) + "' holder='" + holder + "'/></metadata></network>";
+  // A lock left by a writer that died: expired `ago`, with `token`; as an
+  // earlier vdc wrote it, with its expiry in the metadata, if `earlier`.
+  void plantLock(uint64_t token, std::chrono::milliseconds ago, const std::string& holder = "vdc apply (pid 1)",
+                 bool earlier = false) {
+    std::string expires = std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                             (std::chrono::system_clock::now() - ago).time_since_epoch()).count());
+    std::string xml = "<network><name>" + lockName("shop") + "</name>";
+    xml += earlier ? "<bridge name='vdcbrtestlock'/>"
+                   : "<forward mode='bridge'/><bridge name='vdcbrtestlock'/><portgroup name='vdc-lease'><bandwidth>"
+                     "<inbound average='" + expires + "'/></bandwidth></portgroup>";
+    xml += "<metadata><vdc:lock xmlns:vdc='" + std::string(kOwnershipNamespace) + "' token='" + std::to_string(token) +
+           "'" + (earlier ? " expires='" + expires + "'" : "") + " holder='" + holder + "'/></metadata></network>";
     NetworkHandle planted(virNetworkDefineXML(host_.get(), xml.c_str()));
     ASSERT_TRUE(planted) << xml;
+  }
+
+  // When the lock on the host says its lease expires, in ms since the epoch.
+  uint64_t expiresOnHost() {
+    std::string xml = lockXml();
+    auto at = xml.find("inbound average='");
+    return at == std::string::npos ? 0 : std::stoull(xml.substr(at + 17));
   }
 
   ConnectionHandle host_;
@@ -78,35 +90,48 @@ TEST_F(HostLock, ReleasedWhenLetGoAndTheNextTokenIsGreater) {
 }
 
 TEST_F(HostLock, ALiveHolderRenewsPastItsLeaseAndKeepsIt) {
-  HostLocks mine(kHost, 600ms), theirs(kHost, 600ms);
+  HostLocks mine(kHost, 2s), theirs(kHost, 2s);
   std::string holder;
   LeasePtr held = mine.tryAcquire("shop", "vdc apply", holder);
   ASSERT_TRUE(held);
-  std::this_thread::sleep_for(1500ms);
+  std::string uuid = lockXml().substr(lockXml().find("<uuid>"), 44);
+  uint64_t first = expiresOnHost();
+  std::this_thread::sleep_for(4500ms);
   EXPECT_NO_THROW(held->check());
   EXPECT_EQ(theirs.tryAcquire("shop", "vdc apply", holder), nullptr);
+  // Renewed in place: the same network, a later expiry.
+  EXPECT_NE(lockXml().find(uuid), std::string::npos) << lockXml();
+  EXPECT_GT(expiresOnHost(), first + 2000) << lockXml();
 }
 
 TEST_F(HostLock, AnExpiredLockIsTakenOverWithAGreaterToken) {
-  plantLock(777, 1s, "vdc apply (pid 1 on gone)");
-  HostLocks locks(kHost, 5s);
-  std::string holder;
-  LeasePtr held = locks.tryAcquire("shop", "vdc apply", holder);
-  ASSERT_TRUE(held) << holder;
-  EXPECT_GT(held->token().value, 777u);
-  EXPECT_EQ(lockXml().find("pid 1 on gone"), std::string::npos);
+  for (bool earlier : {false, true}) {
+    SCOPED_TRACE(earlier ? "a lock as an earlier vdc wrote it" : "a lock as this vdc writes it");
+    plantLock(777, 1s, "vdc apply (pid 1 on gone)", earlier);
+    HostLocks locks(kHost, 5s);
+    std::string holder;
+    LeasePtr held = locks.tryAcquire("shop", "vdc apply", holder);
+    ASSERT_TRUE(held) << holder;
+    EXPECT_GT(held->token().value, 777u);
+    EXPECT_EQ(lockXml().find("pid 1 on gone"), std::string::npos);
+  }
 }
 
 TEST_F(HostLock, ALockNotYetExpiredIsNotTakenOver) {
-  plantLock(5, -3s, "vdc apply (pid 1 on paused)");  // expires in 3 s
-  HostLocks locks(kHost, 5s);
-  std::string holder;
-  EXPECT_EQ(locks.tryAcquire("shop", "vdc apply", holder), nullptr);
-  EXPECT_EQ(holder, "vdc apply (pid 1 on paused)");
+  for (bool earlier : {false, true}) {
+    SCOPED_TRACE(earlier ? "a lock as an earlier vdc wrote it" : "a lock as this vdc writes it");
+    plantLock(5, -3s, "vdc apply (pid 1 on paused)", earlier);  // expires in 3 s
+    HostLocks locks(kHost, 5s);
+    std::string holder;
+    EXPECT_EQ(locks.tryAcquire("shop", "vdc apply", holder), nullptr);
+    EXPECT_EQ(holder, "vdc apply (pid 1 on paused)");
+    NetworkHandle planted(virNetworkLookupByName(host_.get(), lockName("shop").c_str()));
+    virNetworkUndefine(planted.get());
+  }
 }
 
 TEST_F(HostLock, AHolderWhoseLockWasTakenOverKnowsItHasLostIt) {
-  HostLocks locks(kHost, 600ms);
+  HostLocks locks(kHost, 5s);
   std::string holder;
   LeasePtr held = locks.tryAcquire("shop", "vdc apply", holder);
   ASSERT_TRUE(held);
@@ -114,13 +139,17 @@ TEST_F(HostLock, AHolderWhoseLockWasTakenOverKnowsItHasLostIt) {
   NetworkHandle lock(virNetworkLookupByName(host_.get(), lockName("shop").c_str()));
   ASSERT_EQ(virNetworkUndefine(lock.get()), 0);
   plantLock(held->token().value + 1, -10s, "the next holder");
-  std::this_thread::sleep_for(400ms);  // past the next renewal
-  try {
-    held->check();
-    FAIL() << "a lease another writer took over still counted as held";
-  } catch (const Error& e) {
-    EXPECT_NE(std::string(e.what()).find("was lost: another writer holds it"), std::string::npos) << e.what();
+  // Its next renewal (a third of the lease on) finds out.
+  std::string lost;
+  for (auto until = std::chrono::steady_clock::now() + 30s; lost.empty() && std::chrono::steady_clock::now() < until;) {
+    try {
+      held->check();
+      std::this_thread::sleep_for(50ms);
+    } catch (const Error& e) {
+      lost = e.what();
+    }
   }
+  EXPECT_NE(lost.find("was lost: another writer holds it"), std::string::npos) << lost;
   held.reset();
   EXPECT_NE(lockXml().find("the next holder"), std::string::npos) << "letting go removed the next holder's lock";
 }

@@ -1,0 +1,58 @@
+#include "engine/lease.h"
+
+#include <gtest/gtest.h>
+
+#include "engine/error.h"
+
+namespace vdc {
+
+namespace {
+
+using namespace std::chrono_literals;
+
+// A lease on a busy service: each renewal takes `took`.
+class SlowLease : public RenewedLease {
+ public:
+  SlowLease(std::chrono::milliseconds duration, std::chrono::milliseconds took)
+      : RenewedLease({"test", 1}, duration, Clock::now()), took_(took) {
+    startRenewing();
+  }
+  ~SlowLease() override { stopRenewing(); }
+
+ protected:
+  bool renew() override {
+    std::this_thread::sleep_for(took_);
+    return true;
+  }
+
+ private:
+  std::chrono::milliseconds took_;
+};
+
+}  // namespace
+
+// Renewals are due a third of the lease after the last one began, not after
+// it ended: one that takes nearly a third of the lease leaves the next as
+// much room, and the lease (lost after four fifths without one) holds.
+TEST(RenewedLease, RenewalsThatEachTakeNearlyAThirdOfTheLeaseKeepIt) {
+  SlowLease lease(4000ms, 1200ms);
+  while (lease.renewals().count < 3) {
+    ASSERT_NO_THROW(lease.check()) << lease.renewals().count << " renewals so far";
+    std::this_thread::sleep_for(20ms);
+  }
+  EXPECT_NO_THROW(lease.check());
+}
+
+TEST(RenewedLease, ALeaseNotRenewedForFourFifthsIsLostAndSaysSo) {
+  SlowLease lease(500ms, 2000ms);  // its first renewal never ends in time
+  std::this_thread::sleep_for(450ms);
+  try {
+    lease.check();
+    FAIL() << "a lease not renewed for 450 ms of 500 counted as held";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("was not renewed for"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("stopped before the next operation"), std::string::npos) << e.what();
+  }
+}
+
+}  // namespace vdc
