@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include <condition_variable>
 #include <map>
 #include <mutex>
 #include <set>
@@ -31,6 +32,11 @@ class RecordingProvider : public Registry {
   // Calls at once per group (groupOf a call's resource and spec; "" for none).
   std::function<std::string(const ResourceId&, const Json&)> groupOf;
   std::map<std::string, int> maxConcurrentIn;
+  // Until this many calls of a group ("" for all calls) have once run at
+  // the same time, a call of it waits for the others (up to 10 s): a test
+  // of how wide the walk goes then sees that width whatever the machine's
+  // load, not only when threads overlap by luck.
+  std::map<std::string, int> awaitRunning;
 
   size_t at(const std::string& call) const {
     return std::find(calls.begin(), calls.end(), call) - calls.begin();
@@ -40,9 +46,17 @@ class RecordingProvider : public Registry {
   void act(const std::string& call, const ResourceId& id, const Json& spec) {
     std::string group = groupOf ? groupOf(id, spec) : "";
     {
-      std::lock_guard lock(mutex_);
+      std::unique_lock lock(mutex_);
       maxConcurrent = std::max(maxConcurrent, ++running_);
       if (!group.empty()) maxConcurrentIn[group] = std::max(maxConcurrentIn[group], ++runningIn_[group]);
+      wake_.notify_all();
+      auto seen = [&](const std::string& key, int widest) {
+        auto it = awaitRunning.find(key);
+        return it == awaitRunning.end() || widest >= it->second;
+      };
+      wake_.wait_for(lock, std::chrono::seconds(10), [&] {
+        return seen("", maxConcurrent) && (group.empty() || seen(group, maxConcurrentIn[group]));
+      });
     }
     if (onCall) onCall();
     std::this_thread::sleep_for(delay);
@@ -53,6 +67,7 @@ class RecordingProvider : public Registry {
     if (failing.count(id)) throw Error("injected failure");
   }
   std::mutex mutex_;
+  std::condition_variable wake_;
   int running_ = 0;
   std::map<std::string, int> runningIn_;
 };
@@ -138,7 +153,7 @@ TEST(Apply, RunsIndependentWorkInParallelUpToTheLimit) {
   Plan plan;
   for (int i = 0; i < 12; ++i) plan.changes.push_back(change(Kind::Instance, "i" + std::to_string(i), Action::Create));
   FakeDatacenter dc;
-  dc.provider.delay = std::chrono::milliseconds(20);
+  dc.provider.awaitRunning = {{"", 4}};
   ASSERT_TRUE(apply(plan, dc, liveFor(plan), {.parallelism = 4}).ok());
   EXPECT_EQ(dc.provider.maxConcurrent, 4);
   FakeDatacenter serial;
@@ -169,6 +184,7 @@ TEST(Apply, HoldsEachHostAndPoolToItsLimit) {
     if (id.kind == Kind::Volume) return std::string("slow pool on ") + spec["hosts"][0].get<std::string>();
     return "host " + spec["hosts"][0].get<std::string>();
   };
+  dc.provider.awaitRunning = {{"host b", 4}};
   ASSERT_TRUE(apply(plan, dc, liveFor(plan), {.parallelism = 8}).ok());
   EXPECT_EQ(dc.provider.maxConcurrentIn["host a"], 2);
   EXPECT_EQ(dc.provider.maxConcurrentIn["slow pool on b"], 1);
@@ -179,6 +195,7 @@ TEST(Apply, HoldsEachHostAndPoolToItsLimit) {
   FakeDatacenter unbounded;
   unbounded.provider.delay = dc.provider.delay;
   unbounded.provider.groupOf = dc.provider.groupOf;
+  unbounded.provider.awaitRunning = {{"host a", 3}, {"slow pool on b", 2}};
   ASSERT_TRUE(apply(plan, unbounded, liveFor(plan), {.parallelism = 8}).ok());
   EXPECT_GT(unbounded.provider.maxConcurrentIn["host a"], 2);
   EXPECT_GT(unbounded.provider.maxConcurrentIn["slow pool on b"], 1);

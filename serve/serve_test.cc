@@ -426,10 +426,13 @@ TEST_F(Serving, ProgressArrivesAsServerSentEvents) {
   waitApplied("site");
   std::string received;
   std::mutex mutex;
+  std::atomic<bool> open = false;
   std::thread listener([&] {
     httplib::Client events("127.0.0.1", port);
     events.set_read_timeout(std::chrono::seconds(30));
+    // The server subscribes the stream before it answers with headers.
     events.Get("/api/v1/events", {{"Authorization", "Bearer " + viewer.token}},
+               [&](const httplib::Response&) { return open = true; },
                [&](const char* data, size_t size) {
                  std::lock_guard lock(mutex);
                  received.append(data, size);
@@ -437,7 +440,8 @@ TEST_F(Serving, ProgressArrivesAsServerSentEvents) {
                         received.find("event: status") == std::string::npos;
                });
   });
-  std::this_thread::sleep_for(std::chrono::milliseconds(300));  // the stream is open
+  for (int i = 0; i < 600 && !open; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  EXPECT_TRUE(open) << "the event stream never opened";
   dir.write("site/back.yaml", std::string(testing::kBackNetwork).substr(4));  // something to apply
   ASSERT_EQ(post("/api/v1/vdcs/site/sync", operatorToken)->status, 202);
   listener.join();

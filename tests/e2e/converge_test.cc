@@ -86,8 +86,10 @@ class Converge : public RealDatacenter {
     RealDatacenter::SetUp();
     if (IsSkipped() || HasFatalFailure()) return;
     writeFile(dir.path() / "vdc" / "vdc.yaml", convergeVdc(stage(guestImage(), "vdc", "guest.img")));
-    // A killed run leaves its lock on the host until the lease expires: a short one.
-    writeFile(dir.path() / "target.yaml", readFile(dir.path() / "target.yaml") + "  coordination: {lease: 2s}\n");
+    // A killed run leaves its lock on the host until the lease expires: a
+    // short one, that a busy host still renews in time (renewals wait for
+    // the lock network alone, docs/targets.md).
+    writeFile(dir.path() / "target.yaml", readFile(dir.path() / "target.yaml") + "  coordination: {lease: 3s}\n");
     run("destroy --auto-approve");  // what a failed run left
     ASSERT_EQ(leftovers(kVdc), "");
   }
@@ -114,7 +116,7 @@ class Converge : public RealDatacenter {
   }
 
   // How long a killed run's lock may live on: its lease, and some.
-  std::chrono::seconds patience{5};
+  std::chrono::seconds patience{6};
 
   static std::string bridgeOf(const std::string& network) {
     return "vdcbr" + sha256Hex(std::string(kVdc) + "/" + network).substr(0, 10);
@@ -270,11 +272,11 @@ namespace vdc::testing {
 // was and the same plan; a kill at any call of the undo of the last one is
 // finished by one more run. Either way the next run leaves the new version.
 TEST_F(Converge, AnAtomicApplyOnARealHostIsUndoneWholeOrFinishedWhole) {
-  // A guest restarts here, and a busy host can take longer than a 2 s lease
-  // allows between renewals: the apply would then stop and undo nothing.
+  // A lease that lapsed would stop the apply, which then undoes nothing by
+  // design; the sweep is of faults, not of lapses: a lease with room.
   std::string target = readFile(dir.path() / "target.yaml");
-  ASSERT_NE(target.find("lease: 2s"), std::string::npos);
-  target.replace(target.find("lease: 2s"), 9, "lease: 6s");
+  ASSERT_NE(target.find("lease: 3s"), std::string::npos);
+  target.replace(target.find("lease: 3s"), 9, "lease: 6s");
   writeFile(dir.path() / "target.yaml", target);
   patience = std::chrono::seconds(9);
   std::string v1 = readFile(dir.path() / "vdc" / "vdc.yaml") +

@@ -46,7 +46,7 @@ class HostLockOnLibvirtd : public RealDatacenter {
     if (IsSkipped() || HasFatalFailure()) return;
     writeFile(dir.path() / "lease.yaml",
               "apiVersion: vdc/v1\nkind: Target\nmetadata: {name: e2e}\nspec:\n  hosts:\n    - uri: qemu:///system\n"
-              "  storageClasses:\n    standard: {pool: vdc-e2e}\n  coordination: {lease: 2s}\n");
+              "  storageClasses:\n    standard: {pool: vdc-e2e}\n  coordination: {lease: 6s}\n");
     for (const char* from : {"a", "b"}) writeFile(dir.path() / from / "vdc" / "vdc.yaml", kLockVdc);
     run("b", "destroy --auto-approve");  // what a failed run left
     virsh("net-undefine locks._lock");
@@ -61,13 +61,13 @@ class HostLockOnLibvirtd : public RealDatacenter {
     return shell(dir.path() / from, environment + VDC_BINARY + " " + command + " vdc --target ../lease.yaml");
   }
 
-  // Starts a slow apply in a/ and runs `then` there once its lock is on the host.
-  Result whileAppliesHold(const std::string& then) {
-    return shell(dir.path() / "a",
-                 "VDC_LATENCY_MS=400 " + std::string(VDC_BINARY) +
-                     " apply vdc --target ../lease.yaml --parallelism 1 --auto-approve >first.out 2>&1 & holder=$!; "
-                     "until virsh -q -c qemu:///system net-list --all --name | grep -qx locks._lock; do sleep 0.05; done; " +
-                     then);
+  // Starts an apply in a/ held at its call `at` (its lock is on the host
+  // from before its first call) and runs `then` there; $holder is its pid.
+  Result whileAppliesHold(const std::string& then, int at = 1) {
+    return shell(dir.path() / "a", startHeld("VDC_FAULT=hold:" + std::to_string(at) + " " + std::string(VDC_BINARY) +
+                                                 " apply vdc --target ../lease.yaml --auto-approve >first.out 2>&1",
+                                             "first.out") +
+                                       then);
   }
 
   static uint64_t tokenIn(const std::string& xml, const std::string& attribute) {
@@ -81,7 +81,7 @@ class HostLockOnLibvirtd : public RealDatacenter {
 
 TEST_F(HostLockOnLibvirtd, OfTwoAppliersInTwoDirectoriesExactlyOneRuns) {
   Result second = whileAppliesHold("cd ../b && " + std::string(VDC_BINARY) +
-                                   " apply vdc --target ../lease.yaml --auto-approve; code=$?; wait $holder; exit $code");
+                                   " apply vdc --target ../lease.yaml --auto-approve; code=$?; kill -CONT $holder; wait $holder; exit $code");
   EXPECT_EQ(second.exit, 1);
   EXPECT_NE(second.err.find("is locked by vdc apply (pid"), std::string::npos) << second.err;
   EXPECT_NE(readFile(dir.path() / "a" / "first.out").find("Apply complete: 5 created"), std::string::npos)
@@ -91,16 +91,22 @@ TEST_F(HostLockOnLibvirtd, OfTwoAppliersInTwoDirectoriesExactlyOneRuns) {
 }
 
 TEST_F(HostLockOnLibvirtd, AKilledHolderIsTakenOverOnlyOnceItsLeaseExpired) {
-  Result killed = whileAppliesHold("sleep 0.5; virsh -q -c qemu:///system net-dumpxml locks._lock; kill -9 $holder; wait $holder");
+  Result killed = whileAppliesHold("virsh -q -c qemu:///system net-dumpxml locks._lock; kill -9 $holder; wait $holder", 3);
   EXPECT_EQ(killed.exit, 137) << killed.err;
+  auto killedAt = std::chrono::steady_clock::now();
   uint64_t dead = tokenIn(killed.out, "token");
   ASSERT_GT(dead, 0u) << killed.out;
-  Result refused = run("b", "apply --auto-approve");
-  EXPECT_EQ(refused.exit, 1);
-  EXPECT_NE(refused.err.find("is locked by vdc apply (pid"), std::string::npos) << refused.err;
-  std::this_thread::sleep_for(std::chrono::milliseconds(2500));
   Result next = run("b", "apply --auto-approve");
+  EXPECT_EQ(next.exit, 1);
+  EXPECT_NE(next.err.find("is locked by vdc apply (pid"), std::string::npos) << next.err;
+  // Refused while the lease (6 s) lives on, taken over after.
+  while (next.exit != 0 && next.err.find("is locked by") != std::string::npos &&
+         std::chrono::steady_clock::now() - killedAt < std::chrono::seconds(30)) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    next = run("b", "apply --auto-approve");
+  }
   ASSERT_EQ(next.exit, 0) << next.out << next.err;
+  EXPECT_GE(std::chrono::steady_clock::now() - killedAt, std::chrono::seconds(3)) << "taken over long before the lease expired";
   EXPECT_EQ(run("a", "plan --detailed-exitcode").exit, 0);
   // The record carries the next holder's token, above the killed one's.
   EXPECT_GT(tokenIn(virsh("net-dumpxml locks._vdc").out, "fence"), dead) << virsh("net-dumpxml locks._vdc").out;
