@@ -37,6 +37,11 @@ args = parser.parse_args()
 vdc, lock_bench, source = (os.path.abspath(p) for p in (args.vdc, args.lock_bench, args.source))
 
 
+def owners(scratch, names):
+    """The replicas whose status says they reconcile the VDC."""
+    return [name for name in names if owner_of(scratch, [name])]
+
+
 def owner_of(scratch, names):
     """The replica whose status says it reconciles the VDC, if one does."""
     for name in names:
@@ -98,12 +103,14 @@ spec:
             replicas[name] = start_replica(scratch, name)
         failovers = []
         for run in range(args.runs):
+            # Settled: exactly one replica says it reconciles (a replica
+            # that just handed the VDC over may still say so for a moment).
             deadline = time.time() + 60
-            while not owner_of(scratch, names) and time.time() < deadline:
+            while len(owners(scratch, names)) != 1 and time.time() < deadline:
                 time.sleep(0.05)
-            owner = owner_of(scratch, names)
-            if not owner:
-                sys.exit("no replica took the VDC")
+            if len(owners(scratch, names)) != 1:
+                sys.exit("no one replica took the VDC: " + " ".join(owners(scratch, names)))
+            owner = owners(scratch, names)[0]
             replicas[owner].send_signal(signal.SIGKILL)
             replicas[owner].wait()
             killed = time.time()

@@ -1,10 +1,15 @@
 // What a VDC's lock costs an apply, where writers meet: the file beside an
 // embedded datacenter, the network on a real libvirtd, the key in a real
 // etcd cluster. For each: taking and letting go of the lock, medians of
-// many; and what one renewal of the lease takes while it is held.
+// many; and what one renewal of the lease takes while it is held. On
+// libvirtd, also while another connection starts and stops networks beside
+// it, as an apply does: the renewal (an update of the lock network in
+// place) against a define of a network at the same time, which waits for
+// libvirtd's list of networks.
 //
 // Usage: vdc-lock-bench [--file DIR] [--host URI] [--etcd URL,URL,...]
 //                       [--times 30] [--hold 10]
+#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <cstring>
@@ -46,13 +51,76 @@ void measure(const char* where, LockService& locks, int times, int holdSeconds) 
   if (auto* renewed = dynamic_cast<RenewedLease*>(held.get())) {
     std::this_thread::sleep_for(std::chrono::seconds(holdSeconds));
     auto done = renewed->renewals();
-    char text[64];
-    std::snprintf(text, sizeof text, "%.2f ms (%d in %d s)", done.count ? 1000 * done.seconds / done.count : 0.0,
-                  done.count, holdSeconds);
+    char text[96];
+    std::snprintf(text, sizeof text, "%.2f ms mean, %.2f ms longest (%d in %d s)",
+                  done.count ? 1000 * done.seconds / done.count : 0.0, 1000 * done.longest, done.count, holdSeconds);
     renewal = text;
   }
   std::printf("| %-28s | %8.2f ms | %8.2f ms | %s |\n", where, bench::median(take), bench::median(release),
               renewal.c_str());
+}
+
+// Networks started and stopped one after another on their own connection
+// until `stop`, as an apply makes them: isolated, with DHCP, so each start
+// runs dnsmasq and sets firewall rules. Returns how many were started.
+int churnNetworks(const std::string& uri, const std::atomic<bool>& stop) {
+  libvirt::ConnectionHandle host(virConnectOpen(uri.c_str()));
+  int started = 0;
+  for (int i = 0; host && !stop; i = (i + 1) % 4) {
+    std::string name = "vdcbench-churn" + std::to_string(i), net = "10.213." + std::to_string(i);
+    std::string xml = "<network><name>" + name + "</name><bridge name='vdcbchurn" +
+                      std::to_string(i) + "'/><ip address='" + net + ".1' netmask='255.255.255.0'><dhcp><range start='" +
+                      net + ".10' end='" + net + ".200'/></dhcp></ip></network>";
+    libvirt::NetworkHandle network(virNetworkDefineXML(host.get(), xml.c_str()));
+    if (!network) break;
+    started += virNetworkCreate(network.get()) == 0;
+    virNetworkDestroy(network.get());
+    virNetworkUndefine(network.get());
+  }
+  return started;
+}
+
+// The host lock held for `holdSeconds` while networks start beside it; and
+// beside both, a define of a network every 100 ms, timed.
+void measureUnderChurn(const std::string& uri, int holdSeconds) {
+  libvirt::HostLocks locks(uri, std::chrono::seconds(3));
+  std::string holder;
+  LeasePtr held = locks.tryAcquire("bench", "vdc-lock-bench", holder);
+  auto* renewed = dynamic_cast<RenewedLease*>(held.get());
+  if (!renewed) {
+    std::fprintf(stderr, "libvirt host: the lock is held by %s\n", holder.c_str());
+    return;
+  }
+  std::atomic<bool> stop = false;
+  int started = 0;
+  std::thread churn([&] { started = churnNetworks(uri, stop); });
+  libvirt::ConnectionHandle host(virConnectOpen(uri.c_str()));
+  std::vector<double> defines;
+  const std::string xml = "<network><name>vdcbench-define</name><uuid>6c9f3a52-6a0e-4e0b-9d55-0d0a4f5b7e11</uuid>"
+                          "<bridge name='vdcbdefine'/></network>";
+  for (auto until = Clock::now() + std::chrono::seconds(holdSeconds); Clock::now() < until;) {
+    auto start = Clock::now();
+    libvirt::NetworkHandle network(virNetworkDefineXML(host.get(), xml.c_str()));
+    if (network) defines.push_back(millisecondsSince(start));
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  stop = true;
+  churn.join();
+  if (libvirt::NetworkHandle left{virNetworkLookupByName(host.get(), "vdcbench-define")}) virNetworkUndefine(left.get());
+  auto done = renewed->renewals();
+  bool kept = true;
+  try {
+    held->check();
+  } catch (const std::exception&) {
+    kept = false;
+  }
+  std::printf("\nWhile %d networks were started and stopped beside it in %d s (lease 3 s):\n\n", started, holdSeconds);
+  std::printf("| call | count | median | longest |\n|---|---:|---:|---:|\n");
+  std::printf("| a renewal of the host lock (update in place) | %d | %.2f ms (mean) | %.2f ms |\n", done.count,
+              done.count ? 1000 * done.seconds / done.count : 0.0, 1000 * done.longest);
+  std::printf("| a define of a network beside it | %zu | %.2f ms | %.2f ms |\n", defines.size(), bench::median(defines),
+              defines.empty() ? 0.0 : *std::max_element(defines.begin(), defines.end()));
+  std::printf("\nThe lease was %s.\n", kept ? "kept throughout" : "LOST");
 }
 
 }  // namespace
@@ -96,5 +164,6 @@ int main(int argc, char** argv) {
     etcd::EtcdLocks locks(std::make_shared<etcd::Client>(settings), std::chrono::seconds(3));
     measure("etcd (3 members, loopback)", locks, times, hold);
   }
+  if (!host.empty()) measureUnderChurn(host, hold);
   return 0;
 }

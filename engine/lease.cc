@@ -91,6 +91,7 @@ void RenewedLease::renewLoop() {
       renewals_.count += 1;
       auto took = Clock::now() - begun;
       renewals_.seconds += std::chrono::duration<double>(took).count();
+      renewals_.longest = std::max(renewals_.longest, std::chrono::duration<double>(took).count());
       // Every third of the lease from when the last renewal began, so a
       // slow renewal does not push the next one towards the lease's end.
       wait = std::max(std::chrono::duration_cast<std::chrono::milliseconds>(every - took), std::chrono::milliseconds(0));

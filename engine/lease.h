@@ -79,10 +79,11 @@ class RenewedLease : public Lease {
   FencingToken token() const override { return token_; }
   void check() const override;
 
-  // The renewals that succeeded so far, and the time they took together.
+  // The renewals that succeeded so far, the time they took together, and
+  // the longest one.
   struct Renewals {
     int count = 0;
-    double seconds = 0;
+    double seconds = 0, longest = 0;
   };
   Renewals renewals() const;
 
