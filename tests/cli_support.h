@@ -70,6 +70,22 @@ inline bool waitUntilGone(int pid) {
   });
 }
 
+// Stops a background vdc serve or watch in the middle of an apply held by
+// VDC_FAULT=hold:K: waits until it is held, sends SIGTERM, waits until its
+// log says it is stopping, lets the apply go on and waits until the process
+// is gone. Returns the step that did not happen, or "".
+inline std::string stopWhileHeld(int pid, const std::function<std::string()>& log) {
+  auto logSays = [&](const char* what) {
+    return waitFor([&] { return log().find(what) != std::string::npos; }, std::chrono::milliseconds(20));
+  };
+  if (!logSays("held by VDC_FAULT")) return "it was never held";
+  kill(pid, SIGTERM);
+  if (!logSays("stopping")) return "it never said it was stopping";
+  kill(pid, SIGCONT);
+  if (!waitUntilGone(pid)) return "it did not end";
+  return "";
+}
+
 // Sends SIGTERM to a background vdc and waits until it is gone.
 inline void terminateAndWait(int pid) {
   kill(pid, SIGTERM);

@@ -73,13 +73,7 @@ TEST_F(Serve, ABrokenVdcStallsAndTheOthersAreApplied) {
 TEST_F(Serve, SigtermInTheMiddleOfAnApplyLetsItFinish) {
   // The apply waits at its second change until the server was told to stop.
   int pid = startServer("VDC_FAULT=hold:2");
-  ASSERT_TRUE(waitFor([&] { return log().find("held by VDC_FAULT") != std::string::npos; }, std::chrono::milliseconds(20)))
-      << log();
-  kill(pid, SIGTERM);
-  ASSERT_TRUE(waitFor([&] { return log().find("stopping") != std::string::npos; }, std::chrono::milliseconds(20)))
-      << log();
-  kill(pid, SIGCONT);
-  EXPECT_TRUE(waitUntilGone(pid));
+  ASSERT_EQ(stopWhileHeld(pid, [&] { return log(); }), "") << log();
   EXPECT_NE(log().find("stopped"), std::string::npos) << log();
   EXPECT_NE(log().find("stopping: waiting for the applies in flight"), std::string::npos) << log();
   EXPECT_TRUE(status("site")["appliedRevision"].is_string()) << log();

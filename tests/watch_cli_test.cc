@@ -495,13 +495,7 @@ TEST_F(Watch, SigtermInTheMiddleOfAnApplyLetsItFinish) {
   commit("vdc/back.yaml", kBackNetwork, "a second network");
   // The apply waits at its second change until the watch was told to stop.
   int pid = startWatch("remote --path vdc", "VDC_FAULT=hold:2");
-  ASSERT_TRUE(waitFor([&] { return log().find("held by VDC_FAULT") != std::string::npos; }, std::chrono::milliseconds(20)))
-      << log();
-  kill(pid, SIGTERM);
-  ASSERT_TRUE(waitFor([&] { return log().find("stopping") != std::string::npos; }, std::chrono::milliseconds(20)))
-      << log();
-  kill(pid, SIGCONT);
-  EXPECT_TRUE(waitUntilGone(pid));
+  ASSERT_EQ(stopWhileHeld(pid, [&] { return log(); }), "") << log();
   EXPECT_NE(log().find("stopped"), std::string::npos) << log();
   EXPECT_EQ(shown()["revision"], head()) << log();
   EXPECT_TRUE(has("Network/back"));
