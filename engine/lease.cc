@@ -72,9 +72,16 @@ void RenewedLease::renewLoop() {
   // however long the taking took.
   auto wait = std::max(std::chrono::duration_cast<std::chrono::milliseconds>(every - (Clock::now() - renewedAt_)),
                        std::chrono::milliseconds(0));
+  const auto lapse = duration_ * 4 / 5;
+  auto milliseconds = [](Clock::duration d) { return std::chrono::duration_cast<std::chrono::milliseconds>(d).count(); };
   while (!wake_.wait_for(lock, wait, [&] { return stopping_ || lost_; })) {
-    lock.unlock();
     auto begun = Clock::now();
+    if (begun - renewedAt_ >= lapse) {  // lapsed while the last try failed: not to be taken up again
+      lost_ = true;
+      lostWhy_ = "it was not renewed for " + std::to_string(milliseconds(begun - renewedAt_)) + " ms";
+      break;
+    }
+    lock.unlock();
     bool reached = false, held = false;
     std::string why;
     try {
@@ -86,10 +93,18 @@ void RenewedLease::renewLoop() {
       why = "unknown error";
     }
     lock.lock();
-    if (held) {
+    auto ended = Clock::now();
+    if (held && ended - renewedAt_ >= lapse) {
+      // Written after this holder's own lease had lapsed: another writer may
+      // have found it expired and taken it over meanwhile, so it counts as
+      // lost for good, never as held again.
+      lost_ = true;
+      lostWhy_ = "a renewal ended " + std::to_string(milliseconds(ended - renewedAt_)) +
+                 " ms after the last one began, past four fifths of the lease";
+    } else if (held) {
       renewedAt_ = begun;
       renewals_.count += 1;
-      auto took = Clock::now() - begun;
+      auto took = ended - begun;
       renewals_.seconds += std::chrono::duration<double>(took).count();
       renewals_.longest = std::max(renewals_.longest, std::chrono::duration<double>(took).count());
       // Every third of the lease from when the last renewal began, so a

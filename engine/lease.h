@@ -67,7 +67,9 @@ std::string shownHolder(std::string_view text);
 // (another writer holds it), or when no renewal succeeded for four fifths
 // of its duration, as measured on this machine's steady clock from when the
 // last one began: the holder stops a fifth of the lease before any other
-// writer may take it, which leaves room for clocks that drift apart.
+// writer may take it, which leaves room for clocks that drift apart. A
+// lease once lost stays lost: a renewal that ends past those four fifths
+// does not count (another writer may have taken the lock meanwhile).
 class RenewedLease : public Lease {
  public:
   using Clock = std::chrono::steady_clock;

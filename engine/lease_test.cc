@@ -55,4 +55,25 @@ TEST(RenewedLease, ALeaseNotRenewedForFourFifthsIsLostAndSaysSo) {
   }
 }
 
+// A renewal that got through only after the lease had lapsed may have
+// come after another writer found the lock expired and took it: the lease
+// stays lost, it is not held again.
+TEST(RenewedLease, ARenewalThatEndsAfterTheLeaseLapsedDoesNotRevive) {
+  SlowLease lease(500ms, 700ms);  // the first renewal begins at 167 ms and ends at 867 ms
+  std::string lost;
+  for (auto until = std::chrono::steady_clock::now() + 30s; std::chrono::steady_clock::now() < until;) {
+    try {
+      lease.check();
+    } catch (const Error& e) {
+      lost = e.what();
+      if (lost.find("was lost") != std::string::npos) break;
+    }
+    std::this_thread::sleep_for(20ms);
+  }
+  EXPECT_NE(lost.find("was lost: a renewal ended"), std::string::npos) << lost;
+  EXPECT_EQ(lease.renewals().count, 0);
+  std::this_thread::sleep_for(1s);
+  EXPECT_THROW(lease.check(), Error) << "held again after it was lost";
+}
+
 }  // namespace vdc
