@@ -392,7 +392,7 @@ TEST_F(Cli, InterruptedApplyFinishesInFlightWorkAndConverges) {
   Result interrupted =
       shell(dir.path(), startHeld("VDC_FAULT=hold:2 " + std::string(VDC_BINARY) + " apply big --auto-approve --parallelism 2 2>progress",
                                   "progress") +
-                            "kill -INT $holder; until grep -q Interrupted progress; do sleep 0.01; done; "
+                            "kill -INT $holder; until grep -q Interrupted progress || ! kill -0 $holder 2>/dev/null; do sleep 0.01; done; "
                             "kill -CONT $holder; wait $holder; code=$?; cat progress >&2; exit $code");
   EXPECT_EQ(interrupted.exit, 1) << interrupted.err.substr(0, 2000);
   EXPECT_NE(interrupted.err.find("Interrupted: letting in-flight operations finish"), std::string::npos);

@@ -51,7 +51,7 @@ TEST_F(Lock, OfTwoAppliersInTwoDirectoriesOnOneTargetExactlyOneRuns) {
 }
 
 TEST_F(Lock, AKilledHolderLeavesNoLockAndTheNextApplyConvergesWithTheNextToken) {
-  // Killed half-way: two calls done, the third not begun.
+  // Killed half-way, held at its third call.
   Result killed = whileAppliesHold("kill -9 $holder; wait $holder; echo $?", 3);
   ASSERT_EQ(killed.exit, 0) << killed.err;
   EXPECT_EQ(killed.out, "137\n");

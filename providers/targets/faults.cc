@@ -13,23 +13,30 @@ namespace vdc {
 
 namespace {
 
-volatile sig_atomic_t continued = 0;
-void onContinue(int) { continued = 1; }
+// How many SIGCONTs the process got; lock-free, so the handler may count.
+std::atomic<unsigned> continues{0};
+static_assert(std::atomic<unsigned>::is_always_lock_free);
+void onContinue(int) { continues.fetch_add(1); }
 
-// Waits until the process gets SIGCONT; only the calling thread waits.
+// Waits until the process gets SIGCONT (every hold in flight then goes on),
+// or five minutes passed: a test that died before it sent one leaves no
+// writer held for ever. Only the calling thread waits.
 void holdUntilContinued(long number) {
   static std::once_flag installed;
   std::call_once(installed, [] {
     struct sigaction action {};
     action.sa_handler = onContinue;
+    action.sa_flags = SA_RESTART;  // the other threads' calls go on undisturbed
     sigemptyset(&action.sa_mask);
     sigaction(SIGCONT, &action, nullptr);
   });
-  continued = 0;
+  unsigned before = continues.load();
   std::string message = "vdc: held by VDC_FAULT at call " + std::to_string(number) + "\n";
   ssize_t ignored = write(STDERR_FILENO, message.data(), message.size());
   (void)ignored;
-  while (!continued) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  auto until = std::chrono::steady_clock::now() + std::chrono::minutes(5);
+  while (continues.load() == before && std::chrono::steady_clock::now() < until)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
 }
 
 class FaultyDatacenter;

@@ -9,11 +9,11 @@
 //   VDC_FAULT=kill:K    the process dies at the K-th call, before it acts;
 //                       everything done before is kept, as on a real host
 //   VDC_FAULT=hold:K    the K-th call waits, before it acts, until the process
-//                       gets SIGCONT; it says so on stderr first ("vdc: held
-//                       by VDC_FAULT at call K"). The rest of the process goes
-//                       on (a lease is renewed), so a test can meet a writer
-//                       in the middle of its apply without guessing how long
-//                       the apply takes
+//                       gets SIGCONT (five minutes at most); it says so on
+//                       stderr first ("vdc: held by VDC_FAULT at call K"). The
+//                       rest of the process goes on (a lease is renewed), so
+//                       a test can meet a writer in the middle of its apply
+//                       without guessing how long the apply takes
 //   VDC_FAULT=fail:K,kill:M   several, each at its call (a failure, then a
 //                       death while it is undone)
 //   VDC_LATENCY_MS=N    every call waits N milliseconds first
