@@ -105,14 +105,7 @@ class Converge : public RealDatacenter {
   // The next run after a killed one: refused while the killed run's lock
   // lives on, then taken over once its lease expired.
   Result runAfterKill(const std::string& command) {
-    Result result = run(command);
-    auto deadline = std::chrono::steady_clock::now() + patience;
-    while (result.exit != 0 && result.err.find("is locked by") != std::string::npos &&
-           std::chrono::steady_clock::now() < deadline) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(200));
-      result = run(command);
-    }
-    return result;
+    return retryWhileLocked(run(command), [&] { return run(command); }, std::chrono::steady_clock::now() + patience);
   }
 
   // How long a killed run's lock may live on: its lease, and some.

@@ -100,11 +100,7 @@ TEST_F(HostLockOnLibvirtd, AKilledHolderIsTakenOverOnlyOnceItsLeaseExpired) {
   EXPECT_EQ(next.exit, 1);
   EXPECT_NE(next.err.find("is locked by vdc apply (pid"), std::string::npos) << next.err;
   // Refused while the lease (6 s) lives on, taken over after.
-  while (next.exit != 0 && next.err.find("is locked by") != std::string::npos &&
-         std::chrono::steady_clock::now() - killedAt < std::chrono::seconds(30)) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(200));
-    next = run("b", "apply --auto-approve");
-  }
+  next = retryWhileLocked(next, [&] { return run("b", "apply --auto-approve"); }, killedAt + std::chrono::seconds(30));
   ASSERT_EQ(next.exit, 0) << next.out << next.err;
   EXPECT_GE(std::chrono::steady_clock::now() - killedAt, std::chrono::seconds(3)) << "taken over long before the lease expired";
   EXPECT_EQ(run("a", "plan --detailed-exitcode").exit, 0);

@@ -90,6 +90,19 @@ inline bool waitForLine(const std::function<std::vector<std::string>()>& read, c
   return false;
 }
 
+// Tries `attempt` again every 200 ms while the last result says another
+// writer's lock still lives on (a killed run's, until its lease expires),
+// up to `deadline`; the last result.
+inline Result retryWhileLocked(Result result, const std::function<Result()>& attempt,
+                               std::chrono::steady_clock::time_point deadline) {
+  while (result.exit != 0 && result.err.find("is locked by") != std::string::npos &&
+         std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    result = attempt();
+  }
+  return result;
+}
+
 class RealDatacenter : public ::testing::Test {
  protected:
   void SetUp() override {
