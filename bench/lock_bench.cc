@@ -27,6 +27,11 @@ using Clock = std::chrono::steady_clock;
 
 namespace {
 
+// A lease's renewals so far: their mean time, in ms.
+double meanMilliseconds(const RenewedLease::Renewals& done) {
+  return done.count ? 1000 * done.seconds / done.count : 0.0;
+}
+
 double millisecondsSince(Clock::time_point start) {
   return std::chrono::duration<double, std::milli>(Clock::now() - start).count();
 }
@@ -53,7 +58,7 @@ void measure(const char* where, LockService& locks, int times, int holdSeconds) 
     auto done = renewed->renewals();
     char text[96];
     std::snprintf(text, sizeof text, "%.2f ms mean, %.2f ms longest (%d in %d s)",
-                  done.count ? 1000 * done.seconds / done.count : 0.0, 1000 * done.longest, done.count, holdSeconds);
+                  meanMilliseconds(done), 1000 * done.longest, done.count, holdSeconds);
     renewal = text;
   }
   std::printf("| %-28s | %8.2f ms | %8.2f ms | %s |\n", where, bench::median(take), bench::median(release),
@@ -117,7 +122,7 @@ void measureUnderChurn(const std::string& uri, int holdSeconds) {
   std::printf("\nWhile %d networks were started and stopped beside it in %d s (lease 3 s):\n\n", started, holdSeconds);
   std::printf("| call | count | median | longest |\n|---|---:|---:|---:|\n");
   std::printf("| a renewal of the host lock (update in place) | %d | %.2f ms (mean) | %.2f ms |\n", done.count,
-              done.count ? 1000 * done.seconds / done.count : 0.0, 1000 * done.longest);
+              meanMilliseconds(done), 1000 * done.longest);
   std::printf("| a define of a network beside it | %zu | %.2f ms | %.2f ms |\n", defines.size(), bench::median(defines),
               defines.empty() ? 0.0 : *std::max_element(defines.begin(), defines.end()));
   std::printf("\nThe lease was %s.\n", kept ? "kept throughout" : "LOST");

@@ -68,10 +68,14 @@ void RenewedLease::renewLoop() {
   auto every = std::max(duration_ / 3, std::chrono::milliseconds(1));
   auto retry = std::max(duration_ / 10, std::chrono::milliseconds(1));
   std::unique_lock lock(mutex_);
-  // The first renewal is due a third of the lease after the taking began,
-  // however long the taking took.
-  auto wait = std::max(std::chrono::duration_cast<std::chrono::milliseconds>(every - (Clock::now() - renewedAt_)),
-                       std::chrono::milliseconds(0));
+  // A renewal is due a third of the lease after the last one (or the
+  // taking) began, however long that took: a slow one does not push the
+  // next towards the lease's end.
+  auto due = [&] {
+    return std::max(std::chrono::duration_cast<std::chrono::milliseconds>(every - (Clock::now() - renewedAt_)),
+                    std::chrono::milliseconds(0));
+  };
+  auto wait = due();
   const auto lapse = duration_ * 4 / 5;
   auto milliseconds = [](Clock::duration d) { return std::chrono::duration_cast<std::chrono::milliseconds>(d).count(); };
   while (!wake_.wait_for(lock, wait, [&] { return stopping_ || lost_; })) {
@@ -104,12 +108,10 @@ void RenewedLease::renewLoop() {
     } else if (held) {
       renewedAt_ = begun;
       renewals_.count += 1;
-      auto took = ended - begun;
-      renewals_.seconds += std::chrono::duration<double>(took).count();
-      renewals_.longest = std::max(renewals_.longest, std::chrono::duration<double>(took).count());
-      // Every third of the lease from when the last renewal began, so a
-      // slow renewal does not push the next one towards the lease's end.
-      wait = std::max(std::chrono::duration_cast<std::chrono::milliseconds>(every - took), std::chrono::milliseconds(0));
+      double took = std::chrono::duration<double>(ended - begun).count();
+      renewals_.seconds += took;
+      renewals_.longest = std::max(renewals_.longest, took);
+      wait = due();
     } else if (reached) {
       lost_ = true;
       lostWhy_ = "another writer holds it";
