@@ -119,6 +119,10 @@ Command watchCommand(CLI::App& app) {
   auto* target = command->add_option("--target", options.target, "Target file (default: the embedded datacenter)");
   command->add_option("--target-path", options.targetPath, "A Target file in the repository, read at each revision")
       ->excludes(target);
+  command->add_option("--allow-host", options.allowedHosts,
+                      "A host (name, address or whole URI) the repository's Target may name; repeatable (default: none)");
+  command->add_option("--vdc", options.vdc,
+                      "The VDC this watch keeps: a revision that declares another is refused (default: the first one applied)");
   command->add_option("--interval", flags->interval, "Between fetches: 30s, 5m, 1h (default 60s)");
   command->add_flag("--heal", options.heal, "Correct drift between commits (default: report it)");
   command->add_flag("--prune,!--no-prune", options.prune, "Delete what the repository no longer has (default on)");

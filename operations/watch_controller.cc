@@ -11,6 +11,7 @@
 #include "engine/loader.h"
 #include "engine/render.h"
 #include "engine/safe_file.h"
+#include "engine/text.h"
 #include "engine/units.h"
 #include "gitops/repository.h"
 #include "operations/applying.h"
@@ -54,10 +55,8 @@ Json summaryJson(const Summary& s) {
 
 }  // namespace
 
-struct WatchController::Loaded {
+struct WatchController::Loaded : CheckedRevision {
   std::string revision;
-  Vdc vdc;
-  std::optional<std::string> target;  // the revision's Target file (--target-path)
 };
 
 namespace {
@@ -77,9 +76,23 @@ WatchController::WatchController(WatchOptions options, gitops::RevisionSource& s
   std::getline(in, goodRevision_);
   // Only a commit id names a directory under the cache.
   if (!gitops::isCommitId(goodRevision_)) goodRevision_.clear();
+  boundVdc_ = options_.vdc;
+  if (boundVdc_.empty()) {
+    std::ifstream bound(fs::path(options_.cache) / "vdc");
+    std::getline(bound, boundVdc_);
+    if (!isDnsLabel(boundVdc_)) boundVdc_.clear();
+  }
 }
 
-void WatchController::keepInForce(const std::string& revision) {
+RevisionRules WatchController::rules() const {
+  return {options_.path, options_.targetPath, boundVdc_, options_.allowedHosts};
+}
+
+void WatchController::keepInForce(const std::string& revision, const std::string& vdc) {
+  if (boundVdc_.empty()) {
+    boundVdc_ = vdc;
+    replaceFile((fs::path(options_.cache) / "vdc").string(), vdc + "\n");
+  }
   if (revision == goodRevision_) return;
   goodRevision_ = revision;
   replaceFile((fs::path(options_.cache) / "in-force").string(), revision + "\n");
@@ -109,28 +122,9 @@ std::optional<WatchController::Loaded> WatchController::checkout(const std::stri
     }
     fs::rename(partial, root);
   }
-  Loaded loaded{revision, {}, std::nullopt};
-  Diagnostics diags;
-  fs::path directory = fs::path(root) / options_.path;
-  if (fs::is_directory(directory)) loaded.vdc = loadVdc(directory.string(), diags);
-  else diags.add({}, "commit " + revision + " has no directory " + options_.path);
-  if (!options_.targetPath.empty()) {
-    loaded.target = (fs::path(root) / options_.targetPath).string();
-    try {
-      if (!fs::is_regular_file(*loaded.target)) throw Error("commit " + revision + " has no Target file " + options_.targetPath);
-      for (const auto& problem : repositoryTargetProblems(readTarget(*loaded.target), root))
-        diags.add({*loaded.target}, problem);
-    } catch (const Error& e) {
-      diags.add({}, e.what());
-    }
-  }
-  if (!diags.empty()) {
-    // Name files by their place in the repository, not the cache.
-    problems = diags.str();
-    for (const std::string& prefix : {root + "/", fs::relative(root).string() + "/"})
-      for (size_t at; (at = problems.find(prefix)) != std::string::npos;) problems.replace(at, prefix.size(), "");
-    return std::nullopt;
-  }
+  auto checked = checkRevision(root, revision, rules(), problems);
+  if (!checked) return std::nullopt;
+  Loaded loaded{std::move(*checked), revision};
   // Only the revisions in use stay in the cache.
   std::error_code ec;
   for (const auto& entry : fs::directory_iterator(fs::path(options_.cache) / "revisions", ec)) {
@@ -253,7 +247,7 @@ bool WatchController::reconcileRevision(Loaded& wanted, bool isHead) {
           notify("drift", revision, renderSummary(drifted.summary()), summaryJson(drifted.summary()));
         std::erase_if(plan.changes, [](const Change& c) { return c.action != Action::Delete; });
         if (plan.empty()) {
-          keepInForce(revision);
+          keepInForce(revision, vdc.name);
           status_.set("Ready", true, "Applied", revision + " is applied; drift is reported (--heal corrects it)");
           succeed();
           return true;
@@ -305,7 +299,7 @@ bool WatchController::reconcileRevision(Loaded& wanted, bool isHead) {
       if (!stamped.ok()) return fail(revision, "apply", "the revision could not be recorded on the target; retried");
     }
     status_.appliedRevision = revision;
-    keepInForce(revision);
+    keepInForce(revision, vdc.name);
     bool everything = newRevision || options_.heal;  // else only what was pruned
     if (everything) {
       status_.drift = Json::array();
@@ -434,6 +428,8 @@ std::vector<std::string> watchOptionProblems(const WatchOptions& options) {
     if (normal.is_absolute() || (!normal.empty() && *normal.begin() == ".."))
       problems.push_back(std::string(flag) + " " + path + " is not a place inside the repository");
   }
+  for (const auto& problem : ruleProblems({options.path, options.targetPath, options.vdc, options.allowedHosts}))
+    problems.push_back(problem);
   return problems;
 }
 

@@ -19,6 +19,7 @@
 #include "engine/replicas.h"
 #include "gitops/revision_source.h"
 #include "gitops/status.h"
+#include "operations/revision_rules.h"
 
 namespace vdc::operations {
 
@@ -28,6 +29,10 @@ struct WatchOptions {
   std::string path = ".";
   std::optional<std::string> target;  // a Target file here
   std::string targetPath;             // or a Target file in the repository, read with each revision
+  std::vector<std::string> allowedHosts;  // the hosts that Target may name (repository_target.h)
+  // The VDC this watch keeps (a served VDC's name; vdc watch --vdc). "":
+  // the one the first revision it puts in force declares, from then on.
+  std::string vdc;
   std::string cache;       // default: .vdc/watch/ID (completeWatchOptions)
   std::string statusFile;  // default: CACHE/status.json
   std::chrono::seconds interval{60};
@@ -89,6 +94,8 @@ class WatchController {
   std::chrono::seconds nextDelay() const;
   const gitops::WatchStatus& status() const { return status_; }
   const WatchOptions& options() const { return options_; }
+  // The rules each revision meets, the VDC bound so far included.
+  RevisionRules rules() const;
   void writeStatus() const;
   // Called with the status each time it is written (from the loop's thread).
   void onStatus(std::function<void(const gitops::WatchStatus&)> observer) { statusObserver_ = std::move(observer); }
@@ -99,8 +106,9 @@ class WatchController {
   bool reconcileRevision(Loaded& wanted, bool newCommit);
   bool fail(const std::string& revision, const std::string& stage, const std::string& message);
   void succeed();
-  // Remembers (in the cache) the revision now in force.
-  void keepInForce(const std::string& revision);
+  // Remembers (in the cache) the revision now in force, and binds the
+  // source to its VDC if it was not yet.
+  void keepInForce(const std::string& revision, const std::string& vdc);
   void notify(const std::string& event, const std::string& revision, const std::string& message,
               const Json& summary = Json());
   std::string revisionDirectory(const std::string& revision) const;
@@ -112,6 +120,7 @@ class WatchController {
   gitops::WatchStatus status_;
   std::string badRevision_;   // the last head that does not validate: not tried again
   std::string goodRevision_;  // the last revision applied by this process or found in force
+  std::string boundVdc_;      // the VDC this source keeps: options_.vdc, or the first one put in force
   bool suspended_ = false;
   bool standby_ = false;  // another replica owns the VDC
   std::function<void(const gitops::WatchStatus&)> statusObserver_;

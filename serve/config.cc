@@ -5,6 +5,7 @@
 
 #include "engine/config_file.h"
 #include "engine/units.h"
+#include "operations/revision_rules.h"
 
 namespace vdc::serve {
 
@@ -112,7 +113,7 @@ ServeConfig readServeConfig(const std::string& file) {
     if (textOf(file, doc["apiVersion"], "apiVersion", diags) != "vdc/v1") diags.add(at(file, doc), "apiVersion must be vdc/v1");
     YAML::Node spec = doc["spec"];
     if (mappingOf(file, spec, "spec", diags)) {
-      rejectUnknownKeys(file, spec, {"listen", "tls", "tokens", "auditLog", "state", "limits", "vdcs", "replica"}, "ServeConfig spec",
+      rejectUnknownKeys(file, spec, {"listen", "tls", "tokens", "auditLog", "state", "limits", "vdcs", "replica", "allowedHosts"}, "ServeConfig spec",
                         diags);
       readListen(file, spec["listen"], config, diags);
       if (YAML::Node tls = spec["tls"]; tls && mappingOf(file, tls, "tls", diags)) {
@@ -144,6 +145,13 @@ ServeConfig readServeConfig(const std::string& file) {
         config.maxStreams = static_cast<int>(numberOf(file, limits["maxStreams"], "maxStreams", diags, 64, 1, 10'000));
         config.maxConnections =
             static_cast<int>(numberOf(file, limits["maxConnections"], "maxConnections", diags, 128, 1, 10'000));
+      }
+      if (YAML::Node hosts = spec["allowedHosts"]) {
+        if (!hosts.IsSequence()) diags.add(at(file, hosts), "allowedHosts is a list of host names, addresses or URIs");
+        for (const auto& entry : hosts) config.allowedHosts.push_back(textOf(file, entry, "an allowed host", diags));
+        operations::RevisionRules rules;
+        rules.allowedHosts = config.allowedHosts;
+        for (const auto& problem : operations::ruleProblems(rules)) diags.add(at(file, hosts), problem);
       }
       YAML::Node vdcs = spec["vdcs"];
       if (!vdcs || !vdcs.IsSequence() || vdcs.size() == 0 || vdcs.size() > kMostVdcs) {

@@ -39,6 +39,9 @@ struct ServeConfig {
   // This server's name among replicas serving the same VDCs, whose Targets
   // meet in etcd (engine/replicas.h); default: the host name.
   std::string replica;
+  // The hosts a Target in a served repository (targetPath) may name:
+  // host names, addresses or whole URIs (docs/targets.md). None by default.
+  std::vector<std::string> allowedHosts;
   std::vector<ServedVdc> vdcs;
 
   bool tls() const { return !certificate.empty(); }

@@ -383,6 +383,26 @@ TEST_F(Serving, AnOperatorPlansAGivenRevision) {
   EXPECT_EQ(Json::parse(applied->body)["outcomes"], Json::parse(R"([{"address": "Network/back", "result": "deleted"}])"));
   EXPECT_TRUE(has(auditLog(), R"("action":"plan","message":")" + id + R"(","result":"accepted","revision":")" + first))
       << auditLog();
+
+  // A revision the controller refuses (it declares another VDC) is refused
+  // here too, for the same reason, and nothing of it is kept.
+  std::string site = testing::kSite;
+  dir.write("site/site.yaml", site.replace(site.find("name: site"), 10, "name: other"));
+  ASSERT_EQ(post("/api/v1/vdcs/site/sync", operatorToken)->status, 202);
+  std::string refused;
+  for (int i = 0; i < 300 && refused.empty(); ++i) {
+    Json status = Json::parse(get("/api/v1/vdcs/site", operatorToken)->body)["status"];
+    if (status.is_object() && status["lastError"].is_object() && status["lastError"].value("stage", "") == "validate")
+      refused = status["lastError"]["revision"];
+    else std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  ASSERT_FALSE(refused.empty());
+  auto planned = postBody(Json{{"revision", refused}}.dump());
+  EXPECT_EQ(planned->status, 422) << planned->body;
+  EXPECT_TRUE(has(Json::parse(planned->body)["detail"], "declares VDC 'other', but this source is VDC 'site'"))
+      << planned->body;
+  EXPECT_TRUE(has(auditLog(), R"("action":"plan","result":"refused","revision":")" + refused)) << auditLog();
+  EXPECT_EQ(std::distance(fs::directory_iterator(dir.path() / "state" / "vdcs" / "site" / "planned"), {}), 1);
 }
 
 // The console's files come from the binary, with headers that keep the

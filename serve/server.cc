@@ -14,6 +14,7 @@
 #include "engine/error.h"
 #include "engine/graph.h"
 #include "engine/safe_file.h"
+#include "gitops/repository.h"
 #include "operations/applying.h"
 #include "operations/export.h"
 #include "operations/failure.h"
@@ -342,9 +343,14 @@ void Server::routes() {
       fs::path tree = home / "planned" / id;
       try {
         runner->checkout(revision, tree.string());
-      } catch (const std::exception& e) {
+      } catch (const Error& e) {
         fs::remove_all(tree);
-        audit_->write(who.name, name, "plan", revision, "not found");
+        // What the controller would refuse is refused here, for the same reasons.
+        bool refused = dynamic_cast<const RefusedRevision*>(&e) || dynamic_cast<const gitops::UnsafeTree*>(&e);
+        audit_->write(who.name, name, "plan", revision, refused ? "refused" : "not found");
+        if (refused)
+          return problem(res, 422, "Unprocessable",
+                         "VDC '" + name + "' would not apply revision " + revision + ": " + e.message());
         return problem(res, 404, "Not Found", "VDC '" + name + "' cannot plan revision " + revision + ": " + e.what());
       }
       found = revisionAt(*runner, revision, tree);

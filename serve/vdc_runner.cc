@@ -37,6 +37,8 @@ VdcRunner::VdcRunner(ServedVdc spec, const ServeConfig& config, EventBus& events
   options.parallelism = spec_.parallelism;
   options.progress = &progress_;
   options.targetPath = spec_.targetPath;
+  options.allowedHosts = config.allowedHosts;
+  options.vdc = spec_.name;  // a served VDC's sources declare it, or are refused
   // Without a Target, the served VDCs share one embedded datacenter under the state directory.
   target_ = spec_.target;
   if (!target_ && spec_.targetPath.empty()) target_ = (fs::path(config.state) / "embedded-target.yaml").string();
@@ -106,8 +108,12 @@ void VdcRunner::stop() {
 
 std::string VdcRunner::home() const { return home_; }
 
-void VdcRunner::checkout(const std::string& revision, const std::string& into) {
+operations::CheckedRevision VdcRunner::checkout(const std::string& revision, const std::string& into) {
   source_->writeTree(revision, ".", into, spec_.path);
+  std::string problems;
+  auto checked = operations::checkRevision(into, revision, controller_->rules(), problems);
+  if (!checked) throw RefusedRevision(problems);
+  return std::move(*checked);
 }
 
 void VdcRunner::record(const Json& event) {

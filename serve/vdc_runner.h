@@ -21,6 +21,11 @@
 
 namespace vdc::serve {
 
+// A revision the controller would not apply: why, file by file.
+struct RefusedRevision : Error {
+  using Error::Error;
+};
+
 class VdcRunner {
  public:
   // Events of this VDC (its status, its reconciles, each operation of its
@@ -54,10 +59,12 @@ class VdcRunner {
   const std::optional<std::string>& target() const { return target_; }
 
   // Writes `revision` of the VDC's source into `into` (made fresh), as the
-  // controller writes a revision it applies: throws Error when the source
-  // does not hold it (a git commit not fetched, a directory's earlier
-  // content) and UnsafeTree for a tree that may not be written.
-  void checkout(const std::string& revision, const std::string& into);
+  // controller writes a revision it applies, and checks it by the
+  // controller's rules: throws Error when the source does not hold it (a
+  // git commit not fetched, a directory's earlier content), UnsafeTree for
+  // a tree that may not be written and RefusedRevision for one the
+  // controller would refuse (operations/revision_rules.h).
+  operations::CheckedRevision checkout(const std::string& revision, const std::string& into);
 
  private:
   void record(const Json& event);

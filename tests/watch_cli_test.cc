@@ -491,6 +491,102 @@ TEST_F(Watch, ATargetFromTheRepositoryNamesNoFileOfThisMachine) {
       << outside.err;
 }
 
+// Whatever the operator allows, a repository's Target never chooses how
+// libvirt reaches a host: a transport or a parameter that would run a
+// program, open a socket or read a file of this machine is refused before
+// libvirt sees it, and nothing the named file holds is quoted back.
+TEST_F(Watch, ATargetFromTheRepositoryNeverChoosesHowAHostIsReached) {
+  ASSERT_EQ(watch().exit, 0);
+  writeFile(dir.path() / "program", "#!/bin/sh\ntouch " + (dir.path() / "ran").string() + "\n");
+  fs::permissions(dir.path() / "program", fs::perms::owner_all);
+  writeFile(dir.path() / "secret.xml", "<node>the-secret-of-this-host</node>\n");
+  std::string program = (dir.path() / "program").string(), secret = (dir.path() / "secret.xml").string();
+  const std::vector<std::pair<std::string, std::string>> uris = {
+      {"qemu+ext:///system?command=" + program, "transport 'ext' could make libvirt run"},
+      {"qemu+ssh://-oProxyCommand=" + program + "/system", "is not a host name"},
+      {"qemu+ssh://lab/system?command=" + program, "parameters (?command="},
+      {"qemu+ssh://lab/system?keyfile=" + secret, "parameters (?keyfile="},
+      {"qemu+unix:///system?socket=/run/elsewhere.sock", "transport 'unix'"},
+      {"qemu+tls://lab/system?no_verify=1", "parameters (?no_verify=1)"},
+      {"test://" + secret, "driver 'test' is not one"},
+      {"qemu:///embed?root=" + dir.path().string(), "path '/embed' is not /system"},
+  };
+  for (const auto& [uri, expected] : uris) {
+    std::string bad = commit("targets/lab.yaml",
+                             "apiVersion: vdc/v1\nkind: Target\nmetadata: {name: lab}\nspec:\n  hosts: [{uri: '" + uri + "'}]\n",
+                             "a target");
+    // The host is allowed: the rules hold all the same.
+    Result run = vdc(dir.path(), "watch remote --path vdc --target-path targets/lab.yaml --once --status-file status.json "
+                                 "--allow-host lab");
+    EXPECT_EQ(run.exit, 1) << uri << run.err;
+    std::string message = status()["lastError"]["message"];
+    EXPECT_EQ(status()["lastError"]["revision"], bad);
+    EXPECT_NE(message.find("targets/lab.yaml: host URI"), std::string::npos) << message;
+    EXPECT_NE(message.find(expected), std::string::npos) << uri << "\n" << message;
+    EXPECT_EQ(message.find("the-secret-of-this-host"), std::string::npos) << message;
+    EXPECT_EQ((run.out + run.err).find("the-secret-of-this-host"), std::string::npos);
+    EXPECT_FALSE(fs::exists(dir.path() / "ran")) << uri;
+  }
+  // A well-formed URI of a host the operator did not allow.
+  commit("targets/lab.yaml",
+         "apiVersion: vdc/v1\nkind: Target\nmetadata: {name: lab}\nspec:\n  hosts: [{uri: 'qemu+ssh://root@lab2/system'}]\n",
+         "another host");
+  Result run = vdc(dir.path(), "watch remote --path vdc --target-path targets/lab.yaml --once --status-file status.json "
+                               "--allow-host lab");
+  EXPECT_EQ(run.exit, 1);
+  std::string message = status()["lastError"]["message"];
+  EXPECT_NE(message.find("host URI 'qemu+ssh://root@lab2/system' is not a host this machine allows"), std::string::npos)
+      << message;
+  // Nor can the operator allow such a URI by mistake: the watch does not start.
+  Result typo = vdc(dir.path(), "watch remote --path vdc --target-path targets/lab.yaml --once --allow-host '-oX=y' "
+                                "--allow-host 'qemu+ext:///system?command=/bin/sh'");
+  EXPECT_EQ(typo.exit, 1);
+  EXPECT_NE(typo.err.find("allowed host '-oX=y' is neither a host name"), std::string::npos) << typo.err;
+  EXPECT_NE(typo.err.find("allowed host 'qemu+ext:///system?command=/bin/sh' could never be used"), std::string::npos)
+      << typo.err;
+}
+
+// A watch keeps one VDC. A commit that declares another (here one that
+// lives on the same datacenter) is refused: nothing of either is changed.
+// The revisions a watch writes out hold what the repository holds: its user's alone.
+TEST_F(Watch, ItsCacheIsPrivateToItsUser) {
+  ASSERT_EQ(shell(dir.path(), "umask 000 && " VDC_BINARY " watch remote --path vdc --once").exit, 0);
+  size_t files = 0;
+  for (const auto& entry : fs::recursive_directory_iterator(dir.path() / ".vdc")) {
+    EXPECT_EQ(entry.status().permissions() & (fs::perms::group_all | fs::perms::others_all), fs::perms::none)
+        << entry.path();
+    files += entry.path().filename() == "site.yaml";
+  }
+  EXPECT_EQ(files, 1u) << "the revision in force is written out";
+}
+
+TEST_F(Watch, ACommitThatDeclaresAnotherVdcIsRefused) {
+  ASSERT_EQ(watch().exit, 0);
+  fs::create_directories(dir.path() / "other");
+  writeFile(dir.path() / "other" / "vdc.yaml",
+            "apiVersion: vdc/v1\nkind: VirtualDataCenter\nmetadata: {name: other}\n---\n"
+            "apiVersion: vdc/v1\nkind: Network\nmetadata: {name: kept}\nspec: {cidr: 10.9.0.0/24}\n");
+  ASSERT_EQ(vdc(dir.path(), "apply other --auto-approve").exit, 0);
+  std::string before = host();
+
+  std::string site = kSite;
+  site.replace(site.find("name: site"), 10, "name: other");
+  std::string bad = commit("vdc/site.yaml", site, "the site is now another VDC");
+  Result run = watch();
+  EXPECT_EQ(run.exit, 1);
+  EXPECT_EQ(status()["lastError"]["revision"], bad);
+  EXPECT_EQ(status()["lastError"]["stage"], "validate");
+  std::string message = status()["lastError"]["message"];
+  EXPECT_NE(message.find("declares VDC 'other', but this source is VDC 'site'"), std::string::npos) << message;
+  EXPECT_EQ(condition("Stalled"), "True");
+  EXPECT_EQ(host(), before) << "neither VDC changed";
+
+  // Bound by name from the start, a watch refuses even its first commit.
+  Result named = vdc(dir.path(), "watch remote --path vdc --once --cache fresh --vdc site --status-file fresh.json");
+  EXPECT_EQ(named.exit, 1);
+  EXPECT_EQ(host(), before);
+}
+
 TEST_F(Watch, SigtermInTheMiddleOfAnApplyLetsItFinish) {
   commit("vdc/back.yaml", kBackNetwork, "a second network");
   // The apply waits at its second change until the watch was told to stop.

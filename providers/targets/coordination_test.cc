@@ -60,18 +60,6 @@ spec:
             std::string::npos) << error;
 }
 
-TEST(TargetCoordination, ATargetFromARepositoryNamesNoTlsFileOfThisMachine) {
-  TempDir dir;
-  dir.write("repo/target.yaml", "apiVersion: vdc/v1\nkind: Target\nmetadata: {name: t}\nspec:\n"
-                                "  hosts: [{uri: qemu:///system}]\n"
-                                "  coordination: {etcd: {endpoints: [https://etcd1:2379], tls: {ca: ca.pem, cert: "
-                                "/etc/vdc/client.pem, key: ../outside/key.pem}}}\n");
-  TargetSpec target = readTarget(dir.str() + "/repo/target.yaml");
-  EXPECT_EQ(repositoryTargetProblems(target, dir.str() + "/repo"),
-            (std::vector<std::string>{"its etcd TLS file /etc/vdc/client.pem is outside the repository",
-                                      "its etcd TLS file " + dir.str() + "/repo/../outside/key.pem is outside the repository"}));
-}
-
 TEST(TargetCoordination, AnUnreachableEtcdAppliesNothingAndSaysSo) {
   TempDir dir;
   // A port nothing listens on: the lock cannot be taken.

@@ -249,31 +249,6 @@ TargetSpec readTarget(const std::string& file) {
   return target;
 }
 
-std::vector<std::string> repositoryTargetProblems(const TargetSpec& target, const std::string& repository) {
-  std::vector<std::string> problems;
-  fs::path root = fs::weakly_canonical(fs::absolute(repository));
-  auto inside = [&](const std::string& path) {
-    auto relative = fs::weakly_canonical(fs::absolute(path)).lexically_relative(root);
-    return !relative.empty() && *relative.begin() != "..";
-  };
-  bool embedded = !target.embeddedPath.empty();
-  for (const auto& host : target.hosts) embedded = embedded || !host.embeddedPath.empty();
-  if (embedded)
-    problems.push_back("it names an embedded datacenter, a file this machine would write: a Target from a repository "
-                       "names hosts by URI (pass an embedded datacenter's Target with --target)");
-  const std::string& source = target.loadBalancer.source;
-  if (!source.empty() && (source.find("://") == std::string::npos || source.starts_with("file://")) &&
-      !inside(source.starts_with("file://") ? source.substr(7) : source))
-    problems.push_back("its appliance image " + source + " is outside the repository");
-  for (const auto& allowed : target.allowedPaths)
-    if (!inside(allowed)) problems.push_back("its allowedPaths entry " + allowed + " is outside the repository");
-  if (target.etcd)
-    for (const std::string* file : {&target.etcd->ca, &target.etcd->cert, &target.etcd->key})
-      if (!file->empty() && !inside(*file))
-        problems.push_back("its etcd TLS file " + *file + " is outside the repository");
-  return problems;
-}
-
 namespace {
 
 // The datacenter of the Target's hosts: one, or a fleet of them.

@@ -43,13 +43,6 @@ inline constexpr const char* kDefaultEmbeddedPath = ".vdc/sim.xml";
 // Parses a Target file; throws Error listing every problem (FILE:LINE:COL).
 TargetSpec readTarget(const std::string& file);
 
-// What a Target read from a repository (vdc watch --target-path) may not
-// do, whose author is whoever can push: choose a file of this machine. It
-// names no embedded datacenter (a file vdc would write), and its appliance
-// image, allowedPaths and etcd TLS files lie inside `repository` (the
-// revision's tree).
-// One line per problem; none when it may be used.
-std::vector<std::string> repositoryTargetProblems(const TargetSpec& target, const std::string& repository);
 DatacenterPtr openDatacenter(const TargetSpec& target);
 // The datacenter of a Target file (or the embedded one), wrapped for fault
 // injection when VDC_FAULT or VDC_LATENCY_MS ask for it (providers/targets/faults.h).

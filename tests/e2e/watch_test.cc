@@ -34,8 +34,8 @@ TEST_F(RealDatacenter, AWatchKeepsARealHostAtTheRepositorysRevision) {
     return head.substr(0, head.find('\n'));
   };
   auto watch = [&](const std::string& flags = "") {
-    return vdc(dir.path(), "watch repo --path vdc --target-path targets/host.yaml --once --status-file status.json " +
-                               flags);
+    return vdc(dir.path(), "watch repo --path vdc --target-path targets/host.yaml --allow-host qemu:///system --once "
+                           "--status-file status.json " + flags);
   };
   auto shown = [&] { return Json::parse(vdc(dir.path(), "show repo/vdc --target repo/targets/host.yaml --json").out); };
   auto drifted = [&] { return Json::parse(readFile(dir.path() / "status.json"))["drift"]; };

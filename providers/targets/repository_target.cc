@@ -1,0 +1,151 @@
+#include "providers/targets/repository_target.h"
+
+#include <algorithm>
+#include <filesystem>
+
+#include "engine/text.h"
+#include "providers/libvirt/api/uri.h"
+
+namespace vdc {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string lower(std::string text) {
+  std::transform(text.begin(), text.end(), text.begin(), [](unsigned char c) { return std::tolower(c); });
+  return text;
+}
+
+// A DNS name (letters, digits, '-' inside labels, dots between) or an
+// IPv4 address; an IPv6 address (its URI writes it in brackets). Never a
+// word ssh would take for an option.
+bool isHostName(const std::string& host) {
+  if (host.empty() || host.size() > 253) return false;
+  if (host.find(':') != std::string::npos)
+    return host.size() <= 45 && host.find_first_not_of("0123456789abcdefABCDEF:.") == std::string::npos;
+  size_t start = 0;
+  while (start <= host.size()) {
+    size_t end = std::min(host.find('.', start), host.size());
+    std::string_view label(host.data() + start, end - start);
+    if (label.empty() || label.size() > 63 || label.front() == '-' || label.back() == '-') return false;
+    for (char c : label)
+      if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-') return false;
+    start = end + 1;
+  }
+  return true;
+}
+
+// A login name as ssh and useradd take one.
+bool isUserName(const std::string& user) {
+  if (user.empty() || user.size() > 32 || user.front() == '-') return false;
+  return std::all_of(user.begin(), user.end(), [](unsigned char c) {
+    return std::isalnum(c) || c == '_' || c == '-' || c == '.';
+  });
+}
+
+// The host of a libvirt URI or an http(s) URL; none when it has none (a local URI) or is no URI.
+std::optional<std::string> hostOf(const std::string& uri) {
+  auto parsed = libvirt::parseConnectionUri(uri);
+  if (!parsed || parsed->host.empty()) return std::nullopt;
+  return lower(parsed->host);
+}
+
+}  // namespace
+
+bool HostAllowList::allows(const std::string& uri) const {
+  auto host = hostOf(uri);
+  return std::any_of(entries_.begin(), entries_.end(), [&](const std::string& entry) {
+    if (entry.find("://") != std::string::npos) return entry == uri;
+    return host && lower(entry) == *host;
+  });
+}
+
+std::vector<std::string> allowListProblems(const std::vector<std::string>& entries) {
+  std::vector<std::string> problems;
+  for (const auto& entry : entries) {
+    if (entry.find("://") == std::string::npos) {
+      std::string host = entry.size() > 2 && entry.front() == '[' ? entry.substr(1, entry.size() - 2) : entry;
+      if (!isHostName(host))
+        problems.push_back("allowed host '" + printable(entry) + "' is neither a host name, an address nor a URI");
+    } else if (!entry.starts_with("http://") && !entry.starts_with("https://")) {
+      for (const auto& problem : untrustedUriProblems(entry))
+        problems.push_back("allowed host '" + printable(entry) + "' could never be used: " + problem);
+    }
+  }
+  return problems;
+}
+
+std::vector<std::string> untrustedUriProblems(const std::string& text) {
+  std::string shown = printable(text.substr(0, 200));
+  auto uri = libvirt::parseConnectionUri(text);
+  if (!uri || !uri->hasAuthority) return {"host URI '" + shown + "' is not a libvirt URI (driver[+transport]://[user@]host[:port]/system)"};
+  std::vector<std::string> problems;
+  auto refuse = [&](const std::string& why) { problems.push_back("host URI '" + shown + "': " + why); };
+  if (text.find('%') != std::string::npos) refuse("escapes (%) are not taken");
+  if (uri->driver != "qemu" && uri->driver != "lxc")
+    refuse("driver '" + printable(uri->driver) + "' is not one a Target from a repository may use (qemu, lxc)");
+  static const std::vector<std::string> kTransports{"", "tls", "tcp", "ssh", "libssh", "libssh2"};
+  if (std::find(kTransports.begin(), kTransports.end(), uri->transport) == kTransports.end())
+    refuse("transport '" + printable(uri->transport) +
+           "' could make libvirt run or open something on this machine (tls, tcp, ssh, libssh, libssh2 are taken)");
+  if (!uri->user.empty() && !isUserName(uri->user)) refuse("'" + printable(uri->user) + "' is not a user name");
+  if (!uri->host.empty() && !isHostName(uri->host)) refuse("'" + printable(uri->host) + "' is not a host name or address");
+  if (uri->host.empty() && !uri->transport.empty())
+    refuse("transport '" + printable(uri->transport) + "' needs a host");
+  if (uri->port > 65535) refuse("port " + std::to_string(uri->port) + " is out of range");
+  if (uri->path != "/system" && uri->path != "/session" && uri->path != "/" && !uri->path.empty())
+    refuse("path '" + printable(uri->path) + "' is not /system");
+  if (!uri->query.empty() || text.find('?') != std::string::npos)
+    refuse("parameters (?" + printable(uri->query.substr(0, 80)) +
+           ") choose how libvirt connects, which a Target from a repository may not");
+  if (!uri->fragment.empty() || text.find('#') != std::string::npos) refuse("a fragment (#) is not taken");
+  return problems;
+}
+
+std::vector<std::string> repositoryTargetProblems(const TargetSpec& target, const std::string& repository,
+                                                  const HostAllowList& allowed) {
+  std::vector<std::string> problems;
+  fs::path root = fs::weakly_canonical(fs::absolute(repository));
+  auto inside = [&](const std::string& path) {
+    auto relative = fs::weakly_canonical(fs::absolute(path)).lexically_relative(root);
+    return !relative.empty() && *relative.begin() != "..";
+  };
+  auto notAllowed = [&](const std::string& what, const std::string& uri) {
+    problems.push_back(what + " '" + printable(uri.substr(0, 200)) +
+                       "' is not a host this machine allows (its operator allows hosts with vdc watch --allow-host "
+                       "or a ServeConfig's allowedHosts)");
+  };
+  bool embedded = !target.embeddedPath.empty();
+  for (const auto& host : target.hosts) embedded = embedded || !host.embeddedPath.empty();
+  if (embedded)
+    problems.push_back("it names an embedded datacenter, a file this machine would write: a Target from a repository "
+                       "names hosts by URI (pass an embedded datacenter's Target with --target)");
+  for (const auto& host : target.hosts) {
+    if (host.uri.empty()) continue;
+    auto wrong = untrustedUriProblems(host.uri);
+    problems.insert(problems.end(), wrong.begin(), wrong.end());
+    if (wrong.empty() && !allowed.allows(host.uri)) notAllowed("host URI", host.uri);
+  }
+  if (target.ovsSocket != TargetSpec{}.ovsSocket)
+    problems.push_back("its switch socket is this machine's to choose: a Target from a repository leaves it out");
+  const std::string& source = target.loadBalancer.source;
+  bool remote = source.starts_with("http://") || source.starts_with("https://");
+  if (remote && !allowed.allows(source)) notAllowed("its appliance image", source);
+  else if (!remote && source.find("://") != std::string::npos && !source.starts_with("file://"))
+    problems.push_back("its appliance image " + printable(source) + " is neither a file nor an http(s) URL");
+  else if (!remote && !source.empty() && !inside(source.starts_with("file://") ? source.substr(7) : source))
+    problems.push_back("its appliance image " + printable(source) + " is outside the repository");
+  for (const auto& path : target.allowedPaths)
+    if (!inside(path)) problems.push_back("its allowedPaths entry " + printable(path) + " is outside the repository");
+  if (target.etcd) {
+    for (const auto& endpoint : target.etcd->endpoints)
+      if (!allowed.allows(endpoint)) notAllowed("its etcd endpoint", endpoint);
+    for (const std::string* file : {&target.etcd->ca, &target.etcd->cert, &target.etcd->key})
+      if (!file->empty() && !inside(*file))
+        problems.push_back("its etcd TLS file " + printable(*file) + " is outside the repository");
+  }
+  return problems;
+}
+
+}  // namespace vdc
