@@ -49,21 +49,26 @@ struct ImportFlags {
   std::optional<std::string> target;
   std::optional<std::string> into;
   bool autoApprove = false;
+  bool ontoExisting = false;
   int parallelism = 10;
 };
 
 int importBundle(const ImportFlags& flags) {
   InterruptGuard guard;
   std::optional<Progress> progress(std::in_place);
-  operations::ImportRequest request{flags.bundle, flags.target, flags.into, {}};
+  operations::ImportRequest request{flags.bundle, flags.target, flags.into, flags.ontoExisting, {}};
   request.apply.parallelism = flags.parallelism;
   request.apply.interrupted = guard.interrupted();
   request.apply.observer = &*progress;
   DiskProgress disks;
   auto imported = operations::importBundle(request, disks, [&](const operations::Imported& planned) {
+    if (planned.existing)
+      std::cout << "VDC " << planned.vdc << " already lives on " << planned.target << " (" << planned.existing
+                << " resources): --onto-existing makes it the bundle's, as this plan shows.\n\n";
     std::cout << renderPlan(planned.plan) << std::flush;
-    if (!planned.plan.empty() && !flags.autoApprove &&
-        !confirm("Import VDC " + planned.vdc + " into " + planned.target + "?"))
+    std::string question = planned.existing ? "Change VDC " + planned.vdc + " on " + planned.target + " to the bundle's?"
+                                            : "Import VDC " + planned.vdc + " into " + planned.target + "?";
+    if (!planned.plan.empty() && !flags.autoApprove && !confirm(question))
       return false;
     std::cerr << "Unpacked " << planned.manifestFiles << " manifest files into " << planned.directory << ".\n";
     return true;
@@ -93,6 +98,8 @@ Command importCommand(CLI::App& app) {
   addTarget(command, flags->target);
   command->add_option("--into", flags->into, "Where its manifests go (default: ./VDC-NAME; must not exist)");
   command->add_flag("--auto-approve", flags->autoApprove, "Do not ask for confirmation");
+  command->add_flag("--onto-existing", flags->ontoExisting,
+                    "The VDC already lives on the target: make it the bundle's, updating and deleting what differs");
   addParallelism(command, flags->parallelism);
   return {command, [flags] { return importBundle(*flags); }};
 }

@@ -3,6 +3,7 @@
 #include <fcntl.h>
 
 #include <filesystem>
+#include <map>
 
 #include "bundle/reader.h"
 #include "bundle/sparse_file.h"
@@ -56,6 +57,18 @@ void unpackDisk(const fs::path& file, const bundle::Disk& disk, const bundle::Bu
   observer.finished();
 }
 
+// "VDC shop already lives on T: 3 resources (1 Network, 2 Instances)...".
+std::string alreadyLives(const std::string& vdc, const LiveState& live, const std::string& target) {
+  std::map<std::string, size_t> kinds;
+  for (const auto& [id, object] : live.objects()) ++kinds[std::string(kindName(id.kind))];
+  std::string held;
+  for (const auto& [kind, count] : kinds)
+    held += (held.empty() ? "" : ", ") + std::to_string(count) + " " + kind + (count > 1 ? "s" : "");
+  return "VDC " + vdc + " already lives on " + target + ": it holds " + std::to_string(live.objects().size()) +
+         " resources (" + held + "). An import makes a VDC; to turn this one into the bundle's, updating and "
+         "deleting what differs, say so with --onto-existing (the plan shows every change first)";
+}
+
 }  // namespace
 
 Imported importBundle(const ImportRequest& request, DiskObserver& observer, const ImportApproval& approve) {
@@ -71,7 +84,7 @@ Imported importBundle(const ImportRequest& request, DiskObserver& observer, cons
       bundle::DiskRoom room;
       if (auto free = datacenter->freeStorage()) room = {*free, datacenter->describe()};
       return room;
-    });
+    }, request.apply.interrupted);
     into = importDirectory(request.into, contents.descriptor.vdc);
     if (!datacenter) datacenter = openTarget(request.target);
 
@@ -82,7 +95,7 @@ Imported importBundle(const ImportRequest& request, DiskObserver& observer, cons
                            fs::path file = disks.path() / (std::string(kindName(disk.id.kind)) + "-" + disk.id.name);
                            unpackDisk(file, disk, read, observer);
                            files[disk.id] = {file.string(), disk.format};
-                         });
+                         }, request.apply.interrupted);
     // A carried qcow2 header is checked before anything is made from it.
     for (const auto& [id, disk] : files)
       if (disk.format == "qcow2") {
@@ -98,6 +111,9 @@ Imported importBundle(const ImportRequest& request, DiskObserver& observer, cons
       throw Error("the bundle's manifests are of VDC " + vdc.name + ", its descriptor says " + contents.descriptor.vdc);
     LeasePtr held = lockVdc(*datacenter, vdc.name, "vdc import");
     LiveState live = readLive(*datacenter, vdc.name);
+    imported.existing = live.objects().size();
+    if (imported.existing && !request.ontoExisting)
+      throw Error(alreadyLives(vdc.name, live, datacenter->describe()));
     // A bundle's manifests name host files only inside the bundle's directory.
     HostFileRule hostFiles = hostFileRule(vdc, request.target, true);
     for (const auto& [id, disk] : files) hostFiles.carried.insert(id);

@@ -17,6 +17,10 @@ struct ImportRequest {
   std::string bundle;
   std::optional<std::string> target;
   std::optional<std::string> into;  // default: the VDC's name, under the working directory
+  // A VDC of the bundle's name that already lives on the target is refused
+  // unless asked for in words: the import then plans it to the bundle,
+  // updating and deleting what differs.
+  bool ontoExisting = false;
   ApplyOptions apply;               // parallelism, observer, stop request; contents and files are the import's
 };
 
@@ -25,6 +29,7 @@ struct Imported {
   std::string directory;  // where its manifests are
   size_t manifestFiles = 0;
   std::string target;     // as described
+  size_t existing = 0;    // resources of the VDC the target held before (ontoExisting)
   Plan plan;
   bool approved = false;  // false: stopped at the approval, nothing made
   ApplyReport report;

@@ -56,6 +56,35 @@ TEST_F(Carry, AVdcMovesToAnotherDatacenterAndIsTheSameThere) {
   EXPECT_EQ(bundle.find("sim.xml"), std::string::npos);
 }
 
+// An import makes a VDC. Onto one of the same name that lives on the
+// target already, it is refused, naming what lives there, unless asked
+// for in words; then the plan shows what the bundle changes of it.
+TEST_F(Carry, AnImportOntoAVdcThatLivesThereIsRefusedUnlessAskedFor) {
+  std::string before = readFile(dir.path() / ".vdc" / "sim.xml");
+  Result refused = vdc(dir.path(), "import shop.vdcb --into again --auto-approve");
+  EXPECT_EQ(refused.exit, 1);
+  EXPECT_NE(refused.err.find("VDC webshop already lives on embedded datacenter .vdc/sim.xml: it holds 18 resources "
+                             "(1 Image, 6 Instances, 1 KeyPair, 1 LoadBalancer, 3 Networks, 3 SecurityGroups, "
+                             "1 VirtualDataCenter, 2 Volumes)"),
+            std::string::npos)
+      << refused.err;
+  EXPECT_NE(refused.err.find("--onto-existing"), std::string::npos) << refused.err;
+  EXPECT_NE(refused.err.find("nothing was imported."), std::string::npos) << refused.err;
+  EXPECT_FALSE(fs::exists(dir.path() / "again"));
+  EXPECT_EQ(readFile(dir.path() / ".vdc" / "sim.xml"), before);
+
+  // Asked for: the datacenter changes back to the bundle's, and the plan said so first.
+  writeFile(dir.path() / "shop" / "extra.yaml",
+            "apiVersion: vdc/v1\nkind: Network\nmetadata: {name: extra}\nspec: {cidr: 10.77.0.0/24}\n");
+  ASSERT_EQ(vdc(dir.path(), "apply shop --auto-approve").exit, 0);
+  Result onto = vdc(dir.path(), "import shop.vdcb --into again --onto-existing --auto-approve");
+  ASSERT_EQ(onto.exit, 0) << onto.out << onto.err;
+  EXPECT_NE(onto.out.find("VDC webshop already lives on embedded datacenter .vdc/sim.xml (19 resources): --onto-existing"),
+            std::string::npos) << onto.out;
+  EXPECT_NE(onto.out.find("- Network/extra"), std::string::npos) << onto.out;
+  EXPECT_EQ(vdc(dir.path(), "plan again --detailed-exitcode").exit, 0);
+}
+
 TEST_F(Carry, AnAlteredBundleIsRefusedAndNothingIsWritten) {
   std::string bundle = readFile(dir.path() / "shop.vdcb");
   auto at = bundle.find("cidr: 10.10.1.0/24");
