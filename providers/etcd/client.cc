@@ -2,6 +2,10 @@
 
 #include <openssl/evp.h>
 
+#include <atomic>
+#include <condition_variable>
+#include <thread>
+
 #include <httplib.h>
 
 #include "engine/error.h"
@@ -55,6 +59,34 @@ const Json& listOf(const Json& object, const char* name) {
   return found.is_array() ? found : empty;
 }
 
+// Cuts a call off (shutting its socket down) once `within` has passed,
+// unless it ended first: httplib's timeouts bound each read, so a member
+// that trickles a byte at a time would otherwise hold a call for ever.
+class CallDeadline {
+ public:
+  CallDeadline(httplib::Client& http, std::chrono::milliseconds within)
+      : watcher_([this, &http, within](std::stop_token ended) {
+          std::mutex mutex;
+          std::condition_variable_any wake;
+          std::unique_lock lock(mutex);
+          wake.wait_for(lock, ended, within, [] { return false; });
+          if (ended.stop_requested()) return;
+          passed_ = true;
+          http.stop();
+        }) {}
+  ~CallDeadline() { watcher_.request_stop(); }
+  // Whether the call was cut off; read once it has ended.
+  bool passed() {
+    watcher_.request_stop();
+    if (watcher_.joinable()) watcher_.join();
+    return passed_;
+  }
+
+ private:
+  std::atomic<bool> passed_{false};
+  std::jthread watcher_;
+};
+
 // etcd writes 64-bit numbers as JSON strings; absent means 0.
 int64_t number(const Json& object, const char* field) {
   if (!object.is_object()) return 0;
@@ -74,9 +106,15 @@ int64_t number(const Json& object, const char* field) {
   return value;
 }
 
+// Revisions, lease ids and times are never negative in an answer of etcd's.
+int64_t count(const Json& object, const char* field) {
+  int64_t value = number(object, field);
+  if (value < 0) throw Error(std::string("etcd answered a negative ") + field);
+  return value;
+}
+
 KeyValue keyValue(const Json& kv) {
-  return {unbase64(textOf(kv, "key")), unbase64(textOf(kv, "value")), number(kv, "create_revision"),
-          number(kv, "lease")};
+  return {unbase64(textOf(kv, "key")), unbase64(textOf(kv, "value")), count(kv, "create_revision"), count(kv, "lease")};
 }
 
 // The end of a prefix's range: the prefix with its last byte incremented.
@@ -131,13 +169,16 @@ Json Client::call(const std::string& path, const Json& body, std::optional<std::
       text.append(data, length);
       return text.size() <= kMaxAnswerBytes;
     };
+    CallDeadline deadline(*http, timeout);
     auto answer = http->send(request);
-    if (!answer) {
-      bool slow = answer.error() == httplib::Error::Read || answer.error() == httplib::Error::Write;
+    bool cutOff = deadline.passed();
+    if (!answer || cutOff) {
+      bool slow = cutOff || answer.error() == httplib::Error::Read || answer.error() == httplib::Error::Write;
       said += "\n  " + endpoint + ": " +
               (slow ? "no answer within " + std::to_string(timeout.count()) + " ms"
                     : answer.error() == httplib::Error::Connection ? "cannot connect"
                                                                    : httplib::to_string(answer.error()));
+      if (cutOff) said += " (the whole answer)";
       continue;
     }
     Json parsed = Json::parse(text, nullptr, false);
@@ -149,10 +190,15 @@ Json Client::call(const std::string& path, const Json& body, std::optional<std::
       continue;
     }
     const Json& result = member(parsed, "result");
-    std::string cluster = textOf(member(result.is_null() ? parsed : result, "header"), "cluster_id");
+    std::string cluster = printable(textOf(member(result.is_null() ? parsed : result, "header"), "cluster_id").substr(0, 32));
     std::lock_guard lock(mutex_);
+    // Tokens are compared within one cluster: a member that answers for another is not taken at its word.
+    if (!cluster.empty() && !clusterId_.empty() && cluster != clusterId_) {
+      said += "\n  " + endpoint + ": answered for cluster " + cluster + ", not " + clusterId_;
+      continue;
+    }
     preferred_ = at;
-    if (!cluster.empty()) clusterId_ = printable(cluster.substr(0, 32));
+    if (!cluster.empty()) clusterId_ = cluster;
     return parsed;
   }
   // A member cut off from the majority answers late or with an error: no
@@ -168,7 +214,7 @@ std::string Client::clusterId() const {
 int64_t Client::grantLease(std::chrono::seconds ttl) {
   Json answer = call("lease/grant", {{"TTL", std::to_string(ttl.count())}});
   int64_t id = number(answer, "ID");
-  if (id == 0) throw Error(describe() + " granted no lease");
+  if (id <= 0) throw Error(describe() + " granted no lease (lease id " + std::to_string(id) + ")");
   return id;
 }
 
@@ -176,7 +222,8 @@ int64_t Client::keepAlive(int64_t lease, std::chrono::milliseconds patience) {
   // The gateway answers a stream of one message: {"result": {...}}.
   Json answer = call("lease/keepalive", {{"ID", std::to_string(lease)}}, patience);
   const Json& result = member(answer, "result");
-  return number(result.is_null() ? answer : result, "TTL");
+  // A negative time left is no time left.
+  return std::max<int64_t>(0, number(result.is_null() ? answer : result, "TTL"));
 }
 
 void Client::revoke(int64_t lease, std::chrono::milliseconds patience) {
@@ -193,7 +240,11 @@ Client::Claim Client::createIfAbsent(const std::string& key, const std::string& 
   Claim claim;
   claim.created = member(answer, "succeeded") == true;
   if (claim.created) {
-    claim.now = {key, value, number(member(answer, "header"), "revision"), lease};
+    claim.now = {key, value, count(member(answer, "header"), "revision"), lease};
+    // The revision of the write is the lock's fencing token: without one, no apply could prove it holds the lock.
+    if (claim.now.createRevision <= 0)
+      throw Error(describe() + " took the lock but answered no revision for it: no fencing token, so nothing is "
+                               "applied");
     return claim;
   }
   for (const auto& response : listOf(answer, "responses"))

@@ -7,9 +7,11 @@
 #include <gtest/gtest.h>
 #include <httplib.h>
 
+#include <atomic>
 #include <thread>
 
 #include "engine/error.h"
+#include "engine/test_support.h"
 
 namespace vdc::etcd {
 namespace {
@@ -90,6 +92,59 @@ TEST_F(Pretender, ASilentMemberIsWaitedForOnlySoLong) {
   EXPECT_THROW(etcd.keepAlive(1, std::chrono::milliseconds(300)), Error);
   // Given up on long before the member would have answered.
   EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::milliseconds(2500));
+}
+
+// Each read is answered within the timeout, but the answer never ends: the
+// call as a whole is cut off, so no renewal or release waits past it.
+TEST_F(Pretender, AMemberThatTricklesBytesIsHeldToTheWholeCallsTime) {
+  server_.Post("/v3/lease/keepalive", [](const httplib::Request&, httplib::Response& res) {
+    res.set_chunked_content_provider("application/json", [](size_t, httplib::DataSink& sink) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      return sink.is_writable() && sink.write(" ", 1);
+    });
+  });
+  Client etcd = client(std::chrono::milliseconds(800));
+  auto start = std::chrono::steady_clock::now();
+  try {
+    etcd.keepAlive(1, std::chrono::milliseconds(800));
+    FAIL() << "a trickle was taken for an answer";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("no answer within 800 ms (the whole answer)"), std::string::npos) << e.what();
+  }
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::milliseconds(2500));
+}
+
+TEST_F(Pretender, RevisionsAndLeaseIdsMustBePositive) {
+  answer("lease/grant", R"({"ID": "-5", "TTL": "5"})");
+  answer("kv/range", R"({"kvs": [{"key": "a2V5", "create_revision": "-1"}]})");
+  answer("lease/revoke", "{}");
+  Client etcd = client();
+  EXPECT_NE(testing::errorOf([&] { etcd.grantLease(std::chrono::seconds(5)); }).find("granted no lease"), std::string::npos);
+  EXPECT_NE(testing::errorOf([&] { etcd.list("/vdc/"); }).find("negative create_revision"), std::string::npos);
+  for (const char* header : {R"({})", R"({"revision": "0"})", R"({"revision": "-3"})",
+                             R"({"revision": "99999999999999999999"})"}) {
+    server_.Post("/v3/kv/txn", [header](const httplib::Request&, httplib::Response& res) {
+      res.set_content(std::string(R"({"succeeded": true, "header": )") + header + "}", "application/json");
+    });
+    std::string error = testing::errorOf([&] { etcd.createIfAbsent("/vdc/locks/shop", "me", 7); });
+    EXPECT_NE(error, "") << header;
+    EXPECT_TRUE(error.find("no fencing token") != std::string::npos || error.find("revision") != std::string::npos)
+        << header << ": " << error;
+  }
+}
+
+TEST_F(Pretender, AMemberThatAnswersForAnotherClusterIsNotTaken) {
+  std::atomic<int> calls{0};
+  server_.Post("/v3/kv/range", [&calls](const httplib::Request&, httplib::Response& res) {
+    std::string cluster = calls++ == 0 ? "111" : "222";
+    res.set_content(R"({"header": {"cluster_id": ")" + cluster + R"("}, "kvs": []})", "application/json");
+  });
+  Client etcd = client();
+  etcd.list("/vdc/");
+  EXPECT_EQ(etcd.clusterId(), "111");
+  std::string error = testing::errorOf([&] { etcd.list("/vdc/"); });
+  EXPECT_NE(error.find("answered for cluster 222, not 111"), std::string::npos) << error;
+  EXPECT_EQ(etcd.clusterId(), "111");
 }
 
 }  // namespace
