@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <iostream>
 
+#include <spdlog/pattern_formatter.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
@@ -146,9 +147,27 @@ void reportWarnings(const std::vector<std::string>& warnings) {
   for (const auto& warning : warnings) std::cerr << printableMessage("warning: " + warning) << "\n";
 }
 
+namespace {
+
+// %* in a pattern: the message, escaped as every other text vdc prints
+// (engine/text.h). Log lines carry names, paths and messages from
+// repositories, manifests and libraries.
+class PrintableMessage : public spdlog::custom_flag_formatter {
+ public:
+  void format(const spdlog::details::log_msg& message, const std::tm&, spdlog::memory_buf_t& out) override {
+    std::string text = printableMessage(std::string_view(message.payload.data(), message.payload.size()));
+    out.append(text.data(), text.data() + text.size());
+  }
+  std::unique_ptr<custom_flag_formatter> clone() const override { return std::make_unique<PrintableMessage>(); }
+};
+
+}  // namespace
+
 void setUpLogging(bool verbose) {
   auto logger = spdlog::stderr_color_mt("vdc");
-  logger->set_pattern("%^%l%$ %H:%M:%S.%e %v");
+  auto formatter = std::make_unique<spdlog::pattern_formatter>();
+  formatter->add_flag<PrintableMessage>('*').set_pattern("%^%l%$ %H:%M:%S.%e %*");
+  logger->set_formatter(std::move(formatter));
   logger->set_level(verbose ? spdlog::level::debug : spdlog::level::warn);
   spdlog::set_default_logger(logger);
 }

@@ -172,6 +172,17 @@ TEST(Plan, RendersSymbolsFieldsAndSummary) {
       << text;
 }
 
+// A value may hold what reorders a terminal's line (U+202E) or is a C1 control.
+TEST(Plan, RendersNoTextThatHidesOrReordersALine) {
+  Plan plan = samplePlan();
+  Change& c = plan.changes.front();
+  c.after["labels"] = {{"owner\xE2\x80\xAE", "evil\xC2\x9B" "2J\xE2\x81\xA6"}};
+  std::string text = renderPlan(plan);
+  EXPECT_NE(text.find(R"(labels: {"owner\u202E":"evil\u009B2J\u2066"})"), std::string::npos) << text;
+  EXPECT_EQ(text.find("\xE2\x80\xAE"), std::string::npos);
+  EXPECT_EQ(text.find("\xC2\x9B"), std::string::npos);
+}
+
 TEST(Plan, EmptyPlanSaysNoChanges) {
   Plan plan;
   plan.vdc = "x";

@@ -4,6 +4,7 @@
 
 #include "engine/atomic.h"
 #include "engine/policy.h"
+#include "engine/text.h"
 
 namespace vdc {
 
@@ -89,7 +90,8 @@ std::string renderPlan(const Plan& plan) {
     out += "\n" + renderPartial(plan) + (plan.leftOut.empty() ? "" : ":") + "\n";
     for (const auto& l : plan.leftOut) out += marked(l.action, l.id) + " (" + l.why + ")\n";
   }
-  return out + "\n" + renderSummary(plan.summary()) + "\n";
+  // Values come from manifests and the live datacenter: what would reorder or hide text on a terminal is escaped.
+  return printableMessage(out + "\n" + renderSummary(plan.summary()) + "\n");
 }
 
 }  // namespace vdc

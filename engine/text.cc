@@ -20,6 +20,20 @@ size_t utf8SequenceAt(std::string_view text, size_t at) {
 
 namespace {
 
+// The code point of the valid sequence of `length` bytes at text[at].
+char32_t codePointAt(std::string_view text, size_t at, size_t length) {
+  static constexpr unsigned char kLeadMask[] = {0, 0x7F, 0x1F, 0x0F, 0x07};
+  char32_t point = static_cast<unsigned char>(text[at]) & kLeadMask[length];
+  for (size_t k = 1; k < length; ++k) point = (point << 6) | (static_cast<unsigned char>(text[at + k]) & 0x3F);
+  return point;
+}
+
+// C1 controls, and the marks and overrides that reorder displayed text.
+bool isHiddenControl(char32_t point) {
+  return (point >= 0x80 && point <= 0x9F) || point == 0x061C || point == 0x200E || point == 0x200F ||
+         (point >= 0x202A && point <= 0x202E) || (point >= 0x2066 && point <= 0x2069);
+}
+
 std::string escape(std::string_view text, bool keepLines) {
   std::string out;
   out.reserve(text.size());
@@ -33,6 +47,11 @@ std::string escape(std::string_view text, bool keepLines) {
       std::snprintf(code, sizeof code, "\\x%02X", c);
       out += code;
       ++i;
+    } else if (length > 1 && isHiddenControl(codePointAt(text, i, length))) {
+      char code[7];
+      std::snprintf(code, sizeof code, "\\u%04X", static_cast<unsigned>(codePointAt(text, i, length)));
+      out += code;
+      i += length;
     } else if (c == '\\' && !keepLines) {
       out += "\\\\";
       ++i;

@@ -23,6 +23,18 @@ TEST(Printable, EscapesEveryControlByteAndWhatIsNotUtf8) {
   EXPECT_EQ(printable("a\\x41"), "a\\\\x41");              // an escape cannot be forged
 }
 
+// What reorders or hides text on a terminal or in an editor, though valid UTF-8.
+TEST(Printable, EscapesC1ControlsAndBidirectionalOverrides) {
+  EXPECT_EQ(printable("a\xC2\x85" "b\xC2\x9B" "c\xC2\x80\xC2\x9F"), "a\\u0085b\\u009Bc\\u0080\\u009F");
+  EXPECT_EQ(printable("invoice\xE2\x80\xAEtxt.exe"), "invoice\\u202Etxt.exe");  // RIGHT-TO-LEFT OVERRIDE
+  for (const char* mark : {"\xE2\x80\xAA", "\xE2\x80\xAB", "\xE2\x80\xAC", "\xE2\x80\xAD", "\xE2\x81\xA6",
+                           "\xE2\x81\xA7", "\xE2\x81\xA8", "\xE2\x81\xA9", "\xE2\x80\x8E", "\xE2\x80\x8F",
+                           "\xD8\x9C"})
+    EXPECT_EQ(printable(mark).substr(0, 2), "\\u") << printable(mark);
+  EXPECT_EQ(printable("\xC2\xA0\xC2\xA9 \xE2\x80\x90 \xD8\xB9"), "\xC2\xA0\xC2\xA9 \xE2\x80\x90 \xD8\xB9") << "their neighbours stay";
+  EXPECT_EQ(printableMessage("one\n\xE2\x80\xAEtwo"), "one\n\\u202Etwo");
+}
+
 TEST(Printable, AMessageKeepsItsLines) {
   EXPECT_EQ(printableMessage("one\n\ttwo\r\x1b"), "one\n\ttwo\\x0D\\x1B");
 }
