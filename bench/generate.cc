@@ -53,7 +53,7 @@ size_t generateVdc(const std::string& directory, size_t resources) {
                std::to_string(i) + "}\n");
   w.document("kind: Image\nmetadata: {name: base}\nspec: {source: images/base.qcow2}\n");
   w.document("kind: Image\nmetadata: {name: db}\nspec: {source: images/db.qcow2}\n");
-  w.document("kind: KeyPair\nmetadata: {name: ops}\nspec: {publicKey: ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIB ops}\n");
+  w.document("kind: KeyPair\nmetadata: {name: ops}\nspec: {publicKey: ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHbQ1dD3uOd5nY4Xk2q0cH7Gm0a1yXrLwz8H2n0qk9fT ops}\n");
   for (size_t i = 0; i < volumes; ++i)
     w.document("kind: Volume\nmetadata: {name: vol-" + std::to_string(i) + "}\nspec: {size: 10GiB}\n");
   for (size_t i = 0; i < instances; ++i) {

@@ -12,6 +12,7 @@
 #include "engine/kinds/volume.h"
 #include "engine/resolve.h"
 #include "engine/schema.h"
+#include "engine/test_support.h"
 
 namespace vdc {
 namespace {
@@ -71,6 +72,38 @@ TEST(Kinds, TypedViewsDefaultToTheKindsFields) {
 
 TEST(Kinds, EveryKindHasFields) {
   for (Kind kind : kAllKinds) EXPECT_FALSE(rulesOf(kind).fields().empty()) << kindName(kind);
+}
+
+// A KeyPair goes into an instance's authorized_keys as it is written: one
+// key, on one line, with no options (command=, from=, ...) before it.
+TEST(Kinds, AKeyPairIsExactlyOneOpenSshPublicKey) {
+  const std::string ed25519 = "AAAAC3NzaC1lZDI1NTE5AAAAIHbQ1dD3uOd5nY4Xk2q0cH7Gm0a1yXrLwz8H2n0qk9fT";
+  auto problems = [](const std::string& key) {
+    Diagnostics diags;
+    Json quoted = key;
+    testing::loadYaml("apiVersion: vdc/v1\nkind: KeyPair\nmetadata: {name: k}\nspec: {publicKey: " + quoted.dump() + "}\n",
+                      diags);
+    return diags.str();
+  };
+  EXPECT_EQ(problems("ssh-ed25519 " + ed25519 + " ops@laptop"), "");
+  EXPECT_EQ(problems("ssh-ed25519 " + ed25519), "") << "the comment may be left out";
+  const std::vector<std::pair<std::string, std::string>> refused = {
+      {"command=\"/bin/sh\" ssh-ed25519 " + ed25519 + " x", "does not begin with a key type"},
+      {"no-pty,from=\"10.0.0.1\" ssh-ed25519 " + ed25519, "does not begin with a key type"},
+      {"ssh-ed25519 " + ed25519 + " a\nssh-ed25519 " + ed25519 + " b", "holds more than one line"},
+      {"ssh-ed25519 " + ed25519 + "\r\ncommand=\"x\" ssh-rsa AAAA", "holds more than one line"},
+      {"ssh-ed25519", "has no key after its type"},
+      {"ssh-ed25519 AAAA ops", "has a key that is not a ssh-ed25519 key"},
+      {"ssh-ed25519 not*base64 ops", "has no key in base64"},
+      {"ssh-rsa " + ed25519 + " ops", "has a key that is not a ssh-rsa key"},  // an ed25519 key said to be RSA
+      {"ssh-ed25519 " + std::string(20000, 'A'), "has no key in base64"},
+      {"ssh-foo " + ed25519, "does not begin with a key type"},
+      {"", "does not begin with a key type"},
+  };
+  for (const auto& [key, expected] : refused) {
+    std::string found = problems(key);
+    EXPECT_NE(found.find("publicKey of KeyPair 'k' " + expected), std::string::npos) << key << "\n" << found;
+  }
 }
 
 }  // namespace

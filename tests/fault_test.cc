@@ -24,7 +24,7 @@ std::string faultVdc() {
   doc("kind: SecurityGroup\nmetadata: {name: web}\nspec:\n  ingress: [{protocol: tcp, ports: '80', from: 0.0.0.0/0}]\n");
   doc("kind: SecurityGroup\nmetadata: {name: db}\nspec:\n  ingress: [{protocol: tcp, ports: '5432', from: web}]\n");
   doc("kind: Image\nmetadata: {name: base}\nspec: {source: base.qcow2}\n");
-  doc("kind: KeyPair\nmetadata: {name: ops}\nspec: {publicKey: ssh-ed25519 AAAA ops}\n");
+  doc("kind: KeyPair\nmetadata: {name: ops}\nspec: {publicKey: ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHbQ1dD3uOd5nY4Xk2q0cH7Gm0a1yXrLwz8H2n0qk9fT ops}\n");
   for (int i = 0; i < 12; ++i) {
     std::string n = std::to_string(i);
     doc("kind: Volume\nmetadata: {name: data-" + n + "}\nspec: {size: 1GiB" + (i % 2 ? ", image: base" : "") + "}\n");
