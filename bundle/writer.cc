@@ -28,7 +28,7 @@ BundleWriter::BundleWriter(std::string file)
     : file_(std::move(file)), partial_(file_ + ".partial-XXXXXX"), archive_(archive_write_new()) {
   fd_ = mkstemp(partial_.data());  // a name of its own beside the bundle's: nothing is written over
   if (fd_ < 0) throw Error("cannot write bundle " + file_ + ": cannot make " + partial_);
-  fchmod(fd_, 0644);  // mkstemp makes it for its owner alone; a bundle is read as any file is
+  // mkstemp makes it for its owner alone, and so it stays: a bundle holds manifests and disks.
   archive* a = archive_.get();
   if (archive_write_set_format_pax_restricted(a) != ARCHIVE_OK || archive_write_open_fd(a, fd_) != ARCHIVE_OK) {
     ::close(fd_);

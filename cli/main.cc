@@ -1,6 +1,7 @@
 // vdc: argument parsing and a table of commands (cli/commands.h); the work
 // is the operations library's (operations/).
 #include <malloc.h>
+#include <sys/stat.h>
 
 #include <algorithm>
 #include <iostream>
@@ -28,6 +29,10 @@ int main(int argc, char** argv) {
   // Loading builds millions of small YAML nodes; glibc's fastbins fragment
   // under that and cost a sixth of the load time at 100k resources.
   mallopt(M_MXFAST, 0);
+  // Manifests carry user-data and keys, and so does everything made of
+  // them (the embedded datacenter, caches, plans, bundles, the server's
+  // state): what vdc makes is its user's alone, whoever's library makes it.
+  umask(077);
   CLI::App app{"vdc: your virtual data center as code"};
   app.require_subcommand(1);
   bool verbose = false;

@@ -71,14 +71,14 @@ void checkPrivateDirectory(const std::string& directory) {
   }
   for (const auto& step : steps) {
     std::error_code ec;
-    if (!fs::exists(fs::symlink_status(step, ec)) && ::mkdir(step.c_str(), 0755) != 0 && errno != EEXIST)
+    if (!fs::exists(fs::symlink_status(step, ec)) && ::mkdir(step.c_str(), 0700) != 0 && errno != EEXIST)
       throw Error("cannot make " + step.string() + ": " + why());
     checkOneDirectory(step);
   }
 }
 
 int openNoFollow(const std::string& file, int flags) {
-  int fd = ::open(file.c_str(), flags | O_NOFOLLOW | O_CLOEXEC, 0644);
+  int fd = ::open(file.c_str(), flags | O_NOFOLLOW | O_CLOEXEC, 0600);
   if (fd < 0) {
     if (errno == ELOOP) throw Error(file + " is a symbolic link: refused");
     throw Error("cannot open " + file + ": " + why());
@@ -110,7 +110,7 @@ void replaceFile(const std::string& file, const std::string& content) {
   FileDescriptor out(::mkstemp(pattern.data()));
   if (out.get() < 0) throw Error("cannot write beside " + file + ": " + why());
   try {
-    if (::fchmod(out.get(), 0644) != 0) throw Error("cannot write " + pattern + ": " + why());
+    if (::fchmod(out.get(), 0600) != 0) throw Error("cannot write " + pattern + ": " + why());
     writeAll(out.get(), content, pattern);
     if (::fsync(out.get()) != 0) throw Error("cannot write " + pattern + ": " + why());
     // A link planted at the name is replaced, never followed: rename(2) acts on the name.

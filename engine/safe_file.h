@@ -26,6 +26,8 @@ class FileDescriptor {
   int fd_;
 };
 
+// Files are made 0600 and directories 0700: what vdc keeps holds
+// manifests, which carry user-data and keys.
 // Makes `directory` (and its parents) if missing, then checks it: a real
 // directory, not a link, owned by this user or root, and not writable by
 // anyone unless sticky (as /tmp is); below the working directory, every
@@ -33,7 +35,7 @@ class FileDescriptor {
 void checkPrivateDirectory(const std::string& directory);
 
 // Opens `file` without following a link (O_NOFOLLOW), with `flags` (plus
-// O_CLOEXEC) and, when it is made, mode 0644; what is there must be a
+// O_CLOEXEC) and, when it is made, mode 0600; what is there must be a
 // regular file. Returns the descriptor; throws Error otherwise.
 int openNoFollow(const std::string& file, int flags);
 

@@ -131,7 +131,7 @@ class TreeWalk {
 
 // A new file that is nobody else's: never through a link, never over a file.
 void writeNewFile(const fs::path& path, const void* bytes, size_t size) {
-  FileDescriptor fd(::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644));
+  FileDescriptor fd(::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
   if (fd.get() < 0) throw Error("cannot write " + path.string() + ": " + std::strerror(errno));
   const char* at = static_cast<const char*>(bytes);
   while (size > 0) {

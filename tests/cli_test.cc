@@ -2,6 +2,7 @@
 // directory, checked through the datacenter file and virsh.
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <regex>
 
 #include "engine/lock.h"
@@ -266,6 +267,21 @@ TEST_F(Cli, ASavedPlanRunsExactlyAndIsRefusedWhenStale) {
   EXPECT_EQ(stale.exit, 1);
   EXPECT_NE(stale.err.find("is stale"), std::string::npos) << stale.err;
   EXPECT_TRUE(readFile(sim()) == drifted) << "the datacenter changed";
+}
+
+// Manifests carry user-data and keys: what vdc makes of them is its user's
+// alone, whatever the umask it was started with.
+TEST_F(Cli, WhatVdcKeepsIsPrivateToItsUser) {
+  namespace fs = std::filesystem;
+  auto mode = [&](const fs::path& path) { return fs::status(dir.path() / path).permissions() & fs::perms::all; };
+  ASSERT_EQ(shell(dir.path(), "umask 000 && " VDC_BINARY " apply shop --auto-approve && " VDC_BINARY
+                              " plan shop --out shop.plan && " VDC_BINARY " export shop -o shop.vdcb").exit, 0);
+  EXPECT_EQ(mode(".vdc"), fs::perms::owner_all);
+  for (const char* file : {".vdc/sim.xml", "shop.plan", "shop.vdcb"})
+    EXPECT_EQ(mode(file), fs::perms::owner_read | fs::perms::owner_write) << file;
+  for (const auto& entry : fs::recursive_directory_iterator(dir.path() / ".vdc"))
+    EXPECT_EQ(entry.status().permissions() & (fs::perms::group_all | fs::perms::others_all), fs::perms::none)
+        << entry.path();
 }
 
 TEST_F(Cli, InvalidManifestsApplyNothing) {
