@@ -8,10 +8,12 @@
 #include <fcntl.h>
 #include <sys/stat.h>
 
+#include <atomic>
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <thread>
 
 #include "bundle/reader.h"
 #include "bundle/sparse_file.h"
@@ -131,7 +133,8 @@ TEST_F(Bundles, WrittenThenVerifiedThenUnpacked) {
                  for (size_t n; (n = read(buffer, sizeof buffer)) > 0;) received.append(buffer, n);
                });
   EXPECT_EQ(received, disk);
-  EXPECT_EQ(fs::status(file()).permissions() & fs::perms::others_read, fs::perms::others_read);
+  // It holds manifests and disks: its maker's alone.
+  EXPECT_EQ(fs::status(file()).permissions() & fs::perms::all, fs::perms::owner_read | fs::perms::owner_write);
   EXPECT_EQ(testing::readFile(dir.path() / "into" / "net" / "front.yaml"), "kind: Network\n");
   // Into a directory that exists: refused, and it is left as it was.
   EXPECT_THROW(unpackBundle(file().string(), contents, (dir.path() / "into").string(), nullptr), Error);
@@ -347,30 +350,33 @@ TEST(DigestList, IsReadLinearlyAndEveryMalformedLineIsAnError) {
   EXPECT_THROW(parseDigestList("SHA256 (x) = " + digest + "\nSHA256 (x) = " + digest + "\n"), Error);
 }
 
+// A bundle of a few kilobytes whose one disk is a sparse member of `size`, all hole.
+void writeHollowBundle(const fs::path& file, const Descriptor& descriptor, uint64_t size) {
+  ArchiveWriter held(archive_write_new());
+  archive* a = held.get();
+  archive_write_set_format_pax_restricted(a);
+  if (archive_write_open_filename(a, file.c_str()) != ARCHIVE_OK) throw Error("cannot write " + file.string());
+  auto add = [&](const std::string& path, const std::string& contents, uint64_t length) {
+    ArchiveEntry entry(archive_entry_new());
+    archive_entry* e = entry.get();
+    archive_entry_set_pathname(e, path.c_str());
+    archive_entry_set_filetype(e, AE_IFREG);
+    archive_entry_set_perm(e, 0644);
+    archive_entry_set_size(e, static_cast<int64_t>(length));
+    if (length != contents.size()) archive_entry_sparse_add_entry(e, 0, 0);
+    archive_write_header(a, e);
+    archive_write_data(a, contents.data(), contents.size());
+  };
+  add(kDescriptorMember, descriptor.toJson().dump(), descriptor.toJson().dump().size());
+  add("disks/Volume/data", "", size);
+  archive_write_close(a);
+}
+
 // Bombs: a few kilobytes that would expand into far more than they are.
 TEST_F(Bundles, ABundleThatWouldExpandPastItsRoomIsRefusedBeforeItsDisksAreRead) {
   // A sparse member of a terabyte, all hole, in a bundle of a few kilobytes.
   const uint64_t terabyte = 1ull << 40;
-  {
-    ArchiveWriter held(archive_write_new());
-    archive* a = held.get();
-    archive_write_set_format_pax_restricted(a);
-    ASSERT_EQ(archive_write_open_filename(a, file().c_str()), ARCHIVE_OK);
-    auto add = [&](const std::string& path, const std::string& contents, uint64_t size) {
-      ArchiveEntry entry(archive_entry_new());
-      archive_entry* e = entry.get();
-      archive_entry_set_pathname(e, path.c_str());
-      archive_entry_set_filetype(e, AE_IFREG);
-      archive_entry_set_perm(e, 0644);
-      archive_entry_set_size(e, static_cast<int64_t>(size));
-      if (size != contents.size()) archive_entry_sparse_add_entry(e, 0, 0);
-      archive_write_header(a, e);
-      archive_write_data(a, contents.data(), contents.size());
-    };
-    add(kDescriptorMember, descriptor(terabyte).toJson().dump(), descriptor(terabyte).toJson().dump().size());
-    add("disks/Volume/data", "", terabyte);
-    archive_write_close(a);
-  }
+  writeHollowBundle(file(), descriptor(terabyte), terabyte);
   ASSERT_LT(fs::file_size(file()), 64u << 10);
   auto started = std::chrono::steady_clock::now();
   try {
@@ -390,6 +396,28 @@ TEST_F(Bundles, ABundleThatWouldExpandPastItsRoomIsRefusedBeforeItsDisksAreRead)
   auto members = good();
   members[0].contents = over.dump();
   EXPECT_NE(refusal(members).find("larger than a bundle may carry"), std::string::npos);
+}
+
+// Where there is room for it, a hollow disk is read through, holes and all:
+// SIGINT or SIGTERM (the stop flag) ends that within a read.
+TEST_F(Bundles, AVerificationStopsSoonAfterItIsInterrupted) {
+  const uint64_t terabyte = 1ull << 40;
+  writeHollowBundle(file(), descriptor(terabyte), terabyte);
+  std::atomic<bool> stop{false};
+  std::string error;
+  std::thread verifying([&] {
+    try {
+      verifyBundle(file().string(), [] { return DiskRoom{2ull << 40, "the test's target"}; }, &stop);
+    } catch (const Error& e) {
+      error = e.what();
+    }
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  auto stopped = std::chrono::steady_clock::now();
+  stop = true;
+  verifying.join();
+  EXPECT_LT(std::chrono::steady_clock::now() - stopped, std::chrono::seconds(1));
+  EXPECT_NE(error.find("interrupted while reading 'disks/Volume/data'"), std::string::npos) << error;
 }
 
 TEST_F(Bundles, ACompressedBundleIsRefusedBeforeItIsDecompressed) {

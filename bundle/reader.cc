@@ -40,7 +40,7 @@ std::optional<std::string> compression(const std::string& file) {
 // One reading of the archive, member by member.
 class Reading {
  public:
-  explicit Reading(const std::string& file) : file_(file), archive_(archive_read_new()) {
+  Reading(const std::string& file, const std::atomic<bool>* stop) : file_(file), archive_(archive_read_new()), stop_(stop) {
     if (auto filter = compression(file))
       fail("it is compressed (" + *filter + "); a bundle is a plain tar: decompress it first");
     archive_read_support_format_tar(archive_.get());
@@ -74,6 +74,7 @@ class Reading {
 
   // The current member's bytes, pulled in pieces (0 at its end), hashed as they go.
   size_t pull(char* buffer, size_t capacity) {
+    if (stop_ && *stop_) fail("interrupted while reading '" + member_ + "'");
     la_ssize_t got = archive_read_data(archive_.get(), buffer, capacity);
     if (got < 0) fail("truncated or corrupt in '" + member_ + "': " + reason());
     total_ += static_cast<uint64_t>(got);
@@ -110,6 +111,7 @@ class Reading {
  private:
   std::string file_;
   ArchiveReader archive_;
+  const std::atomic<bool>* stop_;
   std::string member_;
   uint64_t size_ = 0, total_ = 0;
   size_t members_ = 0;
@@ -118,8 +120,8 @@ class Reading {
 
 }  // namespace
 
-Contents verifyBundle(const std::string& file, const std::function<DiskRoom()>& roomFor) {
-  Reading reading(file);
+Contents verifyBundle(const std::string& file, const std::function<DiskRoom()>& roomFor, const std::atomic<bool>* stop) {
+  Reading reading(file, stop);
   Contents contents;
   std::map<std::string, uint64_t> declared;  // disk member -> size
   std::map<std::string, std::string> computed;
@@ -191,7 +193,8 @@ Contents verifyBundle(const std::string& file, const std::function<DiskRoom()>& 
   return contents;
 }
 
-void unpackBundle(const std::string& file, const Contents& verified, const std::string& into, const DiskSink& sink) {
+void unpackBundle(const std::string& file, const Contents& verified, const std::string& into, const DiskSink& sink,
+                  const std::atomic<bool>* stop) {
   fs::path target = fs::absolute(into);
   if (fs::exists(fs::symlink_status(target))) throw Error("cannot unpack into " + into + ": it exists");
   // Nothing is made but the directory itself: no parents left behind.
@@ -204,7 +207,7 @@ void unpackBundle(const std::string& file, const Contents& verified, const std::
   std::map<std::string, const Disk*> disks;
   for (const auto& disk : verified.descriptor.disks) disks[disk.member()] = &disk;
 
-  Reading reading(file);
+  Reading reading(file, stop);
   // Every member is held to the digest it had when it was verified.
   auto check = [&](const std::string& member, const std::string& digest) {
     auto it = verified.digests.find(member);

@@ -4,6 +4,7 @@
 // manifests and hand over its disks.
 #pragma once
 
+#include <atomic>
 #include <functional>
 #include <map>
 #include <string>
@@ -36,13 +37,17 @@ struct DiskRoom {
   uint64_t bytes = kMaxDiskBytes;
   std::string holder = "a bundle";  // what has that room, for the message
 };
-Contents verifyBundle(const std::string& file, const std::function<DiskRoom()>& room = {});
+// Both readings stop within a read of 1 MiB once `stop` is set (SIGINT,
+// SIGTERM): an Error that says it was interrupted.
+Contents verifyBundle(const std::string& file, const std::function<DiskRoom()>& room = {},
+                      const std::atomic<bool>* stop = nullptr);
 
 // Writes the manifests into `into` (which must not exist yet: made whole, or
 // not at all) and hands each disk to `disk` with a Source of its bytes. A
 // member that reads differently than when it was verified is an Error,
 // found at its end: a disk sink must be ready to undo what it made of it.
 using DiskSink = std::function<void(const Disk& disk, const BundleWriter::Source& read)>;
-void unpackBundle(const std::string& file, const Contents& verified, const std::string& into, const DiskSink& disk);
+void unpackBundle(const std::string& file, const Contents& verified, const std::string& into, const DiskSink& disk,
+                  const std::atomic<bool>* stop = nullptr);
 
 }  // namespace vdc::bundle
