@@ -92,6 +92,8 @@ TEST(Kinds, AKeyPairIsExactlyOneOpenSshPublicKey) {
       {"no-pty,from=\"10.0.0.1\" ssh-ed25519 " + ed25519, "does not begin with a key type"},
       {"ssh-ed25519 " + ed25519 + " a\nssh-ed25519 " + ed25519 + " b", "holds more than one line"},
       {"ssh-ed25519 " + ed25519 + "\r\ncommand=\"x\" ssh-rsa AAAA", "holds more than one line"},
+      {"ssh-ed25519 " + ed25519 + " c\u0085\u0085    command=\"id\" ssh-ed25519 " + ed25519 + " x", "holds more than one line"},
+      {"ssh-ed25519 " + ed25519 + " c\u2028ssh-rsa AAAA", "holds more than one line"},
       {"ssh-ed25519", "has no key after its type"},
       {"ssh-ed25519 AAAA ops", "has a key that is not a ssh-ed25519 key"},
       {"ssh-ed25519 not*base64 ops", "has no key in base64"},

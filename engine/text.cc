@@ -28,10 +28,14 @@ char32_t codePointAt(std::string_view text, size_t at, size_t length) {
   return point;
 }
 
-// C1 controls, and the marks and overrides that reorder displayed text.
+// C1 controls (U+0085 is a line break to some YAML readers), the line
+// and paragraph separators, the marks and overrides that reorder displayed
+// text, and the characters that show as nothing (zero-width, the BOM, the
+// soft hyphen): what hides or moves text that is printed.
 bool isHiddenControl(char32_t point) {
-  return (point >= 0x80 && point <= 0x9F) || point == 0x061C || point == 0x200E || point == 0x200F ||
-         (point >= 0x202A && point <= 0x202E) || (point >= 0x2066 && point <= 0x2069);
+  return (point >= 0x80 && point <= 0x9F) || point == 0x00AD || point == 0x061C || (point >= 0x200B && point <= 0x200F) ||
+         (point >= 0x2028 && point <= 0x202E) || (point >= 0x2060 && point <= 0x2064) ||
+         (point >= 0x2066 && point <= 0x2069) || point == 0xFEFF;
 }
 
 std::string escape(std::string_view text, bool keepLines) {

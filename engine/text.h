@@ -9,10 +9,11 @@
 namespace vdc {
 
 // `text` with every control byte and every byte that is not part of valid
-// UTF-8 written as \xNN (and a backslash as \\), and every C1 control and
-// bidirectional override or isolate (which reorder what a terminal or an
-// editor shows: U+202E turns "exe.txt" around) as \uXXXX: one line, safe
-// on a terminal and in Markdown.
+// UTF-8 written as \xNN (and a backslash as \\), and every C1 control,
+// line or paragraph separator, bidirectional override or isolate (which
+// reorder what a terminal or an editor shows: U+202E turns "exe.txt"
+// around) and character that shows as nothing (zero-width, BOM, soft
+// hyphen) as \uXXXX: one line, safe on a terminal and in Markdown.
 std::string printable(std::string_view text);
 
 // The same for a message of several lines: line feeds and tabs are kept.

@@ -29,7 +29,8 @@ TEST(Printable, EscapesC1ControlsAndBidirectionalOverrides) {
   EXPECT_EQ(printable("invoice\xE2\x80\xAEtxt.exe"), "invoice\\u202Etxt.exe");  // RIGHT-TO-LEFT OVERRIDE
   for (const char* mark : {"\xE2\x80\xAA", "\xE2\x80\xAB", "\xE2\x80\xAC", "\xE2\x80\xAD", "\xE2\x81\xA6",
                            "\xE2\x81\xA7", "\xE2\x81\xA8", "\xE2\x81\xA9", "\xE2\x80\x8E", "\xE2\x80\x8F",
-                           "\xD8\x9C"})
+                           "\xD8\x9C", "\xE2\x80\xA8", "\xE2\x80\xA9", "\xE2\x80\x8B", "\xEF\xBB\xBF",
+                           "\xC2\xAD", "\xE2\x81\xA0"})
     EXPECT_EQ(printable(mark).substr(0, 2), "\\u") << printable(mark);
   EXPECT_EQ(printable("\xC2\xA0\xC2\xA9 \xE2\x80\x90 \xD8\xB9"), "\xC2\xA0\xC2\xA9 \xE2\x80\x90 \xD8\xB9") << "their neighbours stay";
   EXPECT_EQ(printableMessage("one\n\xE2\x80\xAEtwo"), "one\n\\u202Etwo");

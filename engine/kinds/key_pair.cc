@@ -6,6 +6,7 @@
 
 #include "engine/kinds/fields.h"
 #include "engine/kinds/kind_rules.h"
+#include "engine/text.h"
 
 namespace vdc {
 
@@ -26,8 +27,9 @@ constexpr size_t kMostKeyChars = 16 * 1024;
 // on one line, no options before it); "" when it is. The key itself says
 // its type first, so a blob of another type or none is refused.
 std::string keyLineProblem(const std::string& line) {
-  if (line.find_first_of("\r\n") != std::string::npos)
-    return "holds more than one line: one key, on one line";
+  // Nor anything another reader of the seed takes for a line break (U+0085, U+2028) or that hides text.
+  if (line.find_first_of("\r\n") != std::string::npos || printableMessage(line) != line)
+    return "holds more than one line, or characters that hide text: one key, on one line";
   size_t typeEnd = line.find(' ');
   std::string_view type = std::string_view(line).substr(0, typeEnd);
   if (std::find(kKeyTypes.begin(), kKeyTypes.end(), type) == kKeyTypes.end())

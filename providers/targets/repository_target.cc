@@ -57,7 +57,8 @@ bool HostAllowList::allows(const std::string& uri) const {
   auto host = hostOf(uri);
   return std::any_of(entries_.begin(), entries_.end(), [&](const std::string& entry) {
     if (entry.find("://") != std::string::npos) return entry == uri;
-    return host && lower(entry) == *host;
+    bool bracketed = entry.size() > 2 && entry.front() == '[' && entry.back() == ']';
+    return host && lower(bracketed ? entry.substr(1, entry.size() - 2) : entry) == *host;
   });
 }
 
@@ -103,6 +104,18 @@ std::vector<std::string> untrustedUriProblems(const std::string& text) {
   return problems;
 }
 
+// What an http(s) URL from an untrusted Target may not be: one whose host
+// is no host name or address, or that hides its host behind escapes or a
+// user (parsers disagree on those).
+std::vector<std::string> untrustedUrlProblems(const std::string& what, const std::string& url) {
+  auto parsed = libvirt::parseConnectionUri(url);
+  std::string authority = url.substr(0, url.find('/', url.find("://") + 3));
+  if (!parsed || (parsed->driver != "http" && parsed->driver != "https") || !parsed->transport.empty() ||
+      !isHostName(parsed->host) || !parsed->user.empty() || authority.find('%') != std::string::npos)
+    return {what + " '" + printable(url.substr(0, 200)) + "' is not an http(s) URL of a host name or address"};
+  return {};
+}
+
 std::vector<std::string> repositoryTargetProblems(const TargetSpec& target, const std::string& repository,
                                                   const HostAllowList& allowed) {
   std::vector<std::string> problems;
@@ -127,11 +140,17 @@ std::vector<std::string> repositoryTargetProblems(const TargetSpec& target, cons
     problems.insert(problems.end(), wrong.begin(), wrong.end());
     if (wrong.empty() && !allowed.allows(host.uri)) notAllowed("host URI", host.uri);
   }
-  if (target.ovsSocket != TargetSpec{}.ovsSocket)
-    problems.push_back("its switch socket is this machine's to choose: a Target from a repository leaves it out");
+  // An ovs switch is the Open vSwitch of the machine vdc runs on: its operator's, not the repository's.
+  const TargetSpec defaults;
+  if (target.switchType != defaults.switchType || target.ovsSocket != defaults.ovsSocket ||
+      target.ovsDatapath != defaults.ovsDatapath)
+    problems.push_back("its switch is this machine's to choose (an ovs switch drives this machine's Open vSwitch): a "
+                       "Target from a repository leaves 'switch' out");
   const std::string& source = target.loadBalancer.source;
   bool remote = source.starts_with("http://") || source.starts_with("https://");
-  if (remote && !allowed.allows(source)) notAllowed("its appliance image", source);
+  auto wrongUrl = remote ? untrustedUrlProblems("its appliance image", source) : std::vector<std::string>{};
+  problems.insert(problems.end(), wrongUrl.begin(), wrongUrl.end());
+  if (remote && wrongUrl.empty() && !allowed.allows(source)) notAllowed("its appliance image", source);
   else if (!remote && source.find("://") != std::string::npos && !source.starts_with("file://"))
     problems.push_back("its appliance image " + printable(source) + " is neither a file nor an http(s) URL");
   else if (!remote && !source.empty() && !inside(source.starts_with("file://") ? source.substr(7) : source))
@@ -139,8 +158,11 @@ std::vector<std::string> repositoryTargetProblems(const TargetSpec& target, cons
   for (const auto& path : target.allowedPaths)
     if (!inside(path)) problems.push_back("its allowedPaths entry " + printable(path) + " is outside the repository");
   if (target.etcd) {
-    for (const auto& endpoint : target.etcd->endpoints)
-      if (!allowed.allows(endpoint)) notAllowed("its etcd endpoint", endpoint);
+    for (const auto& endpoint : target.etcd->endpoints) {
+      auto wrong = untrustedUrlProblems("its etcd endpoint", endpoint);
+      problems.insert(problems.end(), wrong.begin(), wrong.end());
+      if (wrong.empty() && !allowed.allows(endpoint)) notAllowed("its etcd endpoint", endpoint);
+    }
     for (const std::string* file : {&target.etcd->ca, &target.etcd->cert, &target.etcd->key})
       if (!file->empty() && !inside(*file))
         problems.push_back("its etcd TLS file " + printable(*file) + " is outside the repository");

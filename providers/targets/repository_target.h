@@ -44,8 +44,8 @@ std::vector<std::string> untrustedUriProblems(const std::string& uri);
 // One line per problem; none when the Target may be used. `repository` is
 // the revision's tree, where its files (appliance image, allowedPaths,
 // etcd TLS files) must lie. Every host it names (libvirt hosts, etcd
-// endpoints, an appliance's URL) must be on `allowed`, and its switch
-// socket is the operator's choice, not the repository's.
+// endpoints, an appliance's URL) must be on `allowed`, and its switch is
+// the operator's choice, not the repository's.
 std::vector<std::string> repositoryTargetProblems(const TargetSpec& target, const std::string& repository,
                                                   const HostAllowList& allowed);
 

@@ -69,6 +69,7 @@ TEST(HostAllowList, MatchesAWholeUriOrTheHostOfOne) {
   EXPECT_TRUE(allowed.allows("qemu:///system"));
   EXPECT_TRUE(allowed.allows("qemu+tcp://10.0.0.7:16509/system"));
   EXPECT_TRUE(allowed.allows("qemu+ssh://[fd00::2]/system"));
+  EXPECT_TRUE(HostAllowList({"[fd00::3]"}).allows("qemu+tcp://[fd00::3]:16509/system")) << "an entry in brackets";
   EXPECT_TRUE(allowed.allows("https://host2.example.org:2379"));
   EXPECT_FALSE(allowed.allows("qemu:///session")) << "a local URI is matched as written only";
   EXPECT_FALSE(allowed.allows("qemu+ssh://host3.example.org/system"));
@@ -128,13 +129,29 @@ TEST_F(RepositoryTarget, NamesNoFileOrSocketOfThisMachine) {
       "  coordination: {etcd: {endpoints: [https://host2:2379], tls: {ca: ca.pem, cert: /etc/vdc/client.pem, "
       "key: ../outside/key.pem}}}\n");
   for (const std::string& expected :
-       {std::string("its switch socket is this machine's to choose"), "its allowedPaths entry " + dir.str() + "/outside",
+       {std::string("its switch is this machine's to choose"), "its allowedPaths entry " + dir.str() + "/outside",
         std::string("its appliance image /var/lib/secret.qcow2 is outside the repository"),
         std::string("its etcd TLS file /etc/vdc/client.pem is outside the repository"),
         "its etcd TLS file " + dir.str() + "/repo/../outside/key.pem is outside the repository"})
     EXPECT_NE(problems.find(expected), std::string::npos) << expected << "\n" << problems;
   EXPECT_EQ(problems.find("ca.pem"), std::string::npos) << "a file in the repository is its own";
   EXPECT_NE(problemsOf("  embedded: {path: sim.xml}\n").find("names an embedded datacenter"), std::string::npos);
+  // An ovs switch on the default socket is still this machine's Open vSwitch.
+  EXPECT_NE(problemsOf("  hosts: [{uri: 'qemu+tcp://host2/system'}]\n  switch: {type: ovs}\n").find("its switch is"),
+            std::string::npos);
+  EXPECT_NE(problemsOf("  hosts: [{uri: 'qemu+tcp://host2/system'}]\n  switch: {datapathType: netdev}\n").find("its switch is"),
+            std::string::npos);
+}
+
+TEST_F(RepositoryTarget, UrlsThatHideTheirHostAreRefused) {
+  for (const char* url : {"http://host2%00.evil.example:2379", "http://user@host2:2379", "http://-x:2379"}) {
+    std::string problems = problemsOf("  hosts: [{uri: 'qemu+tcp://host2/system'}]\n"
+                                      "  coordination: {etcd: {endpoints: ['" + std::string(url) + "']}}\n");
+    EXPECT_NE(problems, "") << url;
+  }
+  std::string problems = problemsOf("  hosts: [{uri: 'qemu+tcp://host2/system'}]\n"
+                                    "  appliances: {loadBalancer: {source: 'https://host2%2e.x/lb.qcow2'}}\n");
+  EXPECT_NE(problems.find("is not an http(s) URL of a host name or address"), std::string::npos) << problems;
 }
 
 }  // namespace
