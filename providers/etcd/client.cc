@@ -2,14 +2,9 @@
 
 #include <openssl/evp.h>
 
-#include <atomic>
-#include <condition_variable>
-#include <thread>
-
-#include <httplib.h>
-
 #include "engine/error.h"
 #include "engine/text.h"
+#include "providers/etcd/exchange.h"
 
 namespace vdc::etcd {
 
@@ -58,34 +53,6 @@ const Json& listOf(const Json& object, const char* name) {
   const Json& found = member(object, name);
   return found.is_array() ? found : empty;
 }
-
-// Cuts a call off (shutting its socket down) once `within` has passed,
-// unless it ended first: httplib's timeouts bound each read, so a member
-// that trickles a byte at a time would otherwise hold a call for ever.
-class CallDeadline {
- public:
-  CallDeadline(httplib::Client& http, std::chrono::milliseconds within)
-      : watcher_([this, &http, within](std::stop_token ended) {
-          std::mutex mutex;
-          std::condition_variable_any wake;
-          std::unique_lock lock(mutex);
-          wake.wait_for(lock, ended, within, [] { return false; });
-          if (ended.stop_requested()) return;
-          passed_ = true;
-          http.stop();
-        }) {}
-  ~CallDeadline() { watcher_.request_stop(); }
-  // Whether the call was cut off; read once it has ended.
-  bool passed() {
-    watcher_.request_stop();
-    if (watcher_.joinable()) watcher_.join();
-    return passed_;
-  }
-
- private:
-  std::atomic<bool> passed_{false};
-  std::jthread watcher_;
-};
 
 // etcd writes 64-bit numbers as JSON strings; absent means 0.
 int64_t number(const Json& object, const char* field) {
@@ -150,51 +117,27 @@ Json Client::call(const std::string& path, const Json& body, std::optional<std::
   for (size_t i = 0; i < count; ++i) {
     size_t at = (first + i) % count;
     const std::string& endpoint = settings_.endpoints[at];
-    std::unique_ptr<httplib::Client> http;
-    if (settings_.cert.empty()) http = std::make_unique<httplib::Client>(endpoint);
-    else http = std::make_unique<httplib::Client>(endpoint, settings_.cert, settings_.key);
-    if (!settings_.ca.empty()) http->set_ca_cert_path(settings_.ca.c_str());
-    auto seconds = std::chrono::duration_cast<std::chrono::seconds>(timeout).count();
-    auto micros = std::chrono::duration_cast<std::chrono::microseconds>(timeout).count() % 1000000;
-    http->set_connection_timeout(seconds, micros);
-    http->set_read_timeout(seconds, micros);
-    http->set_write_timeout(seconds, micros);
-    std::string text;
-    httplib::Request request;
-    request.method = "POST";
-    request.path = "/v3/" + path;
-    request.body = body.dump();
-    request.set_header("Content-Type", "application/json");
-    request.content_receiver = [&](const char* data, size_t length, uint64_t, uint64_t) {
-      text.append(data, length);
-      return text.size() <= kMaxAnswerBytes;
-    };
-    CallDeadline deadline(*http, timeout);
-    auto answer = http->send(request);
-    bool cutOff = deadline.passed();
-    if (!answer || cutOff) {
-      bool slow = cutOff || answer.error() == httplib::Error::Read || answer.error() == httplib::Error::Write;
-      said += "\n  " + endpoint + ": " +
-              (slow ? "no answer within " + std::to_string(timeout.count()) + " ms"
-                    : answer.error() == httplib::Error::Connection ? "cannot connect"
-                                                                   : httplib::to_string(answer.error()));
-      if (cutOff) said += " (the whole answer)";
+    Exchange answer = post(endpoint, "/v3/" + path, body.dump(), timeout, kMaxAnswerBytes, settings_);
+    if (answer.status == 0) {
+      said += "\n  " + endpoint + ": " + printable(answer.failure) + (answer.timedOut ? " (the whole answer)" : "");
       continue;
     }
+    const std::string& text = answer.body;
     Json parsed = Json::parse(text, nullptr, false);
-    if (answer->status != 200 || parsed.is_discarded() || !parsed.is_object() || parsed.contains("error")) {
+    if (answer.status != 200 || parsed.is_discarded() || !parsed.is_object() || parsed.contains("error")) {
       std::string message = textOf(parsed, "message");
       if (message.empty()) message = textOf(parsed, "error");
-      said += "\n  " + endpoint + ": HTTP " + std::to_string(answer->status) +
+      said += "\n  " + endpoint + ": HTTP " + std::to_string(answer.status) +
               (message.empty() ? "" : ": " + printable(message.substr(0, 300)));
       continue;
     }
     const Json& result = member(parsed, "result");
     std::string cluster = printable(textOf(member(result.is_null() ? parsed : result, "header"), "cluster_id").substr(0, 32));
     std::lock_guard lock(mutex_);
-    // Tokens are compared within one cluster: a member that answers for another is not taken at its word.
-    if (!cluster.empty() && !clusterId_.empty() && cluster != clusterId_) {
-      said += "\n  " + endpoint + ": answered for cluster " + cluster + ", not " + clusterId_;
+    // Tokens are compared within one cluster: once one answered, a member
+    // that answers for another, or for none, is not taken at its word.
+    if (!clusterId_.empty() && cluster != clusterId_) {
+      said += "\n  " + endpoint + ": answered for cluster " + (cluster.empty() ? "(none)" : cluster) + ", not " + clusterId_;
       continue;
     }
     preferred_ = at;

@@ -7,7 +7,13 @@
 #include <gtest/gtest.h>
 #include <httplib.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <atomic>
+#include <mutex>
 #include <thread>
 
 #include "engine/error.h"
@@ -114,6 +120,41 @@ TEST_F(Pretender, AMemberThatTricklesBytesIsHeldToTheWholeCallsTime) {
   EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::milliseconds(2500));
 }
 
+// The deadline holds from the connection on: a member that stalls the TLS
+// handshake, a byte at a time, is cut off as one that stalls its answer.
+TEST(StallingMember, ATlsHandshakeThatTricklesIsCutOffAtTheDeadline) {
+  int listener = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(::bind(listener, reinterpret_cast<sockaddr*>(&address), sizeof address), 0);
+  ASSERT_EQ(::listen(listener, 4), 0);
+  socklen_t length = sizeof address;
+  ::getsockname(listener, reinterpret_cast<sockaddr*>(&address), &length);
+  std::atomic<bool> done{false};
+  std::thread member([&] {
+    int connection = ::accept(listener, nullptr, nullptr);
+    // A TLS record header, then a byte each 100 ms: never a whole ServerHello.
+    const char hello[] = "\x16\x03\x03\x40\x00";
+    for (size_t i = 0; !done && connection >= 0; ++i) {
+      if (::send(connection, hello + (i % 5), 1, MSG_NOSIGNAL) != 1) break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    if (connection >= 0) ::close(connection);
+  });
+  Settings settings;
+  settings.endpoints = {"https://127.0.0.1:" + std::to_string(ntohs(address.sin_port))};
+  Client etcd(settings, std::chrono::milliseconds(800));
+  auto start = std::chrono::steady_clock::now();
+  std::string error = testing::errorOf([&] { etcd.keepAlive(1, std::chrono::milliseconds(800)); });
+  auto took = std::chrono::steady_clock::now() - start;
+  done = true;
+  member.join();
+  ::close(listener);
+  EXPECT_NE(error.find("no answer within 800 ms (the whole answer)"), std::string::npos) << error;
+  EXPECT_LT(took, std::chrono::milliseconds(2500));
+}
+
 TEST_F(Pretender, RevisionsAndLeaseIdsMustBePositive) {
   answer("lease/grant", R"({"ID": "-5", "TTL": "5"})");
   answer("kv/range", R"({"kvs": [{"key": "a2V5", "create_revision": "-1"}]})");
@@ -121,22 +162,36 @@ TEST_F(Pretender, RevisionsAndLeaseIdsMustBePositive) {
   Client etcd = client();
   EXPECT_NE(testing::errorOf([&] { etcd.grantLease(std::chrono::seconds(5)); }).find("granted no lease"), std::string::npos);
   EXPECT_NE(testing::errorOf([&] { etcd.list("/vdc/"); }).find("negative create_revision"), std::string::npos);
-  for (const char* header : {R"({})", R"({"revision": "0"})", R"({"revision": "-3"})",
-                             R"({"revision": "99999999999999999999"})"}) {
-    server_.Post("/v3/kv/txn", [header](const httplib::Request&, httplib::Response& res) {
-      res.set_content(std::string(R"({"succeeded": true, "header": )") + header + "}", "application/json");
-    });
+  // One handler (the first registered answers), reading the header of the case at hand.
+  std::mutex mutex;
+  std::string header;
+  server_.Post("/v3/kv/txn", [&](const httplib::Request&, httplib::Response& res) {
+    std::lock_guard lock(mutex);
+    res.set_content(R"({"succeeded": true, "header": )" + header + "}", "application/json");
+  });
+  for (const char* each : {R"({})", R"({"revision": "0"})", R"({"revision": "-3"})",
+                           R"({"revision": "99999999999999999999"})"}) {
+    {
+      std::lock_guard lock(mutex);
+      header = each;
+    }
     std::string error = testing::errorOf([&] { etcd.createIfAbsent("/vdc/locks/shop", "me", 7); });
-    EXPECT_NE(error, "") << header;
+    EXPECT_NE(error, "") << each;
     EXPECT_TRUE(error.find("no fencing token") != std::string::npos || error.find("revision") != std::string::npos)
-        << header << ": " << error;
+        << each << ": " << error;
+    // Refused for its own reason, not because another case's answer came.
+    if (std::string(each).find("9999") != std::string::npos) EXPECT_NE(error.find("no number"), std::string::npos) << error;
+    else if (std::string(each).find("-3") != std::string::npos) EXPECT_NE(error.find("negative revision"), std::string::npos) << error;
+    else EXPECT_NE(error.find("no fencing token"), std::string::npos) << error;
   }
 }
 
 TEST_F(Pretender, AMemberThatAnswersForAnotherClusterIsNotTaken) {
   std::atomic<int> calls{0};
   server_.Post("/v3/kv/range", [&calls](const httplib::Request&, httplib::Response& res) {
-    std::string cluster = calls++ == 0 ? "111" : "222";
+    int call = calls++;
+    if (call == 2) return res.set_content(R"({"kvs": []})", "application/json");  // no header at all
+    std::string cluster = call == 0 ? "111" : "222";
     res.set_content(R"({"header": {"cluster_id": ")" + cluster + R"("}, "kvs": []})", "application/json");
   });
   Client etcd = client();
@@ -144,6 +199,8 @@ TEST_F(Pretender, AMemberThatAnswersForAnotherClusterIsNotTaken) {
   EXPECT_EQ(etcd.clusterId(), "111");
   std::string error = testing::errorOf([&] { etcd.list("/vdc/"); });
   EXPECT_NE(error.find("answered for cluster 222, not 111"), std::string::npos) << error;
+  error = testing::errorOf([&] { etcd.list("/vdc/"); });
+  EXPECT_NE(error.find("answered for cluster (none), not 111"), std::string::npos) << error;
   EXPECT_EQ(etcd.clusterId(), "111");
 }
 

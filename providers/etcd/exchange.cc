@@ -1,0 +1,149 @@
+#include "providers/etcd/exchange.h"
+
+#include <optional>
+#include <utility>  // before Asio 1.74, whose awaitable.hpp uses std::exchange without it
+
+#include <boost/asio.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
+#include <openssl/ssl.h>
+
+namespace vdc::etcd {
+
+namespace net = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = net::ip::tcp;
+using ErrorCode = boost::system::error_code;
+
+namespace {
+
+struct Place {
+  bool tls = false;
+  std::string host, port;
+};
+
+std::optional<Place> placeOf(const std::string& endpoint) {
+  Place place;
+  std::string rest;
+  if (endpoint.starts_with("https://")) place.tls = true, rest = endpoint.substr(8);
+  else if (endpoint.starts_with("http://")) rest = endpoint.substr(7);
+  else return std::nullopt;
+  rest = rest.substr(0, rest.find('/'));
+  size_t colon = rest.rfind(':');
+  if (rest.starts_with("[")) {  // [::1]:2379
+    size_t close = rest.find(']');
+    if (close == std::string::npos) return std::nullopt;
+    place.host = rest.substr(1, close - 1);
+    place.port = close + 1 < rest.size() && rest[close + 1] == ':' ? rest.substr(close + 2) : "";
+  } else {
+    place.host = rest.substr(0, colon);
+    place.port = colon == std::string::npos ? "" : rest.substr(colon + 1);
+  }
+  if (place.port.empty()) place.port = place.tls ? "443" : "80";
+  if (place.host.empty()) return std::nullopt;
+  return place;
+}
+
+// The exchange itself, on a stream that is a plain or a TLS connection.
+template <class Stream>
+void exchangeOn(Stream& stream, tcp::resolver& resolver, const Place& place, const std::string& target,
+                const std::string& body, size_t maxBytes, Exchange& out, bool& finished) {
+  auto request = std::make_shared<http::request<http::string_body>>(http::verb::post, target, 11);
+  request->set(http::field::host, place.host + ":" + place.port);
+  request->set(http::field::content_type, "application/json");
+  request->body() = body;
+  request->prepare_payload();
+  auto buffer = std::make_shared<beast::flat_buffer>();
+  auto parser = std::make_shared<http::response_parser<http::string_body>>();
+  parser->body_limit(maxBytes);
+  // Every handler below runs after this function returned: each holds by
+  // value what is this function's, and by reference only what post() keeps.
+  auto fail = [&out, &finished](const std::string& why) {
+    out.failure = why;
+    finished = true;
+  };
+  auto exchange = [&stream, &out, &finished, fail, request, buffer, parser, maxBytes] {
+    http::async_write(stream, *request, [&stream, &out, &finished, fail, request, buffer, parser, maxBytes](ErrorCode ec, size_t) {
+      if (ec) return fail("cannot send: " + ec.message());
+      http::async_read(stream, *buffer, *parser, [&out, &finished, fail, parser, buffer, maxBytes](ErrorCode ec, size_t) {
+        if (ec) return fail(ec == http::error::body_limit ? "answered more than " + std::to_string(maxBytes) + " bytes"
+                                                          : "no answer: " + ec.message());
+        out.status = parser->get().result_int();
+        out.body = std::move(parser->get().body());
+        finished = true;
+      });
+    });
+  };
+  resolver.async_resolve(place.host, place.port, [&stream, &place, fail, exchange](ErrorCode ec, tcp::resolver::results_type found) {
+    if (ec) return fail("cannot resolve " + place.host + ": " + ec.message());
+    beast::get_lowest_layer(stream).async_connect(found, [&stream, fail, exchange](ErrorCode ec, const tcp::endpoint&) {
+      if (ec) return fail("cannot connect");
+      if constexpr (std::is_same_v<Stream, beast::ssl_stream<beast::tcp_stream>>) {
+        stream.async_handshake(net::ssl::stream_base::client, [fail, exchange](ErrorCode ec) {
+          if (ec) return fail("TLS: " + ec.message());
+          exchange();
+        });
+      } else {
+        exchange();
+      }
+    });
+  });
+}
+
+}  // namespace
+
+Exchange post(const std::string& endpoint, const std::string& path, const std::string& body,
+              std::chrono::milliseconds within, size_t maxBytes, const Settings& settings) {
+  Exchange out;
+  auto place = placeOf(endpoint);
+  if (!place) {
+    out.failure = "not an http:// or https:// endpoint";
+    return out;
+  }
+  net::io_context io;
+  tcp::resolver resolver(io);
+  bool finished = false;
+  std::optional<net::ssl::context> tls;
+  std::optional<beast::tcp_stream> plain;
+  std::optional<beast::ssl_stream<beast::tcp_stream>> secure;
+  if (place->tls) {
+    tls.emplace(net::ssl::context::tls_client);
+    ErrorCode ec;
+    if (settings.ca.empty()) tls->set_default_verify_paths(ec);
+    else tls->load_verify_file(settings.ca, ec);
+    if (!ec && !settings.cert.empty()) tls->use_certificate_chain_file(settings.cert, ec);
+    if (!ec && !settings.key.empty()) tls->use_private_key_file(settings.key, net::ssl::context::pem, ec);
+    if (ec) {
+      out.failure = "cannot use the TLS files: " + ec.message();
+      return out;
+    }
+    tls->set_verify_mode(net::ssl::verify_peer);
+    secure.emplace(io, *tls);
+    secure->set_verify_callback(net::ssl::host_name_verification(place->host));
+    SSL_set_tlsext_host_name(secure->native_handle(), place->host.c_str());
+    exchangeOn(*secure, resolver, *place, path, body, maxBytes, out, finished);
+  } else {
+    plain.emplace(io);
+    exchangeOn(*plain, resolver, *place, path, body, maxBytes, out, finished);
+  }
+  // One deadline for all of it; what is left then is cut off.
+  io.run_for(within);
+  if (!finished) {
+    resolver.cancel();
+    ErrorCode ignored;
+    if (plain) plain->socket().close(ignored);
+    if (secure) beast::get_lowest_layer(*secure).socket().close(ignored);
+    io.restart();
+    io.run();  // the handlers, each with an error now
+    out.status = 0;
+    out.body.clear();
+    out.timedOut = true;
+    out.failure = "no answer within " + std::to_string(within.count()) + " ms";
+  }
+  return out;
+}
+
+}  // namespace vdc::etcd
