@@ -113,7 +113,7 @@ ServeConfig readServeConfig(const std::string& file) {
     if (textOf(file, doc["apiVersion"], "apiVersion", diags) != "vdc/v1") diags.add(at(file, doc), "apiVersion must be vdc/v1");
     YAML::Node spec = doc["spec"];
     if (mappingOf(file, spec, "spec", diags)) {
-      rejectUnknownKeys(file, spec, {"listen", "tls", "tokens", "auditLog", "state", "limits", "vdcs", "replica", "allowedHosts"}, "ServeConfig spec",
+      rejectUnknownKeys(file, spec, {"listen", "serverNames", "tls", "tokens", "auditLog", "state", "limits", "vdcs", "replica", "allowedHosts"}, "ServeConfig spec",
                         diags);
       readListen(file, spec["listen"], config, diags);
       if (YAML::Node tls = spec["tls"]; tls && mappingOf(file, tls, "tls", diags)) {
@@ -144,7 +144,15 @@ ServeConfig readServeConfig(const std::string& file) {
         config.requestTimeout = durationOf(file, limits["requestTimeout"], "requestTimeout", diags, config.requestTimeout);
         config.maxStreams = static_cast<int>(numberOf(file, limits["maxStreams"], "maxStreams", diags, 64, 1, 10'000));
         config.maxConnections =
-            static_cast<int>(numberOf(file, limits["maxConnections"], "maxConnections", diags, 128, 1, 10'000));
+            static_cast<int>(numberOf(file, limits["maxConnections"], "maxConnections", diags, 1024, 1, 100'000));
+      }
+      if (YAML::Node names = spec["serverNames"]) {
+        if (!names.IsSequence()) diags.add(at(file, names), "serverNames is a list of host names");
+        for (const auto& entry : names) {
+          std::string name = textOf(file, entry, "a server name", diags);
+          for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+          config.serverNames.push_back(name);
+        }
       }
       if (YAML::Node hosts = spec["allowedHosts"]) {
         if (!hosts.IsSequence()) diags.add(at(file, hosts), "allowedHosts is a list of host names, addresses or URIs");

@@ -28,6 +28,9 @@ struct ServedVdc {
 struct ServeConfig {
   std::string host = "127.0.0.1";
   int port = 8470;
+  // The names clients reach it by, besides `host` (and, on loopback,
+  // localhost): a request whose Host is none of them is refused (DNS rebinding).
+  std::vector<std::string> serverNames;
   std::string certificate, key;  // TLS; both or neither
   std::string tokensFile;        // bearer tokens (serve/tokens.h); none: no access control, loopback only
   std::string auditLog;          // JSON lines of every mutating call; default STATE/audit.jsonl
@@ -35,7 +38,7 @@ struct ServeConfig {
   uint64_t maxBodyBytes = 1 << 20;
   std::chrono::seconds requestTimeout{30};
   int maxStreams = 64;           // event streams open at once
-  int maxConnections = 128;      // other connections answered at once (a thread each); more wait
+  int maxConnections = 1024;     // connections open at once; past them a new one gets 503
   // This server's name among replicas serving the same VDCs, whose Targets
   // meet in etcd (engine/replicas.h); default: the host name.
   std::string replica;

@@ -1,8 +1,8 @@
 #include "serve/console.h"
 
-#include <httplib.h>
-
 #include <string>
+
+#include "serve/http_server.h"
 
 namespace vdc::serve {
 
@@ -21,27 +21,30 @@ constexpr const char* kPolicy =
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' blob:; connect-src 'self'; "
     "base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
-void serveFile(std::string_view name, httplib::Response& res) {
+void serveFile(std::string_view name, Response& res) {
   auto found = consoleFiles().find(name);
   if (found == consoleFiles().end()) {
     res.status = 404;
+    res.setContent("no such file\n", "text/plain; charset=utf-8");
     return;
   }
-  res.set_header("Content-Security-Policy", kPolicy);
-  res.set_header("X-Content-Type-Options", "nosniff");
-  res.set_header("Referrer-Policy", "no-referrer");
-  res.set_header("Cache-Control", "no-cache");
-  res.set_content(std::string(found->second), mediaTypeOf(name).c_str());
+  res.setHeader("Content-Security-Policy", kPolicy);
+  res.setHeader("X-Content-Type-Options", "nosniff");
+  res.setHeader("Referrer-Policy", "no-referrer");
+  res.setHeader("Cache-Control", "no-cache");
+  res.setContent(std::string(found->second), mediaTypeOf(name));
 }
 
 }  // namespace
 
-void addConsoleRoutes(httplib::Server& http) {
-  http.Get("/", [](const httplib::Request&, httplib::Response& res) { res.set_redirect("/console/"); });
-  http.Get("/console", [](const httplib::Request&, httplib::Response& res) { res.set_redirect("/console/"); });
-  http.Get("/console/", [](const httplib::Request&, httplib::Response& res) { serveFile("index.html", res); });
-  http.Get(R"(/console/([a-z]+\.[a-z]+))",
-           [](const httplib::Request& req, httplib::Response& res) { serveFile(req.matches[1].str(), res); });
+// From memory, at once: they run on the I/O thread.
+void addConsoleRoutes(HttpServer& http) {
+  auto toConsole = [](const Request&, Response& res) { res.redirect("/console/"); };
+  http.route("GET", "/", toConsole, true);
+  http.route("GET", "/console", toConsole, true);
+  http.route("GET", "/console/", [](const Request&, Response& res) { serveFile("index.html", res); }, true);
+  http.route("GET", R"(/console/([a-z]+\.[a-z]+))",
+             [](const Request& req, Response& res) { serveFile(req.matches[1], res); }, true);
 }
 
 }  // namespace vdc::serve

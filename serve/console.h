@@ -6,16 +6,14 @@
 #include <map>
 #include <string_view>
 
-namespace httplib {
-class Server;
-}
-
 namespace vdc::serve {
+
+class HttpServer;
 
 // Each file of serve/console/ by its name (made at build time).
 const std::map<std::string_view, std::string_view>& consoleFiles();
 
 // GET / (to the console), /console/ and /console/FILE.
-void addConsoleRoutes(httplib::Server& http);
+void addConsoleRoutes(HttpServer& http);
 
 }  // namespace vdc::serve

@@ -481,7 +481,7 @@ TEST_F(Serving, ASecondServerCannotTakeThePort) {
   other.write("serve.yaml", "apiVersion: vdc/v1\nkind: ServeConfig\nspec:\n  listen: 127.0.0.1:" + std::to_string(port) +
                                 "\n  state: state\n  vdcs:\n    - {name: site, directory: site}\n");
   Server second(readServeConfig(other.str() + "/serve.yaml"));
-  EXPECT_EQ(errorOf([&] { second.start(); }), "cannot listen on 127.0.0.1:" + std::to_string(port));
+  EXPECT_EQ(errorOf([&] { second.start(); }), "cannot listen on 127.0.0.1:" + std::to_string(port) + ": Address already in use");
   EXPECT_EQ(get("/api/v1/health", viewer)->status, 200);
 }
 

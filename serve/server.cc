@@ -1,8 +1,5 @@
 #include "serve/server.h"
 
-#include <httplib.h>
-#include <sys/socket.h>
-
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
@@ -23,6 +20,7 @@
 #include "operations/show.h"
 #include "serve/console.h"
 #include "serve/graph_svg.h"
+#include "serve/http_server.h"
 
 namespace vdc::serve {
 
@@ -33,19 +31,17 @@ namespace {
 constexpr const char* kJson = "application/json";
 constexpr size_t kPlansKept = 20;
 constexpr size_t kMostDrawn = 2000;
-constexpr int kBacklog = 1024;
-constexpr size_t kRequestsPerConnection = 100;
 
 // An error as an RFC 9457 problem document, with the message the CLI prints.
-void problem(httplib::Response& res, int status, const std::string& title, const std::string& detail) {
+void problem(Response& res, int status, const std::string& title, const std::string& detail) {
   Json body = {{"type", "about:blank"}, {"title", title}, {"status", status}, {"detail", detail}};
   res.status = status;
-  res.set_content(body.dump(), "application/problem+json");
+  res.setContent(body.dump(), "application/problem+json");
 }
 
-void reply(httplib::Response& res, const Json& body, int status = 200) {
+void reply(Response& res, const Json& body, int status = 200) {
   res.status = status;
-  res.set_content(body.dump(), kJson);
+  res.setContent(body.dump(), kJson);
 }
 
 // A VDC's summary with the caller's role on it.
@@ -58,8 +54,8 @@ Json summaryFor(const VdcRunner& runner, Role role) {
 // A fresh name for a scratch file or a kept plan: 16 random hex digits.
 std::string randomId() { return makeToken().token.substr(0, 16); }
 
-std::string bearerOf(const httplib::Request& req) {
-  std::string header = req.get_header_value("Authorization");
+std::string bearerOf(const Request& req) {
+  std::string header = req.header("Authorization");
   return header.starts_with("Bearer ") ? header.substr(7) : "";
 }
 
@@ -77,7 +73,18 @@ int statusOf(const operations::Failure& failure) {
 
 std::string failureText(const operations::Failure& failure) {
   std::string text = failure.problems().empty() ? "" : failure.problems().str();
-  return text + failure.what();
+  // A revision's files by their place in the repository, not where the server keeps it.
+  static const std::regex kRevisionRoot(R"((/[^\s:'"]*)?/(revisions|planned)/[0-9a-f]{16,40}/)");
+  return std::regex_replace(text + failure.what(), kRevisionRoot, "");
+}
+
+// What a viewer is told of an error that is the server's, not the
+// manifests': no exception's text, which may name the server's files (the
+// log has it).
+void serverProblem(Response& res, int status, const std::exception& e) {
+  spdlog::error("{}", e.what());
+  problem(res, status, status == 503 ? "Service Unavailable" : "Internal Server Error",
+          "the server could not answer; its log says why");
 }
 
 }  // namespace
@@ -98,44 +105,24 @@ int Server::start() {
   for (const auto& spec : config_.vdcs)
     vdcs_[spec.name] = std::make_unique<VdcRunner>(spec, config_, events_);
 
-  if (config_.tls()) http_ = std::make_unique<httplib::SSLServer>(config_.certificate.c_str(), config_.key.c_str());
-  else http_ = std::make_unique<httplib::Server>();
-  if (!http_->is_valid()) throw Error("cannot use the TLS certificate " + config_.certificate + " and key " + config_.key);
-  http_->set_payload_max_length(config_.maxBodyBytes);
-  http_->set_read_timeout(config_.requestTimeout);
-  http_->set_write_timeout(config_.requestTimeout);
-  // A response goes out in two writes (head, body): without this, Nagle's
-  // algorithm holds the second until the client's delayed ACK, 40 ms.
-  http_->set_tcp_nodelay(true);
-  // Each reconnection goes through the listen queue, which cpp-httplib makes
-  // 5 long: past it a client's SYN is dropped and retried a second or more
-  // later. Connections are kept for more requests, and the queue is made
-  // longer below.
-  http_->set_keep_alive_max_count(kRequestsPerConnection);
-  // SO_REUSEADDR only: cpp-httplib's default, SO_REUSEPORT, would let a
-  // second server bind the same port and take part of its connections.
-  http_->set_socket_options([this](int socket) {
-    int yes = 1;
-    setsockopt(socket, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
-    listening_ = socket;
-  });
-  // cpp-httplib gives each connection a thread for as long as it is kept
-  // alive, and an event stream holds its thread while it is open: the
-  // streams get threads of their own beside those of the connections.
-  size_t threads = static_cast<size_t>(config_.maxConnections) + static_cast<size_t>(config_.maxStreams);
-  http_->new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
+  HttpServer::Settings http;
+  http.host = config_.host;
+  http.port = config_.port;
+  http.certificate = config_.certificate;
+  http.key = config_.key;
+  http.maxBodyBytes = config_.maxBodyBytes;
+  http.requestTimeout = config_.requestTimeout;
+  http.maxConnections = config_.maxConnections;
+  http.streamWorkers = config_.maxStreams;
+  http_ = std::make_unique<HttpServer>(http);
   routes();
-  int port = config_.port == 0 ? http_->bind_to_any_port(config_.host) : config_.port;
-  if (config_.port != 0 && !http_->bind_to_port(config_.host, config_.port)) port = -1;
-  if (port < 0) throw Error("cannot listen on " + config_.host + ":" + std::to_string(config_.port));
-  // A second listen() on a listening socket sets its backlog anew (Linux).
-  if (listening_ >= 0) ::listen(listening_, kBacklog);
+  int port = http_->bind();
   for (auto& [name, runner] : vdcs_) runner->start();
   spdlog::info("serving {} VDCs on {}://{}:{}", vdcs_.size(), config_.tls() ? "https" : "http", config_.host, port);
   return port;
 }
 
-void Server::serve() { http_->listen_after_bind(); }
+void Server::serve() { http_->run(); }
 
 void Server::stop() {
   // The streams first: each holds a worker the HTTP server waits for.
@@ -145,7 +132,7 @@ void Server::stop() {
 }
 
 // Refused calls are audited too: who tried what, and why it was refused.
-void Server::auditRefusal(const httplib::Request& req, const httplib::Response& res, const std::string& vdc,
+void Server::auditRefusal(const Request& req, const Response& res, const std::string& vdc,
                           const std::string& action) {
   std::string result = res.status == 401 ? "unauthorized" : res.status == 403 ? "forbidden" : "not found";
   auto caller = tokens_.authenticate(bearerOf(req));
@@ -174,14 +161,52 @@ VdcRunner* Server::find(const std::string& name) {
   return it == vdcs_.end() ? nullptr : it->second.get();
 }
 
+// The host part of a Host header ("vdc.example.org:8470", "[::1]:8470"), lower-case.
+std::string hostPart(std::string host) {
+  if (host.starts_with("[")) host = host.substr(1, host.find(']') - 1);
+  else host = host.substr(0, host.find(':'));
+  for (char& c : host) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return host;
+}
+
+// A mutating call refused before its route ran (too large, too slow, from
+// another site) is audited like any other: the VDC and action its path names.
+void Server::auditRefused(const Request& req, const std::string& method, const std::string& path, int status) {
+  static const std::regex kMutating(R"(/api/v1/vdcs/([a-z0-9-]{1,63})/(plans|plans/[0-9a-f]{16}/apply|sync|suspend|resume))");
+  std::smatch found;
+  if (method != "POST" || !std::regex_match(path, found, kMutating)) return;
+  std::string action = found[2].str().ends_with("apply") ? "apply" : found[2].str() == "plans" ? "plan" : found[2].str();
+  auto caller = tokens_.authenticate(bearerOf(req));
+  audit_->write(caller ? caller->name : "", found[1], action, "", "refused (" + std::to_string(status) + ")");
+}
+
 void Server::routes() {
-  using httplib::Request;
-  using httplib::Response;
+  // A page of another site (or a name rebound to this address) gets no
+  // answer: the Host must be a name this server answers to, and a mutating
+  // call's Origin, when a browser sends one, this server's own.
+  http_->before([this](const Request& req, Response& res) {
+    std::string host = hostPart(req.header("Host"));
+    bool known = host == config_.host || std::find(config_.serverNames.begin(), config_.serverNames.end(), host) !=
+                                                         config_.serverNames.end();
+    if (isLoopback(config_.host)) known = known || host == "localhost" || host == "127.0.0.1" || host == "::1";
+    if (!known) {
+      problem(res, 421, "Misdirected Request",
+              "this server answers to " + config_.host + (config_.serverNames.empty() ? "" : " and its serverNames") +
+                  ", not to the Host this request names");
+    } else if (std::string origin = req.header("Origin"); req.method == "POST" && !origin.empty()) {
+      std::string own = std::string(config_.tls() ? "https://" : "http://") + req.header("Host");
+      if (origin != own) problem(res, 403, "Forbidden", "a call that changes something is taken only from this server's own pages");
+    }
+    if (res.status != 0) auditRefused(req, req.method, req.path, res.status);
+  });
+  http_->onRefusal([this](const std::string& method, const std::string& path, int status) {
+    auditRefused(Request{}, method, path, status);
+  });
   // Every route but the health check needs a principal; each VDC's routes a role on it.
   auto principalOf = [this](const Request& req, Response& res) -> std::optional<Principal> {
     auto principal = tokens_.authenticate(bearerOf(req));
     if (!principal) {
-      res.set_header("WWW-Authenticate", "Bearer realm=\"vdc\"");
+      res.setHeader("WWW-Authenticate", "Bearer realm=\"vdc\"");
       problem(res, 401, "Unauthorized", "a valid bearer token is needed (Authorization: Bearer TOKEN)");
     }
     return principal;
@@ -205,9 +230,10 @@ void Server::routes() {
     return {runner, *principal};
   };
 
-  http_->Get("/api/v1/health", [](const Request&, Response& res) { reply(res, {{"status", "ok"}}); });
+  // Answered on the I/O thread: whatever the handlers are busy with, health answers.
+  http_->route("GET", "/api/v1/health", [](const Request&, Response& res) { reply(res, {{"status", "ok"}}); }, true);
 
-  http_->Get("/api/v1/vdcs", [this, principalOf](const Request& req, Response& res) {
+  http_->route("GET", "/api/v1/vdcs", [this, principalOf](const Request& req, Response& res) {
     auto principal = principalOf(req, res);
     if (!principal) return;
     Json items = Json::array();
@@ -217,11 +243,11 @@ void Server::routes() {
   });
 
   const std::string vdc = R"(/api/v1/vdcs/([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?))";
-  http_->Get(vdc, [vdcFor](const Request& req, Response& res) {
+  http_->route("GET", vdc, [vdcFor](const Request& req, Response& res) {
     if (auto [runner, who] = vdcFor(req, res, Role::Viewer); runner)
       reply(res, summaryFor(*runner, who.roleFor(runner->spec().name)));
   });
-  http_->Get(vdc + "/history", [vdcFor](const Request& req, Response& res) {
+  http_->route("GET", vdc + "/history", [vdcFor](const Request& req, Response& res) {
     if (auto [runner, who] = vdcFor(req, res, Role::Viewer); runner) reply(res, {{"items", runner->history()}});
   });
 
@@ -241,8 +267,9 @@ void Server::routes() {
   // The revision in force, as the controller wrote it into its cache.
   auto inForce = [revisionAt](VdcRunner& runner, Response& res) -> std::optional<RevisionFiles> {
     std::string revision = runner.appliedRevision();
+    // The revision comes from the datacenter's record: only a commit id names a directory.
     fs::path root = fs::path(runner.home()) / "cache" / "revisions" / revision;
-    if (revision.empty() || !fs::is_directory(root / runner.spec().path)) {
+    if (!gitops::isCommitId(revision) || !fs::is_directory(root / runner.spec().path)) {
       problem(res, 409, "Conflict", "VDC '" + runner.spec().name + "' has no revision in force yet");
       return std::nullopt;
     }
@@ -261,7 +288,7 @@ void Server::routes() {
       } catch (const operations::Failure& e) {
         problem(res, statusOf(e), "Unprocessable", failureText(e));
       } catch (const std::exception& e) {
-        problem(res, 503, "Service Unavailable", e.what());
+        serverProblem(res, 503, e);
       }
     };
   };
@@ -273,21 +300,21 @@ void Server::routes() {
     request.confined = true;
     return operations::prepare(request);
   };
-  http_->Get(vdc + "/resources", fromInForce([](const RevisionFiles& found) {
+  http_->route("GET", vdc + "/resources", fromInForce([](const RevisionFiles& found) {
                Vdc loaded = operations::load(found.directory);
                DatacenterPtr datacenter = operations::openTarget(found.target);
                return operations::show(loaded, *datacenter).toJson();
              }));
-  http_->Get(vdc + "/plan",
+  http_->route("GET", vdc + "/plan",
              fromInForce([planOf](const RevisionFiles& found) { return planOf(found).plan.toJson(); }));
 
   // The dependency graph of the revision in force, as Graphviz DOT, or
   // drawn as SVG (?format=svg) up to kMostDrawn resources: dot's layout
   // grows faster than the graph.
-  http_->Get(vdc + "/graph", [vdcFor, inForce](const Request& req, Response& res) {
+  http_->route("GET", vdc + "/graph", [vdcFor, inForce](const Request& req, Response& res) {
     auto [runner, who] = vdcFor(req, res, Role::Viewer);
     if (!runner) return;
-    std::string format = req.has_param("format") ? req.get_param_value("format") : "dot";
+    std::string format = req.hasParam("format") ? req.param("format") : "dot";
     if (format != "dot" && format != "svg")
       return problem(res, 400, "Bad Request", "format is dot or svg, not '" + format.substr(0, 16) + "'");
     auto found = inForce(*runner, res);
@@ -295,16 +322,16 @@ void Server::routes() {
     try {
       Vdc loaded = operations::load(found->directory);
       DependencyGraph graph = DependencyGraph::of(loaded);
-      if (format == "dot") return res.set_content(graph.dot(loaded.name), "text/vnd.graphviz");
+      if (format == "dot") return res.setContent(graph.dot(loaded.name), "text/vnd.graphviz");
       if (graph.size() > kMostDrawn)
         return problem(res, 422, "Unprocessable", "VDC '" + loaded.name + "' has " + std::to_string(graph.size()) +
                                                       " resources, more than are drawn (" + std::to_string(kMostDrawn) +
                                                       "): take its graph as DOT");
-      res.set_content(svgOf(graph.dot(loaded.name)), "image/svg+xml");
+      res.setContent(svgOf(graph.dot(loaded.name)), "image/svg+xml");
     } catch (const operations::Failure& e) {
       problem(res, statusOf(e), "Unprocessable", failureText(e));
     } catch (const std::exception& e) {
-      problem(res, 500, "Internal Server Error", e.what());
+      serverProblem(res, 500, e);
     }
   });
 
@@ -313,7 +340,7 @@ void Server::routes() {
   // plan). It is kept under its id in the VDC's home, then applied only
   // while the target is as it was when the plan was made (a stale plan is
   // refused, as vdc apply PLAN refuses one).
-  http_->Post(vdc + "/plans", [this, vdcFor, inForce, revisionAt, planOf](const Request& req, Response& res) {
+  http_->route("POST", vdc + "/plans", [this, vdcFor, inForce, revisionAt, planOf](const Request& req, Response& res) {
     auto [runner, who] = vdcFor(req, res, Role::Operator);
     std::string name = req.matches[1];
     if (!runner) return auditRefusal(req, res, name, "plan");
@@ -372,7 +399,7 @@ void Server::routes() {
       problem(res, 503, "Service Unavailable", e.what());
     }
   });
-  http_->Post(vdc + "/plans/([0-9a-f]{16})/apply", [this, vdcFor, inForce](const Request& req, Response& res) {
+  http_->route("POST", vdc + "/plans/([0-9a-f]{16})/apply", [this, vdcFor, inForce](const Request& req, Response& res) {
     auto [runner, who] = vdcFor(req, res, Role::Operator);
     std::string name = req.matches[1], id = req.matches[3];
     if (!runner) return auditRefusal(req, res, name, "apply");
@@ -412,7 +439,7 @@ void Server::routes() {
   // The VDC carried out whole (manifests of the revision in force and its
   // disks from the target), as a bundle (docs/bundles.md) streamed from a
   // scratch file. Disks hold data: operators only.
-  http_->Get(vdc + "/export", [this, vdcFor, inForce](const Request& req, Response& res) {
+  http_->route("GET", vdc + "/export", [this, vdcFor, inForce](const Request& req, Response& res) {
     auto [runner, who] = vdcFor(req, res, Role::Operator);
     std::string name = req.matches[1];
     if (!runner) return auditRefusal(req, res, name, "export");
@@ -439,13 +466,16 @@ void Server::routes() {
     auto in = std::make_shared<std::ifstream>(file, std::ios::binary);
     uint64_t size = fs::file_size(file);
     fs::remove(file);
-    res.set_header("Content-Disposition", "attachment; filename=\"" + name + ".vdcb\"");
-    res.set_content_provider(size, "application/x-tar", [in](size_t offset, size_t length, httplib::DataSink& sink) {
-      std::vector<char> buffer(std::min<size_t>(length, 1 << 20));
-      in->seekg(static_cast<std::streamoff>(offset));
-      in->read(buffer.data(), static_cast<std::streamsize>(buffer.size()));
-      return in->gcount() > 0 && sink.write(buffer.data(), static_cast<size_t>(in->gcount()));
-    });
+    res.setHeader("Content-Disposition", "attachment; filename=\"" + name + ".vdcb\"");
+    res.setHeader("Content-Type", "application/x-tar");
+    res.stream = Response::Stream{[in]() -> std::optional<std::string> {
+                                    std::string piece(1 << 20, '\0');
+                                    in->read(piece.data(), static_cast<std::streamsize>(piece.size()));
+                                    piece.resize(static_cast<size_t>(in->gcount()));
+                                    if (piece.empty()) return std::nullopt;
+                                    return piece;
+                                  },
+                                  size, nullptr};
   });
 
   // Operator actions: each is written to the audit log, allowed or not.
@@ -459,51 +489,46 @@ void Server::routes() {
       reply(res, {{"vdc", vdcName}, {"action", name}, {"accepted", true}}, 202);
     };
   };
-  http_->Post(vdc + "/sync", action("sync", &VdcRunner::syncNow));
-  http_->Post(vdc + "/suspend", action("suspend", &VdcRunner::suspend));
-  http_->Post(vdc + "/resume", action("resume", &VdcRunner::resume));
+  http_->route("POST", vdc + "/sync", action("sync", &VdcRunner::syncNow));
+  http_->route("POST", vdc + "/suspend", action("suspend", &VdcRunner::suspend));
+  http_->route("POST", vdc + "/resume", action("resume", &VdcRunner::resume));
 
   // Progress as server-sent events, of the VDCs the caller may see.
-  http_->Get("/api/v1/events", [this, principalOf](const Request& req, Response& res) {
+  http_->route("GET", "/api/v1/events", [this, principalOf](const Request& req, Response& res) {
     auto principal = principalOf(req, res);
     if (!principal) return;
     auto stream = events_.open();
     if (!stream) {
-      res.set_header("Retry-After", "30");
+      res.setHeader("Retry-After", "30");
       problem(res, 503, "Service Unavailable", "too many event streams are open; try again later");
       return;
     }
-    res.set_header("Cache-Control", "no-cache");
-    res.set_chunked_content_provider(
-        "text/event-stream",
-        [this, stream, principal](size_t, httplib::DataSink& sink) {
-          auto frame = stream->next(std::chrono::seconds(15));
-          if (stream->closed()) return false;
-          if (!frame) {
-            static const std::string keepalive = ": keepalive\n\n";
-            return sink.write(keepalive.data(), keepalive.size());
-          }
-          // Only the VDCs this caller may see.
-          if (!frame->vdc.empty() && principal->roleFor(frame->vdc) == Role::None) return true;
-          return sink.write(frame->text.data(), frame->text.size());
-        },
-        [this, stream](bool) { events_.close(stream); });
+    res.setHeader("Cache-Control", "no-cache");
+    res.setHeader("Content-Type", "text/event-stream");
+    res.stream = Response::Stream{[stream, principal]() -> std::optional<std::string> {
+                                    auto frame = stream->next(std::chrono::seconds(15));
+                                    if (stream->closed()) return std::nullopt;
+                                    if (!frame) return ": keepalive\n\n";
+                                    // Only the VDCs this caller may see.
+                                    if (!frame->vdc.empty() && principal->roleFor(frame->vdc) == Role::None) return "";
+                                    return frame->text;
+                                  },
+                                  std::nullopt, [this, stream] { events_.close(stream); }};
   });
 
   addConsoleRoutes(*http_);
 
-  http_->set_error_handler([](const Request&, Response& res) {
-    if (res.body.empty()) problem(res, res.status, res.status == 404 ? "Not Found" : "Error", "no such resource");
-  });
-  http_->set_exception_handler([](const Request&, Response& res, std::exception_ptr error) {
-    std::string what = "internal error";
-    try {
-      std::rethrow_exception(error);
-    } catch (const std::exception& e) {
-      what = e.what();
-    } catch (...) {
-    }
-    problem(res, 500, "Internal Server Error", what);
+  // What no route answers, and what a handler throws: a problem document
+  // that names no internals (the log has the exception).
+  http_->onError([](const Request&, Response& res) {
+    std::string detail = res.body;
+    if (detail.empty())
+      detail = res.status == 404 ? "no such resource" : res.status == 405 ? "this resource does not take that method"
+                                                                          : "the server could not answer; its log says why";
+    std::string title = res.status == 404 ? "Not Found" : res.status == 405 ? "Method Not Allowed"
+                        : res.status == 413 ? "Content Too Large" : res.status == 431 ? "Request Header Fields Too Large"
+                        : res.status == 400 ? "Bad Request" : "Internal Server Error";
+    problem(res, res.status, title, detail);
   });
 }
 

@@ -12,16 +12,13 @@
 #include "serve/audit.h"
 #include "serve/config.h"
 #include "serve/events.h"
+#include "serve/http_message.h"
 #include "serve/tokens.h"
 #include "serve/vdc_runner.h"
 
-namespace httplib {
-class Server;
-struct Request;
-struct Response;
-}
-
 namespace vdc::serve {
+
+class HttpServer;
 
 class Server {
  public:
@@ -40,17 +37,17 @@ class Server {
  private:
   void routes();
   VdcRunner* find(const std::string& name);
-  void auditRefusal(const httplib::Request& req, const httplib::Response& res, const std::string& vdc,
+  void auditRefusal(const Request& req, const Response& res, const std::string& vdc,
                     const std::string& action);
   void forgetOldPlans(const std::string& home);
+  void auditRefused(const Request& req, const std::string& method, const std::string& path, int status);
 
   ServeConfig config_;
   Tokens tokens_;
   EventBus events_;
   std::unique_ptr<AuditLog> audit_;
   std::map<std::string, std::unique_ptr<VdcRunner>> vdcs_;
-  std::unique_ptr<httplib::Server> http_;
-  int listening_ = -1;  // the listening socket, which http_ owns
+  std::unique_ptr<HttpServer> http_;
 };
 
 }  // namespace vdc::serve
