@@ -18,4 +18,4 @@ export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
 # suite runs every call): each run is several times slower here.
 export VDC_SWEEP_EVERY=3
 cd build-asan
-ctest --output-on-failure --timeout 900
+ctest --output-on-failure --timeout 900 -j "$(nproc)"

@@ -16,7 +16,9 @@ stage "installing"
 stage "building"
 "$root/scripts/build.sh"
 stage "testing"
-(cd "$root/build" && ctest --output-on-failure --timeout 600 "$@") | tee -a "$log"
+# Two tests at a time on two cores: most wait on processes, sockets and
+# libvirt as much as they compute (those that time leases run alone).
+(cd "$root/build" && ctest --output-on-failure --timeout 600 -j "$(nproc)" "$@") | tee -a "$log"
 if [ "${VDC_QUICK:-0}" != 1 ]; then
   stage "the test suite under ASan and UBSan"
   "$root/scripts/sanitize.sh" | tee -a "$log"
