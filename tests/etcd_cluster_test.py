@@ -25,18 +25,11 @@ import sys
 import tempfile
 import time
 
+from checks import check, failures, finish
 from etcd_cluster import Cluster, stop_processes
 
 vdc, source = os.path.abspath(sys.argv[1]), os.path.abspath(sys.argv[2])
 LEASE = 3  # seconds: coordination.lease of the Targets here
-failures = []
-
-
-def check(condition, what):
-    print(("ok   " if condition else "FAIL ") + what, flush=True)
-    if not condition:
-        failures.append(what)
-    return condition
 
 
 def target(path, cluster, embedded, prefix):
@@ -307,8 +300,7 @@ def main():
                 if os.path.exists(path):
                     print(f"--- {path}\n" + read(path)[-3000:])
         shutil.rmtree(scratch, ignore_errors=True)
-    if failures:
-        sys.exit(f"{len(failures)} checks failed")
+    finish()
     print("all checks passed")
 
 

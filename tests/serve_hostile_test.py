@@ -28,16 +28,10 @@ import sys
 import tempfile
 import time
 
+from checks import check, finish
+
 vdc = os.path.abspath(sys.argv[1])
 TIMEOUT = 3  # seconds: the server's requestTimeout here
-failures = []
-
-
-def check(condition, what):
-    print(("ok   " if condition else "FAIL ") + what, flush=True)
-    if not condition:
-        failures.append(what)
-    return condition
 
 
 SITE = """apiVersion: vdc/v1
@@ -216,8 +210,7 @@ def main():
             except subprocess.TimeoutExpired:
                 server.kill()
         shutil.rmtree(scratch, ignore_errors=True)
-    if failures:
-        sys.exit(f"{len(failures)} checks failed")
+    finish()
 
 
 main()
