@@ -8,6 +8,9 @@ Usage: serve_load.py VDC [--vdcs 50] [--clients 100] [--seconds 20] [--runs 3]
        [--target FILE]  (a Target file: the VDCs go there, e.g. the real
                          datacenter of scripts/datacenter.sh; default: one
                          embedded datacenter they share)
+       [--against OTHER_VDC]  (a second binary, say of an earlier commit:
+                         the runs of the two alternate, each on a server of
+                         its own, and each case's ratio is printed)
 Needs wrk (scripts/install-deps.sh --bench)."""
 import argparse
 import json
@@ -28,6 +31,7 @@ parser.add_argument("--clients", type=int, default=100)
 parser.add_argument("--seconds", type=int, default=20)
 parser.add_argument("--runs", type=int, default=3)
 parser.add_argument("--target")
+parser.add_argument("--against")
 args = parser.parse_args()
 vdc = os.path.abspath(args.vdc)
 if not shutil.which("wrk"):
@@ -69,7 +73,8 @@ def get(port, path):
 class Served:
     """vdc serve over `count` VDCs, each applied once before it returns."""
 
-    def __init__(self, scratch, count):
+    def __init__(self, scratch, count, binary=None):
+        binary = binary or vdc
         self.dir = tempfile.mkdtemp(dir=scratch)
         self.names = [f"vdc{i:03d}" for i in range(count)]
         lines = ["apiVersion: vdc/v1", "kind: ServeConfig", "spec:", "  listen: 127.0.0.1:0",
@@ -84,7 +89,7 @@ class Served:
             out.write("\n".join(lines) + "\n")
         self.log = open(os.path.join(self.dir, "serve.log"), "w+")
         started = time.monotonic()
-        self.server = subprocess.Popen([vdc, "serve", "--config", "serve.yaml"], cwd=self.dir,
+        self.server = subprocess.Popen([binary, "serve", "--config", "serve.yaml"], cwd=self.dir,
                                        stdout=self.log, stderr=self.log)
         self.port = None
         for _ in range(600):
@@ -180,15 +185,37 @@ with tempfile.TemporaryDirectory() as scratch:
         ("resources", [f"/api/v1/vdcs/{n}/resources" for n in names]),
         ("status + resources", [p for n in names for p in (f"/api/v1/vdcs/{n}", f"/api/v1/vdcs/{n}/resources")]),
     ]
-    for name, paths in cases:
-        runs = [wrk(served.port, paths, scratch) for _ in range(args.runs)]
+
+    def show(name, runs, label=""):
         errors = sum(r["errors"] for r in runs)
         sockets = "; ".join(sorted({r["socket_errors"] for r in runs if r["socket_errors"]}))
-        print(f"  {name:<20} {median_of(runs, 'rps'):8.0f} req/s   p50 {median_of(runs, 'p50'):8.2f} ms   "
+        print(f"  {label}{name:<20} {median_of(runs, 'rps'):8.0f} req/s   p50 {median_of(runs, 'p50'):8.2f} ms   "
               f"p99 {median_of(runs, 'p99'):8.2f} ms   non-2xx {errors}" + (f"   socket errors: {sockets}" if sockets else ""))
-    # The requests wrk left in flight end first.
-    time.sleep(10)
-    loaded = served.figures()
-    print(f"  10 s after the load: {loaded['rss_kib'] / 1024:.1f} MiB resident, peak {loaded['peak_kib'] / 1024:.1f} MiB, "
-          f"{loaded['threads']} threads")
-    served.stop()
+
+    if not args.against:
+        for name, paths in cases:
+            show(name, [wrk(served.port, paths, scratch) for _ in range(args.runs)])
+        # The requests wrk left in flight end first.
+        time.sleep(10)
+        loaded = served.figures()
+        print(f"  10 s after the load: {loaded['rss_kib'] / 1024:.1f} MiB resident, peak {loaded['peak_kib'] / 1024:.1f} MiB, "
+              f"{loaded['threads']} threads")
+        served.stop()
+    else:
+        served.stop()
+        # Run by run, each binary on a server of its own, in turn: what the machine does meanwhile falls on both.
+        other = os.path.abspath(args.against)
+        results = {b: {name: [] for name, _ in cases} for b in (vdc, other)}
+        for _ in range(args.runs):
+            for binary in (vdc, other):
+                server = Served(scratch, args.vdcs, binary)
+                time.sleep(2)
+                for name, paths in cases:
+                    results[binary][name].append(wrk(server.port, paths, scratch))
+                server.stop()
+        print(f"  this binary ({vdc}) against {other}:")
+        for name, _ in cases:
+            show(name, results[vdc][name], "this   ")
+            show(name, results[other][name], "other  ")
+            ratio = median_of(results[vdc][name], "rps") / median_of(results[other][name], "rps")
+            print(f"  {'':7}{name:<20} {ratio:8.2f} x the other's requests/s")

@@ -16,6 +16,7 @@
 
 #include "engine/error.h"
 #include "engine/text.h"
+#include "serve/http_target.h"
 
 namespace vdc::serve {
 
@@ -28,40 +29,6 @@ using ErrorCode = boost::system::error_code;
 namespace {
 
 constexpr size_t kRequestsPerConnection = 100;
-
-// %XX escapes decoded ('+' is a space in a query); none when an escape is
-// broken or the result is not UTF-8 without control bytes.
-std::optional<std::string> decoded(std::string_view text, bool query) {
-  std::string out;
-  out.reserve(text.size());
-  for (size_t i = 0; i < text.size(); ++i) {
-    char c = text[i];
-    if (c == '+' && query) {
-      out += ' ';
-    } else if (c == '%') {
-      if (i + 2 >= text.size()) return std::nullopt;
-      int value = 0;
-      for (char digit : text.substr(i + 1, 2)) {
-        value <<= 4;
-        if (digit >= '0' && digit <= '9') value |= digit - '0';
-        else if (digit >= 'a' && digit <= 'f') value |= digit - 'a' + 10;
-        else if (digit >= 'A' && digit <= 'F') value |= digit - 'A' + 10;
-        else return std::nullopt;
-      }
-      out += static_cast<char>(value);
-      i += 2;
-    } else {
-      out += c;
-    }
-  }
-  for (size_t at = 0; at < out.size();) {
-    size_t length = utf8SequenceAt(out, at);
-    unsigned char c = out[at];
-    if (length == 0 || c < 0x20 || c == 0x7F) return std::nullopt;
-    at += length;
-  }
-  return out;
-}
 
 std::string lowerCase(std::string text) {
   for (char& c : text) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
@@ -213,24 +180,10 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     if (fields > HttpServer::kMostHeaders) return fail(method, path, 431, "the request has too many headers");
     Request request;
     request.method = method;
-    std::string_view target = text;
-    size_t question = target.find('?');
-    auto decodedPath = decoded(target.substr(0, question), false);
-    if (!decodedPath || !decodedPath->starts_with("/"))
-      return fail(method, path, 400, "the path is not percent-encoded UTF-8");
-    request.path = *decodedPath;
-    if (question != std::string_view::npos) {
-      std::string_view query = target.substr(question + 1);
-      while (!query.empty()) {
-        std::string_view pair = query.substr(0, query.find('&'));
-        query.remove_prefix(std::min(query.size(), pair.size() + 1));
-        auto equals = pair.find('=');
-        auto name = decoded(pair.substr(0, equals), true);
-        auto value = decoded(equals == std::string_view::npos ? "" : pair.substr(equals + 1), true);
-        if (!name || !value) return fail(method, path, 400, "the query is not percent-encoded UTF-8");
-        request.params.emplace(*name, *value);
-      }
-    }
+    auto decodedTarget = decodeTarget(text);
+    if (!decodedTarget) return fail(method, path, 400, "the path or the query is not percent-encoded UTF-8");
+    request.path = std::move(decodedTarget->path);
+    request.params = std::move(decodedTarget->params);
     for (const auto& field : message)
       request.headers.emplace_back(lowerCase(std::string(field.name_string())), std::string(field.value()));
     request.body = std::move(message.body());

@@ -13,14 +13,10 @@
 
 #include <nlohmann/json.hpp>
 
+#include "providers/etcd/answers.h"
 #include "providers/etcd/settings.h"
 
 namespace vdc::etcd {
-
-struct KeyValue {
-  std::string key, value;
-  int64_t createRevision = 0, lease = 0;
-};
 
 class Client {
  public:
@@ -36,10 +32,7 @@ class Client {
   // Creates `key` with `value` on `lease` unless it exists. Returns the key
   // as it is now: this one (created: its create revision is the cluster's
   // revision of the write) or the one that was there.
-  struct Claim {
-    bool created = false;
-    KeyValue now;
-  };
+  using Claim = etcd::Claim;
   Claim createIfAbsent(const std::string& key, const std::string& value, int64_t lease);
   // Writes `key` on `lease`, whatever was there.
   void put(const std::string& key, const std::string& value, int64_t lease);
