@@ -81,20 +81,23 @@ struct Route {
   bool quick;
 };
 
-struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
+// Sessions and handlers hold the server by a plain pointer: it outlives
+// them all, since what the I/O context still holds when it stops is
+// destroyed with it, before the members declared above it.
+struct HttpServer::Impl {
   explicit Impl(Settings s)
-      : settings(std::move(s)), acceptor(io), workers(settings.workers), streamWorkers(settings.streamWorkers) {}
+      : settings(std::move(s)), workers(settings.workers), streamWorkers(settings.streamWorkers), acceptor(io) {}
 
   Settings settings;
-  net::io_context io;
-  tcp::acceptor acceptor;
-  std::optional<net::ssl::context> tls;
-  net::thread_pool workers, streamWorkers;
   std::vector<Route> routes;
   Handler before, onError;
   Refusal refusal;
   std::atomic<int> open{0};
   std::atomic<bool> stopping{false};
+  std::optional<net::ssl::context> tls;
+  net::thread_pool workers, streamWorkers;
+  net::io_context io;
+  tcp::acceptor acceptor;
   std::vector<std::thread> ioThreads;
 
   void accept();
@@ -115,8 +118,7 @@ namespace {
 template <class Stream>
 class Session : public std::enable_shared_from_this<Session<Stream>> {
  public:
-  Session(std::shared_ptr<HttpServer::Impl> server, Stream stream)
-      : server_(std::move(server)), stream_(std::move(stream)) {
+  Session(HttpServer::Impl* server, Stream stream) : server_(server), stream_(std::move(stream)) {
     ++server_->open;
   }
   ~Session() { --server_->open; }
@@ -294,7 +296,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     return written.get();
   }
 
-  std::shared_ptr<HttpServer::Impl> server_;
+  HttpServer::Impl* server_;
   Stream stream_;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
@@ -306,7 +308,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
 }  // namespace
 
 void HttpServer::Impl::accept() {
-  acceptor.async_accept(net::make_strand(io), [self = shared_from_this()](ErrorCode ec, tcp::socket socket) {
+  acceptor.async_accept(net::make_strand(io), [self = this](ErrorCode ec, tcp::socket socket) {
     if (ec) {
       if (!self->stopping) self->accept();
       return;
@@ -359,7 +361,7 @@ void HttpServer::Impl::answer(const Request& request, Response& response, bool& 
   error(request, response);
 }
 
-HttpServer::HttpServer(Settings settings) : impl_(std::make_shared<Impl>(std::move(settings))) {
+HttpServer::HttpServer(Settings settings) : impl_(std::make_unique<Impl>(std::move(settings))) {
   const Settings& s = impl_->settings;
   if (!s.certificate.empty()) {
     impl_->tls.emplace(net::ssl::context::tls_server);
@@ -402,13 +404,13 @@ int HttpServer::bind() {
 void HttpServer::run() {
   impl_->accept();
   // Two threads do all the reading and writing; handlers run on the pools.
-  impl_->ioThreads.emplace_back([impl = impl_] { impl->io.run(); });
+  impl_->ioThreads.emplace_back([impl = impl_.get()] { impl->io.run(); });
   impl_->io.run();
 }
 
 void HttpServer::stop() {
   if (impl_->stopping.exchange(true)) return;
-  net::post(impl_->io, [impl = impl_] {
+  net::post(impl_->io, [impl = impl_.get()] {
     ErrorCode ignored;
     impl->acceptor.close(ignored);
   });

@@ -71,7 +71,7 @@ class HttpServer {
   struct Impl;  // with the connections' sessions, in http_server.cc
 
  private:
-  std::shared_ptr<Impl> impl_;
+  std::unique_ptr<Impl> impl_;
 };
 
 }  // namespace vdc::serve

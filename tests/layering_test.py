@@ -30,7 +30,7 @@ LAYERS = {
     # Outside the product: anything but the command line.
     "bench": ["engine", "bundle", "providers/libvirt", "providers/libvirt/api", "providers/targets", "providers/etcd",
               "support", "tests"],
-    "fuzz": ["engine", "bundle", "providers/libvirt/api"],
+    "fuzz": ["engine", "bundle", "providers/libvirt/api", "providers/etcd", "serve"],
     "tests": ["engine", "bundle", "gitops", "operations", "serve", "support", "providers/targets",
               "providers/libvirt", "providers/libvirt/api", "providers/ovs", "providers/etcd"],
 }
