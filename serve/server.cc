@@ -243,13 +243,16 @@ void Server::routes() {
   });
 
   const std::string vdc = R"(/api/v1/vdcs/([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?))";
+  // What one controller last published, copied under its lock: answered on
+  // the I/O threads, like health. (The list's cost grows with the VDCs: it
+  // runs with the other handlers.)
   http_->route("GET", vdc, [vdcFor](const Request& req, Response& res) {
     if (auto [runner, who] = vdcFor(req, res, Role::Viewer); runner)
       reply(res, summaryFor(*runner, who.roleFor(runner->spec().name)));
-  });
+  }, true);
   http_->route("GET", vdc + "/history", [vdcFor](const Request& req, Response& res) {
     if (auto [runner, who] = vdcFor(req, res, Role::Viewer); runner) reply(res, {{"items", runner->history()}});
-  });
+  }, true);
 
   // A revision of a VDC written out: its manifests' directory and its Target
   // (a file of the server's, the shared embedded datacenter, or the
