@@ -101,8 +101,8 @@ struct HttpServer::Impl {
   std::vector<std::thread> ioThreads;
 
   void accept();
-  // What answers `request`: a route's handler, or an error.
-  void answer(const Request& request, Response& response, bool& quick, Handler& handler);
+  // What answers `request` (its matches filled in): a route's handler, or an error.
+  void answer(Request& request, Response& response, bool& quick, Handler& handler);
   void refused(const std::string& method, const std::string& path, int status) {
     if (refusal) refusal(method, path, status);
   }
@@ -329,15 +329,14 @@ void HttpServer::Impl::accept() {
   });
 }
 
-void HttpServer::Impl::answer(const Request& request, Response& response, bool& quick, Handler& handler) {
+void HttpServer::Impl::answer(Request& request, Response& response, bool& quick, Handler& handler) {
   bool pathKnown = false;
   for (const auto& route : routes) {
     std::smatch found;
     if (!std::regex_match(request.path, found, route.pattern)) continue;
     pathKnown = true;
     if (route.method != request.method) continue;
-    auto& matches = const_cast<Request&>(request).matches;
-    matches.assign(found.begin(), found.end());
+    request.matches.assign(found.begin(), found.end());
     if (before) {
       response.status = 0;
       before(request, response);
