@@ -14,8 +14,8 @@ cmake --build build-asan --parallel "$(nproc)"
 # Leaks are checked: libvirt's and libxml2's process-wide caches are not ours.
 export LSAN_OPTIONS="suppressions=$root/scripts/lsan.supp:print_suppressions=0"
 export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
-# The fault sweep of an apply and of a destroy at every third call (the plain
-# suite runs every call): each run is several times slower here.
-export VDC_SWEEP_EVERY=3
+# The fault sweep of an apply and of a destroy at every sixth call (the
+# plain suite runs every call): each run is several times slower here.
+export VDC_SWEEP_EVERY=6
 cd build-asan
 ctest --output-on-failure --timeout 900 -j "$(nproc)"

@@ -4,6 +4,7 @@
 #include <signal.h>
 #include <sys/wait.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <functional>
@@ -11,6 +12,7 @@
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <vector>
 
 #include "engine/test_support.h"
 
@@ -91,6 +93,20 @@ inline std::string stopWhileHeld(int pid, const std::function<std::string()>& lo
 inline void terminateAndWait(int pid) {
   kill(pid, SIGTERM);
   waitUntilGone(pid);
+}
+
+// The calls a fault sweep of calls 1 to `last` faults: every one, or with
+// VDC_SWEEP_EVERY=N every N-th from the first, and the last. Where a run is
+// several times slower (the sanitizers' suite) or each costs a real
+// host's seconds (the end-to-end suite in CI), scripts set N: points of
+// failure spread over the walk.
+inline std::vector<int> sweptCalls(int last) {
+  int every = 1;
+  if (const char* n = std::getenv("VDC_SWEEP_EVERY")) every = std::clamp(std::atoi(n), 1, last);
+  std::vector<int> calls;
+  for (int k = 1; k <= last; k += every) calls.push_back(k);
+  if (calls.back() != last) calls.push_back(last);
+  return calls;
 }
 
 }  // namespace vdc::testing

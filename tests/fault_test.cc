@@ -40,19 +40,6 @@ std::string faultVdc() {
 
 constexpr int kResources = 50;
 
-// The calls a sweep of calls 1 to `last` faults: every one, or with
-// VDC_SWEEP_EVERY=N every N-th from the first, and the last. The sanitizer
-// stage, where each run is several times slower, sets N to 3 (scripts/
-// sanitize.sh): a third of the points of failure, spread over the walk.
-std::vector<int> sweptCalls(int last) {
-  int every = 1;
-  if (const char* n = std::getenv("VDC_SWEEP_EVERY")) every = std::clamp(std::atoi(n), 1, last);
-  std::vector<int> calls;
-  for (int k = 1; k <= last; k += every) calls.push_back(k);
-  if (calls.back() != last) calls.push_back(last);
-  return calls;
-}
-
 // Every object of the VDC on the datacenter, by name, counted.
 std::multiset<std::string> objects(const std::filesystem::path& sim) {
   std::multiset<std::string> names;

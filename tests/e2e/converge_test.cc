@@ -234,7 +234,7 @@ TEST_F(Converge, AFaultAtAnyCallOnARealHostConvergesOnTheNextRun) {
   ASSERT_EQ(run("destroy --auto-approve").exit, 0);
 
   for (const char* mode : {"fail", "kill"}) {
-    for (int k = 1; k <= kResources; ++k) {
+    for (int k : sweptCalls(kResources)) {
       SCOPED_TRACE(std::string(mode) + " at call " + std::to_string(k) + " of an apply");
       Result broken = run("apply --auto-approve", "VDC_FAULT=" + std::string(mode) + ":" + std::to_string(k) + " ");
       ASSERT_NE(broken.exit, 0) << broken.out;
@@ -245,7 +245,7 @@ TEST_F(Converge, AFaultAtAnyCallOnARealHostConvergesOnTheNextRun) {
       ASSERT_EQ(run("destroy --auto-approve").exit, 0);
     }
   }
-  for (int k = 1; k <= kResources; ++k) {
+  for (int k : sweptCalls(kResources)) {
     SCOPED_TRACE("kill at call " + std::to_string(k) + " of a destroy");
     ASSERT_EQ(run("apply --auto-approve").exit, 0);
     Result broken = run("destroy --auto-approve", "VDC_FAULT=kill:" + std::to_string(k) + " ");
