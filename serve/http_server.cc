@@ -413,8 +413,10 @@ void HttpServer::stop() {
     ErrorCode ignored;
     impl->acceptor.close(ignored);
   });
-  impl_->streamWorkers.join();
+  // Handlers first: one that ends now may still start a stream, whose pump
+  // then sees the stop at its first piece.
   impl_->workers.join();
+  impl_->streamWorkers.join();
   impl_->io.stop();
   for (auto& thread : impl_->ioThreads)
     if (thread.joinable() && thread.get_id() != std::this_thread::get_id()) thread.join();
