@@ -103,8 +103,13 @@ struct HttpServer::Impl {
   void accept();
   // What answers `request` (its matches filled in): a route's handler, or an error.
   void answer(Request& request, Response& response, bool& quick, Handler& handler);
+  // On an I/O thread: nothing may leave it (an audit log that cannot be written throws).
   void refused(const std::string& method, const std::string& path, int status) {
-    if (refusal) refusal(method, path, status);
+    try {
+      if (refusal) refusal(method, path, status);
+    } catch (const std::exception& e) {
+      spdlog::error("{} {}: {}", method, path, e.what());
+    }
   }
   void error(const Request& request, Response& response) {
     if (onError) onError(request, response);
