@@ -1,5 +1,6 @@
 #include "engine/text.h"
 
+#include <cctype>
 #include <cstdio>
 
 namespace vdc {
@@ -70,6 +71,11 @@ std::string escape(std::string_view text, bool keepLines) {
 }  // namespace
 
 std::string printable(std::string_view text) { return escape(text, false); }
+
+std::string lowerCase(std::string text) {
+  for (char& c : text) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return text;
+}
 
 std::string printableMessage(std::string_view text) { return escape(text, true); }
 

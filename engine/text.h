@@ -27,6 +27,9 @@ std::string withoutUserInfo(std::string_view url);
 // The user-info of a URL ("" when none): what withoutUserInfo drops.
 std::string userInfo(std::string_view url);
 
+// `text` with its ASCII letters in lower case (host names, header names).
+std::string lowerCase(std::string text);
+
 // The length of the valid UTF-8 sequence at text[at] (0 when it is not one).
 size_t utf8SequenceAt(std::string_view text, size_t at);
 

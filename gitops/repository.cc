@@ -161,9 +161,8 @@ std::string unsafeEntryName(std::string_view name) {
   }
   // Some file systems drop trailing dots and spaces and ignore case; git
   // itself refuses these names for its own directory (fsck), in every form.
-  std::string bare(name);
+  std::string bare = lowerCase(std::string(name));
   while (!bare.empty() && (bare.back() == '.' || bare.back() == ' ')) bare.pop_back();
-  for (char& c : bare) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   if (bare == ".git" || bare == "git~1") return "git's own directory";
   if (bare == ".vdc") return "vdc's own state directory";
   return "";

@@ -69,8 +69,7 @@ std::string hostName() {
   char host[256] = "replica";
   gethostname(host, sizeof host - 1);
   std::string name = host;
-  name = name.substr(0, name.find('.'));  // the host, not its domain
-  for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  name = lowerCase(name.substr(0, name.find('.')));  // the host, not its domain
   return isDnsLabel(name) ? name : "replica";
 }
 

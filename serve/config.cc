@@ -4,6 +4,7 @@
 #include <set>
 
 #include "engine/config_file.h"
+#include "engine/text.h"
 #include "engine/units.h"
 #include "operations/revision_rules.h"
 
@@ -149,9 +150,7 @@ ServeConfig readServeConfig(const std::string& file) {
       if (YAML::Node names = spec["serverNames"]) {
         if (!names.IsSequence()) diags.add(at(file, names), "serverNames is a list of host names");
         for (const auto& entry : names) {
-          std::string name = textOf(file, entry, "a server name", diags);
-          for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-          config.serverNames.push_back(name);
+          config.serverNames.push_back(lowerCase(textOf(file, entry, "a server name", diags)));
         }
       }
       if (YAML::Node hosts = spec["allowedHosts"]) {

@@ -30,11 +30,6 @@ namespace {
 
 constexpr size_t kRequestsPerConnection = 100;
 
-std::string lowerCase(std::string text) {
-  for (char& c : text) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return text;
-}
-
 }  // namespace
 
 std::string Request::header(const std::string& name) const {

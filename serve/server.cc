@@ -11,6 +11,7 @@
 #include "engine/error.h"
 #include "engine/graph.h"
 #include "engine/safe_file.h"
+#include "engine/text.h"
 #include "gitops/repository.h"
 #include "operations/applying.h"
 #include "operations/export.h"
@@ -165,8 +166,7 @@ VdcRunner* Server::find(const std::string& name) {
 std::string hostPart(std::string host) {
   if (host.starts_with("[")) host = host.substr(1, host.find(']') - 1);
   else host = host.substr(0, host.find(':'));
-  for (char& c : host) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return host;
+  return lowerCase(host);
 }
 
 // A mutating call refused before its route ran (too large, too slow, from

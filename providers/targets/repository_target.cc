@@ -12,11 +12,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-std::string lower(std::string text) {
-  std::transform(text.begin(), text.end(), text.begin(), [](unsigned char c) { return std::tolower(c); });
-  return text;
-}
-
 // A DNS name (letters, digits, '-' inside labels, dots between) or an
 // IPv4 address; an IPv6 address (its URI writes it in brackets). Never a
 // word ssh would take for an option.
@@ -48,7 +43,7 @@ bool isUserName(const std::string& user) {
 std::optional<std::string> hostOf(const std::string& uri) {
   auto parsed = libvirt::parseConnectionUri(uri);
   if (!parsed || parsed->host.empty()) return std::nullopt;
-  return lower(parsed->host);
+  return lowerCase(parsed->host);
 }
 
 }  // namespace
@@ -58,7 +53,7 @@ bool HostAllowList::allows(const std::string& uri) const {
   return std::any_of(entries_.begin(), entries_.end(), [&](const std::string& entry) {
     if (entry.find("://") != std::string::npos) return entry == uri;
     bool bracketed = entry.size() > 2 && entry.front() == '[' && entry.back() == ']';
-    return host && lower(bracketed ? entry.substr(1, entry.size() - 2) : entry) == *host;
+    return host && lowerCase(bracketed ? entry.substr(1, entry.size() - 2) : entry) == *host;
   });
 }
 
