@@ -100,9 +100,13 @@ inline void terminateAndWait(int pid) {
 // several times slower (the sanitizers' suite) or each costs a real
 // host's seconds (the end-to-end suite in CI), scripts set N: points of
 // failure spread over the walk.
+inline int sweepStep(int last) {
+  const char* n = std::getenv("VDC_SWEEP_EVERY");
+  return n ? std::clamp(std::atoi(n), 1, std::max(last, 1)) : 1;
+}
+
 inline std::vector<int> sweptCalls(int last) {
-  int every = 1;
-  if (const char* n = std::getenv("VDC_SWEEP_EVERY")) every = std::clamp(std::atoi(n), 1, last);
+  const int every = sweepStep(last);
   std::vector<int> calls;
   for (int k = 1; k <= last; k += every) calls.push_back(k);
   if (calls.back() != last) calls.push_back(last);

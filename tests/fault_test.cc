@@ -150,15 +150,27 @@ TEST_P(Faults, EveryCallOfAnAtomicApply) {
   std::multiset<std::string> next = objects(sim());
   ASSERT_NE(next, expected);
 
-  int calls = 0;
-  for (int k = 1; k <= 200; ++k) {
+  // The number of calls: a fault past the last one never fires, so the
+  // apply succeeds from there on (a binary search; the sweep may be sampled).
+  auto succeedsWithFaultAt = [&](int k) {
+    writeFile(sim(), applied);
+    return shell(dir.path(), fault(k) + VDC_BINARY + atomic).exit == 0;
+  };
+  int low = 1, high = 200;  // the first call whose fault never fires lies in [low, high]
+  ASSERT_TRUE(succeedsWithFaultAt(high));
+  while (low < high) {
+    int mid = (low + high) / 2;
+    if (succeedsWithFaultAt(mid)) high = mid;
+    else low = mid + 1;
+  }
+  const int calls = low - 1;
+  ASSERT_GE(calls, 8) << "every change is at least one call";
+
+  for (int k : sweptCalls(calls)) {
     SCOPED_TRACE("fault at call " + std::to_string(k));
     writeFile(sim(), applied);
     Result broken = shell(dir.path(), fault(k) + VDC_BINARY + atomic);
-    if (broken.exit == 0) {  // past the last call
-      calls = k - 1;
-      break;
-    }
+    ASSERT_NE(broken.exit, 0) << broken.out;
     if (GetParam() == "fail") {
       EXPECT_NE(broken.out.find("rolled back"), std::string::npos) << broken.out << broken.err;
       EXPECT_EQ(objects(sim()), expected) << "the old version, whole";
@@ -169,10 +181,10 @@ TEST_P(Faults, EveryCallOfAnAtomicApply) {
     EXPECT_EQ(objects(sim()), next) << "the new version, whole";
     ASSERT_EQ(vdc(dir.path(), "plan next --detailed-exitcode").exit, 0);
   }
-  ASSERT_GE(calls, 8) << "every change is at least one call";
 
-  // A failure at the last call undoes the most; a death at each call of that undo.
-  for (int m = calls + 1; GetParam() == "kill"; ++m) {
+  // A failure at the last call undoes the most; a death at each call of that
+  // undo (at each N-th when the sweep is sampled, up to the first past it).
+  for (int m = calls + 1; GetParam() == "kill"; m += sweepStep(calls)) {
     SCOPED_TRACE("killed at call " + std::to_string(m) + " while undoing");
     ASSERT_LT(m, 3 * calls) << "an undo takes no more calls than its apply";
     writeFile(sim(), applied);
