@@ -1,10 +1,14 @@
 #include "serve/http_server.h"
 
+#include <sys/resource.h>
+
 #include <atomic>
 #include <future>
 #include <mutex>
 #include <regex>
+#include <set>
 #include <thread>
+#include <unordered_map>
 #include <vector>
 
 #include <boost/asio.hpp>
@@ -76,28 +80,72 @@ struct Route {
   bool quick;
 };
 
-// Sessions and handlers hold the server by a plain pointer: it outlives
-// them all, since what the I/O context still holds when it stops is
-// destroyed with it, before the members declared above it.
+// A connection as the server's stop sees it: one waiting for a request
+// ends at once; one being answered ends after its answer.
+struct Connection {
+  virtual ~Connection() = default;
+  virtual void endIfIdle() = 0;
+};
+
+// Calls a stream's `done` once, when the last work that could still send a
+// piece of it is gone: after its pump, or without one (a HEAD request, a
+// head that could not be written, a stop before the pump began).
+struct StreamEnd {
+  std::function<void()> done;
+  ~StreamEnd() {
+    try {
+      if (done) done();
+    } catch (const std::exception& e) {
+      spdlog::error("ending a stream: {}", e.what());
+    }
+  }
+};
+
+// Sessions and work on the pools hold the server by a plain pointer: it
+// outlives them all. The members are declared in the order that makes it
+// so: the pools go first, with whatever they still hold (a session's
+// socket needs `io`), then `io` with what it holds, then the rest.
 struct HttpServer::Impl {
   explicit Impl(Settings s)
-      : settings(std::move(s)), workers(settings.workers), streamWorkers(settings.streamWorkers), acceptor(io) {}
+      : settings(std::move(s)),
+        busy(io.get_executor()),
+        acceptor(io),
+        acceptRetry(io),
+        workers(settings.workers),
+        downloads(settings.downloadWorkers),
+        streamWorkers(settings.streamWorkers) {}
 
   Settings settings;
   std::vector<Route> routes;
   Handler before, onError;
   Refusal refusal;
   std::atomic<int> open{0};
-  std::atomic<bool> stopping{false};
   std::optional<net::ssl::context> tls;
-  net::thread_pool workers, streamWorkers;
+  // Taken to change `stopping`, to start I/O threads and to hand work to a
+  // pool: nothing reaches a pool once its join has begun.
+  std::mutex lifecycle;
+  std::atomic<bool> stopping{false};
+  std::mutex connectionsMutex;
+  std::unordered_map<const Connection*, std::weak_ptr<Connection>> connections;
   net::io_context io;
+  // Keeps `io` running while the pools may still hand it answers to write.
+  std::optional<net::executor_work_guard<net::io_context::executor_type>> busy;
   tcp::acceptor acceptor;
+  net::steady_timer acceptRetry;
   std::vector<std::thread> ioThreads;
+  net::thread_pool workers, downloads, streamWorkers;
 
   void accept();
   // What answers `request` (its matches filled in): a route's handler, or an error.
   void answer(Request& request, Response& response, bool& quick, Handler& handler);
+  // Hands `work` to `pool`; false once the server is stopping.
+  template <class Work>
+  bool launch(net::thread_pool& pool, Work work) {
+    std::lock_guard lock(lifecycle);
+    if (stopping) return false;
+    net::post(pool, std::move(work));
+    return true;
+  }
   // On an I/O thread: nothing may leave it (an audit log that cannot be written throws).
   void refused(const std::string& method, const std::string& path, int status) {
     try {
@@ -107,32 +155,61 @@ struct HttpServer::Impl {
     }
   }
   void error(const Request& request, Response& response) {
-    if (onError) onError(request, response);
+    try {
+      if (onError) onError(request, response);
+    } catch (const std::exception& e) {
+      spdlog::error("{} {}: {}", request.method, printable(request.path), e.what());
+    }
   }
 };
 
 namespace {
 
+// The path of a request refused before its route, as the audit matches it:
+// decoded when it can be (so an escaped name is the name), bounded, printable.
+std::string refusedPath(std::string_view target) {
+  auto decoded = decodeTarget(target);
+  std::string path = decoded ? decoded->path : std::string(target.substr(0, target.find('?')));
+  return printable(std::string_view(path).substr(0, 200));
+}
+
 // One connection: requests read whole within their deadline, answered one
-// at a time. Plain TCP or TLS.
+// at a time. Plain TCP or TLS. Everything but a handler's own work runs on
+// the connection's strand.
 template <class Stream>
-class Session : public std::enable_shared_from_this<Session<Stream>> {
+class Session : public Connection, public std::enable_shared_from_this<Session<Stream>> {
  public:
   Session(HttpServer::Impl* server, Stream stream) : server_(server), stream_(std::move(stream)) {
     ++server_->open;
   }
-  ~Session() { --server_->open; }
+  ~Session() override {
+    --server_->open;
+    std::lock_guard lock(server_->connectionsMutex);
+    server_->connections.erase(this);
+  }
 
   void start() {
+    {
+      std::lock_guard lock(server_->connectionsMutex);
+      server_->connections[this] = this->shared_from_this();
+    }
     if constexpr (std::is_same_v<Stream, beast::ssl_stream<beast::tcp_stream>>) {
+      idle_ = true;
       beast::get_lowest_layer(stream_).expires_after(server_->settings.requestTimeout);
       stream_.async_handshake(net::ssl::stream_base::server,
                               [self = this->shared_from_this()](ErrorCode ec) {
+                                self->idle_ = false;
                                 if (!ec) self->read();
                               });
     } else {
       read();
     }
+  }
+
+  void endIfIdle() override {
+    net::post(stream_.get_executor(), [self = this->shared_from_this()] {
+      if (self->idle_) self->close();
+    });
   }
 
   void close() {
@@ -153,6 +230,8 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
 
  private:
   void read() {
+    if (server_->stopping) return close();
+    idle_ = true;
     parser_.emplace();
     parser_->header_limit(HttpServer::kMostHeaderBytes);
     parser_->body_limit(server_->settings.maxBodyBytes);
@@ -163,27 +242,27 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   }
 
   void onRead(ErrorCode ec) {
+    idle_ = false;
     // What the request line said, once it was read (before the rest of the head, maybe).
     std::string method(parser_->get().method_string());
     auto line = parser_->get().target();
     std::string_view text(line.data(), line.size());
-    std::string path = printable(text.substr(0, text.find('?')).substr(0, 200));
     if (ec == http::error::end_of_stream && !parser_->got_some()) return close();
     if (ec == beast::error::timeout) {
-      if (parser_->got_some()) server_->refused(method, path, 408);
+      if (parser_->got_some()) server_->refused(method, refusedPath(text), 408);
       return close();
     }
-    if (ec == http::error::header_limit) return fail(method, path, 431, "the request line and headers are too large");
-    if (ec == http::error::body_limit) return fail(method, path, 413, "the body is larger than the server takes");
-    if (ec) return parser_->got_some() ? fail(method, path, 400, "the request is not HTTP/1.1") : close();
+    if (ec == http::error::header_limit) return fail(method, text, 431, "the request line and headers are too large");
+    if (ec == http::error::body_limit) return fail(method, text, 413, "the body is larger than the server takes");
+    if (ec) return parser_->got_some() ? fail(method, text, 400, "the request is not HTTP/1.1") : close();
 
     auto& message = parser_->get();
     size_t fields = std::distance(message.begin(), message.end());
-    if (fields > HttpServer::kMostHeaders) return fail(method, path, 431, "the request has too many headers");
+    if (fields > HttpServer::kMostHeaders) return fail(method, text, 431, "the request has too many headers");
     Request request;
     request.method = method;
     auto decodedTarget = decodeTarget(text);
-    if (!decodedTarget) return fail(method, path, 400, "the path or the query is not percent-encoded UTF-8");
+    if (!decodedTarget) return fail(method, text, 400, "the path or the query is not percent-encoded UTF-8");
     request.path = std::move(decodedTarget->path);
     request.params = std::move(decodedTarget->params);
     for (const auto& field : message)
@@ -191,41 +270,53 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     request.body = std::move(message.body());
     keepAlive_ = message.keep_alive() && ++served_ < kRequestsPerConnection;
     version_ = message.version();
+    head_ = method == "HEAD";
 
     auto response = std::make_shared<Response>();
     auto shared = std::make_shared<Request>(std::move(request));
     bool quick = true;
     HttpServer::Handler handler;
-    server_->answer(*shared, *response, quick, handler);
+    try {
+      server_->answer(*shared, *response, quick, handler);
+    } catch (const std::exception& e) {  // the check before the routes threw: never out of an I/O thread
+      failed(*shared, *response, e);
+      handler = nullptr;
+    }
     if (!handler) return write(response);
     auto self = this->shared_from_this();
     auto run = [self, shared, response, handler] {
       try {
         handler(*shared, *response);
       } catch (const std::exception& e) {
-        spdlog::error("{} {}: {}", shared->method, printable(shared->path), e.what());
-        *response = Response{};
-        response->status = 500;
-        self->server_->error(*shared, *response);
+        self->failed(*shared, *response, e);
       }
       net::post(self->stream_.get_executor(), [self, response] { self->write(response); });
     };
     if (quick) run();
-    else net::post(server_->workers, run);
+    else if (!server_->launch(server_->workers, run)) close();
+  }
+
+  // A handler (or the check before them) threw: 500, dressed by the error handler.
+  void failed(const Request& request, Response& response, const std::exception& e) {
+    spdlog::error("{} {}: {}", request.method, printable(request.path), e.what());
+    response = Response{};
+    response.status = 500;
+    server_->error(request, response);
   }
 
   // Refused before any route saw it: `why` is the body the error handler dresses.
-  void fail(const std::string& method, const std::string& path, int status, const std::string& why) {
-    server_->refused(method, path, status);
+  void fail(const std::string& method, std::string_view target, int status, const std::string& why) {
+    Request request;
+    request.method = method;
+    request.path = refusedPath(target);
+    server_->refused(method, request.path, status);
     auto response = std::make_shared<Response>();
     response->status = status;
     response->body = why;
-    Request request;
-    request.method = method;
-    request.path = path;
     server_->error(request, *response);
     keepAlive_ = false;
     version_ = 11;
+    head_ = false;
     write(response);
   }
 
@@ -234,34 +325,44 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     auto message = std::make_shared<http::response<http::string_body>>(static_cast<http::status>(response->status), version_);
     for (const auto& [name, value] : response->headers) message->set(name, value);
     message->body() = std::move(response->body);
-    message->keep_alive(keepAlive_);
+    message->keep_alive(keepAlive_ && !server_->stopping);
     message->prepare_payload();
+    // A HEAD answer: the GET's head, Content-Length included, without its body.
+    if (head_) message->body().clear();
     beast::get_lowest_layer(stream_).expires_after(server_->settings.requestTimeout);
-    http::async_write(stream_, *message, [self = this->shared_from_this(), message](ErrorCode ec, size_t) {
-      if (ec || !self->keepAlive_) return self->close();
+    auto serializer = std::make_shared<http::response_serializer<http::string_body>>(*message);
+    auto written = [self = this->shared_from_this(), message, serializer](ErrorCode ec, size_t) {
+      if (ec || !self->keepAlive_ || self->server_->stopping) return self->close();
       self->read();
-    });
+    };
+    if (head_) http::async_write_header(stream_, *serializer, std::move(written));
+    else http::async_write(stream_, *serializer, std::move(written));
   }
 
   // The head, then each piece as it is made (on a stream worker, which may
-  // wait for the next piece as long as it takes), each write within the
-  // deadline. The connection ends with the stream.
+  // wait for the next piece as long as it takes; a download, a stream of
+  // known length, on a pool of its own so that open event streams never
+  // hold it up), each write within the deadline. The connection ends with
+  // the stream. Without a length the pieces go out chunked, or, to an
+  // HTTP/1.0 client, as they are, ended by the connection's end.
   void writeStream(std::shared_ptr<Response> response) {
+    auto end = std::make_shared<StreamEnd>();
+    end->done = std::move(response->stream->done);
+    std::optional<uint64_t> length = response->stream->length;
     auto head = std::make_shared<http::response<http::empty_body>>(static_cast<http::status>(response->status), version_);
     for (const auto& [name, value] : response->headers) head->set(name, value);
-    bool chunked = !response->stream->length;
+    bool chunked = !length && version_ >= 11 && !head_;
     if (chunked) head->chunked(true);
-    else head->content_length(*response->stream->length);
+    else if (length) head->content_length(*length);
     head->keep_alive(false);
     auto serializer = std::make_shared<http::response_serializer<http::empty_body>>(*head);
     beast::get_lowest_layer(stream_).expires_after(server_->settings.requestTimeout);
     auto self = this->shared_from_this();
-    http::async_write_header(stream_, *serializer, [self, head, serializer, response, chunked](ErrorCode ec, size_t) {
-      if (ec) {
-        if (response->stream->done) response->stream->done();
-        return self->close();
-      }
-      net::post(self->server_->streamWorkers, [self, response, chunked] { self->pump(*response, chunked); });
+    http::async_write_header(stream_, *serializer, [self, head, serializer, response, chunked, end](ErrorCode ec, size_t) {
+      if (ec || self->head_) return self->close();
+      auto& pool = response->stream->length ? self->server_->downloads : self->server_->streamWorkers;
+      auto pump = [self, response, chunked, end] { self->pump(*response, chunked); };
+      if (!self->server_->launch(pool, std::move(pump))) self->close();
     });
   }
 
@@ -273,7 +374,6 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
       if (!send(std::move(*piece), chunked)) break;
     }
     if (chunked && !server_->stopping) send({}, true);
-    if (response.stream->done) response.stream->done();
     net::post(stream_.get_executor(), [self = this->shared_from_this()] { self->close(); });
   }
 
@@ -301,6 +401,8 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
   bool keepAlive_ = false;
+  bool head_ = false;   // a HEAD request: the answer's head only
+  bool idle_ = false;   // waiting for a request (or a TLS handshake)
   unsigned version_ = 11;
   size_t served_ = 0;
 };
@@ -310,7 +412,14 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
 void HttpServer::Impl::accept() {
   acceptor.async_accept(net::make_strand(io), [self = this](ErrorCode ec, tcp::socket socket) {
     if (ec) {
-      if (!self->stopping) self->accept();
+      if (self->stopping || ec == net::error::operation_aborted) return;
+      // Out of file descriptors, say: try again shortly rather than at once
+      // (a pending connection would fail the same way in a busy loop).
+      spdlog::warn("cannot accept a connection: {}", ec.message());
+      self->acceptRetry.expires_after(std::chrono::milliseconds(100));
+      self->acceptRetry.async_wait([self](ErrorCode waited) {
+        if (!waited && !self->stopping) self->accept();
+      });
       return;
     }
     socket.set_option(tcp::no_delay(true), ec);  // a head and a body in two writes: no wait for a delayed ACK
@@ -330,12 +439,14 @@ void HttpServer::Impl::accept() {
 }
 
 void HttpServer::Impl::answer(Request& request, Response& response, bool& quick, Handler& handler) {
-  bool pathKnown = false;
+  // HEAD is GET without the body (the session leaves it out).
+  const std::string method = request.method == "HEAD" ? "GET" : request.method;
+  std::set<std::string> allowed;
   for (const auto& route : routes) {
     std::smatch found;
     if (!std::regex_match(request.path, found, route.pattern)) continue;
-    pathKnown = true;
-    if (route.method != request.method) continue;
+    allowed.insert(route.method);
+    if (route.method != method) continue;
     request.matches.assign(found.begin(), found.end());
     if (before) {
       response.status = 0;
@@ -347,7 +458,7 @@ void HttpServer::Impl::answer(Request& request, Response& response, bool& quick,
     handler = route.handler;
     return;
   }
-  response.status = pathKnown ? 405 : 404;
+  response.status = allowed.empty() ? 404 : 405;
   if (before) {
     Response checked;
     checked.status = 0;
@@ -356,6 +467,12 @@ void HttpServer::Impl::answer(Request& request, Response& response, bool& quick,
       response = std::move(checked);
       return;
     }
+  }
+  if (response.status == 405) {
+    if (allowed.count("GET")) allowed.insert("HEAD");
+    std::string list;
+    for (const auto& name : allowed) list += (list.empty() ? "" : ", ") + name;
+    response.setHeader("Allow", list);
   }
   error(request, response);
 }
@@ -397,27 +514,55 @@ int HttpServer::bind() {
   // A queue long enough for many clients reconnecting at once.
   if (!ec) acceptor.listen(1024, ec);
   if (ec) throw Error("cannot listen on " + s.host + ":" + std::to_string(s.port) + ": " + ec.message());
+  // Room for maxConnections beside the process's other files (a soft limit
+  // of 1,024, the usual one, is not): as far as the hard limit allows.
+  rlimit files{};
+  rlim_t wanted = static_cast<rlim_t>(s.maxConnections) + 1024;
+  if (getrlimit(RLIMIT_NOFILE, &files) == 0 && files.rlim_cur < wanted) {
+    files.rlim_cur = std::min(wanted, files.rlim_max);
+    setrlimit(RLIMIT_NOFILE, &files);
+  }
   return acceptor.local_endpoint().port();
 }
 
 void HttpServer::run() {
-  impl_->accept();
-  // Two threads do all the reading and writing; handlers run on the pools.
-  impl_->ioThreads.emplace_back([impl = impl_.get()] { impl->io.run(); });
+  {
+    std::lock_guard lock(impl_->lifecycle);
+    if (impl_->stopping) return;
+    impl_->accept();
+    // Two threads do all the reading and writing; handlers run on the pools.
+    impl_->ioThreads.emplace_back([impl = impl_.get()] { impl->io.run(); });
+  }
   impl_->io.run();
 }
 
 void HttpServer::stop() {
-  if (impl_->stopping.exchange(true)) return;
+  {
+    std::lock_guard lock(impl_->lifecycle);
+    if (impl_->stopping.exchange(true)) return;
+  }
   net::post(impl_->io, [impl = impl_.get()] {
     ErrorCode ignored;
     impl->acceptor.close(ignored);
+    impl->acceptRetry.cancel();
   });
-  // Handlers first: one that ends now may still start a stream, whose pump
-  // then sees the stop at its first piece.
+  // A connection waiting for a request ends now; one being answered, once
+  // its answer is written.
+  std::vector<std::shared_ptr<Connection>> alive;
+  {
+    std::lock_guard lock(impl_->connectionsMutex);
+    for (const auto& [key, connection] : impl_->connections)
+      if (auto held = connection.lock()) alive.push_back(std::move(held));
+  }
+  for (const auto& connection : alive) connection->endIfIdle();
+  alive.clear();
+  // The handlers and pumps running end (a pump at its next piece); what
+  // they hand the I/O threads is written, each write within requestTimeout;
+  // then `io` runs out of work and its threads return.
   impl_->workers.join();
+  impl_->downloads.join();
   impl_->streamWorkers.join();
-  impl_->io.stop();
+  impl_->busy.reset();
   for (auto& thread : impl_->ioThreads)
     if (thread.joinable() && thread.get_id() != std::this_thread::get_id()) thread.join();
 }

@@ -10,7 +10,8 @@
 // - reading and writing are asynchronous, so a slow client holds no
 //   thread; handlers run on a pool of their own; at most maxConnections
 //   are open at once (the next ones get 503 and are closed);
-// - no Range requests are served: a response goes out once, whole.
+// - no Range requests are served: a response goes out once, whole;
+// - HEAD is GET without the body; a 405 says what is Allowed.
 #pragma once
 
 #include <chrono>
@@ -35,8 +36,9 @@ class HttpServer {
     uint64_t maxBodyBytes = 1 << 20;
     std::chrono::seconds requestTimeout{30};
     int maxConnections = 1024;      // open at once
-    int workers = 64;               // handlers at once (streams take theirs from `streamWorkers`)
-    int streamWorkers = 64;         // streamed bodies at once
+    int workers = 64;               // handlers at once (streams take theirs from the next two)
+    int downloadWorkers = 4;        // downloads (streams of known length) at once; more wait
+    int streamWorkers = 64;         // event streams (of unknown length) at once
   };
   using Handler = std::function<void(const Request&, Response&)>;
   // Told of each request refused before a route saw it: its method and path
@@ -63,9 +65,12 @@ class HttpServer {
 
   // Binds and listens; throws Error when it cannot. The port bound.
   int bind();
-  // Serves until stop().
+  // Serves until stop() (at once when stop() came first).
   void run();
-  // Stops accepting, ends every connection, waits for the handlers running.
+  // Drains: stops accepting, ends each connection waiting for a request,
+  // lets each handler running finish and its answer be written (within
+  // requestTimeout), ends the streams at their next piece; returns once
+  // the I/O threads are done.
   void stop();
 
   struct Impl;  // with the connections' sessions, in http_server.cc
