@@ -381,7 +381,9 @@ void Server::routes() {
         if (refused)
           return problem(res, 422, "Unprocessable",
                          "VDC '" + name + "' would not apply revision " + revision + ": " + e.message());
-        return problem(res, 404, "Not Found", "VDC '" + name + "' cannot plan revision " + revision + ": " + e.what());
+        spdlog::warn("VDC {}: revision {}: {}", name, revision, e.what());
+        return problem(res, 404, "Not Found",
+                       "VDC '" + name + "' cannot plan revision " + revision + ": it is not a commit its repository holds");
       }
       found = revisionAt(*runner, revision, tree);
     }
@@ -399,7 +401,7 @@ void Server::routes() {
       const auto* failure = dynamic_cast<const operations::Failure*>(&e);
       audit_->write(who.name, name, "plan", found->revision, failure ? "refused" : "failed");
       if (failure) return problem(res, statusOf(*failure), "Unprocessable", failureText(*failure));
-      problem(res, 503, "Service Unavailable", e.what());
+      serverProblem(res, 503, e);
     }
   });
   http_->route("POST", vdc + "/plans/([0-9a-f]{16})/apply", [this, vdcFor, inForce](const Request& req, Response& res) {
@@ -435,7 +437,7 @@ void Server::routes() {
       problem(res, statusOf(e), statusOf(e) == 409 ? "Conflict" : "Unprocessable", failureText(e));
     } catch (const std::exception& e) {
       audit_->write(who.name, name, "apply", "", "failed", id);
-      problem(res, 500, "Internal Server Error", e.what());
+      serverProblem(res, 500, e);
     }
   });
 
@@ -461,7 +463,7 @@ void Server::routes() {
     } catch (const std::exception& e) {
       fs::remove(file);
       audit_->write(who.name, name, "export", "", "failed");
-      return problem(res, 503, "Service Unavailable", e.what());
+      return serverProblem(res, 503, e);
     }
     audit_->write(who.name, name, "export", "", "accepted");
     // Open, then unlinked at once: the download reads it, and nothing is
@@ -487,7 +489,12 @@ void Server::routes() {
       auto [runner, who] = vdcFor(req, res, Role::Operator);
       std::string vdcName = req.matches[1];
       if (!runner) return auditRefusal(req, res, vdcName, name);
-      (runner->*act)(who.name);
+      try {
+        (runner->*act)(who.name);
+      } catch (const std::exception& e) {
+        audit_->write(who.name, vdcName, name, "", "failed");
+        return serverProblem(res, 500, e);
+      }
       audit_->write(who.name, vdcName, name, "", "accepted");
       reply(res, {{"vdc", vdcName}, {"action", name}, {"accepted", true}}, 202);
     };
