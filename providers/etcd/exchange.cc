@@ -1,7 +1,11 @@
 #include "providers/etcd/exchange.h"
 
+#include <charconv>
+#include <future>
 #include <optional>
+#include <thread>
 #include <utility>  // before Asio 1.74, whose awaitable.hpp uses std::exchange without it
+#include <vector>
 
 #include <boost/asio.hpp>
 #include <boost/asio/ssl.hpp>
@@ -47,12 +51,45 @@ std::optional<Place> placeOf(const std::string& endpoint) {
   return place;
 }
 
+struct Resolved {
+  std::vector<tcp::endpoint> endpoints;
+  std::string failure;
+};
+
+// The addresses of `place` by `deadline`. An address is taken as it is. A
+// name is resolved on a thread of its own, since getaddrinfo cannot be
+// cancelled: past the deadline it is left to end when the resolver gives
+// up, and what it finds then is dropped.
+Resolved resolveBy(const Place& place, std::chrono::steady_clock::time_point deadline) {
+  ErrorCode ec;
+  auto address = net::ip::make_address(place.host, ec);
+  unsigned port = 0;
+  const char* end = place.port.data() + place.port.size();
+  auto [stop, wrong] = std::from_chars(place.port.data(), end, port);
+  if (wrong != std::errc() || stop != end || port < 1 || port > 65535) return {{}, "not a port: " + place.port};
+  if (!ec) return {{tcp::endpoint(address, static_cast<unsigned short>(port))}, ""};
+  auto answer = std::make_shared<std::promise<Resolved>>();
+  auto resolved = answer->get_future();
+  std::thread([answer, host = place.host, port = place.port] {
+    net::io_context io;
+    tcp::resolver resolver(io);
+    ErrorCode failed;
+    Resolved found;
+    for (const auto& entry : resolver.resolve(host, port, failed)) found.endpoints.push_back(entry.endpoint());
+    if (failed) found.failure = "cannot resolve " + host + ": " + failed.message();
+    answer->set_value(std::move(found));
+  }).detach();
+  if (resolved.wait_until(deadline) != std::future_status::ready) return {{}, ""};
+  return resolved.get();
+}
+
 // The exchange itself, on a stream that is a plain or a TLS connection.
 template <class Stream>
-void exchangeOn(Stream& stream, tcp::resolver& resolver, const Place& place, const std::string& target,
+void exchangeOn(Stream& stream, const std::vector<tcp::endpoint>& endpoints, const Place& place, const std::string& target,
                 const std::string& body, size_t maxBytes, Exchange& out, bool& finished) {
   auto request = std::make_shared<http::request<http::string_body>>(http::verb::post, target, 11);
-  request->set(http::field::host, place.host + ":" + place.port);
+  bool bracketed = place.host.find(':') != std::string::npos;  // an IPv6 address
+  request->set(http::field::host, (bracketed ? "[" + place.host + "]" : place.host) + ":" + place.port);
   request->set(http::field::content_type, "application/json");
   request->body() = body;
   request->prepare_payload();
@@ -77,19 +114,16 @@ void exchangeOn(Stream& stream, tcp::resolver& resolver, const Place& place, con
       });
     });
   };
-  resolver.async_resolve(place.host, place.port, [&stream, &place, fail, exchange](ErrorCode ec, tcp::resolver::results_type found) {
-    if (ec) return fail("cannot resolve " + place.host + ": " + ec.message());
-    beast::get_lowest_layer(stream).async_connect(found, [&stream, fail, exchange](ErrorCode ec, const tcp::endpoint&) {
-      if (ec) return fail("cannot connect");
-      if constexpr (std::is_same_v<Stream, beast::ssl_stream<beast::tcp_stream>>) {
-        stream.async_handshake(net::ssl::stream_base::client, [fail, exchange](ErrorCode ec) {
-          if (ec) return fail("TLS: " + ec.message());
-          exchange();
-        });
-      } else {
+  beast::get_lowest_layer(stream).async_connect(endpoints, [&stream, fail, exchange](ErrorCode ec, const tcp::endpoint&) {
+    if (ec) return fail("cannot connect");
+    if constexpr (std::is_same_v<Stream, beast::ssl_stream<beast::tcp_stream>>) {
+      stream.async_handshake(net::ssl::stream_base::client, [fail, exchange](ErrorCode ec) {
+        if (ec) return fail("TLS: " + ec.message());
         exchange();
-      }
-    });
+      });
+    } else {
+      exchange();
+    }
   });
 }
 
@@ -103,8 +137,20 @@ Exchange post(const std::string& endpoint, const std::string& path, const std::s
     out.failure = "not an http:// or https:// endpoint";
     return out;
   }
+  auto deadline = std::chrono::steady_clock::now() + within;
+  auto timedOut = [&out, within] {
+    out = Exchange{};
+    out.timedOut = true;
+    out.failure = "no answer within " + std::to_string(within.count()) + " ms";
+    return out;
+  };
+  Resolved resolved = resolveBy(*place, deadline);
+  if (resolved.endpoints.empty() && resolved.failure.empty()) return timedOut();
+  if (resolved.endpoints.empty()) {
+    out.failure = resolved.failure;
+    return out;
+  }
   net::io_context io;
-  tcp::resolver resolver(io);
   bool finished = false;
   std::optional<net::ssl::context> tls;
   std::optional<beast::tcp_stream> plain;
@@ -124,24 +170,20 @@ Exchange post(const std::string& endpoint, const std::string& path, const std::s
     secure.emplace(io, *tls);
     secure->set_verify_callback(net::ssl::host_name_verification(place->host));
     SSL_set_tlsext_host_name(secure->native_handle(), place->host.c_str());
-    exchangeOn(*secure, resolver, *place, path, body, maxBytes, out, finished);
+    exchangeOn(*secure, resolved.endpoints, *place, path, body, maxBytes, out, finished);
   } else {
     plain.emplace(io);
-    exchangeOn(*plain, resolver, *place, path, body, maxBytes, out, finished);
+    exchangeOn(*plain, resolved.endpoints, *place, path, body, maxBytes, out, finished);
   }
   // One deadline for all of it; what is left then is cut off.
-  io.run_for(within);
+  io.run_until(deadline);
   if (!finished) {
-    resolver.cancel();
     ErrorCode ignored;
     if (plain) plain->socket().close(ignored);
     if (secure) beast::get_lowest_layer(*secure).socket().close(ignored);
     io.restart();
     io.run();  // the handlers, each with an error now
-    out.status = 0;
-    out.body.clear();
-    out.timedOut = true;
-    out.failure = "no answer within " + std::to_string(within.count()) + " ms";
+    return timedOut();
   }
   return out;
 }
