@@ -33,6 +33,7 @@ int exportFromLive(const ExportFlags& flags) {
 
 int exportBundle(const ExportFlags& flags) {
   if (flags.fromLive) return exportFromLive(flags);
+  InterruptGuard guard;  // a stop ends the copy of a disk at its next piece; the partial bundle goes
   DiskProgress progress;
   auto exported = operations::exportBundle({flags.directory, flags.target, flags.output}, progress);
   if (exported.differs)

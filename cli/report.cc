@@ -13,6 +13,7 @@
 #include "engine/atomic.h"
 #include "engine/policy.h"
 #include "engine/render.h"
+#include "engine/stop_request.h"
 #include "engine/text.h"
 #include "operations/failure.h"
 
@@ -189,11 +190,10 @@ bool confirm(const std::string& question) {
 
 namespace {
 
-std::atomic<bool> interruptedFlag{false};
-
 void onInterrupt(int) {
-  if (interruptedFlag.exchange(true)) _exit(130);  // a second Ctrl-C stops at once
-  const char message[] = "\nInterrupted: letting in-flight operations finish (Ctrl-C again to abort)...\n";
+  if (stopRequest().exchange(true)) _exit(130);  // a second Ctrl-C stops at once
+  const char message[] =
+      "\nInterrupted: letting in-flight operations finish, stopping copies of disks (Ctrl-C again to abort)...\n";
   ssize_t ignored = write(STDERR_FILENO, message, sizeof message - 1);
   (void)ignored;
 }
@@ -205,7 +205,7 @@ struct InterruptGuard::Saved {
 };
 
 InterruptGuard::InterruptGuard() : saved_(std::make_unique<Saved>()) {
-  interruptedFlag = false;
+  stopRequest() = false;
   struct sigaction action {};
   action.sa_handler = onInterrupt;
   sigemptyset(&action.sa_mask);
@@ -218,6 +218,6 @@ InterruptGuard::~InterruptGuard() {
   sigaction(SIGTERM, &saved_->terminate, nullptr);
 }
 
-const std::atomic<bool>* InterruptGuard::interrupted() const { return &interruptedFlag; }
+const std::atomic<bool>* InterruptGuard::interrupted() const { return &stopRequest(); }
 
 }  // namespace vdc::cli

@@ -55,8 +55,9 @@ bool confirm(const std::string& question);
 // Logs go to stderr; --verbose shows the debug level (timings, counts).
 void setUpLogging(bool verbose);
 
-// While it lives, the first SIGINT or SIGTERM sets `interrupted` (in-flight
-// operations finish, nothing new starts); a second one stops at once.
+// While it lives, the first SIGINT or SIGTERM sets `interrupted`, the
+// process's stop request (engine/stop_request.h: in-flight operations
+// finish, copies of disks stop, nothing new starts); a second one stops at once.
 class InterruptGuard {
  public:
   InterruptGuard();

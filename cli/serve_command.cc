@@ -15,6 +15,7 @@
 
 #include "cli/commands.h"
 #include "cli/report.h"
+#include "engine/stop_request.h"
 #include "serve/server.h"
 
 namespace vdc::cli {
@@ -23,7 +24,11 @@ namespace {
 
 std::atomic<bool> stopRequested{false};
 
-void onStop(int) { stopRequested = true; }
+// The applies in flight finish their short steps; a copy of a disk stops (engine/stop_request.h).
+void onStop(int) {
+  stopRequested = true;
+  stopRequest() = true;
+}
 
 int serve(const std::string& configFile, bool newToken, bool check) {
   if (newToken) {

@@ -14,6 +14,7 @@
 #include "cli/commands.h"
 #include "cli/report.h"
 #include "engine/safe_file.h"
+#include "engine/stop_request.h"
 #include "gitops/repository.h"
 #include "operations/session.h"
 #include "engine/units.h"
@@ -36,7 +37,11 @@ struct WatchFlags {
 
 operations::WatchControl control;
 
-void onStop(int) { control.stop = true; }
+// The apply in flight finishes its short steps; a copy of a disk stops (engine/stop_request.h).
+void onStop(int) {
+  control.stop = true;
+  stopRequest() = true;
+}
 void onSuspend(int) { control.suspension = 1; }
 void onResume(int) { control.suspension = 2; }
 

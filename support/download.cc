@@ -7,6 +7,7 @@
 #include <mutex>
 
 #include "engine/error.h"
+#include "engine/stop_request.h"
 #include "engine/text.h"
 
 namespace vdc {
@@ -16,6 +17,11 @@ namespace {
 struct CurlFree {
   void operator()(CURL* handle) const { curl_easy_cleanup(handle); }
 };
+
+// Called at least once a second, whatever arrives: non-zero stops the transfer.
+int stopWhenAsked(void*, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
+  return stopRequest().load(std::memory_order_relaxed) ? 1 : 0;
+}
 
 size_t writeTo(char* bytes, size_t size, size_t count, void* out) {
   auto* file = static_cast<std::ofstream*>(out);
@@ -50,7 +56,10 @@ void download(const std::string& url, const std::string& file) {
   curl_easy_setopt(handle, CURLOPT_ERRORBUFFER, reason);
   curl_easy_setopt(handle, CURLOPT_WRITEFUNCTION, writeTo);
   curl_easy_setopt(handle, CURLOPT_WRITEDATA, &out);
+  curl_easy_setopt(handle, CURLOPT_XFERINFOFUNCTION, stopWhenAsked);
+  curl_easy_setopt(handle, CURLOPT_NOPROGRESS, 0L);
   CURLcode result = curl_easy_perform(handle);
+  if (result == CURLE_ABORTED_BY_CALLBACK) throw Error("interrupted while downloading " + withoutUserInfo(url));
   if (result != CURLE_OK)
     throw Error("cannot download " + withoutUserInfo(url) + ": " + (reason[0] ? reason : curl_easy_strerror(result)));
   if (!out.flush()) throw Error("cannot download " + withoutUserInfo(url) + ": cannot write " + file);

@@ -421,6 +421,30 @@ TEST_F(Cli, InterruptedApplyFinishesInFlightWorkAndConverges) {
   EXPECT_EQ(vdc(dir.path(), "plan big --detailed-exitcode").exit, 0);
 }
 
+// A long step does not wait out a stop: Ctrl-C while an image's 16 GiB (a
+// sparse file: 15 s of hashing) are read ends the apply at once, with no
+// volume left behind; the next apply makes the image anew.
+TEST_F(Cli, AStopEndsTheCopyOfALargeImagePromptlyLeavingNothing) {
+  writeFile(dir.path() / "big" / "vdc.yaml",
+            "apiVersion: vdc/v1\nkind: VirtualDataCenter\nmetadata: {name: big}\n---\napiVersion: vdc/v1\n"
+            "kind: Image\nmetadata: {name: base}\nspec: {source: base.raw, format: raw}\n");
+  ASSERT_EQ(shell(dir.path(), "truncate -s 16G big/base.raw").exit, 0);
+  // Held before the image's call; let go, and a fifth of a second later (in its copy) interrupted.
+  Result interrupted = shell(
+      dir.path(),
+      startHeld("VDC_FAULT=hold:1 " + std::string(VDC_BINARY) + " apply big --auto-approve 2>progress", "progress") +
+          "kill -CONT $holder; sleep 0.2; began=$(date +%s%N); kill -INT $holder; wait $holder; code=$?; "
+          "echo \"took $(( ($(date +%s%N) - began) / 1000000 )) ms\" >&2; cat progress >&2; exit $code");
+  EXPECT_EQ(interrupted.exit, 1) << interrupted.err;
+  EXPECT_NE(interrupted.err.find("interrupted while copying image"), std::string::npos) << interrupted.err;
+  std::smatch took;
+  ASSERT_TRUE(std::regex_search(interrupted.err, took, std::regex("took ([0-9]+) ms"))) << interrupted.err;
+  EXPECT_LT(std::stoi(took[1]), 2000) << "a copy of 15 s was waited for";
+  EXPECT_EQ(readFile(sim()).find("big.img.base"), std::string::npos) << "the image's volume was left behind";
+  Result again = vdc(dir.path(), "plan big");
+  EXPECT_NE(again.out.find("Plan: 1 to create"), std::string::npos) << again.out;
+}
+
 TEST_F(Cli, ConfirmationOnATerminal) {
   // `script` gives vdc a terminal; what we type arrives on it.
   Result no = shell(dir.path(), "echo no | script -qec '" + std::string(VDC_BINARY) + " apply shop' /dev/null");

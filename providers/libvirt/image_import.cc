@@ -12,6 +12,7 @@
 
 #include "engine/hash.h"
 #include "engine/safe_file.h"
+#include "engine/stop_request.h"
 #include "providers/libvirt/api/handles.h"
 #include "providers/libvirt/api/volume_stream.h"
 
@@ -42,6 +43,8 @@ std::string importImage(virConnectPtr conn, virStorageVolPtr volume, const std::
     if (got == 0) break;
     hash.update({chunk.data(), static_cast<size_t>(got)});
     if (upload) upload->send({chunk.data(), static_cast<size_t>(got)});
+    // A stop gives up a copy longer than a piece (the upload is aborted).
+    if (static_cast<size_t>(got) == chunk.size()) throwIfStopRequested("copying image " + file);
   }
   std::string digest = hash.hex();
   // The file's own digest is never shown: the source may name a file that is not the user's to read.

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <vector>
 
+#include "engine/stop_request.h"
 #include "providers/libvirt/api/handles.h"
 
 namespace vdc::libvirt {
@@ -71,6 +72,7 @@ uint64_t downloadVolume(virConnectPtr conn, virStorageVolPtr volume,
     if (got == 0) break;
     try {
       take(chunk.data(), static_cast<size_t>(got));
+      throwIfStopRequested("reading a volume");
     } catch (...) {
       virStreamAbort(stream.get());
       throw;
