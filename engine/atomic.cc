@@ -7,6 +7,7 @@
 
 #include "engine/diff.h"
 #include "engine/hash.h"
+#include "engine/stop_request.h"
 
 namespace vdc {
 
@@ -159,9 +160,11 @@ ApplyReport applyAtomically(const Plan& plan, Datacenter& datacenter, const Live
   LiveState now = datacenter.read(plan.vdc);
   Plan undo = undoPlan(plan, live, now, touched);
   if (options.observer) options.observer->rollingBack(undo.changes.size() + undo.summary().replace);
-  // The undo runs to its end: an interruption is what it answers.
+  // The undo runs to its end, its copies of disks included: an
+  // interruption is what it answers.
   ApplyOptions undoing = phase;
   undoing.interrupted = nullptr;
+  LongStepsFinish finish;
   undoing.contents.clear();
   ApplyReport undone = apply(undo, datacenter, now, undoing);
   report.rolledBack = undone.ok();

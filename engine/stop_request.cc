@@ -10,8 +10,19 @@ std::atomic<bool>& stopRequest() {
   return requested;
 }
 
+namespace {
+
+std::atomic<int> finishing{0};
+
+}  // namespace
+
+bool longStepsStop() { return stopRequest().load(std::memory_order_relaxed) && finishing.load() == 0; }
+
 void throwIfStopRequested(const std::string& what) {
-  if (stopRequest().load(std::memory_order_relaxed)) throw Error("interrupted while " + what);
+  if (longStepsStop()) throw Error("interrupted while " + what);
 }
+
+LongStepsFinish::LongStepsFinish() { ++finishing; }
+LongStepsFinish::~LongStepsFinish() { --finishing; }
 
 }  // namespace vdc

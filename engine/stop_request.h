@@ -13,7 +13,23 @@ namespace vdc {
 // The flag itself: lock-free, so a signal handler may set it.
 std::atomic<bool>& stopRequest();
 
-// Throws Error("interrupted while WHAT") once a stop is asked.
+// Whether a long step should stop now: a stop was asked, and no step that
+// must run to its end is under way.
+bool longStepsStop();
+
+// Throws Error("interrupted while WHAT") when longStepsStop().
 void throwIfStopRequested(const std::string& what);
+
+// While one lives, long steps do not stop: the undo of an atomic apply,
+// which is what answers a stop, runs to its end. Process-wide, as the stop
+// is (applies run on many threads): another apply of the same process
+// (vdc serve's VDCs) meanwhile finishes its copies too.
+class LongStepsFinish {
+ public:
+  LongStepsFinish();
+  ~LongStepsFinish();
+  LongStepsFinish(const LongStepsFinish&) = delete;
+  LongStepsFinish& operator=(const LongStepsFinish&) = delete;
+};
 
 }  // namespace vdc

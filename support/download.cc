@@ -20,7 +20,7 @@ struct CurlFree {
 
 // Called at least once a second, whatever arrives: non-zero stops the transfer.
 int stopWhenAsked(void*, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
-  return stopRequest().load(std::memory_order_relaxed) ? 1 : 0;
+  return longStepsStop() ? 1 : 0;
 }
 
 size_t writeTo(char* bytes, size_t size, size_t count, void* out) {

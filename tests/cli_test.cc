@@ -445,6 +445,32 @@ TEST_F(Cli, AStopEndsTheCopyOfALargeImagePromptlyLeavingNothing) {
   EXPECT_NE(again.out.find("Plan: 1 to create"), std::string::npos) << again.out;
 }
 
+// The undo that answers a stop of --atomic runs its copies to their end:
+// the image the apply replaced comes back from its 8 MiB source although
+// the stop is still asked.
+TEST_F(Cli, AStoppedAtomicApplyStillCopiesWhatItsUndoBringsBack) {
+  auto vdcWith = [](const std::string& source) {
+    return "apiVersion: vdc/v1\nkind: VirtualDataCenter\nmetadata: {name: big}\n---\napiVersion: vdc/v1\n"
+           "kind: Image\nmetadata: {name: base}\nspec: {source: " + source + ", format: raw}\n";
+  };
+  writeFile(dir.path() / "big" / "vdc.yaml", vdcWith("old.raw"));
+  writeFile(dir.path() / "big" / "old.raw", std::string(8 << 20, 'x'));
+  ASSERT_EQ(vdc(dir.path(), "apply big --auto-approve").exit, 0);
+  writeFile(dir.path() / "big" / "vdc.yaml", vdcWith("new.raw"));
+  ASSERT_EQ(shell(dir.path(), "truncate -s 16G big/new.raw").exit, 0);
+  Result interrupted = shell(
+      dir.path(),
+      startHeld("VDC_FAULT=hold:1 " + std::string(VDC_BINARY) + " apply big --auto-approve --atomic 2>progress",
+                "progress") +
+          "kill -CONT $holder; sleep 0.3; kill -INT $holder; wait $holder; code=$?; cat progress >&2; exit $code");
+  EXPECT_EQ(interrupted.exit, 1) << interrupted.err;
+  EXPECT_NE(interrupted.err.find("interrupted while copying image"), std::string::npos) << interrupted.err;
+  EXPECT_NE(interrupted.out.find("Apply interrupted and rolled back"), std::string::npos) << interrupted.out;
+  EXPECT_NE(readFile(sim()).find("big.img.base"), std::string::npos) << "the old image is gone";
+  Result again = vdc(dir.path(), "plan big");
+  EXPECT_NE(again.out.find("Plan: 0 to create, 0 to update, 1 to replace"), std::string::npos) << again.out;
+}
+
 TEST_F(Cli, ConfirmationOnATerminal) {
   // `script` gives vdc a terminal; what we type arrives on it.
   Result no = shell(dir.path(), "echo no | script -qec '" + std::string(VDC_BINARY) + " apply shop' /dev/null");
