@@ -3,6 +3,7 @@
 #include <sys/resource.h>
 
 #include <atomic>
+#include <condition_variable>
 #include <future>
 #include <mutex>
 #include <regex>
@@ -35,43 +36,6 @@ namespace {
 constexpr size_t kRequestsPerConnection = 100;
 
 }  // namespace
-
-std::string Request::header(const std::string& name) const {
-  std::string wanted = lowerCase(name);
-  for (const auto& [key, value] : headers)
-    if (key == wanted) return value;
-  return "";
-}
-
-std::string Request::param(const std::string& name) const {
-  auto it = params.find(name);
-  return it == params.end() ? "" : it->second;
-}
-
-void Response::setHeader(const std::string& name, const std::string& value) {
-  for (auto& [key, old] : headers)
-    if (lowerCase(key) == lowerCase(name)) {
-      old = value;
-      return;
-    }
-  headers.emplace_back(name, value);
-}
-
-std::string Response::header(const std::string& name) const {
-  for (const auto& [key, value] : headers)
-    if (lowerCase(key) == lowerCase(name)) return value;
-  return "";
-}
-
-void Response::setContent(std::string content, const std::string& type) {
-  body = std::move(content);
-  setHeader("Content-Type", type);
-}
-
-void Response::redirect(const std::string& location) {
-  status = 302;
-  setHeader("Location", location);
-}
 
 struct Route {
   std::string method;
@@ -109,8 +73,8 @@ struct HttpServer::Impl {
   explicit Impl(Settings s)
       : settings(std::move(s)),
         busy(io.get_executor()),
-        acceptor(io),
-        acceptRetry(io),
+        acceptor(net::make_strand(io)),
+        acceptRetry(acceptor.get_executor()),
         workers(settings.workers),
         downloads(settings.downloadWorkers),
         streamWorkers(settings.streamWorkers) {}
@@ -125,17 +89,22 @@ struct HttpServer::Impl {
   // pool: nothing reaches a pool once its join has begun.
   std::mutex lifecycle;
   std::atomic<bool> stopping{false};
+  std::once_flag drained;
+  int running = 0;                  // callers inside run()
+  std::condition_variable ranOut;   // told when one returns
   std::mutex connectionsMutex;
   std::unordered_map<const Connection*, std::weak_ptr<Connection>> connections;
   net::io_context io;
   // Keeps `io` running while the pools may still hand it answers to write.
   std::optional<net::executor_work_guard<net::io_context::executor_type>> busy;
-  tcp::acceptor acceptor;
+  tcp::acceptor acceptor;           // on a strand of its own, with its retry timer
   net::steady_timer acceptRetry;
+  std::chrono::steady_clock::time_point lastAcceptWarning;
   std::vector<std::thread> ioThreads;
   net::thread_pool workers, downloads, streamWorkers;
 
   void accept();
+  void drain();
   // What answers `request` (its matches filled in): a route's handler, or an error.
   void answer(Request& request, Response& response, bool& quick, Handler& handler);
   // Hands `work` to `pool`; false once the server is stopping.
@@ -188,11 +157,47 @@ class Session : public Connection, public std::enable_shared_from_this<Session<S
     server_->connections.erase(this);
   }
 
+  // On the connection's strand: served, or (past maxConnections) refused.
+  void begin(bool busy) {
+    net::dispatch(stream_.get_executor(), [self = this->shared_from_this(), busy] {
+      if (!busy) return self->start();
+      if constexpr (std::is_same_v<Stream, beast::tcp_stream>) self->refuseBusy();
+      else self->close();  // no plain 503 inside TLS before its handshake
+    });
+  }
+
+  void endIfIdle() override {
+    net::post(stream_.get_executor(), [self = this->shared_from_this()] {
+      if (!self->idle_) return;  // being answered: it ends after its answer
+      // Nothing of a request arrived yet: nothing is lost. One under way
+      // may still arrive whole within the stop's grace, to be told 503
+      // (come back later) rather than find its connection reset.
+      if (!self->parser_ || !self->parser_->got_some()) return self->close();
+      // (A pending read's own deadline cannot be moved: a timer of its own.)
+      self->grace_.emplace(self->stream_.get_executor());
+      self->grace_->expires_after(self->server_->settings.stopGrace);
+      self->grace_->async_wait([self](ErrorCode ec) {
+        if (!ec && self->idle_) self->close();
+      });
+    });
+  }
+
+  void close() {
+    if (grace_) grace_->cancel();
+    ErrorCode ignored;
+    beast::get_lowest_layer(stream_).socket().shutdown(tcp::socket::shutdown_both, ignored);
+    beast::get_lowest_layer(stream_).close();
+  }
+
+ private:
   void start() {
     {
       std::lock_guard lock(server_->connectionsMutex);
       server_->connections[this] = this->shared_from_this();
     }
+    // After the registration: a stop that began before it is seen here, one
+    // that begins after it finds this connection.
+    if (server_->stopping) return close();
     if constexpr (std::is_same_v<Stream, beast::ssl_stream<beast::tcp_stream>>) {
       idle_ = true;
       beast::get_lowest_layer(stream_).expires_after(server_->settings.requestTimeout);
@@ -206,18 +211,6 @@ class Session : public Connection, public std::enable_shared_from_this<Session<S
     }
   }
 
-  void endIfIdle() override {
-    net::post(stream_.get_executor(), [self = this->shared_from_this()] {
-      if (self->idle_) self->close();
-    });
-  }
-
-  void close() {
-    ErrorCode ignored;
-    beast::get_lowest_layer(stream_).socket().shutdown(tcp::socket::shutdown_both, ignored);
-    beast::get_lowest_layer(stream_).close();
-  }
-
   // Past maxConnections: a bare 503, then the connection goes.
   void refuseBusy() {
     auto text = std::make_shared<std::string>(
@@ -228,7 +221,6 @@ class Session : public Connection, public std::enable_shared_from_this<Session<S
     });
   }
 
- private:
   void read() {
     if (server_->stopping) return close();
     idle_ = true;
@@ -292,8 +284,14 @@ class Session : public Connection, public std::enable_shared_from_this<Session<S
       }
       net::post(self->stream_.get_executor(), [self, response] { self->write(response); });
     };
-    if (quick) run();
-    else if (!server_->launch(server_->workers, run)) close();
+    if (quick) return run();
+    if (server_->launch(server_->workers, run)) return;
+    // Parsed just as the server began to stop.
+    response->status = 503;
+    response->setHeader("Retry-After", "5");
+    response->body = "the server is stopping";
+    server_->error(*shared, *response);
+    write(response);
   }
 
   // A handler (or the check before them) threw: 500, dressed by the error handler.
@@ -403,6 +401,7 @@ class Session : public Connection, public std::enable_shared_from_this<Session<S
   bool keepAlive_ = false;
   bool head_ = false;   // a HEAD request: the answer's head only
   bool idle_ = false;   // waiting for a request (or a TLS handshake)
+  std::optional<net::steady_timer> grace_;  // at a stop, for a request under way
   unsigned version_ = 11;
   size_t served_ = 0;
 };
@@ -415,7 +414,11 @@ void HttpServer::Impl::accept() {
       if (self->stopping || ec == net::error::operation_aborted) return;
       // Out of file descriptors, say: try again shortly rather than at once
       // (a pending connection would fail the same way in a busy loop).
-      spdlog::warn("cannot accept a connection: {}", ec.message());
+      auto now = std::chrono::steady_clock::now();
+      if (now - self->lastAcceptWarning > std::chrono::minutes(1)) {
+        spdlog::warn("cannot accept a connection: {} (told once a minute)", ec.message());
+        self->lastAcceptWarning = now;
+      }
       self->acceptRetry.expires_after(std::chrono::milliseconds(100));
       self->acceptRetry.async_wait([self](ErrorCode waited) {
         if (!waited && !self->stopping) self->accept();
@@ -424,17 +427,13 @@ void HttpServer::Impl::accept() {
     }
     socket.set_option(tcp::no_delay(true), ec);  // a head and a body in two writes: no wait for a delayed ACK
     bool busy = self->open >= self->settings.maxConnections;
-    if (self->tls) {
-      auto session = std::make_shared<Session<beast::ssl_stream<beast::tcp_stream>>>(
-          self, beast::ssl_stream<beast::tcp_stream>(beast::tcp_stream(std::move(socket)), *self->tls));
-      if (busy) session->close();  // no plain 503 inside TLS before its handshake
-      else session->start();
-    } else {
-      auto session = std::make_shared<Session<beast::tcp_stream>>(self, beast::tcp_stream(std::move(socket)));
-      if (busy) session->refuseBusy();
-      else session->start();
-    }
-    self->accept();
+    if (self->tls)
+      std::make_shared<Session<beast::ssl_stream<beast::tcp_stream>>>(
+          self, beast::ssl_stream<beast::tcp_stream>(beast::tcp_stream(std::move(socket)), *self->tls))
+          ->begin(busy);
+    else
+      std::make_shared<Session<beast::tcp_stream>>(self, beast::tcp_stream(std::move(socket)))->begin(busy);
+    if (!self->stopping) self->accept();
   });
 }
 
@@ -529,29 +528,41 @@ void HttpServer::run() {
   {
     std::lock_guard lock(impl_->lifecycle);
     if (impl_->stopping) return;
+    ++impl_->running;
     impl_->accept();
     // Two threads do all the reading and writing; handlers run on the pools.
     impl_->ioThreads.emplace_back([impl = impl_.get()] { impl->io.run(); });
   }
   impl_->io.run();
+  {
+    std::lock_guard lock(impl_->lifecycle);
+    --impl_->running;
+  }
+  impl_->ranOut.notify_all();
 }
 
 void HttpServer::stop() {
+  std::call_once(impl_->drained, [impl = impl_.get()] { impl->drain(); });
+  std::unique_lock lock(impl_->lifecycle);
+  impl_->ranOut.wait(lock, [impl = impl_.get()] { return impl->running == 0; });
+}
+
+void HttpServer::Impl::drain() {
   {
-    std::lock_guard lock(impl_->lifecycle);
-    if (impl_->stopping.exchange(true)) return;
+    std::lock_guard lock(lifecycle);
+    stopping = true;
   }
-  net::post(impl_->io, [impl = impl_.get()] {
+  net::post(acceptor.get_executor(), [this] {
     ErrorCode ignored;
-    impl->acceptor.close(ignored);
-    impl->acceptRetry.cancel();
+    acceptor.close(ignored);
+    acceptRetry.cancel();
   });
   // A connection waiting for a request ends now; one being answered, once
   // its answer is written.
   std::vector<std::shared_ptr<Connection>> alive;
   {
-    std::lock_guard lock(impl_->connectionsMutex);
-    for (const auto& [key, connection] : impl_->connections)
+    std::lock_guard lock(connectionsMutex);
+    for (const auto& [key, connection] : connections)
       if (auto held = connection.lock()) alive.push_back(std::move(held));
   }
   for (const auto& connection : alive) connection->endIfIdle();
@@ -559,11 +570,11 @@ void HttpServer::stop() {
   // The handlers and pumps running end (a pump at its next piece); what
   // they hand the I/O threads is written, each write within requestTimeout;
   // then `io` runs out of work and its threads return.
-  impl_->workers.join();
-  impl_->downloads.join();
-  impl_->streamWorkers.join();
-  impl_->busy.reset();
-  for (auto& thread : impl_->ioThreads)
+  workers.join();
+  downloads.join();
+  streamWorkers.join();
+  busy.reset();
+  for (auto& thread : ioThreads)
     if (thread.joinable() && thread.get_id() != std::this_thread::get_id()) thread.join();
 }
 

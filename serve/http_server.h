@@ -35,6 +35,9 @@ class HttpServer {
     std::string certificate, key;   // TLS (PEM files): both or neither
     uint64_t maxBodyBytes = 1 << 20;
     std::chrono::seconds requestTimeout{30};
+    // At a stop, how long a request that has begun to arrive still has to
+    // arrive whole (and be told 503, rather than find the connection reset).
+    std::chrono::milliseconds stopGrace{5000};
     int maxConnections = 1024;      // open at once
     int workers = 64;               // handlers at once (streams take theirs from the next two)
     int downloadWorkers = 4;        // downloads (streams of known length) at once; more wait
@@ -67,10 +70,11 @@ class HttpServer {
   int bind();
   // Serves until stop() (at once when stop() came first).
   void run();
-  // Drains: stops accepting, ends each connection waiting for a request,
-  // lets each handler running finish and its answer be written (within
-  // requestTimeout), ends the streams at their next piece; returns once
-  // the I/O threads are done.
+  // Drains: stops accepting, ends each connection waiting for a request
+  // (one that has begun to arrive gets stopGrace to end, and a 503), lets each handler
+  // running finish and its answer be written (within requestTimeout), ends
+  // the streams at their next piece; returns once run() has returned.
+  // Any thread may call it, more than once.
   void stop();
 
   struct Impl;  // with the connections' sessions, in http_server.cc

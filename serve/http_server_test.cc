@@ -143,24 +143,34 @@ TEST(HttpServer, AnAnswerInFlightAtTheStopIsWrittenAndTheStopWaitsForIt) {
   EXPECT_EQ(stopped.wait_for(5s), std::future_status::ready);
 }
 
-TEST(HttpServer, AnIdleConnectionEndsAtTheStopWithoutWaitingForItsDeadline) {
+TEST(HttpServer, AtTheStopAnIdleConnectionEndsAndARequestUnderWayGetsItsGrace) {
   HttpServer::Settings settings;
   settings.requestTimeout = 60s;
+  settings.stopGrace = 1500ms;
   Serving serving(settings);
   serving.server.route("GET", "/", [](const Request&, Response& res) { res.setContent("hello", "text/plain"); });
   serving.start();
-  Client idle(serving.port), silent(serving.port);
+  Client idle(serving.port), silent(serving.port), slow(serving.port);
   idle.send(get("/"));
   EXPECT_TRUE(idle.readAnswer().ends_with("hello"));
   silent.send("GET / HTTP/1.1\r\n");  // a request begun, never finished
+  slow.send("GET / HTTP/1.1\r\n");    // one finished during the grace: told to come back
+  std::this_thread::sleep_for(100ms);
 
   auto began = std::chrono::steady_clock::now();
-  serving.stop();
-  EXPECT_LT(std::chrono::steady_clock::now() - began, 5s);
-  EXPECT_EQ(idle.readAll(), "") << "closed with nothing more said";
+  auto stopped = std::async(std::launch::async, [&] { serving.stop(); });
+  EXPECT_EQ(idle.readAll(), "") << "closed at once with nothing more said";
   EXPECT_TRUE(idle.closed());
+  EXPECT_LT(std::chrono::steady_clock::now() - began, 1s);
+  slow.send("Host: localhost\r\n\r\n");
+  std::string answer = slow.readAll();
+  EXPECT_TRUE(answer.starts_with("HTTP/1.1 503")) << answer;
+  EXPECT_TRUE(has(answer, "Retry-After: 5")) << answer;
+  EXPECT_TRUE(has(answer, "Connection: close")) << answer;
   EXPECT_EQ(silent.readAll(), "");
   EXPECT_TRUE(silent.closed());
+  EXPECT_EQ(stopped.wait_for(5s), std::future_status::ready);
+  EXPECT_LT(std::chrono::steady_clock::now() - began, 5s) << "the grace, not the request's deadline";
 }
 
 TEST(HttpServer, AStreamsEndIsToldHoweverItEnds) {
