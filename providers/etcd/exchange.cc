@@ -2,6 +2,8 @@
 
 #include <charconv>
 #include <future>
+#include <map>
+#include <mutex>
 #include <optional>
 #include <thread>
 #include <utility>  // before Asio 1.74, whose awaitable.hpp uses std::exchange without it
@@ -56,6 +58,21 @@ struct Resolved {
   std::string failure;
 };
 
+// Lookups of names under way, by host and port: a call joins the one under
+// way rather than start another, and at most kMostLookups run at once, so
+// a resolver that hangs costs a few threads, not one a call. Never
+// destroyed: a lookup may outlive every caller, up to the process's exit.
+struct Lookups {
+  static constexpr size_t kMostLookups = 8;
+  std::mutex mutex;
+  std::map<std::string, std::shared_future<Resolved>> underWay;
+};
+
+Lookups& lookups() {
+  static auto* all = new Lookups;
+  return *all;
+}
+
 // The addresses of `place` by `deadline`. An address is taken as it is. A
 // name is resolved on a thread of its own, since getaddrinfo cannot be
 // cancelled: past the deadline it is left to end when the resolver gives
@@ -68,17 +85,38 @@ Resolved resolveBy(const Place& place, std::chrono::steady_clock::time_point dea
   auto [stop, wrong] = std::from_chars(place.port.data(), end, port);
   if (wrong != std::errc() || stop != end || port < 1 || port > 65535) return {{}, "not a port: " + place.port};
   if (!ec) return {{tcp::endpoint(address, static_cast<unsigned short>(port))}, ""};
-  auto answer = std::make_shared<std::promise<Resolved>>();
-  auto resolved = answer->get_future();
-  std::thread([answer, host = place.host, port = place.port] {
-    net::io_context io;
-    tcp::resolver resolver(io);
-    ErrorCode failed;
-    Resolved found;
-    for (const auto& entry : resolver.resolve(host, port, failed)) found.endpoints.push_back(entry.endpoint());
-    if (failed) found.failure = "cannot resolve " + host + ": " + failed.message();
-    answer->set_value(std::move(found));
-  }).detach();
+  std::shared_future<Resolved> resolved;
+  {
+    Lookups& all = lookups();
+    std::lock_guard lock(all.mutex);
+    std::string key = place.host + ":" + place.port;
+    if (auto found = all.underWay.find(key); found != all.underWay.end()) {
+      resolved = found->second;
+    } else {
+      if (all.underWay.size() >= Lookups::kMostLookups)
+        return {{}, "cannot resolve " + place.host + ": " + std::to_string(Lookups::kMostLookups) + " lookups are under way"};
+      auto answer = std::make_shared<std::promise<Resolved>>();
+      resolved = answer->get_future().share();
+      try {
+        std::thread([answer, key, host = place.host, port = place.port] {
+          net::io_context io;
+          tcp::resolver resolver(io);
+          ErrorCode failed;
+          Resolved found;
+          for (const auto& entry : resolver.resolve(host, port, failed)) found.endpoints.push_back(entry.endpoint());
+          if (failed) found.failure = "cannot resolve " + host + ": " + failed.message();
+          {
+            std::lock_guard done(lookups().mutex);
+            lookups().underWay.erase(key);
+          }
+          answer->set_value(std::move(found));
+        }).detach();
+      } catch (const std::system_error& e) {
+        return {{}, "cannot resolve " + place.host + ": " + e.what()};
+      }
+      all.underWay.emplace(key, resolved);
+    }
+  }
   if (resolved.wait_until(deadline) != std::future_status::ready) return {{}, ""};
   return resolved.get();
 }
