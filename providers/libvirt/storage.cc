@@ -160,8 +160,11 @@ void LibvirtStorage::importVolume(const std::string& storageClass, const std::st
   if (file.empty()) return;
   try {
     importImage(host_.connection(), simulated ? nullptr : vol.get(), file, sha256, scratch ? HostFileRule{} : files);
-  } catch (...) {
-    virStorageVolDelete(vol.get(), 0);  // never leave an image with the wrong contents
+  } catch (const std::exception& e) {
+    // Never leave an image with the wrong contents; say so when it is left.
+    if (virStorageVolDelete(vol.get(), 0) < 0)
+      throw Error(std::string(e.what()) + " (its partial volume " + physical +
+                  " could not be deleted: " + libvirtError("delete").message() + ")");
     throw;
   }
 }
