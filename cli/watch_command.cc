@@ -105,7 +105,7 @@ int watch(WatchFlags& flags) {
     if (control.stop) spdlog::info("stopping: the apply in flight, if any, ends first");
   });
   if (flags.once) return controller.step() ? 0 : 1;
-  spdlog::info("watching {} {} {} every {}s", options.repository, options.branch, options.path,
+  spdlog::info("watching {} {} {} every {}s", options.repository, options.branch, options.rules.path,
                options.interval.count());
   controller.run(control);
   spdlog::info("stopped");
@@ -120,13 +120,13 @@ Command watchCommand(CLI::App& app) {
   auto* command = app.add_subcommand("watch", "Follow a git repository and keep the datacenter equal to it");
   command->add_option("REPO", options.repository, "Repository URL or path (any URL libgit2 takes)")->required();
   command->add_option("--branch", options.branch, "Branch to follow (default main)");
-  command->add_option("--path", options.path, "The VDC directory in the repository (default: its top)");
+  command->add_option("--path", options.rules.path, "The VDC directory in the repository (default: its top)");
   auto* target = command->add_option("--target", options.target, "Target file (default: the embedded datacenter)");
-  command->add_option("--target-path", options.targetPath, "A Target file in the repository, read at each revision")
+  command->add_option("--target-path", options.rules.targetPath, "A Target file in the repository, read at each revision")
       ->excludes(target);
-  command->add_option("--allow-host", options.allowedHosts,
+  command->add_option("--allow-host", options.rules.allowedHosts,
                       "A host (name, address or whole URI) the repository's Target may name; repeatable (default: none)");
-  command->add_option("--vdc", options.vdc,
+  command->add_option("--vdc", options.rules.vdc,
                       "The VDC this watch keeps: a revision that declares another is refused (default: the first one applied)");
   command->add_option("--interval", flags->interval, "Between fetches: 30s, 5m, 1h (default 60s)");
   command->add_flag("--heal", options.heal, "Correct drift between commits (default: report it)");

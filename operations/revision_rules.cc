@@ -41,11 +41,17 @@ std::optional<CheckedRevision> checkRevision(const std::string& root, const std:
     }
   }
   if (diags.empty()) return checked;
-  // Name files by their place in the repository, not where it was written.
-  problems = diags.str();
-  for (const std::string& prefix : {root + "/", fs::relative(root).string() + "/"})
-    for (size_t at; (at = problems.find(prefix)) != std::string::npos;) problems.replace(at, prefix.size(), "");
+  problems = inRepositoryTerms(diags.str(), root);
   return std::nullopt;
+}
+
+std::string inRepositoryTerms(std::string text, const std::string& root) {
+  std::error_code ec;
+  for (const std::string& prefix : {fs::absolute(root, ec).lexically_normal().string() + "/", root + "/",
+                                    fs::relative(root, ec).string() + "/"})
+    if (prefix.size() > 2)
+      for (size_t at; (at = text.find(prefix)) != std::string::npos;) text.replace(at, prefix.size(), "");
+  return text;
 }
 
 }  // namespace vdc::operations

@@ -36,4 +36,8 @@ std::vector<std::string> ruleProblems(const RevisionRules& rules);
 std::optional<CheckedRevision> checkRevision(const std::string& root, const std::string& revision,
                                              const RevisionRules& rules, std::string& problems);
 
+// `text` (an error, a problem) with the files of the revision written under
+// `root` named by their place in the repository, not where it was written.
+std::string inRepositoryTerms(std::string text, const std::string& root);
+
 }  // namespace vdc::operations

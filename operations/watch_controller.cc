@@ -62,7 +62,7 @@ struct WatchController::Loaded : CheckedRevision {
 namespace {
 
 std::string describeTarget(const WatchOptions& options) {
-  if (!options.targetPath.empty()) return options.targetPath + " in the repository";
+  if (!options.rules.targetPath.empty()) return options.rules.targetPath + " in the repository";
   return options.target.value_or("embedded datacenter");
 }
 
@@ -70,13 +70,13 @@ std::string describeTarget(const WatchOptions& options) {
 
 WatchController::WatchController(WatchOptions options, gitops::RevisionSource& source, Opener open, Notifier notify)
     : options_(std::move(options)), source_(source), open_(std::move(open)), notify_(std::move(notify)),
-      status_(options_.repository, options_.branch, options_.path, describeTarget(options_)) {
+      status_(options_.repository, options_.branch, options_.rules.path, describeTarget(options_)) {
   // What an earlier run put in force is watched even while the head is bad.
   std::ifstream in(fs::path(options_.cache) / "in-force");
   std::getline(in, goodRevision_);
   // Only a commit id names a directory under the cache.
   if (!gitops::isCommitId(goodRevision_)) goodRevision_.clear();
-  boundVdc_ = options_.vdc;
+  boundVdc_ = options_.rules.vdc;
   if (boundVdc_.empty()) {
     std::ifstream bound(fs::path(options_.cache) / "vdc");
     std::getline(bound, boundVdc_);
@@ -85,7 +85,9 @@ WatchController::WatchController(WatchOptions options, gitops::RevisionSource& s
 }
 
 RevisionRules WatchController::rules() const {
-  return {options_.path, options_.targetPath, boundVdc_, options_.allowedHosts};
+  RevisionRules bound = options_.rules;
+  bound.vdc = boundVdc_;
+  return bound;
 }
 
 void WatchController::keepInForce(const std::string& revision, const std::string& vdc) {
@@ -114,7 +116,7 @@ std::optional<WatchController::Loaded> WatchController::checkout(const std::stri
   if (!fs::is_directory(root)) {
     std::string partial = root + ".partial";
     try {
-      for (const auto& left : source_.writeTree(revision, ".", partial, options_.path))
+      for (const auto& left : source_.writeTree(revision, ".", partial, options_.rules.path))
         spdlog::warn("commit {}: left out {}: links and submodules are not part of a revision", shortRevision(revision), left);
     } catch (const gitops::UnsafeTree& e) {
       problems = e.what();
@@ -366,7 +368,7 @@ void WatchController::notify(const std::string& event, const std::string& revisi
   notify_({{"event", event},
            {"repository", options_.repository},
            {"branch", options_.branch},
-           {"path", options_.path},
+           {"path", options_.rules.path},
            {"revision", revision.empty() ? Json() : Json(revision)},
            {"message", message},
            {"summary", summary},
@@ -414,8 +416,8 @@ void WatchController::run(WatchControl& control) {
 
 void completeWatchOptions(WatchOptions& options) {
   if (options.cache.empty()) {
-    std::string key = options.repository + "\n" + options.branch + "\n" + options.path + "\n" +
-                      options.target.value_or("") + "\n" + options.targetPath;
+    std::string key = options.repository + "\n" + options.branch + "\n" + options.rules.path + "\n" +
+                      options.target.value_or("") + "\n" + options.rules.targetPath;
     options.cache = (fs::path(".vdc") / "watch" / sha256Hex(key).substr(0, 16)).string();
   }
   if (options.statusFile.empty()) options.statusFile = (fs::path(options.cache) / "status.json").string();
@@ -423,12 +425,12 @@ void completeWatchOptions(WatchOptions& options) {
 
 std::vector<std::string> watchOptionProblems(const WatchOptions& options) {
   std::vector<std::string> problems;
-  for (const auto& [flag, path] : {std::pair{"--path", options.path}, std::pair{"--target-path", options.targetPath}}) {
+  for (const auto& [flag, path] : {std::pair{"--path", options.rules.path}, std::pair{"--target-path", options.rules.targetPath}}) {
     fs::path normal = fs::path(path).lexically_normal();
     if (normal.is_absolute() || (!normal.empty() && *normal.begin() == ".."))
       problems.push_back(std::string(flag) + " " + path + " is not a place inside the repository");
   }
-  for (const auto& problem : ruleProblems({options.path, options.targetPath, options.vdc, options.allowedHosts}))
+  for (const auto& problem : ruleProblems(options.rules))
     problems.push_back(problem);
   return problems;
 }

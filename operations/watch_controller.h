@@ -26,13 +26,11 @@ namespace vdc::operations {
 struct WatchOptions {
   std::string repository;  // as shown: a URL without its user-info, or a path
   std::string branch = "main";
-  std::string path = ".";
-  std::optional<std::string> target;  // a Target file here
-  std::string targetPath;             // or a Target file in the repository, read with each revision
-  std::vector<std::string> allowedHosts;  // the hosts that Target may name (repository_target.h)
-  // The VDC this watch keeps (a served VDC's name; vdc watch --vdc). "":
-  // the one the first revision it puts in force declares, from then on.
-  std::string vdc;
+  std::optional<std::string> target;  // a Target file here (or rules.targetPath, one in the repository)
+  // Its directory in the repository, its Target there, the hosts that Target
+  // may name, and the VDC this watch keeps (a served VDC's name; vdc watch
+  // --vdc; "": the one the first revision it puts in force declares, from then on).
+  RevisionRules rules;
   std::string cache;       // default: .vdc/watch/ID (completeWatchOptions)
   std::string statusFile;  // default: CACHE/status.json
   std::chrono::seconds interval{60};
@@ -120,7 +118,7 @@ class WatchController {
   gitops::WatchStatus status_;
   std::string badRevision_;   // the last head that does not validate: not tried again
   std::string goodRevision_;  // the last revision applied by this process or found in force
-  std::string boundVdc_;      // the VDC this source keeps: options_.vdc, or the first one put in force
+  std::string boundVdc_;      // the VDC this source keeps: options_.rules.vdc, or the first one put in force
   bool suspended_ = false;
   bool standby_ = false;  // another replica owns the VDC
   std::function<void(const gitops::WatchStatus&)> statusObserver_;

@@ -68,7 +68,7 @@ class Controller : public ::testing::Test {
  protected:
   void SetUp() override {
     options.repository = "test";
-    options.path = "vdc";
+    options.rules.path = "vdc";
     options.cache = (dir.path() / "cache").string();
     options.statusFile = (dir.path() / "status.json").string();
     options.interval = std::chrono::seconds(60);
@@ -256,8 +256,8 @@ TEST(WatchOptionsTest, RefusesPlacesOutsideTheRepository) {
   EXPECT_EQ(fs::path(options.cache).parent_path(), fs::path(".vdc/watch"));
   EXPECT_EQ(options.statusFile, options.cache + "/status.json");
   EXPECT_TRUE(watchOptionProblems(options).empty());
-  options.path = "../elsewhere";
-  options.targetPath = "/etc/target.yaml";
+  options.rules.path = "../elsewhere";
+  options.rules.targetPath = "/etc/target.yaml";
   EXPECT_EQ(watchOptionProblems(options).size(), 2u);
 }
 

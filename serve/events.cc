@@ -64,7 +64,7 @@ void ApplyEvents::started(const ResourceId& id, Action action, Step step) {
 void ApplyEvents::finished(const Outcome& outcome) {
   bus_.publish({{"type", "operation"}, {"vdc", vdc_}, {"time", utcNow()}, {"address", outcome.id.str()},
                 {"action", std::string(actionName(outcome.action))}, {"phase", "finished"},
-                {"step", outcome.step == Step::Delete ? "delete" : "make"}, {"result", describeOutcome(outcome)},
+                {"step", outcome.step == Step::Delete ? "delete" : "make"}, {"result", scrub_(describeOutcome(outcome))},
                 {"seconds", outcome.seconds}});
 }
 

@@ -7,6 +7,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <deque>
+#include <functional>
 #include <list>
 #include <memory>
 #include <mutex>
@@ -60,7 +61,9 @@ class EventBus {
 // events of one VDC: {type, vdc, time, address, action, phase, result, seconds}.
 class ApplyEvents : public ApplyObserver {
  public:
-  ApplyEvents(std::string vdc, EventBus& bus) : vdc_(std::move(vdc)), bus_(bus) {}
+  // `scrub` takes out of each event what viewers may not read (VdcRunner::withoutServerPaths).
+  ApplyEvents(std::string vdc, EventBus& bus, std::function<Json(Json)> scrub)
+      : vdc_(std::move(vdc)), bus_(bus), scrub_(std::move(scrub)) {}
   void begun(size_t operations) override;
   void started(const ResourceId& id, Action action, Step step) override;
   void finished(const Outcome& outcome) override;
@@ -68,6 +71,7 @@ class ApplyEvents : public ApplyObserver {
  private:
   std::string vdc_;
   EventBus& bus_;
+  std::function<Json(Json)> scrub_;
 };
 
 }  // namespace vdc::serve

@@ -223,6 +223,8 @@ TEST_F(Serving, EachVdcIsAppliedAndShownToWhoMaySeeIt) {
   Json site = waitApplied("site");
   EXPECT_EQ(site["name"], "site");
   EXPECT_EQ(site["source"]["directory"], dir.str() + "/site");
+  // A path of the server's: an operator's to read, a viewer sees its name.
+  EXPECT_EQ(Json::parse(get("/api/v1/vdcs/site", viewer)->body)["source"]["directory"], "site");
 
   auto anonymous = client->Get("/api/v1/vdcs");
   ASSERT_TRUE(anonymous);
@@ -260,6 +262,31 @@ TEST_F(Serving, EachVdcIsAppliedAndShownToWhoMaySeeIt) {
   auto plan = get("/api/v1/vdcs/site/plan", viewer);
   ASSERT_EQ(plan->status, 200) << plan->body;
   EXPECT_EQ(Json::parse(plan->body)["summary"]["create"], 0);
+}
+
+// What failed is shown to viewers, in the repository's terms: no file of
+// the server's (its state directory) is named in the history, the status
+// or the events.
+TEST_F(Serving, AViewerReadsAFailureWithoutTheServersFiles) {
+  waitApplied("other");
+  dir.write("other/base.raw", "not the image the manifest expects");
+  dir.write("other/vdc.yaml", "apiVersion: vdc/v1\nkind: VirtualDataCenter\nmetadata: {name: other}\n---\n"
+                              "apiVersion: vdc/v1\nkind: Image\nmetadata: {name: base}\n"
+                              "spec: {source: base.raw, format: raw, sha256: " + std::string(64, '0') + "}\n");
+  ASSERT_EQ(post("/api/v1/vdcs/other/sync", operatorToken)->status, 202);
+  Json failed;
+  for (int i = 0; i < 300 && failed.is_null(); ++i) {
+    Json history = Json::parse(get("/api/v1/vdcs/other/history", stranger)->body);
+    for (const auto& entry : history["items"])
+      if (entry["event"] == "failed") failed = entry;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  ASSERT_FALSE(failed.is_null()) << "the apply never failed";
+  std::string message = failed.value("message", "");
+  EXPECT_TRUE(has(message, "image base.raw does not have the sha256 the manifest expects")) << message;
+  std::string shown = get("/api/v1/vdcs/other/history", stranger)->body + get("/api/v1/vdcs/other", stranger)->body;
+  EXPECT_FALSE(has(shown, dir.str())) << shown;
+  EXPECT_FALSE(has(shown, "/state/")) << shown;
 }
 
 TEST_F(Serving, OperatorsActAndEveryActionIsAudited) {

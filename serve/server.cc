@@ -49,6 +49,10 @@ void reply(Response& res, const Json& body, int status = 200) {
 Json summaryFor(const VdcRunner& runner, Role role) {
   Json summary = runner.summary();
   summary["access"] = roleName(role);
+  // A followed directory is a path of the server's: a viewer sees its name.
+  Json& source = summary["source"];
+  if (role != Role::Operator && source.contains("directory"))
+    source["directory"] = fs::path(source["directory"].get<std::string>()).filename().string();
   return summary;
 }
 
@@ -72,11 +76,10 @@ int statusOf(const operations::Failure& failure) {
   return 500;
 }
 
-std::string failureText(const operations::Failure& failure) {
+// A revision's files by their place in the repository, not where the server keeps it.
+std::string failureText(const operations::Failure& failure, const std::string& root) {
   std::string text = failure.problems().empty() ? "" : failure.problems().str();
-  // A revision's files by their place in the repository, not where the server keeps it.
-  static const std::regex kRevisionRoot(R"((/[^\s:'"]*)?/(revisions|planned)/[0-9a-f]{16,40}/)");
-  return std::regex_replace(text + failure.what(), kRevisionRoot, "");
+  return operations::inRepositoryTerms(text + failure.what(), root);
 }
 
 // What a viewer is told of an error that is the server's, not the
@@ -259,11 +262,12 @@ void Server::routes() {
   // revision's own Target file).
   struct RevisionFiles {
     std::string revision;
+    std::string root;  // where the revision's tree is written
     std::string directory;
     std::optional<std::string> target;
   };
   auto revisionAt = [](VdcRunner& runner, const std::string& revision, const fs::path& root) {
-    RevisionFiles found{revision, (root / runner.spec().path).string(), runner.target()};
+    RevisionFiles found{revision, root.string(), (root / runner.spec().path).string(), runner.target()};
     if (!runner.spec().targetPath.empty()) found.target = (root / runner.spec().targetPath).string();
     return found;
   };
@@ -289,7 +293,7 @@ void Server::routes() {
       try {
         reply(res, answer(*found));
       } catch (const operations::Failure& e) {
-        problem(res, statusOf(e), "Unprocessable", failureText(e));
+        problem(res, statusOf(e), "Unprocessable", failureText(e, found->root));
       } catch (const std::exception& e) {
         serverProblem(res, 503, e);
       }
@@ -332,7 +336,7 @@ void Server::routes() {
                                                       "): take its graph as DOT");
       res.setContent(svgOf(graph.dot(loaded.name)), "image/svg+xml");
     } catch (const operations::Failure& e) {
-      problem(res, statusOf(e), "Unprocessable", failureText(e));
+      problem(res, statusOf(e), "Unprocessable", failureText(e, found->root));
     } catch (const std::exception& e) {
       serverProblem(res, 500, e);
     }
@@ -400,7 +404,7 @@ void Server::routes() {
       if (!revision.empty()) fs::remove_all(home / "planned" / id);
       const auto* failure = dynamic_cast<const operations::Failure*>(&e);
       audit_->write(who.name, name, "plan", found->revision, failure ? "refused" : "failed");
-      if (failure) return problem(res, statusOf(*failure), "Unprocessable", failureText(*failure));
+      if (failure) return problem(res, statusOf(*failure), "Unprocessable", failureText(*failure, found->root));
       serverProblem(res, 503, e);
     }
   });
@@ -418,7 +422,8 @@ void Server::routes() {
     try {
       operations::Prepared prepared =
           operations::prepareSaved(file.string(), found->target, "vdc serve (token " + who.name + ")");
-      ApplyEvents progress(name, events_);
+      VdcRunner* kept = runner;
+      ApplyEvents progress(name, events_, [kept](Json event) { return kept->withoutServerPaths(std::move(event)); });
       ApplyOptions options;
       options.parallelism = runner->spec().parallelism;
       options.observer = &progress;
@@ -434,7 +439,7 @@ void Server::routes() {
       reply(res, answer, report.ok() ? 200 : 500);
     } catch (const operations::Failure& e) {
       audit_->write(who.name, name, "apply", "", "refused", id);
-      problem(res, statusOf(e), statusOf(e) == 409 ? "Conflict" : "Unprocessable", failureText(e));
+      problem(res, statusOf(e), statusOf(e) == 409 ? "Conflict" : "Unprocessable", failureText(e, found->root));
     } catch (const std::exception& e) {
       audit_->write(who.name, name, "apply", "", "failed", id);
       serverProblem(res, 500, e);
@@ -459,7 +464,7 @@ void Server::routes() {
     } catch (const operations::Failure& e) {
       fs::remove(file);
       audit_->write(who.name, name, "export", "", "refused");
-      return problem(res, statusOf(e), "Unprocessable", failureText(e));
+      return problem(res, statusOf(e), "Unprocessable", failureText(e, found->root));
     } catch (const std::exception& e) {
       fs::remove(file);
       audit_->write(who.name, name, "export", "", "failed");

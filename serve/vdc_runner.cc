@@ -25,8 +25,15 @@ VdcRunner::VdcRunner(ServedVdc spec, const ServeConfig& config, EventBus& events
     : spec_(std::move(spec)),
       home_((fs::path(config.state) / "vdcs" / spec_.name).string()),
       events_(events),
-      progress_(spec_.name, events) {
+      progress_(spec_.name, events, [this](Json event) { return withoutServerPaths(std::move(event)); }) {
   checkPrivateDirectory(home_);
+  // The home first (its two forms are the first two): longer prefixes go first.
+  std::vector<fs::path> directories{home_, config.state};
+  if (!spec_.directory.empty()) directories.push_back(fs::path(spec_.directory).parent_path());
+  if (spec_.target) directories.push_back(fs::path(*spec_.target).parent_path());
+  for (const auto& directory : directories)
+    for (const auto& form : {fs::absolute(directory).lexically_normal(), directory.lexically_normal()})
+      if (auto text = form.string(); text.size() > 1 && text != ".") serverDirectories_.push_back(text);
   operations::WatchOptions options;
   options.cache = (fs::path(home_) / "cache").string();
   options.statusFile = (fs::path(home_) / "status.json").string();
@@ -36,9 +43,9 @@ VdcRunner::VdcRunner(ServedVdc spec, const ServeConfig& config, EventBus& events
   options.atomic = spec_.atomic;
   options.parallelism = spec_.parallelism;
   options.progress = &progress_;
-  options.targetPath = spec_.targetPath;
-  options.allowedHosts = config.allowedHosts;
-  options.vdc = spec_.name;  // a served VDC's sources declare it, or are refused
+  options.rules.targetPath = spec_.targetPath;
+  options.rules.allowedHosts = config.allowedHosts;
+  options.rules.vdc = spec_.name;  // a served VDC's sources declare it, or are refused
   // Without a Target, the served VDCs share one embedded datacenter under the state directory.
   target_ = spec_.target;
   if (!target_ && spec_.targetPath.empty()) target_ = (fs::path(config.state) / "embedded-target.yaml").string();
@@ -56,7 +63,7 @@ VdcRunner::VdcRunner(ServedVdc spec, const ServeConfig& config, EventBus& events
     credentials.takeFromUrl(url);
     options.repository = url;
     options.branch = spec_.branch;
-    options.path = spec_.path;
+    options.rules.path = spec_.path;
     source_ = std::make_unique<SharedSource>(
         std::make_unique<gitops::Repository>(url, (fs::path(options.cache) / "repository").string(), credentials));
   }
@@ -74,7 +81,7 @@ VdcRunner::VdcRunner(ServedVdc spec, const ServeConfig& config, EventBus& events
       },
       [this](const Json& event) { record(event); });
   controller_->onStatus([this](const gitops::WatchStatus& status) {
-    Json json = status.toJson();
+    Json json = withoutServerPaths(status.toJson());
     {
       std::lock_guard lock(mutex_);
       reconciling_ = false;
@@ -116,8 +123,28 @@ operations::CheckedRevision VdcRunner::checkout(const std::string& revision, con
   return std::move(*checked);
 }
 
+Json VdcRunner::withoutServerPaths(Json value) const {
+  if (value.is_structured()) {
+    for (auto& item : value) item = withoutServerPaths(std::move(item));
+    return value;
+  }
+  if (!value.is_string()) return value;
+  std::string text = value.get<std::string>();
+  // HOME/cache/revisions/COMMIT/: the revision's top, its files by their place in it.
+  for (const std::string& home : {serverDirectories_[0], serverDirectories_[1]}) {
+    std::string revisions = home + "/cache/revisions/";
+    for (size_t at; (at = text.find(revisions)) != std::string::npos;) {
+      size_t slash = text.find('/', at + revisions.size());
+      text.erase(at, (slash == std::string::npos ? at + revisions.size() : slash + 1) - at);
+    }
+  }
+  for (const std::string& directory : serverDirectories_)
+    for (size_t at; (at = text.find(directory + "/")) != std::string::npos;) text.erase(at, directory.size() + 1);
+  return text;
+}
+
 void VdcRunner::record(const Json& event) {
-  Json entry = event;
+  Json entry = withoutServerPaths(event);
   entry["vdc"] = spec_.name;
   if (!entry.contains("time")) entry["time"] = utcNow();
   {

@@ -45,6 +45,8 @@ class VdcRunner {
   // The revision in force as last published ("" before the first apply).
   std::string appliedRevision() const;
   // The last reconciles, newest first: {time, event, revision, message, summary, trigger}.
+  // Its texts, as the status's and the events', name no file of the server's
+  // (withoutServerPaths); the log has them whole.
   Json history() const;
 
   // Operator actions; `who` is recorded with what they trigger.
@@ -66,6 +68,11 @@ class VdcRunner {
   // controller would refuse (operations/revision_rules.h).
   operations::CheckedRevision checkout(const std::string& revision, const std::string& into);
 
+  // Every text in `value` with a revision's files named by their place in
+  // the repository, and the server's other files (its state directory, a
+  // followed directory, a Target) by their place in their directory.
+  Json withoutServerPaths(Json value) const;
+
  private:
   void record(const Json& event);
 
@@ -73,6 +80,7 @@ class VdcRunner {
   std::string home_;
   std::optional<std::string> target_;
   EventBus& events_;
+  std::vector<std::string> serverDirectories_;  // what withoutServerPaths takes out, as given and absolute
   ApplyEvents progress_;
   std::unique_ptr<SharedSource> source_;
   std::unique_ptr<operations::WatchController> controller_;
