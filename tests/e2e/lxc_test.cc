@@ -4,6 +4,8 @@
 // a file, which its user-data serves on two ports; the test reads it across
 // the network from the host, through the container's security group. Its
 // image comes over HTTP.
+#include <regex>
+
 #include "tests/e2e/real_datacenter.h"
 #include "tests/http_server.h"
 
@@ -105,6 +107,46 @@ spec:
   Result destroy = run("destroy --auto-approve");
   ASSERT_EQ(destroy.exit, 0) << destroy.out << destroy.err;
   EXPECT_EQ(leftovers(kVdc), "");
+}
+
+// A stop while a container's root disk is copied from its image (1 GiB,
+// through vdc a MiB at a time) ends the apply at once, with no volume
+// left behind; the next apply makes the disk anew.
+TEST_F(RealDatacenter, AStopDuringAContainersRootDiskCopyLeavesNoVolume) {
+  fs::create_directories(dir.path() / "big");
+  ASSERT_EQ(shell(dir.path(), "truncate -s 1G big/rootfs.img").exit, 0);
+  auto writeVdc = [&](bool withInstance) {
+    writeFile(dir.path() / "big" / "vdc.yaml",
+              std::string("apiVersion: vdc/v1\nkind: VirtualDataCenter\nmetadata: {name: e2ebig}\n---\n"
+                          "apiVersion: vdc/v1\nkind: Image\nmetadata: {name: rootfs}\nspec: {source: rootfs.img, format: raw}\n") +
+                  (withInstance ? "---\napiVersion: vdc/v1\nkind: Instance\nmetadata: {name: box}\n"
+                                  "spec: {memory: 64MiB, hypervisor: lxc, image: rootfs, state: stopped}\n"
+                                : ""));
+  };
+  auto run = [&](const std::string& command) { return vdc(dir.path(), command + " big --target target.yaml"); };
+  writeVdc(false);
+  run("destroy --auto-approve");
+  ASSERT_EQ(run("apply --auto-approve").exit, 0);
+  writeVdc(true);
+  // Held before the instance's one call; let go, and interrupted in its copy.
+  Result interrupted = shell(
+      dir.path(),
+      startHeld("VDC_FAULT=hold:1 " + std::string(VDC_BINARY) + " apply big --target target.yaml --auto-approve 2>progress",
+                "progress") +
+          "kill -CONT $holder; sleep 0.3; began=$(date +%s%N); kill -INT $holder; wait $holder; code=$?; "
+          "echo \"took $(( ($(date +%s%N) - began) / 1000000 )) ms\" >&2; cat progress >&2; exit $code");
+  EXPECT_EQ(interrupted.exit, 1) << interrupted.err;
+  EXPECT_NE(interrupted.err.find("interrupted while reading a volume"), std::string::npos) << interrupted.err;
+  std::smatch took;
+  ASSERT_TRUE(std::regex_search(interrupted.err, took, std::regex("took ([0-9]+) ms"))) << interrupted.err;
+  EXPECT_LT(std::stoi(took[1]), 2000) << "the copy was waited for";
+  EXPECT_EQ(virsh(std::string("vol-list ") + kPool).out.find("e2ebig.root.box"), std::string::npos)
+      << "the root disk begun was left behind";
+  Result again = run("apply --auto-approve");
+  ASSERT_EQ(again.exit, 0) << again.out << again.err;
+  EXPECT_EQ(run("plan --detailed-exitcode").exit, 0);
+  ASSERT_EQ(run("destroy --auto-approve").exit, 0);
+  EXPECT_EQ(leftovers("e2ebig"), "");
 }
 
 }  // namespace vdc::testing
