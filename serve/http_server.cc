@@ -240,6 +240,7 @@ class Session : public Connection, public std::enable_shared_from_this<Session<S
     auto line = parser_->get().target();
     std::string_view text(line.data(), line.size());
     if (ec == http::error::end_of_stream && !parser_->got_some()) return close();
+    if (ec == net::error::operation_aborted) return close();  // closed by the stop (its grace ended)
     if (ec == beast::error::timeout) {
       if (parser_->got_some()) server_->refused(method, refusedPath(text), 408);
       return close();
@@ -533,12 +534,16 @@ void HttpServer::run() {
     // Two threads do all the reading and writing; handlers run on the pools.
     impl_->ioThreads.emplace_back([impl = impl_.get()] { impl->io.run(); });
   }
+  // However run() ends, a stop waiting for it hears of it.
+  struct Ran {
+    Impl& impl;
+    ~Ran() {
+      std::lock_guard lock(impl.lifecycle);
+      --impl.running;
+      impl.ranOut.notify_all();
+    }
+  } ran{*impl_};
   impl_->io.run();
-  {
-    std::lock_guard lock(impl_->lifecycle);
-    --impl_->running;
-  }
-  impl_->ranOut.notify_all();
 }
 
 void HttpServer::stop() {

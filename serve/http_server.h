@@ -74,7 +74,7 @@ class HttpServer {
   // (one that has begun to arrive gets stopGrace to end, and a 503), lets each handler
   // running finish and its answer be written (within requestTimeout), ends
   // the streams at their next piece; returns once run() has returned.
-  // Any thread may call it, more than once.
+  // Any thread but a handler's may call it, more than once.
   void stop();
 
   struct Impl;  // with the connections' sessions, in http_server.cc

@@ -155,7 +155,7 @@ TEST(HttpServer, AtTheStopAnIdleConnectionEndsAndARequestUnderWayGetsItsGrace) {
   EXPECT_TRUE(idle.readAnswer().ends_with("hello"));
   silent.send("GET / HTTP/1.1\r\n");  // a request begun, never finished
   slow.send("GET / HTTP/1.1\r\n");    // one finished during the grace: told to come back
-  std::this_thread::sleep_for(100ms);
+  std::this_thread::sleep_for(300ms);  // (read by the server by then)
 
   auto began = std::chrono::steady_clock::now();
   auto stopped = std::async(std::launch::async, [&] { serving.stop(); });

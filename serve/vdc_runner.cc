@@ -1,6 +1,9 @@
 #include "serve/vdc_runner.h"
 
+#include <algorithm>
+#include <cctype>
 #include <filesystem>
+#include <string_view>
 
 #include <spdlog/spdlog.h>
 
@@ -19,6 +22,29 @@ namespace {
 
 constexpr size_t kHistoryKept = 100;
 
+// Takes `prefix` out of `text` wherever a path begins with it (not inside a
+// URL or a longer path), and with `andNext` the component after it too.
+void erasePathPrefix(std::string& text, const std::string& prefix, bool andNext) {
+  auto beginsPath = [&](size_t at) {
+    if (at == 0) return true;
+    char before = text[at - 1];
+    return !std::isalnum(static_cast<unsigned char>(before)) && std::string_view("/.-_~%@").find(before) == std::string_view::npos;
+  };
+  for (size_t from = 0, at; (at = text.find(prefix, from)) != std::string::npos;) {
+    if (!beginsPath(at)) {
+      from = at + 1;
+      continue;
+    }
+    size_t end = at + prefix.size();
+    if (andNext) {
+      size_t slash = text.find('/', end);
+      end = slash == std::string::npos ? end : slash + 1;
+    }
+    text.erase(at, end - at);
+    from = at;
+  }
+}
+
 }  // namespace
 
 VdcRunner::VdcRunner(ServedVdc spec, const ServeConfig& config, EventBus& events)
@@ -27,13 +53,24 @@ VdcRunner::VdcRunner(ServedVdc spec, const ServeConfig& config, EventBus& events
       events_(events),
       progress_(spec_.name, events, [this](Json event) { return withoutServerPaths(std::move(event)); }) {
   checkPrivateDirectory(home_);
-  // The home first (its two forms are the first two): longer prefixes go first.
+  // Each in its forms, as given and absolute, without a trailing slash; the longest first.
+  auto forms = [](const fs::path& directory) {
+    std::vector<std::string> found;
+    for (const auto& form : {fs::absolute(directory).lexically_normal(), directory.lexically_normal()}) {
+      std::string text = form.string();
+      while (text.size() > 1 && text.back() == '/') text.pop_back();
+      if (text.size() > 1 && text != ".") found.push_back(text);
+    }
+    return found;
+  };
+  homes_ = forms(home_);
   std::vector<fs::path> directories{home_, config.state};
   if (!spec_.directory.empty()) directories.push_back(fs::path(spec_.directory).parent_path());
   if (spec_.target) directories.push_back(fs::path(*spec_.target).parent_path());
   for (const auto& directory : directories)
-    for (const auto& form : {fs::absolute(directory).lexically_normal(), directory.lexically_normal()})
-      if (auto text = form.string(); text.size() > 1 && text != ".") serverDirectories_.push_back(text);
+    for (auto& form : forms(directory)) serverDirectories_.push_back(std::move(form));
+  std::sort(serverDirectories_.begin(), serverDirectories_.end(),
+            [](const std::string& a, const std::string& b) { return a.size() > b.size(); });
   operations::WatchOptions options;
   options.cache = (fs::path(home_) / "cache").string();
   options.statusFile = (fs::path(home_) / "status.json").string();
@@ -131,15 +168,8 @@ Json VdcRunner::withoutServerPaths(Json value) const {
   if (!value.is_string()) return value;
   std::string text = value.get<std::string>();
   // HOME/cache/revisions/COMMIT/: the revision's top, its files by their place in it.
-  for (const std::string& home : {serverDirectories_[0], serverDirectories_[1]}) {
-    std::string revisions = home + "/cache/revisions/";
-    for (size_t at; (at = text.find(revisions)) != std::string::npos;) {
-      size_t slash = text.find('/', at + revisions.size());
-      text.erase(at, (slash == std::string::npos ? at + revisions.size() : slash + 1) - at);
-    }
-  }
-  for (const std::string& directory : serverDirectories_)
-    for (size_t at; (at = text.find(directory + "/")) != std::string::npos;) text.erase(at, directory.size() + 1);
+  for (const std::string& home : homes_) erasePathPrefix(text, home + "/cache/revisions/", true);
+  for (const std::string& directory : serverDirectories_) erasePathPrefix(text, directory + "/", false);
   return text;
 }
 

@@ -80,7 +80,7 @@ class VdcRunner {
   std::string home_;
   std::optional<std::string> target_;
   EventBus& events_;
-  std::vector<std::string> serverDirectories_;  // what withoutServerPaths takes out, as given and absolute
+  std::vector<std::string> homes_, serverDirectories_;  // what withoutServerPaths takes out, as given and absolute
   ApplyEvents progress_;
   std::unique_ptr<SharedSource> source_;
   std::unique_ptr<operations::WatchController> controller_;
