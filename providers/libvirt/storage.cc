@@ -88,7 +88,8 @@ void LibvirtStorage::createChild(const std::string& storageClass, const std::str
 // A raw copy (a container's root file system, from its raw image). On a
 // host its bytes pass through vdc, a MiB at a time, rather than in one
 // libvirt call: a stop ends the copy at its next MiB (engine/stop_request.h),
-// and the volume begun is deleted. Runs of zeros stay holes.
+// and the volume begun is deleted. Holes travel as holes (sparse streams
+// both ways), never as zeros through the connection.
 void LibvirtStorage::createCopy(const std::string& storageClass, const std::string& physical, const Volume& source) {
   PoolHandle pool = host_.pool(storageClass);
   VolumeHandle original(virStorageVolLookupByPath(host_.connection(), source.path.c_str()));
@@ -103,7 +104,9 @@ void LibvirtStorage::createCopy(const std::string& storageClass, const std::stri
   if (!vol) throw libvirtError("cannot create volume " + physical);
   try {
     VolumeUpload upload(host_.connection(), vol.get(), source.capacity);
-    downloadVolume(host_.connection(), original.get(), [&](const char* bytes, size_t size) { upload.send({bytes, size}); });
+    downloadVolume(
+        host_.connection(), original.get(), [&](const char* bytes, size_t size) { upload.send({bytes, size}); },
+        [&](uint64_t hole) { upload.sendHole(hole); });
     upload.finish();
   } catch (const std::exception& e) {
     dropPartial(vol.get(), physical, e);

@@ -50,20 +50,44 @@ void VolumeUpload::send(std::string_view bytes) {
   }
 }
 
+void VolumeUpload::sendHole(uint64_t length) {
+  if (virStreamSendHole(stream_.get(), static_cast<long long>(length), 0) < 0) throw libvirtError("upload failed");
+}
+
 void VolumeUpload::finish() {
   if (virStreamFinish(stream_.get()) < 0) throw libvirtError("upload failed");
   finished_ = true;
 }
 
 uint64_t downloadVolume(virConnectPtr conn, virStorageVolPtr volume,
-                        const std::function<void(const char*, size_t)>& take) {
+                        const std::function<void(const char*, size_t)>& take,
+                        const std::function<void(uint64_t)>& hole) {
   StreamHandle stream(virStreamNew(conn, 0));
   if (!stream) throw libvirtError("cannot open a stream");
-  if (virStorageVolDownload(volume, stream.get(), 0, 0, 0) < 0) throw libvirtError("cannot start download");
+  unsigned flags = hole ? VIR_STORAGE_VOL_DOWNLOAD_SPARSE_STREAM : 0;
+  if (virStorageVolDownload(volume, stream.get(), 0, 0, flags) < 0) throw libvirtError("cannot start download");
   std::vector<char> chunk(1 << 20);
   uint64_t total = 0;
   for (;;) {
-    int got = virStreamRecv(stream.get(), chunk.data(), chunk.size());
+    int got = hole ? virStreamRecvFlags(stream.get(), chunk.data(), chunk.size(), VIR_STREAM_RECV_STOP_AT_HOLE)
+                   : virStreamRecv(stream.get(), chunk.data(), chunk.size());
+    if (got == -3) {  // at a hole (a sparse stream only)
+      long long length = 0;
+      if (virStreamRecvHole(stream.get(), &length, 0) < 0) {
+        Error failure = libvirtError("download failed");
+        virStreamAbort(stream.get());
+        throw failure;
+      }
+      try {
+        hole(static_cast<uint64_t>(length));
+        throwIfStopRequested("reading a volume");
+      } catch (...) {
+        virStreamAbort(stream.get());
+        throw;
+      }
+      total += static_cast<uint64_t>(length);
+      continue;
+    }
     if (got < 0) {
       Error failure = libvirtError("download failed");  // read before the abort resets it
       virStreamAbort(stream.get());

@@ -22,6 +22,7 @@ class VolumeUpload {
   VolumeUpload& operator=(const VolumeUpload&) = delete;
 
   void send(std::string_view bytes);
+  void sendHole(uint64_t length);
   void finish();
 
  private:
@@ -30,8 +31,11 @@ class VolumeUpload {
 };
 
 // Streams the whole of `volume` (its file's bytes, as the pool holds them)
-// to `take`, in pieces; returns how many bytes came.
+// to `take`, in pieces; returns how many bytes came. With `hole`, the
+// stream is sparse: a run of the file's holes comes to `hole` as its length,
+// never as zeros through the connection.
 uint64_t downloadVolume(virConnectPtr conn, virStorageVolPtr volume,
-                        const std::function<void(const char*, size_t)>& take);
+                        const std::function<void(const char*, size_t)>& take,
+                        const std::function<void(uint64_t)>& hole = nullptr);
 
 }  // namespace vdc::libvirt
