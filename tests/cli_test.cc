@@ -429,10 +429,11 @@ TEST_F(Cli, AStopEndsTheCopyOfALargeImagePromptlyLeavingNothing) {
             "apiVersion: vdc/v1\nkind: VirtualDataCenter\nmetadata: {name: big}\n---\napiVersion: vdc/v1\n"
             "kind: Image\nmetadata: {name: base}\nspec: {source: base.raw, format: raw}\n");
   ASSERT_EQ(shell(dir.path(), "truncate -s 16G big/base.raw").exit, 0);
-  // Held before the image's call; let go, and a fifth of a second later (in its copy) interrupted.
+  // Held before the image's call (the second, after the VDC's); let go, and
+  // a fifth of a second later, in its copy of 15 s, interrupted.
   Result interrupted = shell(
       dir.path(),
-      startHeld("VDC_FAULT=hold:1 " + std::string(VDC_BINARY) + " apply big --auto-approve 2>progress", "progress") +
+      startHeld("VDC_FAULT=hold:2 " + std::string(VDC_BINARY) + " apply big --auto-approve 2>progress", "progress") +
           "kill -CONT $holder; sleep 0.2; began=$(date +%s%N); kill -INT $holder; wait $holder; code=$?; "
           "echo \"took $(( ($(date +%s%N) - began) / 1000000 )) ms\" >&2; cat progress >&2; exit $code");
   EXPECT_EQ(interrupted.exit, 1) << interrupted.err;
