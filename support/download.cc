@@ -16,7 +16,20 @@ namespace {
 
 struct CurlFree {
   void operator()(CURL* handle) const { curl_easy_cleanup(handle); }
+  void operator()(CURLU* url) const { curl_url_cleanup(url); }
+  void operator()(char* text) const { curl_free(text); }
 };
+
+// The host of `url`, lower-case as libcurl parses it; "" when it has none.
+std::string hostOf(const std::string& url) {
+  std::unique_ptr<CURLU, CurlFree> parsed(curl_url());
+  char* host = nullptr;
+  if (!parsed || curl_url_set(parsed.get(), CURLUPART_URL, url.c_str(), 0) != CURLUE_OK ||
+      curl_url_get(parsed.get(), CURLUPART_HOST, &host, 0) != CURLUE_OK)
+    return "";
+  std::unique_ptr<char, CurlFree> held(host);
+  return lowerCase(host);
+}
 
 // Called at least once a second, whatever arrives: non-zero stops the transfer.
 int stopWhenAsked(void*, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
@@ -33,7 +46,7 @@ size_t writeTo(char* bytes, size_t size, size_t count, void* out) {
 
 bool isHttpUrl(const std::string& source) { return source.starts_with("http://") || source.starts_with("https://"); }
 
-void download(const std::string& url, const std::string& file) {
+void download(const std::string& url, const std::string& file, Redirects redirects) {
   if (!isHttpUrl(url)) throw Error("cannot download " + withoutUserInfo(url) + ": only http:// and https:// URLs are fetched");
   static std::once_flag initialized;
   std::call_once(initialized, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
@@ -47,7 +60,9 @@ void download(const std::string& url, const std::string& file) {
   curl_easy_setopt(handle, CURLOPT_URL, url.c_str());
   curl_easy_setopt(handle, CURLOPT_PROTOCOLS_STR, "http,https");
   curl_easy_setopt(handle, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
-  curl_easy_setopt(handle, CURLOPT_FOLLOWLOCATION, 1L);
+  // On the same host only, redirects are followed here, each checked first.
+  curl_easy_setopt(handle, CURLOPT_FOLLOWLOCATION, redirects == Redirects::Anywhere ? 1L : 0L);
+  curl_easy_setopt(handle, CURLOPT_MAXREDIRS, 10L);
   curl_easy_setopt(handle, CURLOPT_FAILONERROR, 1L);  // an HTTP status of 400 or more is an error
   curl_easy_setopt(handle, CURLOPT_NOSIGNAL, 1L);     // applies run on many threads
   curl_easy_setopt(handle, CURLOPT_CONNECTTIMEOUT, 30L);
@@ -59,6 +74,22 @@ void download(const std::string& url, const std::string& file) {
   curl_easy_setopt(handle, CURLOPT_XFERINFOFUNCTION, stopWhenAsked);
   curl_easy_setopt(handle, CURLOPT_NOPROGRESS, 0L);
   CURLcode result = curl_easy_perform(handle);
+  for (int followed = 0; result == CURLE_OK && redirects == Redirects::SameHost; ++followed) {
+    long status = 0;
+    char* next = nullptr;
+    curl_easy_getinfo(handle, CURLINFO_RESPONSE_CODE, &status);
+    curl_easy_getinfo(handle, CURLINFO_REDIRECT_URL, &next);
+    if (status < 300 || status > 399 || !next) break;
+    std::string location = next;
+    if (followed == 10) throw Error("cannot download " + withoutUserInfo(url) + ": more than 10 redirects");
+    if (hostOf(location).empty() || hostOf(location) != hostOf(url))
+      throw Error("cannot download " + withoutUserInfo(url) + ": it redirects to another host (" +
+                  printable(hostOf(location).substr(0, 100)) + "), and this download stays on its own");
+    out.close();
+    out.open(file, std::ios::binary | std::ios::trunc);  // the redirect's own body goes
+    curl_easy_setopt(handle, CURLOPT_URL, location.c_str());
+    result = curl_easy_perform(handle);
+  }
   if (result == CURLE_ABORTED_BY_CALLBACK) throw Error("interrupted while downloading " + withoutUserInfo(url));
   if (result != CURLE_OK)
     throw Error("cannot download " + withoutUserInfo(url) + ": " + (reason[0] ? reason : curl_easy_strerror(result)));

@@ -56,4 +56,29 @@ TEST_F(Download, ARefusedConnectionAndOtherSchemesAreErrors) {
   EXPECT_TRUE(isHttpUrl("https://images.example/debian.qcow2"));
 }
 
+// Redirects on the same host are followed either way; one to another host
+// only where the download may go anywhere (an Image's source), never for
+// an appliance image (Redirects::SameHost), whose host an allow-list let through.
+TEST_F(Download, ARedirectLeavesItsHostOnlyWhereAllowed) {
+  server->stop();
+  testing::HttpServer redirecting(dir.path() / "www", "'" VDC_SOURCE_DIR "/tests/redirect_server.py'");
+  std::string here = redirecting.base();
+  std::string file = (dir.path() / "got.raw").string();
+  download(here + "same/image.raw", file, Redirects::SameHost);
+  EXPECT_EQ(sha256Hex(testing::readFile(file)), sha256Hex(contents));
+  try {
+    download(here + "away/image.raw", file, Redirects::SameHost);
+    FAIL() << "followed a redirect to another host";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("it redirects to another host (127.0.0.2)"), std::string::npos) << e.what();
+  }
+  // Anywhere: it is followed (and finds nothing listening on 127.0.0.2).
+  try {
+    download(here + "away/image.raw", file, Redirects::Anywhere);
+    FAIL() << "127.0.0.2 answered";
+  } catch (const Error& e) {
+    EXPECT_EQ(std::string(e.what()).find("another host"), std::string::npos) << e.what();
+  }
+}
+
 }  // namespace vdc

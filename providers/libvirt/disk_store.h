@@ -12,6 +12,7 @@
 #include "engine/live.h"
 #include "engine/provider.h"
 #include "providers/libvirt/api/handles.h"
+#include "support/download.h"
 
 namespace vdc::libvirt {
 
@@ -42,11 +43,11 @@ class DiskStore {
   // A volume filled from an image file or URL, e.g. a load balancer
   // appliance's disk. Whether the file may name a backing file: an image's
   // own bytes may not (Refused); a carried child's, already pointed at its
-  // image, may.
+  // image, may. Where a URL may redirect (support/download.h).
   enum class Backing { Refused, Checked };
   virtual void importVolume(const std::string& storageClass, const std::string& physical, const std::string& source,
                             const std::string& format, const std::string& sha256, const HostFileRule& files,
-                            Backing backing = Backing::Refused) = 0;
+                            Backing backing = Backing::Refused, Redirects redirects = Redirects::Anywhere) = 0;
   // The disk an import carries for `id`, if any.
   virtual const CarriedDisk* carried(const ResourceId& id) const = 0;
   // Makes volume `physical` from a carried disk, in the format its bundle

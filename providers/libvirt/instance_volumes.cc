@@ -66,7 +66,9 @@ void InstanceVolumes::create(const Ownership& instance) {
   const ApplianceImage& appliance = host_.settings().loadBalancer;
   const CarriedDisk* carried = storage_.carried(instance.id);  // by an import
   if (hasRootDisk(instance) && instance.id.kind == Kind::LoadBalancer)
-    storage_.importVolume(kStandardStorageClass, root, appliance.source, appliance.format, appliance.sha256, HostFileRule{});
+    // The Target's host for it may be one an allow-list let through: no redirect leads past it.
+    storage_.importVolume(kStandardStorageClass, root, appliance.source, appliance.format, appliance.sha256, HostFileRule{},
+                          DiskStore::Backing::Refused, Redirects::SameHost);
   else if (hasRootDisk(instance) && carried)
     storage_.createFromContents(instance, *carried, kStandardStorageClass, root);
   else if (hasRootDisk(instance) && isContainer(instance))

@@ -150,14 +150,14 @@ const CarriedDisk* LibvirtStorage::carried(const ResourceId& id) const {
 
 void LibvirtStorage::importVolume(const std::string& storageClass, const std::string& physical,
                                   const std::string& source, const std::string& format, const std::string& sha256,
-                                  const HostFileRule& files, Backing backing) {
+                                  const HostFileRule& files, Backing backing, Redirects redirects) {
   bool simulated = host_.settings().testDriver;
   std::optional<ScratchDirectory> scratch;
   std::string file;  // empty: nothing to read
   if (isHttpUrl(source) && !simulated) {
     scratch.emplace("image");
     file = (scratch->path() / "image").string();
-    download(source, file);
+    download(source, file, redirects);
   } else if (!isHttpUrl(source)) {
     file = imageFile(source, files);
   }

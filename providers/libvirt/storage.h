@@ -40,7 +40,7 @@ class LibvirtStorage : public Storage, public HostReader, public DiskStore {
   VolumeHandle createRaw(const std::string& storageClass, const std::string& physical, uint64_t size) override;
   void importVolume(const std::string& storageClass, const std::string& physical, const std::string& source,
                     const std::string& format, const std::string& sha256, const HostFileRule& files,
-                    Backing backing = Backing::Refused) override;
+                    Backing backing = Backing::Refused, Redirects redirects = Redirects::Anywhere) override;
   // What an export carries of a live Image, Volume or Instance (its root
   // disk): its file's format and length (none on the embedded datacenter,
   // whose volumes hold no data, and none for an instance without an image),
