@@ -24,12 +24,9 @@ namespace {
 
 class Pretender : public ::testing::Test {
  protected:
-  void SetUp() override {
-    port_ = server_.bind_to_any_port("127.0.0.1");
-    thread_ = std::thread([this] { server_.listen_after_bind(); });
-    while (!server_.is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
-  }
+  void SetUp() override { port_ = server_.bind_to_any_port("127.0.0.1"); }
   void TearDown() override {
+    if (!thread_.joinable()) return;
     server_.stop();
     thread_.join();
   }
@@ -40,7 +37,13 @@ class Pretender : public ::testing::Test {
       res.set_content(body, "application/json");
     });
   }
+  // The pretender begins to serve with the first client: its handlers,
+  // all registered before, are never changed while it serves.
   Client client(std::chrono::milliseconds timeout = std::chrono::seconds(3)) {
+    if (!thread_.joinable()) {
+      thread_ = std::thread([this] { server_.listen_after_bind(); });
+      while (!server_.is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
     Settings settings;
     settings.endpoints = {"http://127.0.0.1:" + std::to_string(port_)};
     return Client(settings, timeout);
@@ -159,16 +162,16 @@ TEST_F(Pretender, RevisionsAndLeaseIdsMustBePositive) {
   answer("lease/grant", R"({"ID": "-5", "TTL": "5"})");
   answer("kv/range", R"({"kvs": [{"key": "a2V5", "create_revision": "-1"}]})");
   answer("lease/revoke", "{}");
-  Client etcd = client();
-  EXPECT_NE(testing::errorOf([&] { etcd.grantLease(std::chrono::seconds(5)); }).find("granted no lease"), std::string::npos);
-  EXPECT_NE(testing::errorOf([&] { etcd.list("/vdc/"); }).find("negative create_revision"), std::string::npos);
-  // One handler (the first registered answers), reading the header of the case at hand.
+  // One handler, reading the header of the case at hand.
   std::mutex mutex;
   std::string header;
   server_.Post("/v3/kv/txn", [&](const httplib::Request&, httplib::Response& res) {
     std::lock_guard lock(mutex);
     res.set_content(R"({"succeeded": true, "header": )" + header + "}", "application/json");
   });
+  Client etcd = client();
+  EXPECT_NE(testing::errorOf([&] { etcd.grantLease(std::chrono::seconds(5)); }).find("granted no lease"), std::string::npos);
+  EXPECT_NE(testing::errorOf([&] { etcd.list("/vdc/"); }).find("negative create_revision"), std::string::npos);
   for (const char* each : {R"({})", R"({"revision": "0"})", R"({"revision": "-3"})",
                            R"({"revision": "99999999999999999999"})"}) {
     {
