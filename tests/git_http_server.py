@@ -9,6 +9,8 @@ import os
 import subprocess
 import sys
 
+import loopback_http
+
 root, user, password = sys.argv[1:4]
 expected = "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()
 
@@ -69,7 +71,4 @@ class Handler(http.server.BaseHTTPRequestHandler):
         pass
 
 
-server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-port = server.server_address[1]
-print(f"Serving HTTP on 127.0.0.1 port {port} (http://127.0.0.1:{port}/) ...", flush=True)
-server.serve_forever()
+loopback_http.serve(Handler)

@@ -5,6 +5,8 @@ port of 127.0.0.1, and two redirects: /same/NAME to /NAME on this host,
 it listens as python3 -m http.server does (tests/http_server.h)."""
 import http.server
 
+import loopback_http
+
 
 class Handler(http.server.SimpleHTTPRequestHandler):
     def do_GET(self):
@@ -23,7 +25,4 @@ class Handler(http.server.SimpleHTTPRequestHandler):
         pass
 
 
-server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-port = server.server_address[1]
-print(f"Serving HTTP on 127.0.0.1 port {port} (http://127.0.0.1:{port}/) ...", flush=True)
-server.serve_forever()
+loopback_http.serve(Handler)
