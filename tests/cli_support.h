@@ -8,6 +8,7 @@
 #include <chrono>
 #include <cstdlib>
 #include <functional>
+#include <regex>
 #include <thread>
 #include <fstream>
 #include <sstream>
@@ -61,6 +62,20 @@ inline bool waitFor(const std::function<bool()>& done, std::chrono::milliseconds
 inline std::string startHeld(const std::string& command, const std::string& log) {
   return command + " & holder=$!; until grep -q 'held by VDC_FAULT' " + log +
          " || ! kill -0 $holder 2>/dev/null; do sleep 0.01; done; ";
+}
+
+// Shell text that interrupts the background vdc $holder (SIGINT), waits for
+// it, says on stderr how long that took ("took N ms") and what it logged to
+// `log`, and exits with its status.
+inline std::string interruptAndTime(const std::string& log) {
+  return "began=$(date +%s%N); kill -INT $holder; wait $holder; code=$?; "
+         "echo \"took $(( ($(date +%s%N) - began) / 1000000 )) ms\" >&2; cat " + log + " >&2; exit $code";
+}
+
+// The milliseconds interruptAndTime said in `err`; -1 when it said none.
+inline int interruptTook(const std::string& err) {
+  std::smatch took;
+  return std::regex_search(err, took, std::regex("took ([0-9]+) ms")) ? std::stoi(took[1]) : -1;
 }
 
 // Waits until a background vdc is gone (or a zombie, where nothing reaps
