@@ -34,7 +34,7 @@ void Progress::finished(const Outcome& o) {
   inFlight_.erase(o.id.str());
   ++done_;
   std::string out = clearStatus();
-  std::string symbol = o.step == Step::Delete ? "-" : std::string(actionSymbol(o.action));
+  std::string symbol = o.step == Step::Delete ? "-" : o.step == Step::Release ? "~" : std::string(actionSymbol(o.action));
   if (o.action == Action::Replace) symbol = o.step == Step::Delete ? "-" : "+";
   out += "  " + symbol + " " + o.id.str() + ": " + describeOutcome(o);
   if (o.status == Status::Done || o.status == Status::Failed) {

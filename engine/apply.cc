@@ -14,6 +14,9 @@ namespace vdc {
 
 namespace {
 
+// An update that follows a replace lets go of it first (engine/follow.h).
+bool releases(const Change& c) { return c.action == Action::Update && !c.follows.empty(); }
+
 struct Operation {
   size_t change;
   Step step;
@@ -44,11 +47,12 @@ class Walk {
 
  private:
   void build() {
-    std::map<ResourceId, size_t> makeOf, removeOf;
+    std::map<ResourceId, size_t> makeOf, removeOf, releaseOf;
     for (size_t i = 0; i < plan_.changes.size(); ++i) {
-      Action a = plan_.changes[i].action;
-      if (a == Action::Delete || a == Action::Replace) removeOf[plan_.changes[i].id] = add(i, Step::Delete);
-      if (a != Action::Delete) makeOf[plan_.changes[i].id] = add(i, Step::Make);
+      const Change& c = plan_.changes[i];
+      if (c.action == Action::Delete || c.action == Action::Replace) removeOf[c.id] = add(i, Step::Delete);
+      if (releases(c)) releaseOf[c.id] = add(i, Step::Release);
+      if (c.action != Action::Delete) makeOf[c.id] = add(i, Step::Make);
     }
     for (size_t i = 0; i < plan_.changes.size(); ++i) {
       const Change& c = plan_.changes[i];
@@ -56,6 +60,12 @@ class Walk {
         for (const auto& dep : c.dependencies)
           if (auto it = makeOf.find(dep); it != makeOf.end()) edge(it->second, make->second);
         if (auto remove = removeOf.find(c.id); remove != removeOf.end()) edge(remove->second, make->second);
+      }
+      // Let go of what is replaced before it goes; taken again by the make, after its make.
+      if (auto release = releaseOf.find(c.id); release != releaseOf.end()) {
+        edge(release->second, makeOf.at(c.id));
+        for (const auto& followed : c.follows)
+          if (auto it = removeOf.find(followed); it != removeOf.end()) edge(release->second, it->second);
       }
       if (auto remove = removeOf.find(c.id); remove != removeOf.end()) {
         const auto& needed = c.action == Action::Replace ? c.priorDependencies : c.dependencies;
@@ -169,6 +179,8 @@ class Walk {
       const LiveObject* object = live_.find(c.id);
       if (step == Step::Delete) {
         if (object) provider.remove(plan_.vdc, *object);  // already gone: nothing to do
+      } else if (step == Step::Release) {
+        if (object) provider.release(plan_.vdc, *object, c.follows);
       } else if (c.action == Action::Update && object) {
         provider.update(owner, *object);
       } else if (c.action == Action::Adopt) {
@@ -207,10 +219,26 @@ class Walk {
 
 }  // namespace
 
+std::string_view stepName(Step step) {
+  switch (step) {
+    case Step::Delete: return "delete";
+    case Step::Release: return "release";
+    case Step::Make: return "make";
+  }
+  return "?";
+}
+
+size_t operationCount(const Plan& plan) {
+  size_t n = 0;
+  for (const auto& c : plan.changes) n += 1 + (c.action == Action::Replace || releases(c));
+  return n;
+}
+
 std::string describeOutcome(const Outcome& o) {
   static const char* past[] = {"created", "updated", "replaced", "deleted", "adopted"};
   switch (o.status) {
     case Status::Done:
+      if (o.step == Step::Release) return "let go of what is replaced";
       if (o.action == Action::Replace) return o.step == Step::Delete ? "removed (replace)" : "created (replace)";
       return past[static_cast<int>(o.action)];
     case Status::Failed: return "failed: " + o.error;

@@ -16,7 +16,11 @@
 
 namespace vdc {
 
-enum class Step { Delete, Make };  // a replace is a Delete then a Make
+// A replace is a Delete then a Make. An update that follows a replace
+// (engine/follow.h) is a Release, before the replaced object goes, then a Make.
+enum class Step { Delete, Release, Make };
+
+std::string_view stepName(Step step);  // "delete", "release", "make"
 
 enum class Status { Done, Failed, Skipped, NotStarted };
 
@@ -31,10 +35,13 @@ struct Outcome {
 
 std::string describeOutcome(const Outcome& outcome);  // "created", "failed: ...", ...
 
+// How many operations `plan` is: a replace is two, so is an update that follows one.
+size_t operationCount(const Plan& plan);
+
 class ApplyObserver {
  public:
   virtual ~ApplyObserver() = default;
-  // Before the first operation: how many there will be (a replace is two).
+  // Before the first operation: how many there will be (operationCount).
   virtual void begun(size_t /*operations*/) {}
   virtual void started(const ResourceId&, Action, Step) {}
   virtual void finished(const Outcome&) {}

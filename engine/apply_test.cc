@@ -23,6 +23,11 @@ class RecordingProvider : public Registry {
   void create(const Ownership& o) override { act("create " + o.id.str(), o.id, o.spec); }
   void update(const Ownership& o, const LiveObject&) override { act("update " + o.id.str(), o.id, o.spec); }
   void remove(const std::string&, const LiveObject& l) override { act("remove " + l.id.str(), l.id, l.recorded); }
+  void release(const std::string&, const LiveObject& l, const std::vector<ResourceId>& leaving) override {
+    std::string call = "release " + l.id.str() + " of";
+    for (const auto& id : leaving) call += " " + id.str();
+    act(call, l.id, l.recorded);
+  }
 
   std::vector<std::string> calls;
   std::set<ResourceId> failing;
@@ -130,6 +135,38 @@ TEST(Apply, ReplaceRemovesThenCreates) {
   ASSERT_EQ(dc.provider.calls.size(), 2u);
   EXPECT_EQ(dc.provider.calls[0], "remove Volume/v");
   EXPECT_EQ(dc.provider.calls[1], "create Volume/v");
+}
+
+TEST(Apply, WhatFollowsAReplaceLetsGoBeforeItGoesAndTakesItAfter) {
+  Plan plan;
+  ResourceId volume{Kind::Volume, "v"};
+  Change follower = change(Kind::Instance, "i", Action::Update, {volume});
+  follower.follows = {volume};
+  plan.changes = {change(Kind::Volume, "v", Action::Replace), follower, change(Kind::Network, "n", Action::Update)};
+  EXPECT_EQ(operationCount(plan), 5u);
+  FakeDatacenter dc;
+  ApplyReport report = apply(plan, dc, liveFor(plan), {.parallelism = 4});
+  ASSERT_TRUE(report.ok());
+  ASSERT_EQ(report.outcomes.size(), 5u);
+  auto& calls = dc.provider;
+  EXPECT_LT(calls.at("release Instance/i of Volume/v"), calls.at("remove Volume/v"));
+  EXPECT_LT(calls.at("remove Volume/v"), calls.at("create Volume/v"));
+  EXPECT_LT(calls.at("create Volume/v"), calls.at("update Instance/i"));
+  EXPECT_EQ(calls.calls.size(), 5u);
+}
+
+TEST(Apply, AReleaseThatFailsLeavesWhatItFollowsAlone) {
+  Plan plan;
+  ResourceId volume{Kind::Volume, "v"};
+  Change follower = change(Kind::Instance, "i", Action::Update, {volume});
+  follower.follows = {volume};
+  plan.changes = {change(Kind::Volume, "v", Action::Replace), follower};
+  FakeDatacenter dc;
+  dc.provider.failing = {{Kind::Instance, "i"}};
+  ApplyReport report = apply(plan, dc, liveFor(plan), {.parallelism = 4});
+  EXPECT_EQ(report.count(Status::Failed), 1u);
+  EXPECT_EQ(report.count(Status::Skipped), 3u) << "the volume stays where the instance still holds it";
+  EXPECT_EQ(dc.provider.calls, std::vector<std::string>{"release Instance/i of Volume/v"});
 }
 
 TEST(Apply, AFailureSkipsDependentsButNotIndependentWork) {

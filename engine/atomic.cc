@@ -138,7 +138,7 @@ ApplyReport applyAtomically(const Plan& plan, Datacenter& datacenter, const Live
   phase.atomic = false;
   Relay relay(options.observer);
   phase.observer = &relay;
-  if (options.observer) options.observer->begun(plan.changes.size() + plan.summary().replace);
+  if (options.observer) options.observer->begun(operationCount(plan));
 
   ApplyReport report = apply(first, datacenter, live, phase);
   if (report.ok()) {
@@ -149,6 +149,8 @@ ApplyReport applyAtomically(const Plan& plan, Datacenter& datacenter, const Live
     for (const auto& c : then.changes) {
       if (c.action == Action::Delete || c.action == Action::Replace)
         report.outcomes.push_back({c.id, c.action, Step::Delete, Status::NotStarted, ""});
+      if (c.action == Action::Update && !c.follows.empty())
+        report.outcomes.push_back({c.id, c.action, Step::Release, Status::NotStarted, ""});
       if (c.action != Action::Delete) report.outcomes.push_back({c.id, c.action, Step::Make, Status::NotStarted, ""});
     }
   }
@@ -159,7 +161,7 @@ ApplyReport applyAtomically(const Plan& plan, Datacenter& datacenter, const Live
     if (o.status == Status::Done || o.status == Status::Failed) touched.push_back(o.id);
   LiveState now = datacenter.read(plan.vdc);
   Plan undo = undoPlan(plan, live, now, touched);
-  if (options.observer) options.observer->rollingBack(undo.changes.size() + undo.summary().replace);
+  if (options.observer) options.observer->rollingBack(operationCount(undo));
   // The undo runs to its end, its copies of disks included: an
   // interruption is what it answers.
   ApplyOptions undoing = phase;

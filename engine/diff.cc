@@ -3,6 +3,7 @@
 #include <map>
 #include <set>
 
+#include "engine/follow.h"
 #include "engine/resolve.h"
 #include "engine/schema.h"
 #include "engine/units.h"
@@ -185,7 +186,7 @@ Plan diff(const Vdc& desired, const LiveState& live, const std::string& target, 
   Adoptions adoptions(desired, live, target, problems);
   std::set<ResourceId> recordedProtect = recordedProtection(desired.name, live);
 
-  for (const auto& r : desired.resources) {
+  auto desiredChange = [&](const Resource& r) {
     Change c;
     c.id = r.id;
     c.protect = r.protect || recordedProtect.count(r.id);
@@ -193,6 +194,10 @@ Plan diff(const Vdc& desired, const LiveState& live, const std::string& target, 
     c.specHash = r.specHash;
     c.dependencies = r.dependencies;
     if (r.id.kind != Kind::VirtualDataCenter) c.dependencies.push_back({Kind::VirtualDataCenter, desired.name});
+    return c;
+  };
+  for (const auto& r : desired.resources) {
+    Change c = desiredChange(r);
 
     const LiveObject* object = live.find(r.id);
     if (!object && !r.adopt.empty()) {
@@ -248,6 +253,12 @@ Plan diff(const Vdc& desired, const LiveState& live, const std::string& target, 
   }
   for (const auto& [id, object] : live.objects())
     if (!desired.find(id)) plan.changes.push_back(deletion(desired.name, object, recordedProtect));
+  followReplaces(plan, desired, live, [&](const Resource& r, const LiveObject& object) {
+    Change c = desiredChange(r);
+    c.action = Action::Update;
+    c.before = object.effective();
+    return c;
+  });
 
   std::sort(plan.changes.begin(), plan.changes.end(),
             [](const Change& a, const Change& b) { return a.id < b.id; });

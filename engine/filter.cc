@@ -33,7 +33,8 @@ std::vector<ResourceId> resolve(const std::string& flag, const std::string& text
 }
 
 // Which change must come before which: a make after the makes of what it
-// needs; a delete (also a replace's) before the deletes of what it needed.
+// needs; a delete (also a replace's) before the deletes of what it needed;
+// what follows a replace before it.
 class Order {
  public:
   explicit Order(const Plan& plan) {
@@ -50,6 +51,10 @@ class Order {
       if (deletes(c.id))
         for (const auto& d : c.action == Action::Replace ? c.priorDependencies : c.dependencies)
           if (d != c.id && deletes(d)) edge(c.id, d);
+      // What follows a replace lets go of it first (engine/follow.h): the
+      // two are kept or left out together.
+      for (const auto& d : c.follows)
+        if (d != c.id) edge(c.id, d);
     }
   }
 

@@ -76,6 +76,23 @@ TEST(Filter, ExcludeLeavesOutWhatComesAfterAndSaysWhy) {
   EXPECT_FALSE(addresses(plan).count("Instance/db"));
 }
 
+TEST(Filter, WhatFollowsAReplaceIsKeptAndLeftOutWithIt) {
+  Vdc shop = example("webshop");
+  LiveState live = testing::liveOf(shop);
+  LiveObject data = *live.find({Kind::Volume, "db-data"});
+  data.recorded["storageClass"] = "slow";
+  data.specHash = "old";
+  live.add(data);
+  Diagnostics problems;
+  Plan made = diff(shop, live, "t", false, problems);
+  Plan only = made, excluded = made;
+  filterPlan(only, {{"Volume/db-data"}, {}}, known(shop));
+  EXPECT_TRUE(addresses(only).count("Instance/db")) << "its instance lets go of it first";
+  filterPlan(excluded, {{}, {"Instance/db"}}, known(shop));
+  EXPECT_EQ(whyLeftOut(excluded, "Volume/db-data"), "comes after Instance/db, which is left out");
+  EXPECT_TRUE(excluded.changes.empty());
+}
+
 TEST(Filter, ADeleteComesBeforeWhatItNeededSoOnlyTakesItsDependentsToo) {
   Vdc shop = example("webshop");
   Plan destroy = destroyPlan("webshop", testing::liveOf(shop), "t");

@@ -45,7 +45,7 @@ void checkLoaded(const Plan& plan, const Json& json) {
     if (c.action != Action::Delete && !isHex64(c.specHash)) fail(where + " specHash is not a sha256");
     if (c.action == Action::Adopt && !isTargetName(c.adopt)) fail(where + " adopts something that is not a name");
     if (!c.physical.empty() && !isTargetName(c.physical)) fail(where + " physical is not a name");
-    for (const auto& deps : {c.dependencies, c.priorDependencies})
+    for (const auto& deps : {c.dependencies, c.priorDependencies, c.follows})
       for (const auto& d : deps)
         if (!isDnsLabel(d.name)) fail(where + " depends on something that is not a resource");
     if (!c.after.is_null()) checkSpec(c.id.kind, c.after, where, problems);
@@ -157,6 +157,7 @@ Json Plan::toJson() const {
     if (auto why = irreversibility(c); !why.empty()) change["irreversible"] = why;
     change["dependencies"] = idsToJson(c.dependencies);
     change["priorDependencies"] = idsToJson(c.priorDependencies);
+    if (!c.follows.empty()) change["follows"] = idsToJson(c.follows);
     change["fields"] = Json::array();
     for (const auto& f : c.fields)
       change["fields"].push_back({{"path", f.path},
@@ -213,6 +214,7 @@ Plan Plan::fromJson(const Json& json) {
       if (c.action == Action::Adopt) c.adopt = item.at("adopt").get<std::string>();
       c.dependencies = idsFromJson(item.at("dependencies"));
       c.priorDependencies = idsFromJson(item.at("priorDependencies"));
+      c.follows = idsFromJson(item.value("follows", Json::array()));
       for (const auto& f : item.at("fields"))
         c.fields.push_back({f.at("path").get<std::string>(), f.at("before"), f.at("after"),
                             f.at("forcesReplacement").get<bool>(), f.at("drift").get<bool>(),

@@ -38,6 +38,10 @@ struct Change {
   // goes before them).
   std::vector<ResourceId> dependencies;
   std::vector<ResourceId> priorDependencies;  // replace: what the old object needed
+  // Replaced objects this one follows (engine/follow.h). An update lets go
+  // of them before they go and takes them again once made; a replace is
+  // made anew because it is made of them.
+  std::vector<ResourceId> follows;
   bool drift = false;  // every field change is drift back to desired; a create: the object was deleted outside vdc
   std::string adopt;   // Adopt: the object's name on the target
   std::string physical;  // Delete and Replace: the object's name on the target, which goes

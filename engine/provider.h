@@ -60,6 +60,11 @@ class Provider {
   virtual void create(const Ownership& owner) = 0;
   virtual void update(const Ownership& owner, const LiveObject& live) = 0;
   virtual void remove(const std::string& vdc, const LiveObject& live) = 0;
+  // Lets go of the objects `leaving` (which `live` refers to and which are
+  // about to be replaced), so that they can go: stops a running guest, say.
+  // The update that comes once they are made again takes the new ones.
+  virtual void release(const std::string& /*vdc*/, const LiveObject& /*live*/,
+                       const std::vector<ResourceId>& /*leaving*/) {}
   // Takes the unowned object `owner.physical` as the resource: records
   // ownership on it, in place, and changes nothing else.
   virtual void adopt(const Ownership& owner) {

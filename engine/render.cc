@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "engine/atomic.h"
+#include "engine/follow.h"
 #include "engine/policy.h"
 #include "engine/text.h"
 
@@ -34,6 +35,8 @@ void renderFields(const Change& c, std::string& out) {
     if (f.drift) out += "   # drift: changed outside vdc";
     out += "\n";
   }
+  std::string note = followNote(c);
+  for (const auto& line : describeFollows(c)) out += "      " + line + (note.empty() ? "" : "   # " + note) + "\n";
 }
 
 // "   + Network/n", the symbol right-aligned: how a change's line begins.

@@ -3,6 +3,7 @@
 #include <map>
 
 #include "engine/atomic.h"
+#include "engine/follow.h"
 #include "engine/render.h"
 #include "engine/text.h"
 
@@ -57,6 +58,9 @@ void renderChange(const Plan& plan, const Change& c, std::string& out) {
     for (const auto& item : c.after.items()) out += "  - " + cell(item.key()) + ": " + value(item.value()) + "\n";
     return;
   }
+  std::string follow = followNote(c);
+  for (const auto& line : describeFollows(c))
+    out += "  - " + cell(line) + (follow.empty() ? "" : " (" + follow + ")") + "\n";
   if (c.fields.empty()) return;
   out += "\n  | field | before | after | note |\n  |---|---|---|---|\n";
   for (const auto& f : c.fields)

@@ -58,13 +58,13 @@ void ApplyEvents::begun(size_t operations) {
 void ApplyEvents::started(const ResourceId& id, Action action, Step step) {
   bus_.publish({{"type", "operation"}, {"vdc", vdc_}, {"time", utcNow()}, {"address", id.str()},
                 {"action", std::string(actionName(action))}, {"phase", "started"},
-                {"step", step == Step::Delete ? "delete" : "make"}});
+                {"step", std::string(stepName(step))}});
 }
 
 void ApplyEvents::finished(const Outcome& outcome) {
   bus_.publish({{"type", "operation"}, {"vdc", vdc_}, {"time", utcNow()}, {"address", outcome.id.str()},
                 {"action", std::string(actionName(outcome.action))}, {"phase", "finished"},
-                {"step", outcome.step == Step::Delete ? "delete" : "make"}, {"result", scrub_(describeOutcome(outcome))},
+                {"step", std::string(stepName(outcome.step))}, {"result", scrub_(describeOutcome(outcome))},
                 {"seconds", outcome.seconds}});
 }
 

@@ -44,6 +44,21 @@ void instanceReferences(const Json& spec, const AddReference& add) {
   for (const auto& key : member(spec, "keyPairs")) add(Kind::KeyPair, key);
 }
 
+// A virtual machine's root disk is a copy-on-write child of its image; a
+// container's is a full copy. Its NICs are plugged into networks and
+// filtered by its groups' filters, its volumes attached: each is let go and
+// taken again. A key pair's key is copied into its seed, and dependsOn only
+// orders.
+Following instanceOnReplaced(const Json& spec, const ResourceId& referred) {
+  switch (referred.kind) {
+    case Kind::Image: return InstanceSpec(spec).container() ? Following::Nothing : Following::Replace;
+    case Kind::Network:
+    case Kind::SecurityGroup:
+    case Kind::Volume: return Following::Reconnect;
+    default: return Following::Nothing;
+  }
+}
+
 // A fixed address must be a host of its network, not its gateway, and
 // claimed once.
 void checkFixedAddresses(const Manifest& m, Checks& checks) {
@@ -126,6 +141,6 @@ void checkInstance(const Manifest& m, Checks& checks) {
 
 }  // namespace
 
-extern const KindRules kInstanceRules{instanceFields, instanceReferences, checkInstance};
+extern const KindRules kInstanceRules{instanceFields, instanceReferences, checkInstance, instanceOnReplaced};
 
 }  // namespace vdc

@@ -38,12 +38,22 @@ class Checks {
 
 using AddReference = std::function<void(Kind kind, const Json& name)>;
 
+// What the replace of a resource a spec names does to that spec's object
+// (engine/follow.h).
+enum class Following {
+  Nothing,    // it keeps no hold on the old object (a name, a copy, an address)
+  Reconnect,  // it lets go of the old object before that goes, and takes the new one once made
+  Replace,    // it is made of the old object (a copy-on-write child of it): it is made again
+};
+
 struct KindRules {
   std::vector<Field> (*fields)();
   // The resources a spec names, which must exist before it (none: it names none).
   void (*references)(const Json& spec, const AddReference& add) = nullptr;
   // Checks beyond each field's own (none: there are none).
   void (*check)(const Manifest& m, Checks& checks) = nullptr;
+  // What a replace of `referred`, which the spec names, does to it (none: Nothing).
+  Following (*onReplaced)(const Json& spec, const ResourceId& referred) = nullptr;
 };
 
 const KindRules& rulesOf(Kind kind);

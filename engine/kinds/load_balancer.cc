@@ -31,6 +31,12 @@ void loadBalancerReferences(const Json& spec, const AddReference& add) {
   for (const auto& name : member(member(spec, "backends"), "members")) add(Kind::Instance, name);
 }
 
+// The appliance's NIC is plugged into its network; its members are
+// reached by address, which a replaced instance keeps.
+Following loadBalancerOnReplaced(const Json&, const ResourceId& referred) {
+  return referred.kind == Kind::Network ? Following::Reconnect : Following::Nothing;
+}
+
 void checkLoadBalancer(const Manifest& m, Checks& checks) {
   const Json& listeners = member(m.spec, "listeners");
   if (listeners.is_array() && listeners.empty())
@@ -49,6 +55,7 @@ void checkLoadBalancer(const Manifest& m, Checks& checks) {
 
 }  // namespace
 
-extern const KindRules kLoadBalancerRules{loadBalancerFields, loadBalancerReferences, checkLoadBalancer};
+extern const KindRules kLoadBalancerRules{loadBalancerFields, loadBalancerReferences, checkLoadBalancer,
+                                            loadBalancerOnReplaced};
 
 }  // namespace vdc

@@ -21,6 +21,11 @@ void volumeReferences(const Json& spec, const AddReference& add) {
   if (spec.contains("image")) add(Kind::Image, spec["image"]);
 }
 
+// A volume made from an image is a copy-on-write child of it.
+Following volumeOnReplaced(const Json&, const ResourceId& referred) {
+  return referred.kind == Kind::Image ? Following::Replace : Following::Nothing;
+}
+
 void checkVolume(const Manifest& m, Checks& checks) {
   if (m.spec.contains("storageClass") && !isDnsLabel(m.spec["storageClass"].get<std::string>()))
     checks.problem(m.where, "storageClass '" + m.spec["storageClass"].get<std::string>() + "' is not a valid name");
@@ -28,6 +33,6 @@ void checkVolume(const Manifest& m, Checks& checks) {
 
 }  // namespace
 
-extern const KindRules kVolumeRules{volumeFields, volumeReferences, checkVolume};
+extern const KindRules kVolumeRules{volumeFields, volumeReferences, checkVolume, volumeOnReplaced};
 
 }  // namespace vdc

@@ -225,8 +225,10 @@ Json LibvirtHypervisor::observe(const std::string& vdc, Kind kind, const XmlDocu
 
 void LibvirtHypervisor::visit(const std::string& vdc, const HostObject& object, LiveState& into) {
   if (object.type == HostObject::Type::Volume) return visitVolume(vdc, object);
-  if (object.type == HostObject::Type::Pool && object.name == host_.poolFor(kStandardStorageClass))
-    rootPoolInactive_ = true;
+  if (object.type == HostObject::Type::Pool) {
+    inactivePools_.insert(object.name);
+    rootPoolInactive_ = rootPoolInactive_ || object.name == host_.poolFor(kStandardStorageClass);
+  }
   if (object.type != HostObject::Type::Domain) return;
   auto owner = ownerOf(object.doc, object.node);
   if (!owner) unowned_.push_back(describeDomain(object, !host_.settings().testDriver));
@@ -244,12 +246,18 @@ void LibvirtHypervisor::visit(const std::string& vdc, const HostObject& object, 
   Json observed = observe(vdc, id->kind, object.doc, object.node, owner->spec, object.running,
                           !host_.settings().testDriver);
   seenDomains_.push_back({*id, object.name, owner->specHash, owner->spec, std::move(observed)});
+  auto& attached = seenAttachments_.emplace_back();
+  for (xmlNodePtr node : object.doc.nodes("devices/disk[@device='disk']/source", object.node)) {
+    std::string volume = XmlDocument::attribute(node, "volume").value_or(XmlDocument::attribute(node, "file").value_or(""));
+    if (!rootDiskInstance(vdc, volume)) attached.push_back({XmlDocument::attribute(node, "pool").value_or(""), volume});
+  }
   if (byRecord) claimed_.insert(object.name);
 }
 
 void LibvirtHypervisor::visitVolume(const std::string& vdc, const HostObject& object) {
   volumeAt_[object.doc.text("target/path", object.node).value_or("")] = object.name;
   volumeNames_.insert(object.name);
+  volumesIn_.insert({object.pool, object.name});
   if (auto image = volumeResource(vdc, object.name); image && image->kind == Kind::Image)
     imagePaths_[object.doc.text("target/path", object.node).value_or("")] = image->name;
   else if (auto instance = rootDiskInstance(vdc, object.name))
@@ -261,12 +269,14 @@ void LibvirtHypervisor::visitVolume(const std::string& vdc, const HostObject& ob
 // container's root disk is a copy, which keeps no link to its image: while
 // it exists, it is of the recorded image.
 void LibvirtHypervisor::finishRead(const std::string& vdc, LiveState& into) {
-  for (auto& object : seenDomains_) {
+  for (size_t i = 0; i < seenDomains_.size(); ++i) {
+    LiveObject& object = seenDomains_[i];
     if (claimed_.count(object.physicalName) && records_.adoptedAs(vdc, object.id.kind, object.physicalName) != object.id) {
       into.addForeign({object.id, object.physicalName, vdc});
       continue;
     }
     nameAdopted(vdc, object.observed);
+    forgetDetached(object.observed, seenAttachments_[i]);
     if (object.id.kind == Kind::Instance && object.recorded.contains("image")) {
       auto root = rootBacking_.find(object.id.name);
       auto image = root == rootBacking_.end() ? imagePaths_.end() : imagePaths_.find(root->second);
@@ -309,11 +319,29 @@ void LibvirtHypervisor::finishRead(const std::string& vdc, LiveState& into) {
   unowned_.clear();
   volumeAt_.clear();
   volumeNames_.clear();
+  volumesIn_.clear();
+  inactivePools_.clear();
+  seenAttachments_.clear();
   seenDomains_.clear();
   claimed_.clear();
   imagePaths_.clear();
   rootBacking_.clear();
   rootPoolInactive_ = false;
+}
+
+// A disk whose volume is gone from the pool it names (the Volume was made
+// again in another pool, or deleted by hand) attaches nothing: it shows as
+// no volume, which the next plan puts right. A stopped pool's volumes are
+// unseen, not gone.
+void LibvirtHypervisor::forgetDetached(Json& observed,
+                                       const std::vector<std::pair<std::string, std::string>>& attached) const {
+  if (!observed.contains("volumes")) return;  // an appliance's
+  Json& volumes = observed["volumes"];
+  for (size_t i = 0; i < attached.size() && i < volumes.size(); ++i) {
+    const auto& [pool, volume] = attached[i];
+    if (!pool.empty() && !inactivePools_.count(pool) && !volumesIn_.count({pool, volume}))
+      volumes[i]["volume"] = nullptr;
+  }
 }
 
 // An adopted domain's networks and volumes by their resource names: they
@@ -451,6 +479,17 @@ void LibvirtHypervisor::adopt(const Ownership& owner) {
   if (virDomainSetMetadata(dom.get(), VIR_DOMAIN_METADATA_ELEMENT, bareOwnerElement(owner).c_str(), "vdc",
                            kOwnershipNamespace, flags) < 0)
     throw libvirtError("cannot record ownership on domain " + owner.physical);
+}
+
+void LibvirtHypervisor::release(const std::string&, const LiveObject& live, const std::vector<ResourceId>&) {
+  DomainHandle dom(virDomainLookupByName(connectionFor(live.recorded), live.physicalName.c_str()));
+  if (!dom) {
+    if (lastErrorIsNotFound()) return;  // gone: it holds nothing
+    throw libvirtError("cannot look up domain " + live.physicalName);
+  }
+  int active = virDomainIsActive(dom.get());
+  if (active < 0) throw libvirtError("cannot read state of " + live.physicalName);
+  if (active == 1) stop(dom.get(), live.physicalName, live.recorded);
 }
 
 void LibvirtHypervisor::remove(const std::string& vdc, const LiveObject& live) {

@@ -28,6 +28,10 @@ class LibvirtHypervisor : public Hypervisor, public HostReader {
   void create(const Ownership& owner) override;
   void update(const Ownership& owner, const LiveObject& live) override;
   void remove(const std::string& vdc, const LiveObject& live) override;
+  // A guest lets go of a volume or network about to be replaced by
+  // stopping: hot-unplugging waits on the guest, a stop does not. The
+  // update after starts it again with the new one.
+  void release(const std::string& vdc, const LiveObject& live, const std::vector<ResourceId>& leaving) override;
   void adopt(const Ownership& owner) override;
   void visit(const std::string& vdc, const HostObject& object, LiveState& into) override;
   void finishRead(const std::string& vdc, LiveState& into) override;
@@ -57,6 +61,7 @@ class LibvirtHypervisor : public Hypervisor, public HostReader {
   bool filtered(const Json& nic) const;  // has an nwfilter
   void visitVolume(const std::string& vdc, const HostObject& object);
   void nameAdopted(const std::string& vdc, Json& observed);
+  void forgetDetached(Json& observed, const std::vector<std::pair<std::string, std::string>>& attached) const;
 
   Host& host_;
   RecordStore& records_;
@@ -64,8 +69,13 @@ class LibvirtHypervisor : public Hypervisor, public HostReader {
   InstanceVolumes volumes_;
   // What a scan found, completed once every volume has been seen.
   std::vector<LiveObject> seenDomains_;
-  std::set<std::string> claimed_;
-  std::set<std::string> volumeNames_;  // every volume the scan saw  // domains under other names whose record names this VDC
+  // The pools of the volumes each seen domain attaches, in its order of
+  // volumes ("" for a file): a volume gone from its pool is not attached.
+  std::vector<std::vector<std::pair<std::string, std::string>>> seenAttachments_;
+  std::set<std::string> claimed_;  // domains under other names whose record names this VDC
+  std::set<std::string> volumeNames_;  // every volume the scan saw
+  std::set<std::pair<std::string, std::string>> volumesIn_;  // (pool, volume) of every volume the scan saw
+  std::set<std::string> inactivePools_;  // whose volumes cannot be seen
   std::map<std::string, std::string> imagePaths_;   // image volume path -> Image name
   std::map<std::string, std::string> rootBacking_;  // instance -> its root disk's backing path
   std::optional<std::chrono::seconds> shutdownTimeout_;  // the command's, for every domain it stops

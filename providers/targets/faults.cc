@@ -49,6 +49,7 @@ class FaultyProvider : public Provider {
   void create(const Ownership& owner) override;
   void update(const Ownership& owner, const LiveObject& live) override;
   void remove(const std::string& vdc, const LiveObject& live) override;
+  void release(const std::string& vdc, const LiveObject& live, const std::vector<ResourceId>& leaving) override;
   void adopt(const Ownership& owner) override;
   void prepare(const ApplyIntent& intent) override { inner_.prepare(intent); }
   void finish() override { inner_.finish(); }
@@ -134,6 +135,10 @@ void FaultyProvider::adopt(const Ownership& owner) {
 
 void FaultyProvider::update(const Ownership& owner, const LiveObject& live) {
   owner_.run([&] { inner_.update(owner, live); });
+}
+
+void FaultyProvider::release(const std::string& vdc, const LiveObject& live, const std::vector<ResourceId>& leaving) {
+  owner_.run([&] { inner_.release(vdc, live, leaving); });
 }
 
 void FaultyProvider::remove(const std::string& vdc, const LiveObject& live) {

@@ -81,6 +81,11 @@ class FleetProvider : public Provider {
     }
   }
 
+  void release(const std::string& vdc, const LiveObject& live, const std::vector<ResourceId>& leaving) override {
+    for (const auto& host : hostsIn(live.observed, fleet_.hosts()))
+      if (const LiveObject* there = fleet_.liveOn(host, live.id)) on(host).release(vdc, *there, leaving);
+  }
+
   void prepare(const ApplyIntent& intent) override {
     for (const auto& host : fleet_.hosts()) {
       ApplyIntent mine = intent;
