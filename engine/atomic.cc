@@ -117,10 +117,30 @@ Plan undoPlan(const Plan& plan, const LiveState& before, LiveState& now, const s
   old.index();
   Diagnostics ignored;  // names taken by others were there before: the undo leaves them
   Plan undo = diff(old, now, plan.target, false, ignored);
-  for (const auto& c : plan.changes)
+  // Objects no operation started on, whose record a provider wrote ahead
+  // (ApplyIntent): the object is as it was, only its record is put back.
+  std::set<ResourceId> recordOnly;
+  for (const auto& c : plan.changes) {
     if (c.action == Action::Adopt) adopted.insert(c.id);
+    if (c.action != Action::Delete && before.find(c.id) && !started.count(c.id)) recordOnly.insert(c.id);
+  }
   std::erase_if(undo.changes, [&](const Change& c) {
-    return !started.count(c.id) || (adopted.count(c.id) && c.action == Action::Delete);
+    return !(started.count(c.id) || recordOnly.count(c.id)) || (adopted.count(c.id) && c.action == Action::Delete);
+  });
+  for (auto& c : undo.changes)
+    if (recordOnly.count(c.id) && c.action == Action::Replace) {
+      c.action = Action::Update;
+      c.physical.clear();
+      c.priorDependencies.clear();
+      c.follows.clear();
+    }
+  // Nothing follows what is no longer replaced; what only followed it has nothing left to do.
+  for (auto& c : undo.changes)
+    std::erase_if(c.follows, [&](const ResourceId& id) { return recordOnly.count(id) > 0; });
+  std::erase_if(undo.changes, [&](const Change& c) {
+    const LiveObject* object = now.find(c.id);
+    return c.action == Action::Update && c.fields.empty() && c.follows.empty() && object &&
+           object->specHash == c.specHash;
   });
   return undo;
 }

@@ -80,7 +80,7 @@ TEST_F(Review, ADeniedChangeFailsThePlanAndTheApplyChangesNothing) {
   EXPECT_NE(plan.out.find("-/+ Volume/db-wal (replace)"), std::string::npos) << "the plan is still shown";
   EXPECT_NE(plan.err.find("error: the plan replaces Volume/db-wal, which --deny delete:Volume forbids"),
             std::string::npos) << plan.err;
-  EXPECT_EQ(run("plan shop --deny delete:Network --deny update").exit, 0) << "nothing of those";
+  EXPECT_EQ(run("plan shop --deny delete:Network --deny create").exit, 0) << "nothing of those";
 
   Result apply = run("apply shop --auto-approve --deny replace");
   EXPECT_EQ(apply.exit, 1);
