@@ -17,6 +17,10 @@ struct Pool {
   std::set<uint32_t> used;
   uint32_t next = 0;             // no free address below it
 
+  // Whether `ip` is one this network plans: a recorded address outside
+  // it (the network was made anew on another subnet) is planned again.
+  bool plans(Ipv4 ip) const { return ip.value >= first && ip.value <= last; }
+
   std::optional<Ipv4> take() {
     for (next = std::max(next, first); next <= last; ++next)
       if (used.insert(next).second) return Ipv4{next++};
@@ -57,7 +61,7 @@ void addressLoadBalancers(Vdc& desired, const LiveState& live, std::map<std::str
     const LiveObject* object = live.find(r.id);
     auto ip = object && object->recorded.value("network", "") == network ? recordedApplianceAddress(object)
                                                                            : std::nullopt;
-    if (ip && fixed.count({network, ip->value})) ip.reset();
+    if (ip && (fixed.count({network, ip->value}) || (pool != pools.end() && !pool->second.plans(*ip)))) ip.reset();
     if (!ip && pool != pools.end()) ip = pool->second.take();
     if (ip) r.spec["address"] = ip->str();
     else if (pool != pools.end())
@@ -194,9 +198,9 @@ void planAddresses(Vdc& desired, const LiveState& live, Diagnostics& problems) {
       std::string network = nic.value("network", "");
       auto pool = pools.find(network);
       if (nic.contains("ip") || pool == pools.end()) continue;
-      // Its recorded address, unless a fixed address now claims it.
+      // Its recorded address, unless a fixed address now claims it or the network's subnet moved.
       auto ip = recordedAddress(object, i, network);
-      if (ip && fixed.count({network, ip->value})) ip.reset();
+      if (ip && (fixed.count({network, ip->value}) || !pool->second.plans(*ip))) ip.reset();
       if (!ip) ip = pool->second.take();
       if (!ip) {
         problems.add(r.where, "network '" + network + "' has no free address left for " + r.id.str() + " (" +

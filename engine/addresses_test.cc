@@ -63,6 +63,25 @@ TEST(Addresses, ANicKeepsTheAddressTheTargetRecords) {
   EXPECT_EQ(ipOf(vdc, "a"), "10.0.0.3");
 }
 
+TEST(Addresses, ARecordedAddressOutsideTheNetworksSubnetIsPlannedAgain) {
+  // The network was 10.9.0.0/28 when the instances were made; a lone
+  // recorded address in its DHCP half is not kept either.
+  Vdc vdc = load(std::string(kNetwork) + instance("a") + instance("b") +
+                 "---\napiVersion: vdc/v1\nkind: LoadBalancer\nmetadata: {name: front}\nspec: {network: net, "
+                 "listeners: [{port: 80}], backends: {selector: {tier: web}}}\n");
+  LiveState live;
+  recordLive(live, "a", "10.9.0.2");
+  recordLive(live, "b", "10.0.0.9");
+  Json appliance = {{"network", "net"}, {"address", "10.9.0.3"}};
+  live.add({{Kind::LoadBalancer, "front"}, "test.lb.front", canonicalHash(appliance), appliance, Json::object()});
+  Diagnostics problems;
+  planAddresses(vdc, live, problems);
+  EXPECT_TRUE(problems.empty()) << problems.str();
+  EXPECT_EQ(ipOf(vdc, "a"), "10.0.0.2");
+  EXPECT_EQ(ipOf(vdc, "b"), "10.0.0.3");
+  EXPECT_EQ(vdc.find({Kind::LoadBalancer, "front"})->spec["address"], "10.0.0.4");
+}
+
 TEST(Addresses, AFixedAddressTakesPrecedenceOverARecordedOne) {
   Vdc vdc = load(std::string(kNetwork) + instance("a", "{network: net, ip: 10.0.0.2}") + instance("b"));
   LiveState live;
