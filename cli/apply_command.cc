@@ -18,6 +18,7 @@ namespace {
 struct ApplyFlags : Where {
   Policy policy;
   PlanFilter filter;
+  std::vector<std::string> replace;
   bool autoApprove = false;
   int parallelism = 10;
   std::string shutdownTimeout;
@@ -52,8 +53,8 @@ int applyPrepared(operations::Prepared& prepared, const std::string& question, c
 int apply(const ApplyFlags& flags, bool destroy) {
   // A saved plan was confirmed when it was reviewed.
   if (!destroy && std::filesystem::is_regular_file(flags.directory)) {
-    if (!flags.filter.empty()) {
-      reportError("a saved plan is applied whole: give --only and --exclude to vdc plan --out");
+    if (!flags.filter.empty() || !flags.replace.empty()) {
+      reportError("a saved plan is applied whole: give --only, --exclude and --replace to vdc plan --out");
       return 1;
     }
     operations::Prepared saved = operations::prepareSaved(flags.directory, flags.target, "vdc apply " + flags.directory);
@@ -61,6 +62,7 @@ int apply(const ApplyFlags& flags, bool destroy) {
   }
   operations::PlanRequest request{flags.directory, flags.target, destroy, destroy ? "vdc destroy" : "vdc apply"};
   request.filter = flags.filter;
+  request.replace = flags.replace;
   operations::Prepared prepared = operations::prepare(request);
   reportWarnings(prepared.warnings);
   std::string target = prepared.datacenter->describe();
@@ -84,6 +86,7 @@ Command applyOrDestroy(CLI::App& app, bool destroy) {
                       "All or nothing: deletes and replacements last, and a failure undoes what this apply did");
     command->add_flag("--allow-irreversible", flags->allowIrreversible,
                       "With --atomic: take a plan with changes no undo gives back (a volume's data)");
+    addReplace(command, flags->replace);
   }
   command->add_flag("--auto-approve", flags->autoApprove, "Do not ask for confirmation");
   addPolicy(command, flags->policy);

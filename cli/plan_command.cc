@@ -18,6 +18,7 @@ struct PlanFlags : Where {
   std::string format = "text";
   Policy policy;
   PlanFilter filter;
+  std::vector<std::string> replace;
   bool detailedExitCode = false;
   bool destroy = false;
 };
@@ -25,6 +26,7 @@ struct PlanFlags : Where {
 int plan(const PlanFlags& flags) {
   operations::PlanRequest request{flags.directory, flags.target, flags.destroy, ""};
   request.filter = flags.filter;
+  request.replace = flags.replace;
   operations::Prepared prepared = operations::prepare(request);
   reportWarnings(prepared.warnings);
   Plan& plan = prepared.plan;
@@ -60,6 +62,7 @@ Command planCommand(CLI::App& app) {
   command->add_flag("--destroy", flags->destroy, "Plan the removal of everything the VDC owns");
   addPolicy(command, flags->policy);
   addFilter(command, flags->filter);
+  addReplace(command, flags->replace);
   return {command, [flags] { return plan(*flags); }};
 }
 

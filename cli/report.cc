@@ -91,6 +91,14 @@ void addFilter(CLI::App* command, PlanFilter& filter) {
       ->check(parsedBy([](const std::string& text) { parseAddress("--exclude", text); }));
 }
 
+void addReplace(CLI::App* command, std::vector<std::string>& replace) {
+  command
+      ->add_option("--replace", replace,
+                   "Replace this resource (Kind/name; an Instance with replicas by its base name) even if it did "
+                   "not change, and what follows it; repeatable")
+      ->check(parsedBy([](const std::string& text) { parseAddress("--replace", text); }));
+}
+
 bool reportIrreversible(const Plan& plan) {
   auto found = irreversibleChanges(plan);
   for (const auto& line : found) std::cerr << "error: " << line << "\n";

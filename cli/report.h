@@ -33,6 +33,8 @@ struct Policy {
 void addPolicy(CLI::App* command, Policy& policy);
 // --only ADDR and --exclude ADDR, each repeatable (engine/filter.h).
 void addFilter(CLI::App* command, PlanFilter& filter);
+// --replace ADDR, repeatable: replaced whether or not it changed.
+void addReplace(CLI::App* command, std::vector<std::string>& replace);
 // Adds what --allow-destroy allows to `plan`: shown, saved and applied with it.
 void allowDestroy(Plan& plan, const Policy& policy);
 // Prints each change of `plan` that the policy or a protection forbids;

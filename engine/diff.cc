@@ -176,7 +176,7 @@ std::vector<ResourceId> recordedDependencies(const std::string& vdc, const LiveO
 }
 
 Plan diff(const Vdc& desired, const LiveState& live, const std::string& target, bool destroy,
-          Diagnostics& problems) {
+          Diagnostics& problems, const std::set<ResourceId>& replace) {
   if (destroy) return destroyPlan(desired.name, live, target);
   Plan plan;
   plan.vdc = desired.name;
@@ -200,6 +200,9 @@ Plan diff(const Vdc& desired, const LiveState& live, const std::string& target, 
     Change c = desiredChange(r);
 
     const LiveObject* object = live.find(r.id);
+    bool asked = replace.count(r.id) > 0;
+    if (asked && !object)
+      problems.add(r.where, "--replace " + r.id.str() + ": " + target + " does not hold it; the plan makes it");
     if (!object && !r.adopt.empty()) {
       if (adoptions.plan(r, c)) plan.changes.push_back(std::move(c));
       continue;
@@ -217,7 +220,7 @@ Plan diff(const Vdc& desired, const LiveState& live, const std::string& target, 
       plan.changes.push_back(std::move(c));
       continue;
     }
-    if (object->specHash == r.specHash && object->matches(r.spec)) {
+    if (!asked && object->specHash == r.specHash && object->matches(r.spec)) {
       ++plan.unchanged;
       continue;
     }
@@ -234,18 +237,19 @@ Plan diff(const Vdc& desired, const LiveState& live, const std::string& target, 
       f.restarts = field && field->restarts && c.before.value("state", "") == "running" &&
                    r.spec.value("state", "") == "running";
     }
-    if (c.fields.empty() && object->specHash == r.specHash) {
+    if (!asked && c.fields.empty() && object->specHash == r.specHash) {
       ++plan.unchanged;
       continue;
     }
-    bool replace = object->orphaned, allDrift = !c.fields.empty();
+    bool replaced = asked || object->orphaned, allDrift = !c.fields.empty();
     for (const auto& f : c.fields) {
-      replace = replace || f.forcesReplacement;
+      replaced = replaced || f.forcesReplacement;
       allDrift = allDrift && f.drift;
     }
-    c.action = replace ? Action::Replace : Action::Update;
+    c.action = replaced ? Action::Replace : Action::Update;
+    c.replaceAsked = asked;
     c.drift = allDrift;
-    if (replace) {
+    if (replaced) {
       c.priorDependencies = recordedDependencies(desired.name, *object);
       c.physical = object->physicalName;
     }
@@ -253,6 +257,10 @@ Plan diff(const Vdc& desired, const LiveState& live, const std::string& target, 
   }
   for (const auto& [id, object] : live.objects())
     if (!desired.find(id)) plan.changes.push_back(deletion(desired.name, object, recordedProtect));
+  for (const auto& id : replace)
+    if (!desired.find(id))
+      problems.add({}, "--replace " + id.str() + ": the manifests no longer hold it" +
+                           (live.find(id) ? "; the plan deletes it" : ""));
   followReplaces(plan, desired, live, [&](const Resource& r, const LiveObject& object) {
     Change c = desiredChange(r);
     c.action = Action::Update;

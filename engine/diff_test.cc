@@ -240,3 +240,41 @@ TEST(Diff, AChangeThatNeedsARestartSaysSo) {
 }
 
 }  // namespace vdc
+
+namespace vdc {
+
+TEST(Diff, AReplaceAskedForIsMadeOfAnUnchangedObjectAndFollowed) {
+  Vdc vdc = desired();
+  LiveState live = testing::liveOf(vdc);
+  Diagnostics problems;
+  Plan plan = diff(vdc, live, "t", false, problems, {{Kind::Volume, "v"}});
+  EXPECT_TRUE(problems.empty()) << problems.str();
+  const Change* volume = find(plan, {Kind::Volume, "v"});
+  ASSERT_TRUE(volume);
+  EXPECT_EQ(volume->action, Action::Replace);
+  EXPECT_TRUE(volume->replaceAsked);
+  EXPECT_TRUE(volume->fields.empty());
+  EXPECT_EQ(volume->physical, "test.v");
+  EXPECT_EQ(find(plan, {Kind::Instance, "i"})->follows, std::vector<ResourceId>{(ResourceId{Kind::Volume, "v"})});
+  EXPECT_NE(renderPlan(plan).find(" -/+ Volume/v (replace, as --replace asks)"), std::string::npos);
+  EXPECT_TRUE(Plan::fromJson(plan.toJson()).changes[find(plan, {Kind::Volume, "v"}) - plan.changes.data()].replaceAsked);
+}
+
+TEST(Diff, AReplaceAskedForOfWhatIsNotThereIsAProblem) {
+  Vdc vdc = desired();
+  Vdc fewer = vdc;
+  std::erase_if(fewer.resources, [](const Resource& r) { return r.id == ResourceId{Kind::Network, "n"}; });
+  fewer.index();
+  LiveState live = testing::liveOf(fewer);  // the network is still to be made
+  live.add({{Kind::Volume, "old"}, "test.old", "", Json::object(), Json::object()});
+  Diagnostics problems;
+  diff(vdc, live, "t", false, problems, {{Kind::Network, "n"}, {Kind::Volume, "old"}});
+  ASSERT_EQ(problems.size(), 2u) << problems.str();
+  EXPECT_NE(problems.str().find("--replace Network/n: t does not hold it; the plan makes it"), std::string::npos)
+      << problems.str();
+  EXPECT_NE(problems.str().find("--replace Volume/old: the manifests no longer hold it; the plan deletes it"),
+            std::string::npos)
+      << problems.str();
+}
+
+}  // namespace vdc

@@ -20,17 +20,6 @@ bool named(const ResourceId& address, const ResourceId& id) {
          name.find_first_not_of("0123456789", prefix.size()) == std::string::npos;
 }
 
-// The resources an address stands for: itself when the VDC has it, else its replicas.
-std::vector<ResourceId> resolve(const std::string& flag, const std::string& text, const std::set<ResourceId>& known) {
-  ResourceId address = parseAddress(flag, text);
-  if (known.count(address)) return {address};
-  std::vector<ResourceId> ids;
-  for (const auto& id : known)
-    if (named(address, id)) ids.push_back(id);
-  if (ids.empty())
-    throw Error(flag + " " + printable(text) + ": the VDC has no such resource, in its manifests or on the target");
-  return ids;
-}
 
 // Which change must come before which: a make after the makes of what it
 // needs; a delete (also a replace's) before the deletes of what it needed;
@@ -85,13 +74,24 @@ class Order {
 
 }  // namespace
 
+std::vector<ResourceId> resolveAddress(const std::string& flag, const std::string& text, const std::set<ResourceId>& known) {
+  ResourceId address = parseAddress(flag, text);
+  if (known.count(address)) return {address};
+  std::vector<ResourceId> ids;
+  for (const auto& id : known)
+    if (named(address, id)) ids.push_back(id);
+  if (ids.empty())
+    throw Error(flag + " " + printable(text) + ": the VDC has no such resource, in its manifests or on the target");
+  return ids;
+}
+
 void filterPlan(Plan& plan, const PlanFilter& filter, const std::set<ResourceId>& known) {
   if (filter.empty()) return;
   std::vector<ResourceId> only, exclude;
   for (const auto& text : filter.only)
-    for (auto& id : resolve("--only", text, known)) only.push_back(std::move(id));
+    for (auto& id : resolveAddress("--only", text, known)) only.push_back(std::move(id));
   for (const auto& text : filter.exclude)
-    for (auto& id : resolve("--exclude", text, known)) exclude.push_back(std::move(id));
+    for (auto& id : resolveAddress("--exclude", text, known)) exclude.push_back(std::move(id));
   plan.only = filter.only;
   plan.exclude = filter.exclude;
 

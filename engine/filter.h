@@ -19,6 +19,12 @@ struct PlanFilter {
   bool empty() const { return only.empty() && exclude.empty(); }
 };
 
+// The resources `text` ("Kind/name") stands for among `known`: itself, or
+// an Instance's replicas by its base name. Throws Error naming `flag` when
+// it is no address or names nothing.
+std::vector<ResourceId> resolveAddress(const std::string& flag, const std::string& text,
+                                       const std::set<ResourceId>& known);
+
 // Filters `plan` in place and records the filter on it. `known` are the
 // resources of the VDC (manifests and target): an address that names none
 // of them is an error, as a typo would be.

@@ -154,6 +154,7 @@ Json Plan::toJson() const {
     if (c.action == Action::Adopt) change["adopt"] = c.adopt;
     if (!c.physical.empty()) change["physical"] = c.physical;
     if (c.protect) change["protected"] = true;
+    if (c.replaceAsked) change["replaceAsked"] = true;
     if (auto why = irreversibility(c); !why.empty()) change["irreversible"] = why;
     change["dependencies"] = idsToJson(c.dependencies);
     change["priorDependencies"] = idsToJson(c.priorDependencies);
@@ -223,6 +224,7 @@ Plan Plan::fromJson(const Json& json) {
         throw Error("plan change " + c.id.str() + " is inconsistent");
       c.physical = item.value("physical", "");
       c.protect = item.value("protected", false);
+      c.replaceAsked = item.value("replaceAsked", false);
       plan.changes.push_back(std::move(c));
     }
     for (const auto& item : json.value("claimed", Json::array())) {

@@ -43,6 +43,7 @@ struct Change {
   // made anew because it is made of them.
   std::vector<ResourceId> follows;
   bool drift = false;  // every field change is drift back to desired; a create: the object was deleted outside vdc
+  bool replaceAsked = false;  // a replace that --replace asked for
   std::string adopt;   // Adopt: the object's name on the target
   std::string physical;  // Delete and Replace: the object's name on the target, which goes
   // Protected by its manifest or by the target's record of the VDC: a

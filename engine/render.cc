@@ -78,7 +78,7 @@ std::string renderPlan(const Plan& plan) {
   if (!plan.empty()) out += "\n";
   for (const auto& c : plan.changes) {
     out += marked(c.action, c.id);
-    if (c.action == Action::Replace) out += " (replace)";
+    if (c.action == Action::Replace) out += c.replaceAsked ? " (replace, as --replace asks)" : " (replace)";
     if (c.action == Action::Adopt) out += " (adopt '" + c.adopt + "')";
     if (c.action == Action::Delete && !c.physical.empty()) out += " (deletes '" + c.physical + "')";
     if (c.drift) out += c.action == Action::Create ? " (drift: deleted outside vdc)" : " (drift)";

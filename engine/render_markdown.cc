@@ -51,6 +51,7 @@ void renderChange(const Plan& plan, const Change& c, std::string& out) {
   if ((c.action == Action::Delete || c.action == Action::Replace) && !c.physical.empty())
     title += " (" + cell(c.physical) + " goes)";
   if (c.drift) title += c.action == Action::Create ? " **drift: deleted outside vdc**" : " **drift**";
+  if (c.replaceAsked) title += " (as `--replace` asks)";
   if (auto protection = protectionNote(plan, c); !protection.empty()) title += " **" + protection + "**";
   if (auto why = irreversibility(c); !why.empty()) title += " (cannot be undone: " + why + ")";
   out += "- " + title + "\n";

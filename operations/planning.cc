@@ -47,7 +47,8 @@ std::string recordedRevision(const LiveState& live, const std::string& vdc) {
   return record ? record->recorded.value(kRevisionField, "") : "";
 }
 
-Planning makePlan(Vdc& desired, const LiveState& live, Datacenter& datacenter, bool destroy, HostFileRule files) {
+Planning makePlan(Vdc& desired, const LiveState& live, Datacenter& datacenter, bool destroy, HostFileRule files,
+                  const std::set<ResourceId>& replace) {
   auto start = std::chrono::steady_clock::now();
   Planning planning;
   if (!destroy) {
@@ -58,7 +59,7 @@ Planning makePlan(Vdc& desired, const LiveState& live, Datacenter& datacenter, b
     planAddresses(desired, live, planning.problems);
     keepRecordedRevision(desired, live);
   }
-  planning.plan = diff(desired, live, datacenter.describe(), destroy, planning.problems);
+  planning.plan = diff(desired, live, datacenter.describe(), destroy, planning.problems, replace);
   if (!destroy) warnOfOverlaps(desired, live, planning.warnings);
   spdlog::debug("compared in {:.0f} ms", millisecondsSince(start));
   return planning;
@@ -75,24 +76,33 @@ HostFileRule hostFileRule(const std::string& directory, const std::optional<std:
 }
 
 Prepared prepare(const PlanRequest& request) {
+  if (request.destroy && !request.replace.empty())
+    throw Failure(FailureKind::Invalid, "--replace makes an object anew, which a destroy does not");
   Prepared prepared;
   prepared.vdc = load(request.directory);
   Vdc& vdc = *prepared.vdc;
   prepared.datacenter = openTarget(request.target);
   if (!request.lockPurpose.empty()) prepared.lease = lockVdc(*prepared.datacenter, vdc.name, request.lockPurpose);
   prepared.live = readLive(*prepared.datacenter, vdc.name);
+  std::set<ResourceId> known;
+  for (const auto& r : vdc.resources) known.insert(r.id);
+  for (const auto& [id, object] : prepared.live.objects()) known.insert(id);
+  for (const auto& [id, physical] : prepared.live.missing()) known.insert(id);
+  std::set<ResourceId> replace;
+  try {
+    for (const auto& text : request.replace)
+      for (auto& id : resolveAddress("--replace", text, known)) replace.insert(std::move(id));
+  } catch (const Error& e) {
+    throw Failure(FailureKind::Invalid, e.message());
+  }
   Planning planning = makePlan(vdc, prepared.live, *prepared.datacenter, request.destroy,
-                               hostFileRule(vdc, request.target, request.confined));
+                               hostFileRule(vdc, request.target, request.confined), replace);
   // A reader changed nothing and need not say so.
   if (!planning.problems.empty())
     throw Failure(FailureKind::Refused, std::move(planning.problems),
                   request.lockPurpose.empty() ? "" : "nothing was changed.");
   prepared.plan = std::move(planning.plan);
   if (!request.filter.empty()) {
-    std::set<ResourceId> known;
-    for (const auto& r : vdc.resources) known.insert(r.id);
-    for (const auto& [id, object] : prepared.live.objects()) known.insert(id);
-    for (const auto& [id, physical] : prepared.live.missing()) known.insert(id);
     try {
       filterPlan(prepared.plan, request.filter, known);
     } catch (const Error& e) {

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -32,7 +33,9 @@ struct Planning {
 // target has it unless `desired` sets one: only a watch says which commit
 // runs. Host files the manifests name are checked against `files` (its
 // directory is the VDC's).
-Planning makePlan(Vdc& desired, const LiveState& live, Datacenter& datacenter, bool destroy, HostFileRule files = {});
+// `replace`: replaced whether or not they changed (--replace).
+Planning makePlan(Vdc& desired, const LiveState& live, Datacenter& datacenter, bool destroy, HostFileRule files = {},
+                  const std::set<ResourceId>& replace = {});
 
 // What the manifests of `vdc` may name of the host: anything, for a local
 // directory; with `confined` (they came from a repository or a bundle),
@@ -68,6 +71,7 @@ struct PlanRequest {
   // they name are held to their directory and the Target's allowedPaths.
   bool confined = false;
   PlanFilter filter;  // --only, --exclude: a partial plan (engine/filter.h)
+  std::vector<std::string> replace;  // --replace: "Kind/name", an Instance with replicas by its base name
 };
 
 // Loads, opens, locks and plans. Throws Failure: Invalid when the

@@ -137,4 +137,31 @@ TEST_F(Change, AnImageMadeAgainRemakesTheDisksMadeOfItWhichAnAtomicApplyRefuses)
   EXPECT_NE(run("plan shop").out.find("No changes"), std::string::npos);
 }
 
+TEST_F(Change, ReplaceMakesAnUnchangedObjectAnewWithWhatFollowsIt) {
+  Result plan = run("plan shop --replace Volume/db-wal --json");
+  ASSERT_EQ(plan.exit, 0) << plan.err;
+  Json json = Json::parse(plan.out);
+  ASSERT_EQ(json["changes"].size(), 2u) << plan.out;
+  EXPECT_EQ(json["changes"][0]["address"], "Volume/db-wal");
+  EXPECT_EQ(json["changes"][0]["replaceAsked"], true);
+  EXPECT_EQ(json["changes"][1]["follows"], Json({"Volume/db-wal"}));
+  Result apply = run("apply shop --replace Volume/db-wal --auto-approve");
+  ASSERT_EQ(apply.exit, 0) << apply.err;
+  EXPECT_NE(apply.out.find("Apply complete: 0 created, 1 updated, 1 replaced, 0 deleted."), std::string::npos)
+      << apply.out;
+  EXPECT_NE(run("plan shop").out.find("No changes"), std::string::npos);
+
+  // An Instance with replicas by its base name: every replica.
+  Result web = run("plan shop --replace Instance/web");
+  EXPECT_NE(web.out.find("Plan: 0 to create, 0 to update, 3 to replace"), std::string::npos) << web.out;
+  Result typo = run("plan shop --replace Instance/wbe");
+  EXPECT_EQ(typo.exit, 1);
+  EXPECT_NE(typo.err.find("--replace Instance/wbe: the VDC has no such resource"), std::string::npos) << typo.err;
+  ASSERT_EQ(run("plan shop --out saved.plan").exit, 0);
+  Result saved = run("apply saved.plan --replace Volume/db-wal");
+  EXPECT_EQ(saved.exit, 1);
+  EXPECT_NE(saved.err.find("a saved plan is applied whole"), std::string::npos) << saved.err;
+  EXPECT_EQ(run("plan shop --destroy --replace Volume/db-wal").exit, 1);
+}
+
 }  // namespace vdc::testing
