@@ -27,10 +27,12 @@ Command exportCommand(CLI::App& app);
 Command importCommand(CLI::App& app);
 Command watchCommand(CLI::App& app);
 Command serveCommand(CLI::App& app);
+Command forgetCommand(CLI::App& app);
 
 inline std::vector<Command> allCommands(CLI::App& app) {
   return {validateCommand(app), planCommand(app),   applyCommand(app),  destroyCommand(app), showCommand(app),
-          graphCommand(app),    exportCommand(app), importCommand(app), watchCommand(app),   serveCommand(app)};
+          graphCommand(app),    exportCommand(app), importCommand(app), watchCommand(app),   serveCommand(app),
+          forgetCommand(app)};
 }
 
 }  // namespace vdc::cli

@@ -210,9 +210,12 @@ Plan diff(const Vdc& desired, const LiveState& live, const std::string& target, 
     if (!object) {
       if (const Foreign* f = live.findForeign(r.id)) {
         problems.add(r.where, r.id.str() + ": '" + f->physicalName + "' already exists on " + target +
-                                  (f->owner.empty() ? " and was not created by vdc"
+                                  (f->owner.empty() ? " and was not created by vdc (or was forgotten)"
                                                     : " and belongs to VDC '" + f->owner + "'") +
-                                  "; vdc will not touch it");
+                                  "; vdc will not touch it" +
+                                  (f->owner.empty() ? ". To manage it, adopt it: annotate the manifest vdc/adopt: '" +
+                                                          f->physicalName + "' (docs/adoption.md)"
+                                                    : ""));
         continue;
       }
       c.action = Action::Create;

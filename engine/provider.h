@@ -65,6 +65,12 @@ class Provider {
   // The update that comes once they are made again takes the new ones.
   virtual void release(const std::string& /*vdc*/, const LiveObject& /*live*/,
                        const std::vector<ResourceId>& /*leaving*/) {}
+  // Stops managing `live`: its records go, the object stays, owned by no
+  // VDC, so that it can be adopted again (`vdc forget`, the inverse of
+  // adopt). Kinds that cannot be adopted cannot be forgotten either.
+  virtual void forget(const std::string& /*vdc*/, const LiveObject& live) {
+    throw Error(live.id.str() + ": this target cannot forget a " + std::string(kindName(live.id.kind)));
+  }
   // Takes the unowned object `owner.physical` as the resource: records
   // ownership on it, in place, and changes nothing else.
   virtual void adopt(const Ownership& owner) {

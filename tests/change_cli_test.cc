@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <regex>
+#include <tuple>
 
 #include "tests/cli_support.h"
 
@@ -162,6 +163,58 @@ TEST_F(Change, ReplaceMakesAnUnchangedObjectAnewWithWhatFollowsIt) {
   EXPECT_EQ(saved.exit, 1);
   EXPECT_NE(saved.err.find("a saved plan is applied whole"), std::string::npos) << saved.err;
   EXPECT_EQ(run("plan shop --destroy --replace Volume/db-wal").exit, 1);
+}
+
+TEST_F(Change, AForgottenObjectStaysAndIsAdoptedBack) {
+  Result forgot = run("forget Instance/db Volume/db-wal Network/data --dir shop");
+  ASSERT_EQ(forgot.exit, 0) << forgot.err;
+  EXPECT_NE(forgot.out.find("Forgot Volume/db-wal: 'webshop.vol.db-wal' stays on the target, owned by no VDC."),
+            std::string::npos)
+      << forgot.out;
+  std::string sim = readFile(dir.path() / ".vdc" / "sim.xml");
+  for (const char* name : {"<name>webshop.db</name>", "<name>webshop.vol.db-wal</name>", "<name>webshop.data</name>"})
+    EXPECT_NE(sim.find(name), std::string::npos) << name << " is still there";
+  EXPECT_EQ(run("show shop").out.find("Instance/db "), std::string::npos) << "no longer the VDC's";
+
+  Result plan = run("plan shop");
+  EXPECT_EQ(plan.exit, 1);
+  EXPECT_NE(plan.err.find("Volume/db-wal: 'webshop.vol.db-wal' already exists"), std::string::npos) << plan.err;
+  EXPECT_NE(plan.err.find("annotate the manifest vdc/adopt: 'webshop.db'"), std::string::npos) << plan.err;
+
+  // Another VDC cannot take what this one forgot.
+  writeFile(dir.path() / "thief" / "vdc.yaml",
+            "apiVersion: vdc/v1\nkind: VirtualDataCenter\nmetadata: {name: thief}\n---\n"
+            "apiVersion: vdc/v1\nkind: Volume\nmetadata: {name: wal, annotations: {vdc/adopt: webshop.vol.db-wal}}\n"
+            "spec: {size: 10GiB}\n");
+  Result thief = run("plan thief");
+  EXPECT_EQ(thief.exit, 1);
+  EXPECT_NE(thief.err.find("has no Volume of that name that no VDC owns"), std::string::npos) << thief.err;
+
+  for (auto [file, name, physical] : {std::tuple{"networks.yaml", "data", "webshop.data"},
+                                      std::tuple{"storage.yaml", "db-wal", "webshop.vol.db-wal"},
+                                      std::tuple{"instances.yaml", "db", "webshop.db"}})
+    edit(file, std::string("metadata:\n  name: ") + name + "\n",
+         std::string("metadata:\n  name: ") + name + "\n  annotations:\n    vdc/adopt: " + physical + "\n");
+  plan = run("plan shop");
+  ASSERT_EQ(plan.exit, 0) << plan.err;
+  EXPECT_NE(plan.out.find("Plan: 3 to adopt, 0 to create, 0 to update, 0 to replace, 0 to delete"), std::string::npos)
+      << "the machine comes back with its own root disk, nothing else changes:\n" << plan.out;
+  ASSERT_EQ(run("apply shop --auto-approve").exit, 0);
+  EXPECT_NE(run("plan shop").out.find("No changes"), std::string::npos);
+  ASSERT_EQ(run("destroy shop --auto-approve").exit, 0);
+  sim = readFile(dir.path() / ".vdc" / "sim.xml");
+  EXPECT_EQ(sim.find("webshop."), std::string::npos) << "its root disk went with it";
+}
+
+TEST_F(Change, ForgetRefusesWhatCannotBeAdoptedBackAndForgetsNothing) {
+  Result refused = run("forget Volume/db-wal SecurityGroup/web KeyPair/ops VirtualDataCenter/webshop Instance/nope "
+                       "--dir shop");
+  EXPECT_EQ(refused.exit, 1);
+  for (const char* why : {"SecurityGroup/web: vdc cannot adopt a SecurityGroup again",
+                          "KeyPair/ops: a KeyPair is only a record", "VirtualDataCenter/webshop: it is the VDC's own record",
+                          "Instance/nope: the VDC has no such resource"})
+    EXPECT_NE(refused.err.find(why), std::string::npos) << why << "\n" << refused.err;
+  EXPECT_NE(run("plan shop").out.find("No changes"), std::string::npos) << "nothing was forgotten";
 }
 
 }  // namespace vdc::testing

@@ -314,6 +314,17 @@ void LibvirtHypervisor::finishRead(const std::string& vdc, LiveState& into) {
       auto it = volumeAt_.find(path);
       return it == volumeAt_.end() ? std::string() : it->second;
     });
+    // A machine this VDC forgot: its root disk and seed are no Volumes, and come back with it.
+    if (Json& observed = domain.unowned.observed; observed.contains("volumes") && observed["volumes"].is_array()) {
+      Json& volumes = observed["volumes"];
+      Json kept = Json::array();
+      for (const auto& attached : volumes) {
+        std::string volume = attached.value("volume", "");
+        bool ownDisk = rootDiskInstance(vdc, volume) || volume.starts_with(vdc + ".seed.");
+        if (!(ownDisk && records_.forgotten(vdc, volume))) kept.push_back(attached);
+      }
+      volumes = std::move(kept);
+    }
     into.addUnowned(std::move(domain.unowned));
   }
   unowned_.clear();
@@ -479,6 +490,32 @@ void LibvirtHypervisor::adopt(const Ownership& owner) {
   if (virDomainSetMetadata(dom.get(), VIR_DOMAIN_METADATA_ELEMENT, bareOwnerElement(owner).c_str(), "vdc",
                            kOwnershipNamespace, flags) < 0)
     throw libvirtError("cannot record ownership on domain " + owner.physical);
+  // A machine this VDC forgot takes back the root disk and seed it had.
+  Json disks = Json::object();
+  for (auto [role, volume] : {std::pair{"rootDisk", rootDiskName(owner.vdc, owner.id.name)},
+                              std::pair{"seed", seedName(owner.vdc, owner.id.name)}})
+    if (records_.forgotten(owner.vdc, volume)) disks[role] = volume;
+  if (disks.empty()) return;
+  records_.putDurably({{owner.vdc, owner.id, "instance-volumes", disks}});
+  for (const auto& [role, volume] : disks.items()) records_.takeBack(owner.vdc, volume.get<std::string>());
+}
+
+void LibvirtHypervisor::forget(const std::string& vdc, const LiveObject& live) {
+  if (live.id.kind != Kind::Instance || InstanceSpec(live.recorded).container())
+    throw Error(live.id.str() + ": only a virtual machine can be forgotten: vdc cannot adopt " +
+                (live.id.kind == Kind::Instance ? "a container" : "a load balancer's appliance") + " again");
+  DomainHandle dom(virDomainLookupByName(connectionFor(live.recorded), live.physicalName.c_str()));
+  if (!dom) throw libvirtError("cannot find domain " + live.physicalName);
+  int active = virDomainIsActive(dom.get());
+  unsigned int flags = VIR_DOMAIN_AFFECT_CONFIG | (active == 1 ? VIR_DOMAIN_AFFECT_LIVE : 0);
+  if (virDomainSetMetadata(dom.get(), VIR_DOMAIN_METADATA_ELEMENT, nullptr, nullptr, kOwnershipNamespace, flags) < 0)
+    throw libvirtError("cannot remove the record of domain " + live.physicalName);
+  // Its root disk and seed go with it, kept aside for its adoption back.
+  if (auto disks = records_.find(vdc, live.id))
+    for (const auto& [role, volume] : disks->spec.items())
+      if (volume.is_string()) records_.forgetVolume(vdc, volume.get<std::string>());
+  records_.erase(vdc, live.id);
+  records_.forgetName(vdc, live.id);
 }
 
 void LibvirtHypervisor::release(const std::string&, const LiveObject& live, const std::vector<ResourceId>&) {

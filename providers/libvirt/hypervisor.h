@@ -33,6 +33,9 @@ class LibvirtHypervisor : public Hypervisor, public HostReader {
   // update after starts it again with the new one.
   void release(const std::string& vdc, const LiveObject& live, const std::vector<ResourceId>& leaving) override;
   void adopt(const Ownership& owner) override;
+  // A virtual machine's record goes from its metadata; its root disk and
+  // seed, which only the VDC's record named, stay with it.
+  void forget(const std::string& vdc, const LiveObject& live) override;
   void visit(const std::string& vdc, const HostObject& object, LiveState& into) override;
   void finishRead(const std::string& vdc, LiveState& into) override;
   // Refuses a load balancer on a host with no appliance image, then records

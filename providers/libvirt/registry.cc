@@ -45,6 +45,16 @@ void RecordStore::parse(const std::string& vdc, const XmlDocument& doc, xmlNodeP
                  physical->find_first_of(std::string("/\0\n", 3)) == std::string::npos;
     if (kind && name && plain && isDnsLabel(*name)) loaded.adoptedNames[{*kind, *name}] = *physical;
   }
+  // Only a name vdc would give a volume of this VDC: a record edited to
+  // list another never offers that one.
+  for (xmlNodePtr node : doc.nodes("vdc:forgotten[@kind='Volume']", registry.front())) {
+    std::string physical = XmlDocument::attribute(node, "physical").value_or("");
+    auto id = volumeResource(vdc, physical);
+    auto instance = rootDiskInstance(vdc, physical);
+    std::string seedOf = physical.starts_with(vdc + ".seed.") ? physical.substr(vdc.size() + 6) : "";
+    if ((id && id->kind == Kind::Volume) || (instance && isDnsLabel(*instance)) || isDnsLabel(seedOf))
+      loaded.forgottenVolumes.insert(physical);
+  }
 }
 
 RecordStore::Loaded& RecordStore::load(const std::string& vdc) {
@@ -135,6 +145,8 @@ void RecordStore::save(const std::string& vdc, Loaded& loaded) {
   for (const auto& [id, physical] : loaded.adoptedNames)
     xml += "<vdc:adopted kind=\"" + std::string(kindName(id.kind)) + "\" name=\"" + xmlEscape(id.name) +
            "\" physical=\"" + xmlEscape(physical) + "\"/>";
+  for (const auto& physical : loaded.forgottenVolumes)
+    xml += "<vdc:forgotten kind=\"Volume\" physical=\"" + xmlEscape(physical) + "\"/>";
   xml += "</vdc:registry></metadata></network>";
   // The record is never started; one that runs (a reloaded embedded
   // datacenter starts every network) would keep showing its old definition.
@@ -197,9 +209,27 @@ void RecordStore::keepName(const std::string& vdc, const ResourceId& id, const s
   std::lock_guard lock(mutex_);
   Loaded& loaded = load(vdc);
   if (loaded.foreign) throw Error("network '" + registryName(vdc) + "' exists and is not the record of VDC " + vdc);
-  if (loaded.adoptedNames[id] == physical) return;
+  if (loaded.adoptedNames[id] == physical && !loaded.forgottenVolumes.count(physical)) return;
   loaded.adoptedNames[id] = physical;
+  loaded.forgottenVolumes.erase(physical);
   save(vdc, loaded);
+}
+
+void RecordStore::forgetVolume(const std::string& vdc, const std::string& physical) {
+  std::lock_guard lock(mutex_);
+  Loaded& loaded = load(vdc);
+  if (loaded.forgottenVolumes.insert(physical).second) loaded.dirty = true;
+}
+
+void RecordStore::takeBack(const std::string& vdc, const std::string& physical) {
+  std::lock_guard lock(mutex_);
+  Loaded& loaded = load(vdc);
+  if (loaded.forgottenVolumes.erase(physical)) loaded.dirty = true;
+}
+
+bool RecordStore::forgotten(const std::string& vdc, const std::string& physical) {
+  std::lock_guard lock(mutex_);
+  return load(vdc).forgottenVolumes.count(physical) > 0;
 }
 
 std::string RecordStore::nameOf(const std::string& vdc, const ResourceId& id) {

@@ -16,6 +16,7 @@
 #include <map>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 
 #include "engine/provider.h"
@@ -47,6 +48,15 @@ class RecordStore {
   bool adoptedByAnother(const std::string& vdc, const std::string& physical);
   // Forgets an adopted name, with its resource's removal; written by flush().
   void forgetName(const std::string& vdc, const ResourceId& id);
+  // A volume `vdc` no longer manages (vdc forget) keeps the name vdc gave
+  // it, which no other VDC may take: the VDC's record lists it, so that
+  // this VDC alone can adopt it back. Written by flush(); adopting it
+  // (keepName) takes it off the list.
+  // So is a forgotten virtual machine's root disk and seed, until the
+  // machine is adopted back (takeBack).
+  void forgetVolume(const std::string& vdc, const std::string& physical);
+  bool forgotten(const std::string& vdc, const std::string& physical);
+  void takeBack(const std::string& vdc, const std::string& physical);
   void erase(const std::string& vdc, const ResourceId& id);
   void flush();
   // Removes the record network and every record in it.
@@ -68,6 +78,7 @@ class RecordStore {
   struct Loaded {
     std::map<ResourceId, Ownership> records;
     std::map<ResourceId, std::string> adoptedNames;
+    std::set<std::string> forgottenVolumes;
     std::string uuid;
     std::optional<FencingToken> fence;  // of the last writer
     bool exists = false;

@@ -243,6 +243,13 @@ void LibvirtStorage::visit(const std::string& vdc, const HostObject& object, Liv
   if (object.type == HostObject::Type::Pool && !object.running) inactivePools_.insert(object.name);
   if (object.type != HostObject::Type::Volume) return;
   auto id = volumeResource(vdc, object.name);
+  // A volume this VDC forgot is its to adopt back, and in the way of a new one.
+  if (id && records_.forgotten(vdc, object.name)) {
+    if (auto unowned = describeVolume(object, host_.storageClassOf(object.pool), true))
+      into.addUnowned(std::move(*unowned));
+    into.addForeign({*id, object.name, ""});
+    return;
+  }
   // The record network comes before the pools in a scan: adopted names are known.
   if (!id) id = records_.adoptedAs(vdc, Kind::Volume, object.name);
   if (!id) {
@@ -346,6 +353,13 @@ void LibvirtStorage::adopt(const Ownership& owner) {
   volume(storageClassOf(owner), owner.physical);  // throws unless it is in its class's pool
   records_.putDurably({owner});
   records_.keepName(owner.vdc, owner.id, owner.physical);
+}
+
+void LibvirtStorage::forget(const std::string& vdc, const LiveObject& live) {
+  if (live.id.kind != Kind::Volume) throw Error(live.id.str() + ": vdc cannot adopt an Image again, so it cannot forget one");
+  records_.erase(vdc, live.id);
+  records_.forgetName(vdc, live.id);
+  if (volumeResource(vdc, live.physicalName)) records_.forgetVolume(vdc, live.physicalName);
 }
 
 }  // namespace vdc::libvirt

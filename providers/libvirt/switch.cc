@@ -213,15 +213,34 @@ void LibvirtSwitch::adopt(const Ownership& owner) {
   std::string record = ownerElement(owner);
   if (auto open = xml.find("<metadata>"); open != std::string::npos)
     xml.insert(open + std::string("<metadata>").size(), record);
+  else if (auto empty = xml.find("<metadata/>"); empty != std::string::npos)
+    xml.replace(empty, std::string("<metadata/>").size(), "<metadata>" + record + "</metadata>");
   else
     xml.insert(xml.rfind("</network>"), "<metadata>" + record + "</metadata>");
-  // The test driver shows only a running network's live definition: there
-  // (no guest is cut off) the network restarts with the new one.
-  bool restart = host_.settings().testDriver && virNetworkIsActive(net.get()) == 1;
-  if (restart && virNetworkDestroy(net.get()) < 0) throw libvirtError("cannot stop network " + owner.physical);
+  redefineNetwork(net.get(), owner.physical, xml);
+}
+
+void LibvirtSwitch::forget(const std::string& vdc, const LiveObject& live) {
+  if (live.id.kind != Kind::Network)
+    throw Error(live.id.str() + ": vdc cannot adopt a SecurityGroup again, so it cannot forget one");
+  NetworkHandle net(virNetworkLookupByName(host_.connection(), live.physicalName.c_str()));
+  if (!net) throw libvirtError("cannot find network " + live.physicalName);
+  XmlDocument doc(networkDefinition(net.get()), "network XML");
+  doc.removeAll("metadata/vdc:owner");
+  doc.removeAll("metadata[not(*)]");
+  redefineNetwork(net.get(), live.physicalName, doc.str());
+  records_.erase(vdc, live.id);
+  records_.forgetName(vdc, live.id);
+}
+
+// The test driver shows only a running network's live definition: there
+// (no guest is cut off) the network restarts with the new one.
+void LibvirtSwitch::redefineNetwork(virNetworkPtr net, const std::string& name, const std::string& xml) {
+  bool restart = host_.settings().testDriver && virNetworkIsActive(net) == 1;
+  if (restart && virNetworkDestroy(net) < 0) throw libvirtError("cannot stop network " + name);
   NetworkHandle defined(virNetworkDefineXML(host_.connection(), xml.c_str()));
-  if (!defined) throw libvirtError("cannot record ownership on network " + owner.physical);
-  if (restart && virNetworkCreate(defined.get()) < 0) throw libvirtError("cannot start network " + owner.physical);
+  if (!defined) throw libvirtError("cannot write the record of network " + name);
+  if (restart && virNetworkCreate(defined.get()) < 0) throw libvirtError("cannot start network " + name);
 }
 
 }  // namespace vdc::libvirt

@@ -19,6 +19,8 @@ class LibvirtSwitch : public Switch, public HostReader {
   void update(const Ownership& owner, const LiveObject& live) override;
   void remove(const std::string& vdc, const LiveObject& live) override;
   void adopt(const Ownership& owner) override;
+  // A Network's record goes from its metadata; a SecurityGroup cannot be adopted.
+  void forget(const std::string& vdc, const LiveObject& live) override;
   void finish() override { records_.flush(); }
   void visit(const std::string& vdc, const HostObject& object, LiveState& into) override;
   void finishRead(const std::string& vdc, LiveState& into) override;
@@ -32,6 +34,7 @@ class LibvirtSwitch : public Switch, public HostReader {
   static Json observe(const XmlDocument& doc, xmlNodePtr network);
 
  private:
+  void redefineNetwork(virNetworkPtr net, const std::string& name, const std::string& xml);
   void define(const Ownership& owner, const std::string& uuid);
   void defineGroup(const Ownership& owner);
   Json observeOwn(const HostObject& object);

@@ -50,6 +50,7 @@ class FaultyProvider : public Provider {
   void update(const Ownership& owner, const LiveObject& live) override;
   void remove(const std::string& vdc, const LiveObject& live) override;
   void release(const std::string& vdc, const LiveObject& live, const std::vector<ResourceId>& leaving) override;
+  void forget(const std::string& vdc, const LiveObject& live) override;
   void adopt(const Ownership& owner) override;
   void prepare(const ApplyIntent& intent) override { inner_.prepare(intent); }
   void finish() override { inner_.finish(); }
@@ -139,6 +140,10 @@ void FaultyProvider::update(const Ownership& owner, const LiveObject& live) {
 
 void FaultyProvider::release(const std::string& vdc, const LiveObject& live, const std::vector<ResourceId>& leaving) {
   owner_.run([&] { inner_.release(vdc, live, leaving); });
+}
+
+void FaultyProvider::forget(const std::string& vdc, const LiveObject& live) {
+  owner_.run([&] { inner_.forget(vdc, live); });
 }
 
 void FaultyProvider::remove(const std::string& vdc, const LiveObject& live) {

@@ -81,6 +81,11 @@ class FleetProvider : public Provider {
     }
   }
 
+  void forget(const std::string& vdc, const LiveObject& live) override {
+    for (const auto& host : hostsIn(live.observed, fleet_.hosts()))
+      if (const LiveObject* there = fleet_.liveOn(host, live.id)) on(host).forget(vdc, *there);
+  }
+
   void release(const std::string& vdc, const LiveObject& live, const std::vector<ResourceId>& leaving) override {
     for (const auto& host : hostsIn(live.observed, fleet_.hosts()))
       if (const LiveObject* there = fleet_.liveOn(host, live.id)) on(host).release(vdc, *there, leaving);

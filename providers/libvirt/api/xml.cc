@@ -117,4 +117,22 @@ std::optional<uint64_t> scaledBytes(xmlNodePtr element, const std::string& defau
   return scaledBytes(XmlDocument::content(element), XmlDocument::attribute(element, "unit").value_or(defaultUnit));
 }
 
+size_t XmlDocument::removeAll(const std::string& xpath, xmlNodePtr context) {
+  auto found = nodes(xpath, context);
+  for (xmlNodePtr node : found) {
+    xmlUnlinkNode(node);
+    xmlFreeNode(node);
+  }
+  return found.size();
+}
+
+std::string XmlDocument::str() const {
+  struct BufferFree {
+    void operator()(xmlBuffer* b) const { xmlBufferFree(b); }
+  };
+  std::unique_ptr<xmlBuffer, BufferFree> buffer(xmlBufferCreate());
+  if (!buffer || xmlNodeDump(buffer.get(), doc_.get(), root(), 0, 0) < 0) throw Error("cannot write XML");
+  return std::string(reinterpret_cast<const char*>(xmlBufferContent(buffer.get())), xmlBufferLength(buffer.get()));
+}
+
 }  // namespace vdc::libvirt

@@ -33,6 +33,11 @@ class XmlDocument {
   static std::optional<std::string> attribute(xmlNodePtr node, const char* name);
   static std::string content(xmlNodePtr node);
 
+  // Takes the nodes `xpath` finds out of the document; how many there were.
+  size_t removeAll(const std::string& xpath, xmlNodePtr context = nullptr);
+  // The document as text, without an XML declaration.
+  std::string str() const;
+
  private:
   struct DocFree {
     bool owned = true;
