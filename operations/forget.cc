@@ -40,7 +40,10 @@ std::vector<Forgotten> forget(const ForgetRequest& request) {
         else forgotten.push_back({id, object.physicalName, vdc.find(id) != nullptr});
       }
     } catch (const Error& e) {
-      problems += "\n  " + e.message() + " (it names what " + datacenter->describe() + " holds for the VDC)";
+      problems += "\n  " + (isResourceId(text) ? text + ": " + datacenter->describe() +
+                                                      " holds no object of the VDC by that name (forgotten already, "
+                                                      "or never made)"
+                                                : e.message());
     }
   }
   if (!problems.empty()) throw Failure(FailureKind::Invalid, "nothing was forgotten:" + problems);

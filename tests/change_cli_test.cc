@@ -212,7 +212,7 @@ TEST_F(Change, ForgetRefusesWhatCannotBeAdoptedBackAndForgetsNothing) {
   EXPECT_EQ(refused.exit, 1);
   for (const char* why : {"SecurityGroup/web: vdc cannot adopt a SecurityGroup again",
                           "KeyPair/ops: a KeyPair is only a record", "VirtualDataCenter/webshop: it is the VDC's own record",
-                          "Instance/nope: the VDC has no such resource"})
+                          "Instance/nope: embedded datacenter .vdc/sim.xml holds no object of the VDC by that name"})
     EXPECT_NE(refused.err.find(why), std::string::npos) << why << "\n" << refused.err;
   EXPECT_NE(run("plan shop").out.find("No changes"), std::string::npos) << "nothing was forgotten";
 }
