@@ -178,7 +178,9 @@ class Walk {
       Ownership owner{plan_.vdc, c.id, c.specHash, c.after};
       const LiveObject* object = live_.find(c.id);
       if (step == Step::Delete) {
-        if (object) provider.remove(plan_.vdc, *object);  // already gone: nothing to do
+        // Deleted outside vdc: what it left (its record, a machine's disks) goes. Already gone: nothing to do.
+        if (object) provider.remove(plan_.vdc, *object);
+        else if (live_.isMissing(c.id)) provider.remove(plan_.vdc, LiveObject{c.id, c.physical, "", Json::object(), c.before});
       } else if (step == Step::Release) {
         if (object) provider.release(plan_.vdc, *object, c.follows);
       } else if (c.action == Action::Update && object) {

@@ -86,7 +86,9 @@ std::string irreversibility(const Change& c) {
   if (c.action == Action::Adopt) return "an adopted object is not given back: undone, it stays this VDC's";
   if (c.action != Action::Delete && c.action != Action::Replace) return "";
   if (c.id.kind == Kind::Volume) return "the volume's data is lost";
-  if (c.id.kind == Kind::Instance && !member(c.before, "image").is_null()) return "its root disk's data is lost";
+  // An instance whose domain is gone ("absent") may have left its root disk, which goes with it.
+  if (c.id.kind == Kind::Instance && (!member(c.before, "image").is_null() || member(c.before, "state") == "absent"))
+    return "its root disk's data is lost";
   return "";
 }
 

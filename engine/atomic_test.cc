@@ -192,3 +192,21 @@ TEST(Atomic, WhatCannotBeUndoneIsNamedAndRefusedUnlessAllowed) {
 }
 
 }  // namespace vdc
+
+namespace vdc {
+
+// What is left of a machine deleted by hand (its disks, "absent") holds its
+// data too: a plan that replaces or deletes it, whatever caused it, says so.
+TEST(Atomic, WhatIsLeftOfAMachineDeletedByHandCannotBeDeletedBack) {
+  Change left;
+  left.id = {Kind::Instance, "vm"};
+  left.before = {{"state", "absent"}};
+  for (Action action : {Action::Replace, Action::Delete}) {
+    left.action = action;
+    EXPECT_EQ(irreversibility(left), "its root disk's data is lost");
+  }
+  left.id = {Kind::LoadBalancer, "front"};
+  EXPECT_EQ(irreversibility(left), "") << "an appliance's disk is a copy of the Target's image";
+}
+
+}  // namespace vdc

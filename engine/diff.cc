@@ -1,6 +1,7 @@
 #include "engine/diff.h"
 
 #include <map>
+#include <optional>
 #include <set>
 
 #include "engine/follow.h"
@@ -66,6 +67,12 @@ std::set<ResourceId> recordedProtection(const std::string& vdc, const LiveState&
   for (const auto& entry : member(record->recorded, kProtectedField))
     if (auto id = ResourceId::parse(entry.is_string() ? entry.get<std::string>() : "")) out.insert(*id);
   return out;
+}
+
+// What is left of an object deleted outside vdc (its record, a virtual
+// machine's disks), as its delete takes it.
+LiveObject leftOf(const ResourceId& id, const std::string& physical) {
+  return {id, physical, "", Json::object(), {{"state", "absent"}}};
 }
 
 Change deletion(const std::string& vdc, const LiveObject& object, const std::set<ResourceId>& protect) {
@@ -185,6 +192,17 @@ Plan diff(const Vdc& desired, const LiveState& live, const std::string& target, 
   plan.liveFingerprint = live.fingerprint();
   Adoptions adoptions(desired, live, target, problems);
   std::set<ResourceId> recordedProtect = recordedProtection(desired.name, live);
+  // A resource to make that objects on the target refer to was there
+  // before: it was deleted outside vdc. Found once, when a create needs it.
+  std::optional<std::set<ResourceId>> referenced;
+  auto referencedByLive = [&](const ResourceId& id) {
+    if (!referenced) {
+      referenced.emplace();
+      for (const auto& [other, object] : live.objects())
+        for (auto& ref : recordedDependencies(desired.name, object)) referenced->insert(std::move(ref));
+    }
+    return referenced->count(id) > 0;
+  };
 
   auto desiredChange = [&](const Resource& r) {
     Change c;
@@ -219,7 +237,7 @@ Plan diff(const Vdc& desired, const LiveState& live, const std::string& target, 
         continue;
       }
       c.action = Action::Create;
-      c.drift = live.isMissing(r.id);
+      c.drift = live.isMissing(r.id) || referencedByLive(r.id);
       plan.changes.push_back(std::move(c));
       continue;
     }
@@ -260,6 +278,9 @@ Plan diff(const Vdc& desired, const LiveState& live, const std::string& target, 
   }
   for (const auto& [id, object] : live.objects())
     if (!desired.find(id)) plan.changes.push_back(deletion(desired.name, object, recordedProtect));
+  for (const auto& [id, physical] : live.missing())
+    if (live.isMissing(id) && !desired.find(id))
+      plan.changes.push_back(deletion(desired.name, leftOf(id, physical), recordedProtect));
   for (const auto& id : replace)
     if (!desired.find(id))
       problems.add({}, "--replace " + id.str() + ": the manifests no longer hold it" +
@@ -285,6 +306,8 @@ Plan destroyPlan(const std::string& vdc, const LiveState& live, const std::strin
   plan.liveFingerprint = live.fingerprint();
   std::set<ResourceId> protect = recordedProtection(vdc, live);
   for (const auto& [id, object] : live.objects()) plan.changes.push_back(deletion(vdc, object, protect));
+  for (const auto& [id, physical] : live.missing())
+    if (live.isMissing(id)) plan.changes.push_back(deletion(vdc, leftOf(id, physical), protect));
   plan.claimed = claimedBy(vdc, live);
   return plan;
 }

@@ -36,7 +36,9 @@ void followReplaces(Plan& plan, const Vdc& desired, const LiveState& live, const
   std::set<ResourceId> replaced;
   for (size_t i = 0; i < plan.changes.size(); ++i) {
     changeOf[plan.changes[i].id] = i;
-    if (plan.changes[i].action == Action::Replace) replaced.insert(plan.changes[i].id);
+    // Made again after it was deleted outside vdc: what still refers to it takes the new one.
+    const Change& c = plan.changes[i];
+    if (c.action == Action::Replace || (c.action == Action::Create && c.drift)) replaced.insert(c.id);
   }
   // Most plans replace nothing: they cost one pass over their changes.
   bool grew = !replaced.empty();
@@ -75,9 +77,10 @@ void followReplaces(Plan& plan, const Vdc& desired, const LiveState& live, const
 std::vector<std::string> describeFollows(const Change& c) {
   std::vector<std::string> lines;
   for (const auto& referred : c.follows) {
-    std::string what = referred.str() + " (replaced)";
+    std::string what = referred.str() + " (made anew)";
     if (c.action == Action::Replace) {
-      lines.push_back("made anew: a copy-on-write child of " + what);
+      lines.push_back(std::string("made anew too: ") + (c.id.kind == Kind::Instance ? "its root disk is" : "it is") +
+                      " a copy-on-write child of " + what);
       continue;
     }
     switch (referred.kind) {

@@ -85,7 +85,7 @@ TEST_F(Follow, AnInstanceReattachesAVolumeMadeAgain) {
   EXPECT_EQ(vm->follows, std::vector<ResourceId>{(ResourceId{Kind::Volume, "plain"})});
   EXPECT_EQ(vm->before, vm->after);
   std::string shown = renderPlan(p);
-  EXPECT_NE(shown.find("   ~ Instance/vm\n      re-attaches Volume/plain (replaced)   # restarts the instance\n"),
+  EXPECT_NE(shown.find("   ~ Instance/vm\n      re-attaches Volume/plain (made anew)   # restarts the instance\n"),
             std::string::npos)
       << shown;
 }
@@ -98,7 +98,7 @@ TEST_F(Follow, AReplacedNetworkReplugsEveryNicOnItAndTheAppliance) {
   ASSERT_TRUE(vm && lb);
   EXPECT_EQ(vm->follows, std::vector<ResourceId>{(ResourceId{Kind::Network, "n"})});
   EXPECT_EQ(lb->follows, std::vector<ResourceId>{(ResourceId{Kind::Network, "n"})});
-  EXPECT_EQ(describeFollows(*vm), std::vector<std::string>{"re-plugs NIC 0 into Network/n (replaced)"});
+  EXPECT_EQ(describeFollows(*vm), std::vector<std::string>{"re-plugs NIC 0 into Network/n (made anew)"});
   EXPECT_EQ(followNote(*lb), "restarts the appliance");
   EXPECT_EQ(find(p, Kind::Instance, "box"), nullptr) << "on no network";
 }
@@ -111,7 +111,7 @@ TEST_F(Follow, AReplacedGroupIsAppliedAgainToItsNics) {
   Plan p = plan();
   const Change* vm = find(p, Kind::Instance, "vm");
   ASSERT_TRUE(vm);
-  EXPECT_EQ(describeFollows(*vm), std::vector<std::string>{"re-applies SecurityGroup/g (replaced) to NIC 0"});
+  EXPECT_EQ(describeFollows(*vm), std::vector<std::string>{"re-applies SecurityGroup/g (made anew) to NIC 0"});
 }
 
 TEST_F(Follow, AReplacedImageRemakesItsChildrenAndWhatAttachesThem) {
@@ -132,7 +132,7 @@ TEST_F(Follow, AReplacedImageRemakesItsChildrenAndWhatAttachesThem) {
   // Both replaces lose data, whatever caused them.
   EXPECT_EQ(irreversibility(*child), "the volume's data is lost");
   EXPECT_EQ(irreversibility(*vm), "its root disk's data is lost");
-  EXPECT_EQ(describeFollows(*vm), std::vector<std::string>{"made anew: a copy-on-write child of Image/base (replaced)"});
+  EXPECT_EQ(describeFollows(*vm), std::vector<std::string>{"made anew too: its root disk is a copy-on-write child of Image/base (made anew)"});
   // A container's root disk is a copy of its image; the load balancer reaches its members by address.
   EXPECT_EQ(find(p, Kind::Instance, "box"), nullptr);
   EXPECT_EQ(find(p, Kind::LoadBalancer, "front"), nullptr);

@@ -1,5 +1,7 @@
 #include "operations/show.h"
 
+#include <algorithm>
+
 #include "engine/addresses.h"
 #include "engine/placement.h"
 #include "operations/planning.h"
@@ -41,6 +43,13 @@ Shown show(Vdc& vdc, Datacenter& datacenter) {
     shown.resources.push_back(
         {id, object.physicalName, object.specHash, state, status(object, vdc), drifted(object), std::move(spec)});
   }
+  // Deleted outside vdc, its record (and a machine's disks) left: absent until an apply makes it again.
+  for (const auto& [id, physical] : live.missing())
+    if (live.isMissing(id))
+      shown.resources.push_back({id, physical, "", "absent", vdc.find(id) ? "changed" : "not in manifests", {"state"},
+                                 Json::object()});
+  std::sort(shown.resources.begin(), shown.resources.end(),
+            [](const ShownResource& a, const ShownResource& b) { return a.id < b.id; });
   return shown;
 }
 

@@ -59,7 +59,7 @@ TEST_F(Change, AVolumeMovedToAnotherClassIsAttachedAgainFromThere) {
   edit("storage.yaml", "storageClass: standard", "storageClass: fast");
   Result plan = run("plan shop");
   EXPECT_NE(plan.out.find(" -/+ Volume/db-data (replace)"), std::string::npos) << plan.out;
-  EXPECT_NE(plan.out.find("   ~ Instance/db\n      re-attaches Volume/db-data (replaced)   # restarts the instance\n"),
+  EXPECT_NE(plan.out.find("   ~ Instance/db\n      re-attaches Volume/db-data (made anew)   # restarts the instance\n"),
             std::string::npos)
       << plan.out;
   Result apply = run("apply shop --auto-approve");
@@ -104,7 +104,7 @@ TEST_F(Change, ANetworkMadeAgainHasItsNicsPluggedAgain) {
   edit("networks.yaml", "10.10.3.0/24", "10.10.30.0/24");
   edit("instances.yaml", "10.10.3.10", "10.10.30.10");
   Result plan = run("plan shop");
-  EXPECT_NE(plan.out.find("      re-plugs NIC 1 into Network/data (replaced)   # restarts the instance\n"),
+  EXPECT_NE(plan.out.find("      re-plugs NIC 1 into Network/data (made anew)   # restarts the instance\n"),
             std::string::npos)
       << plan.out;
   Result apply = run("apply shop --auto-approve");
@@ -215,6 +215,30 @@ TEST_F(Change, ForgetRefusesWhatCannotBeAdoptedBackAndForgetsNothing) {
                           "Instance/nope: embedded datacenter .vdc/sim.xml holds no object of the VDC by that name"})
     EXPECT_NE(refused.err.find(why), std::string::npos) << why << "\n" << refused.err;
   EXPECT_NE(run("plan shop").out.find("No changes"), std::string::npos) << "nothing was forgotten";
+}
+
+TEST_F(Change, ANetworkDeletedByHandIsMadeAgainAndEveryNicOnItPluggedAgain) {
+  fs::path sim = dir.path() / ".vdc" / "sim.xml";
+  std::string xml = readFile(sim);
+  size_t at = xml.find("<name>webshop.frontend</name>");
+  ASSERT_NE(at, std::string::npos);
+  size_t begin = xml.rfind("<network", at), end = xml.find("</network>", at) + std::string("</network>").size();
+  writeFile(sim, xml.erase(begin, end - begin));
+  Result plan = run("plan shop");
+  EXPECT_NE(plan.out.find("   + Network/frontend (drift: deleted outside vdc)\n"), std::string::npos)
+      << "the instances on it say it was there:\n" << plan.out;
+  for (const char* web : {"web-0", "web-1", "web-2"})
+    EXPECT_NE(plan.out.find(std::string("   ~ Instance/") + web +
+                            "\n      re-plugs NIC 0 into Network/frontend (made anew)   # restarts the instance\n"),
+              std::string::npos)
+        << web << "\n" << plan.out;
+  EXPECT_NE(plan.out.find("   ~ LoadBalancer/shop\n      re-plugs its NIC into Network/frontend (made anew)"),
+            std::string::npos)
+      << plan.out;
+  Result apply = run("apply shop --auto-approve");
+  ASSERT_EQ(apply.exit, 0) << apply.err;
+  EXPECT_TRUE(before(apply.err, "+ Network/frontend: created", "~ Instance/web-0: updated")) << apply.err;
+  EXPECT_NE(run("plan shop").out.find("No changes"), std::string::npos);
 }
 
 }  // namespace vdc::testing

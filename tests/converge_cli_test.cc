@@ -92,15 +92,30 @@ TEST_F(Converge, OneApplyConvergesWhateverWasChangedByHand) {
   }
 }
 
-TEST_F(Converge, ShowListsAnInstanceWhoseDomainIsGoneByItsDisks) {
+// A machine whose domain was deleted by hand comes back with its root disk:
+// a create, not a replace that would delete the disk first.
+TEST_F(Converge, AMachineDeletedByHandIsAbsentAndMadeAgainOnItsOwnRootDisk) {
   handChange(kHandChanges[0]);
   Result show = vdc(dir.path(), "show shop");
-  EXPECT_NE(show.out.find("Instance/web-0             webshop.root.web-0     absent"), std::string::npos) << show.out;
+  EXPECT_NE(show.out.find("Instance/web-0             webshop.web-0          absent   changed, drifted: state"),
+            std::string::npos)
+      << show.out;
   Result plan = vdc(dir.path(), "plan shop");
-  EXPECT_NE(plan.out.find(" -/+ Instance/web-0 (replace)"), std::string::npos) << plan.out;
+  EXPECT_NE(plan.out.find("   + Instance/web-0 (drift: deleted outside vdc)\n"), std::string::npos) << plan.out;
+  EXPECT_NE(plan.out.find("Plan: 1 to create, 0 to update, 0 to replace, 0 to delete"), std::string::npos) << plan.out;
   Result destroyPlan = vdc(dir.path(), "plan shop --destroy");
-  EXPECT_NE(destroyPlan.out.find("   - Instance/web-0 (deletes 'webshop.root.web-0')"), std::string::npos)
+  EXPECT_NE(destroyPlan.out.find("   - Instance/web-0 (deletes 'webshop.web-0') (cannot be undone: its root disk's data "
+                                 "is lost)"),
+            std::string::npos)
       << destroyPlan.out;
+  Result apply = vdc(dir.path(), "-v apply shop --auto-approve");
+  ASSERT_EQ(apply.exit, 0) << apply.err;
+  EXPECT_NE(apply.err.find("step webshop.web-0 define"), std::string::npos) << apply.err;
+  EXPECT_EQ(apply.err.find("step webshop.web-0 rootDisk"), std::string::npos) << "its root disk is kept:\n" << apply.err;
+  EXPECT_EQ(vdc(dir.path(), "plan shop --detailed-exitcode").exit, 0);
+  // Made anew on purpose, it gets a new one.
+  Result replace = vdc(dir.path(), "-v apply shop --auto-approve --replace Instance/web-0");
+  EXPECT_NE(replace.err.find("step webshop.web-0 rootDisk"), std::string::npos) << replace.err;
 }
 
 // The VDC's record names an instance's disks; edited to name a volume that

@@ -27,6 +27,7 @@ class DiskStore {
   struct Volume {
     std::string path, format;
     uint64_t capacity = 0;
+    std::string backing;  // the path of what it is a copy-on-write child of; "" for none
   };
   // A volume by physical name in a storage class's pool.
   virtual Volume volume(const std::string& storageClass, const std::string& physical) = 0;

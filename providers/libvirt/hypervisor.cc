@@ -301,7 +301,13 @@ void LibvirtHypervisor::finishRead(const std::string& vdc, LiveState& into) {
     for (const auto& [role, volume] : record.spec.items())
       if (volume.is_string() && left.empty() && (rootPoolInactive_ || volumeNames_.count(volume.get<std::string>())))
         left = volume.get<std::string>();
-    if (left.empty()) {
+    // A virtual machine's root disk (a copy-on-write child) is kept for it
+    // when it is made again; a container's copy and an appliance's are
+    // made anew, so what is left of them goes first (a replace).
+    // While the pool is stopped, which it is cannot be seen.
+    auto root = rootBacking_.find(id.name);
+    bool copied = root != rootBacking_.end() && root->second.empty();
+    if (left.empty() || (id.kind == Kind::Instance && !copied && !rootPoolInactive_)) {
       into.addMissing(id, records_.nameOf(vdc, id));
       continue;
     }

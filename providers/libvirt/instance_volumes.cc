@@ -50,18 +50,34 @@ void InstanceVolumes::prepare(const std::vector<Ownership>& intended, const Host
   records_.putDurably(records);
 }
 
+// A virtual machine's root disk left by a domain deleted by hand: a
+// copy-on-write child of the instance's image, made in one call, so never
+// half made. A container's copy or an appliance's download may be half
+// made by an interrupted create, and is made again.
+bool InstanceVolumes::keepsRootDisk(const Ownership& instance) {
+  if (instance.id.kind != Kind::Instance || isContainer(instance) || storage_.carried(instance.id)) return false;
+  auto image = storage_.imageOf(instance);
+  return image && storage_.volume(kStandardStorageClass, rootDiskName(instance.vdc, diskOwner(instance))).backing ==
+                      image->path;
+}
+
 void InstanceVolumes::create(const Ownership& instance) {
   Ownership wanted = record(instance);
   if (wanted.spec.empty()) return;
   bool ours = records_.find(instance.vdc, instance.id).has_value();
+  std::string root = rootDiskName(instance.vdc, diskOwner(instance));
+  bool keepRoot = false;
   for (const auto& [role, name] : wanted.spec.items()) {
     std::string volume = name.get<std::string>();
     if (!host_.volumeExists(kStandardStorageClass, volume)) continue;
     if (!ours) throw Error("volume '" + volume + "' already exists and was not created by vdc; it is left alone");
+    if (volume == root && keepsRootDisk(instance)) {
+      keepRoot = true;  // its domain was deleted by hand: the machine comes back with its data
+      continue;
+    }
     storage_.deleteVolume(kStandardStorageClass, volume);  // a leftover of an interrupted create
   }
   if (!ours) records_.putDurably({wanted});
-  std::string root = rootDiskName(instance.vdc, diskOwner(instance));
   std::string domain = records_.nameOf(instance.vdc, instance.id);  // what vdc -v names its steps by
   const ApplianceImage& appliance = host_.settings().loadBalancer;
   const CarriedDisk* carried = storage_.carried(instance.id);  // by an import
@@ -73,7 +89,7 @@ void InstanceVolumes::create(const Ownership& instance) {
     storage_.createFromContents(instance, *carried, kStandardStorageClass, root);
   else if (hasRootDisk(instance) && isContainer(instance))
     storage_.createCopy(kStandardStorageClass, root, *storage_.imageOf(instance));
-  else if (hasRootDisk(instance))
+  else if (hasRootDisk(instance) && !keepRoot)
     timedStep(domain, "rootDisk", [&] { storage_.createChild(kStandardStorageClass, root, 0, storage_.imageOf(instance)); });
   if (hasSeed(instance)) timedStep(domain, "seed", [&] { replaceSeed(instance); });
 }

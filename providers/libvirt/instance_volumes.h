@@ -52,7 +52,8 @@ class InstanceVolumes {
   // `directory` is the VDC's (appliance certificates are read from it).
   void prepare(const std::vector<Ownership>& intended, const HostFileRule& files);
   // Makes the root disk and the seed; a leftover of an interrupted create of
-  // ours is made again, anything else under their names is refused.
+  // ours is made again, but a virtual machine's root disk, which its domain
+  // deleted by hand left, is kept; anything else under their names is refused.
   void create(const Ownership& instance);
   // Writes the seed again when the instance changed.
   void update(const Ownership& instance);
@@ -61,6 +62,7 @@ class InstanceVolumes {
 
  private:
   Ownership record(const Ownership& instance) const;
+  bool keepsRootDisk(const Ownership& instance);
   void replaceSeed(const Ownership& instance);
   std::vector<std::string> publicKeys(const Ownership& instance) const;
   std::vector<Seed::Nic> nics(const Ownership& instance) const;

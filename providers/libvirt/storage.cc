@@ -61,6 +61,7 @@ LibvirtStorage::Volume LibvirtStorage::volume(const std::string& storageClass, c
   Volume found;
   found.path = takeString(virStorageVolGetPath(vol.get()), "path of volume " + physical);
   found.format = doc.text("target/format/@type").value_or("raw");
+  found.backing = doc.text("backingStore/path").value_or("");
   auto capacity = doc.nodes("capacity");
   found.capacity = scaledBytes(capacity.empty() ? nullptr : capacity.front(), "bytes").value_or(0);
   return found;
