@@ -53,11 +53,13 @@ void addPolicy(CLI::App* command, Policy& policy) {
       ->add_option("--deny", policy.deny,
                    "Refuse a plan that does ACTION (create, update, replace, delete, adopt), to KIND if given; "
                    "delete also refuses a replace. Repeatable: --deny delete:Volume --deny replace")
+      ->allow_extra_args(false)
       ->check(parsedBy([](const std::string& text) { parseDenial(text); }));
   command
       ->add_option("--allow-destroy", policy.allowDestroy,
                    "Let the plan delete or replace this protected resource (protect: true). Repeatable: "
                    "--allow-destroy Volume/data")
+      ->allow_extra_args(false)
       ->check(parsedBy([](const std::string& text) { parseAddress("--allow-destroy", text); }));
 }
 
@@ -85,9 +87,11 @@ void addFilter(CLI::App* command, PlanFilter& filter) {
       ->add_option("--only", filter.only,
                    "Plan only this resource (Kind/name; an Instance with replicas by its base name) and what it "
                    "needs; repeatable")
+      ->allow_extra_args(false)
       ->check(parsedBy([](const std::string& text) { parseAddress("--only", text); }));
   command
       ->add_option("--exclude", filter.exclude, "Leave out this resource and what must come after it; repeatable")
+      ->allow_extra_args(false)
       ->check(parsedBy([](const std::string& text) { parseAddress("--exclude", text); }));
 }
 
@@ -96,6 +100,7 @@ void addReplace(CLI::App* command, std::vector<std::string>& replace) {
       ->add_option("--replace", replace,
                    "Replace this resource (Kind/name; an Instance with replicas by its base name) even if it did "
                    "not change, and what follows it; repeatable")
+      ->allow_extra_args(false)
       ->check(parsedBy([](const std::string& text) { parseAddress("--replace", text); }));
 }
 

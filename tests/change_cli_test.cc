@@ -146,7 +146,8 @@ TEST_F(Change, ReplaceMakesAnUnchangedObjectAnewWithWhatFollowsIt) {
   EXPECT_EQ(json["changes"][0]["address"], "Volume/db-wal");
   EXPECT_EQ(json["changes"][0]["replaceAsked"], true);
   EXPECT_EQ(json["changes"][1]["follows"], Json({"Volume/db-wal"}));
-  Result apply = run("apply shop --replace Volume/db-wal --auto-approve");
+  // A flag takes one value: the directory after it is no second one.
+  Result apply = run("apply --replace Volume/db-wal shop --auto-approve");
   ASSERT_EQ(apply.exit, 0) << apply.err;
   EXPECT_NE(apply.out.find("Apply complete: 0 created, 1 updated, 1 replaced, 0 deleted."), std::string::npos)
       << apply.out;

@@ -172,6 +172,44 @@ TEST_F(Converge, WhatIsStoppedOrDeletedByHandIsDriftThatTheNextApplyRepairs) {
   EXPECT_EQ(leftovers(kVdc), "");
 }
 
+// A machine whose domain was deleted by hand comes back on the root disk it
+// left, bytes and all; a volume made anew is attached again to its machine,
+// which lets go of it first by stopping, and runs again after.
+TEST_F(Converge, AMachineComesBackOnItsOwnRootDiskAndTakesAVolumeMadeAnew) {
+  Result apply = run("apply --auto-approve");
+  ASSERT_EQ(apply.exit, 0) << apply.out << apply.err;
+  std::string root = virsh(std::string("vol-path --pool ") + kPool + " conv.root.a").out;
+  root.erase(root.find_last_not_of(" \n") + 1);
+  ASSERT_EQ(virsh("destroy conv.a").exit, 0);
+  Json info = Json::parse(shell(dir.path(), "qemu-img info --output=json " + root).out, nullptr, false);
+  ASSERT_TRUE(info.is_object() && info.contains("virtual-size")) << info;
+  // A marker in the disk's last 64 KiB, where the guest does not look.
+  std::string at = std::to_string(info["virtual-size"].get<uint64_t>() - 65536);
+  Result marked = shell(dir.path(), "qemu-io -c 'write -P 0x5a " + at + " 64k' " + root);
+  ASSERT_EQ(marked.exit, 0) << marked.out << marked.err;
+  ASSERT_EQ(virsh("undefine conv.a").exit, 0);
+
+  Result plan = run("plan");
+  EXPECT_TRUE(has(plan.out, "   + Instance/a (drift: deleted outside vdc)\n")) << plan.out;
+  EXPECT_TRUE(has(plan.out, "Plan: 1 to create, 0 to update, 0 to replace, 0 to delete")) << plan.out;
+  apply = run("apply --auto-approve");
+  ASSERT_EQ(apply.exit, 0) << apply.out << apply.err;
+  EXPECT_TRUE(has(virsh("domstate conv.a").out, "running"));
+  Result read = shell(dir.path(), "qemu-io -U -r -c 'read -P 0x5a " + at + " 64k' " + root);
+  EXPECT_EQ(read.exit, 0) << read.err;
+  EXPECT_FALSE(has(read.out, "Pattern verification failed")) << "its root disk is the one it left:\n" << read.out;
+
+  plan = run("plan --replace Volume/data");
+  EXPECT_TRUE(has(plan.out, "   ~ Instance/a\n      re-attaches Volume/data (made anew)   # restarts the instance\n"))
+      << plan.out;
+  apply = run("apply --auto-approve --replace Volume/data");
+  ASSERT_EQ(apply.exit, 0) << apply.out << apply.err;
+  EXPECT_TRUE(has(apply.err, "~ Instance/a: let go of what is replaced")) << apply.err;
+  EXPECT_TRUE(has(virsh("domstate conv.a").out, "running"));
+  EXPECT_TRUE(has(virsh("domblklist conv.a").out, "conv.vol.data")) << virsh("domblklist conv.a").out;
+  EXPECT_EQ(run("plan --detailed-exitcode").exit, 0) << run("plan").out;
+}
+
 TEST_F(Converge, AnInterfaceInTheWayOfABridgeIsAnErrorBeforeAnyChange) {
   std::string bridge = bridgeOf("back");
   ASSERT_EQ(shell(dir.path(), "ip link add " + bridge + " type bridge").exit, 0);
