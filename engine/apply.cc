@@ -59,6 +59,8 @@ class Walk {
       if (auto make = makeOf.find(c.id); make != makeOf.end()) {
         for (const auto& dep : c.dependencies)
           if (auto it = makeOf.find(dep); it != makeOf.end()) edge(it->second, make->second);
+          // A delete it depends on holds what it takes (engine/conflicts.h).
+          else if (auto gone = removeOf.find(dep); gone != removeOf.end() && dep != c.id) edge(gone->second, make->second);
         if (auto remove = removeOf.find(c.id); remove != removeOf.end()) edge(remove->second, make->second);
       }
       // Let go of what is replaced before it goes; taken again by the make, after its make.

@@ -155,6 +155,15 @@ TEST(Apply, WhatFollowsAReplaceLetsGoBeforeItGoesAndTakesItAfter) {
   EXPECT_EQ(calls.calls.size(), 5u);
 }
 
+TEST(Apply, AMakeThatDependsOnADeleteWaitsForIt) {
+  Plan plan;
+  plan.changes = {change(Kind::Instance, "new", Action::Create, {{Kind::Instance, "old"}}),
+                  change(Kind::Instance, "old", Action::Delete)};
+  FakeDatacenter dc;
+  ASSERT_TRUE(apply(plan, dc, liveFor(plan), {.parallelism = 4}).ok());
+  EXPECT_LT(dc.provider.at("remove Instance/old"), dc.provider.at("create Instance/new"));
+}
+
 TEST(Apply, AReleaseThatFailsLeavesWhatItFollowsAlone) {
   Plan plan;
   ResourceId volume{Kind::Volume, "v"};

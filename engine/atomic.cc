@@ -50,7 +50,9 @@ std::pair<Plan, Plan> splitDestructive(const Plan& plan) {
     for (const auto& dep : c.dependencies) {
       auto it = byId.find(dep);
       if (it == byId.end() || it->second == &c) continue;
-      if (it->second->action == Action::Replace || waitsOnReplace(*it->second)) result = true;
+      // A delete it depends on holds what it takes (engine/conflicts.h).
+      Action action = it->second->action;
+      if (action == Action::Replace || action == Action::Delete || waitsOnReplace(*it->second)) result = true;
     }
     return late[c.id] = result;
   };

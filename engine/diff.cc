@@ -4,6 +4,7 @@
 #include <optional>
 #include <set>
 
+#include "engine/conflicts.h"
 #include "engine/follow.h"
 #include "engine/resolve.h"
 #include "engine/schema.h"
@@ -291,6 +292,7 @@ Plan diff(const Vdc& desired, const LiveState& live, const std::string& target, 
     c.before = object.effective();
     return c;
   });
+  orderConflicts(plan);
 
   std::sort(plan.changes.begin(), plan.changes.end(),
             [](const Change& a, const Change& b) { return a.id < b.id; });

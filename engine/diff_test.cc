@@ -278,3 +278,33 @@ TEST(Diff, AReplaceAskedForOfWhatIsNotThereIsAProblem) {
 }
 
 }  // namespace vdc
+
+namespace vdc {
+
+// An instance renamed without saying so: the new one takes the old one's
+// address and volume, so it is made only once the old one is gone.
+TEST(Diff, ACreateWaitsForTheDeleteThatHoldsItsAddressAndVolume) {
+  Vdc vdc = desired();
+  LiveState live = testing::liveOf(vdc);
+  Json spec = vdc.find({Kind::Instance, "i"})->spec;
+  spec["interfaces"][0]["ip"] = "10.0.0.9";
+  live.add({{Kind::Instance, "old"}, "test.old", "h", spec, Json::object()});
+  std::erase_if(vdc.resources, [](const Resource& r) { return r.id.kind == Kind::Instance; });
+  Resource renamed{{Kind::Instance, "new"}, spec};
+  renamed.specHash = "n";
+  renamed.dependencies = {{Kind::Network, "n"}, {Kind::Volume, "v"}};
+  vdc.resources.push_back(renamed);
+  vdc.index();
+  Diagnostics problems;
+  Plan plan = diff(vdc, live, "t", false, problems);
+  const Change* made = find(plan, {Kind::Instance, "new"});
+  ASSERT_TRUE(made);
+  EXPECT_NE(std::find(made->dependencies.begin(), made->dependencies.end(), ResourceId{Kind::Instance, "old"}),
+            made->dependencies.end());
+  EXPECT_NE(renderPlan(plan).find("   + Instance/new\n      after Instance/old goes: it holds address 10.0.0.9 on "
+                                  "Network/n\n"),
+            std::string::npos)
+      << renderPlan(plan);
+}
+
+}  // namespace vdc

@@ -36,7 +36,7 @@ class Order {
     for (const auto& c : plan.changes) {
       if (makes(c.id))
         for (const auto& d : c.dependencies)
-          if (d != c.id && makes(d)) edge(d, c.id);
+          if (d != c.id && (makes(d) || deletes(d))) edge(d, c.id);  // a delete: it holds what c takes
       if (deletes(c.id))
         for (const auto& d : c.action == Action::Replace ? c.priorDependencies : c.dependencies)
           if (d != c.id && deletes(d)) edge(c.id, d);

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "engine/atomic.h"
+#include "engine/conflicts.h"
 #include "engine/follow.h"
 #include "engine/policy.h"
 #include "engine/text.h"
@@ -15,6 +16,12 @@ std::string value(const Json& v) { return v.is_null() ? "(none)" : v.dump(); }
 
 std::string pad(const std::string& s, size_t width) {
   return s.size() >= width ? s : s + std::string(width - s.size(), ' ');
+}
+
+// A create after a delete that holds what it takes (engine/conflicts.h).
+void renderConflicts(const Plan& plan, const Change& c, std::string& out) {
+  for (const auto& [gone, claim] : conflictsOf(plan, c))
+    out += "      after " + gone.str() + " goes: it holds " + claim + "\n";
 }
 
 void renderFields(const Change& c, std::string& out) {
@@ -85,6 +92,7 @@ std::string renderPlan(const Plan& plan) {
     if (auto note = protectionNote(plan, c); !note.empty()) out += " (" + note + ")";
     if (auto why = irreversibility(c); !why.empty()) out += " (cannot be undone: " + why + ")";
     out += "\n";
+    renderConflicts(plan, c, out);
     renderFields(c, out);
   }
   for (const auto& f : plan.claimed)

@@ -3,6 +3,7 @@
 #include <map>
 
 #include "engine/atomic.h"
+#include "engine/conflicts.h"
 #include "engine/follow.h"
 #include "engine/render.h"
 #include "engine/text.h"
@@ -59,6 +60,8 @@ void renderChange(const Plan& plan, const Change& c, std::string& out) {
     for (const auto& item : c.after.items()) out += "  - " + cell(item.key()) + ": " + value(item.value()) + "\n";
     return;
   }
+  for (const auto& [gone, claim] : conflictsOf(plan, c))
+    out += "  - after " + cell(gone.str()) + " goes: it holds " + cell(claim) + "\n";
   std::string follow = followNote(c);
   for (const auto& line : describeFollows(c))
     out += "  - " + cell(line) + (follow.empty() ? "" : " (" + follow + ")") + "\n";

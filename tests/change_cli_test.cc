@@ -242,4 +242,22 @@ TEST_F(Change, ANetworkDeletedByHandIsMadeAgainAndEveryNicOnItPluggedAgain) {
   EXPECT_NE(run("plan shop").out.find("No changes"), std::string::npos);
 }
 
+TEST_F(Change, AnInstanceRenamedWithoutSayingSoIsMadeOnlyOnceTheOldOneIsGone) {
+  edit("instances.yaml", "  name: db\n", "  name: database\n");
+  Result plan = run("plan shop");
+  EXPECT_NE(plan.out.find("   + Instance/database\n      after Instance/db goes: it holds "), std::string::npos)
+      << plan.out;
+  // Atomically, then back the other way.
+  for (auto [from, to, how] : {std::tuple{"db", "database", "--atomic --allow-irreversible"},
+                               std::tuple{"database", "db", ""}}) {
+    if (std::string(from) == "database") edit("instances.yaml", "  name: database\n", "  name: db\n");
+    Result apply = run(std::string("apply shop --auto-approve ") + how);
+    ASSERT_EQ(apply.exit, 0) << apply.err;
+    EXPECT_TRUE(before(apply.err, std::string("- Instance/") + from + ": deleted",
+                       std::string("+ Instance/") + to + ": created"))
+        << how << apply.err;
+    EXPECT_NE(run("plan shop").out.find("No changes"), std::string::npos);
+  }
+}
+
 }  // namespace vdc::testing
