@@ -72,11 +72,34 @@ void append(ApplyReport& into, ApplyReport&& from) {
 
 // The target's record of `object` as the desired state of an undo: what
 // the object was, drift included, so that the plan afterwards is the plan
-// before.
-Resource asBefore(const std::string& vdc, const LiveObject& object) {
+// before; or, `fromRecord`, what vdc made of it, for an object the apply
+// deleted or replaced, which is made again.
+// The record with what the target showed laid over it, but for what it
+// showed gone (null: a root disk's image, a volume deleted by hand): no
+// state to make again, so the record's value stays.
+Json restorable(const Json& recorded, const Json& observed) {
+  if (observed.is_null() && !recorded.is_null()) return recorded;
+  if (recorded.is_object() && observed.is_object()) {
+    Json out = recorded;
+    for (const auto& item : observed.items())
+      out[item.key()] = recorded.contains(item.key()) ? restorable(recorded[item.key()], item.value()) : item.value();
+    return out;
+  }
+  if (recorded.is_array() && observed.is_array() && recorded.size() == observed.size()) {
+    Json out = Json::array();
+    for (size_t i = 0; i < recorded.size(); ++i) out.push_back(restorable(recorded[i], observed[i]));
+    return out;
+  }
+  return observed;
+}
+
+Resource asBefore(const std::string& vdc, const LiveObject& object, bool fromRecord) {
   Resource r;
   r.id = object.id;
-  r.spec = object.effective();
+  bool recorded = object.recorded.is_object() && !object.recorded.empty();
+  r.spec = fromRecord && recorded ? object.recorded
+           : recorded             ? restorable(object.recorded, object.observed)
+                                  : object.effective();
   r.specHash = r.spec == object.recorded ? object.specHash : canonicalHash(r.spec);
   r.dependencies = recordedDependencies(vdc, object);
   return r;
@@ -117,7 +140,13 @@ Plan undoPlan(const Plan& plan, const LiveState& before, LiveState& now, const s
   Vdc old;
   old.name = plan.vdc;
   old.directory = plan.directory;
-  for (const auto& [id, object] : before.objects()) old.resources.push_back(asBefore(plan.vdc, object));
+  // What the plan deletes or replaces is made again from its record: drift
+  // that broke it (a root disk deleted by hand) is no state to make again.
+  std::set<ResourceId> remade;
+  for (const auto& c : plan.changes)
+    if (c.action == Action::Delete || c.action == Action::Replace) remade.insert(c.id);
+  for (const auto& [id, object] : before.objects())
+    old.resources.push_back(asBefore(plan.vdc, object, remade.count(id) > 0));
   old.index();
   Diagnostics ignored;  // names taken by others were there before: the undo leaves them
   Plan undo = diff(old, now, plan.target, false, ignored);
@@ -128,8 +157,13 @@ Plan undoPlan(const Plan& plan, const LiveState& before, LiveState& now, const s
     if (c.action == Action::Adopt) adopted.insert(c.id);
     if (c.action != Action::Delete && before.find(c.id) && !started.count(c.id)) recordOnly.insert(c.id);
   }
+  // An object deleted outside vdc that the apply made again stays: its absence is no state to go back to.
+  std::set<ResourceId> repaired;
+  for (const auto& c : plan.changes)
+    if (c.action == Action::Create && c.drift) repaired.insert(c.id);
   std::erase_if(undo.changes, [&](const Change& c) {
-    return !(started.count(c.id) || recordOnly.count(c.id)) || (adopted.count(c.id) && c.action == Action::Delete);
+    return !(started.count(c.id) || recordOnly.count(c.id)) ||
+           ((adopted.count(c.id) || repaired.count(c.id)) && c.action == Action::Delete);
   });
   for (auto& c : undo.changes)
     if (recordOnly.count(c.id) && c.action == Action::Replace) {

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Installs what vdc needs, builds it and runs the whole test suite: the unit,
 # end-to-end, fault and schema tests (ctest), then the same suite under
-# AddressSanitizer and UndefinedBehaviorSanitizer, then each fuzz target for
-# a bounded time, then the end-to-end suite on a real datacenter started on
-# this machine (scripts/e2e.sh, needs root). VDC_QUICK=1 runs the first part
+# AddressSanitizer and UndefinedBehaviorSanitizer, then each fuzz target and
+# the change model's random edits (tests/model_test.cc) for a bounded time,
+# then the end-to-end suite on a real datacenter started on this machine
+# (scripts/e2e.sh, needs root). VDC_QUICK=1 runs the first part
 # only; VDC_E2E=0 leaves out the real datacenter.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
@@ -24,7 +25,10 @@ if [ "${VDC_QUICK:-0}" != 1 ]; then
   "$root/scripts/sanitize.sh" | tee -a "$log"
   stage "fuzzing"
   "$root/scripts/fuzz.sh"
-  fuzzed=3
+  # The change model's random edits, hand changes and faults, on fresh seeds
+  # for as long: a failure is shrunk and written to build/model-failure.json.
+  (cd "$root/build" && VDC_MODEL_SECONDS="${MODEL_SECONDS:-40}" ./tests/model_test --gtest_filter='*Random*')
+  fuzzed=4
   if [ "${VDC_E2E:-1}" != 0 ]; then
     stage "end to end on a real datacenter"
     # The fault sweep on the real host at every third call: each costs the

@@ -1,0 +1,568 @@
+// A model-based test of the change model (docs/model.md): random sequences
+// of edits to a VDC (fields of every kind, replicas, storage classes and
+// images, renames, references added and removed, --replace), objects deleted
+// by hand between applies, and faults injected into applies, plain and
+// atomic. After each apply a checker that reads the embedded datacenter's
+// file, not vdc's view of it, asserts that every reference resolves, that
+// nothing is shared that must not be (a volume, an address, a MAC), that
+// the objects are those the manifests ask for, and that the next plan is a
+// no-op; an atomic apply that failed leaves the datacenter as it was, and
+// a protected volume is never replaced. A failing sequence is shrunk to a
+// minimal one and written out to be kept in tests/model-regressions/, whose
+// files are replayed first.
+//
+// VDC_MODEL_SEED and VDC_MODEL_STEPS choose the run (default: a fixed seed,
+// a few hundred steps); VDC_MODEL_SECONDS runs fresh seeds for that long.
+#include <gtest/gtest.h>
+
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <random>
+#include <regex>
+#include <set>
+
+#include "engine/policy.h"
+#include "engine/render.h"
+#include "engine/test_support.h"
+#include "operations/applying.h"
+#include "operations/failure.h"
+#include "operations/planning.h"
+
+namespace vdc::testing {
+
+namespace {
+
+namespace fs = std::filesystem;
+using operations::Failure;
+
+constexpr const char* kVdc = "model";
+
+// What the manifests say, as data the edits change.
+struct InstanceModel {
+  int cpus = 1;
+  bool running = true;
+  bool image = true;
+  int replicas = 1;
+  std::vector<std::pair<std::string, std::vector<std::string>>> nics;  // network, groups
+  std::vector<std::string> volumes;
+  bool web = false;  // behind the load balancer
+};
+
+struct VolumeModel {
+  int gib = 1;
+  std::string storageClass = "standard";
+  bool fromImage = false;
+  bool protect = false;
+};
+
+struct World {
+  std::map<std::string, int> networks;  // name -> the third octet of its /24
+  std::map<std::string, VolumeModel> volumes;
+  std::map<std::string, InstanceModel> instances;
+  std::string imageFormat = "qcow2";
+  std::string balancerNetwork;  // "": no load balancer
+  int nextName = 0;
+
+  std::string fresh(const std::string& prefix) { return prefix + std::to_string(nextName++); }
+
+  std::string yaml() const {
+    std::string y = std::string("apiVersion: vdc/v1\nkind: VirtualDataCenter\nmetadata: {name: ") + kVdc + "}\n";
+    auto doc = [&](const std::string& text) { y += "---\napiVersion: vdc/v1\n" + text; };
+    doc("kind: Image\nmetadata: {name: base}\nspec: {source: base.img, format: " + imageFormat + "}\n");
+    for (const char* group : {"g0", "g1"})
+      doc(std::string("kind: SecurityGroup\nmetadata: {name: ") + group +
+          "}\nspec: {ingress: [{protocol: tcp, ports: '22'}]}\n");
+    for (const auto& [name, octet] : networks)
+      doc("kind: Network\nmetadata: {name: " + name + "}\nspec: {cidr: 10.61." + std::to_string(octet) + ".0/24}\n");
+    for (const auto& [name, v] : volumes)
+      doc("kind: Volume\nmetadata: {name: " + name + "}\nspec: {size: " + std::to_string(v.gib) +
+          "GiB, storageClass: " + v.storageClass + (v.fromImage ? ", image: base" : "") +
+          (v.protect ? ", protect: true" : "") + "}\n");
+    for (const auto& [name, i] : instances) {
+      std::string spec = "  cpus: " + std::to_string(i.cpus) + "\n  memory: 256MiB\n  state: " +
+                         (i.running ? "running" : "stopped") + "\n  replicas: " + std::to_string(i.replicas) + "\n";
+      if (i.image) spec += "  image: base\n";
+      spec += "  interfaces: [";
+      for (size_t n = 0; n < i.nics.size(); ++n) {
+        spec += std::string(n ? ", " : "") + "{network: " + i.nics[n].first + ", securityGroups: [";
+        for (size_t g = 0; g < i.nics[n].second.size(); ++g) spec += (g ? ", " : "") + i.nics[n].second[g];
+        spec += "]}";
+      }
+      spec += "]\n  volumes: [";
+      for (size_t v = 0; v < i.volumes.size(); ++v) spec += (v ? ", " : "") + std::string("{volume: ") + i.volumes[v] + "}";
+      spec += "]\n";
+      doc("kind: Instance\nmetadata: {name: " + name + (i.web ? ", labels: {tier: web}" : "") + "}\nspec:\n" + spec);
+    }
+    if (!balancerNetwork.empty())
+      doc("kind: LoadBalancer\nmetadata: {name: front}\nspec:\n  network: " + balancerNetwork +
+          "\n  listeners: [{port: 80}]\n  backends: {selector: {tier: web}}\n");
+    return y;
+  }
+
+  // The domains, volumes and networks the manifests ask for, as the datacenter names them.
+  std::set<std::string> expected() const {
+    std::set<std::string> out = {"network model._vdc", "volume model.img.base"};
+    for (const auto& [name, octet] : networks) out.insert("network model." + name);
+    for (const auto& [name, v] : volumes) out.insert("volume model.vol." + name + " in " + v.storageClass);
+    for (const auto& [name, i] : instances)
+      for (int r = 0; r < i.replicas; ++r) {
+        std::string domain = i.replicas == 1 ? name : name + "-" + std::to_string(r);
+        out.insert("domain model." + domain);
+        if (i.image) out.insert("volume model.root." + domain + " in standard");
+      }
+    if (!balancerNetwork.empty()) out.insert("domain model.lb.front");
+    return out;
+  }
+
+  bool attached(const std::string& volume) const {
+    for (const auto& [name, i] : instances)
+      if (std::find(i.volumes.begin(), i.volumes.end(), volume) != i.volumes.end()) return true;
+    return false;
+  }
+  bool hasWeb() const {
+    for (const auto& [name, i] : instances)
+      if (i.web) return true;
+    return false;
+  }
+};
+
+// The datacenter as its file holds it, read without vdc.
+struct Seen {
+  std::set<std::string> objects;  // "domain NAME", "network NAME", "volume NAME in POOL"
+  std::vector<std::string> problems;
+};
+
+std::vector<std::string> all(const std::string& text, const std::regex& pattern) {
+  std::vector<std::string> out;
+  for (std::sregex_iterator it(text.begin(), text.end(), pattern), end; it != end; ++it) out.push_back((*it)[1]);
+  return out;
+}
+
+// Every reference resolves; no volume, MAC or address is held twice.
+Seen check(const std::string& xml) {
+  Seen seen;
+  std::set<std::string> networks, volumes;
+  std::regex block("<(domain|network|pool)[ >][\\s\\S]*?</\\1>");
+  std::regex name("<name>([^<]*)</name>");
+  for (std::sregex_iterator it(xml.begin(), xml.end(), block), end; it != end; ++it) {
+    std::string text = (*it)[0], kind = (*it)[1];
+    std::smatch first;
+    std::regex_search(text, first, name);
+    if (kind == "network") {
+      networks.insert(first[1]);
+      if (std::string(first[1]).starts_with("model.")) seen.objects.insert("network " + std::string(first[1]));
+    } else if (kind == "pool") {
+      std::string pool = first[1];
+      for (const auto& volume : all(text, std::regex("<volume[^>]*>\\s*<name>([^<]*)</name>"))) {
+        volumes.insert(pool + "/" + volume);
+        if (volume.starts_with("model.img.")) seen.objects.insert("volume " + volume);
+        else if (volume.starts_with("model.")) seen.objects.insert("volume " + volume + " in " + pool);
+      }
+    }
+  }
+  std::map<std::string, std::string> holder;  // a volume, a MAC, an address -> the domain that holds it
+  auto hold = [&](const std::string& what, const std::string& domain) {
+    auto [it, fresh] = holder.emplace(what, domain);
+    if (!fresh && it->second != domain) seen.problems.push_back(what + " is held by " + it->second + " and " + domain);
+  };
+  std::regex domainBlock("<domain[ >][\\s\\S]*?</domain>");
+  for (std::sregex_iterator it(xml.begin(), xml.end(), domainBlock), end; it != end; ++it) {
+    std::string text = (*it)[0];
+    std::smatch first;
+    std::regex_search(text, first, name);
+    std::string domain = first[1];
+    if (!domain.starts_with("model.")) continue;
+    seen.objects.insert("domain " + domain);
+    std::regex disk("<source pool='([^']*)' volume='([^']*)'");
+    for (std::sregex_iterator d(text.begin(), text.end(), disk), none; d != none; ++d) {
+      std::string pool = (*d)[1], volume = (*d)[2];
+      if (!volumes.count(pool + "/" + volume)) seen.problems.push_back(domain + " names volume " + volume + " in " + pool + ", which is not there");
+      if (volume.starts_with("model.vol.")) hold(volume, domain);
+    }
+    for (const auto& network : all(text, std::regex("<source network='([^']*)'")))
+      if (!networks.count(network)) seen.problems.push_back(domain + " is on network " + network + ", which is not there");
+    for (const auto& mac : all(text, std::regex("<mac address='([^']*)'"))) hold("MAC " + mac, domain);
+    for (const auto& ip : all(text, std::regex("&quot;ip&quot;:&quot;([0-9.]*)&quot;"))) hold("address " + ip, domain);
+    for (const auto& ip : all(text, std::regex("\"ip\":\"([0-9.]*)\""))) hold("address " + ip, domain);
+  }
+  return seen;
+}
+
+// One step of a sequence: an edit (or a hand change, or a --replace) and how it is applied.
+struct Step {
+  int op = 0;
+  uint32_t seed = 0;
+};
+
+class Model : public ::testing::Test {
+ protected:
+  void SetUp() override { previous_ = fs::current_path(); }
+  void TearDown() override { fs::current_path(previous_); }
+
+  // Runs `steps` from an empty datacenter; the first failure, or "".
+  std::string run(const std::vector<Step>& steps) {
+    TempDir dir;
+    fs::current_path(dir.path());  // the embedded datacenter is .vdc/sim.xml here
+    World world;
+    was_ = world;
+    world.networks = {{"n0", 10}, {"n1", 11}};
+    world.volumes = {{"keep", {1, "standard", false, true}}};
+    world.instances["i0"] = {1, true, true, 1, {{"n0", {"g0"}}}, {"keep"}, true};
+    world.balancerNetwork = "n0";
+    replace_ = false;
+    std::string failure = applyWorld(world, std::nullopt);
+    for (size_t s = 0; s < steps.size() && failure.empty(); ++s) {
+      std::mt19937 rng(steps[s].seed);
+      World was = world;
+      std::string did = perform(steps[s].op, world, rng);
+      refused_ = false;
+      handDamaged_ = did.starts_with("by hand");
+      if (std::getenv("VDC_MODEL_VERBOSE")) std::cerr << "step " << s << ": " << did << "\n";
+      failure = applyWorld(world, rng);
+      if (refused_) world = was;  // the protected volume stays: so does the edit that would replace it
+      if (!failure.empty()) failure = "step " + std::to_string(s) + " (" + did + "): " + failure;
+    }
+    fs::current_path(previous_);
+    return failure;
+  }
+
+  static constexpr int kOps = 16;
+
+  // Edits `world` (or the datacenter by hand); what it did.
+  std::string perform(int op, World& w, std::mt19937& rng) {
+    auto pick = [&](const auto& map) {
+      auto it = map.begin();
+      std::advance(it, std::uniform_int_distribution<size_t>(0, map.size() - 1)(rng));
+      return it->first;
+    };
+    auto coin = [&] { return std::uniform_int_distribution<int>(0, 1)(rng) == 1; };
+    switch (op) {
+      case 0: {  // a field that restarts, and the state
+        if (w.instances.empty()) return "nothing";
+        auto& i = w.instances[pick(w.instances)];
+        i.cpus = i.cpus % 3 + 1;
+        if (coin()) i.running = !i.running;
+        return "cpus and state";
+      }
+      case 1: {  // a volume to another class: a replace the instance follows
+        if (w.volumes.empty()) return "nothing";
+        std::string v = pick(w.volumes);
+        w.volumes[v].storageClass = w.volumes[v].storageClass == "standard" ? "fast" : "standard";
+        return "storage class of " + v;
+      }
+      case 2: {  // grow or shrink
+        if (w.volumes.empty()) return "nothing";
+        std::string v = pick(w.volumes);
+        w.volumes[v].gib = coin() ? w.volumes[v].gib + 1 : std::max(1, w.volumes[v].gib - 1);
+        return "size of " + v;
+      }
+      case 3: {  // made of the image or not
+        if (w.volumes.empty()) return "nothing";
+        std::string v = pick(w.volumes);
+        w.volumes[v].fromImage = !w.volumes[v].fromImage;
+        return "image of " + v;
+      }
+      case 4: {  // a network on another subnet: NICs follow
+        std::string n = pick(w.networks);
+        int octet = 20;
+        for (bool taken = true; taken;) {
+          octet = std::uniform_int_distribution<int>(12, 60)(rng);
+          taken = false;
+          for (const auto& [name, o] : w.networks) taken = taken || o == octet;
+        }
+        w.networks[n] = octet;
+        return "cidr of " + n;
+      }
+      case 5:  // the image anew: every disk made of it follows
+        w.imageFormat = w.imageFormat == "qcow2" ? "raw" : "qcow2";
+        return "image format";
+      case 6: {  // attach a free volume, or detach one
+        if (w.instances.empty()) return "nothing";
+        std::string name = pick(w.instances);
+        auto& i = w.instances[name];
+        if (!i.volumes.empty() && coin()) {
+          i.volumes.pop_back();
+          return "detach from " + name;
+        }
+        if (i.replicas > 1) return "nothing";
+        for (const auto& [v, model] : w.volumes)
+          if (!w.attached(v)) {
+            i.volumes.push_back(v);
+            return "attach " + v + " to " + name;
+          }
+        return "nothing";
+      }
+      case 7: {  // a new instance
+        InstanceModel i;
+        i.image = coin();
+        i.nics = {{pick(w.networks), {}}};
+        i.web = coin();
+        w.instances[w.fresh("i")] = i;
+        return "new instance";
+      }
+      case 8: {  // an instance goes, or is renamed (its volumes and all)
+        if (w.instances.empty()) return "nothing";
+        std::string name = pick(w.instances);
+        InstanceModel i = w.instances[name];
+        w.instances.erase(name);
+        if (coin()) return "delete " + name;
+        w.instances[w.fresh("i")] = i;
+        return "rename " + name;
+      }
+      case 9: {  // a NIC added or removed, a group on or off
+        if (w.instances.empty()) return "nothing";
+        auto& i = w.instances[pick(w.instances)];
+        int what = std::uniform_int_distribution<int>(0, 2)(rng);
+        if (what == 0 && i.nics.size() < 3) i.nics.push_back({pick(w.networks), {}});
+        else if (what == 1 && i.nics.size() > 1) i.nics.pop_back();
+        else if (!i.nics.empty()) {
+          auto& groups = i.nics.front().second;
+          if (groups.empty()) groups.push_back(coin() ? "g0" : "g1");
+          else groups.clear();
+        }
+        return "interfaces";
+      }
+      case 10: {  // replicas up or down
+        if (w.instances.empty()) return "nothing";
+        auto& i = w.instances[pick(w.instances)];
+        if (!i.volumes.empty()) return "nothing";
+        i.replicas = std::uniform_int_distribution<int>(1, 3)(rng);
+        return "replicas";
+      }
+      case 11: {  // a volume added, or a free one deleted
+        std::string v = pick(w.volumes);
+        if (!w.attached(v) && !w.volumes[v].protect && coin()) {
+          w.volumes.erase(v);
+          return "delete " + v;
+        }
+        w.volumes[w.fresh("v")] = {1, coin() ? "fast" : "standard", coin(), false};
+        return "new volume";
+      }
+      case 12: {  // a network added or an unused one deleted, the load balancer moved
+        std::string n = pick(w.networks);
+        bool used = w.balancerNetwork == n;
+        for (const auto& [name, i] : w.instances)
+          for (const auto& nic : i.nics) used = used || nic.first == n;
+        if (!used && w.networks.size() > 1) {
+          w.networks.erase(n);
+          return "delete " + n;
+        }
+        if (coin()) {
+          w.balancerNetwork = w.balancerNetwork.empty() ? n : "";
+          return "load balancer";
+        }
+        int octet = 70 + w.nextName % 50;
+        w.networks[w.fresh("n")] = octet;
+        return "new network";
+      }
+      case 13:
+        return handDelete(rng, "domain");
+      case 14:
+        return handDelete(rng, coin() ? "network" : "volume");
+      case 15:
+        replace_ = true;  // the next apply replaces one resource as --replace asks
+        return "--replace";
+    }
+    return "?";
+  }
+
+  // Deletes one of the VDC's objects of `tag` from the datacenter's file, as a person would.
+  std::string handDelete(std::mt19937& rng, const std::string& tag) {
+    fs::path sim = ".vdc/sim.xml";
+    std::string xml = readFile(sim);
+    std::vector<std::string> names;
+    for (const auto& n : all(xml, std::regex("<" + tag + "[ >][\\s\\S]*?<name>(model\\.[^<]*)</name>")))
+      if (n != "model._vdc" && n != "model._lock" && !n.starts_with("model.img.")) names.push_back(n);
+    if (names.empty()) return "nothing";
+    std::sort(names.begin(), names.end());  // the file's order is the order of parallel creates
+    std::string victim = names[std::uniform_int_distribution<size_t>(0, names.size() - 1)(rng)];
+    size_t at = xml.find("<name>" + victim + "</name>");
+    size_t begin = xml.rfind("<" + tag, at), end = xml.find("</" + tag + ">", at) + tag.size() + 3;
+    writeFile(sim, xml.erase(begin, end - begin));
+    return "by hand: " + tag + " " + victim + " deleted";
+  }
+
+  // Plans and applies `world` (a fault or an atomic apply as `rng` says),
+  // then converges and checks. "" when all held.
+  std::string applyWorld(const World& world, std::optional<std::mt19937> rng) {
+    writeFile("vdc/vdc.yaml", world.yaml());
+    std::string before = readFile(".vdc/sim.xml");
+    int roll = rng ? std::uniform_int_distribution<int>(0, 9)(*rng) : 9;
+    bool atomic = roll < 2, faulty = roll < 4;
+    int call = rng ? std::uniform_int_distribution<int>(1, 4)(*rng) : 1;
+    if (faulty) setenv("VDC_FAULT", ("fail:" + std::to_string(call)).c_str(), 1);
+    try {
+      operations::PlanRequest request{"vdc", std::nullopt, false, "model test"};
+      if (replace_ && rng) {
+        replace_ = false;
+        std::vector<std::string> names = {"Volume/keep", "Network/n0", "Image/base"};
+        for (const auto& [name, i] : world.instances) names.push_back("Instance/" + name);
+        request.replace = {names[std::uniform_int_distribution<size_t>(0, names.size() - 1)(*rng)]};
+        if (request.replace[0] == "Network/n0" && !world.networks.count("n0")) request.replace.clear();
+      }
+      operations::Prepared prepared = operations::prepare(request);
+      ApplyOptions options;
+      options.atomic = atomic;
+      options.allowIrreversible = true;
+      // One operation at a time under a fault: the call it fails at is the same on every run, so a failure shrinks.
+      if (faulty) options.parallelism = 1;
+      if (std::getenv("VDC_MODEL_VERBOSE"))
+        std::cerr << (atomic ? "  atomic" : "  plain") << (faulty ? " fail:" + std::to_string(call) : "") << "\n"
+                  << renderPlan(prepared.plan);
+      if (!protectedChanges(prepared.plan).empty()) {
+        // The protected volume: the apply refuses, and nothing changes.
+        unsetenv("VDC_FAULT");
+        refused_ = true;
+        try {
+          operations::execute(prepared.plan, *prepared.datacenter, prepared.live, options);
+          return "a plan that replaces the protected volume was applied";
+        } catch (const Failure&) {
+        }
+        if (readFile(".vdc/sim.xml") != before) return "a refused apply changed the datacenter";
+      }
+      ApplyReport report;
+      if (!refused_) report = operations::execute(prepared.plan, *prepared.datacenter, prepared.live, options);
+      unsetenv("VDC_FAULT");
+      if (atomic && !report.ok()) {
+        if (!report.rolledBack) {
+          std::string why;
+          for (const auto& o : report.rollback)
+            if (o.status == Status::Failed) why += "; undoing " + o.id.str() + ": " + o.error;
+          return "an atomic apply that failed was not rolled back" + why;
+        }
+        // As it was; what was deleted by hand and made again by the apply may stay made.
+        Seen after = check(readFile(".vdc/sim.xml")), was = check(before);
+        std::set<std::string> allowed = was.objects, repaired = handDamaged_ ? was_.expected() : std::set<std::string>{};
+        allowed.insert(repaired.begin(), repaired.end());
+        for (const auto& o : was.objects)
+          if (!after.objects.count(o)) return "an atomic apply that failed left " + o + " gone";
+        for (const auto& o : after.objects)
+          if (!allowed.count(o)) return "an atomic apply that failed left " + o + " made";
+        // A reference that no longer resolves may stay only where a hand change broke it before.
+        for (const auto& problem : after.problems)
+          if (std::find(was.problems.begin(), was.problems.end(), problem) == was.problems.end())
+            return "an atomic apply that failed left " + problem;
+      }
+    } catch (const std::exception& e) {
+      unsetenv("VDC_FAULT");
+      return std::string("threw: ") + e.what();
+    }
+    if (refused_) {
+      writeFile("vdc/vdc.yaml", was_.yaml());
+      return converge(was_);
+    }
+    was_ = world;
+    return converge(world);
+  }
+
+  // One plain apply, then: the next plan is a no-op and the datacenter is what the world asks.
+  std::string converge(const World& world) {
+    try {
+      operations::PlanRequest request{"vdc", std::nullopt, false, "model test"};
+      {
+        operations::Prepared prepared = operations::prepare(request);
+        ApplyOptions options;
+        options.allowIrreversible = true;
+        if (!protectedChanges(prepared.plan).empty()) return "converging would replace the protected volume";
+        ApplyReport report = operations::execute(prepared.plan, *prepared.datacenter, prepared.live, options);
+        if (!report.ok()) return "a clean apply failed: " + describeOutcome(report.outcomes.front());
+      }
+      operations::Prepared again = operations::prepare({"vdc", std::nullopt, false, ""});
+      if (!again.plan.empty()) return "the plan after an apply is not a no-op:\n" + again.plan.toJson()["changes"].dump();
+    } catch (const std::exception& e) {
+      return std::string("converging threw: ") + e.what();
+    }
+    Seen seen = check(readFile(".vdc/sim.xml"));
+    if (!seen.problems.empty()) return seen.problems.front();
+    std::set<std::string> expected = world.expected();
+    if (seen.objects != expected) {
+      std::string diff;
+      for (const auto& o : seen.objects)
+        if (!expected.count(o)) diff += "\n  there, not asked: " + o;
+      for (const auto& o : expected)
+        if (!seen.objects.count(o)) diff += "\n  asked, not there: " + o;
+      return "the datacenter is not what the manifests ask:" + diff;
+    }
+    return "";
+  }
+
+  // Removes steps while the failure stays: a minimal sequence that fails.
+  std::vector<Step> shrink(std::vector<Step> steps) {
+    for (size_t i = 0; i < steps.size();) {
+      std::vector<Step> fewer = steps;
+      fewer.erase(fewer.begin() + static_cast<long>(i));
+      if (!run(fewer).empty()) steps = std::move(fewer);
+      else ++i;
+    }
+    return steps;
+  }
+
+  void runAndShrink(const std::vector<Step>& steps, const std::string& what) {
+    std::string failure = run(steps);
+    if (failure.empty()) return;
+    std::vector<Step> minimal = shrink(steps);
+    Json kept = Json::array();
+    for (const auto& s : minimal) kept.push_back({{"op", s.op}, {"seed", s.seed}});
+    fs::path out = previous_ / "model-failure.json";
+    std::ofstream(out) << kept.dump(1) << "\n";
+    ADD_FAILURE() << what << ": " << failure << "\nshrunk to " << minimal.size() << " steps: " << run(minimal)
+                  << "\nkept in " << out.string() << ": copy it into tests/model-regressions/ with its fix";
+  }
+
+  static std::vector<Step> randomSteps(uint32_t seed, int count) {
+    std::mt19937 rng(seed);
+    std::vector<Step> steps;
+    for (int i = 0; i < count; ++i)
+      steps.push_back({std::uniform_int_distribution<int>(0, kOps - 1)(rng), static_cast<uint32_t>(rng())});
+    return steps;
+  }
+
+  static long fromEnvironment(const char* name, long otherwise) {
+    const char* text = std::getenv(name);
+    return text && *text ? std::strtol(text, nullptr, 10) : otherwise;
+  }
+
+  fs::path previous_;
+  bool replace_ = false;  // the next apply replaces a resource (--replace)
+  bool refused_ = false;  // the last apply was refused: it would replace the protected volume
+  World was_;             // the world as last applied
+  bool handDamaged_ = false;  // this step deleted something by hand
+};
+
+}  // namespace
+
+TEST_F(Model, TheRegressionsKeptStayFixed) {
+  fs::path kept = fs::path(VDC_SOURCE_DIR) / "tests" / "model-regressions";
+  size_t replayed = 0;
+  for (const auto& file : fs::directory_iterator(kept)) {
+    Json steps = Json::parse(readFile(file.path()));
+    std::vector<Step> sequence;
+    for (const auto& s : steps) sequence.push_back({s.at("op").get<int>(), s.at("seed").get<uint32_t>()});
+    EXPECT_EQ(run(sequence), "") << file.path();
+    ++replayed;
+  }
+  EXPECT_GT(replayed, 0u);
+}
+
+TEST_F(Model, RandomEditsHandChangesAndFaultsAlwaysConverge) {
+  auto seed = static_cast<uint32_t>(fromEnvironment("VDC_MODEL_SEED", 20261207));
+  int steps = static_cast<int>(fromEnvironment("VDC_MODEL_STEPS", 100));
+  // A few sequences rather than one long one: a failure shrinks faster.
+  for (int sequence = 0; sequence < 4; ++sequence)
+    runAndShrink(randomSteps(seed + sequence, steps), "seed " + std::to_string(seed + sequence));
+  long seconds = fromEnvironment("VDC_MODEL_SECONDS", 0);
+  auto until = std::chrono::steady_clock::now() + std::chrono::seconds(seconds);
+  std::random_device fresh;
+  while (!HasFailure() && std::chrono::steady_clock::now() < until) {
+    uint32_t s = fresh();
+    runAndShrink(randomSteps(s, steps), "seed " + std::to_string(s));
+  }
+}
+
+}  // namespace vdc::testing
