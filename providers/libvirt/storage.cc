@@ -197,7 +197,7 @@ void LibvirtStorage::importVolume(const std::string& storageClass, const std::st
 // An Instance's disk is its root disk (InstanceVolumes), in the standard pool.
 VolumeHandle LibvirtStorage::volumeOf(const std::string& vdc, const LiveObject& disk) {
   bool root = disk.id.kind == Kind::Instance;
-  std::string storageClass = disk.id.kind == Kind::Volume ? VolumeSpec(disk.recorded).storageClass() : kStandardStorageClass;
+  std::string storageClass = disk.id.kind == Kind::Volume ? VolumeSpec(disk.effective()).storageClass() : kStandardStorageClass;
   std::string physical = root ? rootDiskName(vdc, disk.id.name) : disk.physicalName;
   PoolHandle pool = host_.pool(storageClass);
   VolumeHandle vol(virStorageVolLookupByName(pool.get(), physical.c_str()));
@@ -343,7 +343,8 @@ void LibvirtStorage::update(const Ownership& owner, const LiveObject& live) {
 }
 
 void LibvirtStorage::remove(const std::string& vdc, const LiveObject& live) {
-  std::string storageClass = live.id.kind == Kind::Image ? kStandardStorageClass : VolumeSpec(live.recorded).storageClass();
+  // Where it is, which a record written ahead of its replace may not say.
+  std::string storageClass = live.id.kind == Kind::Image ? kStandardStorageClass : VolumeSpec(live.effective()).storageClass();
   deleteVolume(storageClass, live.physicalName);
   records_.erase(vdc, live.id);
   records_.forgetName(vdc, live.id);
