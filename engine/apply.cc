@@ -9,6 +9,8 @@
 #include <thread>
 
 #include "engine/atomic.h"
+#include "engine/follow.h"
+#include "engine/resolve.h"
 
 namespace vdc {
 
@@ -30,6 +32,7 @@ class Walk {
   Walk(const Plan& plan, Datacenter& datacenter, const LiveState& live, const ApplyOptions& options)
       : plan_(plan), datacenter_(datacenter), live_(live), options_(options) {
     build();
+    refuseCycles();
   }
 
   ApplyReport run() {
@@ -63,6 +66,11 @@ class Walk {
           else if (auto gone = removeOf.find(dep); gone != removeOf.end() && dep != c.id) edge(gone->second, make->second);
         if (auto remove = removeOf.find(c.id); remove != removeOf.end()) edge(remove->second, make->second);
       }
+      // An update that lets go of what is deleted (a volume detached) goes before that delete.
+      if (c.action == Action::Update && c.before.is_object())
+        for (const auto& was : specReferences(c.id.kind, c.before))
+          if (auto gone = removeOf.find(was); gone != removeOf.end() && !makeOf.count(was) && holdsOn(c.id.kind, c.before, was))
+            edge(makeOf.at(c.id), gone->second);
       // Let go of what is replaced before it goes; taken again by the make, after its make.
       if (auto release = releaseOf.find(c.id); release != releaseOf.end()) {
         edge(release->second, makeOf.at(c.id));
@@ -76,6 +84,31 @@ class Walk {
             edge(remove->second, it->second);
       }
     }
+  }
+
+  // Operations that wait on each other would never start: refused before
+  // any begins (a plan vdc makes has none; a saved one is checked too).
+  void refuseCycles() const {
+    std::vector<size_t> waiting(ops_.size());
+    std::vector<size_t> ready;
+    for (size_t i = 0; i < ops_.size(); ++i)
+      if ((waiting[i] = ops_[i].waitingFor) == 0) ready.push_back(i);
+    size_t ordered = 0;
+    while (!ready.empty()) {
+      size_t op = ready.back();
+      ready.pop_back();
+      ++ordered;
+      for (size_t next : ops_[op].dependents)
+        if (--waiting[next] == 0) ready.push_back(next);
+    }
+    if (ordered == ops_.size()) return;
+    std::string stuck;
+    for (size_t i = 0; i < ops_.size() && stuck.size() < 300; ++i)
+      if (waiting[i] > 0)
+        stuck += (stuck.empty() ? "" : ", ") + std::string(stepName(ops_[i].step)) + " " +
+                 plan_.changes[ops_[i].change].id.str();
+    throw Error("the plan's operations wait on each other, so none of them could begin: " + stuck +
+                "; nothing was changed");
   }
 
   size_t add(size_t change, Step step) {
@@ -181,8 +214,10 @@ class Walk {
       const LiveObject* object = live_.find(c.id);
       if (step == Step::Delete) {
         // Deleted outside vdc: what it left (its record, a machine's disks) goes. Already gone: nothing to do.
+        // Its name on the target is the target's, never the plan's: a saved plan is no authority on it.
         if (object) provider.remove(plan_.vdc, *object);
-        else if (live_.isMissing(c.id)) provider.remove(plan_.vdc, LiveObject{c.id, c.physical, "", Json::object(), c.before});
+        else if (live_.isMissing(c.id))
+          provider.remove(plan_.vdc, LiveObject{c.id, live_.missing().at(c.id), "", Json::object(), c.before});
       } else if (step == Step::Release) {
         if (object) provider.release(plan_.vdc, *object, c.follows);
       } else if (c.action == Action::Update && object) {
@@ -275,10 +310,12 @@ ApplyReport apply(const Plan& plan, Datacenter& datacenter, const LiveState& liv
     intent.vdc = plan.vdc;
     if (options.lease) intent.fence = options.lease->token();
   }
+  // The operations are ordered (a cycle refused) before anything is written.
+  Walk walk(plan, datacenter, live, options);
   // A writer that lost its lease before it began writes nothing at all.
   if (options.lease) options.lease->check();
   for (auto& [provider, intent] : intents) provider->prepare(intent);
-  ApplyReport report = Walk(plan, datacenter, live, options).run();
+  ApplyReport report = walk.run();
   for (Provider* provider : datacenter.providers()) provider->finish();
   return report;
 }

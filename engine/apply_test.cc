@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include "engine/test_support.h"
+
 #include <condition_variable>
 #include <map>
 #include <mutex>
@@ -162,6 +164,26 @@ TEST(Apply, AMakeThatDependsOnADeleteWaitsForIt) {
   FakeDatacenter dc;
   ASSERT_TRUE(apply(plan, dc, liveFor(plan), {.parallelism = 4}).ok());
   EXPECT_LT(dc.provider.at("remove Instance/old"), dc.provider.at("create Instance/new"));
+}
+
+// Detached and deleted in one plan: the instance lets go before the volume goes.
+TEST(Apply, AnUpdateThatLetsGoOfWhatIsDeletedGoesFirst) {
+  Plan plan;
+  Change detach = change(Kind::Instance, "i", Action::Update);
+  detach.before = {{"volumes", {{{"volume", "v"}}}}, {"image", "base"}};
+  plan.changes = {change(Kind::Volume, "v", Action::Delete), detach};
+  FakeDatacenter dc;
+  ASSERT_TRUE(apply(plan, dc, liveFor(plan), {.parallelism = 4}).ok());
+  EXPECT_LT(dc.provider.at("update Instance/i"), dc.provider.at("remove Volume/v"));
+}
+
+TEST(Apply, OperationsThatWaitOnEachOtherAreRefusedBeforeAnyBegins) {
+  Plan plan;
+  plan.changes = {change(Kind::Network, "a", Action::Create, {{Kind::Network, "b"}}),
+                  change(Kind::Network, "b", Action::Create, {{Kind::Network, "a"}})};
+  FakeDatacenter dc;
+  EXPECT_NE(testing::errorOf([&] { apply(plan, dc, liveFor(plan), {}); }).find("wait on each other"), std::string::npos);
+  EXPECT_TRUE(dc.provider.calls.empty());
 }
 
 TEST(Apply, AReleaseThatFailsLeavesWhatItFollowsAlone) {

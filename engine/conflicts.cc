@@ -23,11 +23,11 @@ std::vector<std::string> exclusiveClaims(Kind kind, const Json& spec) {
 
 namespace {
 
-// Each claim of the deletes (and of what replaces delete first) of `plan`, by its holder.
+// Each claim of what `plan` deletes or replaces, as the old object holds it, by its holder.
 std::map<std::string, ResourceId> heldByDeletes(const Plan& plan) {
   std::map<std::string, ResourceId> held;
   for (const auto& c : plan.changes)
-    if (c.action == Action::Delete)
+    if (c.action == Action::Delete || c.action == Action::Replace)
       for (auto& claim : exclusiveClaims(c.id.kind, c.before)) held.emplace(std::move(claim), c.id);
   return held;
 }
@@ -52,7 +52,7 @@ std::vector<std::pair<ResourceId, std::string>> conflictsOf(const Plan& plan, co
   std::vector<std::pair<ResourceId, std::string>> out;
   std::map<ResourceId, const Change*> deletes;
   for (const auto& c : plan.changes)
-    if (c.action == Action::Delete) deletes[c.id] = &c;
+    if (c.action == Action::Delete || c.action == Action::Replace) deletes[c.id] = &c;
   for (const auto& dep : change.dependencies) {
     auto it = deletes.find(dep);
     if (it == deletes.end()) continue;

@@ -305,6 +305,21 @@ TEST(Diff, ACreateWaitsForTheDeleteThatHoldsItsAddressAndVolume) {
                                   "Network/n\n"),
             std::string::npos)
       << renderPlan(plan);
+
+  // The same while the old one is replaced, not deleted: the old object holds them until it goes.
+  Vdc both = vdc;
+  Resource old = renamed;
+  old.id = {Kind::Instance, "old"};
+  old.spec = {{"hypervisor", "qemu"}};  // a replace; it lets go of the address and the volume
+  old.specHash = "q";
+  old.dependencies = {};
+  both.resources.push_back(old);
+  both.index();
+  Plan replacing = diff(both, live, "t", false, problems);
+  ASSERT_EQ(find(replacing, {Kind::Instance, "old"})->action, Action::Replace);
+  made = find(replacing, {Kind::Instance, "new"});
+  EXPECT_NE(std::find(made->dependencies.begin(), made->dependencies.end(), ResourceId{Kind::Instance, "old"}),
+            made->dependencies.end());
 }
 
 }  // namespace vdc

@@ -4,6 +4,8 @@
 #include <map>
 
 #include "engine/error.h"
+#include "engine/follow.h"
+#include "engine/resolve.h"
 #include "engine/text.h"
 
 namespace vdc {
@@ -44,6 +46,11 @@ class Order {
       // two are kept or left out together.
       for (const auto& d : c.follows)
         if (d != c.id) edge(c.id, d);
+      // An update lets go of what is deleted before it goes (engine/apply.h).
+      if (c.action == Action::Update && c.before.is_object())
+        for (const auto& d : specReferences(c.id.kind, c.before))
+          if (d != c.id && action.count(d) && action[d] == Action::Delete && holdsOn(c.id.kind, c.before, d))
+            edge(c.id, d);
     }
   }
 

@@ -31,6 +31,11 @@ std::string nicsWhere(const Json& spec, const std::function<bool(const Json& nic
 
 }  // namespace
 
+bool holdsOn(Kind kind, const Json& spec, const ResourceId& referred) {
+  auto onReplaced = rulesOf(kind).onReplaced;
+  return onReplaced && onReplaced(spec, referred) != Following::Nothing;
+}
+
 void followReplaces(Plan& plan, const Vdc& desired, const LiveState& live, const UnchangedChange& unchanged) {
   std::map<ResourceId, size_t> changeOf;
   std::set<ResourceId> replaced;

@@ -23,6 +23,11 @@ using UnchangedChange = std::function<Change(const Resource& r, const LiveObject
 // its Image is follows on to the Instance that attaches it.
 void followReplaces(Plan& plan, const Vdc& desired, const LiveState& live, const UnchangedChange& unchanged);
 
+// Whether an object of `kind` with `spec` holds on to `referred` (a disk
+// attached, a NIC plugged in), as opposed to naming it (a load balancer's
+// members): letting go of it must come before it goes.
+bool holdsOn(Kind kind, const Json& spec, const ResourceId& referred);
+
 // One line per followed object, as a plan shows it: "re-attaches
 // Volume/db-data", "re-plugs NIC 0 (Network/front)".
 std::vector<std::string> describeFollows(const Change& change);

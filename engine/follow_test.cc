@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <functional>
+
 #include "engine/atomic.h"
 #include "engine/diff.h"
 #include "engine/render.h"
@@ -167,12 +169,26 @@ TEST_F(Follow, APlanKeepsWhatFollowsThroughASaveAndLoad) {
   Plan p = plan();
   Plan loaded = Plan::fromJson(p.toJson());
   EXPECT_EQ(find(loaded, Kind::Instance, "vm")->follows, find(p, Kind::Instance, "vm")->follows);
-  EXPECT_FALSE(Plan::fromJson(plan().toJson()).toJson().dump().empty());
-  Json json = p.toJson();
-  for (auto& c : json["changes"])
-    if (c.contains("follows")) c["follows"] = {"Volume/../../etc"};
-  json["digest"] = Plan::digest(json);
-  EXPECT_NE(testing::errorOf([&] { Plan::fromJson(json); }), "");
+  // A plan edited (its digest made again) to follow what is no resource, or
+  // what is not made anew, or to ask a replace of an update, is refused.
+  auto edited = [&](const std::function<void(Json& change)>& edit) {
+    Json json = p.toJson();
+    for (auto& c : json["changes"]) edit(c);
+    json["digest"] = Plan::digest(json);
+    return testing::errorOf([&] { Plan::fromJson(json); });
+  };
+  EXPECT_NE(edited([](Json& c) {
+              if (c.contains("follows")) c["follows"] = {"Volume/../../etc"};
+            }).find("depends on something that is not a resource"),
+            std::string::npos);
+  EXPECT_NE(edited([](Json& c) {
+              if (c.contains("follows")) c["follows"] = {"Network/n"};
+            }).find("Instance/vm follows Network/n, which it does not refer to or is not made anew"),
+            std::string::npos);
+  EXPECT_NE(edited([](Json& c) {
+              if (c["action"] == "update") c["replaceAsked"] = true;
+            }).find("Instance/vm is a replace asked for that is none"),
+            std::string::npos);
 }
 
 }  // namespace vdc

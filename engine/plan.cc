@@ -2,6 +2,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <map>
 
 #include "engine/atomic.h"
 #include "engine/hash.h"
@@ -51,6 +52,20 @@ void checkLoaded(const Plan& plan, const Json& json) {
     if (!c.after.is_null()) checkSpec(c.id.kind, c.after, where, problems);
     if (c.action != Action::Create && c.action != Action::Adopt && !c.before.is_object())
       fail(where + " before is not a spec");
+  }
+  // What a change follows is a replace (or a make of what was deleted by
+  // hand) that it refers to; a replace asked for is a replace.
+  std::map<ResourceId, const Change*> byId;
+  for (const auto& c : plan.changes) byId[c.id] = &c;
+  for (const auto& c : plan.changes) {
+    if (c.replaceAsked && c.action != Action::Replace) fail(c.id.str() + " is a replace asked for that is none");
+    for (const auto& followed : c.follows) {
+      auto it = byId.find(followed);
+      bool remade = it != byId.end() && (it->second->action == Action::Replace ||
+                                         (it->second->action == Action::Create && it->second->drift));
+      bool referred = std::find(c.dependencies.begin(), c.dependencies.end(), followed) != c.dependencies.end();
+      if (!remade || !referred) fail(c.id.str() + " follows " + followed.str() + ", which it does not refer to or is not made anew");
+    }
   }
   for (const auto& id : plan.allowDestroy)
     if (!isDnsLabel(id.name)) fail("allowDestroy holds something that is not a resource");

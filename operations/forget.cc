@@ -1,7 +1,10 @@
 #include "operations/forget.h"
 
+#include <set>
+
 #include "engine/filter.h"
 #include "engine/kinds/instance.h"
+#include "engine/resolve.h"
 #include "operations/session.h"
 
 namespace vdc::operations {
@@ -44,6 +47,21 @@ std::vector<Forgotten> forget(const ForgetRequest& request) {
                                                       " holds no object of the VDC by that name (forgotten already, "
                                                       "or never made)"
                                                 : e.message());
+    }
+  }
+  // A machine goes with what it is made of and plugged into: what the VDC
+  // keeps managing could be deleted or made anew under it.
+  std::set<ResourceId> going;
+  for (const auto& f : forgotten) going.insert(f.id);
+  for (const auto& f : forgotten) {
+    if (f.id.kind != Kind::Instance) continue;
+    for (const auto& ref : specReferences(Kind::Instance, live.find(f.id)->recorded)) {
+      if (ref.kind == Kind::KeyPair || going.count(ref) || !live.find(ref)) continue;
+      if (ref.kind == Kind::Image || ref.kind == Kind::SecurityGroup)
+        problems += "\n  " + f.id.str() + ": it is made of or filtered by " + ref.str() +
+                    ", which the VDC keeps managing and cannot forget";
+      else
+        problems += "\n  " + f.id.str() + ": it refers to " + ref.str() + ", which the VDC would keep managing: forget it too";
     }
   }
   if (!problems.empty()) throw Failure(FailureKind::Invalid, "nothing was forgotten:" + problems);

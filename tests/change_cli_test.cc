@@ -6,6 +6,7 @@
 #include <regex>
 #include <tuple>
 
+#include "engine/plan.h"
 #include "tests/cli_support.h"
 
 namespace vdc::testing {
@@ -167,20 +168,20 @@ TEST_F(Change, ReplaceMakesAnUnchangedObjectAnewWithWhatFollowsIt) {
 }
 
 TEST_F(Change, AForgottenObjectStaysAndIsAdoptedBack) {
-  Result forgot = run("forget Instance/db Volume/db-wal Network/data --dir shop");
+  Result forgot = run("forget Volume/db-wal Network/data --dir shop");
   ASSERT_EQ(forgot.exit, 0) << forgot.err;
   EXPECT_NE(forgot.out.find("Forgot Volume/db-wal: 'webshop.vol.db-wal' stays on the target, owned by no VDC."),
             std::string::npos)
       << forgot.out;
   std::string sim = readFile(dir.path() / ".vdc" / "sim.xml");
-  for (const char* name : {"<name>webshop.db</name>", "<name>webshop.vol.db-wal</name>", "<name>webshop.data</name>"})
+  for (const char* name : {"<name>webshop.vol.db-wal</name>", "<name>webshop.data</name>"})
     EXPECT_NE(sim.find(name), std::string::npos) << name << " is still there";
-  EXPECT_EQ(run("show shop").out.find("Instance/db "), std::string::npos) << "no longer the VDC's";
+  EXPECT_EQ(run("show shop").out.find("Volume/db-wal "), std::string::npos) << "no longer the VDC's";
 
   Result plan = run("plan shop");
   EXPECT_EQ(plan.exit, 1);
   EXPECT_NE(plan.err.find("Volume/db-wal: 'webshop.vol.db-wal' already exists"), std::string::npos) << plan.err;
-  EXPECT_NE(plan.err.find("annotate the manifest vdc/adopt: 'webshop.db'"), std::string::npos) << plan.err;
+  EXPECT_NE(plan.err.find("annotate the manifest vdc/adopt: 'webshop.data'"), std::string::npos) << plan.err;
 
   // Another VDC cannot take what this one forgot.
   writeFile(dir.path() / "thief" / "vdc.yaml",
@@ -192,26 +193,35 @@ TEST_F(Change, AForgottenObjectStaysAndIsAdoptedBack) {
   EXPECT_NE(thief.err.find("has no Volume of that name that no VDC owns"), std::string::npos) << thief.err;
 
   for (auto [file, name, physical] : {std::tuple{"networks.yaml", "data", "webshop.data"},
-                                      std::tuple{"storage.yaml", "db-wal", "webshop.vol.db-wal"},
-                                      std::tuple{"instances.yaml", "db", "webshop.db"}})
+                                      std::tuple{"storage.yaml", "db-wal", "webshop.vol.db-wal"}})
     edit(file, std::string("metadata:\n  name: ") + name + "\n",
          std::string("metadata:\n  name: ") + name + "\n  annotations:\n    vdc/adopt: " + physical + "\n");
   plan = run("plan shop");
   ASSERT_EQ(plan.exit, 0) << plan.err;
-  EXPECT_NE(plan.out.find("Plan: 3 to adopt, 0 to create, 0 to update, 0 to replace, 0 to delete"), std::string::npos)
-      << "the machine comes back with its own root disk, nothing else changes:\n" << plan.out;
+  EXPECT_NE(plan.out.find("Plan: 2 to adopt, 0 to create, 0 to update, 0 to replace, 0 to delete"), std::string::npos)
+      << "they come back as they were, nothing else changes:\n" << plan.out;
   ASSERT_EQ(run("apply shop --auto-approve").exit, 0);
   EXPECT_NE(run("plan shop").out.find("No changes"), std::string::npos);
+
+  // Forgotten, its VDC destroyed and made again: still its own to adopt back.
+  ASSERT_EQ(run("forget Volume/db-wal --dir shop").exit, 0);
   ASSERT_EQ(run("destroy shop --auto-approve").exit, 0);
-  sim = readFile(dir.path() / ".vdc" / "sim.xml");
-  EXPECT_EQ(sim.find("webshop."), std::string::npos) << "its root disk went with it";
+  ASSERT_NE(readFile(dir.path() / ".vdc" / "sim.xml").find("<name>webshop.vol.db-wal</name>"), std::string::npos);
+  edit("networks.yaml", "  annotations:\n    vdc/adopt: webshop.data\n", "");  // the destroy deleted it
+  Result again = run("apply shop --auto-approve");
+  ASSERT_EQ(again.exit, 0) << again.err;
+  EXPECT_NE(again.out.find("1 adopted"), std::string::npos) << again.out;
+  ASSERT_EQ(run("destroy shop --auto-approve").exit, 0);
+  EXPECT_EQ(readFile(dir.path() / ".vdc" / "sim.xml").find("webshop."), std::string::npos) << "nothing left";
 }
 
 TEST_F(Change, ForgetRefusesWhatCannotBeAdoptedBackAndForgetsNothing) {
-  Result refused = run("forget Volume/db-wal SecurityGroup/web KeyPair/ops VirtualDataCenter/webshop Instance/nope "
-                       "--dir shop");
+  Result refused = run("forget Volume/db-wal Instance/db SecurityGroup/web KeyPair/ops VirtualDataCenter/webshop "
+                       "Instance/nope --dir shop");
   EXPECT_EQ(refused.exit, 1);
   for (const char* why : {"SecurityGroup/web: vdc cannot adopt a SecurityGroup again",
+                          "Instance/db: it is made of or filtered by Image/debian-12, which the VDC keeps managing",
+                          "Instance/db: it refers to Volume/db-data, which the VDC would keep managing: forget it too",
                           "KeyPair/ops: a KeyPair is only a record", "VirtualDataCenter/webshop: it is the VDC's own record",
                           "Instance/nope: embedded datacenter .vdc/sim.xml holds no object of the VDC by that name"})
     EXPECT_NE(refused.err.find(why), std::string::npos) << why << "\n" << refused.err;
@@ -258,6 +268,43 @@ TEST_F(Change, AnInstanceRenamedWithoutSayingSoIsMadeOnlyOnceTheOldOneIsGone) {
         << how << apply.err;
     EXPECT_NE(run("plan shop").out.find("No changes"), std::string::npos);
   }
+}
+
+// A saved plan names what it deletes, but the target says where it is: a
+// plan edited to name another VDC's object (its digest made again) deletes
+// nothing of that VDC.
+TEST_F(Change, ASavedPlanNeverChoosesWhatADeleteDeletes) {
+  copyExample("webshop", dir.path() / "victim");
+  fs::path victimVdc = dir.path() / "victim" / "vdc.yaml";
+  std::string text = readFile(victimVdc);
+  writeFile(victimVdc, text.replace(text.find("name: webshop"), 13, "name: victim"));
+  for (const char* file : {"networks.yaml", "instances.yaml"}) {  // its own addresses
+    fs::path path = dir.path() / "victim" / file;
+    writeFile(path, std::regex_replace(readFile(path), std::regex("10\\.10\\."), "10.20."));
+  }
+  ASSERT_EQ(run("apply victim --auto-approve").exit, 0);
+  fs::path sim = dir.path() / ".vdc" / "sim.xml";
+  std::string xml = readFile(sim);
+  size_t at = xml.find("<name>webshop.app-1</name>");
+  size_t begin = xml.rfind("<domain", at), end = xml.find("</domain>", at) + std::string("</domain>").size();
+  writeFile(sim, xml.erase(begin, end - begin));  // deleted by hand: its disk and record are left
+  edit("instances.yaml", "replicas: 2", "replicas: 1");
+  ASSERT_EQ(run("plan shop --out saved.plan").exit, 0);
+  Json plan = Json::parse(readFile(dir.path() / "saved.plan"));
+  bool edited = false;
+  for (auto& c : plan["changes"])
+    if (c["address"] == "Instance/app-1") {
+      c["physical"] = "victim.db";
+      edited = true;
+    }
+  ASSERT_TRUE(edited) << plan.dump(1);
+  plan["digest"] = Plan::digest(plan);
+  writeFile(dir.path() / "saved.plan", plan.dump(1));
+  Result apply = run("apply saved.plan --auto-approve");
+  ASSERT_EQ(apply.exit, 0) << apply.err;
+  EXPECT_NE(readFile(sim).find("<name>victim.db</name>"), std::string::npos) << "the other VDC's domain is there";
+  EXPECT_NE(run("plan victim").out.find("No changes"), std::string::npos);
+  EXPECT_EQ(readFile(sim).find("webshop.root.app-1"), std::string::npos) << "what app-1 left went";
 }
 
 }  // namespace vdc::testing

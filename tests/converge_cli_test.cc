@@ -118,6 +118,28 @@ TEST_F(Converge, AMachineDeletedByHandIsAbsentAndMadeAgainOnItsOwnRootDisk) {
   EXPECT_NE(replace.err.find("step webshop.web-0 rootDisk"), std::string::npos) << replace.err;
 }
 
+// Its domain deleted by hand while its manifest names another image: the
+// disk it left holds data a new one would lose, so it is kept and the
+// create is refused, saying what to do.
+TEST_F(Converge, ARootDiskLeftOfAnotherImageIsKeptAndTheCreateRefused) {
+  handChange({"db's domain deleted", [](const std::string& x) { return without(x, "domain", "webshop.db"); }});
+  fs::path storage = dir.path() / "shop" / "storage.yaml";
+  writeFile(storage, readFile(storage) + "---\napiVersion: vdc/v1\nkind: Image\nmetadata: {name: debian-13}\n"
+                                         "spec: {source: images/debian-13.qcow2}\n");
+  fs::path instances = dir.path() / "shop" / "instances.yaml";
+  std::string text = readFile(instances);
+  size_t db = text.find("  name: db\n");
+  ASSERT_NE(db, std::string::npos);
+  size_t image = text.find("image: debian-12", db);
+  writeFile(instances, text.replace(image, std::string("image: debian-12").size(), "image: debian-13"));
+  Result apply = vdc(dir.path(), "apply shop --auto-approve");
+  EXPECT_EQ(apply.exit, 1);
+  EXPECT_NE(apply.err.find("Instance/db: the root disk 'webshop.root.db' its deleted domain left is a child of"),
+            std::string::npos)
+      << apply.err;
+  EXPECT_NE(readFile(sim()).find("<name>webshop.root.db</name>"), std::string::npos) << "the disk is kept";
+}
+
 // The VDC's record names an instance's disks; edited to name a volume that
 // is not one of them, it makes vdc delete nothing but its own.
 TEST_F(Converge, ARecordEditedToNameAnotherVolumeDeletesNothingButTheVdcs) {

@@ -401,10 +401,13 @@ class Model : public ::testing::Test {
       operations::PlanRequest request{"vdc", std::nullopt, false, "model test"};
       if (replace_ && rng) {
         replace_ = false;
-        std::vector<std::string> names = {"Volume/keep", "Network/n0", "Image/base"};
+        std::vector<std::string> names = {"Network/n0", "Image/base", "SecurityGroup/g0", "LoadBalancer/front"};
         for (const auto& [name, i] : world.instances) names.push_back("Instance/" + name);
+        for (const auto& [name, v] : world.volumes) names.push_back("Volume/" + name);
         request.replace = {names[std::uniform_int_distribution<size_t>(0, names.size() - 1)(*rng)]};
-        if (request.replace[0] == "Network/n0" && !world.networks.count("n0")) request.replace.clear();
+        if ((request.replace[0] == "Network/n0" && !world.networks.count("n0")) ||
+            (request.replace[0] == "LoadBalancer/front" && world.balancerNetwork.empty()))
+          request.replace.clear();
       }
       operations::Prepared prepared = operations::prepare(request);
       ApplyOptions options;

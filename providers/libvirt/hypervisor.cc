@@ -496,11 +496,17 @@ void LibvirtHypervisor::adopt(const Ownership& owner) {
   if (virDomainSetMetadata(dom.get(), VIR_DOMAIN_METADATA_ELEMENT, bareOwnerElement(owner).c_str(), "vdc",
                            kOwnershipNamespace, flags) < 0)
     throw libvirtError("cannot record ownership on domain " + owner.physical);
-  // A machine this VDC forgot takes back the root disk and seed it had.
+  // A machine this VDC forgot takes back the root disk and seed it had:
+  // those it attaches, and only those.
+  XmlDocument doc(takeString(virDomainGetXMLDesc(dom.get(), VIR_DOMAIN_XML_INACTIVE), "XML of " + owner.physical),
+                  "domain XML");
+  std::set<std::string> attached;
+  for (xmlNodePtr source : doc.nodes("devices/disk/source"))
+    attached.insert(XmlDocument::attribute(source, "volume").value_or(""));
   Json disks = Json::object();
   for (auto [role, volume] : {std::pair{"rootDisk", rootDiskName(owner.vdc, owner.id.name)},
                               std::pair{"seed", seedName(owner.vdc, owner.id.name)}})
-    if (records_.forgotten(owner.vdc, volume)) disks[role] = volume;
+    if (attached.count(volume) && records_.forgotten(owner.vdc, volume)) disks[role] = volume;
   if (disks.empty()) return;
   records_.putDurably({{owner.vdc, owner.id, "instance-volumes", disks}});
   for (const auto& [role, volume] : disks.items()) records_.takeBack(owner.vdc, volume.get<std::string>());

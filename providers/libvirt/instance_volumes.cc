@@ -54,11 +54,19 @@ void InstanceVolumes::prepare(const std::vector<Ownership>& intended, const Host
 // copy-on-write child of the instance's image, made in one call, so never
 // half made. A container's copy or an appliance's download may be half
 // made by an interrupted create, and is made again.
+// One that is a child of another image than the instance's now holds data
+// that making it anew would lose: refused, never deleted unasked.
 bool InstanceVolumes::keepsRootDisk(const Ownership& instance) {
   if (instance.id.kind != Kind::Instance || isContainer(instance) || storage_.carried(instance.id)) return false;
   auto image = storage_.imageOf(instance);
-  return image && storage_.volume(kStandardStorageClass, rootDiskName(instance.vdc, diskOwner(instance))).backing ==
-                      image->path;
+  std::string root = rootDiskName(instance.vdc, diskOwner(instance));
+  std::string backing = storage_.volume(kStandardStorageClass, root).backing;
+  if (backing.empty()) return false;
+  if (!image || backing != image->path)
+    throw Error(instance.id.str() + ": the root disk '" + root + "' its deleted domain left is a child of " + backing +
+                ", not of the image the manifest names; it is kept. Set the image back, or delete the volume to make "
+                "the instance afresh");
+  return true;
 }
 
 void InstanceVolumes::create(const Ownership& instance) {

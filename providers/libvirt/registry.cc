@@ -45,15 +45,13 @@ void RecordStore::parse(const std::string& vdc, const XmlDocument& doc, xmlNodeP
                  physical->find_first_of(std::string("/\0\n", 3)) == std::string::npos;
     if (kind && name && plain && isDnsLabel(*name)) loaded.adoptedNames[{*kind, *name}] = *physical;
   }
-  // Only a name vdc would give a volume of this VDC: a record edited to
-  // list another never offers that one.
+  // Only a name vdc would give a root disk or seed of this VDC: a record
+  // edited to list another never hands that one over.
   for (xmlNodePtr node : doc.nodes("vdc:forgotten[@kind='Volume']", registry.front())) {
     std::string physical = XmlDocument::attribute(node, "physical").value_or("");
-    auto id = volumeResource(vdc, physical);
     auto instance = rootDiskInstance(vdc, physical);
     std::string seedOf = physical.starts_with(vdc + ".seed.") ? physical.substr(vdc.size() + 6) : "";
-    if ((id && id->kind == Kind::Volume) || (instance && isDnsLabel(*instance)) || isDnsLabel(seedOf))
-      loaded.forgottenVolumes.insert(physical);
+    if ((instance && isDnsLabel(*instance)) || isDnsLabel(seedOf)) loaded.forgottenVolumes.insert(physical);
   }
 }
 
@@ -209,9 +207,8 @@ void RecordStore::keepName(const std::string& vdc, const ResourceId& id, const s
   std::lock_guard lock(mutex_);
   Loaded& loaded = load(vdc);
   if (loaded.foreign) throw Error("network '" + registryName(vdc) + "' exists and is not the record of VDC " + vdc);
-  if (loaded.adoptedNames[id] == physical && !loaded.forgottenVolumes.count(physical)) return;
+  if (loaded.adoptedNames[id] == physical) return;
   loaded.adoptedNames[id] = physical;
-  loaded.forgottenVolumes.erase(physical);
   save(vdc, loaded);
 }
 

@@ -48,12 +48,9 @@ class RecordStore {
   bool adoptedByAnother(const std::string& vdc, const std::string& physical);
   // Forgets an adopted name, with its resource's removal; written by flush().
   void forgetName(const std::string& vdc, const ResourceId& id);
-  // A volume `vdc` no longer manages (vdc forget) keeps the name vdc gave
-  // it, which no other VDC may take: the VDC's record lists it, so that
-  // this VDC alone can adopt it back. Written by flush(); adopting it
-  // (keepName) takes it off the list.
-  // So is a forgotten virtual machine's root disk and seed, until the
-  // machine is adopted back (takeBack).
+  // The root disk and seed of a virtual machine `vdc` no longer manages
+  // (vdc forget): the VDC's record lists them until the machine is adopted
+  // back and takes them again (takeBack). Written by flush().
   void forgetVolume(const std::string& vdc, const std::string& physical);
   bool forgotten(const std::string& vdc, const std::string& physical);
   void takeBack(const std::string& vdc, const std::string& physical);

@@ -244,13 +244,6 @@ void LibvirtStorage::visit(const std::string& vdc, const HostObject& object, Liv
   if (object.type == HostObject::Type::Pool && !object.running) inactivePools_.insert(object.name);
   if (object.type != HostObject::Type::Volume) return;
   auto id = volumeResource(vdc, object.name);
-  // A volume this VDC forgot is its to adopt back, and in the way of a new one.
-  if (id && records_.forgotten(vdc, object.name)) {
-    if (auto unowned = describeVolume(object, host_.storageClassOf(object.pool), true))
-      into.addUnowned(std::move(*unowned));
-    into.addForeign({*id, object.name, ""});
-    return;
-  }
   // The record network comes before the pools in a scan: adopted names are known.
   if (!id) id = records_.adoptedAs(vdc, Kind::Volume, object.name);
   if (!id) {
@@ -277,6 +270,15 @@ void LibvirtStorage::finishRead(const std::string& vdc, LiveState& into) {
     auto record = records.find(s.id);
     if (record == records.end()) {
       into.addForeign({s.id, s.physical, ""});
+      // A volume under this VDC's name that no record claims (forgotten, or
+      // left by a VDC of this name destroyed since): this VDC, and no other,
+      // may adopt it back.
+      if (s.id.kind == Kind::Volume) {
+        Unowned unowned{Kind::Volume, s.physical,
+                        {{"size", formatSize(s.capacity)}, {"storageClass", host_.storageClassOf(s.pool)}}};
+        if (!s.backing.empty()) unowned.unadoptable = "it is a copy-on-write child of " + s.backing;
+        into.addUnowned(std::move(unowned));
+      }
       continue;
     }
     LiveObject object{s.id, s.physical, record->second.specHash, record->second.spec, Json::object()};
@@ -361,7 +363,6 @@ void LibvirtStorage::forget(const std::string& vdc, const LiveObject& live) {
   if (live.id.kind != Kind::Volume) throw Error(live.id.str() + ": vdc cannot adopt an Image again, so it cannot forget one");
   records_.erase(vdc, live.id);
   records_.forgetName(vdc, live.id);
-  if (volumeResource(vdc, live.physicalName)) records_.forgetVolume(vdc, live.physicalName);
 }
 
 }  // namespace vdc::libvirt

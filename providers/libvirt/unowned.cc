@@ -98,8 +98,8 @@ std::optional<Unowned> describeNetwork(const HostObject& network, const Json& ob
   return u;
 }
 
-std::optional<Unowned> describeVolume(const HostObject& volume, const std::string& storageClass, bool forgotten) {
-  if (namedByVdc(volume.name) && !forgotten) return std::nullopt;
+std::optional<Unowned> describeVolume(const HostObject& volume, const std::string& storageClass) {
+  if (namedByVdc(volume.name)) return std::nullopt;
   Unowned u;
   u.kind = Kind::Volume;
   u.physicalName = volume.name;

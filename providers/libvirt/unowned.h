@@ -27,10 +27,10 @@ void nameDiskPaths(UnownedDomain& domain, const std::function<std::string(const 
 // A libvirt network as a Network; none for a VDC's record network.
 std::optional<Unowned> describeNetwork(const HostObject& network, const Json& observed);
 
-// A storage volume as a Volume; none for one vdc made (any VDC's names),
-// unless its VDC `forgotten` it. `storageClass`: the class whose pool holds
-// it (a pool the Target does not name is the class of its own name).
-std::optional<Unowned> describeVolume(const HostObject& volume, const std::string& storageClass,
-                                      bool forgotten = false);
+// A storage volume as a Volume; none for one vdc made (any VDC's names:
+// the VDC of its name offers it, providers/libvirt/storage.cc).
+// `storageClass`: the class whose pool holds it (a pool the Target does not
+// name is the class of its own name).
+std::optional<Unowned> describeVolume(const HostObject& volume, const std::string& storageClass);
 
 }  // namespace vdc::libvirt
