@@ -74,31 +74,14 @@ void append(ApplyReport& into, ApplyReport&& from) {
 // the object was, drift included, so that the plan afterwards is the plan
 // before; or, `fromRecord`, what vdc made of it, for an object the apply
 // deleted or replaced, which is made again.
-// The record with what the target showed laid over it, but for what it
-// showed gone (null: a root disk's image, a volume deleted by hand): no
-// state to make again, so the record's value stays.
-Json restorable(const Json& recorded, const Json& observed) {
-  if (observed.is_null() && !recorded.is_null()) return recorded;
-  if (recorded.is_object() && observed.is_object()) {
-    Json out = recorded;
-    for (const auto& item : observed.items())
-      out[item.key()] = recorded.contains(item.key()) ? restorable(recorded[item.key()], item.value()) : item.value();
-    return out;
-  }
-  if (recorded.is_array() && observed.is_array() && recorded.size() == observed.size()) {
-    Json out = Json::array();
-    for (size_t i = 0; i < recorded.size(); ++i) out.push_back(restorable(recorded[i], observed[i]));
-    return out;
-  }
-  return observed;
-}
-
 Resource asBefore(const std::string& vdc, const LiveObject& object, bool fromRecord) {
   Resource r;
   r.id = object.id;
   bool recorded = object.recorded.is_object() && !object.recorded.empty();
   r.spec = fromRecord && recorded ? object.recorded
-           : recorded             ? restorable(object.recorded, object.observed)
+           // What the target showed gone (a root disk's image, a volume deleted by
+           // hand) is no state to make again: the record's value stays.
+           : recorded             ? overlay(object.recorded, object.observed, true)
                                   : object.effective();
   r.specHash = r.spec == object.recorded ? object.specHash : canonicalHash(r.spec);
   r.dependencies = recordedDependencies(vdc, object);

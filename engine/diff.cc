@@ -87,23 +87,6 @@ Change deletion(const std::string& vdc, const LiveObject& object, const std::set
   return c;
 }
 
-// The observed fields laid over the desired spec: what only the manifest
-// says (an address, a device name) stays, what the target shows wins.
-Json overlay(const Json& desired, const Json& observed) {
-  if (desired.is_object() && observed.is_object()) {
-    Json out = desired;
-    for (const auto& item : observed.items())
-      out[item.key()] = desired.contains(item.key()) ? overlay(desired[item.key()], item.value()) : item.value();
-    return out;
-  }
-  if (desired.is_array() && observed.is_array() && desired.size() == observed.size()) {
-    Json out = Json::array();
-    for (size_t i = 0; i < desired.size(); ++i) out.push_back(overlay(desired[i], observed[i]));
-    return out;
-  }
-  return observed;
-}
-
 // Adoption: an unowned object becomes `r` in place (docs/adoption.md).
 class Adoptions {
  public:

@@ -11,6 +11,22 @@ Json LiveObject::effective() const {
   return out;
 }
 
+Json overlay(const Json& base, const Json& observed, bool keepWhereGone) {
+  if (keepWhereGone && observed.is_null() && !base.is_null()) return base;
+  if (base.is_object() && observed.is_object()) {
+    Json out = base;
+    for (const auto& item : observed.items())
+      out[item.key()] = base.contains(item.key()) ? overlay(base[item.key()], item.value(), keepWhereGone) : item.value();
+    return out;
+  }
+  if (base.is_array() && observed.is_array() && base.size() == observed.size()) {
+    Json out = Json::array();
+    for (size_t i = 0; i < base.size(); ++i) out.push_back(overlay(base[i], observed[i], keepWhereGone));
+    return out;
+  }
+  return observed;
+}
+
 bool LiveObject::matches(const Json& spec) const {
   if (!spec.is_object()) return false;
   size_t seen = 0;

@@ -37,6 +37,12 @@ struct LiveObject {
   bool matches(const Json& spec) const;
 };
 
+// `observed` laid over `base`, into objects and lists of equal length: what
+// only `base` says (an address, a device name) stays, what the target shows
+// wins; with `keepWhereGone`, except where it shows a value gone (null) that
+// `base` has.
+Json overlay(const Json& base, const Json& observed, bool keepWhereGone = false);
+
 // An object that sits where a resource of this VDC would go but is not
 // owned by it: vdc never touches such an object.
 struct Foreign {
