@@ -167,8 +167,7 @@ void LibvirtHypervisor::prepare(const ApplyIntent& intent) {
 }
 
 Json LibvirtHypervisor::observe(const std::string& vdc, Kind kind, const XmlDocument& doc, xmlNodePtr domain,
-                                const Json& recorded, bool running,
-                                bool hypervisorVisible) {
+                                const Json& recorded, bool running, bool hypervisorVisible, Attachments* attached) {
   Json observed = Json::object();
   std::vector<std::string> networks;
   // An Open vSwitch bridge is named by a digest: the network is the recorded
@@ -212,6 +211,7 @@ Json LibvirtHypervisor::observe(const std::string& vdc, Kind kind, const XmlDocu
     // A file path (an adopted domain's disk) is named once volumes are seen: finishRead.
     std::string physical = XmlDocument::attribute(node, "volume").value_or(XmlDocument::attribute(node, "file").value_or(""));
     if (rootDiskInstance(vdc, physical)) continue;
+    if (attached) attached->push_back({XmlDocument::attribute(node, "pool").value_or(""), physical});
     auto id = volumeResource(vdc, physical);
     std::string name = id ? id->name : physical;
     size_t i = volumes.size();
@@ -243,21 +243,18 @@ void LibvirtHypervisor::visit(const std::string& vdc, const HostObject& object, 
     into.addForeign({*id, object.name, owner ? owner->vdc : ""});
     return;
   }
+  Attachments attached;
   Json observed = observe(vdc, id->kind, object.doc, object.node, owner->spec, object.running,
-                          !host_.settings().testDriver);
+                          !host_.settings().testDriver, &attached);
   seenDomains_.push_back({*id, object.name, owner->specHash, owner->spec, std::move(observed)});
-  auto& attached = seenAttachments_.emplace_back();
-  for (xmlNodePtr node : object.doc.nodes("devices/disk[@device='disk']/source", object.node)) {
-    std::string volume = XmlDocument::attribute(node, "volume").value_or(XmlDocument::attribute(node, "file").value_or(""));
-    if (!rootDiskInstance(vdc, volume)) attached.push_back({XmlDocument::attribute(node, "pool").value_or(""), volume});
-  }
+  seenAttachments_.push_back(std::move(attached));
   if (byRecord) claimed_.insert(object.name);
 }
 
 void LibvirtHypervisor::visitVolume(const std::string& vdc, const HostObject& object) {
   volumeAt_[object.doc.text("target/path", object.node).value_or("")] = object.name;
   volumeNames_.insert(object.name);
-  volumesIn_.insert({object.pool, object.name});
+  volumesIn_.insert(object.pool + '\n' + object.name);
   if (auto image = volumeResource(vdc, object.name); image && image->kind == Kind::Image)
     imagePaths_[object.doc.text("target/path", object.node).value_or("")] = image->name;
   else if (auto instance = rootDiskInstance(vdc, object.name))
@@ -350,13 +347,12 @@ void LibvirtHypervisor::finishRead(const std::string& vdc, LiveState& into) {
 // again in another pool, or deleted by hand) attaches nothing: it shows as
 // no volume, which the next plan puts right. A stopped pool's volumes are
 // unseen, not gone.
-void LibvirtHypervisor::forgetDetached(Json& observed,
-                                       const std::vector<std::pair<std::string, std::string>>& attached) const {
+void LibvirtHypervisor::forgetDetached(Json& observed, const Attachments& attached) const {
   if (!observed.contains("volumes")) return;  // an appliance's
   Json& volumes = observed["volumes"];
   for (size_t i = 0; i < attached.size() && i < volumes.size(); ++i) {
     const auto& [pool, volume] = attached[i];
-    if (!pool.empty() && !inactivePools_.count(pool) && !volumesIn_.count({pool, volume}))
+    if (!pool.empty() && !inactivePools_.count(pool) && !volumesIn_.count(pool + '\n' + volume))
       volumes[i]["volume"] = nullptr;
   }
 }

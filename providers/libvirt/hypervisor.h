@@ -4,6 +4,7 @@
 #include <map>
 #include <optional>
 #include <set>
+#include <unordered_set>
 #include <vector>
 
 #include "engine/provider.h"
@@ -46,8 +47,11 @@ class LibvirtHypervisor : public Hypervisor, public HostReader {
 
   std::string domainXml(const Ownership& owner, const std::string& uuid);
   InstanceVolumes& instanceVolumes() { return volumes_; }
+  // `attached`, when given, receives the pool and volume of each disk in
+  // the order of the observed volumes (a file's pool is "").
+  using Attachments = std::vector<std::pair<std::string, std::string>>;
   static Json observe(const std::string& vdc, Kind kind, const XmlDocument& doc, xmlNodePtr domain,
-                      const Json& recorded, bool running, bool hypervisorVisible);
+                      const Json& recorded, bool running, bool hypervisorVisible, Attachments* attached = nullptr);
 
  private:
   void define(const Ownership& owner, const std::string& uuid, bool restart);
@@ -64,7 +68,7 @@ class LibvirtHypervisor : public Hypervisor, public HostReader {
   bool filtered(const Json& nic) const;  // has an nwfilter
   void visitVolume(const std::string& vdc, const HostObject& object);
   void nameAdopted(const std::string& vdc, Json& observed);
-  void forgetDetached(Json& observed, const std::vector<std::pair<std::string, std::string>>& attached) const;
+  void forgetDetached(Json& observed, const Attachments& attached) const;
 
   Host& host_;
   RecordStore& records_;
@@ -74,10 +78,10 @@ class LibvirtHypervisor : public Hypervisor, public HostReader {
   std::vector<LiveObject> seenDomains_;
   // The pools of the volumes each seen domain attaches, in its order of
   // volumes ("" for a file): a volume gone from its pool is not attached.
-  std::vector<std::vector<std::pair<std::string, std::string>>> seenAttachments_;
+  std::vector<Attachments> seenAttachments_;
   std::set<std::string> claimed_;  // domains under other names whose record names this VDC
   std::set<std::string> volumeNames_;  // every volume the scan saw
-  std::set<std::pair<std::string, std::string>> volumesIn_;  // (pool, volume) of every volume the scan saw
+  std::unordered_set<std::string> volumesIn_;  // "POOL\nVOLUME" of every volume the scan saw
   std::set<std::string> inactivePools_;  // whose volumes cannot be seen
   std::map<std::string, std::string> imagePaths_;   // image volume path -> Image name
   std::map<std::string, std::string> rootBacking_;  // instance -> its root disk's backing path
