@@ -11,9 +11,9 @@ namespace vdc {
 
 namespace {
 
-Following following(const Resource& r, const ResourceId& referred) {
-  auto onReplaced = rulesOf(r.id.kind).onReplaced;
-  return onReplaced ? onReplaced(r.spec, referred) : Following::Nothing;
+Following following(Kind kind, const Json& spec, const ResourceId& referred) {
+  auto onReplaced = rulesOf(kind).onReplaced;
+  return onReplaced ? onReplaced(spec, referred) : Following::Nothing;
 }
 
 // "NIC 0", "NICs 0 and 2": the NICs of `spec` for which `matches` holds.
@@ -32,8 +32,7 @@ std::string nicsWhere(const Json& spec, const std::function<bool(const Json& nic
 }  // namespace
 
 bool holdsOn(Kind kind, const Json& spec, const ResourceId& referred) {
-  auto onReplaced = rulesOf(kind).onReplaced;
-  return onReplaced && onReplaced(spec, referred) != Following::Nothing;
+  return following(kind, spec, referred) != Following::Nothing;
 }
 
 void followReplaces(Plan& plan, const Vdc& desired, const LiveState& live, const UnchangedChange& unchanged) {
@@ -55,7 +54,7 @@ void followReplaces(Plan& plan, const Vdc& desired, const LiveState& live, const
       if (!object || (at != changeOf.end() && plan.changes[at->second].action != Action::Update)) continue;
       for (const auto& referred : r.dependencies) {
         if (!replaced.count(referred)) continue;
-        Following what = following(r, referred);
+        Following what = following(r.id.kind, r.spec, referred);
         if (what == Following::Nothing) continue;
         if (at == changeOf.end()) {
           plan.changes.push_back(unchanged(r, *object));
