@@ -79,10 +79,7 @@ TEST(Filter, ExcludeLeavesOutWhatComesAfterAndSaysWhy) {
 TEST(Filter, WhatFollowsAReplaceIsKeptAndLeftOutWithIt) {
   Vdc shop = example("webshop");
   LiveState live = testing::liveOf(shop);
-  LiveObject data = *live.find({Kind::Volume, "db-data"});
-  data.recorded["storageClass"] = "slow";
-  data.specHash = "old";
-  live.add(data);
+  testing::recordedAs(live, {Kind::Volume, "db-data"}, "storageClass", "slow");
   Diagnostics problems;
   Plan made = diff(shop, live, "t", false, problems);
   Plan only = made, excluded = made;

@@ -44,10 +44,7 @@ class Follow : public ::testing::Test {
 
   // `id` as the target holds it differs in `field` in a way that forces its replace.
   void replaced(const ResourceId& id, const std::string& field, const Json& was) {
-    LiveObject object = *live.find(id);
-    object.recorded[field] = was;
-    object.specHash = "old";
-    live.add(object);
+    testing::recordedAs(live, id, field, was);
   }
 
   Plan plan() {

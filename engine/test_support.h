@@ -64,4 +64,13 @@ inline LiveState liveOf(const Vdc& vdc) {
   return live;
 }
 
+// The target's record of `id` in `live` says `field` was `was`, under
+// another spec hash: as if the manifest changed since it was applied.
+inline void recordedAs(LiveState& live, const ResourceId& id, const std::string& field, const Json& was) {
+  LiveObject object = *live.find(id);
+  object.recorded[field] = was;
+  object.specHash = "old";
+  live.add(object);
+}
+
 }  // namespace vdc::testing
