@@ -27,7 +27,7 @@ if [ "${VDC_QUICK:-0}" != 1 ]; then
   "$root/scripts/fuzz.sh"
   # The change model's random edits, hand changes and faults, on fresh seeds
   # for as long: a failure is shrunk and written to build/model-failure.json.
-  (cd "$root/build" && VDC_MODEL_SECONDS="${MODEL_SECONDS:-40}" ./tests/model_test --gtest_filter='*Random*')
+  (cd "$root/build" && VDC_MODEL_SECONDS="${MODEL_SECONDS:-30}" ./tests/model_test --gtest_filter='*Random*')
   fuzzed=4
   if [ "${VDC_E2E:-1}" != 0 ]; then
     stage "end to end on a real datacenter"
