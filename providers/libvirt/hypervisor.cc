@@ -323,7 +323,7 @@ void LibvirtHypervisor::finishRead(const std::string& vdc, LiveState& into) {
       Json kept = Json::array();
       for (const auto& attached : volumes) {
         std::string volume = attached.value("volume", "");
-        bool ownDisk = rootDiskInstance(vdc, volume) || volume.starts_with(vdc + ".seed.");
+        bool ownDisk = rootDiskInstance(vdc, volume) || seedInstance(vdc, volume);
         if (!(ownDisk && records_.forgotten(vdc, volume))) kept.push_back(attached);
       }
       volumes = std::move(kept);

@@ -69,6 +69,10 @@ std::optional<std::string> rootDiskInstance(const std::string& vdc, const std::s
   return after(vdc + ".root.", physical);
 }
 
+std::optional<std::string> seedInstance(const std::string& vdc, const std::string& physical) {
+  return after(vdc + ".seed.", physical);
+}
+
 static std::string ownerXml(const Ownership& owner, const std::string& prefix, const std::string& declaration) {
   std::string out = "<" + prefix + "owner" + declaration;
   out += " vdc=\"" + xmlEscape(owner.vdc) + "\" kind=\"" + std::string(kindName(owner.id.kind)) + "\" name=\"" +

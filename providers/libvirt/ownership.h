@@ -39,6 +39,8 @@ std::optional<ResourceId> networkResource(const std::string& vdc, const std::str
 std::optional<ResourceId> volumeResource(const std::string& vdc, const std::string& physical);
 // The instance whose root disk `physical` is, if it is one.
 std::optional<std::string> rootDiskInstance(const std::string& vdc, const std::string& physical);
+// The instance whose cloud-init seed `physical` is, if it is one.
+std::optional<std::string> seedInstance(const std::string& vdc, const std::string& physical);
 
 // The MAC address of NIC `index` of a domain (`name`: "web-0", "lb.front"):
 // stable per VDC, domain and NIC, so a re-created domain keeps its MACs.

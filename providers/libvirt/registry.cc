@@ -50,8 +50,8 @@ void RecordStore::parse(const std::string& vdc, const XmlDocument& doc, xmlNodeP
   for (xmlNodePtr node : doc.nodes("vdc:forgotten[@kind='Volume']", registry.front())) {
     std::string physical = XmlDocument::attribute(node, "physical").value_or("");
     auto instance = rootDiskInstance(vdc, physical);
-    std::string seedOf = physical.starts_with(vdc + ".seed.") ? physical.substr(vdc.size() + 6) : "";
-    if ((instance && isDnsLabel(*instance)) || isDnsLabel(seedOf)) loaded.forgottenVolumes.insert(physical);
+    if (!instance) instance = seedInstance(vdc, physical);
+    if (instance && isDnsLabel(*instance)) loaded.forgottenVolumes.insert(physical);
   }
 }
 
