@@ -225,10 +225,7 @@ Json LibvirtHypervisor::observe(const std::string& vdc, Kind kind, const XmlDocu
 
 void LibvirtHypervisor::visit(const std::string& vdc, const HostObject& object, LiveState& into) {
   if (object.type == HostObject::Type::Volume) return visitVolume(vdc, object);
-  if (object.type == HostObject::Type::Pool) {
-    inactivePools_.insert(object.name);
-    rootPoolInactive_ = rootPoolInactive_ || object.name == host_.poolFor(kStandardStorageClass);
-  }
+  if (object.type == HostObject::Type::Pool) inactivePools_.insert(object.name);
   if (object.type != HostObject::Type::Domain) return;
   auto owner = ownerOf(object.doc, object.node);
   if (!owner) unowned_.push_back(describeDomain(object, !host_.settings().testDriver));
@@ -266,6 +263,8 @@ void LibvirtHypervisor::visitVolume(const std::string& vdc, const HostObject& ob
 // container's root disk is a copy, which keeps no link to its image: while
 // it exists, it is of the recorded image.
 void LibvirtHypervisor::finishRead(const std::string& vdc, LiveState& into) {
+  // The standard pool stopped: root disks cannot be seen.
+  bool rootPoolInactive = inactivePools_.count(host_.poolFor(kStandardStorageClass)) > 0;
   for (size_t i = 0; i < seenDomains_.size(); ++i) {
     LiveObject& object = seenDomains_[i];
     if (claimed_.count(object.physicalName) && records_.adoptedAs(vdc, object.id.kind, object.physicalName) != object.id) {
@@ -279,7 +278,7 @@ void LibvirtHypervisor::finishRead(const std::string& vdc, LiveState& into) {
       auto image = root == rootBacking_.end() ? imagePaths_.end() : imagePaths_.find(root->second);
       bool copy = root != rootBacking_.end() && root->second.empty() && object.observed.value("hypervisor", "") == "lxc";
       // Unseen in a stopped pool is not gone: starting the pool repairs it (storage.cc).
-      bool unseen = root == rootBacking_.end() && rootPoolInactive_;
+      bool unseen = root == rootBacking_.end() && rootPoolInactive;
       object.observed["image"] = copy || unseen ? object.recorded["image"]
                                  : image == imagePaths_.end() ? Json() : Json(image->second);
     }
@@ -296,7 +295,7 @@ void LibvirtHypervisor::finishRead(const std::string& vdc, LiveState& into) {
     // unseen, not gone.
     std::string left;
     for (const auto& [role, volume] : record.spec.items())
-      if (volume.is_string() && left.empty() && (rootPoolInactive_ || volumeNames_.count(volume.get<std::string>())))
+      if (volume.is_string() && left.empty() && (rootPoolInactive || volumeNames_.count(volume.get<std::string>())))
         left = volume.get<std::string>();
     // A virtual machine's root disk (a copy-on-write child) is kept for it
     // when it is made again; a container's copy and an appliance's are
@@ -304,7 +303,7 @@ void LibvirtHypervisor::finishRead(const std::string& vdc, LiveState& into) {
     // While the pool is stopped, which it is cannot be seen.
     auto root = rootBacking_.find(id.name);
     bool copied = root != rootBacking_.end() && root->second.empty();
-    if (left.empty() || (id.kind == Kind::Instance && !copied && !rootPoolInactive_)) {
+    if (left.empty() || (id.kind == Kind::Instance && !copied && !rootPoolInactive)) {
       into.addMissing(id, records_.nameOf(vdc, id));
       continue;
     }
@@ -340,8 +339,7 @@ void LibvirtHypervisor::finishRead(const std::string& vdc, LiveState& into) {
   claimed_.clear();
   imagePaths_.clear();
   rootBacking_.clear();
-  rootPoolInactive_ = false;
-}
+  }
 
 // A disk whose volume is gone from the pool it names (the Volume was made
 // again in another pool, or deleted by hand) attaches nothing: it shows as

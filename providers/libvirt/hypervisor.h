@@ -86,7 +86,6 @@ class LibvirtHypervisor : public Hypervisor, public HostReader {
   std::map<std::string, std::string> imagePaths_;   // image volume path -> Image name
   std::map<std::string, std::string> rootBacking_;  // instance -> its root disk's backing path
   std::optional<std::chrono::seconds> shutdownTimeout_;  // the command's, for every domain it stops
-  bool rootPoolInactive_ = false;  // the standard pool was stopped: root disks cannot be seen
   std::vector<UnownedDomain> unowned_;
   std::map<std::string, std::string> volumeAt_;      // volume path -> its name
 };
