@@ -16,9 +16,6 @@ namespace vdc {
 
 namespace {
 
-// An update that follows a replace lets go of it first (engine/follow.h).
-bool releases(const Change& c) { return c.action == Action::Update && !c.follows.empty(); }
-
 struct Operation {
   size_t change;
   Step step;
@@ -54,7 +51,7 @@ class Walk {
     for (size_t i = 0; i < plan_.changes.size(); ++i) {
       const Change& c = plan_.changes[i];
       if (c.action == Action::Delete || c.action == Action::Replace) removeOf[c.id] = add(i, Step::Delete);
-      if (releases(c)) releaseOf[c.id] = add(i, Step::Release);
+      if (releasesFirst(c)) releaseOf[c.id] = add(i, Step::Release);
       if (c.action != Action::Delete) makeOf[c.id] = add(i, Step::Make);
     }
     for (size_t i = 0; i < plan_.changes.size(); ++i) {
@@ -258,6 +255,8 @@ class Walk {
 
 }  // namespace
 
+bool releasesFirst(const Change& c) { return c.action == Action::Update && !c.follows.empty(); }
+
 std::string_view stepName(Step step) {
   switch (step) {
     case Step::Delete: return "delete";
@@ -269,7 +268,7 @@ std::string_view stepName(Step step) {
 
 size_t operationCount(const Plan& plan) {
   size_t n = 0;
-  for (const auto& c : plan.changes) n += 1 + (c.action == Action::Replace || releases(c));
+  for (const auto& c : plan.changes) n += 1 + (c.action == Action::Replace || releasesFirst(c));
   return n;
 }
 

@@ -35,6 +35,10 @@ struct Outcome {
 
 std::string describeOutcome(const Outcome& outcome);  // "created", "failed: ...", ...
 
+// An update that follows a replace lets go of it first (engine/follow.h): a
+// Release step before its Make.
+bool releasesFirst(const Change& change);
+
 // How many operations `plan` is: a replace is two, so is an update that follows one.
 size_t operationCount(const Plan& plan);
 

@@ -120,30 +120,27 @@ Plan undoPlan(const Plan& plan, const LiveState& before, LiveState& now, const s
       started.insert(id);
     }
   for (auto& left : leftovers) now.add(std::move(left));
+  // What the plan deletes or replaces is made again from its record: drift
+  // that broke it (a root disk deleted by hand) is no state to make again.
+  // Objects no operation started on, whose record a provider wrote ahead
+  // (ApplyIntent), are as they were: only their record is put back. An
+  // object deleted outside vdc that the apply made again stays: its absence
+  // is no state to go back to.
+  std::set<ResourceId> remade, recordOnly, repaired;
+  for (const auto& c : plan.changes) {
+    if (c.action == Action::Delete || c.action == Action::Replace) remade.insert(c.id);
+    if (c.action == Action::Adopt) adopted.insert(c.id);
+    if (c.action != Action::Delete && before.find(c.id) && !started.count(c.id)) recordOnly.insert(c.id);
+    if (c.action == Action::Create && c.drift) repaired.insert(c.id);
+  }
   Vdc old;
   old.name = plan.vdc;
   old.directory = plan.directory;
-  // What the plan deletes or replaces is made again from its record: drift
-  // that broke it (a root disk deleted by hand) is no state to make again.
-  std::set<ResourceId> remade;
-  for (const auto& c : plan.changes)
-    if (c.action == Action::Delete || c.action == Action::Replace) remade.insert(c.id);
   for (const auto& [id, object] : before.objects())
     old.resources.push_back(asBefore(plan.vdc, object, remade.count(id) > 0));
   old.index();
   Diagnostics ignored;  // names taken by others were there before: the undo leaves them
   Plan undo = diff(old, now, plan.target, false, ignored);
-  // Objects no operation started on, whose record a provider wrote ahead
-  // (ApplyIntent): the object is as it was, only its record is put back.
-  std::set<ResourceId> recordOnly;
-  for (const auto& c : plan.changes) {
-    if (c.action == Action::Adopt) adopted.insert(c.id);
-    if (c.action != Action::Delete && before.find(c.id) && !started.count(c.id)) recordOnly.insert(c.id);
-  }
-  // An object deleted outside vdc that the apply made again stays: its absence is no state to go back to.
-  std::set<ResourceId> repaired;
-  for (const auto& c : plan.changes)
-    if (c.action == Action::Create && c.drift) repaired.insert(c.id);
   std::erase_if(undo.changes, [&](const Change& c) {
     return !(started.count(c.id) || recordOnly.count(c.id)) ||
            ((adopted.count(c.id) || repaired.count(c.id)) && c.action == Action::Delete);
@@ -190,7 +187,7 @@ ApplyReport applyAtomically(const Plan& plan, Datacenter& datacenter, const Live
     for (const auto& c : then.changes) {
       if (c.action == Action::Delete || c.action == Action::Replace)
         report.outcomes.push_back({c.id, c.action, Step::Delete, Status::NotStarted, ""});
-      if (c.action == Action::Update && !c.follows.empty())
+      if (releasesFirst(c))
         report.outcomes.push_back({c.id, c.action, Step::Release, Status::NotStarted, ""});
       if (c.action != Action::Delete) report.outcomes.push_back({c.id, c.action, Step::Make, Status::NotStarted, ""});
     }
