@@ -22,7 +22,6 @@ bool named(const ResourceId& address, const ResourceId& id) {
          name.find_first_not_of("0123456789", prefix.size()) == std::string::npos;
 }
 
-
 // Which change must come before which: a make after the makes of what it
 // needs; a delete (also a replace's) before the deletes of what it needed;
 // what follows a replace before it.

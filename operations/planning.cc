@@ -84,10 +84,14 @@ Prepared prepare(const PlanRequest& request) {
   prepared.datacenter = openTarget(request.target);
   if (!request.lockPurpose.empty()) prepared.lease = lockVdc(*prepared.datacenter, vdc.name, request.lockPurpose);
   prepared.live = readLive(*prepared.datacenter, vdc.name);
+  // What addresses may name: the manifests' resources and the target's. Only
+  // a plan given some builds the set, which for 100k resources costs time.
   std::set<ResourceId> known;
-  for (const auto& r : vdc.resources) known.insert(r.id);
-  for (const auto& [id, object] : prepared.live.objects()) known.insert(id);
-  for (const auto& [id, physical] : prepared.live.missing()) known.insert(id);
+  if (!request.replace.empty() || !request.filter.empty()) {
+    for (const auto& r : vdc.resources) known.insert(r.id);
+    for (const auto& [id, object] : prepared.live.objects()) known.insert(id);
+    for (const auto& [id, physical] : prepared.live.missing()) known.insert(id);
+  }
   std::set<ResourceId> replace;
   try {
     for (const auto& text : request.replace)
