@@ -273,12 +273,8 @@ void LibvirtStorage::finishRead(const std::string& vdc, LiveState& into) {
       // A volume under this VDC's name that no record claims (forgotten, or
       // left by a VDC of this name destroyed since): this VDC, and no other,
       // may adopt it back.
-      if (s.id.kind == Kind::Volume) {
-        Unowned unowned{Kind::Volume, s.physical,
-                        {{"size", formatSize(s.capacity)}, {"storageClass", host_.storageClassOf(s.pool)}}};
-        if (!s.backing.empty()) unowned.unadoptable = "it is a copy-on-write child of " + s.backing;
-        into.addUnowned(std::move(unowned));
-      }
+      if (s.id.kind == Kind::Volume)
+        into.addUnowned(unownedVolume(s.physical, s.capacity, host_.storageClassOf(s.pool), s.backing));
       continue;
     }
     LiveObject object{s.id, s.physical, record->second.specHash, record->second.spec, Json::object()};

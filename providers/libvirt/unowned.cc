@@ -98,17 +98,22 @@ std::optional<Unowned> describeNetwork(const HostObject& network, const Json& ob
   return u;
 }
 
-std::optional<Unowned> describeVolume(const HostObject& volume, const std::string& storageClass) {
-  if (namedByVdc(volume.name)) return std::nullopt;
+Unowned unownedVolume(const std::string& name, uint64_t capacity, const std::string& storageClass,
+                      const std::string& backing) {
   Unowned u;
   u.kind = Kind::Volume;
-  u.physicalName = volume.name;
-  auto capacity = volume.doc.nodes("capacity", volume.node);
-  u.observed["size"] = formatSize(scaledBytes(capacity.empty() ? nullptr : capacity.front(), "bytes").value_or(0));
+  u.physicalName = name;
+  u.observed["size"] = formatSize(capacity);
   u.observed["storageClass"] = storageClass;
-  if (auto backing = volume.doc.text("backingStore/path", volume.node))
-    u.unadoptable = "it is a copy-on-write child of " + *backing;
+  if (!backing.empty()) u.unadoptable = "it is a copy-on-write child of " + backing;
   return u;
+}
+
+std::optional<Unowned> describeVolume(const HostObject& volume, const std::string& storageClass) {
+  if (namedByVdc(volume.name)) return std::nullopt;
+  auto capacity = volume.doc.nodes("capacity", volume.node);
+  return unownedVolume(volume.name, scaledBytes(capacity.empty() ? nullptr : capacity.front(), "bytes").value_or(0),
+                       storageClass, volume.doc.text("backingStore/path", volume.node).value_or(""));
 }
 
 }  // namespace vdc::libvirt

@@ -3,6 +3,7 @@
 // writes and what a resource may adopt (docs/adoption.md).
 #pragma once
 
+#include <cstdint>
 #include <functional>
 #include <optional>
 #include <string>
@@ -32,5 +33,9 @@ std::optional<Unowned> describeNetwork(const HostObject& network, const Json& ob
 // `storageClass`: the class whose pool holds it (a pool the Target does not
 // name is the class of its own name).
 std::optional<Unowned> describeVolume(const HostObject& volume, const std::string& storageClass);
+// A volume of `capacity` bytes as a Volume to adopt: not one that is a
+// copy-on-write child of `backing` ("" for none).
+Unowned unownedVolume(const std::string& name, uint64_t capacity, const std::string& storageClass,
+                      const std::string& backing);
 
 }  // namespace vdc::libvirt
