@@ -45,6 +45,16 @@ class Change : public ::testing::Test {
     return pools;
   }
 
+  // Applies; `follower` let go of `replaced` before it went, and took it
+  // again once it was made anew.
+  void applyFollowing(const std::string& follower, const std::string& replaced) {
+    Result apply = run("apply shop --auto-approve");
+    ASSERT_EQ(apply.exit, 0) << apply.err;
+    EXPECT_TRUE(before(apply.err, "~ " + follower + ": let go of what is replaced", "- " + replaced + ": removed (replace)"))
+        << apply.err;
+    EXPECT_TRUE(before(apply.err, "+ " + replaced + ": created (replace)", "~ " + follower + ": updated")) << apply.err;
+  }
+
   // Whether `first` is reported before `then` in an apply's output.
   static bool before(const std::string& out, const std::string& first, const std::string& then) {
     size_t a = out.find(first), b = out.find(then);
@@ -63,11 +73,7 @@ TEST_F(Change, AVolumeMovedToAnotherClassIsAttachedAgainFromThere) {
   EXPECT_NE(plan.out.find("   ~ Instance/db\n      re-attaches Volume/db-data (made anew)   # restarts the instance\n"),
             std::string::npos)
       << plan.out;
-  Result apply = run("apply shop --auto-approve");
-  ASSERT_EQ(apply.exit, 0) << apply.err;
-  EXPECT_TRUE(before(apply.err, "~ Instance/db: let go of what is replaced", "- Volume/db-data: removed (replace)"))
-      << apply.err;
-  EXPECT_TRUE(before(apply.err, "+ Volume/db-data: created (replace)", "~ Instance/db: updated")) << apply.err;
+  applyFollowing("Instance/db", "Volume/db-data");
   EXPECT_EQ(poolsOf("webshop.db", "webshop.vol.db-data"), std::vector<std::string>{"fast"});
   EXPECT_NE(run("plan shop").out.find("No changes"), std::string::npos);
 }
@@ -108,11 +114,7 @@ TEST_F(Change, ANetworkMadeAgainHasItsNicsPluggedAgain) {
   EXPECT_NE(plan.out.find("      re-plugs NIC 1 into Network/data (made anew)   # restarts the instance\n"),
             std::string::npos)
       << plan.out;
-  Result apply = run("apply shop --auto-approve");
-  ASSERT_EQ(apply.exit, 0) << apply.err;
-  EXPECT_TRUE(before(apply.err, "~ Instance/db: let go of what is replaced", "- Network/data: removed (replace)"))
-      << apply.err;
-  EXPECT_TRUE(before(apply.err, "+ Network/data: created (replace)", "~ Instance/db: updated")) << apply.err;
+  applyFollowing("Instance/db", "Network/data");
   EXPECT_NE(run("plan shop").out.find("No changes"), std::string::npos);
 }
 
