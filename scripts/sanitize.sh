@@ -14,10 +14,10 @@ cmake --build build-asan --parallel "$(nproc)"
 # Leaks are checked: libvirt's and libxml2's process-wide caches are not ours.
 export LSAN_OPTIONS="suppressions=$root/scripts/lsan.supp:print_suppressions=0"
 export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
-# The fault sweep of an apply and of a destroy at every eighth call, and
+# The fault sweep of an apply and of a destroy at every sixteenth call, and
 # the model test's sequences at a quarter of their length (the plain suite
 # runs every call and every step): each run is several times slower here.
-export VDC_SWEEP_EVERY=8
+export VDC_SWEEP_EVERY=16
 export VDC_MODEL_STEPS=25
 cd build-asan
 ctest --output-on-failure --timeout 900 -j "$(nproc)"
