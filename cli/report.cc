@@ -127,7 +127,8 @@ int reportFailure(const std::exception& e) {
 int reportApply(const Plan& plan, const ApplyReport& result) {
   if (result.ok()) {
     Summary s = plan.summary();
-    std::cout << "Apply complete: " << (s.adopt ? std::to_string(s.adopt) + " adopted, " : "") << s.create
+    std::cout << "Apply complete: " << (s.adopt ? std::to_string(s.adopt) + " adopted, " : "")
+              << (s.rename ? std::to_string(s.rename) + " renamed, " : "") << s.create
               << " created, " << s.update << " updated, " << s.replace << " replaced, " << s.remove << " deleted.\n";
     return 0;
   }

@@ -5,6 +5,7 @@
 #include <set>
 
 #include "engine/hash.h"
+#include "engine/rename.h"
 #include "engine/units.h"
 
 namespace vdc {
@@ -49,7 +50,7 @@ std::optional<Ipv4> recordedApplianceAddress(const LiveObject* live) {
 // does (its recorded one first); its backends are its members' addresses:
 // each member's NIC on that network, or else its first NIC. A change of
 // members or of their addresses is an update of the load balancer.
-void addressLoadBalancers(Vdc& desired, const LiveState& live, std::map<std::string, Pool>& pools,
+void addressLoadBalancers(Vdc& desired, const LiveState& live, const Renames& renames, std::map<std::string, Pool>& pools,
                           const std::set<std::pair<std::string, uint32_t>>& fixed, Diagnostics& problems) {
   std::map<std::string, const Resource*> instances;
   for (const auto& r : desired.resources)
@@ -58,7 +59,7 @@ void addressLoadBalancers(Vdc& desired, const LiveState& live, std::map<std::str
     if (r.id.kind != Kind::LoadBalancer) continue;
     std::string network = r.spec.value("network", "");
     auto pool = pools.find(network);
-    const LiveObject* object = live.find(r.id);
+    const LiveObject* object = liveObjectOf(r, live, renames);
     auto ip = object && object->recorded.value("network", "") == network ? recordedApplianceAddress(object)
                                                                            : std::nullopt;
     if (ip && (fixed.count({network, ip->value}) || (pool != pools.end() && !pool->second.plans(*ip)))) ip.reset();
@@ -152,6 +153,7 @@ std::vector<Cidr> ruleAddresses(const Json& rule, const char* peer) {
 }
 
 void planAddresses(Vdc& desired, const LiveState& live, Diagnostics& problems) {
+  Renames renames = pendingRenames(desired, live);  // a renamed instance keeps its addresses
   std::map<std::string, Pool> pools;
   for (const auto& r : desired.resources) {
     if (r.id.kind != Kind::Network) continue;
@@ -190,7 +192,7 @@ void planAddresses(Vdc& desired, const LiveState& live, Diagnostics& problems) {
   // Resources are in a stable order, so the same VDC plans the same addresses.
   for (auto& r : desired.resources) {
     if (r.id.kind != Kind::Instance || !r.spec.contains("interfaces")) continue;
-    const LiveObject* object = live.find(r.id);
+    const LiveObject* object = liveObjectOf(r, live, renames);
     bool changed = false;
     Json& nics = r.spec["interfaces"];
     for (size_t i = 0; i < nics.size(); ++i) {
@@ -213,7 +215,7 @@ void planAddresses(Vdc& desired, const LiveState& live, Diagnostics& problems) {
     }
     if (changed) r.specHash = canonicalHash(r.spec);
   }
-  addressLoadBalancers(desired, live, pools, fixed, problems);
+  addressLoadBalancers(desired, live, renames, pools, fixed, problems);
   addressSecurityGroups(desired, problems);
 }
 

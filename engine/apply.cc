@@ -1,6 +1,7 @@
 #include "engine/apply.h"
 
 #include <algorithm>
+#include <iterator>
 #include <chrono>
 #include <condition_variable>
 #include <deque>
@@ -10,6 +11,7 @@
 
 #include "engine/atomic.h"
 #include "engine/follow.h"
+#include "engine/rename.h"
 #include "engine/resolve.h"
 
 namespace vdc {
@@ -27,7 +29,7 @@ struct Operation {
 class Walk {
  public:
   Walk(const Plan& plan, Datacenter& datacenter, const LiveState& live, const ApplyOptions& options)
-      : plan_(plan), datacenter_(datacenter), live_(live), options_(options) {
+      : plan_(plan), datacenter_(datacenter), live_(live), options_(options), renames_(renamesIn(plan)) {
     build();
     refuseCycles();
   }
@@ -218,7 +220,9 @@ class Walk {
       } else if (step == Step::Release) {
         if (object) provider.release(plan_.vdc, *object, c.follows);
       } else if (c.action == Action::Update && object) {
-        provider.update(owner, *object);
+        provider.update(owner, renames_.empty() ? *object : byNewNames(*object, renames_));
+      } else if (c.action == Action::Rename) {
+        rename(provider, c, owner);
       } else if (c.action == Action::Adopt) {
         owner.physical = c.adopt;
         provider.adopt(owner);
@@ -239,10 +243,24 @@ class Walk {
     return o;
   }
 
+  // The object of the old name becomes the resource, then takes what the
+  // manifest says differently. Its name on the target is the target's, never
+  // the plan's.
+  void rename(Provider& provider, const Change& c, const Ownership& owner) {
+    ResourceId old{c.id.kind, c.renamedFrom};
+    const LiveObject* object = live_.find(old);
+    if (!object) throw Error(c.id.str() + ": " + old.str() + ", which it is renamed from, is not on the target");
+    provider.rename(plan_.vdc, *object, c.id);
+    // Its record too, where only the names it refers to changed.
+    if (!c.fields.empty() || object->specHash != c.specHash)
+      provider.update(owner, LiveObject{c.id, object->physicalName, "", c.before, Json::object()});
+  }
+
   const Plan& plan_;
   Datacenter& datacenter_;
   const LiveState& live_;
   const ApplyOptions& options_;
+  Renames renames_;
   std::vector<Operation> ops_;
   ApplyReport report_;
   std::mutex mutex_;
@@ -273,7 +291,8 @@ size_t operationCount(const Plan& plan) {
 }
 
 std::string describeOutcome(const Outcome& o) {
-  static const char* past[] = {"created", "updated", "replaced", "deleted", "adopted"};
+  static const char* past[] = {"created", "updated", "replaced", "deleted", "adopted", "renamed"};
+  static_assert(std::size(past) == std::size(kActions));
   switch (o.status) {
     case Status::Done:
       if (o.step == Step::Release) return "let go of what is replaced";
@@ -299,8 +318,9 @@ ApplyReport apply(const Plan& plan, Datacenter& datacenter, const LiveState& liv
   HostFileRule files = options.files;
   files.directory = plan.directory;
   for (Provider* provider : datacenter.providers()) intents[provider].files = files;
+  // A rename's object is there: it is recorded anew by the rename itself.
   for (const auto& c : plan.changes)
-    if (c.action != Action::Delete)
+    if (c.action != Action::Delete && c.action != Action::Rename)
       intents[&datacenter.providerFor(c.id.kind)].intended.push_back(
           {plan.vdc, c.id, c.specHash, c.after, c.action == Action::Adopt ? c.adopt : ""});
   for (auto& [provider, intent] : intents) {

@@ -127,7 +127,12 @@ Plan undoPlan(const Plan& plan, const LiveState& before, LiveState& now, const s
   // object deleted outside vdc that the apply made again stays: its absence
   // is no state to go back to.
   std::set<ResourceId> remade, recordOnly, repaired;
+  std::map<ResourceId, std::string> renamedBack;  // a renamed resource's old id -> its new name
   for (const auto& c : plan.changes) {
+    if (c.action == Action::Rename && started.count(c.id)) {
+      renamedBack[{c.id.kind, c.renamedFrom}] = c.id.name;
+      started.insert({c.id.kind, c.renamedFrom});
+    }
     if (c.action == Action::Delete || c.action == Action::Replace) remade.insert(c.id);
     if (c.action == Action::Adopt) adopted.insert(c.id);
     if (c.action != Action::Delete && before.find(c.id) && !started.count(c.id)) recordOnly.insert(c.id);
@@ -136,8 +141,11 @@ Plan undoPlan(const Plan& plan, const LiveState& before, LiveState& now, const s
   Vdc old;
   old.name = plan.vdc;
   old.directory = plan.directory;
-  for (const auto& [id, object] : before.objects())
+  for (const auto& [id, object] : before.objects()) {
     old.resources.push_back(asBefore(plan.vdc, object, remade.count(id) > 0));
+    // A rename is undone by renaming back.
+    if (auto back = renamedBack.find(id); back != renamedBack.end()) old.resources.back().renamedFrom = back->second;
+  }
   old.index();
   Diagnostics ignored;  // names taken by others were there before: the undo leaves them
   Plan undo = diff(old, now, plan.target, false, ignored);

@@ -6,6 +6,7 @@
 
 #include "engine/conflicts.h"
 #include "engine/follow.h"
+#include "engine/rename.h"
 #include "engine/resolve.h"
 #include "engine/schema.h"
 #include "engine/units.h"
@@ -55,7 +56,7 @@ bool forcesReplacement(Kind kind, const FieldChange& change) {
 std::vector<Foreign> claimedBy(const std::string& vdc, const LiveState& live) {
   std::vector<Foreign> claimed;
   for (const auto& [id, foreign] : live.foreign())
-    if (foreign.owner == vdc) claimed.push_back(foreign);
+    if (foreign.owner == vdc && !foreign.heldBy) claimed.push_back(foreign);
   return claimed;
 }
 
@@ -166,6 +167,24 @@ std::vector<ResourceId> recordedDependencies(const std::string& vdc, const LiveO
   return deps;
 }
 
+// Fills `c.before` (`object` as it is, what it refers to by the names the
+// renames give) and `c.fields`, the changes that make it `r`.
+static void compareWith(const Resource& r, const LiveObject& object, Change& c, const Renames& renames) {
+  c.before = byNewNames(r.id.kind, object.effective(), renames);
+  compare(c.before, r.spec, "", c.fields);
+  for (auto& f : c.fields) {
+    f.path.erase(0, 1);  // the leading "."
+    std::string top = topField(f.path);
+    // A field only the target shows (no record has it) can only come from outside vdc.
+    f.drift = object.observed.contains(top) &&
+              (!object.recorded.contains(top) || object.observed[top] != object.recorded[top]);
+    f.forcesReplacement = forcesReplacement(r.id.kind, f);
+    const Field* field = findField(specFields(r.id.kind), top);
+    f.restarts = field && field->restarts && c.before.value("state", "") == "running" &&
+                 r.spec.value("state", "") == "running";
+  }
+}
+
 Plan diff(const Vdc& desired, const LiveState& live, const std::string& target, bool destroy,
           Diagnostics& problems, const std::set<ResourceId>& replace) {
   if (destroy) return destroyPlan(desired.name, live, target);
@@ -188,6 +207,17 @@ Plan diff(const Vdc& desired, const LiveState& live, const std::string& target, 
     return referenced->count(id) > 0;
   };
 
+  // A rename whose change makes the object anew anyway (another image, say)
+  // is a create and a delete: there is nothing to keep.
+  Renames renames = pendingRenames(desired, live);
+  for (auto it = renames.begin(); it != renames.end();) {
+    const Resource& r = *desired.find({it->first.kind, it->second});
+    Change c;
+    compareWith(r, *live.find(it->first), c, renames);
+    bool anew = replace.count(r.id) > 0;
+    for (const auto& f : c.fields) anew = anew || f.forcesReplacement;
+    it = anew ? renames.erase(it) : std::next(it);
+  }
   auto desiredChange = [&](const Resource& r) {
     Change c;
     c.id = r.id;
@@ -202,6 +232,14 @@ Plan diff(const Vdc& desired, const LiveState& live, const std::string& target, 
     Change c = desiredChange(r);
 
     const LiveObject* object = live.find(r.id);
+    if (const LiveObject* old = object ? nullptr : liveObjectOf(r, live, renames)) {
+      c.action = Action::Rename;
+      c.renamedFrom = r.renamedFrom;
+      c.physical = old->physicalName;
+      compareWith(r, *old, c, renames);
+      plan.changes.push_back(std::move(c));
+      continue;
+    }
     bool asked = replace.count(r.id) > 0;
     if (asked && !object)
       problems.add(r.where, "--replace " + r.id.str() + ": " + target + " does not hold it; the plan makes it");
@@ -210,6 +248,11 @@ Plan diff(const Vdc& desired, const LiveState& live, const std::string& target, 
       continue;
     }
     if (!object) {
+      if (const Foreign* f = live.findForeign(r.id); f && f->heldBy) {
+        problems.add(r.where, r.id.str() + ": its name on " + target + ", '" + f->physicalName + "', is kept by " +
+                                  f->heldBy->str() + ", which was renamed from it; give it another name");
+        continue;
+      }
       if (const Foreign* f = live.findForeign(r.id)) {
         problems.add(r.where, r.id.str() + ": '" + f->physicalName + "' already exists on " + target +
                                   (f->owner.empty() ? " and was not created by vdc (or was forgotten)"
@@ -229,19 +272,7 @@ Plan diff(const Vdc& desired, const LiveState& live, const std::string& target, 
       ++plan.unchanged;
       continue;
     }
-    c.before = object->effective();
-    compare(c.before, r.spec, "", c.fields);
-    for (auto& f : c.fields) {
-      f.path.erase(0, 1);  // the leading "."
-      std::string top = topField(f.path);
-      // A field only the target shows (no record has it) can only come from outside vdc.
-      f.drift = object->observed.contains(top) &&
-                (!object->recorded.contains(top) || object->observed[top] != object->recorded[top]);
-      f.forcesReplacement = forcesReplacement(r.id.kind, f);
-      const Field* field = findField(specFields(r.id.kind), top);
-      f.restarts = field && field->restarts && c.before.value("state", "") == "running" &&
-                   r.spec.value("state", "") == "running";
-    }
+    compareWith(r, *object, c, renames);
     if (!asked && c.fields.empty() && object->specHash == r.specHash) {
       ++plan.unchanged;
       continue;
@@ -261,7 +292,7 @@ Plan diff(const Vdc& desired, const LiveState& live, const std::string& target, 
     plan.changes.push_back(std::move(c));
   }
   for (const auto& [id, object] : live.objects())
-    if (!desired.find(id)) plan.changes.push_back(deletion(desired.name, object, recordedProtect));
+    if (!desired.find(id) && !renames.count(id)) plan.changes.push_back(deletion(desired.name, object, recordedProtect));
   for (const auto& [id, physical] : live.missing())
     if (live.isMissing(id) && !desired.find(id))
       plan.changes.push_back(deletion(desired.name, leftOf(id, physical), recordedProtect));

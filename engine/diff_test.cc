@@ -323,3 +323,102 @@ TEST(Diff, ACreateWaitsForTheDeleteThatHoldsItsAddressAndVolume) {
 }
 
 }  // namespace vdc
+
+namespace vdc {
+
+// Renames (engine/rename.h): the manifests name the volume "data" and the
+// instance "database", renamed from "v" and "i".
+const char* kRenamedYaml =
+    "apiVersion: vdc/v1\nkind: Network\nmetadata: {name: n}\nspec: {cidr: 10.0.0.0/24}\n---\n"
+    "apiVersion: vdc/v1\nkind: Volume\nmetadata: {name: data, annotations: {vdc/renamed-from: v}}\n"
+    "spec: {size: 10GiB}\n---\n"
+    "apiVersion: vdc/v1\nkind: Instance\nmetadata: {name: database, annotations: {vdc/renamed-from: i}}\n"
+    "spec:\n  memory: 1GiB\n  interfaces: [{network: n}]\n  volumes: [{volume: data}]\n";
+
+TEST(Diff, ARenamedResourceTakesOverItsOldObjectInPlace) {
+  Vdc before = desired();
+  LiveState live = testing::liveOf(before);
+  Diagnostics diags;
+  Vdc after = testing::loadYaml(kRenamedYaml, diags);
+  ASSERT_TRUE(diags.empty()) << diags.str();
+  Diagnostics problems;
+  Plan plan = diff(after, live, "t", false, problems);
+  ASSERT_TRUE(problems.empty()) << problems.str();
+  // Each is a rename of what was there: nothing is made, nothing deleted,
+  // and the instance's volume is the renamed one, not a field change.
+  EXPECT_EQ(plan.summary().rename, 2u);
+  EXPECT_EQ(plan.summary().create + plan.summary().remove + plan.summary().replace, 0u) << renderPlan(plan);
+  const Change* instance = find(plan, {Kind::Instance, "database"});
+  ASSERT_TRUE(instance);
+  EXPECT_EQ(instance->action, Action::Rename);
+  EXPECT_EQ(instance->renamedFrom, "i");
+  EXPECT_EQ(instance->physical, "test.i");
+  EXPECT_TRUE(instance->fields.empty()) << renderPlan(plan);
+  std::string shown = renderPlan(plan);
+  EXPECT_NE(shown.find("   ~ Instance/i -> Instance/database (renamed)\n"), std::string::npos) << shown;
+  EXPECT_NE(shown.find("   ~ Volume/v -> Volume/data (renamed)\n"), std::string::npos) << shown;
+}
+
+TEST(Diff, WhatRefersToARenamedResourceIsWrittenAgainUnderItsNewName) {
+  Vdc before = desired();
+  LiveState live = testing::liveOf(before);
+  Diagnostics diags;
+  // Only the volume is renamed; the instance keeps its name and now names "data".
+  std::string yaml = kRenamedYaml;
+  yaml.replace(yaml.find("{name: database, annotations: {vdc/renamed-from: i}}"),
+               std::string("{name: database, annotations: {vdc/renamed-from: i}}").size(), "{name: i}");
+  Vdc after = testing::loadYaml(yaml, diags);
+  ASSERT_TRUE(diags.empty()) << diags.str();
+  Diagnostics problems;
+  Plan plan = diff(after, live, "t", false, problems);
+  const Change* instance = find(plan, {Kind::Instance, "i"});
+  ASSERT_TRUE(instance) << renderPlan(plan);
+  EXPECT_EQ(instance->action, Action::Update);
+  EXPECT_TRUE(instance->fields.empty()) << renderPlan(plan);  // no re-attach, no restart
+  EXPECT_NE(renderPlan(plan).find("   ~ Instance/i\n      refers to Volume/data (renamed from v)\n"), std::string::npos)
+      << renderPlan(plan);
+}
+
+TEST(Diff, ARenameThatMustMakeTheObjectAnewIsACreateAndADelete) {
+  Vdc before = desired();
+  LiveState live = testing::liveOf(before);
+  Diagnostics diags;
+  std::string yaml = kRenamedYaml;
+  yaml.replace(yaml.find("spec: {size: 10GiB}"), std::string("spec: {size: 10GiB}").size(),
+               "spec: {size: 10GiB, storageClass: fast}");
+  Vdc after = testing::loadYaml(yaml, diags);
+  ASSERT_TRUE(diags.empty()) << diags.str();
+  Diagnostics problems;
+  Plan plan = diff(after, live, "t", false, problems);
+  ASSERT_TRUE(find(plan, {Kind::Volume, "data"}));
+  EXPECT_EQ(find(plan, {Kind::Volume, "data"})->action, Action::Create) << renderPlan(plan);
+  ASSERT_TRUE(find(plan, {Kind::Volume, "v"}));
+  EXPECT_EQ(find(plan, {Kind::Volume, "v"})->action, Action::Delete);
+  // The instance is still renamed in place.
+  EXPECT_EQ(find(plan, {Kind::Instance, "database"})->action, Action::Rename);
+}
+
+TEST(Diff, ANewResourceUnderANameARenamedOneKeepsIsRefused) {
+  Vdc before = desired();
+  // Volume/data was renamed from "v" and keeps the name test.v on the target.
+  LiveState applied = testing::liveOf(before), live;
+  for (auto [id, object] : applied.objects()) {
+    if (id == ResourceId{Kind::Volume, "v"}) object.id = {Kind::Volume, "data"};
+    live.add(object);
+  }
+  live.addForeign({{Kind::Volume, "v"}, "test.v", "test", ResourceId{Kind::Volume, "data"}});
+  Vdc vdc = before;
+  Resource again = *vdc.find({Kind::Volume, "v"});
+  Resource renamed = again;
+  renamed.id = {Kind::Volume, "data"};
+  vdc.resources.push_back(renamed);
+  vdc.index();
+  Diagnostics problems;
+  Plan plan = diff(vdc, live, "t", false, problems);
+  EXPECT_NE(problems.str().find("Volume/v: its name on t, 'test.v', is kept by Volume/data, which was renamed from it"),
+            std::string::npos)
+      << problems.str();
+  EXPECT_TRUE(plan.claimed.empty());  // nothing to warn about beyond that
+}
+
+}  // namespace vdc

@@ -78,7 +78,8 @@ std::string LiveState::fingerprint() const {
   std::string text;
   for (const auto& [id, o] : objects_)
     text += id.str() + "|" + o.physicalName + "|" + o.specHash + "|" + o.observed.dump() + "\n";
-  for (const auto& [id, f] : foreign_) text += "foreign|" + id.str() + "|" + f.owner + "\n";
+  for (const auto& [id, f] : foreign_)
+    text += "foreign|" + id.str() + "|" + f.owner + "|" + (f.heldBy ? f.heldBy->str() : "") + "\n";
   for (const auto& [id, physical] : missing_) text += "missing|" + id.str() + "|" + physical + "\n";
   // What could be adopted, by name only: an unowned object's own changes
   // (a stranger's domain starting) must not void saved plans.

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -49,6 +50,9 @@ struct Foreign {
   ResourceId id;
   std::string physicalName;
   std::string owner;  // another VDC's name, or "" for an object vdc did not create
+  // This VDC's resource that was renamed from `id` and keeps the name
+  // (engine/rename.h): the name is taken, by nobody's mistake.
+  std::optional<ResourceId> heldBy;
 };
 
 // An object on the target that no VDC owns, seen as the resource it would

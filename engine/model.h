@@ -57,6 +57,9 @@ ResourceId parseAddress(const std::string& flag, const std::string& text);
 
 // The annotation by which a resource adopts an object already on the target.
 inline constexpr const char* kAdoptAnnotation = "vdc/adopt";
+// The annotation by which a resource says it was renamed, and takes over
+// the object of its old name in place (engine/rename.h).
+inline constexpr const char* kRenamedFromAnnotation = "vdc/renamed-from";
 
 // `protect: true` in a resource's spec: no apply deletes or replaces it
 // unless told to (docs/protection.md). It is no part of the object: the
@@ -73,6 +76,9 @@ struct Resource {
   // metadata.annotations["vdc/adopt"]: the object already on the target that
   // becomes this resource (docs/adoption.md), by its name there.
   std::string adopt;
+  // metadata.annotations["vdc/renamed-from"]: its name before (for a
+  // replica, the old replica's), whose object it takes over (engine/rename.h).
+  std::string renamedFrom;
   Location where;                 // the manifest document
   std::vector<ResourceId> dependencies;  // references and dependsOn, expanded
   std::string specHash;           // sha256 of the canonical spec

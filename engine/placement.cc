@@ -7,6 +7,7 @@
 
 #include "engine/hash.h"
 #include "engine/kinds/instance.h"
+#include "engine/rename.h"
 #include "engine/units.h"
 
 namespace vdc {
@@ -43,9 +44,9 @@ struct Room {
 
 // The hosts the live object is on, as the datacenter observed them; for one
 // still to be adopted, the host of the object it adopts.
-std::vector<std::string> liveHosts(const LiveState& live, const Resource& r) {
+std::vector<std::string> liveHosts(const LiveState& live, const Renames& renames, const Resource& r) {
   std::vector<std::string> hosts;
-  if (const LiveObject* object = live.find(r.id))
+  if (const LiveObject* object = liveObjectOf(r, live, renames))
     for (const auto& host : member(object->observed, "hosts")) hosts.push_back(host.get<std::string>());
   else if (const Unowned* adopted = r.adopt.empty() ? nullptr : live.findUnowned(r.id.kind, r.adopt);
            adopted && !adopted->host.empty())
@@ -56,7 +57,7 @@ std::vector<std::string> liveHosts(const LiveState& live, const Resource& r) {
 class Placer {
  public:
   Placer(Vdc& desired, const LiveState& live, const std::vector<HostInfo>& hosts, Diagnostics& problems)
-      : desired_(desired), live_(live), problems_(problems) {
+      : desired_(desired), live_(live), renames_(pendingRenames(desired, live)), problems_(problems) {
     for (const auto& host : hosts) rooms_.emplace(host.name, Room{&host, {}});
   }
 
@@ -87,7 +88,7 @@ class Placer {
       if (r.spec.contains("image")) imageHosts[r.spec["image"].get<std::string>()].insert(host);
     }
     for (const auto& r : desired_.resources) {
-      std::vector<std::string> live = liveHosts(live_, r);
+      std::vector<std::string> live = liveHosts(live_, renames_, r);
       switch (r.id.kind) {
         case Kind::Instance:
           break;
@@ -108,7 +109,7 @@ class Placer {
     for (auto& r : desired_.resources) {
       if (r.id.kind != Kind::Image) continue;
       std::set<std::string> on = imageHosts[r.id.name];
-      for (const auto& host : liveHosts(live_, r))
+      for (const auto& host : liveHosts(live_, renames_, r))
         if (rooms_.count(host)) on.insert(host);
       if (on.empty()) on.insert(all.front());
       hosts[r.id] = {on.begin(), on.end()};
@@ -125,7 +126,7 @@ class Placer {
 
   // An instance that runs on a host stays there, unless the manifest moves it.
   bool keep(const Resource& instance) {
-    std::vector<std::string> live = liveHosts(live_, instance);
+    std::vector<std::string> live = liveHosts(live_, renames_, instance);
     if (live.empty() || !rooms_.count(live.front())) return false;
     if (!wanted(instance).empty() && wanted(instance) != live.front()) return false;
     take(instance, live.front());
@@ -185,6 +186,7 @@ class Placer {
 
   Vdc& desired_;
   const LiveState& live_;
+  Renames renames_;  // a renamed instance stays where its object is
   Diagnostics& problems_;
   std::map<std::string, Room> rooms_;  // by host name: ties go to the first
   std::map<ResourceId, std::string> placed_;

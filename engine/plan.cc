@@ -6,6 +6,7 @@
 
 #include "engine/atomic.h"
 #include "engine/hash.h"
+#include "engine/rename.h"
 #include "engine/spec_check.h"
 #include "engine/text.h"
 #include "engine/units.h"
@@ -45,6 +46,9 @@ void checkLoaded(const Plan& plan, const Json& json) {
     if (!isDnsLabel(c.id.name)) fail(where + " is not a resource's name");
     if (c.action != Action::Delete && !isHex64(c.specHash)) fail(where + " specHash is not a sha256");
     if (c.action == Action::Adopt && !isTargetName(c.adopt)) fail(where + " adopts something that is not a name");
+    if (c.action == Action::Rename &&
+        (!renamable(c.id.kind) || !isDnsLabel(c.renamedFrom) || c.renamedFrom == c.id.name || c.physical.empty()))
+      fail(where + " is a rename vdc never plans");
     if (!c.physical.empty() && !isTargetName(c.physical)) fail(where + " physical is not a name");
     for (const auto& deps : {c.dependencies, c.priorDependencies, c.follows})
       for (const auto& d : deps)
@@ -92,6 +96,7 @@ std::string_view actionName(Action action) {
     case Action::Replace: return "replace";
     case Action::Delete: return "delete";
     case Action::Adopt: return "adopt";
+    case Action::Rename: return "rename";
   }
   return "?";
 }
@@ -103,12 +108,13 @@ std::string_view actionSymbol(Action action) {
     case Action::Replace: return "-/+";
     case Action::Delete: return "-";
     case Action::Adopt: return "<=";
+    case Action::Rename: return "~";
   }
   return "?";
 }
 
 static Action parseAction(const std::string& text) {
-  for (Action a : {Action::Create, Action::Update, Action::Replace, Action::Delete, Action::Adopt})
+  for (Action a : kActions)
     if (actionName(a) == text) return a;
   throw Error("unknown action '" + text + "' in plan");
 }
@@ -123,6 +129,7 @@ Summary Plan::summary() const {
       case Action::Replace: ++s.replace; break;
       case Action::Delete: ++s.remove; break;
       case Action::Adopt: ++s.adopt; break;
+      case Action::Rename: ++s.rename; break;
     }
   }
   return s;
@@ -154,7 +161,7 @@ Json Plan::toJson() const {
   out["liveFingerprint"] = liveFingerprint;
   Summary s = summary();
   out["summary"] = {{"create", s.create}, {"update", s.update}, {"replace", s.replace},
-                    {"delete", s.remove}, {"adopt", s.adopt}, {"unchanged", s.unchanged}};
+                    {"delete", s.remove}, {"adopt", s.adopt}, {"rename", s.rename}, {"unchanged", s.unchanged}};
   out["changes"] = Json::array();
   for (const auto& c : changes) {
     Json change;
@@ -167,6 +174,7 @@ Json Plan::toJson() const {
     change["specHash"] = c.specHash;
     change["drift"] = c.drift;
     if (c.action == Action::Adopt) change["adopt"] = c.adopt;
+    if (c.action == Action::Rename) change["renamedFrom"] = c.renamedFrom;
     if (!c.physical.empty()) change["physical"] = c.physical;
     if (c.protect) change["protected"] = true;
     if (c.replaceAsked) change["replaceAsked"] = true;
@@ -228,6 +236,7 @@ Plan Plan::fromJson(const Json& json) {
       c.specHash = item.at("specHash").get<std::string>();
       c.drift = item.at("drift").get<bool>();
       if (c.action == Action::Adopt) c.adopt = item.at("adopt").get<std::string>();
+      if (c.action == Action::Rename) c.renamedFrom = item.at("renamedFrom").get<std::string>();
       c.dependencies = idsFromJson(item.at("dependencies"));
       c.priorDependencies = idsFromJson(item.at("priorDependencies"));
       c.follows = idsFromJson(item.value("follows", Json::array()));

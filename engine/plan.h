@@ -13,7 +13,11 @@ namespace vdc {
 
 // Adopt: an object already on the target, owned by no VDC, becomes the
 // resource in place (docs/adoption.md); field changes are made after.
-enum class Action { Create, Update, Replace, Delete, Adopt };
+// Rename: the object of the resource's old name becomes it in place
+// (engine/rename.h); field changes are made after.
+enum class Action { Create, Update, Replace, Delete, Adopt, Rename };
+inline constexpr Action kActions[] = {Action::Create, Action::Update, Action::Replace,
+                                      Action::Delete, Action::Adopt,  Action::Rename};
 
 std::string_view actionName(Action action);  // "create", "update", ...
 std::string_view actionSymbol(Action action);  // "+", "~", "-/+", "-", "<="
@@ -45,7 +49,10 @@ struct Change {
   bool drift = false;  // every field change is drift back to desired; a create: the object was deleted outside vdc
   bool replaceAsked = false;  // a replace that --replace asked for
   std::string adopt;   // Adopt: the object's name on the target
-  std::string physical;  // Delete and Replace: the object's name on the target, which goes
+  std::string renamedFrom;  // Rename: the resource's old name (of the same kind)
+  // Delete and Replace: the object's name on the target, which goes.
+  // Rename: the object's name on the target, which it keeps.
+  std::string physical;
   // Protected by its manifest or by the target's record of the VDC: a
   // delete or replace of it needs Plan::allowDestroy to name it.
   bool protect = false;
@@ -59,8 +66,8 @@ struct LeftOut {
 };
 
 struct Summary {
-  size_t create = 0, update = 0, replace = 0, remove = 0, adopt = 0, unchanged = 0;
-  size_t changes() const { return create + update + replace + remove + adopt; }
+  size_t create = 0, update = 0, replace = 0, remove = 0, adopt = 0, rename = 0, unchanged = 0;
+  size_t changes() const { return create + update + replace + remove + adopt + rename; }
 };
 
 struct Plan {

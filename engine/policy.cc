@@ -1,6 +1,7 @@
 #include "engine/policy.h"
 
 #include <algorithm>
+#include <iterator>
 
 #include "engine/error.h"
 #include "engine/text.h"
@@ -13,13 +14,13 @@ Denial parseDenial(const std::string& text) {
   auto colon = text.find(':');
   std::string action = text.substr(0, colon);
   bool known = false;
-  for (Action a : {Action::Create, Action::Update, Action::Replace, Action::Delete, Action::Adopt})
+  for (Action a : kActions)
     if (actionName(a) == action) {
       denial.action = a;
       known = true;
     }
   if (!known)
-    throw Error("--deny " + printable(text) + ": the action is create, update, replace, delete or adopt");
+    throw Error("--deny " + printable(text) + ": the action is create, update, replace, delete, adopt or rename");
   if (colon != std::string::npos) {
     denial.kind = parseKind(text.substr(colon + 1));
     if (!denial.kind) throw Error("--deny " + printable(text) + ": '" + printable(text.substr(colon + 1)) + "' is no kind");
@@ -28,7 +29,8 @@ Denial parseDenial(const std::string& text) {
 }
 
 static const char* verb(Action action) {
-  static const char* verbs[] = {"creates", "updates", "replaces", "deletes", "adopts"};
+  static const char* verbs[] = {"creates", "updates", "replaces", "deletes", "adopts", "renames"};
+  static_assert(std::size(verbs) == std::size(kActions));
   return verbs[static_cast<int>(action)];
 }
 

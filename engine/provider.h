@@ -71,6 +71,13 @@ class Provider {
   virtual void forget(const std::string& /*vdc*/, const LiveObject& live) {
     throw Error(live.id.str() + ": this target cannot forget a " + std::string(kindName(live.id.kind)));
   }
+  // Makes `live`, this VDC's object, the resource `to` (of the same kind) in
+  // place: its records and the names it keeps on the target (engine/rename.h).
+  // Kinds that keep no object through a rename cannot be renamed.
+  virtual void rename(const std::string& /*vdc*/, const LiveObject& live, const ResourceId& to) {
+    throw Error(live.id.str() + ": this target cannot rename a " + std::string(kindName(live.id.kind)) + " to " +
+                to.str());
+  }
   // Takes the unowned object `owner.physical` as the resource: records
   // ownership on it, in place, and changes nothing else.
   virtual void adopt(const Ownership& owner) {

@@ -6,6 +6,7 @@
 #include "engine/conflicts.h"
 #include "engine/follow.h"
 #include "engine/policy.h"
+#include "engine/rename.h"
 #include "engine/text.h"
 
 namespace vdc {
@@ -46,6 +47,11 @@ void renderFields(const Change& c, std::string& out) {
   for (const auto& line : describeFollows(c)) out += "      " + line + (note.empty() ? "" : "   # " + note) + "\n";
 }
 
+// What a change's references to renamed resources mean (engine/rename.h).
+void renderRenamedReferences(const Plan& plan, const Change& c, std::string& out) {
+  for (const auto& line : describeRenamedReferences(plan, c)) out += "      " + line + "\n";
+}
+
 // "   + Network/n", the symbol right-aligned: how a change's line begins.
 std::string marked(Action action, const ResourceId& id) {
   std::string symbol(actionSymbol(action));
@@ -57,7 +63,8 @@ std::string marked(Action action, const ResourceId& id) {
 std::string renderSummary(const Summary& s) {
   if (s.changes() == 0) return "No changes: the datacenter matches the manifests (" +
                                 std::to_string(s.unchanged) + " resources).";
-  return "Plan: " + (s.adopt ? std::to_string(s.adopt) + " to adopt, " : "") + std::to_string(s.create) +
+  return "Plan: " + (s.adopt ? std::to_string(s.adopt) + " to adopt, " : "") +
+         (s.rename ? std::to_string(s.rename) + " to rename, " : "") + std::to_string(s.create) +
          " to create, " + std::to_string(s.update) + " to update, " + std::to_string(s.replace) + " to replace, " +
          std::to_string(s.remove) + " to delete, " + std::to_string(s.unchanged) + " unchanged.";
 }
@@ -84,7 +91,9 @@ std::string renderPlan(const Plan& plan) {
   std::string out = "VDC " + plan.vdc + " on " + plan.target + (plan.destroy ? " (destroy)" : "") + "\n";
   if (!plan.empty()) out += "\n";
   for (const auto& c : plan.changes) {
-    out += marked(c.action, c.id);
+    out += c.action == Action::Rename
+               ? marked(c.action, {c.id.kind, c.renamedFrom}) + " -> " + c.id.str() + " (renamed)"
+               : marked(c.action, c.id);
     if (c.action == Action::Replace) out += c.replaceAsked ? " (replace, as --replace asks)" : " (replace)";
     if (c.action == Action::Adopt) out += " (adopt '" + c.adopt + "')";
     if (c.action == Action::Delete && !c.physical.empty()) out += " (deletes '" + c.physical + "')";
@@ -93,6 +102,7 @@ std::string renderPlan(const Plan& plan) {
     if (auto why = irreversibility(c); !why.empty()) out += " (cannot be undone: " + why + ")";
     out += "\n";
     renderConflicts(plan, c, out);
+    renderRenamedReferences(plan, c, out);
     renderFields(c, out);
   }
   for (const auto& f : plan.claimed)

@@ -5,6 +5,7 @@
 #include "engine/atomic.h"
 #include "engine/conflicts.h"
 #include "engine/follow.h"
+#include "engine/rename.h"
 #include "engine/render.h"
 #include "engine/text.h"
 
@@ -34,6 +35,7 @@ const char* heading(Action action) {
     case Action::Replace: return "Replace";
     case Action::Delete: return "Delete";
     case Action::Adopt: return "Adopt";
+    case Action::Rename: return "Rename";
   }
   return "?";
 }
@@ -49,6 +51,9 @@ std::string note(const Change& c, const FieldChange& f) {
 void renderChange(const Plan& plan, const Change& c, std::string& out) {
   std::string title = cell(c.id.str());
   if (c.action == Action::Adopt) title += " takes over " + cell(c.adopt);
+  if (c.action == Action::Rename)
+    title = cell(ResourceId{c.id.kind, c.renamedFrom}.str()) + " is renamed " + cell(c.id.str()) + " (keeps " +
+            cell(c.physical) + ")";
   if ((c.action == Action::Delete || c.action == Action::Replace) && !c.physical.empty())
     title += " (" + cell(c.physical) + " goes)";
   if (c.drift) title += c.action == Action::Create ? " **drift: deleted outside vdc**" : " **drift**";
@@ -65,6 +70,7 @@ void renderChange(const Plan& plan, const Change& c, std::string& out) {
   std::string follow = followNote(c);
   for (const auto& line : describeFollows(c))
     out += "  - " + cell(line) + (follow.empty() ? "" : " (" + follow + ")") + "\n";
+  for (const auto& line : describeRenamedReferences(plan, c)) out += "  - " + cell(line) + "\n";
   if (c.fields.empty()) return;
   out += "\n  | field | before | after | note |\n  |---|---|---|---|\n";
   for (const auto& f : c.fields)
@@ -87,7 +93,7 @@ std::string renderMarkdown(const Plan& plan, const MarkdownContext& context) {
   if (drifted)
     out += "\n> **Drift:** " + std::to_string(drifted) + (drifted == 1 ? " resource was" : " resources were") +
            " changed outside vdc; this plan puts " + (drifted == 1 ? "it" : "them") + " back.\n";
-  for (Action action : {Action::Delete, Action::Replace, Action::Update, Action::Create, Action::Adopt}) {
+  for (Action action : {Action::Delete, Action::Replace, Action::Update, Action::Create, Action::Adopt, Action::Rename}) {
     std::string section;
     size_t count = 0;
     for (const auto& c : plan.changes)

@@ -8,6 +8,7 @@
 #include "engine/kinds/instance.h"
 #include "engine/kinds/kind_rules.h"
 #include "engine/parallel.h"
+#include "engine/rename.h"
 #include "engine/text.h"
 #include "engine/units.h"
 
@@ -19,10 +20,12 @@ std::string replicaName(const std::string& name, long index, long replicas) {
   return replicas == 1 ? name : name + "-" + std::to_string(index);
 }
 
-std::string adoption(const Manifest& m) {
-  const Json& name = m.annotations.contains(kAdoptAnnotation) ? m.annotations[kAdoptAnnotation] : Json();
-  return name.is_string() ? name.get<std::string>() : "";
+std::string annotation(const Manifest& m, const char* key) {
+  const Json& value = m.annotations.contains(key) ? m.annotations[key] : Json();
+  return value.is_string() ? value.get<std::string>() : "";
 }
+
+std::string adoption(const Manifest& m) { return annotation(m, kAdoptAnnotation); }
 
 class Resolver : public Checks {
  public:
@@ -145,6 +148,7 @@ class Resolver : public Checks {
   void checkKind(const Manifest& m) {
     if (auto check = rulesOf(m.id.kind).check) check(m, *this);
     if (m.annotations.contains(kAdoptAnnotation)) checkAdoption(m);
+    if (m.annotations.contains(kRenamedFromAnnotation)) checkRename(m);
   }
 
   void problem(Location where, std::string message) override { diags_.add(std::move(where), std::move(message)); }
@@ -165,6 +169,31 @@ class Resolver : public Checks {
       diags_.add(where, what + ": " + kAdoptAnnotation + " names no object");
     else if (m.id.kind == Kind::Instance && InstanceSpec(m.spec).replicas() != 1)
       diags_.add(where, what + " adopts one domain and so needs replicas: 1");
+  }
+
+  // A rename takes over the object of the old name (engine/rename.h), which
+  // must be no resource of its own any more.
+  void checkRename(const Manifest& m) {
+    Location where = mentionAt(m, "metadata.annotations");
+    std::string what = m.id.str() + " (" + kRenamedFromAnnotation + ")";
+    std::string old = annotation(m, kRenamedFromAnnotation);
+    if (!renamable(m.id.kind)) {
+      diags_.add(where, what + ": only an Instance or a Volume keeps its object through a rename; a " +
+                            std::string(kindName(m.id.kind)) +
+                            " holds no data, and renamed it is made anew: drop the annotation");
+    } else if (!isDnsLabel(old)) {
+      diags_.add(where, what + ": '" + printable(old) + "' is no resource name");
+    } else if (old == m.id.name) {
+      diags_.add(where, what + ": it names the resource itself");
+    } else if (m.annotations.contains(kAdoptAnnotation)) {
+      diags_.add(where, what + ": a resource adopts an object or is renamed, not both");
+    } else if (const Manifest* still = lookup(m.id.kind, old)) {
+      diags_.add(where, what + ": " + ResourceId{m.id.kind, old}.str() + " is still in the manifests (at " +
+                            still->where.str() + "); a rename takes its object over, so it must be gone");
+    } else if (auto [it, fresh] = renamedFrom_.try_emplace({m.id.kind, old}, m.where); !fresh) {
+      diags_.add(where, what + ": " + ResourceId{m.id.kind, old}.str() + " is renamed at " + it->second.str() +
+                            " too; one resource takes its object");
+    }
   }
 
   void checkAttachments() {
@@ -220,7 +249,8 @@ class Resolver : public Checks {
           if (!l.contains("backendPort")) l["backendPort"] = l.value("port", 0L);
       }
       if (m.id.kind != Kind::Instance) {
-        vdc.resources.push_back(Resource{m.id, std::move(m.spec), std::move(m.labels), adoption(m), m.where});
+        vdc.resources.push_back(
+            Resource{m.id, std::move(m.spec), std::move(m.labels), adoption(m), renamedFrom(m, 0, 1), m.where});
         continue;
       }
       long replicas = InstanceSpec(m.spec).replicas();
@@ -228,8 +258,8 @@ class Resolver : public Checks {
       for (long i = 0; i < replicas; ++i) {
         Json labels = m.labels;
         if (replicas != 1) labels["vdc.replica-of"] = m.id.name;
-        vdc.resources.push_back(
-            Resource{{Kind::Instance, replicaName(m.id.name, i, replicas)}, m.spec, std::move(labels), adoption(m), m.where});
+        vdc.resources.push_back(Resource{{Kind::Instance, replicaName(m.id.name, i, replicas)}, m.spec,
+                                         std::move(labels), adoption(m), renamedFrom(m, i, replicas), m.where});
       }
     }
     selectBackends(vdc);
@@ -293,6 +323,14 @@ class Resolver : public Checks {
     r.dependencies.erase(std::unique(r.dependencies.begin(), r.dependencies.end()), r.dependencies.end());
   }
 
+  // Replica `index` of `replicas` is renamed from the old one of its index.
+  std::string renamedFrom(const Manifest& m, long index, long replicas) const {
+    std::string old = annotation(m, kRenamedFromAnnotation);
+    if (!isDnsLabel(old) || !renamable(m.id.kind)) return "";
+    std::string name = replicaName(old, index, replicas);
+    return name.size() <= 63 ? name : "";
+  }
+
   long replicaCount(const std::string& name) {
     auto it = replicaCounts_.find(name);
     return it == replicaCounts_.end() ? 1 : it->second;
@@ -310,6 +348,7 @@ class Resolver : public Checks {
   std::map<ResourceId, const Manifest*> byId_;
   std::map<Kind, std::vector<std::string>> namesByKind_;
   std::map<std::string, long> replicaCounts_;
+  std::map<ResourceId, Location> renamedFrom_;  // old resource -> the manifest renamed from it
   bool complete_;
   ExpansionLimits limits_;
   bool expandable_ = true;

@@ -231,3 +231,39 @@ TEST(Resolve, ControlBytesInValuesAreEscapedInEveryMessage) {
 }
 
 }  // namespace vdc
+
+namespace vdc {
+
+static std::string renamed(const std::string& kind, const std::string& name, const std::string& from,
+                           const std::string& spec) {
+  return "apiVersion: vdc/v1\nkind: " + kind + "\nmetadata: {name: " + name +
+         ", annotations: {vdc/renamed-from: " + from + "}}\nspec:\n" + spec + "---\n";
+}
+
+TEST(Resolve, ARenameNamesAnOldResourceThatIsGone) {
+  std::string errors =
+      errorsOf(std::string(kNetwork) + renamed("Network", "back", "front", "  cidr: 10.0.2.0/24\n") +
+               renamed("Volume", "data", "data", "  size: 1GiB\n") + renamed("Volume", "logs", "Old_", "  size: 1GiB\n") +
+               instance("db", "  memory: 1GiB\n") + renamed("Instance", "database", "db", "  memory: 1GiB\n") +
+               renamed("Instance", "a", "old", "  memory: 1GiB\n") + renamed("Instance", "b", "old", "  memory: 1GiB\n"));
+  for (const char* expected :
+       {"Network/back (vdc/renamed-from): only an Instance or a Volume keeps its object through a rename",
+        "Volume/data (vdc/renamed-from): it names the resource itself",
+        "Volume/logs (vdc/renamed-from): 'Old_' is no resource name",
+        "Instance/database (vdc/renamed-from): Instance/db is still in the manifests (at",
+        "Instance/b (vdc/renamed-from): Instance/old is renamed at"})
+    EXPECT_NE(errors.find(expected), std::string::npos) << expected << "\n" << errors;
+}
+
+TEST(Resolve, EachReplicaIsRenamedFromTheOldOneOfItsIndex) {
+  Diagnostics diags;
+  Vdc vdc = loadYaml(renamed("Instance", "web", "front", "  memory: 1GiB\n  replicas: 2\n") +
+                         renamed("Volume", "data", "logs", "  size: 1GiB\n"),
+                     diags);
+  ASSERT_TRUE(diags.empty()) << diags.str();
+  EXPECT_EQ(vdc.find({Kind::Instance, "web-0"})->renamedFrom, "front-0");
+  EXPECT_EQ(vdc.find({Kind::Instance, "web-1"})->renamedFrom, "front-1");
+  EXPECT_EQ(vdc.find({Kind::Volume, "data"})->renamedFrom, "logs");
+}
+
+}  // namespace vdc

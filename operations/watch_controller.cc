@@ -50,7 +50,7 @@ Json changeList(const Plan& plan) {
 
 Json summaryJson(const Summary& s) {
   return {{"create", s.create}, {"update", s.update}, {"replace", s.replace}, {"delete", s.remove},
-          {"adopt", s.adopt},   {"unchanged", s.unchanged}};
+          {"adopt", s.adopt},   {"rename", s.rename}, {"unchanged", s.unchanged}};
 }
 
 }  // namespace

@@ -310,3 +310,96 @@ TEST_F(Change, ASavedPlanNeverChoosesWhatADeleteDeletes) {
 }
 
 }  // namespace vdc::testing
+
+namespace vdc::testing {
+
+namespace {
+
+// Renames (engine/rename.h) on the webshop: Instance/db becomes
+// Instance/database and its Volume/db-data becomes Volume/data.
+class Rename : public Change {
+ protected:
+  void renameDbAndItsVolume() {
+    edit("instances.yaml", "  name: db\n", "  name: database\n  annotations: {vdc/renamed-from: db}\n");
+    edit("instances.yaml", "- volume: db-data", "- volume: data");
+    edit("storage.yaml", "  name: db-data\n", "  name: data\n  annotations: {vdc/renamed-from: db-data}\n");
+  }
+
+  std::string sim() { return readFile(dir.path() / ".vdc" / "sim.xml"); }
+
+  // The UUID of domain `name`, as the datacenter holds it ("" when there is none).
+  std::string uuidOf(const std::string& name) {
+    std::smatch found;
+    std::string text = sim();
+    std::regex domain("<name>" + name + "</name>\\s*<uuid>([^<]*)</uuid>");
+    return std::regex_search(text, found, domain) ? found[1].str() : "";
+  }
+};
+
+}  // namespace
+
+TEST_F(Rename, AnInstanceAndItsVolumeKeepTheirObjectsUnderNewNames) {
+  std::string uuid = uuidOf("webshop.db");
+  ASSERT_FALSE(uuid.empty());
+  renameDbAndItsVolume();
+  Result plan = run("plan shop");
+  ASSERT_EQ(plan.exit, 0) << plan.err;
+  EXPECT_NE(plan.out.find("   ~ Instance/db -> Instance/database (renamed)\n"), std::string::npos) << plan.out;
+  EXPECT_NE(plan.out.find("   ~ Volume/db-data -> Volume/data (renamed)\n"), std::string::npos) << plan.out;
+  EXPECT_NE(plan.out.find("Plan: 2 to rename, 0 to create, 0 to update, 0 to replace, 0 to delete"), std::string::npos)
+      << plan.out;
+  Result apply = run("apply shop --auto-approve");
+  ASSERT_EQ(apply.exit, 0) << apply.err;
+  EXPECT_NE(apply.out.find("Apply complete: 2 renamed"), std::string::npos) << apply.out;
+  // The same domain, on the same disk, known by its new name.
+  EXPECT_EQ(uuidOf("webshop.db"), uuid);
+  EXPECT_EQ(uuidOf("webshop.database"), "");
+  EXPECT_EQ(poolsOf("webshop.db", "webshop.vol.db-data"), std::vector<std::string>{"standard"});
+  EXPECT_NE(sim().find("kind=\"Instance\" name=\"database\""), std::string::npos);
+  Result again = run("plan shop");
+  EXPECT_NE(again.out.find("No changes"), std::string::npos) << again.out;
+  Result show = run("show shop");
+  EXPECT_NE(show.out.find("Instance/database"), std::string::npos) << show.out;
+}
+
+TEST_F(Rename, TheNameARenamedInstanceKeepsIsNoOtherResourcesToTake) {
+  renameDbAndItsVolume();
+  ASSERT_EQ(run("apply shop --auto-approve").exit, 0);
+  std::string second =
+      "---\napiVersion: vdc/v1\nkind: Instance\nmetadata: {name: db}\nspec: {memory: 1GiB, image: debian-12}\n";
+  writeFile(dir.path() / "shop" / "more.yaml", second);
+  Result plan = run("plan shop");
+  EXPECT_NE(plan.err.find("Instance/database (vdc/renamed-from): Instance/db is still in the manifests"),
+            std::string::npos)
+      << plan.err;
+  edit("instances.yaml", "  annotations: {vdc/renamed-from: db}\n", "");
+  plan = run("plan shop");
+  EXPECT_EQ(plan.exit, 1);
+  EXPECT_NE(plan.err.find("Instance/db: its name on"), std::string::npos) << plan.err;
+  EXPECT_NE(plan.err.find("'webshop.db', is kept by Instance/database, which was renamed from it"), std::string::npos)
+      << plan.err;
+}
+
+TEST_F(Rename, AnApplyThatStopsHalfWayIsPutRightByTheNext) {
+  renameDbAndItsVolume();
+  Result failed = shell(dir.path(), "VDC_FAULT=fail:2 " + std::string(VDC_BINARY) + " apply shop --auto-approve");
+  ASSERT_EQ(failed.exit, 1) << failed.err;
+  ASSERT_EQ(run("apply shop --auto-approve").exit, 0);
+  EXPECT_NE(run("plan shop").out.find("No changes"), std::string::npos);
+  EXPECT_EQ(poolsOf("webshop.db", "webshop.vol.db-data"), std::vector<std::string>{"standard"});
+}
+
+TEST_F(Rename, AnAtomicApplyIsUndoneByRenamingBack) {
+  renameDbAndItsVolume();
+  Result before = run("plan shop --json");
+  ASSERT_EQ(before.exit, 0) << before.err;
+  // One rename is done, the other fails: the first is renamed back.
+  Result failed = shell(dir.path(), "VDC_FAULT=fail:2 " + std::string(VDC_BINARY) +
+                                        " apply shop --auto-approve --atomic --parallelism 1");
+  ASSERT_EQ(failed.exit, 1) << failed.err;
+  EXPECT_NE(failed.out.find("rolled back"), std::string::npos) << failed.out << failed.err;
+  EXPECT_EQ(Json::parse(run("plan shop --json").out)["changes"], Json::parse(before.out)["changes"]);
+  EXPECT_NE(sim().find("kind=\"Instance\" name=\"db\""), std::string::npos);
+}
+
+}  // namespace vdc::testing

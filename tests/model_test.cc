@@ -52,6 +52,8 @@ struct InstanceModel {
   std::vector<std::pair<std::string, std::vector<std::string>>> nics;  // network, groups
   std::vector<std::string> volumes;
   bool web = false;  // behind the load balancer
+  std::string renamedFrom;  // vdc/renamed-from, the step it is renamed
+  std::string kept;         // renamed: the name its objects keep ("": its own)
 };
 
 struct VolumeModel {
@@ -59,6 +61,8 @@ struct VolumeModel {
   std::string storageClass = "standard";
   bool fromImage = false;
   bool protect = false;
+  std::string renamedFrom;
+  std::string kept;
 };
 
 struct World {
@@ -71,6 +75,11 @@ struct World {
 
   std::string fresh(const std::string& prefix) { return prefix + std::to_string(nextName++); }
 
+  static std::string metadata(const std::string& name, const std::string& renamedFrom, const std::string& more = "") {
+    return "metadata: {name: " + name + (renamedFrom.empty() ? "" : ", annotations: {vdc/renamed-from: " + renamedFrom + "}") +
+           more + "}\n";
+  }
+
   std::string yaml() const {
     std::string y = std::string("apiVersion: vdc/v1\nkind: VirtualDataCenter\nmetadata: {name: ") + kVdc + "}\n";
     auto doc = [&](const std::string& text) { y += "---\napiVersion: vdc/v1\n" + text; };
@@ -81,7 +90,7 @@ struct World {
     for (const auto& [name, octet] : networks)
       doc("kind: Network\nmetadata: {name: " + name + "}\nspec: {cidr: 10.61." + std::to_string(octet) + ".0/24}\n");
     for (const auto& [name, v] : volumes)
-      doc("kind: Volume\nmetadata: {name: " + name + "}\nspec: {size: " + std::to_string(v.gib) +
+      doc("kind: Volume\n" + metadata(name, v.renamedFrom) + "spec: {size: " + std::to_string(v.gib) +
           "GiB, storageClass: " + v.storageClass + (v.fromImage ? ", image: base" : "") +
           (v.protect ? ", protect: true" : "") + "}\n");
     for (const auto& [name, i] : instances) {
@@ -97,7 +106,7 @@ struct World {
       spec += "]\n  volumes: [";
       for (size_t v = 0; v < i.volumes.size(); ++v) spec += (v ? ", " : "") + std::string("{volume: ") + i.volumes[v] + "}";
       spec += "]\n";
-      doc("kind: Instance\nmetadata: {name: " + name + (i.web ? ", labels: {tier: web}" : "") + "}\nspec:\n" + spec);
+      doc("kind: Instance\n" + metadata(name, i.renamedFrom, i.web ? ", labels: {tier: web}" : "") + "spec:\n" + spec);
     }
     if (!balancerNetwork.empty())
       doc("kind: LoadBalancer\nmetadata: {name: front}\nspec:\n  network: " + balancerNetwork +
@@ -105,19 +114,61 @@ struct World {
     return y;
   }
 
+  // The objects of a volume and of an instance, as the datacenter names them.
+  static std::string volumeObject(const std::string& name, const VolumeModel& v) {
+    return "volume model.vol." + name + " in " + v.storageClass;
+  }
+  static std::vector<std::string> instanceObjects(const std::string& domain, const InstanceModel& i) {
+    std::vector<std::string> out = {"domain model." + domain};
+    if (i.image) out.push_back("volume model.root." + domain + " in standard");
+    return out;
+  }
+
   // The domains, volumes and networks the manifests ask for, as the datacenter names them.
   std::set<std::string> expected() const {
     std::set<std::string> out = {"network model._vdc", "volume model.img.base"};
     for (const auto& [name, octet] : networks) out.insert("network model." + name);
-    for (const auto& [name, v] : volumes) out.insert("volume model.vol." + name + " in " + v.storageClass);
+    for (const auto& [name, v] : volumes) out.insert(volumeObject(v.kept.empty() ? name : v.kept, v));
     for (const auto& [name, i] : instances)
       for (int r = 0; r < i.replicas; ++r) {
-        std::string domain = i.replicas == 1 ? name : name + "-" + std::to_string(r);
-        out.insert("domain model." + domain);
-        if (i.image) out.insert("volume model.root." + domain + " in standard");
+        std::string domain = i.replicas == 1 ? (i.kept.empty() ? name : i.kept) : name + "-" + std::to_string(r);
+        for (const auto& object : instanceObjects(domain, i)) out.insert(object);
       }
     if (!balancerNetwork.empty()) out.insert("domain model.lb.front");
     return out;
+  }
+
+  // A renamed object made anew since (replaced, its replicas changed) has
+  // its own name: `seen` says which, as long as exactly one of them is
+  // there. Not in the step that renames it: a rename keeps the name.
+  void settle(const std::set<std::string>& seen) {
+    for (auto& [name, v] : volumes)
+      if (!v.kept.empty() && v.renamedFrom.empty() && !seen.count(volumeObject(v.kept, v)) &&
+          seen.count(volumeObject(name, v)))
+        v.kept.clear();
+    for (auto& [name, i] : instances)
+      if (!i.kept.empty() && i.renamedFrom.empty() && !seen.count("domain model." + i.kept) &&
+          seen.count("domain model." + name))
+        i.kept.clear();
+  }
+
+  // The objects of renamed resources under the names they keep -> under
+  // their own: what a renamed resource made anew has.
+  std::map<std::string, std::string> ownNames() const {
+    std::map<std::string, std::string> out;
+    for (const auto& [name, v] : volumes)
+      if (!v.kept.empty()) out[volumeObject(v.kept, v)] = volumeObject(name, v);
+    for (const auto& [name, i] : instances)
+      if (!i.kept.empty())
+        for (size_t k = 0; k < instanceObjects(name, i).size(); ++k)
+          out[instanceObjects(i.kept, i)[k]] = instanceObjects(name, i)[k];
+    return out;
+  }
+
+  // The annotations of the step before: done, they say nothing more.
+  void renamed() {
+    for (auto& [name, v] : volumes) v.renamedFrom.clear();
+    for (auto& [name, i] : instances) i.renamedFrom.clear();
   }
 
   bool attached(const std::string& volume) const {
@@ -219,6 +270,7 @@ class Model : public ::testing::Test {
     std::string failure = applyWorld(world, std::nullopt);
     for (size_t s = 0; s < steps.size() && failure.empty(); ++s) {
       std::mt19937 rng(steps[s].seed);
+      world.renamed();
       World was = world;
       std::string did = perform(steps[s].op, world, rng);
       refused_ = false;
@@ -226,6 +278,7 @@ class Model : public ::testing::Test {
       if (std::getenv("VDC_MODEL_VERBOSE")) std::cerr << "step " << s << ": " << did << "\n";
       failure = applyWorld(world, rng);
       if (refused_) world = was;  // the protected volume stays: so does the edit that would replace it
+      if (failure.empty()) world.settle(check(readFile(".vdc/sim.xml")).objects);
       if (!failure.empty()) failure = "step " + std::to_string(s) + " (" + did + "): " + failure;
     }
     fs::current_path(previous_);
@@ -306,14 +359,19 @@ class Model : public ::testing::Test {
         w.instances[w.fresh("i")] = i;
         return "new instance";
       }
-      case 8: {  // an instance goes, or is renamed (its volumes and all)
+      case 8: {  // an instance goes, or is renamed (its volumes and all), saying so or not
         if (w.instances.empty()) return "nothing";
         std::string name = pick(w.instances);
         InstanceModel i = w.instances[name];
         w.instances.erase(name);
         if (coin()) return "delete " + name;
-        w.instances[w.fresh("i")] = i;
-        return "rename " + name;
+        bool said = i.replicas == 1 && coin();
+        i.renamedFrom = said ? name : "";
+        i.kept = said ? (i.kept.empty() ? name : i.kept) : "";
+        std::string to = w.fresh("i");
+        if (said && to == name) to = w.fresh("i");  // the first fresh name is the first instance's
+        w.instances[to] = i;
+        return (said ? "rename (vdc/renamed-from) " : "rename ") + name;
       }
       case 9: {  // a NIC added or removed, a group on or off
         if (w.instances.empty()) return "nothing";
@@ -333,13 +391,24 @@ class Model : public ::testing::Test {
         auto& i = w.instances[pick(w.instances)];
         if (!i.volumes.empty()) return "nothing";
         i.replicas = std::uniform_int_distribution<int>(1, 3)(rng);
+        if (i.replicas != 1) i.kept.clear();  // its replicas are made under names of their own
         return "replicas";
       }
-      case 11: {  // a volume added, or a free one deleted
+      case 11: {  // a volume added, a free one deleted, or one renamed
         std::string v = pick(w.volumes);
         if (!w.attached(v) && !w.volumes[v].protect && coin()) {
           w.volumes.erase(v);
           return "delete " + v;
+        }
+        if (coin()) {
+          VolumeModel renamed = w.volumes[v];
+          renamed.renamedFrom = v;
+          renamed.kept = renamed.kept.empty() ? v : renamed.kept;
+          w.volumes.erase(v);
+          std::string name = w.fresh("v");
+          w.volumes[name] = renamed;
+          for (auto& [n, i] : w.instances) std::replace(i.volumes.begin(), i.volumes.end(), v, name);
+          return "rename (vdc/renamed-from) " + v;
         }
         w.volumes[w.fresh("v")] = {1, coin() ? "fast" : "standard", coin(), false};
         return "new volume";
@@ -443,8 +512,16 @@ class Model : public ::testing::Test {
         Seen after = check(readFile(".vdc/sim.xml")), was = check(before);
         std::set<std::string> allowed = was.objects, repaired = handDamaged_ ? was_.expected() : std::set<std::string>{};
         allowed.insert(repaired.begin(), repaired.end());
-        for (const auto& o : was.objects)
-          if (!after.objects.count(o)) return "an atomic apply that failed left " + o + " gone";
+        // A renamed resource the apply deleted or replaced is made again
+        // under its own name, in place of, never beside, the one it kept.
+        auto ownNames = was_.ownNames();
+        for (const auto& [kept, own] : ownNames)
+          if (!after.objects.count(kept)) allowed.insert(own);
+        for (const auto& o : was.objects) {
+          auto own = ownNames.find(o);
+          if (!after.objects.count(o) && !(own != ownNames.end() && after.objects.count(own->second)))
+            return "an atomic apply that failed left " + o + " gone";
+        }
         for (const auto& o : after.objects)
           if (!allowed.count(o)) return "an atomic apply that failed left " + o + " made";
         // A reference that no longer resolves may stay only where a hand change broke it before.
@@ -454,7 +531,8 @@ class Model : public ::testing::Test {
       }
     } catch (const std::exception& e) {
       unsetenv("VDC_FAULT");
-      return std::string("threw: ") + e.what();
+      auto* failure = dynamic_cast<const Failure*>(&e);
+      return std::string("threw: ") + e.what() + (failure ? "\n" + failure->problems().str() : "");
     }
     if (refused_) {
       writeFile("vdc/vdc.yaml", was_.yaml());
@@ -483,7 +561,9 @@ class Model : public ::testing::Test {
     }
     Seen seen = check(readFile(".vdc/sim.xml"));
     if (!seen.problems.empty()) return seen.problems.front();
-    std::set<std::string> expected = world.expected();
+    World settled = world;
+    settled.settle(seen.objects);
+    std::set<std::string> expected = settled.expected();
     if (seen.objects != expected) {
       std::string diff;
       for (const auto& o : seen.objects)

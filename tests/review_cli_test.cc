@@ -95,7 +95,7 @@ TEST_F(Review, ADeniedChangeFailsThePlanAndTheApplyChangesNothing) {
 
   Result bad = run("plan shop --deny remove");
   EXPECT_EQ(bad.exit, 1);
-  EXPECT_NE(bad.err.find("the action is create, update, replace, delete or adopt"), std::string::npos) << bad.err;
+  EXPECT_NE(bad.err.find("the action is create, update, replace, delete, adopt or rename"), std::string::npos) << bad.err;
 }
 
 TEST_F(Review, ProtectingAVolumeChangesOnlyTheVdcsRecord) {

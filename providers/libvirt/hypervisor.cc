@@ -79,14 +79,15 @@ std::string LibvirtHypervisor::domainXml(const Ownership& owner, const std::stri
   xml += container ? containerFileSystems(owner) : disks(owner);
   if (appliance) {
     std::string on = spec.at("network").get<std::string>();
-    xml += interfaceXml(owner.vdc, on, network(on), macAddress(owner.vdc, InstanceVolumes::diskOwner(owner), 0), onOvs());
+    xml += interfaceXml(owner.vdc, on, network(on), macAddress(owner.vdc, volumes_.diskOwner(owner), 0), onOvs());
   } else {
+    std::string named = volumes_.diskOwner(owner);  // a renamed instance keeps its MACs
     const Json& nics = spec.value("interfaces", Json::array());
     for (size_t i = 0; i < nics.size(); ++i)
       xml += interfaceXml(owner.vdc, nics[i].at("network").get<std::string>(),
-                          network(nics[i].at("network").get<std::string>()), macAddress(owner.vdc, owner.id.name, i),
-                          onOvs(), filtered(nics[i]) ? nicFilterName(owner.vdc, owner.id.name, i) : "",
-                          container ? containerNicName(owner.vdc, owner.id.name, i) : "");
+                          network(nics[i].at("network").get<std::string>()), macAddress(owner.vdc, named, i),
+                          onOvs(), filtered(nics[i]) ? nicFilterName(owner.vdc, named, i) : "",
+                          container ? containerNicName(owner.vdc, named, i) : "");
   }
   if (type == "qemu" || type == "kvm") {
     // The serial console, kept in a file on the host across boots: what an
@@ -104,7 +105,7 @@ std::string LibvirtHypervisor::domainXml(const Ownership& owner, const std::stri
 std::string LibvirtHypervisor::disks(const Ownership& owner) {
   const Json& spec = owner.spec;
   bool appliance = owner.id.kind == Kind::LoadBalancer;
-  std::string name = InstanceVolumes::diskOwner(owner);
+  std::string name = volumes_.diskOwner(owner);
   std::string xml;
   char dev = 'a';
   if (volumes_.hasRootDisk(owner)) {
@@ -120,11 +121,12 @@ std::string LibvirtHypervisor::disks(const Ownership& owner) {
     // The volume lives in the pool of its storage class, which its record knows.
     auto record = records_.find(owner.vdc, {Kind::Volume, volume});
     std::string storageClass = record ? VolumeSpec(record->spec).storageClass() : kStandardStorageClass;
-    // vdc makes qcow2 volumes; an adopted one is in whatever format it was.
+    // vdc makes qcow2 volumes (under its names, renamed or not); an adopted
+    // one is in whatever format it was.
     std::string physical = records_.nameOf(owner.vdc, {Kind::Volume, volume});
-    std::string format = physical == volumeName(owner.vdc, {Kind::Volume, volume})
-                             ? "qcow2"
-                             : diskFormat(storage_.volume(storageClass, physical).format);
+    auto made = volumeResource(owner.vdc, physical);
+    std::string format = made && made->kind == Kind::Volume ? "qcow2"
+                                                            : diskFormat(storage_.volume(storageClass, physical).format);
     xml += "<disk type='volume' device='disk'><driver name='qemu' type='" + format + "'/><source pool='" +
            xmlEscape(host_.poolFor(storageClass)) + "' volume='" + xmlEscape(physical) + "'/><target dev='" +
            xmlEscape(target) +
@@ -146,8 +148,9 @@ std::string LibvirtHypervisor::containerFileSystems(const Ownership& owner) {
            xmlEscape(storage_.volume(kStandardStorageClass, volume).path) + "'/><target dir='" + target + "'/>" +
            (readOnly ? "<readonly/>" : "") + "</filesystem>";
   };
-  return mount(rootDiskName(owner.vdc, owner.id.name), "/", false) +
-         mount(seedName(owner.vdc, owner.id.name), "/var/lib/cloud/seed/nocloud", true);
+  std::string name = volumes_.diskOwner(owner);
+  return mount(rootDiskName(owner.vdc, name), "/", false) +
+         mount(seedName(owner.vdc, name), "/var/lib/cloud/seed/nocloud", true);
 }
 
 std::optional<std::string> LibvirtHypervisor::cannotRun(const ResourceId& id) const {
@@ -229,11 +232,12 @@ void LibvirtHypervisor::visit(const std::string& vdc, const HostObject& object, 
   if (object.type != HostObject::Type::Domain) return;
   auto owner = ownerOf(object.doc, object.node);
   if (!owner) unowned_.push_back(describeDomain(object, !host_.settings().testDriver));
-  auto id = domainResource(vdc, object.name);
-  // An adopted domain keeps its own name, which the VDC's record lists: it
-  // is believed in finishRead, once the scan has seen that record. A record
-  // alone, copied onto any domain, proves nothing.
-  bool byRecord = !id && owner && owner->vdc == vdc && owner->id.kind == Kind::Instance;
+  auto named = domainResource(vdc, object.name);
+  auto id = named;
+  // An adopted or renamed domain keeps its name, which the VDC's record
+  // lists: it is believed in finishRead, once the scan has seen that
+  // record. A record alone, copied onto any domain, proves nothing.
+  bool byRecord = owner && owner->vdc == vdc && owner->id.kind == Kind::Instance && (!id || *id != owner->id);
   if (byRecord) id = owner->id;
   if (!id) return;
   if (!owner || owner->vdc != vdc || owner->id != *id) {
@@ -245,7 +249,7 @@ void LibvirtHypervisor::visit(const std::string& vdc, const HostObject& object, 
                           !host_.settings().testDriver, &attached);
   seenDomains_.push_back({*id, object.name, owner->specHash, owner->spec, std::move(observed)});
   seenAttachments_.push_back(std::move(attached));
-  if (byRecord) claimed_.insert(object.name);
+  if (byRecord) claimed_[object.name] = named;
 }
 
 void LibvirtHypervisor::visitVolume(const std::string& vdc, const HostObject& object) {
@@ -267,14 +271,24 @@ void LibvirtHypervisor::finishRead(const std::string& vdc, LiveState& into) {
   bool rootPoolInactive = inactivePools_.count(host_.poolFor(kStandardStorageClass)) > 0;
   for (size_t i = 0; i < seenDomains_.size(); ++i) {
     LiveObject& object = seenDomains_[i];
-    if (claimed_.count(object.physicalName) && records_.adoptedAs(vdc, object.id.kind, object.physicalName) != object.id) {
-      into.addForeign({object.id, object.physicalName, vdc});
+    auto named = domainResource(vdc, object.physicalName);
+    auto kept = records_.adoptedAs(vdc, object.id.kind, object.physicalName);
+    if (auto claim = claimed_.find(object.physicalName); claim != claimed_.end() && kept != object.id) {
+      into.addForeign({claim->second.value_or(object.id), object.physicalName, vdc});
       continue;
     }
+    // Renamed, and stopped before its own record said so: the VDC's record
+    // is the word; its own is written again by the next apply.
+    if (kept && *kept != object.id) {
+      object.id = *kept;
+      object.specHash.clear();
+    }
+    // The name it keeps is no other resource's to take.
+    if (named && *named != object.id) into.addForeign({*named, object.physicalName, vdc, object.id});
     nameAdopted(vdc, object.observed);
     forgetDetached(object.observed, seenAttachments_[i]);
     if (object.id.kind == Kind::Instance && object.recorded.contains("image")) {
-      auto root = rootBacking_.find(object.id.name);
+      auto root = rootBacking_.find(records_.diskOwner(vdc, object.id));
       auto image = root == rootBacking_.end() ? imagePaths_.end() : imagePaths_.find(root->second);
       bool copy = root != rootBacking_.end() && root->second.empty() && object.observed.value("hypervisor", "") == "lxc";
       // Unseen in a stopped pool is not gone: starting the pool repairs it (storage.cc).
@@ -301,7 +315,7 @@ void LibvirtHypervisor::finishRead(const std::string& vdc, LiveState& into) {
     // when it is made again; a container's copy and an appliance's are
     // made anew, so what is left of them goes first (a replace).
     // While the pool is stopped, which it is cannot be seen.
-    auto root = rootBacking_.find(id.name);
+    auto root = rootBacking_.find(records_.diskOwner(vdc, id));
     bool copied = root != rootBacking_.end() && root->second.empty();
     if (left.empty() || (id.kind == Kind::Instance && !copied && !rootPoolInactive)) {
       into.addMissing(id, records_.nameOf(vdc, id));
@@ -355,15 +369,19 @@ void LibvirtHypervisor::forgetDetached(Json& observed, const Attachments& attach
   }
 }
 
-// An adopted domain's networks and volumes by their resource names: they
-// keep names of their own, and its disks may be given by file path.
+// The networks and volumes a domain names, by their resource names:
+// adopted ones keep names of their own, renamed ones the names they had
+// (read as the resource of the old name), and disks may be given by path.
 void LibvirtHypervisor::nameAdopted(const std::string& vdc, Json& observed) {
   auto rename = [&](Json& list, const char* field, Kind kind) {
     for (auto& entry : list) {
       std::string physical = entry.value(field, "");
       if (auto path = volumeAt_.find(physical); kind == Kind::Volume && path != volumeAt_.end())
         physical = path->second;
-      if (auto id = records_.adoptedAs(vdc, kind, physical)) entry[field] = id->name;
+      auto id = records_.adoptedAs(vdc, kind, physical);
+      if (!id && kind == Kind::Volume && isDnsLabel(physical))
+        id = records_.adoptedAs(vdc, kind, volumeName(vdc, {kind, physical}));
+      if (id) entry[field] = id->name;
     }
   };
   if (observed.contains("interfaces")) rename(observed["interfaces"], "network", Kind::Network);
@@ -392,7 +410,7 @@ void LibvirtHypervisor::defineNicFilters(const Ownership& owner) {
     if (!filtered(nics[i])) continue;
     std::vector<std::string> groups;
     for (const auto& group : nics[i].value("securityGroups", Json::array())) groups.push_back(group);
-    std::string name = nicFilterName(owner.vdc, owner.id.name, i);
+    std::string name = nicFilterName(owner.vdc, volumes_.diskOwner(owner), i);
     defineFilter(host_.connection(), name,
                  nicFilterXml(name, owner.vdc, groups, restrictsEgress(records_, owner.vdc, groups)));
   }
@@ -442,7 +460,8 @@ void LibvirtHypervisor::stop(virDomainPtr dom, const std::string& name, const Js
 }
 
 void LibvirtHypervisor::create(const Ownership& owner) {
-  std::string name = domainName(owner.vdc, owner.id);
+  // Made again after it was deleted by hand, a renamed or adopted machine keeps its name.
+  std::string name = records_.nameOf(owner.vdc, owner.id);
   DomainHandle existing(virDomainLookupByName(connectionFor(owner.spec), name.c_str()));
   if (existing) throw Error("domain '" + name + "' already exists and is not owned by this VDC");
   volumes_.create(owner);
@@ -475,21 +494,16 @@ void LibvirtHypervisor::undefineFiltersLeft(const std::string& vdc, const Resour
   const Json& has = wanted.value("interfaces", Json::array());
   for (size_t i = 0; i < had.size(); ++i)
     if (filtered(had[i]) && !(i < has.size() && filtered(has[i])))
-      undefineFilter(host_.connection(), nicFilterName(vdc, id.name, i));
+      undefineFilter(host_.connection(), nicFilterName(vdc, records_.diskOwner(vdc, id), i));
 }
 
-// The record goes into the domain's own metadata, for its definition and,
-// if it runs, its live state; its name first, so a domain found with a
-// record is always known by that name.
+// Its name is kept first, so a domain found with a record is always known
+// by that name.
 void LibvirtHypervisor::adopt(const Ownership& owner) {
   DomainHandle dom(virDomainLookupByName(connectionFor(owner.spec), owner.physical.c_str()));
   if (!dom) throw libvirtError("cannot find domain " + owner.physical);
   records_.keepName(owner.vdc, owner.id, owner.physical);
-  int active = virDomainIsActive(dom.get());
-  unsigned int flags = VIR_DOMAIN_AFFECT_CONFIG | (active == 1 ? VIR_DOMAIN_AFFECT_LIVE : 0);
-  if (virDomainSetMetadata(dom.get(), VIR_DOMAIN_METADATA_ELEMENT, bareOwnerElement(owner).c_str(), "vdc",
-                           kOwnershipNamespace, flags) < 0)
-    throw libvirtError("cannot record ownership on domain " + owner.physical);
+  recordOwner(dom.get(), owner, owner.physical);
   // A machine this VDC forgot takes back the root disk and seed it had:
   // those it attaches, and only those.
   XmlDocument doc(takeString(virDomainGetXMLDesc(dom.get(), VIR_DOMAIN_XML_INACTIVE), "XML of " + owner.physical),
@@ -498,12 +512,34 @@ void LibvirtHypervisor::adopt(const Ownership& owner) {
   for (xmlNodePtr source : doc.nodes("devices/disk/source"))
     attached.insert(XmlDocument::attribute(source, "volume").value_or(""));
   Json disks = Json::object();
-  for (auto [role, volume] : {std::pair{"rootDisk", rootDiskName(owner.vdc, owner.id.name)},
-                              std::pair{"seed", seedName(owner.vdc, owner.id.name)}})
+  std::string named = volumes_.diskOwner(owner);
+  for (auto [role, volume] : {std::pair{"rootDisk", rootDiskName(owner.vdc, named)},
+                              std::pair{"seed", seedName(owner.vdc, named)}})
     if (attached.count(volume) && records_.forgotten(owner.vdc, volume)) disks[role] = volume;
   if (disks.empty()) return;
   records_.putDurably({{owner.vdc, owner.id, "instance-volumes", disks}});
   for (const auto& [role, volume] : disks.items()) records_.takeBack(owner.vdc, volume.get<std::string>());
+}
+
+// The record in the domain's own metadata, for its definition and, if it
+// runs, its live state.
+void LibvirtHypervisor::recordOwner(virDomainPtr dom, const Ownership& owner, const std::string& physical) {
+  int active = virDomainIsActive(dom);
+  unsigned int flags = VIR_DOMAIN_AFFECT_CONFIG | (active == 1 ? VIR_DOMAIN_AFFECT_LIVE : 0);
+  if (virDomainSetMetadata(dom, VIR_DOMAIN_METADATA_ELEMENT, bareOwnerElement(owner).c_str(), "vdc",
+                           kOwnershipNamespace, flags) < 0)
+    throw libvirtError("cannot record ownership on domain " + physical);
+}
+
+// The VDC's record first, in one write: from then on the domain is read as
+// the new resource (finishRead), whatever its own record says; then its
+// own record. It keeps its name, its disks and its MACs, and runs on.
+void LibvirtHypervisor::rename(const std::string& vdc, const LiveObject& live, const ResourceId& to) {
+  if (live.id.kind != Kind::Instance) throw Error(live.id.str() + ": an appliance is made anew under a new name");
+  DomainHandle dom(virDomainLookupByName(connectionFor(live.recorded), live.physicalName.c_str()));
+  if (!dom) throw libvirtError("cannot find domain " + live.physicalName);
+  records_.rename(vdc, live.id, to, live.physicalName);
+  recordOwner(dom.get(), {vdc, to, live.specHash, live.recorded}, live.physicalName);
 }
 
 void LibvirtHypervisor::forget(const std::string& vdc, const LiveObject& live) {
@@ -544,8 +580,8 @@ void LibvirtHypervisor::remove(const std::string& vdc, const LiveObject& live) {
     if (virDomainUndefine(dom.get()) < 0) throw libvirtError("cannot undefine domain " + live.physicalName);
   }
   volumes_.remove(vdc, live.id);
+  undefineFiltersLeft(vdc, live.id, live.recorded, Json::object());  // named after the name it keeps
   records_.forgetName(vdc, live.id);
-  undefineFiltersLeft(vdc, live.id, live.recorded, Json::object());
 }
 
 }  // namespace vdc::libvirt

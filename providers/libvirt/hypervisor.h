@@ -37,6 +37,7 @@ class LibvirtHypervisor : public Hypervisor, public HostReader {
   // A virtual machine's record goes from its metadata; its root disk and
   // seed, which only the VDC's record named, stay with it.
   void forget(const std::string& vdc, const LiveObject& live) override;
+  void rename(const std::string& vdc, const LiveObject& live, const ResourceId& to) override;
   void visit(const std::string& vdc, const HostObject& object, LiveState& into) override;
   void finishRead(const std::string& vdc, LiveState& into) override;
   // Refuses a load balancer on a host with no appliance image, then records
@@ -56,6 +57,7 @@ class LibvirtHypervisor : public Hypervisor, public HostReader {
  private:
   void define(const Ownership& owner, const std::string& uuid, bool restart);
   void stop(virDomainPtr dom, const std::string& name, const Json& spec);
+  static void recordOwner(virDomainPtr dom, const Ownership& owner, const std::string& physical);
   std::string disks(const Ownership& owner);
   std::string containerFileSystems(const Ownership& owner);
   virConnectPtr connectionFor(const Json& spec);
@@ -79,7 +81,9 @@ class LibvirtHypervisor : public Hypervisor, public HostReader {
   // The pools of the volumes each seen domain attaches, in its order of
   // volumes ("" for a file): a volume gone from its pool is not attached.
   std::vector<Attachments> seenAttachments_;
-  std::set<std::string> claimed_;  // domains under other names whose record names this VDC
+  // Domains whose record names a resource of this VDC their name does not
+  // (adopted, renamed), with the resource their name would be, if any.
+  std::map<std::string, std::optional<ResourceId>> claimed_;
   std::set<std::string> volumeNames_;  // every volume the scan saw
   std::unordered_set<std::string> volumesIn_;  // "POOL\nVOLUME" of every volume the scan saw
   std::set<std::string> inactivePools_;  // whose volumes cannot be seen

@@ -11,14 +11,16 @@
 
 namespace vdc::libvirt {
 
-std::string InstanceVolumes::diskOwner(const Ownership& domain) {
-  return domain.id.kind == Kind::LoadBalancer ? "lb." + domain.id.name : domain.id.name;
+std::string InstanceVolumes::diskOwner(const Ownership& domain) const {
+  return records_.diskOwner(domain.vdc, domain.id);
 }
 
 // An adopted guest was set up before vdc: a seed would configure it anew.
 bool InstanceVolumes::hasSeed(const Ownership& domain) const {
   if (host_.settings().testDriver || !domain.physical.empty()) return false;
-  return records_.nameOf(domain.vdc, domain.id) == domainName(domain.vdc, domain.id);
+  ResourceId derived = domain.id;  // a renamed instance keeps the name it had
+  if (derived.kind == Kind::Instance) derived.name = diskOwner(domain);
+  return records_.nameOf(domain.vdc, domain.id) == domainName(domain.vdc, derived);
 }
 
 bool InstanceVolumes::hasRootDisk(const Ownership& domain) const {

@@ -37,8 +37,9 @@ class InstanceVolumes {
   // balancer appliance's is the Target's appliance image (real hosts only).
   bool hasRootDisk(const Ownership& domain) const;
   // The name a domain's root disk, seed and MACs are named after: "web-0",
-  // or "lb.front" for the appliance of LoadBalancer front.
-  static std::string diskOwner(const Ownership& domain);
+  // "lb.front" for the appliance of LoadBalancer front, the old name of a
+  // renamed instance (RecordStore::diskOwner).
+  std::string diskOwner(const Ownership& domain) const;
   // A seed on real hosts (the embedded datacenter runs no guests).
   bool hasSeed(const Ownership& domain) const;
   // A container on a real host: its root disk is a raw copy of its image,

@@ -26,15 +26,6 @@ void RecordStore::parse(const std::string& vdc, const XmlDocument& doc, xmlNodeP
   for (xmlNodePtr node : doc.nodes("vdc:owner", registry.front()))
     if (auto owner = readOwner(doc, node)) {
       if (owner->vdc != vdc) continue;
-      // An instance's disks are only ever the names vdc derives for it: a
-      // record edited to name any other volume must not make vdc delete it.
-      if (owner->specHash == "instance-volumes") {
-        std::string disks = owner->id.kind == Kind::LoadBalancer ? "lb." + owner->id.name : owner->id.name;
-        bool derived = true;
-        for (const auto& [role, volume] : owner->spec.items())
-          derived = derived && volume.is_string() && (volume == rootDiskName(vdc, disks) || volume == seedName(vdc, disks));
-        if (!derived) owner->spec = Json::object();
-      }
       loaded.records[owner->id] = *owner;
     }
   for (xmlNodePtr node : doc.nodes("vdc:adopted", registry.front())) {
@@ -44,6 +35,17 @@ void RecordStore::parse(const std::string& vdc, const XmlDocument& doc, xmlNodeP
     bool plain = physical && !physical->empty() && physical->size() <= 255 &&
                  physical->find_first_of(std::string("/\0\n", 3)) == std::string::npos;
     if (kind && name && plain && isDnsLabel(*name)) loaded.adoptedNames[{*kind, *name}] = *physical;
+  }
+  // An instance's disks are only ever the names vdc derives for it (from the
+  // name it keeps, renamed): a record edited to name any other volume must
+  // not make vdc delete it.
+  for (auto& [id, owner] : loaded.records) {
+    if (owner.specHash != "instance-volumes") continue;
+    std::string disks = diskOwnerName(vdc, id, loaded.adoptedNames);
+    bool derived = true;
+    for (const auto& [role, volume] : owner.spec.items())
+      derived = derived && volume.is_string() && (volume == rootDiskName(vdc, disks) || volume == seedName(vdc, disks));
+    if (!derived) owner.spec = Json::object();
   }
   // Only a name vdc would give a root disk or seed of this VDC: a record
   // edited to list another never hands that one over.
@@ -229,18 +231,54 @@ bool RecordStore::forgotten(const std::string& vdc, const std::string& physical)
   return load(vdc).forgottenVolumes.count(physical) > 0;
 }
 
-std::string RecordStore::nameOf(const std::string& vdc, const ResourceId& id) {
-  {
-    std::lock_guard lock(mutex_);
-    auto& names = load(vdc).adoptedNames;
-    if (auto it = names.find(id); it != names.end()) return it->second;
-  }
+static std::string derivedName(const std::string& vdc, const ResourceId& id) {
   switch (id.kind) {
     case Kind::Network: return networkName(vdc, id.name);
     case Kind::Volume:
     case Kind::Image: return volumeName(vdc, id);
     default: return domainName(vdc, id);
   }
+}
+
+// The name a domain's disks, MACs and filters are derived from: a renamed
+// instance keeps its old one, which its domain's kept name still carries.
+std::string RecordStore::diskOwnerName(const std::string& vdc, const ResourceId& id,
+                                       const std::map<ResourceId, std::string>& kept) {
+  if (id.kind == Kind::LoadBalancer) return "lb." + id.name;
+  if (auto it = kept.find(id); it != kept.end() && id.kind == Kind::Instance)
+    if (auto was = domainResource(vdc, it->second); was && was->kind == Kind::Instance) return was->name;
+  return id.name;
+}
+
+std::string RecordStore::diskOwner(const std::string& vdc, const ResourceId& id) {
+  std::lock_guard lock(mutex_);
+  return diskOwnerName(vdc, id, load(vdc).adoptedNames);
+}
+
+std::string RecordStore::nameOf(const std::string& vdc, const ResourceId& id) {
+  {
+    std::lock_guard lock(mutex_);
+    auto& names = load(vdc).adoptedNames;
+    if (auto it = names.find(id); it != names.end()) return it->second;
+  }
+  return derivedName(vdc, id);
+}
+
+// One write: a crash leaves the resource under its old name or its new one,
+// never neither (the object's own record follows: hypervisor.cc).
+void RecordStore::rename(const std::string& vdc, const ResourceId& from, const ResourceId& to,
+                         const std::string& physical) {
+  std::lock_guard lock(mutex_);
+  Loaded& loaded = load(vdc);
+  if (loaded.foreign) throw Error("network '" + registryName(vdc) + "' exists and is not the record of VDC " + vdc);
+  if (auto record = loaded.records.extract(from)) {
+    record.mapped().id = to;
+    loaded.records.insert_or_assign(to, std::move(record.mapped()));
+  }
+  loaded.adoptedNames.erase(from);
+  if (physical == derivedName(vdc, to)) loaded.adoptedNames.erase(to);
+  else loaded.adoptedNames[to] = physical;
+  save(vdc, loaded);
 }
 
 std::optional<ResourceId> RecordStore::adoptedAs(const std::string& vdc, Kind kind, const std::string& physical) {

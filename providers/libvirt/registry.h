@@ -41,7 +41,14 @@ class RecordStore {
   // The name on the host of `id` of `vdc`: the adopted object's own, or the
   // one vdc derives (ownership.h).
   std::string nameOf(const std::string& vdc, const ResourceId& id);
-  // The adopted resource of kind `kind` named `physical` on the host, if any.
+  // `from` of `vdc` becomes `to`, keeping its object named `physical`: its
+  // record moves and the name is kept (engine/rename.h). Written now.
+  void rename(const std::string& vdc, const ResourceId& from, const ResourceId& to, const std::string& physical);
+  // The name an instance's or appliance's root disk, seed, MACs and NIC
+  // filters are derived from (ownership.h): its own, "lb." and its own for
+  // an appliance, or, renamed, the one it had.
+  std::string diskOwner(const std::string& vdc, const ResourceId& id);
+  // The adopted (or renamed) resource of kind `kind` named `physical` on the host, if any.
   std::optional<ResourceId> adoptedAs(const std::string& vdc, Kind kind, const std::string& physical);
   // True when another VDC on this host adopted the volume `physical` (as
   // seen by the last scan, which passes every VDC's record network).
@@ -86,6 +93,8 @@ class RecordStore {
   // Puts a record in memory; false when an equal one was there already.
   bool set(const Ownership& owner);
   static void parse(const std::string& vdc, const XmlDocument& doc, xmlNodePtr network, Loaded& loaded);
+  static std::string diskOwnerName(const std::string& vdc, const ResourceId& id,
+                                   const std::map<ResourceId, std::string>& kept);
   void save(const std::string& vdc, Loaded& loaded);
   // Throws when a later holder of the VDC's lock wrote its record.
   void checkFence(const std::string& vdc);

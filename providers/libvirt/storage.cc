@@ -198,7 +198,7 @@ void LibvirtStorage::importVolume(const std::string& storageClass, const std::st
 VolumeHandle LibvirtStorage::volumeOf(const std::string& vdc, const LiveObject& disk) {
   bool root = disk.id.kind == Kind::Instance;
   std::string storageClass = disk.id.kind == Kind::Volume ? VolumeSpec(disk.effective()).storageClass() : kStandardStorageClass;
-  std::string physical = root ? rootDiskName(vdc, disk.id.name) : disk.physicalName;
+  std::string physical = root ? rootDiskName(vdc, records_.diskOwner(vdc, disk.id)) : disk.physicalName;
   PoolHandle pool = host_.pool(storageClass);
   VolumeHandle vol(virStorageVolLookupByName(pool.get(), physical.c_str()));
   if (!vol) throw libvirtError("cannot find volume " + physical);
@@ -243,9 +243,12 @@ void LibvirtStorage::deleteVolume(const std::string& storageClass, const std::st
 void LibvirtStorage::visit(const std::string& vdc, const HostObject& object, LiveState& into) {
   if (object.type == HostObject::Type::Pool && !object.running) inactivePools_.insert(object.name);
   if (object.type != HostObject::Type::Volume) return;
-  auto id = volumeResource(vdc, object.name);
-  // The record network comes before the pools in a scan: adopted names are known.
-  if (!id) id = records_.adoptedAs(vdc, Kind::Volume, object.name);
+  auto named = volumeResource(vdc, object.name);
+  // The record network comes before the pools in a scan: the names adopted
+  // and renamed volumes keep are known.
+  auto id = records_.adoptedAs(vdc, Kind::Volume, object.name);
+  if (!id) id = named;
+  if (id && named && *named != *id) into.addForeign({*named, object.name, vdc, *id});  // no other resource's to take
   if (!id) {
     if (records_.adoptedByAnother(vdc, object.name)) return;
     if (auto unowned = describeVolume(object, host_.storageClassOf(object.pool))) into.addUnowned(std::move(*unowned));
@@ -311,10 +314,11 @@ void LibvirtStorage::read(const std::string& vdc, LiveState& into) { readHost(ho
 void LibvirtStorage::create(const Ownership& owner) {
   records_.putDurably({owner});  // first: a crash after this leaves a record, never a foreign-looking volume
   if (const CarriedDisk* disk = carried(owner.id))
-    return createFromContents(owner, *disk, storageClassOf(owner), volumeName(owner.vdc, owner.id));
+    return createFromContents(owner, *disk, storageClassOf(owner), records_.nameOf(owner.vdc, owner.id));
   if (owner.id.kind == Kind::Image) return createImage(owner);
   auto size = parseSize(owner.spec.at("size").get<std::string>());
-  createChild(storageClassOf(owner), volumeName(owner.vdc, owner.id), size.value_or(0), imageOf(owner));
+  // Made again after it was deleted by hand, a renamed or adopted volume keeps its name.
+  createChild(storageClassOf(owner), records_.nameOf(owner.vdc, owner.id), size.value_or(0), imageOf(owner));
 }
 
 void LibvirtStorage::update(const Ownership& owner, const LiveObject& live) {
@@ -353,6 +357,11 @@ void LibvirtStorage::adopt(const Ownership& owner) {
   volume(storageClassOf(owner), owner.physical);  // throws unless it is in its class's pool
   records_.putDurably({owner});
   records_.keepName(owner.vdc, owner.id, owner.physical);
+}
+
+void LibvirtStorage::rename(const std::string& vdc, const LiveObject& live, const ResourceId& to) {
+  if (live.id.kind != Kind::Volume) throw Error(live.id.str() + ": an Image is made anew under a new name");
+  records_.rename(vdc, live.id, to, live.physicalName);
 }
 
 void LibvirtStorage::forget(const std::string& vdc, const LiveObject& live) {

@@ -29,6 +29,7 @@ class LibvirtStorage : public Storage, public HostReader, public DiskStore {
   void adopt(const Ownership& owner) override;
   // A Volume's record goes; an Image cannot be adopted, so it stays.
   void forget(const std::string& vdc, const LiveObject& live) override;
+  void rename(const std::string& vdc, const LiveObject& live, const ResourceId& to) override;
   void prepare(const ApplyIntent& intent) override;
   void finish() override { records_.flush(); }
   void visit(const std::string& vdc, const HostObject& object, LiveState& into) override;

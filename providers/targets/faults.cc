@@ -51,6 +51,7 @@ class FaultyProvider : public Provider {
   void remove(const std::string& vdc, const LiveObject& live) override;
   void release(const std::string& vdc, const LiveObject& live, const std::vector<ResourceId>& leaving) override;
   void forget(const std::string& vdc, const LiveObject& live) override;
+  void rename(const std::string& vdc, const LiveObject& live, const ResourceId& to) override;
   void adopt(const Ownership& owner) override;
   void prepare(const ApplyIntent& intent) override { inner_.prepare(intent); }
   void finish() override { inner_.finish(); }
@@ -144,6 +145,10 @@ void FaultyProvider::release(const std::string& vdc, const LiveObject& live, con
 
 void FaultyProvider::forget(const std::string& vdc, const LiveObject& live) {
   owner_.run([&] { inner_.forget(vdc, live); });
+}
+
+void FaultyProvider::rename(const std::string& vdc, const LiveObject& live, const ResourceId& to) {
+  owner_.run([&] { inner_.rename(vdc, live, to); });
 }
 
 void FaultyProvider::remove(const std::string& vdc, const LiveObject& live) {

@@ -86,6 +86,11 @@ class FleetProvider : public Provider {
       if (const LiveObject* there = fleet_.liveOn(host, live.id)) on(host).forget(vdc, *there);
   }
 
+  void rename(const std::string& vdc, const LiveObject& live, const ResourceId& to) override {
+    for (const auto& host : hostsIn(live.observed, fleet_.hosts()))
+      if (const LiveObject* there = fleet_.liveOn(host, live.id)) on(host).rename(vdc, *there, to);
+  }
+
   void release(const std::string& vdc, const LiveObject& live, const std::vector<ResourceId>& leaving) override {
     for (const auto& host : hostsIn(live.observed, fleet_.hosts()))
       if (const LiveObject* there = fleet_.liveOn(host, live.id)) on(host).release(vdc, *there, leaving);

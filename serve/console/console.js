@@ -236,7 +236,7 @@ function renderResources(shown) {
   }
 }
 
-const kSymbols = { create: "+", update: "~", delete: "-", replace: "-/+", adopt: "<=" };
+const kSymbols = { create: "+", update: "~", delete: "-", replace: "-/+", adopt: "<=", rename: "~" };
 
 function value(v) {
   return v === null || v === undefined ? t("noValue") : JSON.stringify(v);

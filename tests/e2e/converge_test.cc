@@ -210,6 +210,41 @@ TEST_F(Converge, AMachineComesBackOnItsOwnRootDiskAndTakesAVolumeMadeAnew) {
   EXPECT_EQ(run("plan --detailed-exitcode").exit, 0) << run("plan").out;
 }
 
+// Renames keep the objects (engine/rename.h): the running guest is neither
+// restarted nor re-attached, keeps its disks, MACs and NIC filter, and its
+// domain its name; the next plan has nothing to do.
+TEST_F(Converge, RenamedResourcesKeepTheirRunningGuestAndItsDisks) {
+  Result apply = run("apply --auto-approve");
+  ASSERT_EQ(apply.exit, 0) << apply.out << apply.err;
+  std::string domid = virsh("domid conv.a").out, nics = virsh("domiflist conv.a").out;
+  auto edit = [&](const std::string& from, const std::string& to) {
+    std::string yaml = readFile(dir.path() / "vdc" / "vdc.yaml");
+    yaml.replace(yaml.find(from), from.size(), to);
+    writeFile(dir.path() / "vdc" / "vdc.yaml", yaml);
+  };
+  edit("metadata: {name: data}", "metadata: {name: store, annotations: {vdc/renamed-from: data}}");
+  edit("volumes: [{volume: data}]", "volumes: [{volume: store}]");
+  Result plan = run("plan");
+  EXPECT_TRUE(has(plan.out, "   ~ Volume/data -> Volume/store (renamed)\n")) << plan.out;
+  EXPECT_TRUE(has(plan.out, "   ~ Instance/a\n      refers to Volume/store (renamed from data)\n")) << plan.out;
+  ASSERT_EQ(run("apply --auto-approve").exit, 0);
+
+  edit("metadata: {name: a}", "metadata: {name: alpha, annotations: {vdc/renamed-from: a}}");
+  plan = run("plan");
+  EXPECT_TRUE(has(plan.out, "   ~ Instance/a -> Instance/alpha (renamed)\n")) << plan.out;
+  apply = run("apply --auto-approve");
+  ASSERT_EQ(apply.exit, 0) << apply.out << apply.err;
+  EXPECT_EQ(virsh("domid conv.a").out, domid) << "the guest ran on";
+  EXPECT_EQ(virsh("domiflist conv.a").out, nics) << "its NICs and MACs are the ones it had";
+  EXPECT_TRUE(has(virsh("dumpxml conv.a").out, "filter='conv.nic.a.0'")) << "and its NIC filter";
+  EXPECT_TRUE(has(virsh("domblklist conv.a").out, "conv.vol.data")) << virsh("domblklist conv.a").out;
+  EXPECT_TRUE(has(virsh("domblklist conv.a").out, "conv.root.a")) << virsh("domblklist conv.a").out;
+  EXPECT_EQ(run("plan --detailed-exitcode").exit, 0) << run("plan").out;
+  // Gone with the VDC, under the names they kept.
+  ASSERT_EQ(run("destroy --auto-approve").exit, 0);
+  EXPECT_EQ(leftovers(kVdc), "");
+}
+
 TEST_F(Converge, AnInterfaceInTheWayOfABridgeIsAnErrorBeforeAnyChange) {
   std::string bridge = bridgeOf("back");
   ASSERT_EQ(shell(dir.path(), "ip link add " + bridge + " type bridge").exit, 0);
