@@ -51,8 +51,9 @@ std::function<std::string(const std::string&)> parsedBy(std::function<void(const
 void addPolicy(CLI::App* command, Policy& policy) {
   command
       ->add_option("--deny", policy.deny,
-                   "Refuse a plan that does ACTION (create, update, replace, delete, adopt), to KIND if given; "
-                   "delete also refuses a replace. Repeatable: --deny delete:Volume --deny replace")
+                   "Refuse a plan that does ACTION (create, update, replace, delete, adopt, rename), to KIND if given; "
+                   "delete also refuses a replace, update a rename that changes fields too. "
+                   "Repeatable: --deny delete:Volume --deny replace")
       ->allow_extra_args(false)
       ->check(parsedBy([](const std::string& text) { parseDenial(text); }));
   command

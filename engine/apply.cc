@@ -30,6 +30,7 @@ class Walk {
  public:
   Walk(const Plan& plan, Datacenter& datacenter, const LiveState& live, const ApplyOptions& options)
       : plan_(plan), datacenter_(datacenter), live_(live), options_(options), renames_(renamesIn(plan)) {
+    renames_.insert(options.renamedBefore.begin(), options.renamedBefore.end());
     build();
     refuseCycles();
   }
@@ -66,7 +67,7 @@ class Walk {
         if (auto remove = removeOf.find(c.id); remove != removeOf.end()) edge(remove->second, make->second);
       }
       // An update that lets go of what is deleted (a volume detached) goes before that delete.
-      if (c.action == Action::Update && c.before.is_object())
+      if ((c.action == Action::Update || c.action == Action::Rename) && c.before.is_object())
         for (const auto& was : specReferences(c.id.kind, c.before))
           if (auto gone = removeOf.find(was); gone != removeOf.end() && !makeOf.count(was) && holdsOn(c.id.kind, c.before, was))
             edge(makeOf.at(c.id), gone->second);

@@ -13,6 +13,7 @@
 #include "engine/live.h"
 #include "engine/plan.h"
 #include "engine/provider.h"
+#include "engine/rename.h"
 
 namespace vdc {
 
@@ -71,6 +72,9 @@ struct ApplyOptions {
   // failure undoes what was done.
   bool atomic = false;
   bool allowIrreversible = false;  // atomic: take a plan with changes no undo gives back
+  // The renames an earlier part of the same apply carried out (the first
+  // phase of an atomic one): what the plan refers to by their new names.
+  Renames renamedBefore;
 };
 
 struct ApplyReport {

@@ -7,6 +7,7 @@
 
 #include "engine/diff.h"
 #include "engine/hash.h"
+#include "engine/rename.h"
 #include "engine/stop_request.h"
 
 namespace vdc {
@@ -188,7 +189,9 @@ ApplyReport applyAtomically(const Plan& plan, Datacenter& datacenter, const Live
 
   ApplyReport report = apply(first, datacenter, live, phase);
   if (report.ok()) {
-    append(report, apply(then, datacenter, live, phase));
+    ApplyOptions second = phase;
+    second.renamedBefore = renamesIn(first);  // what the second phase refers to by their new names
+    append(report, apply(then, datacenter, live, second));
     if (report.ok()) return report;
   } else {
     // The destructive half never began.

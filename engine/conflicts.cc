@@ -2,6 +2,9 @@
 
 #include <algorithm>
 #include <map>
+#include <optional>
+
+#include "engine/rename.h"
 
 namespace vdc {
 
@@ -23,22 +26,33 @@ std::vector<std::string> exclusiveClaims(Kind kind, const Json& spec) {
 
 namespace {
 
+// What the old object of a delete or replace holds, by the names the
+// plan's renames give what it holds (as what takes it names it).
+std::vector<std::string> heldBy(const Change& c, const Renames& renames) {
+  return exclusiveClaims(c.id.kind, byNewNames(c.id.kind, c.before, renames));
+}
+
 // Each claim of what `plan` deletes or replaces, as the old object holds it, by its holder.
-std::map<std::string, ResourceId> heldByDeletes(const Plan& plan) {
+std::map<std::string, ResourceId> heldByDeletes(const Plan& plan, const Renames& renames) {
   std::map<std::string, ResourceId> held;
   for (const auto& c : plan.changes)
     if (c.action == Action::Delete || c.action == Action::Replace)
-      for (auto& claim : exclusiveClaims(c.id.kind, c.before)) held.emplace(std::move(claim), c.id);
+      for (auto& claim : heldBy(c, renames)) held.emplace(std::move(claim), c.id);
   return held;
+}
+
+// What takes a claim: what is made, updated or renamed into its new state.
+bool takes(Action action) {
+  return action == Action::Create || action == Action::Replace || action == Action::Update || action == Action::Rename;
 }
 
 }  // namespace
 
 void orderConflicts(Plan& plan) {
-  std::map<std::string, ResourceId> held = heldByDeletes(plan);
+  std::map<std::string, ResourceId> held = heldByDeletes(plan, renamesIn(plan));
   if (held.empty()) return;  // most plans delete nothing that holds anything
   for (auto& c : plan.changes) {
-    if (c.action != Action::Create && c.action != Action::Replace && c.action != Action::Update) continue;
+    if (!takes(c.action)) continue;
     for (const auto& claim : exclusiveClaims(c.id.kind, c.after)) {
       auto it = held.find(claim);
       if (it == held.end() || it->second == c.id) continue;
@@ -50,13 +64,19 @@ void orderConflicts(Plan& plan) {
 
 std::vector<std::pair<ResourceId, std::string>> conflictsOf(const Plan& plan, const Change& change) {
   std::vector<std::pair<ResourceId, std::string>> out;
-  std::map<ResourceId, const Change*> deletes;
-  for (const auto& c : plan.changes)
-    if (c.action == Action::Delete || c.action == Action::Replace) deletes[c.id] = &c;
+  if (!takes(change.action)) return out;
+  // A plan's changes are in the order of their ids (diff.h).
+  auto changeOf = [&](const ResourceId& id) -> const Change* {
+    auto it = std::lower_bound(plan.changes.begin(), plan.changes.end(), id,
+                               [](const Change& c, const ResourceId& id) { return c.id < id; });
+    return it != plan.changes.end() && it->id == id ? &*it : nullptr;
+  };
+  std::optional<Renames> renames;  // found once a dependency is a delete: most have none
   for (const auto& dep : change.dependencies) {
-    auto it = deletes.find(dep);
-    if (it == deletes.end()) continue;
-    auto theirs = exclusiveClaims(dep.kind, it->second->before);
+    const Change* gone = changeOf(dep);
+    if (!gone || (gone->action != Action::Delete && gone->action != Action::Replace)) continue;
+    if (!renames) renames = renamesIn(plan);
+    auto theirs = heldBy(*gone, *renames);
     for (const auto& claim : exclusiveClaims(change.id.kind, change.after))
       if (std::find(theirs.begin(), theirs.end(), claim) != theirs.end()) {
         out.push_back({dep, claim});

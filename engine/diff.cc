@@ -1,5 +1,6 @@
 #include "engine/diff.h"
 
+#include <algorithm>
 #include <map>
 #include <optional>
 #include <set>
@@ -185,6 +186,39 @@ static void compareWith(const Resource& r, const LiveObject& object, Change& c, 
   }
 }
 
+bool makesAnew(const Resource& r, const LiveObject& object) {
+  Change c;
+  compareWith(r, object, c, {});
+  return std::any_of(c.fields.begin(), c.fields.end(), [](const FieldChange& f) { return f.forcesReplacement; });
+}
+
+// A rename that cannot be carried out with the rest of the plan: what the
+// renamed object holds on to is made anew (it would have to let go of it
+// and take the new one, or be made anew itself), or an earlier object of
+// the new name left something behind. The rename goes alone first.
+static void refuseTangledRenames(const Plan& plan, const Vdc& desired, const LiveState& live, Diagnostics& problems) {
+  if (std::none_of(plan.changes.begin(), plan.changes.end(), [](const Change& c) { return c.action == Action::Rename; }))
+    return;
+  std::map<ResourceId, const Change*> changes;
+  for (const auto& c : plan.changes) changes[c.id] = &c;
+  for (const auto& c : plan.changes) {
+    if (c.action != Action::Rename) continue;
+    const Resource* r = desired.find(c.id);
+    std::string why;
+    if (live.isMissing(c.id)) why = "what is left of an earlier " + c.id.str() + " (deleted outside vdc) is still on the target";
+    for (const auto& dep : c.dependencies) {
+      auto it = changes.find(dep);
+      bool remade = it != changes.end() && (it->second->action == Action::Replace ||
+                                            (it->second->action == Action::Create && it->second->drift));
+      if (why.empty() && remade && holdsOn(c.id.kind, c.after, dep)) why = dep.str() + ", which it holds on to, is made anew";
+    }
+    if (!why.empty())
+      problems.add(r ? r->where : Location{}, c.id.str() + " is renamed from " + c.renamedFrom + " while " + why +
+                                                  ": apply the rename on its own first, or drop " +
+                                                  kRenamedFromAnnotation);
+  }
+}
+
 Plan diff(const Vdc& desired, const LiveState& live, const std::string& target, bool destroy,
           Diagnostics& problems, const std::set<ResourceId>& replace) {
   if (destroy) return destroyPlan(desired.name, live, target);
@@ -207,17 +241,10 @@ Plan diff(const Vdc& desired, const LiveState& live, const std::string& target, 
     return referenced->count(id) > 0;
   };
 
-  // A rename whose change makes the object anew anyway (another image, say)
-  // is a create and a delete: there is nothing to keep.
+  // A rename the plan replaces anyway (--replace) is a create and a delete:
+  // there is nothing to keep.
   Renames renames = pendingRenames(desired, live);
-  for (auto it = renames.begin(); it != renames.end();) {
-    const Resource& r = *desired.find({it->first.kind, it->second});
-    Change c;
-    compareWith(r, *live.find(it->first), c, renames);
-    bool anew = replace.count(r.id) > 0;
-    for (const auto& f : c.fields) anew = anew || f.forcesReplacement;
-    it = anew ? renames.erase(it) : std::next(it);
-  }
+  std::erase_if(renames, [&](const auto& rename) { return replace.count({rename.first.kind, rename.second}) > 0; });
   auto desiredChange = [&](const Resource& r) {
     Change c;
     c.id = r.id;
@@ -307,6 +334,7 @@ Plan diff(const Vdc& desired, const LiveState& live, const std::string& target, 
     return c;
   });
   orderConflicts(plan);
+  refuseTangledRenames(plan, desired, live, problems);
 
   std::sort(plan.changes.begin(), plan.changes.end(),
             [](const Change& a, const Change& b) { return a.id < b.id; });

@@ -22,6 +22,10 @@ Plan diff(const Vdc& desired, const LiveState& live, const std::string& target, 
 // goes before theirs.
 std::vector<ResourceId> recordedDependencies(const std::string& vdc, const LiveObject& object);
 
+// Whether making `object` what `r` says makes it anew: a field changes that
+// forces a replacement.
+bool makesAnew(const Resource& r, const LiveObject& object);
+
 // Plans the removal of everything `vdc` owns on the target (manifests not needed).
 Plan destroyPlan(const std::string& vdc, const LiveState& live, const std::string& target);
 

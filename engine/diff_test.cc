@@ -422,3 +422,50 @@ TEST(Diff, ANewResourceUnderANameARenamedOneKeepsIsRefused) {
 }
 
 }  // namespace vdc
+
+namespace vdc {
+
+// What a renamed instance holds on to is made anew in the same plan: the
+// rename would have to follow it, so it goes alone first.
+TEST(Diff, ARenameWhoseVolumeIsMadeAnewIsRefused) {
+  LiveState live = testing::liveOf(desired());
+  Diagnostics diags;
+  std::string yaml = kRenamedYaml;
+  // The volume keeps its name and is made anew in another class; the instance is renamed.
+  yaml.replace(yaml.find("{name: data, annotations: {vdc/renamed-from: v}}\nspec: {size: 10GiB}"),
+               std::string("{name: data, annotations: {vdc/renamed-from: v}}\nspec: {size: 10GiB}").size(),
+               "{name: v}\nspec: {size: 10GiB, storageClass: fast}");
+  yaml.replace(yaml.find("volumes: [{volume: data}]"), std::string("volumes: [{volume: data}]").size(),
+               "volumes: [{volume: v}]");
+  Vdc after = testing::loadYaml(yaml, diags);
+  ASSERT_TRUE(diags.empty()) << diags.str();
+  Diagnostics problems;
+  diff(after, live, "t", false, problems);
+  EXPECT_NE(problems.str().find("Instance/database is renamed from i while Volume/v, which it holds on to, is made "
+                                "anew: apply the rename on its own first"),
+            std::string::npos)
+      << problems.str();
+}
+
+// An instance deleted holds the volume another now takes under its new name:
+// the other waits for the delete.
+TEST(Diff, TakingARenamedVolumeWaitsForTheDeleteThatHoldsIt) {
+  LiveState live = testing::liveOf(desired());
+  Diagnostics diags;
+  std::string yaml = kRenamedYaml;
+  yaml.replace(yaml.find("{name: database, annotations: {vdc/renamed-from: i}}"),
+               std::string("{name: database, annotations: {vdc/renamed-from: i}}").size(), "{name: web}");
+  Vdc after = testing::loadYaml(yaml, diags);
+  ASSERT_TRUE(diags.empty()) << diags.str();
+  Diagnostics problems;
+  Plan plan = diff(after, live, "t", false, problems);
+  ASSERT_TRUE(problems.empty()) << problems.str();
+  const Change* web = find(plan, {Kind::Instance, "web"});
+  ASSERT_TRUE(web);
+  EXPECT_NE(std::find(web->dependencies.begin(), web->dependencies.end(), ResourceId{Kind::Instance, "i"}),
+            web->dependencies.end())
+      << renderPlan(plan);
+  EXPECT_NE(renderPlan(plan).find("after Instance/i goes: it holds Volume/data"), std::string::npos) << renderPlan(plan);
+}
+
+}  // namespace vdc

@@ -46,7 +46,7 @@ class Order {
       for (const auto& d : c.follows)
         if (d != c.id) edge(c.id, d);
       // An update lets go of what is deleted before it goes (engine/apply.h).
-      if (c.action == Action::Update && c.before.is_object())
+      if ((c.action == Action::Update || c.action == Action::Rename) && c.before.is_object())
         for (const auto& d : specReferences(c.id.kind, c.before))
           if (d != c.id && action.count(d) && action[d] == Action::Delete && holdsOn(c.id.kind, c.before, d))
             edge(c.id, d);

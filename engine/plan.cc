@@ -3,6 +3,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <set>
 
 #include "engine/atomic.h"
 #include "engine/hash.h"
@@ -61,8 +62,13 @@ void checkLoaded(const Plan& plan, const Json& json) {
   // hand) that it refers to; a replace asked for is a replace.
   std::map<ResourceId, const Change*> byId;
   for (const auto& c : plan.changes) byId[c.id] = &c;
+  std::set<ResourceId> renamedFrom;
   for (const auto& c : plan.changes) {
     if (c.replaceAsked && c.action != Action::Replace) fail(c.id.str() + " is a replace asked for that is none");
+    // One object becomes one resource, and the old name is no resource of the plan any more.
+    if (c.action == Action::Rename &&
+        (!renamedFrom.insert({c.id.kind, c.renamedFrom}).second || byId.count({c.id.kind, c.renamedFrom})))
+      fail(c.id.str() + " is renamed from " + c.renamedFrom + ", which the plan holds or renames twice");
     for (const auto& followed : c.follows) {
       auto it = byId.find(followed);
       bool remade = it != byId.end() && (it->second->action == Action::Replace ||

@@ -94,6 +94,22 @@ TEST(Plan, APlanEditedByHandIsRefusedAtItsDigest) {
 
 // Each spoiled with its digest made to match, as someone who knows the
 // format could: the checks behind the digest refuse each.
+// Makes the change `change` a rename from `from`.
+static void renameOf(Json& change, const std::string& from) {
+  change["action"] = "rename";
+  change["renamedFrom"] = from;
+  change["physical"] = "shop." + from;
+}
+
+TEST(Plan, ARenameVdcWouldPlanLoads) {
+  Json json = samplePlan().toJson();
+  renameOf(json["changes"][1], "was");
+  json["digest"] = Plan::digest(json);
+  Plan plan = Plan::fromJson(json);
+  EXPECT_EQ(plan.changes[1].action, Action::Rename);
+  EXPECT_EQ(plan.changes[1].renamedFrom, "was");
+}
+
 TEST(Plan, APlanHoldingWhatVdcNeverWritesIsRefused) {
   struct Spoil {
     const char* what;
@@ -120,6 +136,21 @@ TEST(Plan, APlanHoldingWhatVdcNeverWritesIsRefused) {
       {"a dependency named by a path", [](Json& j) { j["changes"][0]["dependencies"] = {"VirtualDataCenter/../x"}; }},
       {"an allowed destroy that is no resource", [](Json& j) { j["allowDestroy"] = {"Volume/../x"}; }},
       {"a protection that is not a flag", [](Json& j) { j["changes"][2]["protected"] = "yes"; }},
+      {"a rename from what the plan holds",
+       [](Json& j) { renameOf(j["changes"][1], "old"); }},
+      {"a rename of itself", [](Json& j) { renameOf(j["changes"][1], "web"); }},
+      {"a rename of a kind vdc does not rename", [](Json& j) { renameOf(j["changes"][0], "m"); }},
+      {"a rename with no name on the target",
+       [](Json& j) {
+         renameOf(j["changes"][1], "was");
+         j["changes"][1].erase("physical");
+       }},
+      {"two renames from one name",
+       [](Json& j) {
+         renameOf(j["changes"][1], "was");
+         j["changes"][4]["address"] = "Instance/db";
+         renameOf(j["changes"][4], "was");
+       }},
       {"a VDC protecting what is no resource",
        [](Json& j) {
          j["changes"][0]["address"] = "VirtualDataCenter/shop";

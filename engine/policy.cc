@@ -38,7 +38,8 @@ std::vector<std::string> deniedChanges(const Plan& plan, const std::vector<Denia
   std::vector<std::string> found;
   for (const auto& c : plan.changes)
     for (const auto& d : denials) {
-      bool action = c.action == d.action || (d.action == Action::Delete && c.action == Action::Replace);
+      bool action = c.action == d.action || (d.action == Action::Delete && c.action == Action::Replace) ||
+                    (d.action == Action::Update && c.action == Action::Rename && !c.fields.empty());
       if (!action || (d.kind && *d.kind != c.id.kind)) continue;
       found.push_back("the plan " + std::string(verb(c.action)) + " " + c.id.str() +
                       ", which --deny " + d.text + " forbids");

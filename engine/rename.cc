@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "engine/diff.h"
 #include "engine/kinds/kind_rules.h"
 
 namespace vdc {
@@ -14,7 +15,8 @@ Renames pendingRenames(const Vdc& desired, const LiveState& live) {
     if (r.renamedFrom.empty() || live.find(r.id)) continue;
     ResourceId old{r.id.kind, r.renamedFrom};
     const LiveObject* object = live.find(old);
-    if (!object || object->orphaned || desired.find(old)) continue;
+    // Made anew anyway (another image, say): a create and a delete, nothing to keep.
+    if (!object || object->orphaned || desired.find(old) || makesAnew(r, *object)) continue;
     renames[old] = r.id.name;
   }
   return renames;

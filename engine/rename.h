@@ -26,7 +26,8 @@ using Renames = std::map<ResourceId, std::string>;
 
 // The renames `desired` asks for that `live` still has to carry out: the
 // new name is not on the target, the old one is, as this VDC's own object
-// (not one deleted outside vdc), and no manifest still holds the old name.
+// (not one deleted outside vdc), no manifest still holds the old name, and
+// no field change makes the object anew.
 Renames pendingRenames(const Vdc& desired, const LiveState& live);
 
 // The live object `r` is: its own, or the one it is renamed from.

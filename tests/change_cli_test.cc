@@ -403,3 +403,38 @@ TEST_F(Rename, AnAtomicApplyIsUndoneByRenamingBack) {
 }
 
 }  // namespace vdc::testing
+
+namespace vdc::testing {
+
+// Deleted by hand, a renamed machine's name is still the VDC's: a new
+// resource of the old name waits until what is left of it is gone.
+TEST_F(Rename, TheNameOfARenamedMachineDeletedByHandIsStillKept) {
+  renameDbAndItsVolume();
+  ASSERT_EQ(run("apply shop --auto-approve").exit, 0);
+  std::string xml = sim();
+  size_t at = xml.find("<name>webshop.db</name>");
+  ASSERT_NE(at, std::string::npos);
+  size_t begin = xml.rfind("<domain", at), end = xml.find("</domain>", at) + 9;
+  writeFile(dir.path() / ".vdc" / "sim.xml", xml.erase(begin, end - begin));
+  edit("instances.yaml", "  name: database\n  annotations: {vdc/renamed-from: db}\n", "  name: db\n");
+  Result plan = run("plan shop");
+  EXPECT_EQ(plan.exit, 1) << plan.out;
+  EXPECT_NE(plan.err.find("Instance/db: its name on"), std::string::npos) << plan.err;
+  EXPECT_NE(plan.err.find("'webshop.db', is kept by Instance/database"), std::string::npos) << plan.err;
+}
+
+// A rename that lets go of a volume deleted in the same apply lets go of it first.
+TEST_F(Rename, ARenamedMachineLetsGoOfAVolumeBeforeItIsDeleted) {
+  renameDbAndItsVolume();
+  edit("instances.yaml", "    - volume: db-wal\n      device: vdc\n", "");
+  edit("storage.yaml", "---\napiVersion: vdc/v1\nkind: Volume\nmetadata:\n  name: db-wal\nspec:\n  size: 10GiB\n", "");
+  Result plan = run("plan shop");
+  ASSERT_EQ(plan.exit, 0) << plan.err;
+  EXPECT_NE(plan.out.find("   - Volume/db-wal"), std::string::npos) << plan.out;
+  Result apply = run("apply shop --auto-approve --parallelism 1");
+  ASSERT_EQ(apply.exit, 0) << apply.err;
+  EXPECT_TRUE(before(apply.err, "~ Instance/database: renamed", "- Volume/db-wal: deleted")) << apply.err;
+  EXPECT_NE(run("plan shop").out.find("No changes"), std::string::npos);
+}
+
+}  // namespace vdc::testing

@@ -10,8 +10,9 @@
 #include "engine/kinds/volume.h"
 #include "engine/lock.h"
 #include "engine/safe_file.h"
-#include "providers/libvirt/host_lock.h"
 #include "engine/units.h"
+#include "providers/libvirt/host_lock.h"
+#include "providers/libvirt/ownership.h"
 
 namespace vdc::libvirt {
 
@@ -59,6 +60,16 @@ LiveState LibvirtDatacenter::read(const std::string& vdc) {
 }
 
 void LibvirtDatacenter::checkFits(const Vdc& desired, Diagnostics& problems) {
+  // An adopted machine keeps the name it came with, from which nothing of it
+  // is derived: renamed in place, its MACs and NIC filters would not follow.
+  auto kept = records_.keptNames(desired.name);
+  for (const auto& r : desired.resources) {
+    auto name = r.renamedFrom.empty() ? kept.end() : kept.find({r.id.kind, r.renamedFrom});
+    if (r.id.kind == Kind::Instance && name != kept.end() && !domainResource(desired.name, name->second))
+      problems.add(r.where, r.id.str() + ": Instance/" + r.renamedFrom + " was adopted under its own name '" + name->second +
+                                "', and vdc renames in place only what it made; drop " + kRenamedFromAnnotation +
+                                " to make it anew under the new name");
+  }
   if (host_.settings().testDriver) return;  // the embedded datacenter makes pools on demand and runs every kind
   std::map<std::string, Location> classes;  // images, root disks and seeds are in the standard class
   for (const auto& r : desired.resources) {

@@ -325,6 +325,14 @@ void LibvirtHypervisor::finishRead(const std::string& vdc, LiveState& into) {
     orphan.orphaned = true;
     into.add(std::move(orphan));
   }
+  // A renamed or adopted machine whose domain is gone, disks or not: its
+  // name stays the VDC's until it is deleted or made again, and a renamed
+  // one's is no other resource's to take meanwhile.
+  for (const auto& [id, physical] : records_.keptNames(vdc))
+    if (id.kind == Kind::Instance && !into.find(id) && !into.isMissing(id)) into.addMissing(id, physical);
+  for (const auto& [id, physical] : into.missing())
+    if (auto named = domainResource(vdc, physical); id.kind == Kind::Instance && named && *named != id)
+      into.addForeign({*named, physical, vdc, id});
   for (auto& domain : unowned_) {
     nameDiskPaths(domain, [&](const std::string& path) {
       auto it = volumeAt_.find(path);

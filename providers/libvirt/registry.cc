@@ -255,6 +255,11 @@ std::string RecordStore::diskOwner(const std::string& vdc, const ResourceId& id)
   return diskOwnerName(vdc, id, load(vdc).adoptedNames);
 }
 
+std::map<ResourceId, std::string> RecordStore::keptNames(const std::string& vdc) {
+  std::lock_guard lock(mutex_);
+  return load(vdc).adoptedNames;
+}
+
 std::string RecordStore::nameOf(const std::string& vdc, const ResourceId& id) {
   {
     std::lock_guard lock(mutex_);

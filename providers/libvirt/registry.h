@@ -48,6 +48,8 @@ class RecordStore {
   // filters are derived from (ownership.h): its own, "lb." and its own for
   // an appliance, or, renamed, the one it had.
   std::string diskOwner(const std::string& vdc, const ResourceId& id);
+  // The names adopted and renamed resources keep, by resource.
+  std::map<ResourceId, std::string> keptNames(const std::string& vdc);
   // The adopted (or renamed) resource of kind `kind` named `physical` on the host, if any.
   std::optional<ResourceId> adoptedAs(const std::string& vdc, Kind kind, const std::string& physical);
   // True when another VDC on this host adopted the volume `physical` (as

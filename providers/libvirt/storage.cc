@@ -304,6 +304,8 @@ void LibvirtStorage::finishRead(const std::string& vdc, LiveState& into) {
       into.add({id, physical, record.specHash, record.spec, {{"hostState", "pool '" + pool + "' inactive"}}});
     else
       into.addMissing(id, physical);
+    // Gone, a renamed volume's name is no other resource's to take until it is deleted or made again.
+    if (auto named = volumeResource(vdc, physical); named && *named != id) into.addForeign({*named, physical, vdc, id});
   }
   seen_.clear();
   inactivePools_.clear();
