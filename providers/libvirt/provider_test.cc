@@ -246,3 +246,41 @@ TEST(LibvirtErrors, AreReadBeforeAnyOtherCall) {
 }
 
 }  // namespace vdc::libvirt
+
+namespace vdc::libvirt {
+
+// A rename stopped between its two writes: the VDC's record names the
+// machine anew, its domain's own record still has the old name. The VDC's
+// record is the word, the domain keeps its name, and its record is due.
+TEST_F(Providers, ARenameStoppedHalfWayIsReadByTheVdcsRecord) {
+  {
+    EmbeddedDatacenter dc(file());
+    createBasics(dc);
+    dc.providerFor(Kind::Instance).create(owner(Kind::Instance, "db", instanceSpec()));
+    dc.commit();
+    LiveState live = dc.read("shop");
+    dc.providerFor(Kind::Instance).rename("shop", *live.find({Kind::Instance, "db"}), {Kind::Instance, "database"});
+    dc.commit();
+  }
+  std::string node = testing::readFile(file());
+  size_t domain = node.find("<name>shop.db</name>");
+  ASSERT_NE(domain, std::string::npos);
+  std::string renamed = "kind=\"Instance\" name=\"database\"";
+  size_t record = node.find(renamed, domain);
+  ASSERT_NE(record, std::string::npos) << "the domain's own record names it anew";
+  node.replace(record, renamed.size(), "kind=\"Instance\" name=\"db\"");
+  testing::writeFile(file(), node);
+
+  EmbeddedDatacenter reloaded(file());
+  LiveState live = reloaded.read("shop");
+  const LiveObject* database = live.find({Kind::Instance, "database"});
+  ASSERT_TRUE(database);
+  EXPECT_EQ(database->physicalName, "shop.db");
+  EXPECT_EQ(database->specHash, "") << "its own record is written again by the next apply";
+  EXPECT_FALSE(live.find({Kind::Instance, "db"}));
+  const Foreign* kept = live.findForeign({Kind::Instance, "db"});
+  ASSERT_TRUE(kept);
+  EXPECT_EQ(kept->heldBy, (ResourceId{Kind::Instance, "database"}));
+}
+
+}  // namespace vdc::libvirt
