@@ -30,6 +30,17 @@ void warnOfOverlaps(const Vdc& desired, const LiveState& live, std::vector<std::
   }
 }
 
+// A rename whose old name the target does not hold (mistyped, or its object
+// deleted outside vdc) renames nothing: the resource is made anew.
+void warnOfRenamesOfNothing(const Vdc& desired, const LiveState& live, std::vector<std::string>& warnings) {
+  for (const auto& r : desired.resources) {
+    ResourceId old{r.id.kind, r.renamedFrom};
+    if (!r.renamedFrom.empty() && !live.find(r.id) && !live.find(old))
+      warnings.push_back(r.where.str() + ": " + r.id.str() + " is renamed from " + r.renamedFrom + " (" +
+                         kRenamedFromAnnotation + "), which the target does not hold: it is made anew");
+  }
+}
+
 }  // namespace
 
 void keepRecordedRevision(Vdc& desired, const LiveState& live) {
@@ -60,7 +71,10 @@ Planning makePlan(Vdc& desired, const LiveState& live, Datacenter& datacenter, b
     keepRecordedRevision(desired, live);
   }
   planning.plan = diff(desired, live, datacenter.describe(), destroy, planning.problems, replace);
-  if (!destroy) warnOfOverlaps(desired, live, planning.warnings);
+  if (!destroy) {
+    warnOfOverlaps(desired, live, planning.warnings);
+    warnOfRenamesOfNothing(desired, live, planning.warnings);
+  }
   spdlog::debug("compared in {:.0f} ms", millisecondsSince(start));
   return planning;
 }

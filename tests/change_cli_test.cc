@@ -438,3 +438,19 @@ TEST_F(Rename, ARenamedMachineLetsGoOfAVolumeBeforeItIsDeleted) {
 }
 
 }  // namespace vdc::testing
+
+namespace vdc::testing {
+
+TEST_F(Rename, ARenameFromANameTheTargetDoesNotHoldIsAWarning) {
+  edit("instances.yaml", "  name: db\n", "  name: database\n  annotations: {vdc/renamed-from: dbb}\n");
+  Result plan = run("plan shop");
+  ASSERT_EQ(plan.exit, 0) << plan.err;
+  EXPECT_NE(plan.err.find("warning: "), std::string::npos) << plan.err;
+  EXPECT_NE(plan.err.find("Instance/database is renamed from dbb (vdc/renamed-from), which the target does not hold: "
+                          "it is made anew"),
+            std::string::npos)
+      << plan.err;
+  EXPECT_NE(plan.out.find("   + Instance/database"), std::string::npos) << plan.out;
+}
+
+}  // namespace vdc::testing
