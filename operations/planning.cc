@@ -31,8 +31,10 @@ void warnOfOverlaps(const Vdc& desired, const LiveState& live, std::vector<std::
 }
 
 // A rename whose old name the target does not hold (mistyped, or its object
-// deleted outside vdc) renames nothing: the resource is made anew.
+// deleted outside vdc) renames nothing: the resource is made anew. On a
+// target new to the VDC (a laptop, an import) there was never anything to rename.
 void warnOfRenamesOfNothing(const Vdc& desired, const LiveState& live, std::vector<std::string>& warnings) {
+  if (!live.find({Kind::VirtualDataCenter, desired.name})) return;
   for (const auto& r : desired.resources) {
     ResourceId old{r.id.kind, r.renamedFrom};
     if (!r.renamedFrom.empty() && !live.find(r.id) && !live.find(old))
