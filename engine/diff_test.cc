@@ -328,19 +328,30 @@ namespace vdc {
 
 // Renames (engine/rename.h): the manifests name the volume "data" and the
 // instance "database", renamed from "v" and "i".
-const char* kRenamedYaml =
+static const char* kRenamedYaml =
     "apiVersion: vdc/v1\nkind: Network\nmetadata: {name: n}\nspec: {cidr: 10.0.0.0/24}\n---\n"
     "apiVersion: vdc/v1\nkind: Volume\nmetadata: {name: data, annotations: {vdc/renamed-from: v}}\n"
     "spec: {size: 10GiB}\n---\n"
     "apiVersion: vdc/v1\nkind: Instance\nmetadata: {name: database, annotations: {vdc/renamed-from: i}}\n"
     "spec:\n  memory: 1GiB\n  interfaces: [{network: n}]\n  volumes: [{volume: data}]\n";
 
-TEST(Diff, ARenamedResourceTakesOverItsOldObjectInPlace) {
-  Vdc before = desired();
-  LiveState live = testing::liveOf(before);
+// The renamed VDC with each of `edits` (text -> replacement) made.
+static Vdc renamedWith(const std::vector<std::pair<std::string, std::string>>& edits) {
+  std::string yaml = kRenamedYaml;
+  for (const auto& [from, to] : edits) {
+    size_t at = yaml.find(from);
+    EXPECT_NE(at, std::string::npos) << from;
+    if (at != std::string::npos) yaml.replace(at, from.size(), to);
+  }
   Diagnostics diags;
-  Vdc after = testing::loadYaml(kRenamedYaml, diags);
-  ASSERT_TRUE(diags.empty()) << diags.str();
+  Vdc vdc = testing::loadYaml(yaml, diags);
+  EXPECT_TRUE(diags.empty()) << diags.str();
+  return vdc;
+}
+
+TEST(Diff, ARenamedResourceTakesOverItsOldObjectInPlace) {
+  LiveState live = testing::liveOf(desired());
+  Vdc after = renamedWith({});
   Diagnostics problems;
   Plan plan = diff(after, live, "t", false, problems);
   ASSERT_TRUE(problems.empty()) << problems.str();
@@ -360,15 +371,9 @@ TEST(Diff, ARenamedResourceTakesOverItsOldObjectInPlace) {
 }
 
 TEST(Diff, WhatRefersToARenamedResourceIsWrittenAgainUnderItsNewName) {
-  Vdc before = desired();
-  LiveState live = testing::liveOf(before);
-  Diagnostics diags;
+  LiveState live = testing::liveOf(desired());
   // Only the volume is renamed; the instance keeps its name and now names "data".
-  std::string yaml = kRenamedYaml;
-  yaml.replace(yaml.find("{name: database, annotations: {vdc/renamed-from: i}}"),
-               std::string("{name: database, annotations: {vdc/renamed-from: i}}").size(), "{name: i}");
-  Vdc after = testing::loadYaml(yaml, diags);
-  ASSERT_TRUE(diags.empty()) << diags.str();
+  Vdc after = renamedWith({{"{name: database, annotations: {vdc/renamed-from: i}}", "{name: i}"}});
   Diagnostics problems;
   Plan plan = diff(after, live, "t", false, problems);
   const Change* instance = find(plan, {Kind::Instance, "i"});
@@ -380,14 +385,8 @@ TEST(Diff, WhatRefersToARenamedResourceIsWrittenAgainUnderItsNewName) {
 }
 
 TEST(Diff, ARenameThatMustMakeTheObjectAnewIsACreateAndADelete) {
-  Vdc before = desired();
-  LiveState live = testing::liveOf(before);
-  Diagnostics diags;
-  std::string yaml = kRenamedYaml;
-  yaml.replace(yaml.find("spec: {size: 10GiB}"), std::string("spec: {size: 10GiB}").size(),
-               "spec: {size: 10GiB, storageClass: fast}");
-  Vdc after = testing::loadYaml(yaml, diags);
-  ASSERT_TRUE(diags.empty()) << diags.str();
+  LiveState live = testing::liveOf(desired());
+  Vdc after = renamedWith({{"spec: {size: 10GiB}", "spec: {size: 10GiB, storageClass: fast}"}});
   Diagnostics problems;
   Plan plan = diff(after, live, "t", false, problems);
   ASSERT_TRUE(find(plan, {Kind::Volume, "data"}));
@@ -429,16 +428,10 @@ namespace vdc {
 // rename would have to follow it, so it goes alone first.
 TEST(Diff, ARenameWhoseVolumeIsMadeAnewIsRefused) {
   LiveState live = testing::liveOf(desired());
-  Diagnostics diags;
-  std::string yaml = kRenamedYaml;
   // The volume keeps its name and is made anew in another class; the instance is renamed.
-  yaml.replace(yaml.find("{name: data, annotations: {vdc/renamed-from: v}}\nspec: {size: 10GiB}"),
-               std::string("{name: data, annotations: {vdc/renamed-from: v}}\nspec: {size: 10GiB}").size(),
-               "{name: v}\nspec: {size: 10GiB, storageClass: fast}");
-  yaml.replace(yaml.find("volumes: [{volume: data}]"), std::string("volumes: [{volume: data}]").size(),
-               "volumes: [{volume: v}]");
-  Vdc after = testing::loadYaml(yaml, diags);
-  ASSERT_TRUE(diags.empty()) << diags.str();
+  Vdc after = renamedWith({{"{name: data, annotations: {vdc/renamed-from: v}}\nspec: {size: 10GiB}",
+                            "{name: v}\nspec: {size: 10GiB, storageClass: fast}"},
+                           {"volumes: [{volume: data}]", "volumes: [{volume: v}]"}});
   Diagnostics problems;
   diff(after, live, "t", false, problems);
   EXPECT_NE(problems.str().find("Instance/database is renamed from i while Volume/v, which it holds on to, is made "
@@ -451,12 +444,7 @@ TEST(Diff, ARenameWhoseVolumeIsMadeAnewIsRefused) {
 // the other waits for the delete.
 TEST(Diff, TakingARenamedVolumeWaitsForTheDeleteThatHoldsIt) {
   LiveState live = testing::liveOf(desired());
-  Diagnostics diags;
-  std::string yaml = kRenamedYaml;
-  yaml.replace(yaml.find("{name: database, annotations: {vdc/renamed-from: i}}"),
-               std::string("{name: database, annotations: {vdc/renamed-from: i}}").size(), "{name: web}");
-  Vdc after = testing::loadYaml(yaml, diags);
-  ASSERT_TRUE(diags.empty()) << diags.str();
+  Vdc after = renamedWith({{"{name: database, annotations: {vdc/renamed-from: i}}", "{name: web}"}});
   Diagnostics problems;
   Plan plan = diff(after, live, "t", false, problems);
   ASSERT_TRUE(problems.empty()) << problems.str();
