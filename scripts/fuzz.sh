@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # Builds the libFuzzer targets with clang (ASan + UBSan) into build-fuzz/ and
-# runs each for FUZZ_SECONDS (default 32), seeded from the examples and the
+# runs each for FUZZ_SECONDS (default 26), seeded from the examples and the
 # tests. A crash stops the run, leaves crash-* in build-fuzz/ and fails; the
 # input then becomes a test.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
-seconds="${FUZZ_SECONDS:-32}"
+seconds="${FUZZ_SECONDS:-26}"
 cd "$root"
 if [ ! -f build-fuzz/CMakeCache.txt ]; then
   CC=clang CXX=clang++ cmake -S . -B build-fuzz -G Ninja -DVDC_FUZZ=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
