@@ -54,6 +54,21 @@ with tempfile.TemporaryDirectory() as scratch:
     assert partial["filter"]["leftOut"], "a partial plan lists what it left out"
     run("apply", example, "--auto-approve")
     jsonschema.validate(json.loads(run("show", example, "--json")), schemas["show"])
+    # Renamed in a copy of its manifests: a plan of renames (vdc/renamed-from).
+    renamed = os.path.join(scratch, "renamed")
+    shutil.copytree(example, renamed)
+    for name, old, new in (("instances.yaml", "  name: db\n", "  name: database\n  annotations: {vdc/renamed-from: db}\n"),
+                           ("instances.yaml", "- volume: db-data", "- volume: data"),
+                           ("storage.yaml", "  name: db-data\n", "  name: data\n  annotations: {vdc/renamed-from: db-data}\n")):
+        path = os.path.join(renamed, name)
+        with open(path) as f:
+            text = f.read()
+        assert old in text, old
+        with open(path, "w") as f:
+            f.write(text.replace(old, new, 1))
+    renames = json.loads(run("plan", renamed, "--json"))
+    jsonschema.validate(renames, schemas["plan"])
+    assert renames["summary"]["rename"] == 2, renames["summary"]
     bundle = os.path.join(scratch, "shop.vdcb")
     run("export", example, "-o", bundle)
     with tarfile.open(bundle) as archive:
