@@ -211,15 +211,15 @@ Json LibvirtHypervisor::observe(const std::string& vdc, Kind kind, const XmlDocu
   Json volumes = Json::array();
   const Json& wantedVolumes = recorded.value("volumes", Json::array());
   for (xmlNodePtr node : doc.nodes("devices/disk[@device='disk']/source", domain)) {
-    // A file path (an adopted domain's disk) is named once volumes are seen: finishRead.
+    // By its name on the target (or a file path, an adopted domain's disk):
+    // named as a resource once the VDC's record and the volumes are seen
+    // (finishRead, nameAdopted).
     std::string physical = XmlDocument::attribute(node, "volume").value_or(XmlDocument::attribute(node, "file").value_or(""));
     if (rootDiskInstance(vdc, physical)) continue;
     if (attached) attached->push_back({XmlDocument::attribute(node, "pool").value_or(""), physical});
-    auto id = volumeResource(vdc, physical);
-    std::string name = id ? id->name : physical;
     size_t i = volumes.size();
-    Json attachment = i < wantedVolumes.size() ? wantedVolumes[i] : Json{{"volume", name}};
-    attachment["volume"] = name;
+    Json attachment = i < wantedVolumes.size() ? wantedVolumes[i] : Json{{"volume", physical}};
+    attachment["volume"] = physical;
     volumes.push_back(attachment);
   }
   observed["volumes"] = volumes;
@@ -377,18 +377,17 @@ void LibvirtHypervisor::forgetDetached(Json& observed, const Attachments& attach
   }
 }
 
-// The networks and volumes a domain names, by their resource names:
-// adopted ones keep names of their own, renamed ones the names they had
-// (read as the resource of the old name), and disks may be given by path.
+// The networks and volumes a domain names, by their resource names: the
+// names adopted and renamed ones keep are the VDC's record's to say, the
+// rest are the names vdc derives, and disks may be given by file path.
 void LibvirtHypervisor::nameAdopted(const std::string& vdc, Json& observed) {
   auto rename = [&](Json& list, const char* field, Kind kind) {
     for (auto& entry : list) {
       std::string physical = entry.value(field, "");
-      if (auto path = volumeAt_.find(physical); kind == Kind::Volume && path != volumeAt_.end())
-        physical = path->second;
+      auto path = kind == Kind::Volume ? volumeAt_.find(physical) : volumeAt_.end();
+      if (path != volumeAt_.end()) physical = path->second;
       auto id = records_.adoptedAs(vdc, kind, physical);
-      if (!id && kind == Kind::Volume && isDnsLabel(physical))
-        id = records_.adoptedAs(vdc, kind, volumeName(vdc, {kind, physical}));
+      if (!id && kind == Kind::Volume && path == volumeAt_.end()) id = volumeResource(vdc, physical);
       if (id) entry[field] = id->name;
     }
   };
