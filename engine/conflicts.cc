@@ -65,15 +65,9 @@ void orderConflicts(Plan& plan) {
 std::vector<std::pair<ResourceId, std::string>> conflictsOf(const Plan& plan, const Change& change) {
   std::vector<std::pair<ResourceId, std::string>> out;
   if (!takes(change.action)) return out;
-  // A plan's changes are in the order of their ids (diff.h).
-  auto changeOf = [&](const ResourceId& id) -> const Change* {
-    auto it = std::lower_bound(plan.changes.begin(), plan.changes.end(), id,
-                               [](const Change& c, const ResourceId& id) { return c.id < id; });
-    return it != plan.changes.end() && it->id == id ? &*it : nullptr;
-  };
   std::optional<Renames> renames;  // found once a dependency is a delete: most have none
   for (const auto& dep : change.dependencies) {
-    const Change* gone = changeOf(dep);
+    const Change* gone = plan.find(dep);
     if (!gone || (gone->action != Action::Delete && gone->action != Action::Replace)) continue;
     if (!renames) renames = renamesIn(plan);
     auto theirs = heldBy(*gone, *renames);

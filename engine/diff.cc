@@ -197,19 +197,14 @@ bool makesAnew(const Resource& r, const LiveObject& object) {
 // and take the new one, or be made anew itself), or an earlier object of
 // the new name left something behind. The rename goes alone first.
 static void refuseTangledRenames(const Plan& plan, const Vdc& desired, const LiveState& live, Diagnostics& problems) {
-  if (std::none_of(plan.changes.begin(), plan.changes.end(), [](const Change& c) { return c.action == Action::Rename; }))
-    return;
-  std::map<ResourceId, const Change*> changes;
-  for (const auto& c : plan.changes) changes[c.id] = &c;
   for (const auto& c : plan.changes) {
     if (c.action != Action::Rename) continue;
     const Resource* r = desired.find(c.id);
     std::string why;
     if (live.isMissing(c.id)) why = "what is left of an earlier " + c.id.str() + " (deleted outside vdc) is still on the target";
     for (const auto& dep : c.dependencies) {
-      auto it = changes.find(dep);
-      bool remade = it != changes.end() && (it->second->action == Action::Replace ||
-                                            (it->second->action == Action::Create && it->second->drift));
+      const Change* made = plan.find(dep);
+      bool remade = made && (made->action == Action::Replace || (made->action == Action::Create && made->drift));
       if (why.empty() && remade && holdsOn(c.id.kind, c.after, dep)) why = dep.str() + ", which it holds on to, is made anew";
     }
     if (!why.empty())
@@ -334,10 +329,10 @@ Plan diff(const Vdc& desired, const LiveState& live, const std::string& target, 
     return c;
   });
   orderConflicts(plan);
-  refuseTangledRenames(plan, desired, live, problems);
 
   std::sort(plan.changes.begin(), plan.changes.end(),
             [](const Change& a, const Change& b) { return a.id < b.id; });
+  refuseTangledRenames(plan, desired, live, problems);
   plan.claimed = claimedBy(desired.name, live);
   return plan;
 }

@@ -1,5 +1,6 @@
 #include "engine/plan.h"
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -123,6 +124,12 @@ static Action parseAction(const std::string& text) {
   for (Action a : kActions)
     if (actionName(a) == text) return a;
   throw Error("unknown action '" + text + "' in plan");
+}
+
+const Change* Plan::find(const ResourceId& id) const {
+  auto it = std::lower_bound(changes.begin(), changes.end(), id,
+                             [](const Change& c, const ResourceId& id) { return c.id < id; });
+  return it != changes.end() && it->id == id ? &*it : nullptr;
 }
 
 Summary Plan::summary() const {

@@ -94,6 +94,8 @@ struct Plan {
 
   Summary summary() const;
   bool empty() const { return changes.empty(); }
+  // The change of `id`, if any (its changes in their stable order).
+  const Change* find(const ResourceId& id) const;
 
   // With "digest": the sha256 of everything else in it, as saved.
   Json toJson() const;

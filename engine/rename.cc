@@ -65,13 +65,9 @@ LiveObject byNewNames(const LiveObject& object, const Renames& renames) {
 std::vector<std::string> describeRenamedReferences(const Plan& plan, const Change& change) {
   std::vector<std::string> lines;
   if (change.action != Action::Update) return lines;
-  // A plan's changes are in the order of their ids (diff.h).
-  for (const auto& id : change.dependencies) {
-    auto c = std::lower_bound(plan.changes.begin(), plan.changes.end(), id,
-                              [](const Change& c, const ResourceId& id) { return c.id < id; });
-    if (c != plan.changes.end() && c->id == id && c->action == Action::Rename)
+  for (const auto& id : change.dependencies)
+    if (const Change* c = plan.find(id); c && c->action == Action::Rename)
       lines.push_back("refers to " + c->id.str() + " (renamed from " + c->renamedFrom + ")");
-  }
   return lines;
 }
 
