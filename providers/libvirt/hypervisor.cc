@@ -283,8 +283,7 @@ void LibvirtHypervisor::finishRead(const std::string& vdc, LiveState& into) {
       object.id = *kept;
       object.specHash.clear();
     }
-    // The name it keeps is no other resource's to take.
-    if (named && *named != object.id) into.addForeign({*named, object.physicalName, vdc, object.id});
+    reserveKeptName(into, vdc, named, object.physicalName, object.id);
     nameAdopted(vdc, object.observed);
     forgetDetached(object.observed, seenAttachments_[i]);
     if (object.id.kind == Kind::Instance && object.recorded.contains("image")) {
@@ -331,8 +330,7 @@ void LibvirtHypervisor::finishRead(const std::string& vdc, LiveState& into) {
   for (const auto& [id, physical] : records_.keptNames(vdc))
     if (id.kind == Kind::Instance && !into.find(id) && !into.isMissing(id)) into.addMissing(id, physical);
   for (const auto& [id, physical] : into.missing())
-    if (auto named = domainResource(vdc, physical); id.kind == Kind::Instance && named && *named != id)
-      into.addForeign({*named, physical, vdc, id});
+    if (id.kind == Kind::Instance) reserveKeptName(into, vdc, domainResource(vdc, physical), physical, id);
   for (auto& domain : unowned_) {
     nameDiskPaths(domain, [&](const std::string& path) {
       auto it = volumeAt_.find(path);

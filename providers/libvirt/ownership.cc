@@ -69,6 +69,11 @@ std::optional<std::string> rootDiskInstance(const std::string& vdc, const std::s
   return after(vdc + ".root.", physical);
 }
 
+void reserveKeptName(LiveState& into, const std::string& vdc, const std::optional<ResourceId>& named,
+                     const std::string& physical, const ResourceId& holder) {
+  if (named && *named != holder) into.addForeign({*named, physical, vdc, holder});
+}
+
 std::optional<std::string> seedInstance(const std::string& vdc, const std::string& physical) {
   return after(vdc + ".seed.", physical);
 }

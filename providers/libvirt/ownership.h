@@ -42,6 +42,12 @@ std::optional<std::string> rootDiskInstance(const std::string& vdc, const std::s
 // The instance whose cloud-init seed `physical` is, if it is one.
 std::optional<std::string> seedInstance(const std::string& vdc, const std::string& physical);
 
+// `holder`, this VDC's resource, keeps the name `physical` on the target,
+// which vdc derives for `named`: renamed, it took the name with its object,
+// and the name is no other resource's to take while any of it is left.
+void reserveKeptName(LiveState& into, const std::string& vdc, const std::optional<ResourceId>& named,
+                     const std::string& physical, const ResourceId& holder);
+
 // The MAC address of NIC `index` of a domain (`name`: "web-0", "lb.front"):
 // stable per VDC, domain and NIC, so a re-created domain keeps its MACs.
 std::string macAddress(const std::string& vdc, const std::string& name, size_t index);

@@ -248,7 +248,7 @@ void LibvirtStorage::visit(const std::string& vdc, const HostObject& object, Liv
   // and renamed volumes keep are known.
   auto id = records_.adoptedAs(vdc, Kind::Volume, object.name);
   if (!id) id = named;
-  if (id && named && *named != *id) into.addForeign({*named, object.name, vdc, *id});  // no other resource's to take
+  if (id) reserveKeptName(into, vdc, named, object.name, *id);
   if (!id) {
     if (records_.adoptedByAnother(vdc, object.name)) return;
     if (auto unowned = describeVolume(object, host_.storageClassOf(object.pool))) into.addUnowned(std::move(*unowned));
@@ -304,8 +304,7 @@ void LibvirtStorage::finishRead(const std::string& vdc, LiveState& into) {
       into.add({id, physical, record.specHash, record.spec, {{"hostState", "pool '" + pool + "' inactive"}}});
     else
       into.addMissing(id, physical);
-    // Gone, a renamed volume's name is no other resource's to take until it is deleted or made again.
-    if (auto named = volumeResource(vdc, physical); named && *named != id) into.addForeign({*named, physical, vdc, id});
+    reserveKeptName(into, vdc, volumeResource(vdc, physical), physical, id);  // gone, still its name
   }
   seen_.clear();
   inactivePools_.clear();
