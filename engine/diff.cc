@@ -180,8 +180,7 @@ static void compareWith(const Resource& r, const LiveObject& object, Change& c, 
     f.drift = object.observed.contains(top) &&
               (!object.recorded.contains(top) || object.observed[top] != object.recorded[top]);
     f.forcesReplacement = forcesReplacement(r.id.kind, f);
-    const Field* field = findField(specFields(r.id.kind), top);
-    f.restarts = field && field->restarts && c.before.value("state", "") == "running" &&
+    f.restarts = takesARestart(r.id.kind, top, c.before, r.spec) && c.before.value("state", "") == "running" &&
                  r.spec.value("state", "") == "running";
   }
 }

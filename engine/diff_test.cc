@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include "engine/hash.h"
 #include "engine/render.h"
 #include "engine/test_support.h"
 
@@ -237,6 +238,45 @@ TEST(Diff, AChangeThatNeedsARestartSaysSo) {
     if (r.id.kind == Kind::Instance) r.spec["state"] = "stopped";
   plan = diff(vdc, live, "t", false, problems);
   for (const auto& f : find(plan, {Kind::Instance, "i"})->fields) EXPECT_FALSE(f.restarts) << f.path;
+}
+
+// A new key reaches a running guest through a new seed, at boot: the
+// instance restarts. One recorded by an earlier vdc, without fingerprints,
+// has its seed: they are only recorded.
+TEST(Diff, ANewKeyRestartsTheInstancesThatCarryIt) {
+  const std::string yaml =
+      "apiVersion: vdc/v1\nkind: KeyPair\nmetadata: {name: ops}\nspec: {publicKey: ssh-ed25519 "
+      "AAAAC3NzaC1lZDI1NTE5AAAAIC+nE6TUDs3SZ+tGmDpLB2pT3YbkSc9hophqTn1c72wp}\n---\n"
+      "apiVersion: vdc/v1\nkind: Instance\nmetadata: {name: i}\nspec: {keyPairs: [ops]}\n";
+  Diagnostics diags;
+  Vdc vdc = testing::loadYaml(yaml, diags);
+  ASSERT_TRUE(diags.empty()) << diags.str();
+  auto planAgainst = [&](const std::function<void(Json&)>& recorded) {
+    LiveState live;
+    for (auto r : vdc.resources) {
+      if (r.id.kind == Kind::Instance) recorded(r.spec);
+      live.add({r.id, "test." + r.id.name, canonicalHash(r.spec), r.spec, Json::object()});
+    }
+    Diagnostics problems;
+    return diff(vdc, live, "t", false, problems);
+  };
+  Plan plan = planAgainst([](Json& spec) { spec["keyFingerprints"]["ops"] = "SHA256:pMmO/eI5foE4QPP92ZU1rL7ASGsbzWG3w5ZGqPMKnl4"; });
+  const Change* instance = find(plan, {Kind::Instance, "i"});
+  ASSERT_TRUE(instance);
+  ASSERT_EQ(instance->fields.size(), 1u);
+  EXPECT_EQ(instance->fields[0].path, "keyFingerprints.ops");
+  EXPECT_TRUE(instance->fields[0].restarts);
+  EXPECT_NE(renderPlan(plan).find("keyFingerprints.ops: \"SHA256:pMmO/eI5foE4QPP92ZU1rL7ASGsbzWG3w5ZGqPMKnl4\" -> "
+                                  "\"SHA256:px55jh9QoPzcoCh2P4Qel0FqHo21nQ/w8vINeHEOGws\"   # restarts the instance"),
+            std::string::npos)
+      << renderPlan(plan);
+
+  plan = planAgainst([](Json& spec) { spec.erase("keyFingerprints"); });
+  instance = find(plan, {Kind::Instance, "i"});
+  ASSERT_TRUE(instance);
+  ASSERT_EQ(instance->fields.size(), 1u);
+  EXPECT_FALSE(instance->fields[0].restarts);
+  EXPECT_TRUE(planAgainst([](Json&) {}).empty());
 }
 
 }  // namespace vdc

@@ -7,6 +7,7 @@
 
 #include "engine/kinds/image.h"
 #include "engine/kinds/instance.h"
+#include "engine/kinds/key_pair.h"
 #include "engine/kinds/kind_rules.h"
 #include "engine/kinds/network.h"
 #include "engine/kinds/volume.h"
@@ -106,6 +107,24 @@ TEST(Kinds, AKeyPairIsExactlyOneOpenSshPublicKey) {
     std::string found = problems(key);
     EXPECT_NE(found.find("publicKey of KeyPair 'k' " + expected), std::string::npos) << key << "\n" << found;
   }
+}
+
+// The fingerprints ssh-keygen -l printed for these keys (made for the test).
+TEST(Kinds, AKeysFingerprintIsOpenSshsAndLeavesOutTheComment) {
+  const std::string ed25519 = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIC+nE6TUDs3SZ+tGmDpLB2pT3YbkSc9hophqTn1c72wp";
+  EXPECT_EQ(keyFingerprint(ed25519 + " ops@laptop"), "SHA256:px55jh9QoPzcoCh2P4Qel0FqHo21nQ/w8vINeHEOGws");
+  EXPECT_EQ(keyFingerprint(ed25519), keyFingerprint(ed25519 + " another comment"));
+  // Its base64 ends in padding, which is no part of the key.
+  const std::string ecdsa =
+      "ecdsa-sha2-nistp256 AAAAE2VjZHNhLXNoYTItbmlzdHAyNTYAAAAIbmlzdHAyNTYAAABBBBZhnj8pGGg7UTo3hRCU8O+rEXZ8iOMVLYZhj0TcyK/"
+      "6EEOvUcj4PUlpkWKCYh9k9Htm53EUOgthe286L5galZ8= e@x";
+  EXPECT_EQ(keyFingerprint(ecdsa), "SHA256:pMmO/eI5foE4QPP92ZU1rL7ASGsbzWG3w5ZGqPMKnl4");
+  EXPECT_TRUE(isKeyFingerprint(keyFingerprint(ecdsa)));
+  EXPECT_EQ(keyFingerprint("ssh-ed25519 not*base64"), "");
+  EXPECT_EQ(keyFingerprint("ssh-ed25519"), "");
+  for (const char* text : {"", "SHA256:", "MD5:px55jh9QoPzcoCh2P4Qel0FqHo21nQ/w8vINeHEOGws",
+                           "SHA256:px55jh9QoPzcoCh2P4Qel0FqHo21nQ/w8vINeHEOGw", "SHA256:px55jh9QoPzcoCh2P4Qel0FqHo21nQ/w8vINeHEOG\n"})
+    EXPECT_FALSE(isKeyFingerprint(text)) << text;
 }
 
 }  // namespace

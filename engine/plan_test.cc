@@ -101,6 +101,15 @@ static void renameOf(Json& change, const std::string& from) {
   change["physical"] = "shop." + from;
 }
 
+static const char* kFingerprint = "SHA256:px55jh9QoPzcoCh2P4Qel0FqHo21nQ/w8vINeHEOGws";
+
+TEST(Plan, AnInstancesKeyFingerprintsLoad) {
+  Json json = samplePlan().toJson();
+  json["changes"][1]["after"]["keyFingerprints"] = {{"ops", kFingerprint}};
+  json["digest"] = Plan::digest(json);
+  EXPECT_EQ(Plan::fromJson(json).changes[1].after["keyFingerprints"]["ops"], kFingerprint);
+}
+
 TEST(Plan, ARenameVdcWouldPlanLoads) {
   Json json = samplePlan().toJson();
   renameOf(json["changes"][1], "was");
@@ -136,6 +145,11 @@ TEST(Plan, APlanHoldingWhatVdcNeverWritesIsRefused) {
       {"a dependency named by a path", [](Json& j) { j["changes"][0]["dependencies"] = {"VirtualDataCenter/../x"}; }},
       {"an allowed destroy that is no resource", [](Json& j) { j["allowDestroy"] = {"Volume/../x"}; }},
       {"a protection that is not a flag", [](Json& j) { j["changes"][2]["protected"] = "yes"; }},
+      {"a key's fingerprint that is not one",
+       [](Json& j) { j["changes"][1]["after"]["keyFingerprints"] = {{"ops", "SHA256:x\ny"}}; }},
+      {"a key's fingerprint under a name that is a path",
+       [](Json& j) { j["changes"][1]["after"]["keyFingerprints"] = {{"../ops", kFingerprint}}; }},
+      {"key fingerprints that are a list", [](Json& j) { j["changes"][1]["after"]["keyFingerprints"] = {kFingerprint}; }},
       {"a rename from what the plan holds",
        [](Json& j) { renameOf(j["changes"][1], "old"); }},
       {"a rename of itself", [](Json& j) { renameOf(j["changes"][1], "web"); }},

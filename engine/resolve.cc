@@ -6,6 +6,7 @@
 
 #include "engine/hash.h"
 #include "engine/kinds/instance.h"
+#include "engine/kinds/key_pair.h"
 #include "engine/kinds/kind_rules.h"
 #include "engine/parallel.h"
 #include "engine/rename.h"
@@ -239,6 +240,7 @@ class Resolver : public Checks {
   Vdc expand() {
     Vdc vdc;
     if (!expandable_) return vdc;
+    std::map<std::string, std::string> fingerprints = keyFingerprints();
     for (auto& m : manifests_) {
       if (m.id.kind == Kind::VirtualDataCenter && vdc.name.empty()) vdc.name = m.id.name;
       if (m.id.kind == Kind::Network && !m.spec.contains("gateway")) {
@@ -253,6 +255,7 @@ class Resolver : public Checks {
             Resource{m.id, std::move(m.spec), std::move(m.labels), adoption(m), renamedFrom(m, 0, 1), m.where});
         continue;
       }
+      carryKeyFingerprints(m.spec, fingerprints);
       long replicas = InstanceSpec(m.spec).replicas();
       m.spec.erase("replicas");
       for (long i = 0; i < replicas; ++i) {
@@ -274,6 +277,26 @@ class Resolver : public Checks {
     });
     vdc.index();
     return vdc;
+  }
+
+  // KeyPair name -> the fingerprint of its key.
+  std::map<std::string, std::string> keyFingerprints() const {
+    std::map<std::string, std::string> fingerprints;
+    for (const auto& m : manifests_)
+      if (m.id.kind == Kind::KeyPair) fingerprints[m.id.name] = keyFingerprint(m.spec.value("publicKey", ""));
+    return fingerprints;
+  }
+
+  // The guest reads its keys at boot from its seed: an Instance's spec
+  // carries the fingerprints of its keys, so a changed key is a change of
+  // every instance that has it.
+  static void carryKeyFingerprints(Json& instance, const std::map<std::string, std::string>& fingerprints) {
+    Json carried = Json::object();
+    for (const auto& name : member(instance, "keyPairs")) {
+      auto found = name.is_string() ? fingerprints.find(name.get<std::string>()) : fingerprints.end();
+      if (found != fingerprints.end() && !found->second.empty()) carried[found->first] = found->second;
+    }
+    if (!carried.empty()) instance[kKeyFingerprintsField] = std::move(carried);
   }
 
   // `protect` is no part of an object: changing it alone changes only the

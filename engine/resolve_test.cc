@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include "engine/kinds/key_pair.h"
 #include "engine/test_support.h"
 
 namespace vdc {
@@ -145,6 +146,35 @@ TEST(Resolve, LoadBalancerSelectsBackendsByLabel) {
   EXPECT_EQ(balancer->spec["listeners"][0]["backendPort"], 80);
   const auto& deps = balancer->dependencies;
   EXPECT_NE(std::find(deps.begin(), deps.end(), ResourceId{Kind::Instance, "web-1"}), deps.end());
+}
+
+// A guest reads its keys at boot: each instance's spec carries their
+// fingerprints, so a new key is a change of the instances that have it.
+TEST(Resolve, AnInstanceCarriesTheFingerprintsOfItsKeys) {
+  auto keyPair = [](const std::string& name, const std::string& key) {
+    return "apiVersion: vdc/v1\nkind: KeyPair\nmetadata: {name: " + name + "}\nspec: {publicKey: " + key + "}\n---\n";
+  };
+  const std::string ops = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIC+nE6TUDs3SZ+tGmDpLB2pT3YbkSc9hophqTn1c72wp";
+  const std::string dev = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHbQ1dD3uOd5nY4Xk2q0cH7Gm0a1yXrLwz8H2n0qk9fT";
+  auto load = [&](const std::string& opsKey) {
+    Diagnostics diags;
+    Vdc vdc = loadYaml(keyPair("ops", opsKey) + keyPair("dev", dev) +
+                           instance("web", "  replicas: 2\n  keyPairs: [ops, dev]\n") + instance("db", "  cpus: 1\n"),
+                       diags);
+    EXPECT_TRUE(diags.empty()) << diags.str();
+    return vdc;
+  };
+  Vdc vdc = load(ops + " ops@laptop");
+  for (const char* name : {"web-0", "web-1"})
+    EXPECT_EQ(vdc.find({Kind::Instance, name})->spec["keyFingerprints"],
+              Json({{"ops", "SHA256:px55jh9QoPzcoCh2P4Qel0FqHo21nQ/w8vINeHEOGws"}, {"dev", keyFingerprint(dev)}}));
+  EXPECT_FALSE(vdc.find({Kind::Instance, "db"})->spec.contains("keyFingerprints")) << "no keys, no field";
+  // A new comment is no new key; a new key is a new spec.
+  EXPECT_EQ(load(ops + " ops@elsewhere").find({Kind::Instance, "web-0"})->specHash,
+            vdc.find({Kind::Instance, "web-0"})->specHash);
+  EXPECT_NE(load(dev + " ops@laptop").find({Kind::Instance, "web-0"})->specHash,
+            vdc.find({Kind::Instance, "web-0"})->specHash);
+  EXPECT_EQ(load(dev).find({Kind::Instance, "db"})->specHash, vdc.find({Kind::Instance, "db"})->specHash);
 }
 
 TEST(Resolve, SpecHashIsStableAndSensitive) {

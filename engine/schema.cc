@@ -1,5 +1,7 @@
 #include "engine/schema.h"
 
+#include <algorithm>
+
 #include "engine/kinds/kind_rules.h"
 
 namespace vdc {
@@ -26,6 +28,21 @@ const Field* findField(const std::vector<Field>& fields, const std::string& name
   for (const auto& f : fields)
     if (f.name == name) return &f;
   return nullptr;
+}
+
+bool takesARestart(Kind kind, const std::string& name, const Json& before, const Json& after) {
+  if (member(before, name) == member(after, name)) return false;
+  if (const Field* field = findField(specFields(kind), name)) return field->restarts;
+  const auto& planned = rulesOf(kind).plannedForBoot;
+  return std::find(planned.begin(), planned.end(), name) != planned.end() && before.contains(name);
+}
+
+bool takesARestart(Kind kind, const Json& before, const Json& after) {
+  for (const auto& field : specFields(kind))
+    if (takesARestart(kind, field.name, before, after)) return true;
+  for (const auto& name : rulesOf(kind).plannedForBoot)
+    if (takesARestart(kind, name, before, after)) return true;
+  return false;
 }
 
 }  // namespace vdc

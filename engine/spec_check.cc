@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 
+#include "engine/kinds/key_pair.h"
 #include "engine/schema.h"
 #include "engine/units.h"
 
@@ -28,6 +29,14 @@ bool isResourceIdList(const Json& value) {
   if (!value.is_array()) return false;
   for (const auto& item : value)
     if (!item.is_string() || !isResourceId(item.get<std::string>())) return false;
+  return true;
+}
+
+// KeyPair name -> the fingerprint of its key.
+bool isFingerprintMap(const Json& value) {
+  if (!value.is_object()) return false;
+  for (const auto& [name, fingerprint] : value.items())
+    if (!isDnsLabel(name) || !fingerprint.is_string() || !isKeyFingerprint(fingerprint.get<std::string>())) return false;
   return true;
 }
 
@@ -155,6 +164,7 @@ void checkSpec(Kind kind, const Json& spec, const std::string& where, std::vecto
   std::vector<std::pair<std::string, bool (*)(const Json&)>> planned = {
       {"hosts", [](const Json& v) { return v.is_array() && std::all_of(v.begin(), v.end(), isHostName); }}};
   if (kind == Kind::SecurityGroup) planned.push_back({"members", isIpv4List});
+  if (kind == Kind::Instance) planned.push_back({kKeyFingerprintsField, isFingerprintMap});
   if (kind == Kind::LoadBalancer)
     planned.push_back({"address", [](const Json& v) { return v.is_string() && Ipv4::parse(v.get<std::string>()).has_value(); }});
   if (kind == Kind::VirtualDataCenter) {

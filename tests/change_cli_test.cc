@@ -272,6 +272,44 @@ TEST_F(Change, AnInstanceRenamedWithoutSayingSoIsMadeOnlyOnceTheOldOneIsGone) {
   }
 }
 
+// A guest reads its keys at boot, from its seed: a new key restarts every
+// instance that has it, with a new seed, in the same apply; an atomic
+// apply undoes it. A new comment alone is no new key.
+TEST_F(Change, ANewKeyRestartsTheInstancesThatCarryItWithANewSeed) {
+  const std::string key = "AAAAC3NzaC1lZDI1NTE5AAAAIHbQ1dD3uOd5nY4Xk2q0cH7Gm0a1yXrLwz8H2n0qk9fT";
+  const std::string newKey = "AAAAC3NzaC1lZDI1NTE5AAAAIC+nE6TUDs3SZ+tGmDpLB2pT3YbkSc9hophqTn1c72wp";
+  edit("storage.yaml", key + " ops@webshop", key + " ops@elsewhere");
+  Result plan = run("plan shop");
+  EXPECT_NE(plan.out.find("   ~ KeyPair/ops\n"), std::string::npos) << plan.out;
+  EXPECT_NE(plan.out.find("0 to create, 1 to update,"), std::string::npos) << plan.out;
+  ASSERT_EQ(run("apply shop --auto-approve").exit, 0);
+
+  edit("storage.yaml", key, newKey);
+  plan = run("plan shop");
+  const char* carriers[] = {"app-0", "app-1", "db", "web-0", "web-1", "web-2"};
+  for (const char* instance : carriers)
+    EXPECT_NE(plan.out.find(std::string("   ~ Instance/") + instance +
+                            "\n      keyFingerprints.ops: \"SHA256:B+Rwvi4gGHKZC0ue1Wsu+2SbHxL5svuExsk/clSmFyU\" -> "
+                            "\"SHA256:px55jh9QoPzcoCh2P4Qel0FqHo21nQ/w8vINeHEOGws\"   # restarts the instance\n"),
+              std::string::npos)
+        << instance << "\n" << plan.out;
+  EXPECT_NE(plan.out.find("0 to create, 7 to update,"), std::string::npos) << plan.out;
+  // An atomic apply that fails half-way takes the old key back to the guests it restarted.
+  Result failed = shell(dir.path(), "VDC_FAULT=fail:4 " + std::string(VDC_BINARY) + " apply shop --auto-approve --atomic");
+  ASSERT_EQ(failed.exit, 1) << failed.err;
+  EXPECT_NE(failed.out.find("rolled back"), std::string::npos) << failed.out << failed.err;
+  EXPECT_NE(run("plan shop").out.find("0 to create, 7 to update,"), std::string::npos);
+  // The key pair's record first, then each guest is stopped and started again on its new seed.
+  Result apply = run("-v apply shop --auto-approve");
+  ASSERT_EQ(apply.exit, 0) << apply.err;
+  for (const char* instance : carriers) {
+    std::string domain = std::string("webshop.") + instance;
+    EXPECT_TRUE(before(apply.err, "~ KeyPair/ops: updated", "step " + domain + " stop")) << instance << apply.err;
+    EXPECT_TRUE(before(apply.err, "step " + domain + " stop", "step " + domain + " start")) << instance << apply.err;
+  }
+  EXPECT_NE(run("plan shop").out.find("No changes"), std::string::npos);
+}
+
 // A saved plan names what it deletes, but the target says where it is: a
 // plan edited to name another VDC's object (its digest made again) deletes
 // nothing of that VDC.

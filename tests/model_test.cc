@@ -1,13 +1,14 @@
 // A model-based test of the change model (docs/model.md): random sequences
 // of edits to a VDC (fields of every kind, replicas, storage classes and
-// images, renames, references added and removed, --replace), objects deleted
-// by hand between applies, and faults injected into applies, plain and
-// atomic. After each apply a checker that reads the embedded datacenter's
-// file, not vdc's view of it, asserts that every reference resolves, that
-// nothing is shared that must not be (a volume, an address, a MAC), that
-// the objects are those the manifests ask for, and that the next plan is a
-// no-op; an atomic apply that failed leaves the datacenter as it was, and
-// a protected volume is never replaced. A failing sequence is shrunk to a
+// images, renames, a key pair's new key, references added and removed,
+// --replace), objects deleted by hand between applies, and faults injected
+// into applies, plain and atomic. After each apply a checker that reads the
+// embedded datacenter's file, not vdc's view of it, asserts that every
+// reference resolves, that nothing is shared that must not be (a volume, an
+// address, a MAC), that the objects are those the manifests ask for, that
+// every guest naming the key pair carries its current key, and that the
+// next plan is a no-op; an atomic apply that failed leaves the datacenter
+// as it was, and a protected volume is never replaced. A failing sequence is shrunk to a
 // minimal one and written out to be kept in tests/model-regressions/, whose
 // files are replayed first.
 //
@@ -43,6 +44,16 @@ using operations::Failure;
 
 constexpr const char* kVdc = "model";
 
+// The keys KeyPair/ops takes in turn, and their fingerprints as ssh-keygen -l prints them.
+const std::pair<const char*, const char*> kKeys[] = {
+    {"AAAAC3NzaC1lZDI1NTE5AAAAIHbQ1dD3uOd5nY4Xk2q0cH7Gm0a1yXrLwz8H2n0qk9fT",
+     "SHA256:B+Rwvi4gGHKZC0ue1Wsu+2SbHxL5svuExsk/clSmFyU"},
+    {"AAAAC3NzaC1lZDI1NTE5AAAAIC+nE6TUDs3SZ+tGmDpLB2pT3YbkSc9hophqTn1c72wp",
+     "SHA256:px55jh9QoPzcoCh2P4Qel0FqHo21nQ/w8vINeHEOGws"},
+    {"AAAAC3NzaC1lZDI1NTE5AAAAICZO6f2Ns72R37lJBNKsK/2yEHFC7FQBS1gO+ZCRQaKH",
+     "SHA256:22zEiG/ElPxUfP9zBI31WALcVyyd+tC/ajQWNztE1JY"},
+};
+
 // What the manifests say, as data the edits change.
 struct InstanceModel {
   int cpus = 1;
@@ -54,6 +65,7 @@ struct InstanceModel {
   bool web = false;  // behind the load balancer
   std::string renamedFrom;  // vdc/renamed-from, the step it is renamed
   std::string kept;         // renamed: the name its objects keep ("": its own)
+  bool key = false;         // names KeyPair/ops
 };
 
 struct VolumeModel {
@@ -71,6 +83,7 @@ struct World {
   std::map<std::string, InstanceModel> instances;
   std::string imageFormat = "qcow2";
   std::string balancerNetwork;  // "": no load balancer
+  size_t key = 0;               // which of kKeys KeyPair/ops holds
   int nextName = 0;
 
   std::string fresh(const std::string& prefix) { return prefix + std::to_string(nextName++); }
@@ -84,6 +97,7 @@ struct World {
     std::string y = std::string("apiVersion: vdc/v1\nkind: VirtualDataCenter\nmetadata: {name: ") + kVdc + "}\n";
     auto doc = [&](const std::string& text) { y += "---\napiVersion: vdc/v1\n" + text; };
     doc("kind: Image\nmetadata: {name: base}\nspec: {source: base.img, format: " + imageFormat + "}\n");
+    doc(std::string("kind: KeyPair\nmetadata: {name: ops}\nspec: {publicKey: ssh-ed25519 ") + kKeys[key].first + "}\n");
     for (const char* group : {"g0", "g1"})
       doc(std::string("kind: SecurityGroup\nmetadata: {name: ") + group +
           "}\nspec: {ingress: [{protocol: tcp, ports: '22'}]}\n");
@@ -97,6 +111,7 @@ struct World {
       std::string spec = "  cpus: " + std::to_string(i.cpus) + "\n  memory: 256MiB\n  state: " +
                          (i.running ? "running" : "stopped") + "\n  replicas: " + std::to_string(i.replicas) + "\n";
       if (i.image) spec += "  image: base\n";
+      if (i.key) spec += "  keyPairs: [ops]\n";
       spec += "  interfaces: [";
       for (size_t n = 0; n < i.nics.size(); ++n) {
         spec += std::string(n ? ", " : "") + "{network: " + i.nics[n].first + ", securityGroups: [";
@@ -124,16 +139,22 @@ struct World {
     return out;
   }
 
+  // Each instance's domains, as the datacenter names them (without the VDC's prefix), with the instance.
+  std::vector<std::pair<std::string, const InstanceModel*>> domains() const {
+    std::vector<std::pair<std::string, const InstanceModel*>> out;
+    for (const auto& [name, i] : instances)
+      for (int r = 0; r < i.replicas; ++r)
+        out.push_back({i.replicas == 1 ? (i.kept.empty() ? name : i.kept) : name + "-" + std::to_string(r), &i});
+    return out;
+  }
+
   // The domains, volumes and networks the manifests ask for, as the datacenter names them.
   std::set<std::string> expected() const {
     std::set<std::string> out = {"network model._vdc", "volume model.img.base"};
     for (const auto& [name, octet] : networks) out.insert("network model." + name);
     for (const auto& [name, v] : volumes) out.insert(volumeObject(v.kept.empty() ? name : v.kept, v));
-    for (const auto& [name, i] : instances)
-      for (int r = 0; r < i.replicas; ++r) {
-        std::string domain = i.replicas == 1 ? (i.kept.empty() ? name : i.kept) : name + "-" + std::to_string(r);
-        for (const auto& object : instanceObjects(domain, i)) out.insert(object);
-      }
+    for (const auto& [domain, i] : domains())
+      for (const auto& object : instanceObjects(domain, *i)) out.insert(object);
     if (!balancerNetwork.empty()) out.insert("domain model.lb.front");
     return out;
   }
@@ -187,6 +208,7 @@ struct World {
 struct Seen {
   std::set<std::string> objects;  // "domain NAME", "network NAME", "volume NAME in POOL"
   std::vector<std::string> problems;
+  std::map<std::string, std::string> keys;  // domain -> the fingerprint of KeyPair/ops its record carries
 };
 
 std::vector<std::string> all(const std::string& text, const std::regex& pattern) {
@@ -241,6 +263,9 @@ Seen check(const std::string& xml) {
     for (const auto& mac : all(text, std::regex("<mac address='([^']*)'"))) hold("MAC " + mac, domain);
     for (const auto& ip : all(text, std::regex("&quot;ip&quot;:&quot;([0-9.]*)&quot;"))) hold("address " + ip, domain);
     for (const auto& ip : all(text, std::regex("\"ip\":\"([0-9.]*)\""))) hold("address " + ip, domain);
+    for (const auto& key : all(text, std::regex("(?:\"|&quot;)keyFingerprints(?:\"|&quot;):\\{(?:\"|&quot;)ops(?:\"|&quot;):"
+                                                "(?:\"|&quot;)(SHA256:[A-Za-z0-9+/]*)")))
+      seen.keys[domain] = key;
   }
   return seen;
 }
@@ -285,7 +310,7 @@ class Model : public ::testing::Test {
     return failure;
   }
 
-  static constexpr int kOps = 16;
+  static constexpr int kOps = 17;
 
   // Edits `world` (or the datacenter by hand); what it did.
   std::string perform(int op, World& w, std::mt19937& rng) {
@@ -437,6 +462,15 @@ class Model : public ::testing::Test {
       case 15:
         replace_ = true;  // the next apply replaces one resource as --replace asks
         return "--replace";
+      case 16: {  // a new key, or an instance takes or drops the key pair
+        if (w.instances.empty() || coin()) {
+          w.key = (w.key + 1) % std::size(kKeys);
+          return "new key";
+        }
+        std::string name = pick(w.instances);
+        w.instances[name].key = !w.instances[name].key;
+        return "key pair of " + name;
+      }
     }
     return "?";
   }
@@ -524,6 +558,10 @@ class Model : public ::testing::Test {
         }
         for (const auto& o : after.objects)
           if (!allowed.count(o)) return "an atomic apply that failed left " + o + " made";
+        // A guest the apply restarted with the new key is restarted with the old one.
+        for (const auto& [domain, key] : after.keys)
+          if (was.objects.count("domain " + domain) && was.keys[domain] != key)
+            return "an atomic apply that failed left " + domain + " with key " + key;
         // A reference that no longer resolves may stay only where a hand change broke it before.
         for (const auto& problem : after.problems)
           if (std::find(was.problems.begin(), was.problems.end(), problem) == was.problems.end())
@@ -571,6 +609,13 @@ class Model : public ::testing::Test {
       for (const auto& o : expected)
         if (!seen.objects.count(o)) diff += "\n  asked, not there: " + o;
       return "the datacenter is not what the manifests ask:" + diff;
+    }
+    // Every guest that names the key pair carries its key (a seed made of it), and no other.
+    for (const auto& [domain, i] : settled.domains()) {
+      std::string want = i->key ? kKeys[settled.key].second : "(none)";
+      auto carried = seen.keys.find("model." + domain);
+      std::string has = carried == seen.keys.end() ? "(none)" : carried->second;
+      if (has != want) return "domain model." + domain + " carries key " + has + ", not " + want;
     }
     return "";
   }

@@ -2,6 +2,7 @@
 
 #include "engine/kinds/fields.h"
 #include "engine/kinds/image.h"
+#include "engine/kinds/key_pair.h"
 #include "engine/kinds/kind_rules.h"
 
 namespace vdc {
@@ -141,6 +142,7 @@ void checkInstance(const Manifest& m, Checks& checks) {
 
 }  // namespace
 
-extern const KindRules kInstanceRules{instanceFields, instanceReferences, checkInstance, instanceOnReplaced};
+extern const KindRules kInstanceRules{instanceFields, instanceReferences, checkInstance, instanceOnReplaced,
+                                      {kKeyFingerprintsField}};
 
 }  // namespace vdc

@@ -1,7 +1,10 @@
-// KeyPair: an OpenSSH public key that instances name, put in their seeds.
+#include "engine/kinds/key_pair.h"
+
 #include <openssl/evp.h>
 
+#include <algorithm>
 #include <array>
+#include <cctype>
 #include <string_view>
 
 #include "engine/kinds/fields.h"
@@ -23,6 +26,23 @@ constexpr std::array<std::string_view, 8> kKeyTypes{
 // The largest key OpenSSH makes (RSA 16384) is under 3 KB of base64.
 constexpr size_t kMostKeyChars = 16 * 1024;
 
+// The key's bytes: the base64 after the type, decoded; "" when there is none.
+std::string keyBlob(const std::string& line) {
+  size_t typeEnd = line.find(' ');
+  if (typeEnd == std::string::npos) return "";
+  size_t blobEnd = line.find(' ', typeEnd + 1);
+  std::string blob = line.substr(typeEnd + 1, blobEnd == std::string::npos ? std::string::npos : blobEnd - typeEnd - 1);
+  if (blob.empty() || blob.size() > kMostKeyChars || blob.size() % 4 != 0) return "";
+  std::string decoded(blob.size() / 4 * 3, '\0');
+  int length = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(decoded.data()),
+                               reinterpret_cast<const unsigned char*>(blob.data()), static_cast<int>(blob.size()));
+  if (length < 0) return "";
+  // EVP_DecodeBlock counts the padding's bytes as data.
+  size_t padding = blob.ends_with("==") ? 2 : blob.ends_with("=") ? 1 : 0;
+  decoded.resize(static_cast<size_t>(length) - std::min(padding, static_cast<size_t>(length)));
+  return decoded;
+}
+
 // Why `line` is not exactly one OpenSSH public key ("TYPE BASE64 [COMMENT]"
 // on one line, no options before it); "" when it is. The key itself says
 // its type first, so a blob of another type or none is refused.
@@ -36,17 +56,12 @@ std::string keyLineProblem(const std::string& line) {
     return "does not begin with a key type (ssh-ed25519, ssh-rsa, ecdsa-sha2-nistp256, ...): options before the "
            "key are not taken";
   if (typeEnd == std::string::npos) return "has no key after its type";
-  size_t blobEnd = line.find(' ', typeEnd + 1);
-  std::string blob = line.substr(typeEnd + 1, blobEnd == std::string::npos ? std::string::npos : blobEnd - typeEnd - 1);
-  if (blob.empty() || blob.size() > kMostKeyChars || blob.size() % 4 != 0)
-    return "has no key in base64 after its type";
-  std::string decoded(blob.size() / 4 * 3, '\0');
-  int length = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(decoded.data()),
-                               reinterpret_cast<const unsigned char*>(blob.data()), static_cast<int>(blob.size()));
+  std::string decoded = keyBlob(line);
+  if (decoded.empty()) return "has no key in base64 after its type";
   // The blob begins with its type: a 4-byte big-endian length, then the name.
   std::string named = std::string(4, '\0') + std::string(type);
   named[3] = static_cast<char>(type.size());
-  if (length < static_cast<int>(named.size()) || decoded.compare(0, named.size(), named) != 0)
+  if (decoded.size() < named.size() || decoded.compare(0, named.size(), named) != 0)
     return "has a key that is not a " + std::string(type) + " key in base64";
   return "";
 }
@@ -59,6 +74,27 @@ void checkKeyPair(const Manifest& m, Checks& checks) {
 }
 
 }  // namespace
+
+std::string keyFingerprint(const std::string& line) {
+  std::string blob = keyBlob(line);
+  if (blob.empty()) return "";
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int size = 0;
+  if (EVP_Digest(blob.data(), blob.size(), digest, &size, EVP_sha256(), nullptr) != 1) return "";
+  std::string encoded(4 * ((size + 2) / 3) + 1, '\0');
+  int length = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(encoded.data()), digest, static_cast<int>(size));
+  encoded.resize(static_cast<size_t>(length));
+  while (encoded.ends_with('=')) encoded.pop_back();
+  return "SHA256:" + encoded;
+}
+
+bool isKeyFingerprint(const std::string& text) {
+  // sha256 is 32 bytes: 43 characters of unpadded base64.
+  constexpr std::string_view prefix = "SHA256:";
+  if (!text.starts_with(prefix) || text.size() != prefix.size() + 43) return false;
+  return std::all_of(text.begin() + prefix.size(), text.end(),
+                     [](unsigned char c) { return std::isalnum(c) || c == '+' || c == '/'; });
+}
 
 extern const KindRules kKeyPairRules{
     [] { return std::vector<Field>{required(field("publicKey", FieldType::String))}; },

@@ -54,6 +54,9 @@ struct KindRules {
   void (*check)(const Manifest& m, Checks& checks) = nullptr;
   // What a replace of `referred`, which the spec names, does to it (none: Nothing).
   Following (*onReplaced)(const Json& spec, const ResourceId& referred) = nullptr;
+  // Fields planning adds to the spec that the guest reads at boot: a change
+  // restarts it, as a change of a field marked `restarts` does.
+  std::vector<std::string> plannedForBoot = {};
 };
 
 const KindRules& rulesOf(Kind kind);

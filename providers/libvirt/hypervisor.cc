@@ -479,10 +479,7 @@ void LibvirtHypervisor::update(const Ownership& owner, const LiveObject& live) {
   char uuid[VIR_UUID_STRING_BUFLEN];
   if (virDomainGetUUIDString(dom.get(), uuid) < 0) throw libvirtError("cannot read uuid of " + live.physicalName);
   // The fields the schema marks take effect on the next boot: restart for them.
-  Json before = live.effective();
-  bool restart = false;
-  for (const auto& field : specFields(owner.id.kind))
-    restart = restart || (field.restarts && member(before, field.name) != member(owner.spec, field.name));
+  bool restart = takesARestart(owner.id.kind, live.effective(), owner.spec);
   if (restart) volumes_.update(owner);
   define(owner, uuid, restart);
   undefineFiltersLeft(owner.vdc, owner.id, live.recorded, owner.spec);

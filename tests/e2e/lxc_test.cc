@@ -13,6 +13,8 @@ namespace {
 
 constexpr const char* kVdc = "e2elxc";
 constexpr const char* kAddress = "10.94.1.2";  // the first planned address of the network
+const std::string kKey = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIE2e2e2e2e2e2e2e2e2e2e2e2e2e2e2e2e2e2e2e2e2e ops@e2e";
+const std::string kNewKey = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIF3e3e3e3e3e3e3e3e3e3e3e3e3e3e3e3e3e3e3e3e3e ops@rotated";
 
 // What the container serves on `port`: its guest lines, or nothing when the
 // connection fails (within three seconds).
@@ -25,7 +27,7 @@ std::vector<std::string> served(const fs::path& dir, int port) {
 TEST_F(RealDatacenter, AContainerRunsOnItsImageWithItsSeedBehindItsGroup) {
   std::string sha = stage(containerImage(), "www", "rootfs.img");
   HttpServer images(dir.path() / "www");
-  auto writeVdc = [&](const std::string& extra) {
+  auto writeVdc = [&](const std::string& extra, const std::string& key = kKey) {
     writeFile(dir.path() / "lxc" / "vdc.yaml", R"yaml(apiVersion: vdc/v1
 kind: VirtualDataCenter
 metadata: {name: e2elxc}
@@ -48,7 +50,7 @@ spec: {source: ")yaml" + images.base() + R"yaml(rootfs.img", format: raw, sha256
 apiVersion: vdc/v1
 kind: KeyPair
 metadata: {name: ops}
-spec: {publicKey: ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIE2e2e2e2e2e2e2e2e2e2e2e2e2e2e2e2e2e2e2e2e2e ops@e2e}
+spec: {publicKey: )yaml" + key + R"yaml(}
 ---
 apiVersion: vdc/v1
 kind: Instance
@@ -100,6 +102,16 @@ spec:
   EXPECT_NE(change.out.find("# restarts the instance"), std::string::npos) << change.out;
   ASSERT_EQ(run("apply --auto-approve").exit, 0);
   EXPECT_TRUE(waitForLine(fromPort80, "user-data on web again", std::chrono::seconds(60)));
+  EXPECT_EQ(run("plan --detailed-exitcode").exit, 0);
+
+  // So does a new key of its key pair: the guest takes it at its next boot.
+  EXPECT_TRUE(has("authorized key ops@e2e"));
+  writeVdc(" again", kNewKey);
+  change = run("plan");
+  EXPECT_NE(change.out.find("keyFingerprints.ops:"), std::string::npos) << change.out;
+  EXPECT_NE(change.out.find("# restarts the instance"), std::string::npos) << change.out;
+  ASSERT_EQ(run("apply --auto-approve").exit, 0);
+  EXPECT_TRUE(waitForLine(fromPort80, "authorized key ops@rotated", std::chrono::seconds(60)));
   EXPECT_EQ(run("plan --detailed-exitcode").exit, 0);
 
   Result destroy = run("destroy --auto-approve");
