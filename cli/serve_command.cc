@@ -25,7 +25,7 @@ namespace {
 std::atomic<bool> stopRequested{false};
 
 // The applies in flight finish their short steps; a copy of a disk stops (engine/stop_request.h).
-void onStop(int) {
+void stopServing(int) {
   stopRequested = true;
   stopRequest() = true;
 }
@@ -51,7 +51,7 @@ int serve(const std::string& configFile, bool newToken, bool check) {
   serve::Server server(std::move(config));
   if (spdlog::get_level() > spdlog::level::info) spdlog::set_level(spdlog::level::info);
   struct sigaction action {};
-  action.sa_handler = onStop;
+  action.sa_handler = stopServing;
   sigemptyset(&action.sa_mask);
   sigaction(SIGTERM, &action, nullptr);
   sigaction(SIGINT, &action, nullptr);

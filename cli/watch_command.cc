@@ -38,7 +38,7 @@ struct WatchFlags {
 operations::WatchControl control;
 
 // The apply in flight finishes its short steps; a copy of a disk stops (engine/stop_request.h).
-void onStop(int) {
+void stopWatching(int) {
   control.stop = true;
   stopRequest() = true;
 }
@@ -94,8 +94,8 @@ int watch(WatchFlags& flags) {
       operations::commandNotifier(flags.notify));
   // Also with --once: a stop request waits for the apply in flight.
   control.stop = false;
-  handle(SIGTERM, onStop);
-  handle(SIGINT, onStop);
+  handle(SIGTERM, stopWatching);
+  handle(SIGINT, stopWatching);
   handle(SIGUSR1, onSuspend);
   handle(SIGUSR2, onResume);
   signal(SIGPIPE, SIG_IGN);  // a notification command that does not read its input
