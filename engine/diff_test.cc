@@ -241,8 +241,8 @@ TEST(Diff, AChangeThatNeedsARestartSaysSo) {
 }
 
 // A new key reaches a running guest through a new seed, at boot: the
-// instance restarts. One recorded by an earlier vdc, without fingerprints,
-// has its seed: they are only recorded.
+// instance restarts. So does one an earlier vdc recorded without
+// fingerprints: nothing says its seed holds the key.
 TEST(Diff, ANewKeyRestartsTheInstancesThatCarryIt) {
   const std::string yaml =
       "apiVersion: vdc/v1\nkind: KeyPair\nmetadata: {name: ops}\nspec: {publicKey: ssh-ed25519 "
@@ -275,7 +275,7 @@ TEST(Diff, ANewKeyRestartsTheInstancesThatCarryIt) {
   instance = find(plan, {Kind::Instance, "i"});
   ASSERT_TRUE(instance);
   ASSERT_EQ(instance->fields.size(), 1u);
-  EXPECT_FALSE(instance->fields[0].restarts);
+  EXPECT_TRUE(instance->fields[0].restarts);
   EXPECT_TRUE(planAgainst([](Json&) {}).empty());
 }
 

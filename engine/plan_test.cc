@@ -105,6 +105,7 @@ static const char* kFingerprint = "SHA256:px55jh9QoPzcoCh2P4Qel0FqHo21nQ/w8vINeH
 
 TEST(Plan, AnInstancesKeyFingerprintsLoad) {
   Json json = samplePlan().toJson();
+  json["changes"][1]["after"]["keyPairs"] = {"ops"};
   json["changes"][1]["after"]["keyFingerprints"] = {{"ops", kFingerprint}};
   json["digest"] = Plan::digest(json);
   EXPECT_EQ(Plan::fromJson(json).changes[1].after["keyFingerprints"]["ops"], kFingerprint);
@@ -147,6 +148,11 @@ TEST(Plan, APlanHoldingWhatVdcNeverWritesIsRefused) {
       {"a protection that is not a flag", [](Json& j) { j["changes"][2]["protected"] = "yes"; }},
       {"a key's fingerprint that is not one",
        [](Json& j) { j["changes"][1]["after"]["keyFingerprints"] = {{"ops", "SHA256:x\ny"}}; }},
+      {"a key's fingerprint for a key pair the instance does not name",
+       [](Json& j) {
+         j["changes"][1]["after"]["keyPairs"] = {"ops"};
+         j["changes"][1]["after"]["keyFingerprints"] = {{"ops", kFingerprint}, {"dev", kFingerprint}};
+       }},
       {"a key's fingerprint under a name that is a path",
        [](Json& j) { j["changes"][1]["after"]["keyFingerprints"] = {{"../ops", kFingerprint}}; }},
       {"key fingerprints that are a list", [](Json& j) { j["changes"][1]["after"]["keyFingerprints"] = {kFingerprint}; }},

@@ -255,7 +255,8 @@ class Resolver : public Checks {
             Resource{m.id, std::move(m.spec), std::move(m.labels), adoption(m), renamedFrom(m, 0, 1), m.where});
         continue;
       }
-      carryKeyFingerprints(m.spec, fingerprints);
+      // An adopted machine has no seed of vdc's: its keys are its own.
+      if (adoption(m).empty()) carryKeyFingerprints(m.spec, fingerprints);
       long replicas = InstanceSpec(m.spec).replicas();
       m.spec.erase("replicas");
       for (long i = 0; i < replicas; ++i) {

@@ -159,7 +159,9 @@ TEST(Resolve, AnInstanceCarriesTheFingerprintsOfItsKeys) {
   auto load = [&](const std::string& opsKey) {
     Diagnostics diags;
     Vdc vdc = loadYaml(keyPair("ops", opsKey) + keyPair("dev", dev) +
-                           instance("web", "  replicas: 2\n  keyPairs: [ops, dev]\n") + instance("db", "  cpus: 1\n"),
+                           instance("web", "  replicas: 2\n  keyPairs: [ops, dev]\n") + instance("db", "  cpus: 1\n") +
+                           "apiVersion: vdc/v1\nkind: Instance\nmetadata: {name: old, annotations: {vdc/adopt: legacy}}\n"
+                           "spec: {keyPairs: [ops]}\n",
                        diags);
     EXPECT_TRUE(diags.empty()) << diags.str();
     return vdc;
@@ -169,6 +171,8 @@ TEST(Resolve, AnInstanceCarriesTheFingerprintsOfItsKeys) {
     EXPECT_EQ(vdc.find({Kind::Instance, name})->spec["keyFingerprints"],
               Json({{"ops", "SHA256:px55jh9QoPzcoCh2P4Qel0FqHo21nQ/w8vINeHEOGws"}, {"dev", keyFingerprint(dev)}}));
   EXPECT_FALSE(vdc.find({Kind::Instance, "db"})->spec.contains("keyFingerprints")) << "no keys, no field";
+  EXPECT_FALSE(vdc.find({Kind::Instance, "old"})->spec.contains("keyFingerprints"))
+      << "an adopted machine has no seed of vdc's";
   // A new comment is no new key; a new key is a new spec.
   EXPECT_EQ(load(ops + " ops@elsewhere").find({Kind::Instance, "web-0"})->specHash,
             vdc.find({Kind::Instance, "web-0"})->specHash);

@@ -34,7 +34,7 @@ bool takesARestart(Kind kind, const std::string& name, const Json& before, const
   if (member(before, name) == member(after, name)) return false;
   if (const Field* field = findField(specFields(kind), name)) return field->restarts;
   const auto& planned = rulesOf(kind).plannedForBoot;
-  return std::find(planned.begin(), planned.end(), name) != planned.end() && before.contains(name);
+  return std::find(planned.begin(), planned.end(), name) != planned.end();
 }
 
 bool takesARestart(Kind kind, const Json& before, const Json& after) {

@@ -49,8 +49,8 @@ const Field* findField(const std::vector<Field>& fields, const std::string& name
 // Whether changing the top-level field `name` of a spec of `kind` from
 // `before` to `after` takes a restart of a running instance to reach the
 // guest: a field the schema marks so, or one planning adds that the guest
-// reads at boot (KindRules::plannedForBoot). Such a planned field that
-// `before` lacks (an object an earlier vdc made) is only recorded.
+// reads at boot (KindRules::plannedForBoot), also when `before` lacks it:
+// an object an earlier vdc made may not hold what it says.
 bool takesARestart(Kind kind, const std::string& name, const Json& before, const Json& after);
 // Whether the change of any field from `before` to `after` does.
 bool takesARestart(Kind kind, const Json& before, const Json& after);

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <set>
 
 #include "engine/kinds/key_pair.h"
 #include "engine/schema.h"
@@ -175,6 +176,16 @@ void checkSpec(Kind kind, const Json& spec, const std::string& where, std::vecto
     planned.push_back({kProtectedField, isResourceIdList});
   }
   Checker(problems).object(specFields(kind), spec, where + " spec", planned);
+  // Planning gives a key's fingerprint for each key pair the instance names, and for no other.
+  if (kind == Kind::Instance && spec.is_object() && spec.contains(kKeyFingerprintsField)) {
+    std::set<std::string> named;
+    for (const auto& name : member(spec, "keyPairs"))
+      if (name.is_string()) named.insert(name.get<std::string>());
+    const Json& fingerprints = spec[kKeyFingerprintsField];
+    bool same = fingerprints.is_object() && fingerprints.size() == named.size();
+    for (const auto& [name, fingerprint] : fingerprints.items()) same = same && named.count(name);
+    if (!same) problems.push_back(where + " spec.keyFingerprints are not those of its keyPairs");
+  }
 }
 
 }  // namespace vdc

@@ -26,13 +26,28 @@ constexpr std::array<std::string_view, 8> kKeyTypes{
 // The largest key OpenSSH makes (RSA 16384) is under 3 KB of base64.
 constexpr size_t kMostKeyChars = 16 * 1024;
 
+// Whether `text` is base64 as OpenSSH writes it, one spelling per key: its
+// alphabet only, padding only at the end, and no bits set past the data
+// (a decoder would read "=" anywhere, skip blanks and drop such bits, so
+// that many lines would be one key).
+bool isCanonicalBase64(std::string_view text) {
+  constexpr std::string_view alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  if (text.empty() || text.size() > kMostKeyChars || text.size() % 4 != 0) return false;
+  size_t padding = text.ends_with("==") ? 2 : text.ends_with('=') ? 1 : 0;
+  std::string_view data = text.substr(0, text.size() - padding);
+  if (data.find_first_not_of(alphabet) != std::string_view::npos) return false;
+  // The last character's bits past the data: 4 of them before "==", 2 before "=".
+  size_t last = alphabet.find(data.back());
+  return padding == 0 || (last & (padding == 2 ? 0xF : 0x3)) == 0;
+}
+
 // The key's bytes: the base64 after the type, decoded; "" when there is none.
 std::string keyBlob(const std::string& line) {
   size_t typeEnd = line.find(' ');
   if (typeEnd == std::string::npos) return "";
   size_t blobEnd = line.find(' ', typeEnd + 1);
   std::string blob = line.substr(typeEnd + 1, blobEnd == std::string::npos ? std::string::npos : blobEnd - typeEnd - 1);
-  if (blob.empty() || blob.size() > kMostKeyChars || blob.size() % 4 != 0) return "";
+  if (!isCanonicalBase64(blob)) return "";
   std::string decoded(blob.size() / 4 * 3, '\0');
   int length = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(decoded.data()),
                                reinterpret_cast<const unsigned char*>(blob.data()), static_cast<int>(blob.size()));
