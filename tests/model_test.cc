@@ -301,10 +301,14 @@ class Model : public ::testing::Test {
       refused_ = false;
       handDamaged_ = did.starts_with("by hand");
       if (std::getenv("VDC_MODEL_VERBOSE")) std::cerr << "step " << s << ": " << did << "\n";
+      stepLog_.clear();
       failure = applyWorld(world, rng);
       if (refused_) world = was;  // the protected volume stays: so does the edit that would replace it
       if (failure.empty()) world.settle(check(readFile(".vdc/sim.xml")).objects);
-      if (!failure.empty()) failure = "step " + std::to_string(s) + " (" + did + "): " + failure;
+      // What the step planned and what failed in it: a failure that a
+      // replay does not repeat (an order of parallel operations) is still
+      // seen in the log.
+      if (!failure.empty()) failure = "step " + std::to_string(s) + " (" + did + "): " + failure + "\n" + stepLog_;
     }
     fs::current_path(previous_);
     return failure;
@@ -532,8 +536,10 @@ class Model : public ::testing::Test {
         }
         if (readFile(".vdc/sim.xml") != before) return "a refused apply changed the datacenter";
       }
+      note(atomic ? "atomic" : "plain", faulty ? call : 0, prepared.plan);
       ApplyReport report;
       if (!refused_) report = operations::execute(prepared.plan, *prepared.datacenter, prepared.live, options);
+      note(report);
       unsetenv("VDC_FAULT");
       if (atomic && !report.ok()) {
         if (!report.rolledBack) {
@@ -589,7 +595,9 @@ class Model : public ::testing::Test {
         ApplyOptions options;
         options.allowIrreversible = true;
         if (!protectedChanges(prepared.plan).empty()) return "converging would replace the protected volume";
+        note("converging", 0, prepared.plan);
         ApplyReport report = operations::execute(prepared.plan, *prepared.datacenter, prepared.live, options);
+        note(report);
         if (!report.ok()) return "a clean apply failed: " + describeOutcome(report.outcomes.front());
       }
       operations::Prepared again = operations::prepare({"vdc", std::nullopt, false, ""});
@@ -656,7 +664,16 @@ class Model : public ::testing::Test {
     return text && *text ? std::strtol(text, nullptr, 10) : otherwise;
   }
 
+  void note(const std::string& how, int failingCall, const Plan& plan) {
+    stepLog_ += "  " + how + (failingCall ? " fail:" + std::to_string(failingCall) : "") + "\n" + renderPlan(plan);
+  }
+  void note(const ApplyReport& report) {
+    for (const auto& outcome : report.outcomes)
+      if (outcome.status == Status::Failed) stepLog_ += "  failed: " + describeOutcome(outcome) + "\n";
+  }
+
   fs::path previous_;
+  std::string stepLog_;   // the plans of the step under way, and what failed in them
   bool replace_ = false;  // the next apply replaces a resource (--replace)
   bool refused_ = false;  // the last apply was refused: it would replace the protected volume
   World was_;             // the world as last applied
