@@ -4,7 +4,6 @@
 
 #include <algorithm>
 #include <array>
-#include <cctype>
 #include <string_view>
 
 #include "engine/kinds/fields.h"
@@ -25,19 +24,22 @@ constexpr std::array<std::string_view, 8> kKeyTypes{
     "sk-ssh-ed25519@openssh.com", "sk-ecdsa-sha2-nistp256@openssh.com"};
 // The largest key OpenSSH makes (RSA 16384) is under 3 KB of base64.
 constexpr size_t kMostKeyChars = 16 * 1024;
+constexpr std::string_view kBase64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+// The "=" that end a base64 text.
+size_t paddingOf(std::string_view text) { return text.ends_with("==") ? 2 : text.ends_with('=') ? 1 : 0; }
 
 // Whether `text` is base64 as OpenSSH writes it, one spelling per key: its
 // alphabet only, padding only at the end, and no bits set past the data
 // (a decoder would read "=" anywhere, skip blanks and drop such bits, so
 // that many lines would be one key).
 bool isCanonicalBase64(std::string_view text) {
-  constexpr std::string_view alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
   if (text.empty() || text.size() > kMostKeyChars || text.size() % 4 != 0) return false;
-  size_t padding = text.ends_with("==") ? 2 : text.ends_with('=') ? 1 : 0;
+  size_t padding = paddingOf(text);
   std::string_view data = text.substr(0, text.size() - padding);
-  if (data.find_first_not_of(alphabet) != std::string_view::npos) return false;
+  if (data.find_first_not_of(kBase64) != std::string_view::npos) return false;
   // The last character's bits past the data: 4 of them before "==", 2 before "=".
-  size_t last = alphabet.find(data.back());
+  size_t last = kBase64.find(data.back());
   return padding == 0 || (last & (padding == 2 ? 0xF : 0x3)) == 0;
 }
 
@@ -53,8 +55,7 @@ std::string keyBlob(const std::string& line) {
                                reinterpret_cast<const unsigned char*>(blob.data()), static_cast<int>(blob.size()));
   if (length < 0) return "";
   // EVP_DecodeBlock counts the padding's bytes as data.
-  size_t padding = blob.ends_with("==") ? 2 : blob.ends_with("=") ? 1 : 0;
-  decoded.resize(static_cast<size_t>(length) - std::min(padding, static_cast<size_t>(length)));
+  decoded.resize(static_cast<size_t>(length) - std::min(paddingOf(blob), static_cast<size_t>(length)));
   return decoded;
 }
 
@@ -106,9 +107,8 @@ std::string keyFingerprint(const std::string& line) {
 bool isKeyFingerprint(const std::string& text) {
   // sha256 is 32 bytes: 43 characters of unpadded base64.
   constexpr std::string_view prefix = "SHA256:";
-  if (!text.starts_with(prefix) || text.size() != prefix.size() + 43) return false;
-  return std::all_of(text.begin() + prefix.size(), text.end(),
-                     [](unsigned char c) { return std::isalnum(c) || c == '+' || c == '/'; });
+  return text.starts_with(prefix) && text.size() == prefix.size() + 43 &&
+         text.find_first_not_of(kBase64, prefix.size()) == std::string::npos;
 }
 
 extern const KindRules kKeyPairRules{

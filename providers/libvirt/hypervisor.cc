@@ -478,7 +478,7 @@ void LibvirtHypervisor::update(const Ownership& owner, const LiveObject& live) {
   if (!dom) throw libvirtError("cannot find domain " + live.physicalName);
   char uuid[VIR_UUID_STRING_BUFLEN];
   if (virDomainGetUUIDString(dom.get(), uuid) < 0) throw libvirtError("cannot read uuid of " + live.physicalName);
-  // The fields the schema marks take effect on the next boot: restart for them.
+  // What the guest reads at boot (a field the schema marks, a new key) takes effect on a restart.
   bool restart = takesARestart(owner.id.kind, live.effective(), owner.spec);
   if (restart) volumes_.update(owner);
   define(owner, uuid, restart);
