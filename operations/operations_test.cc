@@ -118,7 +118,6 @@ TEST_F(Operations, ExecuteRefusesAProtectedDeleteAndAnAtomicApplyItCouldNotUndo)
   guarded += "---\napiVersion: vdc/v1\nkind: Image\nmetadata: {name: base}\nspec: {source: base.qcow2}\n";
   dir.write("site/vdc.yaml", guarded + "---\napiVersion: vdc/v1\nkind: Volume\nmetadata: {name: data}\n"
                                        "spec: {size: 1GiB, protect: true}\n");
-  dir.write("site/base.qcow2", "");
   ASSERT_TRUE(applySite().ok());
   dir.write("site/vdc.yaml", guarded);  // the volume goes
 

@@ -101,4 +101,38 @@ TEST_F(Images, AQcow2ImageThatNamesABackingFileIsRefused) {
   EXPECT_EQ(dc.nodeXml().find("shop.img.child"), std::string::npos);
 }
 
+// A host reads a file's format from its bytes: an image said to be of
+// another format would read back as that one on every plan. Refused before
+// any volume is made, saying which format the file is.
+TEST_F(Images, AnImageOfAnotherFormatThanItIsSaidToBeIsRefused) {
+  std::string qcow2(1024, '\0');
+  qcow2.replace(0, 4, std::string("QFI\xfb", 4));
+  auto put = [&](size_t at, size_t width, uint64_t value) {
+    for (size_t i = width; i-- > 0; value >>= 8) qcow2[at + i] = static_cast<char>(value & 0xff);
+  };
+  put(4, 4, 3);    // version
+  put(20, 4, 16);  // cluster bits
+  put(100, 4, 112);
+  dir.write("shop/images/disk.qcow2", qcow2);
+  EmbeddedDatacenter dc((dir.path() / "sim.xml").string());
+  Provider& storage = dc.providerFor(Kind::Image);
+  auto refusal = [&](const std::string& source, const std::string& format) -> std::string {
+    Ownership image{"shop", {Kind::Image, "base"}, "hash", {{"source", source}, {"format", format}}};
+    storage.prepare({{image}, HostFileRule{(dir.path() / "shop").string()}});
+    try {
+      storage.create(image);
+    } catch (const Error& e) {
+      return e.what();
+    }
+    return "";
+  };
+  EXPECT_EQ(refusal("images/disk.qcow2", "raw"),
+            "image images/disk.qcow2 is a qcow2 file, but it is said to be raw: say format: qcow2 (or qemu-img convert it)");
+  EXPECT_EQ(refusal("images/base.raw", "qcow2"),
+            "image images/base.raw is not a qcow2 file, but it is said to be qcow2: say format: raw (or qemu-img convert it)");
+  EXPECT_EQ(dc.nodeXml().find("shop.img.base"), std::string::npos);
+  EXPECT_EQ(refusal("images/disk.qcow2", "qcow2"), "");
+  EXPECT_NE(dc.nodeXml().find("<name>shop.img.base</name>"), std::string::npos);
+}
+
 }  // namespace vdc::libvirt

@@ -162,14 +162,20 @@ void LibvirtStorage::importVolume(const std::string& storageClass, const std::st
   } else if (!isHttpUrl(source)) {
     file = imageFile(source, files);
   }
-  // An image is whole: a backing file or an external data file in its
-  // qcow2 header would have qemu read another file of the host. (A carried
-  // copy-on-write child names its backing file, already pointed at its
-  // image here: createFromContents.)
-  if (backing == Backing::Refused && format == "qcow2" && !file.empty() && std::filesystem::exists(file) &&
-      isQcow2File(file)) {
-    checkQcow2Header(file);
-    if (auto named = qcow2BackingFile(file))
+  if (backing == Backing::Refused && !file.empty() && std::filesystem::exists(file)) {
+    // A host tells a file's format from its bytes: a qcow2 file said to be
+    // raw, or the reverse, would read back as the other format every time,
+    // and no plan would settle.
+    bool qcow2 = isQcow2File(file);
+    if (qcow2 != (format == "qcow2"))
+      throw Error("image " + source + (qcow2 ? " is a qcow2 file" : " is not a qcow2 file") + ", but it is said to be " +
+                  format + ": say format: " + (qcow2 ? "qcow2" : "raw") + " (or qemu-img convert it)");
+    // An image is whole: a backing file or an external data file in its
+    // qcow2 header would have qemu read another file of the host. (A carried
+    // copy-on-write child names its backing file, already pointed at its
+    // image here: createFromContents.)
+    if (qcow2) checkQcow2Header(file);
+    if (auto named = qcow2 ? qcow2BackingFile(file) : std::nullopt)
       throw Error("image " + source + " names a backing file (" + *named + "): an image must be whole "
                   "(qemu-img convert makes it so)");
   }
