@@ -286,6 +286,8 @@ void LibvirtHypervisor::finishRead(const std::string& vdc, LiveState& into) {
     reserveKeptName(into, vdc, named, object.physicalName, object.id);
     nameAdopted(vdc, object.observed);
     forgetDetached(object.observed, seenAttachments_[i]);
+    if (std::string missing = missingDisks(vdc, object.id); !missing.empty() && !rootPoolInactive)
+      object.observed["hostState"] = missing;
     if (object.id.kind == Kind::Instance && object.recorded.contains("image")) {
       auto root = rootBacking_.find(records_.diskOwner(vdc, object.id));
       auto image = root == rootBacking_.end() ? imagePaths_.end() : imagePaths_.find(root->second);
@@ -360,6 +362,20 @@ void LibvirtHypervisor::finishRead(const std::string& vdc, LiveState& into) {
   imagePaths_.clear();
   rootBacking_.clear();
   }
+
+// A seed, or an appliance's root disk, deleted by hand from under its
+// domain: drift, which an update repairs by making it again. (An
+// instance's root disk shows as its image instead: it is made anew.)
+std::string LibvirtHypervisor::missingDisks(const std::string& vdc, const ResourceId& id) {
+  auto record = records_.find(vdc, id);
+  if (!record || !record->spec.is_object()) return "";
+  std::string missing;
+  for (const auto& [role, volume] : record->spec.items())
+    if (volume.is_string() && (role == "seed" || id.kind == Kind::LoadBalancer) &&
+        !volumeNames_.count(volume.get<std::string>()))
+      missing += (missing.empty() ? "volume " : ", ") + volume.get<std::string>();
+  return missing.empty() ? "" : missing + " missing";
+}
 
 // A disk whose volume is gone from the pool it names (the Volume was made
 // again in another pool, or deleted by hand) attaches nothing: it shows as
@@ -480,6 +496,8 @@ void LibvirtHypervisor::update(const Ownership& owner, const LiveObject& live) {
   if (virDomainGetUUIDString(dom.get(), uuid) < 0) throw libvirtError("cannot read uuid of " + live.physicalName);
   // What the guest reads at boot (a field the schema marks, a new key) takes effect on a restart.
   bool restart = takesARestart(owner.id.kind, live.effective(), owner.spec);
+  // A disk deleted by hand from under it (finishRead); an appliance boots its root disk again.
+  if (live.observed.contains("hostState")) restart = volumes_.remakeMissing(owner) || restart;
   if (restart) volumes_.update(owner);
   define(owner, uuid, restart);
   undefineFiltersLeft(owner.vdc, owner.id, live.recorded, owner.spec);

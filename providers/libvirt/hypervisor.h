@@ -71,6 +71,7 @@ class LibvirtHypervisor : public Hypervisor, public HostReader {
   void visitVolume(const std::string& vdc, const HostObject& object);
   void nameAdopted(const std::string& vdc, Json& observed);
   void forgetDetached(Json& observed, const Attachments& attached) const;
+  std::string missingDisks(const std::string& vdc, const ResourceId& id);
 
   Host& host_;
   RecordStore& records_;

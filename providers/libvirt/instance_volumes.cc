@@ -43,10 +43,15 @@ void InstanceVolumes::prepare(const std::vector<Ownership>& intended, const Host
     Ownership wanted = record(instance);
     if (wanted.spec.empty()) continue;
     // A volume vdc never recorded is someone else's: it stays unrecorded and the create fails.
-    bool recorded = records_.find(instance.vdc, instance.id).has_value();
+    auto recorded = records_.find(instance.vdc, instance.id);
     bool squatted = false;
     for (const auto& [role, name] : wanted.spec.items())
       squatted = squatted || (!recorded && host_.volumeExists(kStandardStorageClass, name.get<std::string>()));
+    // What it has stays recorded until it is removed: a replace that drops
+    // the image deletes the old root disk by this record.
+    if (recorded && recorded->spec.is_object())
+      for (const auto& [role, name] : recorded->spec.items())
+        if (!wanted.spec.contains(role)) wanted.spec[role] = name;
     if (!squatted) records.push_back(wanted);
   }
   records_.putDurably(records);
@@ -89,12 +94,9 @@ void InstanceVolumes::create(const Ownership& instance) {
   }
   if (!ours) records_.putDurably({wanted});
   std::string domain = records_.nameOf(instance.vdc, instance.id);  // what vdc -v names its steps by
-  const ApplianceImage& appliance = host_.settings().loadBalancer;
   const CarriedDisk* carried = storage_.carried(instance.id);  // by an import
   if (hasRootDisk(instance) && instance.id.kind == Kind::LoadBalancer)
-    // The Target's host for it may be one an allow-list let through: no redirect leads past it.
-    storage_.importVolume(kStandardStorageClass, root, appliance.source, appliance.format, appliance.sha256, HostFileRule{},
-                          DiskStore::Backing::Refused, Redirects::SameHost);
+    makeApplianceDisk(root);
   else if (hasRootDisk(instance) && carried)
     storage_.createFromContents(instance, *carried, kStandardStorageClass, root);
   else if (hasRootDisk(instance) && isContainer(instance))
@@ -108,6 +110,30 @@ void InstanceVolumes::update(const Ownership& instance) {
   if (!hasSeed(instance)) return;
   records_.put(record(instance));
   replaceSeed(instance);
+}
+
+bool InstanceVolumes::remakeMissing(const Ownership& instance) {
+  Ownership wanted = record(instance);
+  records_.put(wanted);
+  bool root = false;
+  for (const auto& [role, name] : wanted.spec.items()) {
+    std::string volume = name.get<std::string>();
+    if (host_.volumeExists(kStandardStorageClass, volume)) continue;
+    if (role == "seed") {
+      replaceSeed(instance);
+    } else if (instance.id.kind == Kind::LoadBalancer) {
+      makeApplianceDisk(volume);
+      root = true;
+    }
+  }
+  return root;
+}
+
+// The Target's host for it may be one an allow-list let through: no redirect leads past it.
+void InstanceVolumes::makeApplianceDisk(const std::string& root) {
+  const ApplianceImage& appliance = host_.settings().loadBalancer;
+  storage_.importVolume(kStandardStorageClass, root, appliance.source, appliance.format, appliance.sha256, HostFileRule{},
+                        DiskStore::Backing::Refused, Redirects::SameHost);
 }
 
 void InstanceVolumes::remove(const std::string& vdc, const ResourceId& instance) {

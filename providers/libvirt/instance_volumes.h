@@ -49,7 +49,8 @@ class InstanceVolumes {
     return !host_.settings().testDriver && InstanceSpec(instance.spec).container();
   }
 
-  // Records, in one write, the volumes of every domain about to be made;
+  // Records, in one write, the volumes of every domain about to be made,
+  // beside those it has (a replace deletes them by this record);
   // `directory` is the VDC's (appliance certificates are read from it).
   void prepare(const std::vector<Ownership>& intended, const HostFileRule& files);
   // Makes the root disk and the seed; a leftover of an interrupted create of
@@ -58,6 +59,10 @@ class InstanceVolumes {
   void create(const Ownership& instance);
   // Writes the seed again when the instance changed.
   void update(const Ownership& instance);
+  // Makes again what was deleted by hand from under a domain that stays: a
+  // seed, an appliance's root disk (an instance's shows as its image, and
+  // is a replace). Whether it made a disk the domain boots from.
+  bool remakeMissing(const Ownership& instance);
   // Deletes them and the record.
   void remove(const std::string& vdc, const ResourceId& instance);
 
@@ -65,6 +70,7 @@ class InstanceVolumes {
   Ownership record(const Ownership& instance) const;
   bool keepsRootDisk(const Ownership& instance);
   void replaceSeed(const Ownership& instance);
+  void makeApplianceDisk(const std::string& root);
   std::vector<std::string> publicKeys(const Ownership& instance) const;
   std::vector<Seed::Nic> nics(const Ownership& instance) const;
 

@@ -168,8 +168,41 @@ TEST_F(Converge, WhatIsStoppedOrDeletedByHandIsDriftThatTheNextApplyRepairs) {
   EXPECT_EQ(run("plan --detailed-exitcode").exit, 0) << run("plan").out;
   EXPECT_TRUE(has(virsh("domstate conv.b").out, "running"));
 
+  // A seed deleted from under its running machine is made again, and the
+  // machine runs on: the guest reads it at its next boot.
+  std::string started = virsh("domid conv.a").out;
+  ASSERT_EQ(virsh(std::string("vol-delete --pool ") + kPool + " conv.seed.a").exit, 0);
+  plan = run("plan --detailed-exitcode");
+  EXPECT_EQ(plan.exit, 2) << plan.out << plan.err;
+  EXPECT_TRUE(has(plan.out, "   ~ Instance/a (drift)\n      hostState: \"volume conv.seed.a missing\" -> (none)   # drift"))
+      << plan.out;
+  apply = run("apply --auto-approve");
+  ASSERT_EQ(apply.exit, 0) << apply.out << apply.err;
+  EXPECT_EQ(run("plan --detailed-exitcode").exit, 0) << run("plan").out;
+  EXPECT_EQ(virsh(std::string("vol-info --pool ") + kPool + " conv.seed.a").exit, 0);
+  EXPECT_EQ(virsh("domid conv.a").out, started) << "restarted";
+
   ASSERT_EQ(run("destroy --auto-approve").exit, 0);
   EXPECT_EQ(leftovers(kVdc), "");
+}
+
+// A machine that no longer names an image is made anew without one: its
+// old root disk goes with its old domain, none is left behind.
+TEST_F(Converge, AMachineThatDropsItsImageLeavesNoRootDisk) {
+  Result apply = run("apply --auto-approve");
+  ASSERT_EQ(apply.exit, 0) << apply.out << apply.err;
+  ASSERT_EQ(virsh(std::string("vol-info --pool ") + kPool + " conv.root.b").exit, 0);
+  std::string manifests = readFile(dir.path() / "vdc" / "vdc.yaml");
+  std::string b = "metadata: {name: b}\nspec:\n  memory: 128MiB\n  hypervisor: qemu\n  image: guest\n";
+  ASSERT_TRUE(has(manifests, b));
+  manifests.replace(manifests.find(b), b.size(), "metadata: {name: b}\nspec:\n  memory: 128MiB\n  hypervisor: qemu\n");
+  writeFile(dir.path() / "vdc" / "vdc.yaml", manifests);
+  apply = run("apply --auto-approve");
+  ASSERT_EQ(apply.exit, 0) << apply.out << apply.err;
+  EXPECT_TRUE(has(apply.out + apply.err, "Instance/b")) << apply.out << apply.err;
+  EXPECT_NE(virsh(std::string("vol-info --pool ") + kPool + " conv.root.b").exit, 0) << "its old root disk is left";
+  EXPECT_EQ(virsh(std::string("vol-info --pool ") + kPool + " conv.seed.b").exit, 0);
+  EXPECT_EQ(run("plan --detailed-exitcode").exit, 0) << run("plan").out;
 }
 
 // A machine whose domain was deleted by hand comes back on the root disk it
