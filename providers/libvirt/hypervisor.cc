@@ -1,6 +1,7 @@
 #include "providers/libvirt/hypervisor.h"
 
 #include <chrono>
+#include <filesystem>
 #include <thread>
 
 #include "engine/kinds/instance.h"
@@ -8,10 +9,13 @@
 #include "engine/schema.h"
 #include "engine/units.h"
 #include "providers/libvirt/api/xml.h"
+#include "providers/libvirt/image_import.h"
 #include "providers/libvirt/nwfilter.h"
 #include "providers/libvirt/ownership.h"
 #include "providers/libvirt/step_timing.h"
+#include "providers/libvirt/storage.h"
 #include "providers/ovs/bridge_name.h"
+#include "support/download.h"
 
 namespace vdc::libvirt {
 
@@ -164,8 +168,16 @@ std::optional<std::string> LibvirtHypervisor::cannotRun(const ResourceId& id) co
 // applied without planning again.
 void LibvirtHypervisor::prepare(const ApplyIntent& intent) {
   shutdownTimeout_ = intent.shutdownTimeout;
-  for (const auto& owner : intent.intended)
+  bool appliance = false;
+  for (const auto& owner : intent.intended) {
     if (auto why = cannotRun(owner.id)) throw Error(*why);
+    appliance = appliance || (owner.id.kind == Kind::LoadBalancer && volumes_.hasRootDisk(owner));
+  }
+  // Its image is checked before anything is written, as a VDC's are (storage.cc).
+  const ApplianceImage& image = host_.settings().loadBalancer;
+  if (appliance && !isHttpUrl(image.source))
+    if (std::string file = imageFile(image.source, HostFileRule{}); std::filesystem::exists(file))
+      checkImageFile(image.source, file, image.format);
   volumes_.prepare(intent.intended, intent.files);
 }
 
@@ -194,7 +206,13 @@ Json LibvirtHypervisor::observe(const std::string& vdc, Kind kind, const XmlDocu
   }
   observed["cpus"] = std::atol(doc.text("vcpu", domain).value_or("0").c_str());
   auto memory = doc.nodes("memory", domain);
-  observed["memory"] = formatSize(scaledBytes(memory.empty() ? nullptr : memory.front(), "KiB").value_or(0));
+  uint64_t bytes = scaledBytes(memory.empty() ? nullptr : memory.front(), "KiB").value_or(0);
+  // qemu runs a guest with its memory aligned up to a whole MiB (x86): a
+  // running one's definition shows that, where the recorded size is asked.
+  constexpr uint64_t kMiB = 1 << 20;
+  uint64_t asked = parseSize(recorded.value("memory", "")).value_or(0);
+  if (running && asked % kMiB != 0 && bytes == (asked / kMiB + 1) * kMiB) bytes = asked;
+  observed["memory"] = formatSize(bytes);
   if (hypervisorVisible) observed["hypervisor"] = doc.text("@type", domain).value_or("");
 
   // Interfaces and volumes: what libvirt shows (networks, volumes) laid over
@@ -457,6 +475,9 @@ void LibvirtHypervisor::define(const Ownership& owner, const std::string& uuid, 
     stop(dom.get(), name, owner.spec);
     active = 0;
   }
+  // Running on, it is read by its live definition (inventory.cc): the
+  // record there says what it now is too.
+  if (active == 1 && wantRunning) recordOwner(dom.get(), owner, name);
   if (wantRunning && active == 0) {
     int started = 0;
     timedStep(name, "start", [&] { started = virDomainCreate(dom.get()); });

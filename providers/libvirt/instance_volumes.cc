@@ -29,6 +29,16 @@ bool InstanceVolumes::hasRootDisk(const Ownership& domain) const {
   return domain.spec.contains("image");
 }
 
+// What it has stays recorded, and so vdc's, until it is removed with it: a
+// replace that drops the image deletes the old root disk by this record.
+Ownership InstanceVolumes::keepingRecorded(Ownership wanted) const {
+  auto recorded = records_.find(wanted.vdc, wanted.id);
+  if (recorded && recorded->spec.is_object())
+    for (const auto& [role, name] : recorded->spec.items())
+      if (!wanted.spec.contains(role)) wanted.spec[role] = name;
+  return wanted;
+}
+
 Ownership InstanceVolumes::record(const Ownership& instance) const {
   Json volumes = Json::object();
   if (hasRootDisk(instance)) volumes["rootDisk"] = rootDiskName(instance.vdc, diskOwner(instance));
@@ -43,16 +53,11 @@ void InstanceVolumes::prepare(const std::vector<Ownership>& intended, const Host
     Ownership wanted = record(instance);
     if (wanted.spec.empty()) continue;
     // A volume vdc never recorded is someone else's: it stays unrecorded and the create fails.
-    auto recorded = records_.find(instance.vdc, instance.id);
+    bool recorded = records_.find(instance.vdc, instance.id).has_value();
     bool squatted = false;
     for (const auto& [role, name] : wanted.spec.items())
       squatted = squatted || (!recorded && host_.volumeExists(kStandardStorageClass, name.get<std::string>()));
-    // What it has stays recorded until it is removed: a replace that drops
-    // the image deletes the old root disk by this record.
-    if (recorded && recorded->spec.is_object())
-      for (const auto& [role, name] : recorded->spec.items())
-        if (!wanted.spec.contains(role)) wanted.spec[role] = name;
-    if (!squatted) records.push_back(wanted);
+    if (!squatted) records.push_back(keepingRecorded(wanted));
   }
   records_.putDurably(records);
 }
@@ -108,13 +113,13 @@ void InstanceVolumes::create(const Ownership& instance) {
 
 void InstanceVolumes::update(const Ownership& instance) {
   if (!hasSeed(instance)) return;
-  records_.put(record(instance));
+  records_.put(keepingRecorded(record(instance)));
   replaceSeed(instance);
 }
 
 bool InstanceVolumes::remakeMissing(const Ownership& instance) {
   Ownership wanted = record(instance);
-  records_.put(wanted);
+  records_.put(keepingRecorded(wanted));
   bool root = false;
   for (const auto& [role, name] : wanted.spec.items()) {
     std::string volume = name.get<std::string>();

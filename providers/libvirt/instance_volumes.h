@@ -68,6 +68,7 @@ class InstanceVolumes {
 
  private:
   Ownership record(const Ownership& instance) const;
+  Ownership keepingRecorded(Ownership wanted) const;
   bool keepsRootDisk(const Ownership& instance);
   void replaceSeed(const Ownership& instance);
   void makeApplianceDisk(const std::string& root);

@@ -56,7 +56,10 @@ void fetchAndVisit(std::vector<Listed>& listed, const HostVisitor& visit) {
 }
 
 // Which domains run comes from one listing, not one call per domain: on a
-// real host each call is a round trip to the daemon.
+// real host each call is a round trip to the daemon. A running domain is
+// read as it runs (its live definition, vdc's record in it included): a
+// definition written for its next boot, by a run that died before the
+// restart, is not yet what the guest has, and the next plan restarts it.
 std::vector<DomainHandle> listDomains(virConnectPtr connection, std::vector<Listed>& into) {
   std::set<std::string> running;
   virDomainPtr* domains = nullptr;
@@ -69,7 +72,7 @@ std::vector<DomainHandle> listDomains(virConnectPtr connection, std::vector<List
     std::string name = virDomainGetName(dom.get());
     virDomainPtr raw = dom.get();
     into.push_back({HostObject::Type::Domain, name, "", running.count(name) > 0, [raw, name] {
-                      return takeString(virDomainGetXMLDesc(raw, VIR_DOMAIN_XML_INACTIVE), "domain " + name);
+                      return takeString(virDomainGetXMLDesc(raw, 0), "domain " + name);
                     }});
   }
   return all;

@@ -5,6 +5,7 @@
 #include <set>
 
 #include "engine/kinds/image.h"
+#include "engine/kinds/instance.h"
 #include "engine/kinds/volume.h"
 #include "engine/scratch_directory.h"
 #include "engine/units.h"
@@ -43,9 +44,37 @@ void dropPartial(virStorageVolPtr volume, const std::string& physical, const std
 
 }  // namespace
 
+// A host tells a file's format from its bytes: a qcow2 file said to be raw,
+// or the reverse, would read back as the other format every time, and no
+// plan would settle; qemu would read a raw disk with qcow2's magic as
+// qcow2. An image is whole: a backing file or an external data file in its
+// qcow2 header would have qemu read another file of the host. (A carried
+// copy-on-write child names its backing file, pointed at its image here
+// first: createFromContents.)
+void checkImageFile(const std::string& source, const std::string& file, const std::string& format) {
+  bool qcow2 = hasQcow2Magic(file);
+  if (qcow2 != (format == "qcow2"))
+    throw Error("image " + source + (qcow2 ? " is a qcow2 file" : " is not a qcow2 file") + ", but it is said to be " +
+                format + ": say format: " + (qcow2 ? "qcow2" : "raw") + " (or qemu-img convert it)");
+  if (!qcow2) return;
+  checkQcow2Header(file);
+  if (auto named = qcow2BackingFile(file))
+    throw Error("image " + source + " names a backing file (" + *named + "): an image must be whole "
+                "(qemu-img convert makes it so)");
+}
+
+// The images' files are checked before anything is written: refused half-way,
+// a replace would have deleted the image and the machines made of it first.
 void LibvirtStorage::prepare(const ApplyIntent& intent) {
   files_ = intent.files;
   contents_ = intent.contents;
+  for (const auto& owner : intent.intended) {
+    if (owner.id.kind != Kind::Image || carried(owner.id)) continue;
+    std::string source = owner.spec.at("source").get<std::string>();
+    if (isHttpUrl(source)) continue;
+    std::string file = imageFile(source, files_);
+    if (std::filesystem::exists(file)) checkImageFile(source, file, ImageSpec(owner.spec).format());
+  }
   records_.putDurably(intent.intended);
 }
 
@@ -131,6 +160,14 @@ void LibvirtStorage::createImage(const Ownership& owner) {
 // image here first.
 void LibvirtStorage::createFromContents(const Ownership& owner, const CarriedDisk& disk,
                                         const std::string& storageClass, const std::string& physical) {
+  // A Volume and a virtual machine's root disk are attached as qcow2
+  // (hypervisor.cc): carried as raw, qemu would still read them as qcow2,
+  // header unchecked. Other disks keep the format declared (bundles.md).
+  bool attachedAsQcow2 = owner.id.kind == Kind::Volume ||
+                         (owner.id.kind == Kind::Instance && !InstanceSpec(owner.spec).container());
+  if (attachedAsQcow2 && disk.format != "qcow2")
+    throw Error(owner.id.str() + ": its carried disk is said to be " + disk.format +
+                ", but vdc attaches it as qcow2; only a qcow2 disk is taken for it");
   if (disk.format == "qcow2") {
     checkQcow2Header(disk.file);
     if (qcow2BackingFile(disk.file)) {
@@ -162,23 +199,7 @@ void LibvirtStorage::importVolume(const std::string& storageClass, const std::st
   } else if (!isHttpUrl(source)) {
     file = imageFile(source, files);
   }
-  if (backing == Backing::Refused && !file.empty() && std::filesystem::exists(file)) {
-    // A host tells a file's format from its bytes: a qcow2 file said to be
-    // raw, or the reverse, would read back as the other format every time,
-    // and no plan would settle.
-    bool qcow2 = isQcow2File(file);
-    if (qcow2 != (format == "qcow2"))
-      throw Error("image " + source + (qcow2 ? " is a qcow2 file" : " is not a qcow2 file") + ", but it is said to be " +
-                  format + ": say format: " + (qcow2 ? "qcow2" : "raw") + " (or qemu-img convert it)");
-    // An image is whole: a backing file or an external data file in its
-    // qcow2 header would have qemu read another file of the host. (A carried
-    // copy-on-write child names its backing file, already pointed at its
-    // image here: createFromContents.)
-    if (qcow2) checkQcow2Header(file);
-    if (auto named = qcow2 ? qcow2BackingFile(file) : std::nullopt)
-      throw Error("image " + source + " names a backing file (" + *named + "): an image must be whole "
-                  "(qemu-img convert makes it so)");
-  }
+  if (backing == Backing::Refused && !file.empty() && std::filesystem::exists(file)) checkImageFile(source, file, format);
   uint64_t size = 0;
   if (!file.empty()) {
     std::error_code ec;
@@ -337,7 +358,8 @@ void LibvirtStorage::update(const Ownership& owner, const LiveObject& live) {
       PoolHandle pool = host_.pool(storageClassOf(owner));
       VolumeHandle vol(virStorageVolLookupByName(pool.get(), live.physicalName.c_str()));
       if (!vol) throw libvirtError("cannot find volume " + live.physicalName);
-      if (virStorageVolResize(vol.get(), wanted, 0) < 0) {
+      bool grown = growAttached(host_.poolFor(storageClassOf(owner)), live.physicalName, wanted);
+      if (!grown && virStorageVolResize(vol.get(), wanted, 0) < 0) {
         virErrorPtr err = virGetLastError();
         // The embedded datacenter's volumes hold no data: grow by re-creating.
         if (!(host_.settings().testDriver && err && err->code == VIR_ERR_NO_SUPPORT))
@@ -349,6 +371,29 @@ void LibvirtStorage::update(const Ownership& owner, const LiveObject& live) {
     }
   }
   records_.put(owner);
+}
+
+// A running guest holds the files of its disks (qemu's write lock): a
+// volume one has attached grows through it, and the guest sees the new size
+// at once. Whether one had it.
+bool LibvirtStorage::growAttached(const std::string& pool, const std::string& physical, uint64_t bytes) {
+  if (host_.settings().testDriver) return false;  // no guest runs there
+  virDomainPtr* running = nullptr;
+  int n = virConnectListAllDomains(host_.connection(), &running, VIR_CONNECT_LIST_DOMAINS_ACTIVE);
+  for (auto& dom : takeList<DomainHandle>(running, n, "cannot list running domains")) {
+    XmlDocument doc(takeString(virDomainGetXMLDesc(dom.get(), 0), "domain XML"), "domain XML");
+    for (xmlNodePtr disk : doc.nodes("devices/disk")) {
+      auto source = doc.nodes("source", disk);
+      if (source.empty() || XmlDocument::attribute(source.front(), "pool") != pool ||
+          XmlDocument::attribute(source.front(), "volume") != physical)
+        continue;
+      std::string target = doc.text("target/@dev", disk).value_or("");
+      if (virDomainBlockResize(dom.get(), target.c_str(), bytes, VIR_DOMAIN_BLOCK_RESIZE_BYTES) < 0)
+        throw libvirtError("cannot grow volume " + physical + " through the guest that runs with it");
+      return true;
+    }
+  }
+  return false;
 }
 
 void LibvirtStorage::remove(const std::string& vdc, const LiveObject& live) {

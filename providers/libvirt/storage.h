@@ -18,6 +18,10 @@
 
 namespace vdc::libvirt {
 
+// Throws unless the image file `file` (named `source` in the manifest or
+// Target) is in `format` by its bytes and whole (no backing or data file).
+void checkImageFile(const std::string& source, const std::string& file, const std::string& format);
+
 class LibvirtStorage : public Storage, public HostReader, public DiskStore {
  public:
   LibvirtStorage(Host& host, RecordStore& records) : host_(host), records_(records) {}
@@ -57,6 +61,7 @@ class LibvirtStorage : public Storage, public HostReader, public DiskStore {
   std::optional<Volume> imageOf(const Ownership& owner) override;
 
  private:
+  bool growAttached(const std::string& pool, const std::string& physical, uint64_t bytes);
   std::string storageClassOf(const Ownership& owner) const;
   VolumeHandle volumeOf(const std::string& vdc, const LiveObject& disk);
 

@@ -205,6 +205,52 @@ TEST_F(Converge, AMachineThatDropsItsImageLeavesNoRootDisk) {
   EXPECT_EQ(run("plan --detailed-exitcode").exit, 0) << run("plan").out;
 }
 
+// A volume attached to a running guest grows through it (qemu holds the
+// file): the guest runs on and sees the new size.
+TEST_F(Converge, AVolumeGrowsUnderItsRunningGuest) {
+  Result apply = run("apply --auto-approve");
+  ASSERT_EQ(apply.exit, 0) << apply.out << apply.err;
+  std::string started = virsh("domid conv.a").out;
+  std::string manifests = readFile(dir.path() / "vdc" / "vdc.yaml");
+  manifests.replace(manifests.find("spec: {size: 16MiB}"), 19, "spec: {size: 32MiB}");
+  writeFile(dir.path() / "vdc" / "vdc.yaml", manifests);
+  apply = run("apply --auto-approve");
+  ASSERT_EQ(apply.exit, 0) << apply.out << apply.err;
+  EXPECT_TRUE(has(virsh("domblkinfo conv.a vdb").out, "33554432")) << virsh("domblkinfo conv.a vdb").out;
+  EXPECT_EQ(virsh("domid conv.a").out, started) << "restarted";
+  EXPECT_EQ(run("plan --detailed-exitcode").exit, 0) << run("plan").out;
+}
+
+// A run killed after it wrote a machine's new definition, before the
+// restart that makes it what the guest runs: the guest runs its old one,
+// which is what a plan reads, and the next apply restarts it.
+TEST_F(Converge, AMachineLeftOnItsOldBootByAKilledRunIsRestartedByTheNextRun) {
+  Result apply = run("apply --auto-approve");
+  ASSERT_EQ(apply.exit, 0) << apply.out << apply.err;
+  std::string manifests = readFile(dir.path() / "vdc" / "vdc.yaml");
+  std::string a = "metadata: {name: a}\nspec:\n";
+  manifests.replace(manifests.find(a), a.size(), a + "  cpus: 2\n");
+  writeFile(dir.path() / "vdc" / "vdc.yaml", manifests);
+  // The guest ignores a shutdown request: the run waits out its timeout
+  // between the definition and the restart, and is killed there.
+  std::string virshA = std::string("virsh -q -c ") + kUri + " ";
+  Result killed = shell(dir.path(), std::string(VDC_BINARY) +
+                                        " apply --auto-approve --shutdown-timeout 120s vdc --target target.yaml "
+                                        ">apply.log 2>&1 & holder=$!; for i in $(seq 600); do " + virshA +
+                                        "dumpxml --inactive conv.a | grep -q \">2</vcpu>\" && break; sleep 0.1; done; "
+                                        "kill -9 $holder; wait $holder; " + virshA + "dumpxml conv.a | grep '</vcpu>'");
+  ASSERT_TRUE(has(virsh("dumpxml --inactive conv.a").out, ">2</vcpu>")) << readFile(dir.path() / "apply.log");
+  ASSERT_TRUE(has(killed.out, ">1</vcpu>")) << "the guest was restarted before the kill: " << killed.out;
+
+  Result plan = run("plan --detailed-exitcode");
+  EXPECT_EQ(plan.exit, 2) << plan.out << plan.err;
+  EXPECT_TRUE(has(plan.out, "   ~ Instance/a\n      cpus: 1 -> 2   # restarts the instance")) << plan.out;
+  apply = runAfterKill("apply --auto-approve");
+  ASSERT_EQ(apply.exit, 0) << apply.out << apply.err;
+  EXPECT_TRUE(has(virsh("dumpxml conv.a").out, ">2</vcpu>")) << "the guest runs its new definition";
+  EXPECT_EQ(run("plan --detailed-exitcode").exit, 0) << run("plan").out;
+}
+
 // A machine whose domain was deleted by hand comes back on the root disk it
 // left, bytes and all; a volume made anew is attached again to its machine,
 // which lets go of it first by stopping, and runs again after.

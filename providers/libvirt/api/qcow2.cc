@@ -94,6 +94,8 @@ std::vector<char> headerBytes(const std::string& file) { return head(file, kV3He
 
 bool isQcow2File(const std::string& file) { return isQcow2(head(file, kV2HeaderEnd)); }
 
+bool hasQcow2Magic(const std::string& file) { return head(file, 4) == std::vector<char>{'Q', 'F', 'I', '\xfb'}; }
+
 void checkQcow2Header(const std::string& file) {
   std::vector<char> bytes = headerBytes(file);
   if (!isQcow2(bytes)) throw Error(file + " is not a qcow2 file");

@@ -15,6 +15,10 @@ namespace vdc::libvirt {
 // Whether `file` starts as a qcow2 file does (its magic and a whole header).
 bool isQcow2File(const std::string& file);
 
+// Whether `file` begins with qcow2's magic: what a host that probes a
+// file's format takes for qcow2, whole header or not.
+bool hasQcow2Magic(const std::string& file);
+
 // Checks a qcow2 file's header: version 2 or 3, cluster bits qemu takes (9
 // to 21), a header length and a backing file name inside the first cluster
 // and the file, no external data file and no feature this reading does not
