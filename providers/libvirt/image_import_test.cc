@@ -89,8 +89,8 @@ TEST_F(Images, AQcow2ImageThatNamesABackingFileIsRefused) {
   EmbeddedDatacenter dc((dir.path() / "sim.xml").string());
   Ownership image{"shop", {Kind::Image, "child"}, "hash", {{"source", "images/child.qcow2"}, {"format", "qcow2"}}};
   Provider& storage = dc.providerFor(Kind::Image);
-  storage.prepare({{image}, HostFileRule{(dir.path() / "shop").string()}});
   try {
+    storage.prepare({{image}, HostFileRule{(dir.path() / "shop").string()}});  // refused before anything is written
     storage.create(image);
     FAIL() << "an image with a backing file was made";
   } catch (const Error& e) {
@@ -103,7 +103,7 @@ TEST_F(Images, AQcow2ImageThatNamesABackingFileIsRefused) {
 
 // A host reads a file's format from its bytes: an image said to be of
 // another format would read back as that one on every plan. Refused before
-// any volume is made, saying which format the file is.
+// anything is written (prepare), saying which format the file is.
 TEST_F(Images, AnImageOfAnotherFormatThanItIsSaidToBeIsRefused) {
   std::string qcow2(1024, '\0');
   qcow2.replace(0, 4, std::string("QFI\xfb", 4));
@@ -118,8 +118,8 @@ TEST_F(Images, AnImageOfAnotherFormatThanItIsSaidToBeIsRefused) {
   Provider& storage = dc.providerFor(Kind::Image);
   auto refusal = [&](const std::string& source, const std::string& format) -> std::string {
     Ownership image{"shop", {Kind::Image, "base"}, "hash", {{"source", source}, {"format", format}}};
-    storage.prepare({{image}, HostFileRule{(dir.path() / "shop").string()}});
     try {
+      storage.prepare({{image}, HostFileRule{(dir.path() / "shop").string()}});
       storage.create(image);
     } catch (const Error& e) {
       return e.what();
