@@ -24,6 +24,11 @@ Error::Error(std::string message, Location where)
       message_(printableMessage(message)),
       where_(std::move(where)) {}
 
+Error::Error(std::string message, int code, bool transient) : Error(std::move(message)) {
+  code_ = code;
+  transient_ = transient;
+}
+
 void Diagnostics::add(Location where, std::string message) {
   if (count_++ < kMostKept) errors_.emplace_back(std::move(message), std::move(where));
 }

@@ -1,5 +1,7 @@
 // The one error type of vdc: a message and, where known, the place in a
-// manifest it is about. Validation collects many; everything else throws one.
+// manifest it is about, or the code a C library's failing call gave and
+// whether trying again as it is may help. Validation collects many;
+// everything else throws one.
 #pragma once
 
 #include <stdexcept>
@@ -20,13 +22,20 @@ struct Location {
 class Error : public std::runtime_error {
  public:
   explicit Error(std::string message, Location where = {});
+  // From a C library: its code for the failure, read at the failing call.
+  Error(std::string message, int code, bool transient);
 
   const std::string& message() const { return message_; }
   const Location& where() const { return where_; }
+  int code() const { return code_; }  // 0: not from a C library
+  // A daemon gone or busy, a connection lost: the same call may pass later.
+  bool transient() const { return transient_; }
 
  private:
   std::string message_;
   Location where_;
+  int code_ = 0;
+  bool transient_ = false;
 };
 
 // Errors gathered during one pass, reported together, sorted by place.

@@ -85,9 +85,8 @@ void LibvirtDatacenter::checkFits(const Vdc& desired, Diagnostics& problems) {
   if (!ovsSwitch_) switch_.checkBridges(desired, problems);
   for (const auto& [storageClass, where] : classes) {
     std::string pool = host_.poolFor(storageClass);
-    PoolHandle handle(virStoragePoolLookupByName(host_.connection(), pool.c_str()));
-    if (handle) continue;
-    if (!lastErrorIsNotFound()) throw libvirtError("cannot look up storage pool " + pool);
+    if (lookupOrNull<PoolHandle>(virStoragePoolLookupByName(host_.connection(), pool.c_str()), "storage pool " + pool))
+      continue;
     problems.add(where, "storage class '" + storageClass + "' needs storage pool '" + pool + "', which " +
                             host_.settings().uri + " does not have (map the class to a pool in the Target's "
                             "storageClasses)");
@@ -101,12 +100,9 @@ std::optional<uint64_t> LibvirtDatacenter::freeStorage() {
   for (const auto& [storageClass, pool] : host_.settings().pools) pools.insert(pool);
   std::optional<uint64_t> free;
   for (const auto& name : pools) {
-    PoolHandle pool(virStoragePoolLookupByName(host_.connection(), name.c_str()));
+    auto pool = lookupOrNull<PoolHandle>(virStoragePoolLookupByName(host_.connection(), name.c_str()), "storage pool " + name);
     virStoragePoolInfo info{};
-    if (!pool) {
-      if (!lastErrorIsNotFound()) throw libvirtError("cannot look up storage pool " + name);
-      continue;
-    }
+    if (!pool) continue;
     if (virStoragePoolGetInfo(pool.get(), &info) < 0) throw libvirtError("cannot read storage pool " + name);
     if (info.state == VIR_STORAGE_POOL_RUNNING) free = free.value_or(0) + info.available;
   }

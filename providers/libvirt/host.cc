@@ -129,15 +129,8 @@ void Host::notePoolActive(const std::string& name) {
 
 bool Host::volumeExists(const std::string& storageClass, const std::string& physical) {
   std::string name = poolFor(storageClass);
-  PoolHandle pool(virStoragePoolLookupByName(connection(), name.c_str()));
-  if (!pool) {
-    if (lastErrorIsNotFound()) return false;
-    throw libvirtError("cannot look up storage pool " + name);
-  }
-  VolumeHandle vol(virStorageVolLookupByName(pool.get(), physical.c_str()));
-  if (vol) return true;
-  if (!lastErrorIsNotFound()) throw libvirtError("cannot look up volume " + physical);
-  return false;
+  auto pool = lookupOrNull<PoolHandle>(virStoragePoolLookupByName(connection(), name.c_str()), "storage pool " + name);
+  return pool && lookupOrNull<VolumeHandle>(virStorageVolLookupByName(pool.get(), physical.c_str()), "volume " + physical);
 }
 
 }  // namespace vdc::libvirt

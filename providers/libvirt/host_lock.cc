@@ -62,8 +62,8 @@ std::optional<LockRecord> readRecord(virNetworkPtr network, const std::string& v
   std::string definition;
   try {
     definition = networkDefinition(network);
-  } catch (const Error&) {
-    if (!lastErrorIsNotFound()) throw;
+  } catch (const Error& e) {
+    if (!isNotFound(e.code())) throw;
     gone = true;
     return std::nullopt;
   }
@@ -118,11 +118,9 @@ class HostLease : public RenewedLease {
  private:
   // The lock network, if it is still the one this holder defined.
   NetworkHandle ours() {
-    NetworkHandle network(virNetworkLookupByUUIDString(connection_->get(), record_.uuid.c_str()));
-    if (!network) {
-      if (lastErrorIsNotFound()) return nullptr;
-      throw libvirtError("cannot read the lock of VDC " + vdc_);
-    }
+    auto network = lookupOrNull<NetworkHandle>(virNetworkLookupByUUIDString(connection_->get(), record_.uuid.c_str()),
+                                               "the lock of VDC " + vdc_);
+    if (!network) return nullptr;
     bool gone = false;
     auto now = readRecord(network.get(), vdc_, gone);
     if (!now || now->token != record_.token) return nullptr;
@@ -159,7 +157,8 @@ LeasePtr HostLocks::tryAcquire(const std::string& vdc, const std::string& purpos
   for (int pass = 0; pass < 5; ++pass) {
     auto began = std::chrono::steady_clock::now();
     virConnectPtr host = connection_->get();
-    NetworkHandle existing(virNetworkLookupByName(host, name.c_str()));
+    auto existing =
+        lookupOrNull<NetworkHandle>(virNetworkLookupByName(host, name.c_str()), "the lock of VDC " + vdc + " on " + uri_);
     uint64_t previous = 0;
     if (existing) {
       bool gone = false;
@@ -175,8 +174,6 @@ LeasePtr HostLocks::tryAcquire(const std::string& vdc, const std::string& purpos
       // first, it is gone already and the undefine fails.
       if (virNetworkUndefine(existing.get()) < 0) continue;
       previous = record->token;
-    } else if (!lastErrorIsNotFound()) {
-      throw libvirtError("cannot read the lock of VDC " + vdc + " on " + uri_);
     }
     LockRecord record{"", holderText(purpose), nextToken(previous), millisecondsNow() + lease_.count()};
     NetworkHandle taken(virNetworkDefineXML(host, recordXml(vdc, record).c_str()));

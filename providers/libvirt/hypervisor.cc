@@ -602,21 +602,18 @@ void LibvirtHypervisor::forget(const std::string& vdc, const LiveObject& live) {
 }
 
 void LibvirtHypervisor::release(const std::string&, const LiveObject& live, const std::vector<ResourceId>&) {
-  DomainHandle dom(virDomainLookupByName(connectionFor(live.recorded), live.physicalName.c_str()));
-  if (!dom) {
-    if (lastErrorIsNotFound()) return;  // gone: it holds nothing
-    throw libvirtError("cannot look up domain " + live.physicalName);
-  }
+  auto dom = lookupOrNull<DomainHandle>(virDomainLookupByName(connectionFor(live.recorded), live.physicalName.c_str()),
+                                        "domain " + live.physicalName);
+  if (!dom) return;  // gone: it holds nothing
   int active = virDomainIsActive(dom.get());
   if (active < 0) throw libvirtError("cannot read state of " + live.physicalName);
   if (active == 1) stop(dom.get(), live.physicalName, live.recorded);
 }
 
 void LibvirtHypervisor::remove(const std::string& vdc, const LiveObject& live) {
-  DomainHandle dom(virDomainLookupByName(connectionFor(live.recorded), live.physicalName.c_str()));
-  if (!dom) {
-    if (!lastErrorIsNotFound()) throw libvirtError("cannot look up domain " + live.physicalName);
-  } else {
+  auto dom = lookupOrNull<DomainHandle>(virDomainLookupByName(connectionFor(live.recorded), live.physicalName.c_str()),
+                                        "domain " + live.physicalName);
+  if (dom) {
     stop(dom.get(), live.physicalName, live.recorded);
     if (virDomainUndefine(dom.get()) < 0) throw libvirtError("cannot undefine domain " + live.physicalName);
   }

@@ -100,11 +100,8 @@ std::string canonical(xmlNodePtr node) {
 }  // namespace
 
 FilterState filterState(virConnectPtr conn, const std::string& name, const std::string& expectedXml) {
-  FilterHandle filter(virNWFilterLookupByName(conn, name.c_str()));
-  if (!filter) {
-    if (lastErrorIsNotFound()) return FilterState::Missing;
-    throw libvirtError("cannot look up network filter " + name);
-  }
+  auto filter = lookupOrNull<FilterHandle>(virNWFilterLookupByName(conn, name.c_str()), "network filter " + name);
+  if (!filter) return FilterState::Missing;
   XmlDocument live(takeString(virNWFilterGetXMLDesc(filter.get(), 0), "network filter " + name), name);
   XmlDocument expected(expectedXml, name);
   return canonical(live.root()) == canonical(expected.root()) ? FilterState::AsWritten : FilterState::Differs;
@@ -131,11 +128,8 @@ void defineFilter(virConnectPtr conn, const std::string& name, const std::string
 }
 
 void undefineFilter(virConnectPtr conn, const std::string& name) {
-  FilterHandle filter(virNWFilterLookupByName(conn, name.c_str()));
-  if (!filter) {
-    if (lastErrorIsNotFound()) return;
-    throw libvirtError("cannot look up network filter " + name);
-  }
+  auto filter = lookupOrNull<FilterHandle>(virNWFilterLookupByName(conn, name.c_str()), "network filter " + name);
+  if (!filter) return;
   if (virNWFilterUndefine(filter.get()) < 0) throw libvirtError("cannot undefine network filter " + name);
 }
 

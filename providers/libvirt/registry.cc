@@ -62,11 +62,8 @@ RecordStore::Loaded& RecordStore::load(const std::string& vdc) {
   if (it != cache_.end()) return it->second;
   Loaded& loaded = cache_[vdc];
   std::string name = registryName(vdc);
-  NetworkHandle net(virNetworkLookupByName(host_.connection(), name.c_str()));
-  if (!net) {
-    if (!lastErrorIsNotFound()) throw libvirtError("cannot look up network " + name);
-    return loaded;
-  }
+  auto net = lookupOrNull<NetworkHandle>(virNetworkLookupByName(host_.connection(), name.c_str()), "network " + name);
+  if (!net) return loaded;
   XmlDocument doc(networkDefinition(net.get()), "network " + name);
   parse(vdc, doc, doc.root(), loaded);
   return loaded;
@@ -115,11 +112,8 @@ void RecordStore::checkFence(const std::string& vdc) {
   // Read from the host, not the cache: the point is a write since.
   Loaded now;
   std::string name = registryName(vdc);
-  NetworkHandle net(virNetworkLookupByName(host_.connection(), name.c_str()));
-  if (!net) {
-    if (!lastErrorIsNotFound()) throw libvirtError("cannot look up network " + name);
-    return;
-  }
+  auto net = lookupOrNull<NetworkHandle>(virNetworkLookupByName(host_.connection(), name.c_str()), "network " + name);
+  if (!net) return;
   XmlDocument doc(networkDefinition(net.get()), "network " + name);
   parse(vdc, doc, doc.root(), now);
   if (now.fence && ours->second.supersededBy(*now.fence))

@@ -259,11 +259,8 @@ VolumeHandle LibvirtStorage::createRaw(const std::string& storageClass, const st
 
 void LibvirtStorage::deleteVolume(const std::string& storageClass, const std::string& physical) {
   PoolHandle pool = host_.pool(storageClass);
-  VolumeHandle vol(virStorageVolLookupByName(pool.get(), physical.c_str()));
-  if (!vol) {
-    if (lastErrorIsNotFound()) return;
-    throw libvirtError("cannot look up volume " + physical);
-  }
+  auto vol = lookupOrNull<VolumeHandle>(virStorageVolLookupByName(pool.get(), physical.c_str()), "volume " + physical);
+  if (!vol) return;
   if (virStorageVolDelete(vol.get(), 0) < 0) throw libvirtError("cannot delete volume " + physical);
 }
 

@@ -191,11 +191,9 @@ void LibvirtSwitch::remove(const std::string& vdc, const LiveObject& live) {
     if (!host_.settings().testDriver) undefineFilter(host_.connection(), groupFilterName(vdc, live.id.name));
     return records_.erase(vdc, live.id);
   }
-  NetworkHandle net(virNetworkLookupByName(host_.connection(), live.physicalName.c_str()));
-  if (!net) {
-    if (lastErrorIsNotFound()) return;
-    throw libvirtError("cannot look up network " + live.physicalName);
-  }
+  auto net = lookupOrNull<NetworkHandle>(virNetworkLookupByName(host_.connection(), live.physicalName.c_str()),
+                                        "network " + live.physicalName);
+  if (!net) return;
   if (virNetworkIsActive(net.get()) == 1 && virNetworkDestroy(net.get()) < 0)
     throw libvirtError("cannot stop network " + live.physicalName);
   if (virNetworkUndefine(net.get()) < 0) throw libvirtError("cannot undefine network " + live.physicalName);

@@ -4,18 +4,26 @@
 
 namespace vdc::libvirt {
 
+static bool isTransient(int code) {
+  return code == VIR_ERR_NO_CONNECT || code == VIR_ERR_RPC || code == VIR_ERR_SYSTEM_ERROR ||
+         code == VIR_ERR_OPERATION_TIMEOUT || code == VIR_ERR_AGENT_UNRESPONSIVE || code == VIR_ERR_AUTH_UNAVAILABLE;
+}
+
 Error libvirtError(const std::string& what) {
   virErrorPtr err = virGetLastError();
   std::string detail = err && err->message ? err->message : "unknown libvirt error";
-  return Error(what + ": " + detail);
+  int code = err ? err->code : VIR_ERR_INTERNAL_ERROR;
+  return Error(what + ": " + detail, code, isTransient(code));
+}
+
+bool isNotFound(int code) {
+  return code == VIR_ERR_NO_DOMAIN || code == VIR_ERR_NO_NETWORK || code == VIR_ERR_NO_STORAGE_POOL ||
+         code == VIR_ERR_NO_STORAGE_VOL || code == VIR_ERR_NO_INTERFACE || code == VIR_ERR_NO_NWFILTER;
 }
 
 bool lastErrorIsNotFound() {
   virErrorPtr err = virGetLastError();
-  if (!err) return false;
-  return err->code == VIR_ERR_NO_DOMAIN || err->code == VIR_ERR_NO_NETWORK ||
-         err->code == VIR_ERR_NO_STORAGE_POOL || err->code == VIR_ERR_NO_STORAGE_VOL ||
-         err->code == VIR_ERR_NO_INTERFACE || err->code == VIR_ERR_NO_NWFILTER;
+  return err && isNotFound(err->code);
 }
 
 std::string takeString(char* text, const std::string& what) {

@@ -25,10 +25,23 @@ using InterfaceHandle = std::unique_ptr<virInterface, Release<virInterfaceFree>>
 using FilterHandle = std::unique_ptr<virNWFilter, Release<virNWFilterFree>>;
 using CString = std::unique_ptr<char, Release<free>>;  // a string libvirt allocated
 
-// The last libvirt error of this thread as an Error about `what`.
+// The last libvirt error of this thread as an Error about `what`, with its
+// code; transient when the daemon or the connection failed, not the call.
 Error libvirtError(const std::string& what);
+// Whether libvirt's `code` (Error::code) says "no such object".
+bool isNotFound(int code);
 // True when the last libvirt error of this thread is "no such object".
 bool lastErrorIsNotFound();
+
+// The handle a virXLookupByY call returned; null when there is no such
+// object, an Error about `what` for any other failure. Called on the
+// call's result at once, so the error read is that call's.
+template <typename Handle, typename Raw>
+Handle lookupOrNull(Raw* found, const std::string& what) {
+  Handle handle(found);
+  if (!handle && !lastErrorIsNotFound()) throw libvirtError("cannot look up " + what);
+  return handle;
+}
 
 // Takes a libvirt-allocated string (never null-safe on its own).
 std::string takeString(char* text, const std::string& what);
