@@ -4,16 +4,22 @@
 
 namespace vdc::libvirt {
 
-static bool isTransient(int code) {
-  return code == VIR_ERR_NO_CONNECT || code == VIR_ERR_RPC || code == VIR_ERR_SYSTEM_ERROR ||
-         code == VIR_ERR_OPERATION_TIMEOUT || code == VIR_ERR_AGENT_UNRESPONSIVE || code == VIR_ERR_AUTH_UNAVAILABLE;
+bool isTransient(int code, int domain) {
+  if (code == VIR_ERR_NO_CONNECT || code == VIR_ERR_RPC || code == VIR_ERR_OPERATION_TIMEOUT ||
+      code == VIR_ERR_AGENT_UNRESPONSIVE)
+    return true;
+  // A lost connection is reported as a system or internal error of the RPC
+  // layer; elsewhere those are an errno (no space, no access) or a fault of
+  // the call, which a retry does not mend.
+  bool connection = domain == VIR_FROM_RPC || domain == VIR_FROM_REMOTE;
+  return connection && (code == VIR_ERR_SYSTEM_ERROR || code == VIR_ERR_INTERNAL_ERROR);
 }
 
 Error libvirtError(const std::string& what) {
   virErrorPtr err = virGetLastError();
   std::string detail = err && err->message ? err->message : "unknown libvirt error";
   int code = err ? err->code : VIR_ERR_INTERNAL_ERROR;
-  return Error(what + ": " + detail, code, isTransient(code));
+  return Error(what + ": " + detail, code, isTransient(code, err ? err->domain : VIR_FROM_NONE));
 }
 
 bool isNotFound(int code) {

@@ -30,6 +30,10 @@ using CString = std::unique_ptr<char, Release<free>>;  // a string libvirt alloc
 Error libvirtError(const std::string& what);
 // Whether libvirt's `code` (Error::code) says "no such object".
 bool isNotFound(int code);
+// Whether an error of libvirt's `code`, from its `domain` (the part of
+// libvirt that raised it), may pass on a retry: the daemon or the
+// connection failed, not the call.
+bool isTransient(int code, int domain);
 // True when the last libvirt error of this thread is "no such object".
 bool lastErrorIsNotFound();
 

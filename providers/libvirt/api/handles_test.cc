@@ -46,5 +46,17 @@ TEST_F(Handles, AnErrorKeepsTheCodeOfTheCallThatFailed) {
   EXPECT_FALSE(isNotFound(VIR_ERR_NO_SUPPORT));
 }
 
+// A retry may help when the daemon or the connection failed, not the call.
+TEST(LibvirtErrors, OnlyALostDaemonOrConnectionIsWorthARetry) {
+  EXPECT_TRUE(isTransient(VIR_ERR_OPERATION_TIMEOUT, VIR_FROM_QEMU));
+  EXPECT_TRUE(isTransient(VIR_ERR_NO_CONNECT, VIR_FROM_NONE));
+  EXPECT_TRUE(isTransient(VIR_ERR_SYSTEM_ERROR, VIR_FROM_RPC));     // the socket went away
+  EXPECT_TRUE(isTransient(VIR_ERR_INTERNAL_ERROR, VIR_FROM_RPC));   // "client socket is closed"
+  EXPECT_FALSE(isTransient(VIR_ERR_SYSTEM_ERROR, VIR_FROM_STORAGE));  // no space, no access
+  EXPECT_FALSE(isTransient(VIR_ERR_INTERNAL_ERROR, VIR_FROM_QEMU));
+  EXPECT_FALSE(isTransient(VIR_ERR_NO_DOMAIN, VIR_FROM_DOMAIN));
+  EXPECT_FALSE(isTransient(VIR_ERR_AUTH_UNAVAILABLE, VIR_FROM_AUTH));  // a configuration to mend
+}
+
 }  // namespace
 }  // namespace vdc::libvirt
