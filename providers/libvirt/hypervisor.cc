@@ -1,7 +1,6 @@
 #include "providers/libvirt/hypervisor.h"
 
 #include <chrono>
-#include <filesystem>
 #include <thread>
 
 #include "engine/kinds/instance.h"
@@ -9,13 +8,11 @@
 #include "engine/schema.h"
 #include "engine/units.h"
 #include "providers/libvirt/api/xml.h"
-#include "providers/libvirt/image_import.h"
 #include "providers/libvirt/nwfilter.h"
 #include "providers/libvirt/ownership.h"
 #include "providers/libvirt/step_timing.h"
 #include "providers/libvirt/storage.h"
 #include "providers/ovs/bridge_name.h"
-#include "support/download.h"
 
 namespace vdc::libvirt {
 
@@ -175,9 +172,7 @@ void LibvirtHypervisor::prepare(const ApplyIntent& intent) {
   }
   // Its image is checked before anything is written, as a VDC's are (storage.cc).
   const ApplianceImage& image = host_.settings().loadBalancer;
-  if (appliance && !isHttpUrl(image.source))
-    if (std::string file = imageFile(image.source, HostFileRule{}); std::filesystem::exists(file))
-      checkImageFile(image.source, file, image.format);
+  if (appliance) checkLocalImage(image.source, image.format, HostFileRule{});
   volumes_.prepare(intent.intended, intent.files);
 }
 

@@ -42,8 +42,6 @@ void dropPartial(virStorageVolPtr volume, const std::string& physical, const std
                 " could not be deleted: " + libvirtError("delete").message() + ")");
 }
 
-}  // namespace
-
 // A host tells a file's format from its bytes: a qcow2 file said to be raw,
 // or the reverse, would read back as the other format every time, and no
 // plan would settle; qemu would read a raw disk with qcow2's magic as
@@ -63,19 +61,23 @@ void checkImageFile(const std::string& source, const std::string& file, const st
                 "(qemu-img convert makes it so)");
 }
 
+}  // namespace
+
 // The images' files are checked before anything is written: refused half-way,
 // a replace would have deleted the image and the machines made of it first.
 void LibvirtStorage::prepare(const ApplyIntent& intent) {
   files_ = intent.files;
   contents_ = intent.contents;
-  for (const auto& owner : intent.intended) {
-    if (owner.id.kind != Kind::Image || carried(owner.id)) continue;
-    std::string source = owner.spec.at("source").get<std::string>();
-    if (isHttpUrl(source)) continue;
-    std::string file = imageFile(source, files_);
-    if (std::filesystem::exists(file)) checkImageFile(source, file, ImageSpec(owner.spec).format());
-  }
+  for (const auto& owner : intent.intended)
+    if (owner.id.kind == Kind::Image && !carried(owner.id))
+      checkLocalImage(owner.spec.at("source").get<std::string>(), ImageSpec(owner.spec).format(), files_);
   records_.putDurably(intent.intended);
+}
+
+void checkLocalImage(const std::string& source, const std::string& format, const HostFileRule& files) {
+  if (isHttpUrl(source)) return;  // checked once downloaded (importVolume)
+  std::string file = imageFile(source, files);
+  if (std::filesystem::exists(file)) checkImageFile(source, file, format);
 }
 
 std::string LibvirtStorage::storageClassOf(const Ownership& owner) const {

@@ -18,9 +18,10 @@
 
 namespace vdc::libvirt {
 
-// Throws unless the image file `file` (named `source` in the manifest or
-// Target) is in `format` by its bytes and whole (no backing or data file).
-void checkImageFile(const std::string& source, const std::string& file, const std::string& format);
+// Throws unless the image `source` names (in a manifest, under `files`, or
+// in a Target), when it is a local file that is there, is in `format` by
+// its bytes and whole (no backing or data file).
+void checkLocalImage(const std::string& source, const std::string& format, const HostFileRule& files);
 
 class LibvirtStorage : public Storage, public HostReader, public DiskStore {
  public:

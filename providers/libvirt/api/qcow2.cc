@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <fstream>
+#include <string_view>
 #include <vector>
 
 #include "engine/error.h"
@@ -14,6 +15,7 @@ namespace {
 // Header fields, big-endian (docs/interop/qcow2.txt in qemu). Versions 2 and
 // 3 share the first 72 bytes; version 3 adds feature bits and the header's
 // length, up to byte 104.
+constexpr std::string_view kMagic("QFI\xfb", 4);
 constexpr size_t kVersion = 4, kBackingOffset = 8, kBackingSize = 16, kClusterBits = 20;
 constexpr size_t kIncompatible = 72, kHeaderLength = 100, kV2HeaderEnd = 72, kV3HeaderEnd = 104;
 constexpr uint32_t kMinClusterBits = 9, kMaxClusterBits = 21;  // qemu's own bounds
@@ -44,7 +46,7 @@ std::vector<char> head(const std::string& file, size_t size) {
 }
 
 bool isQcow2(const std::vector<char>& bytes) {
-  return bytes.size() >= kV2HeaderEnd && std::string(bytes.data(), 4) == std::string("QFI\xfb", 4);
+  return bytes.size() >= kV2HeaderEnd && std::string_view(bytes.data(), kMagic.size()) == kMagic;
 }
 
 struct Header {
@@ -92,9 +94,10 @@ std::vector<char> headerBytes(const std::string& file) { return head(file, kV3He
 
 }  // namespace
 
-bool isQcow2File(const std::string& file) { return isQcow2(head(file, kV2HeaderEnd)); }
-
-bool hasQcow2Magic(const std::string& file) { return head(file, 4) == std::vector<char>{'Q', 'F', 'I', '\xfb'}; }
+bool hasQcow2Magic(const std::string& file) {
+  std::vector<char> bytes = head(file, kMagic.size());
+  return std::string_view(bytes.data(), bytes.size()) == kMagic;
+}
 
 void checkQcow2Header(const std::string& file) {
   std::vector<char> bytes = headerBytes(file);

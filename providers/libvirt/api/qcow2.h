@@ -12,9 +12,6 @@
 
 namespace vdc::libvirt {
 
-// Whether `file` starts as a qcow2 file does (its magic and a whole header).
-bool isQcow2File(const std::string& file);
-
 // Whether `file` begins with qcow2's magic: what a host that probes a
 // file's format takes for qcow2, whole header or not.
 bool hasQcow2Magic(const std::string& file);
