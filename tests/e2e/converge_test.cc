@@ -108,6 +108,15 @@ class Converge : public RealDatacenter {
     return retryWhileLocked(run(command), [&] { return run(command); }, std::chrono::steady_clock::now() + patience);
   }
 
+  // Changes the first `from` in the VDC's manifests to `to`.
+  void editManifests(const std::string& from, const std::string& to) {
+    fs::path path = dir.path() / "vdc" / "vdc.yaml";
+    std::string text = readFile(path);
+    size_t at = text.find(from);
+    ASSERT_NE(at, std::string::npos) << from;
+    writeFile(path, text.replace(at, from.size(), to));
+  }
+
   // How long a killed run's lock may live on: its lease, and some.
   std::chrono::seconds patience{6};
 
@@ -192,11 +201,8 @@ TEST_F(Converge, AMachineThatDropsItsImageLeavesNoRootDisk) {
   Result apply = run("apply --auto-approve");
   ASSERT_EQ(apply.exit, 0) << apply.out << apply.err;
   ASSERT_EQ(virsh(std::string("vol-info --pool ") + kPool + " conv.root.b").exit, 0);
-  std::string manifests = readFile(dir.path() / "vdc" / "vdc.yaml");
-  std::string b = "metadata: {name: b}\nspec:\n  memory: 128MiB\n  hypervisor: qemu\n  image: guest\n";
-  ASSERT_TRUE(has(manifests, b));
-  manifests.replace(manifests.find(b), b.size(), "metadata: {name: b}\nspec:\n  memory: 128MiB\n  hypervisor: qemu\n");
-  writeFile(dir.path() / "vdc" / "vdc.yaml", manifests);
+  ASSERT_NO_FATAL_FAILURE(editManifests("metadata: {name: b}\nspec:\n  memory: 128MiB\n  hypervisor: qemu\n  image: guest\n",
+                                        "metadata: {name: b}\nspec:\n  memory: 128MiB\n  hypervisor: qemu\n"));
   apply = run("apply --auto-approve");
   ASSERT_EQ(apply.exit, 0) << apply.out << apply.err;
   EXPECT_TRUE(has(apply.out + apply.err, "Instance/b")) << apply.out << apply.err;
@@ -211,9 +217,7 @@ TEST_F(Converge, AVolumeGrowsUnderItsRunningGuest) {
   Result apply = run("apply --auto-approve");
   ASSERT_EQ(apply.exit, 0) << apply.out << apply.err;
   std::string started = virsh("domid conv.a").out;
-  std::string manifests = readFile(dir.path() / "vdc" / "vdc.yaml");
-  manifests.replace(manifests.find("spec: {size: 16MiB}"), 19, "spec: {size: 32MiB}");
-  writeFile(dir.path() / "vdc" / "vdc.yaml", manifests);
+  ASSERT_NO_FATAL_FAILURE(editManifests("spec: {size: 16MiB}", "spec: {size: 32MiB}"));
   apply = run("apply --auto-approve");
   ASSERT_EQ(apply.exit, 0) << apply.out << apply.err;
   EXPECT_TRUE(has(virsh("domblkinfo conv.a vdb").out, "33554432")) << virsh("domblkinfo conv.a vdb").out;
@@ -227,10 +231,7 @@ TEST_F(Converge, AVolumeGrowsUnderItsRunningGuest) {
 TEST_F(Converge, AMachineLeftOnItsOldBootByAKilledRunIsRestartedByTheNextRun) {
   Result apply = run("apply --auto-approve");
   ASSERT_EQ(apply.exit, 0) << apply.out << apply.err;
-  std::string manifests = readFile(dir.path() / "vdc" / "vdc.yaml");
-  std::string a = "metadata: {name: a}\nspec:\n";
-  manifests.replace(manifests.find(a), a.size(), a + "  cpus: 2\n");
-  writeFile(dir.path() / "vdc" / "vdc.yaml", manifests);
+  ASSERT_NO_FATAL_FAILURE(editManifests("metadata: {name: a}\nspec:\n", "metadata: {name: a}\nspec:\n  cpus: 2\n"));
   // The guest ignores a shutdown request: the run waits out its timeout
   // between the definition and the restart, and is killed there.
   std::string virshA = std::string("virsh -q -c ") + kUri + " ";
