@@ -44,6 +44,7 @@ void stopWatching(int) {
 }
 void onSuspend(int) { control.suspension = 1; }
 void onResume(int) { control.suspension = 2; }
+void onSync(int) { control.syncNow = true; }
 
 void handle(int signal, void (*handler)(int)) {
   struct sigaction action {};
@@ -98,6 +99,7 @@ int watch(WatchFlags& flags) {
   handle(SIGINT, stopWatching);
   handle(SIGUSR1, onSuspend);
   handle(SIGUSR2, onResume);
+  handle(SIGHUP, onSync);
   signal(SIGPIPE, SIG_IGN);  // a notification command that does not read its input
   // Says at once that a stop was asked for: an apply in flight may take a while yet.
   std::jthread announcer([](std::stop_token done) {

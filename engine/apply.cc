@@ -174,6 +174,7 @@ class Walk {
       lock.lock();
       report_.outcomes[op].status = result.status;
       report_.outcomes[op].error = result.error;
+      report_.outcomes[op].transient = result.transient;
       report_.outcomes[op].seconds = result.seconds;
       if (result.status == Status::Done) {
         for (size_t next : ops_[op].dependents)
@@ -236,6 +237,7 @@ class Walk {
     } catch (const std::exception& e) {
       o.status = Status::Failed;
       o.error = e.what();
+      if (const auto* error = dynamic_cast<const Error*>(&e)) o.transient = error->transient();
     } catch (...) {
       o.status = Status::Failed;
       o.error = "unknown error";
@@ -310,6 +312,12 @@ size_t ApplyReport::count(Status status) const {
   size_t n = 0;
   for (const auto& o : outcomes) n += o.status == status;
   return n;
+}
+
+bool ApplyReport::transient() const {
+  if (ok()) return false;
+  return std::none_of(outcomes.begin(), outcomes.end(),
+                      [](const Outcome& o) { return o.status == Status::Failed && !o.transient; });
 }
 
 ApplyReport apply(const Plan& plan, Datacenter& datacenter, const LiveState& live, const ApplyOptions& options) {

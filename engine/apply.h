@@ -31,6 +31,7 @@ struct Outcome {
   Step step = Step::Make;
   Status status = Status::NotStarted;
   std::string error;      // Failed: why; Skipped: which failure
+  bool transient = false;  // Failed for a reason that may pass as it is (a lost connection: Error::transient)
   double seconds = 0;
 };
 
@@ -88,6 +89,9 @@ struct ApplyReport {
   bool rolledBack = false;
   size_t count(Status status) const;
   bool ok() const { return count(Status::Done) == outcomes.size(); }
+  // Not ok, but trying again as it is may pass: every operation that failed
+  // failed transiently, or the walk stopped early (interrupted, lease lost).
+  bool transient() const;
 };
 
 // Throws Error only when a provider cannot finish its bookkeeping, or an

@@ -33,6 +33,7 @@ class RecordingProvider : public Registry {
 
   std::vector<std::string> calls;
   std::set<ResourceId> failing;
+  std::set<ResourceId> flaky;  // fail transiently
   int maxConcurrent = 0;
   std::chrono::milliseconds delay{0};
   std::function<void()> onCall;
@@ -72,6 +73,7 @@ class RecordingProvider : public Registry {
     if (!group.empty()) --runningIn_[group];
     calls.push_back(call);
     if (failing.count(id)) throw Error("injected failure");
+    if (flaky.count(id)) throw Error("connection lost", 1, true);
   }
   std::mutex mutex_;
   std::condition_variable wake_;
@@ -215,6 +217,24 @@ TEST(Apply, AFailureSkipsDependentsButNotIndependentWork) {
   EXPECT_EQ(report.outcomes[0].error, "injected failure");
   EXPECT_EQ(report.outcomes[2].error, "skipped: Network/n failed");
   EXPECT_EQ(dc.provider.at("create Instance/a"), dc.provider.calls.size());  // never called
+}
+
+TEST(Apply, AReportIsTransientOnlyWhenEveryFailureIs) {
+  Plan plan;
+  plan.changes = {change(Kind::Network, "n", Action::Create), change(Kind::Volume, "v", Action::Create)};
+  FakeDatacenter dc;
+  dc.provider.flaky = {{Kind::Network, "n"}};
+  ApplyReport report = apply(plan, dc, liveFor(plan), {.parallelism = 1});
+  EXPECT_TRUE(report.outcomes[0].transient);
+  EXPECT_TRUE(report.transient());
+  dc.provider.failing = {{Kind::Volume, "v"}};
+  dc.provider.calls.clear();
+  report = apply(plan, dc, liveFor(plan), {.parallelism = 1});
+  EXPECT_FALSE(report.outcomes[1].transient);
+  EXPECT_FALSE(report.transient()) << "one failure for good: trying again as it is would not pass";
+  dc.provider.flaky.clear();
+  dc.provider.failing.clear();
+  EXPECT_FALSE(apply(plan, dc, liveFor(plan), {}).transient()) << "nothing failed";
 }
 
 TEST(Apply, RunsIndependentWorkInParallelUpToTheLimit) {

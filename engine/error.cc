@@ -29,6 +29,8 @@ Error::Error(std::string message, int code, bool transient) : Error(std::move(me
   transient_ = transient;
 }
 
+Error Error::within(const std::string& context) const { return Error(context + message_, code_, transient_); }
+
 void Diagnostics::add(Location where, std::string message) {
   if (count_++ < kMostKept) errors_.emplace_back(std::move(message), std::move(where));
 }

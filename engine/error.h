@@ -30,6 +30,8 @@ class Error : public std::runtime_error {
   int code() const { return code_; }  // 0: not from a C library
   // A daemon gone or busy, a connection lost: the same call may pass later.
   bool transient() const { return transient_; }
+  // The same failure with `context` told before it ("VDC x: ..."): its code and transience kept.
+  Error within(const std::string& context) const;
 
  private:
   std::string message_;

@@ -34,7 +34,7 @@ class WatchStatus {
   Json lastPlan;                       // {revision, summary, changes: [addresses]}
   Json drift = Json::array();          // addresses that differ from the applied revision
   Json notPruned = Json::array();      // addresses removed from the repository and kept (--no-prune)
-  Json lastError;                      // {revision, stage, message, time}
+  Json lastError;                      // {revision, stage, message, retryable, time}
   int consecutiveFailures = 0;
   double nextAttemptSeconds = 0;
   Json timings = Json::object();       // {fetchSeconds, planSeconds, applySeconds}

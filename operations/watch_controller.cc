@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <thread>
 
 #include <spdlog/spdlog.h>
@@ -15,6 +16,7 @@
 #include "engine/units.h"
 #include "gitops/repository.h"
 #include "operations/applying.h"
+#include "operations/failure.h"
 #include "operations/planning.h"
 #include "operations/session.h"
 #include "providers/targets/target.h"
@@ -136,208 +138,323 @@ std::optional<WatchController::Loaded> WatchController::checkout(const std::stri
   return loaded;
 }
 
+// One reconcile of one revision, as its steps hand it on.
+struct WatchController::Attempt {
+  Loaded& wanted;
+  bool isHead;
+  DatacenterPtr datacenter;
+  LeasePtr lease;
+  LiveState live;
+  std::string recorded;  // the revision the target records ("": none)
+  HostFileRule files;    // which host files the revision's manifests may name
+  Plan plan;
+  bool newRevision = false;  // the target does not record this revision yet
+};
+
 bool WatchController::reconcile() {
+  std::string head;
+  try {
+    head = fetchHead();
+    bool ok = true;
+    std::optional<Loaded> wanted = chooseRevision(head, ok);
+    if (wanted) ok = reconcileRevision(*wanted, wanted->revision == head) && ok;
+    showStalls(head);
+    return ok;
+  } catch (const Setback& setback) {
+    fail(head, setback);
+    if (!head.empty()) showStalls(head);
+    return false;
+  }
+}
+
+// Fetches the branch; where its head is.
+std::string WatchController::fetchHead() {
   auto start = std::chrono::steady_clock::now();
   std::string head;
   try {
     source_.fetch();
     head = source_.head(options_.branch);
   } catch (const std::exception& e) {
+    // A remote out of reach, a branch not there yet: the revision in force stays, and the fetch is tried again.
     status_.set("Fetched", false, "FetchFailed", e.what());
-    return fail("", "fetch", e.what());
+    throw Setback("fetch", e.what(), true);
   }
   status_.timings["fetchSeconds"] = secondsSince(start);
   status_.fetchedRevision = head;
   status_.set("Fetched", true, "Fetched", options_.branch + " is at " + head);
+  return head;
+}
 
-  bool ok = true;
+// The revision to reconcile: the head, unless it stalled; else the last
+// good one, still watched for drift, when the head stalled before it
+// changed anything (it does not validate, its plan failed). `ok` turns
+// false when the head does not validate.
+std::optional<WatchController::Loaded> WatchController::chooseRevision(const std::string& head, bool& ok) {
+  // A stall lasts while its revision is the head or in force.
+  std::erase_if(stalled_, [&](const auto& entry) { return entry.first != head && entry.first != goodRevision_; });
   std::optional<Loaded> wanted;
   try {
-    if (head != badRevision_) {
+    if (!stalled_.contains(head)) {
       std::string problems;
       wanted = checkout(head, problems);
-      if (!wanted) {
-        badRevision_ = head;
-        ok = fail(head, "validate", problems);
-      }
+      if (!wanted) ok = fail(head, Setback("validate", problems, false));
     }
-    std::string inForce = goodRevision_.empty() ? "nothing is applied yet" : goodRevision_ + " stays in force";
-    if (head == badRevision_)
-      status_.set("Stalled", true, "InvalidRevision", "commit " + head + " does not validate; " + inForce);
-    else
-      status_.set("Stalled", false, "Valid", "commit " + head + " validates");
-    // A head that cannot be applied leaves the last good revision in force, still watched for drift.
-    if (!wanted && !goodRevision_.empty()) {
+    auto headStall = stalled_.find(head);
+    bool headChangedNothing = headStall == stalled_.end() || headStall->second.stage != "apply";
+    if (!wanted && headChangedNothing && !goodRevision_.empty() && !stalled_.contains(goodRevision_)) {
       std::string problems;
       wanted = checkout(goodRevision_, problems);
     }
-  } catch (const std::exception& e) {
-    return fail(head, "fetch", e.what());
+  } catch (const Setback&) {
+    throw;
+  } catch (const std::exception& e) {  // the cache cannot give the revision: no fault of the commit's
+    throw Setback("fetch", e.what(), true);
   }
-  if (!wanted) return false;
-  return reconcileRevision(*wanted, wanted->revision == head) && ok;
+  return wanted;
 }
 
 bool WatchController::reconcileRevision(Loaded& wanted, bool isHead) {
-  const std::string& revision = wanted.revision;
-  Vdc& vdc = wanted.vdc;
+  Attempt attempt{wanted, isHead};
   try {
-    DatacenterPtr datacenter = open_(wanted.target);
-    if (options_.replicas) {
-      std::string owner, self = options_.replicas->self();
-      try {
-        owner = options_.replicas->ownerOf(vdc.name);
-      } catch (const Error& e) {
-        return fail(revision, "replicas", e.what());
-      }
-      standby_ = owner != self;
-      status_.set("Reconciling", !standby_, standby_ ? "Standby" : "Owner",
-                  "replica " + owner + " reconciles VDC " + vdc.name + (standby_ ? "" : " (this one)"));
-      if (standby_) {
-        succeed();
-        return true;
-      }
+    attempt.datacenter = open_(wanted.target);
+    if (!ownsVdc(attempt)) {
+      succeed();
+      return true;
     }
-    LeasePtr held;
-    try {
-      held = lockVdc(*datacenter, vdc.name, "vdc watch " + options_.repository);
-    } catch (const Error& e) {  // held by another writer, or the lock cannot be reached
-      return fail(revision, "lock", e.what());
+    lock(attempt);
+    plan(attempt);
+    if (onlyReportsDrift(attempt)) {
+      succeed();
+      return true;
     }
-
-    auto start = std::chrono::steady_clock::now();
-    LiveState live = readLive(*datacenter, vdc.name);
-    std::string recorded = recordedRevision(live, vdc.name);
-    if (recorded.empty()) status_.appliedRevision.reset();
-    else status_.appliedRevision = recorded;
-    // The revision is recorded only once all of it is applied (below): the
-    // first plan keeps the record's.
-    // A repository's manifests name host files only inside their own directory.
-    HostFileRule files = hostFileRule(vdc, wanted.target ? wanted.target : options_.target, true);
-    Diagnostics problems;
-    // Without --prune, what the repository dropped stays (and is reported).
-    auto planWith = [&](const std::string& recordedRevision) {
-      stamp(vdc, recordedRevision);
-      Planning planning = makePlan(vdc, live, *datacenter, false, files);
-      problems.merge(std::move(planning.problems));
-      for (const auto& warning : planning.warnings) spdlog::warn("{}", warning);
-      Plan plan = std::move(planning.plan);
-      status_.notPruned = Json::array();
-      if (!options_.prune)
-        std::erase_if(plan.changes, [&](const Change& c) {
-          if (c.action == Action::Delete) status_.notPruned.push_back(c.id.str());
-          return c.action == Action::Delete;
-        });
-      return plan;
-    };
-    Plan plan = planWith(recorded);
-    status_.timings["planSeconds"] = secondsSince(start);
-    if (!problems.empty()) return fail(revision, "plan", problems.str());
-    status_.lastPlan = {{"revision", revision}, {"summary", summaryJson(plan.summary())}, {"changes", changeList(plan)}};
-    bool newRevision = recorded != revision;
-    if (!newRevision && !plan.empty()) {
-      // What the revision no longer has is pruned; the rest moved away from it.
-      Plan drifted = plan;
-      std::erase_if(drifted.changes, [](const Change& c) { return c.action == Action::Delete; });
-      Json drift = changeList(drifted);
-      bool changed = drift != status_.drift;
-      status_.drift = drift;
-      status_.set("Drifted", !drifted.empty(), drifted.empty() ? "InSync" : "DriftDetected",
-                  std::to_string(drifted.changes.size()) + " resources differ from " + revision);
-      if (!options_.heal) {
-        if (changed && !drifted.empty())
-          notify("drift", revision, renderSummary(drifted.summary()), summaryJson(drifted.summary()));
-        std::erase_if(plan.changes, [](const Change& c) { return c.action != Action::Delete; });
-        if (plan.empty()) {
-          keepInForce(revision, vdc.name);
-          status_.set("Ready", true, "Applied", revision + " is applied; drift is reported (--heal corrects it)");
-          succeed();
-          return true;
-        }
-      }
-    }
-
-    if (!plan.empty()) {
-      // A stop request waits for the whole apply: what SIGTERM interrupts is the waiting.
-      ApplyOptions applyOptions;
-      applyOptions.files = files;
-      applyOptions.parallelism = options_.parallelism;
-      applyOptions.observer = options_.progress;
-      applyOptions.lease = held.get();
-      applyOptions.atomic = options_.atomic;
-      // Of what it would apply (not drift it only reports), a watch lifts no
-      // protection (a commit that drops `protect` comes first) and, atomic,
-      // begins nothing it could not undo: the commit fails at its plan.
-      for (const auto& line : refusals(plan, applyOptions)) problems.add({}, line);
-      if (!problems.empty()) return fail(revision, "plan", problems.str());
-      status_.attemptedRevision = revision;
-      spdlog::info("applying {} ({})", shortRevision(revision), renderSummary(plan.summary()));
-      start = std::chrono::steady_clock::now();
-      ApplyReport report = execute(plan, *datacenter, live, applyOptions);
-      status_.timings["applySeconds"] = secondsSince(start);
-      if (!report.ok()) {
-        std::string errors;
-        for (const auto& o : report.outcomes)
-          if (o.status == Status::Failed) errors += "\n" + o.id.str() + ": " + o.error;
-        if (!report.leaseLost.empty()) errors += "\n" + report.leaseLost;
-        if (report.rolledBack)
-          return fail(revision, "apply",
-                      "the apply failed and was rolled back: " + (recorded.empty() ? "nothing" : recorded) +
-                          " stays wholly in force; retried" + errors);
-        return fail(revision, "apply",
-                    std::to_string(report.count(Status::Done)) + " of " + std::to_string(report.outcomes.size()) +
-                        " operations done, the rest not: the datacenter is partly at " + revision +
-                        (recorded.empty() ? "" : " and still records " + recorded) + "; retried" + errors);
-      }
-    }
-    if (newRevision) {
-      // All of it is there: now the record says so.
-      live = readLive(*datacenter, vdc.name);
-      Plan record = planWith(revision);
-      if (!problems.empty()) return fail(revision, "plan", problems.str());
-      ApplyOptions stampOptions;
-      stampOptions.lease = held.get();
-      ApplyReport stamped = execute(record, *datacenter, live, stampOptions);
-      if (!stamped.ok()) return fail(revision, "apply", "the revision could not be recorded on the target; retried");
-    }
-    status_.appliedRevision = revision;
-    keepInForce(revision, vdc.name);
-    bool everything = newRevision || options_.heal;  // else only what was pruned
-    if (everything) {
-      status_.drift = Json::array();
-      status_.set("Drifted", false, "InSync", "the datacenter matches " + revision);
-    }
-    status_.set("Ready", true, "Applied", revision + " is applied" + (isHead ? "" : " (the head is not)"));
-    const char* event = newRevision ? "applied" : everything ? "healed" : "pruned";
-    if (newRevision || !plan.empty()) notify(event, revision, renderSummary(plan.summary()), summaryJson(plan.summary()));
+    applyPlan(attempt);
+    recordRevision(attempt);
+    settle(attempt);
     succeed();
     return true;
+  } catch (const Setback& setback) {
+    return fail(wanted.revision, setback);
   } catch (const std::exception& e) {
-    return fail(revision, "apply", e.what());
+    return fail(wanted.revision, Setback("apply", e.what(), retryable(e)));
   }
 }
 
-bool WatchController::fail(const std::string& revision, const std::string& stage, const std::string& message) {
+// With replicas, whether this one owns the VDC; a standby leaves it to the owner.
+bool WatchController::ownsVdc(Attempt& attempt) {
+  if (!options_.replicas) return true;
+  const std::string& vdc = attempt.wanted.vdc.name;
+  std::string owner, self = options_.replicas->self();
+  try {
+    owner = options_.replicas->ownerOf(vdc);
+  } catch (const std::exception& e) {  // etcd out of reach: nobody can say, so nothing is done
+    throw Setback("replicas", e.what(), true);
+  }
+  standby_ = owner != self;
+  status_.set("Reconciling", !standby_, standby_ ? "Standby" : "Owner",
+              "replica " + owner + " reconciles VDC " + vdc + (standby_ ? "" : " (this one)"));
+  return !standby_;
+}
+
+void WatchController::lock(Attempt& attempt) {
+  try {
+    attempt.lease = lockVdc(*attempt.datacenter, attempt.wanted.vdc.name, "vdc watch " + options_.repository);
+  } catch (const std::exception& e) {  // held by another writer, or the lock cannot be reached
+    throw Setback("lock", e.what(), retryable(e));
+  }
+}
+
+// Reads the datacenter and plans the revision against it. The revision is
+// recorded only once all of it is applied (recordRevision): this plan keeps
+// the record's. Without --prune, what the repository dropped stays (and is
+// reported).
+void WatchController::plan(Attempt& attempt) {
+  auto start = std::chrono::steady_clock::now();
+  Vdc& vdc = attempt.wanted.vdc;
+  attempt.live = readLive(*attempt.datacenter, vdc.name);
+  attempt.recorded = recordedRevision(attempt.live, vdc.name);
+  if (attempt.recorded.empty()) status_.appliedRevision.reset();
+  else status_.appliedRevision = attempt.recorded;
+  attempt.newRevision = attempt.recorded != attempt.wanted.revision;
+  // A repository's manifests name host files only inside their own directory.
+  attempt.files = hostFileRule(vdc, attempt.wanted.target ? attempt.wanted.target : options_.target, true);
+  attempt.plan = planRecording(attempt, attempt.recorded);
+  status_.timings["planSeconds"] = secondsSince(start);
+  status_.lastPlan = {{"revision", attempt.wanted.revision},
+                      {"summary", summaryJson(attempt.plan.summary())},
+                      {"changes", changeList(attempt.plan)}};
+}
+
+// The plan of the attempt's revision with the VDC's record saying `recorded`.
+Plan WatchController::planRecording(Attempt& attempt, const std::string& recorded) {
+  stamp(attempt.wanted.vdc, recorded);
+  Planning planning = makePlan(attempt.wanted.vdc, attempt.live, *attempt.datacenter, false, attempt.files);
+  // The same revision on the same target plans the same way: only a change mends it.
+  if (!planning.problems.empty()) throw Setback("plan", planning.problems.str(), false);
+  for (const auto& warning : planning.warnings) spdlog::warn("{}", warning);
+  Plan plan = std::move(planning.plan);
+  status_.notPruned = Json::array();
+  if (!options_.prune)
+    std::erase_if(plan.changes, [&](const Change& c) {
+      if (c.action == Action::Delete) status_.notPruned.push_back(c.id.str());
+      return c.action == Action::Delete;
+    });
+  return plan;
+}
+
+// Between commits, what differs from the revision in force is drift: told,
+// and left to apply only with --heal (what the revision no longer has is
+// pruned all the same). True when that leaves nothing to do.
+bool WatchController::onlyReportsDrift(Attempt& attempt) {
+  Plan& plan = attempt.plan;
+  if (attempt.newRevision || plan.empty()) return false;
+  const std::string& revision = attempt.wanted.revision;
+  Plan drifted = plan;
+  std::erase_if(drifted.changes, [](const Change& c) { return c.action == Action::Delete; });
+  Json drift = changeList(drifted);
+  bool changed = drift != status_.drift;
+  status_.drift = drift;
+  status_.set("Drifted", !drifted.empty(), drifted.empty() ? "InSync" : "DriftDetected",
+              std::to_string(drifted.changes.size()) + " resources differ from " + revision);
+  if (options_.heal) return false;
+  if (changed && !drifted.empty())
+    notify("drift", revision, renderSummary(drifted.summary()), summaryJson(drifted.summary()));
+  std::erase_if(plan.changes, [](const Change& c) { return c.action != Action::Delete; });
+  if (!plan.empty()) return false;
+  keepInForce(revision, attempt.wanted.vdc.name);
+  status_.set("Ready", true, "Applied", revision + " is applied; drift is reported (--heal corrects it)");
+  return true;
+}
+
+void WatchController::applyPlan(Attempt& attempt) {
+  const Plan& plan = attempt.plan;
+  if (plan.empty()) return;
+  const std::string& revision = attempt.wanted.revision;
+  // A stop request waits for the whole apply: what SIGTERM interrupts is the waiting.
+  ApplyOptions options = applyOptions(attempt);
+  // Of what it would apply (not drift it only reports), a watch lifts no
+  // protection (a commit that drops `protect` comes first) and, atomic,
+  // begins nothing it could not undo: the commit fails at its plan.
+  std::string refused;
+  for (const auto& line : refusals(plan, options)) refused += (refused.empty() ? "" : "\n") + line;
+  if (!refused.empty()) throw Setback("plan", refused, false);
+  status_.attemptedRevision = revision;
+  spdlog::info("applying {} ({})", shortRevision(revision), renderSummary(plan.summary()));
+  auto start = std::chrono::steady_clock::now();
+  ApplyReport report = execute(plan, *attempt.datacenter, attempt.live, options);
+  status_.timings["applySeconds"] = secondsSince(start);
+  if (report.ok()) return;
+  std::string errors;
+  for (const auto& o : report.outcomes)
+    if (o.status == Status::Failed) errors += "\n" + o.id.str() + ": " + o.error;
+  if (!report.leaseLost.empty()) errors += "\n" + report.leaseLost;
+  const std::string& recorded = attempt.recorded;
+  if (report.rolledBack)
+    throw Setback("apply",
+                  "the apply failed and was rolled back: " + (recorded.empty() ? "nothing" : recorded) +
+                      " stays wholly in force" + errors,
+                  report.transient());
+  throw Setback("apply",
+                std::to_string(report.count(Status::Done)) + " of " + std::to_string(report.outcomes.size()) +
+                    " operations done, the rest not: the datacenter is partly at " + revision +
+                    (recorded.empty() ? "" : " and still records " + recorded) + errors,
+                report.transient());
+}
+
+ApplyOptions WatchController::applyOptions(const Attempt& attempt) const {
+  ApplyOptions options;
+  options.files = attempt.files;
+  options.parallelism = options_.parallelism;
+  options.observer = options_.progress;
+  options.lease = attempt.lease.get();
+  options.atomic = options_.atomic;
+  return options;
+}
+
+// All of a new revision is there: now the record says so.
+void WatchController::recordRevision(Attempt& attempt) {
+  if (!attempt.newRevision) return;
+  attempt.live = readLive(*attempt.datacenter, attempt.wanted.vdc.name);
+  Plan record = planRecording(attempt, attempt.wanted.revision);
+  ApplyOptions options;
+  options.lease = attempt.lease.get();
+  ApplyReport stamped = execute(record, *attempt.datacenter, attempt.live, options);
+  if (!stamped.ok())
+    throw Setback("apply", "the revision could not be recorded on the target", stamped.transient());
+}
+
+// The revision is in force: the status and the notifier say so.
+void WatchController::settle(Attempt& attempt) {
+  const std::string& revision = attempt.wanted.revision;
+  status_.appliedRevision = revision;
+  keepInForce(revision, attempt.wanted.vdc.name);
+  bool everything = attempt.newRevision || options_.heal;  // else only what was pruned
+  if (everything) {
+    status_.drift = Json::array();
+    status_.set("Drifted", false, "InSync", "the datacenter matches " + revision);
+  }
+  status_.set("Ready", true, "Applied", revision + " is applied" + (attempt.isHead ? "" : " (the head is not)"));
+  const Plan& plan = attempt.plan;
+  const char* event = attempt.newRevision ? "applied" : everything ? "healed" : "pruned";
+  if (attempt.newRevision || !plan.empty()) notify(event, revision, renderSummary(plan.summary()), summaryJson(plan.summary()));
+}
+
+bool WatchController::fail(const std::string& revision, const Setback& setback) {
   ++status_.consecutiveFailures;
+  retrySoon_ = setback.retryable;
+  const std::string& stage = setback.stage;
+  std::string message = setback.message() + (setback.retryable ? "; retried" : "");
   status_.lastError = {{"revision", revision.empty() ? Json() : Json(revision)},
                        {"stage", stage},
                        {"message", message},
+                       {"retryable", setback.retryable},
                        {"time", utcNow()}};
   if (stage != "fetch") status_.set("Ready", false, "Failed", stage + " of " + revision + " failed");
+  // Tried again as it is, it would fail again: it waits for a change.
+  if (!setback.retryable && !revision.empty()) stalled_.insert_or_assign(revision, setback);
   status_.nextAttemptSeconds = static_cast<double>(nextDelay().count());
   spdlog::error("{}{} failed: {}", stage, revision.empty() ? "" : " of " + shortRevision(revision), message);
   notify("failed", revision, stage + ": " + message);
   return false;
 }
 
+// The Stalled condition: the head (or the revision in force) failed in a
+// way only a change mends, and waits for one.
+void WatchController::showStalls(const std::string& head) {
+  static const std::map<std::string, std::string> kReasons = {
+      {"validate", "InvalidRevision"}, {"plan", "PlanFailed"}, {"apply", "ApplyFailed"}, {"lock", "LockFailed"}};
+  auto stall = stalled_.find(head);
+  if (stall == stalled_.end()) stall = stalled_.find(goodRevision_);
+  if (stall == stalled_.end()) {
+    status_.set("Stalled", false, "Progressing", head.empty() ? "nothing has stalled" : "commit " + head + " is followed");
+    return;
+  }
+  const auto& [revision, setback] = *stall;
+  auto reason = kReasons.find(setback.stage);
+  std::string inForce = goodRevision_.empty()         ? "nothing is applied yet"
+                        : goodRevision_ == revision   ? "the watch waits"
+                        : setback.stage == "apply"    ? "the watch waits (the datacenter is partly at it)"
+                                                      : goodRevision_ + " stays in force";
+  status_.set("Stalled", true, reason == kReasons.end() ? "Failed" : reason->second,
+              "commit " + revision + (setback.stage == "validate" ? " does not validate" : ": its " + setback.stage + " failed") +
+                  ", and trying it again as it is would not help; a new commit or a sync request tries again; " + inForce);
+}
+
+void WatchController::retryStalled() {
+  if (!stalled_.empty()) spdlog::info("trying again what stalled");
+  stalled_.clear();
+}
+
 void WatchController::succeed() {
   status_.consecutiveFailures = 0;
+  retrySoon_ = false;
   status_.nextAttemptSeconds = static_cast<double>(options_.interval.count());
 }
 
 void WatchController::setSuspended(bool suspended) {
   if (suspended == suspended_) return;
   suspended_ = suspended;
+  // What stalled may have been mended by hand meanwhile.
+  if (!suspended) retryStalled();
   status_.set("Suspended", suspended, suspended ? "Suspended" : "Resumed",
               suspended ? "nothing is fetched or applied until resumed" : "watching");
   notify(suspended ? "suspended" : "resumed", status_.appliedRevision.value_or(""), "");
@@ -346,7 +463,8 @@ void WatchController::setSuspended(bool suspended) {
 std::chrono::seconds WatchController::nextDelay() const {
   // A standby replica looks often enough to take over within a lease.
   if (standby_ && options_.replicas) return std::min(options_.interval, options_.replicas->lookEvery());
-  if (status_.consecutiveFailures == 0) return options_.interval;
+  // Only what may pass as it is comes sooner; a stall waits for a change.
+  if (status_.consecutiveFailures == 0 || !retrySoon_) return options_.interval;
   auto base = std::min(options_.interval, std::chrono::seconds(5));
   auto ceiling = std::max(options_.interval, std::chrono::seconds(300));
   auto delay = base * (1L << std::min(status_.consecutiveFailures - 1, 16));
@@ -404,7 +522,7 @@ void WatchController::run(WatchControl& control) {
   bool suspendedByRequest = false;
   while (!control.stop) {
     if (int request = control.suspension.exchange(0)) suspendedByRequest = request == 1;
-    control.syncNow = false;
+    if (control.syncNow.exchange(false)) retryStalled();
     step(suspendedByRequest);
     // A suspended watch looks for its resumption every second.
     auto delay = suspended_ ? std::chrono::seconds(1) : nextDelay();

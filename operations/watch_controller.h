@@ -9,6 +9,7 @@
 #include <atomic>
 #include <chrono>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -85,10 +86,14 @@ class WatchController {
 
   // One fetch and reconcile; false when a step failed.
   bool reconcile();
-  // Records a change of suspension in the status, and notifies it.
+  // Records a change of suspension in the status, and notifies it. A
+  // resumed watch tries again what stalled.
   void setSuspended(bool suspended);
+  // What stalled (failed in a way that trying again as it is would not
+  // mend) is tried again at the next reconcile: a sync request.
+  void retryStalled();
   // How long to wait before the next reconcile: the interval, or sooner
-  // after failures (doubling from min(interval, 5s)).
+  // after a failure that may pass as it is (doubling from min(interval, 5s)).
   std::chrono::seconds nextDelay() const;
   const gitops::WatchStatus& status() const { return status_; }
   const WatchOptions& options() const { return options_; }
@@ -100,10 +105,34 @@ class WatchController {
 
  private:
   struct Loaded;
+  struct Attempt;
+  // Why a reconcile stopped: at which stage, why, and whether trying again
+  // as it is may pass (else the revision stalls until a change).
+  struct Setback : Error {
+    Setback(std::string stage, const std::string& message, bool retryable)
+        : Error(message), stage(std::move(stage)), retryable(retryable) {}
+    std::string stage;  // fetch, validate, replicas, lock, plan, apply
+    bool retryable;
+  };
+
+  // The steps of a reconcile, in order; each throws a Setback when it cannot go on.
+  std::string fetchHead();
+  std::optional<Loaded> chooseRevision(const std::string& head, bool& ok);
   std::optional<Loaded> checkout(const std::string& revision, std::string& problems);
-  bool reconcileRevision(Loaded& wanted, bool newCommit);
-  bool fail(const std::string& revision, const std::string& stage, const std::string& message);
+  bool reconcileRevision(Loaded& wanted, bool isHead);
+  bool ownsVdc(Attempt& attempt);
+  void lock(Attempt& attempt);
+  void plan(Attempt& attempt);
+  Plan planRecording(Attempt& attempt, const std::string& recorded);
+  bool onlyReportsDrift(Attempt& attempt);
+  void applyPlan(Attempt& attempt);
+  ApplyOptions applyOptions(const Attempt& attempt) const;
+  void recordRevision(Attempt& attempt);
+  void settle(Attempt& attempt);
+
+  bool fail(const std::string& revision, const Setback& setback);
   void succeed();
+  void showStalls(const std::string& head);
   // Remembers (in the cache) the revision now in force, and binds the
   // source to its VDC if it was not yet.
   void keepInForce(const std::string& revision, const std::string& vdc);
@@ -116,7 +145,11 @@ class WatchController {
   Opener open_;
   Notifier notify_;
   gitops::WatchStatus status_;
-  std::string badRevision_;   // the last head that does not validate: not tried again
+  // Revisions (the head, the one in force) that failed in a way only a
+  // change mends, by revision: not tried again until a new commit, a sync
+  // request or a resumption.
+  std::map<std::string, Setback> stalled_;
+  bool retrySoon_ = false;  // the last failure may pass as it is: back off, then try again
   std::string goodRevision_;  // the last revision applied by this process or found in force
   std::string boundVdc_;      // the VDC this source keeps: options_.rules.vdc, or the first one put in force
   bool suspended_ = false;

@@ -13,6 +13,7 @@
 #include "gitops/repository.h"
 #include "operations/planning.h"
 #include "operations/session.h"
+#include "providers/targets/faults.h"
 #include "providers/targets/target.h"
 #include "tests/site_vdc.h"
 
@@ -226,9 +227,108 @@ TEST_F(Controller, RetriesAVdcLockedByAnotherWriter) {
     EXPECT_EQ(controller.status().lastError["stage"], "lock");
     EXPECT_NE(controller.status().lastError["message"].get<std::string>().find("another apply"), std::string::npos);
     EXPECT_FALSE(holds("Instance", "web"));
+    EXPECT_EQ(controller.status().lastError["retryable"], true);
+    EXPECT_EQ(controller.nextDelay(), std::chrono::seconds(5));
+    EXPECT_FALSE(condition(controller, "Stalled"));
   }
   ASSERT_TRUE(controller.step());
   EXPECT_TRUE(holds("Instance", "web"));
+}
+
+// The first provider call of the next datacenter opened fails as `mode` says; `opened` counts the opens.
+class FaultyController : public Controller {
+ protected:
+  WatchController make() {
+    return WatchController(
+        options, source,
+        [this](const std::optional<std::string>&) {
+          ++opened;
+          FaultPlan plan;
+          if (nextFault != FaultPlan::Mode::None) plan.faults[1] = std::exchange(nextFault, FaultPlan::Mode::None);
+          return withFaults(openDatacenter(), plan);
+        },
+        [this](const Json& event) { events.push_back(event["event"].get<std::string>()); });
+  }
+  FaultPlan::Mode nextFault = FaultPlan::Mode::None;
+  int opened = 0;
+};
+
+TEST_F(FaultyController, AnOperationThatFailedTransientlyIsRetriedSoonerAndThenConverges) {
+  source.commit({{"vdc/site.yaml", kSite}});
+  WatchController controller = make();
+  nextFault = FaultPlan::Mode::Flake;
+  EXPECT_FALSE(controller.step());
+  EXPECT_EQ(controller.status().lastError["stage"], "apply");
+  EXPECT_EQ(controller.status().lastError["retryable"], true);
+  EXPECT_EQ(controller.nextDelay(), std::chrono::seconds(5));
+  EXPECT_FALSE(condition(controller, "Stalled"));
+  ASSERT_TRUE(controller.step());
+  EXPECT_TRUE(holds("Instance", "web"));
+  EXPECT_EQ(controller.nextDelay(), options.interval);
+}
+
+TEST_F(FaultyController, AnOperationThatFailedForGoodStallsItsRevisionUntilASyncOrANewCommit) {
+  std::string first = source.commit({{"vdc/site.yaml", kSite}});
+  WatchController controller = make();
+  nextFault = FaultPlan::Mode::Fail;
+  EXPECT_FALSE(controller.step());
+  EXPECT_EQ(controller.status().lastError["retryable"], false);
+  EXPECT_EQ(controller.nextDelay(), options.interval) << "no back-off for what would fail again";
+  const gitops::Condition* stalled = controller.status().condition("Stalled");
+  ASSERT_TRUE(stalled && stalled->status);
+  EXPECT_EQ(stalled->reason, "ApplyFailed");
+  EXPECT_NE(stalled->message.find(first), std::string::npos) << stalled->message;
+
+  // Stalled: fetched at each interval, but neither planned nor applied again.
+  int opens = opened, fetches = source.fetches;
+  EXPECT_TRUE(controller.step());
+  EXPECT_EQ(opened, opens);
+  EXPECT_EQ(source.fetches, fetches + 1);
+  EXPECT_TRUE(condition(controller, "Stalled"));
+
+  // A sync request tries it again.
+  controller.retryStalled();
+  ASSERT_TRUE(controller.step());
+  EXPECT_TRUE(holds("Instance", "web"));
+  EXPECT_FALSE(condition(controller, "Stalled"));
+
+  // So does a new commit.
+  nextFault = FaultPlan::Mode::Fail;
+  source.commit({{"vdc/site.yaml", std::string(kSite) + kBack}});
+  EXPECT_FALSE(controller.step());
+  EXPECT_TRUE(condition(controller, "Stalled"));
+  std::string third = source.commit({{"vdc/site.yaml", std::string(kSite) + kBack + "# a fix\n"}});
+  ASSERT_TRUE(controller.step());
+  EXPECT_TRUE(holds("Network", "back"));
+  EXPECT_EQ(recordedRevision(live(), "site"), third);
+  EXPECT_FALSE(condition(controller, "Stalled"));
+}
+
+TEST_F(Controller, ARefusedPlanStallsTheHeadAndKeepsTheLastGoodRevisionWatched) {
+  std::string protectedBack = "---\napiVersion: vdc/v1\nkind: Network\nmetadata: {name: back}\nspec: {cidr: 10.2.0.0/24, protect: true}\n";
+  std::string good = source.commit({{"vdc/site.yaml", std::string(kSite) + protectedBack}});
+  WatchController controller = make();
+  ASSERT_TRUE(controller.step());
+  std::string dropped = source.commit({{"vdc/site.yaml", kSite}});
+  EXPECT_FALSE(controller.step());
+  EXPECT_EQ(controller.status().lastError["stage"], "plan");
+  EXPECT_EQ(controller.status().lastError["retryable"], false);
+  const gitops::Condition* stalled = controller.status().condition("Stalled");
+  ASSERT_TRUE(stalled && stalled->status);
+  EXPECT_EQ(stalled->reason, "PlanFailed");
+  EXPECT_NE(stalled->message.find(good + " stays in force"), std::string::npos) << stalled->message;
+  EXPECT_TRUE(holds("Network", "back"));
+  // The revision in force is still watched: drift from it is reported.
+  {
+    DatacenterPtr datacenter = openDatacenter();
+    LiveState state = readLive(*datacenter, "site");
+    datacenter->providerFor(Kind::Instance).remove("site", *state.find({Kind::Instance, "web"}));
+    datacenter->commit();
+  }
+  ASSERT_TRUE(controller.step());
+  EXPECT_EQ(controller.status().drift, Json::array({"create Instance/web"}));
+  EXPECT_EQ(recordedRevision(live(), "site"), good);
+  EXPECT_NE(dropped, good);
 }
 
 TEST_F(Controller, RunWakesForSuspensionAndStopsWhenAsked) {

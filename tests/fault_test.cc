@@ -210,7 +210,7 @@ TEST(FaultPlan, RejectsMalformedSettings) {
   writeFile(dir.path() / "vdc.yaml", "apiVersion: vdc/v1\nkind: VirtualDataCenter\nmetadata: {name: x}\n");
   Result bad = shell(dir.path(), std::string("VDC_FAULT=explode:3 ") + VDC_BINARY + " plan .");
   EXPECT_EQ(bad.exit, 1);
-  EXPECT_NE(bad.err.find("VDC_FAULT must be fail:K, kill:K or hold:K"), std::string::npos) << bad.err;
+  EXPECT_NE(bad.err.find("VDC_FAULT must be fail:K, flake:K, kill:K or hold:K"), std::string::npos) << bad.err;
 }
 
 }  // namespace vdc::testing

@@ -370,7 +370,10 @@ TEST_F(Watch, AFailedApplyIsReportedWithWhatIsInForceAndTheNextAttemptConverges)
   EXPECT_EQ(s["attemptedRevision"], two);
   EXPECT_EQ(s["appliedRevision"], one);
   EXPECT_EQ(s["consecutiveFailures"], 1);
-  EXPECT_EQ(s["nextAttemptSeconds"], 5);
+  // Refused for good: no sooner attempt, and the revision stalls in this process.
+  EXPECT_EQ(s["lastError"]["retryable"], false);
+  EXPECT_EQ(s["nextAttemptSeconds"], 60);
+  EXPECT_EQ(condition("Stalled"), "True");
   EXPECT_EQ(condition("Ready"), "False");
   EXPECT_EQ(shown()["revision"], one) << "the target does not claim a revision it does not run";
   EXPECT_NE(has("Network/back"), has("Network/third"));
@@ -381,6 +384,34 @@ TEST_F(Watch, AFailedApplyIsReportedWithWhatIsInForceAndTheNextAttemptConverges)
   EXPECT_EQ(shown()["revision"], two);
   EXPECT_EQ(status()["consecutiveFailures"], 0);
   EXPECT_EQ(condition("Ready"), "True");
+}
+
+TEST_F(Watch, AnApplyThatFailedTransientlyIsRetriedSooner) {
+  ASSERT_EQ(watch().exit, 0);
+  commitTwoNetworks();
+  Result failed = shell(dir.path(), "VDC_FAULT=flake:2 " + std::string(VDC_BINARY) +
+                                        " watch remote --path vdc --once --status-file status.json");
+  EXPECT_EQ(failed.exit, 1);
+  Json s = status();
+  EXPECT_EQ(s["lastError"]["stage"], "apply");
+  EXPECT_EQ(s["lastError"]["retryable"], true);
+  EXPECT_NE(s["lastError"]["message"].get<std::string>().find("the connection was lost"), std::string::npos);
+  EXPECT_EQ(s["nextAttemptSeconds"], 5);
+  EXPECT_EQ(condition("Stalled"), "False");
+}
+
+TEST_F(Watch, AStalledRevisionWaitsForASyncRequest) {
+  ASSERT_EQ(watch().exit, 0);
+  commitTwoNetworks();
+  // Every reconcile of this process fails its second call, for good.
+  int pid = startWatch("remote --path vdc --interval 1s", "VDC_FAULT=fail:2");
+  ASSERT_TRUE(waitFor([&] { return condition("Stalled") == "True"; })) << log();
+  // Several intervals pass: fetched each time, never applied again.
+  std::this_thread::sleep_for(std::chrono::milliseconds(3500));
+  EXPECT_EQ(statusNow()["consecutiveFailures"], 1) << log();
+  kill(pid, SIGHUP);
+  EXPECT_TRUE(waitFor([&] { return statusNow()["consecutiveFailures"] == 2; })) << log();
+  EXPECT_TRUE(stopWatch(pid)) << log();
 }
 
 TEST_F(Watch, AnAtomicWatchUndoesAFailingCommitAndKeepsTheLastGoodOneWhole) {

@@ -82,8 +82,9 @@ Json Client::call(const std::string& path, const Json& body, std::optional<std::
     return parsed;
   }
   // A member cut off from the majority answers late or with an error: no
-  // quorum looks like this too.
-  throw Error("no member of " + describe() + " could serve " + path + " (is a majority of the cluster up?):" + said);
+  // quorum looks like this too. A majority back, the same call passes.
+  throw Error("no member of " + describe() + " could serve " + path + " (is a majority of the cluster up?):" + said, 0,
+              true);
 }
 
 std::string Client::clusterId() const {
@@ -99,7 +100,7 @@ auto readAnswer(const Client& client, Read read) {
   try {
     return read();
   } catch (const Error& e) {
-    throw Error(client.describe() + ": " + e.message());
+    throw e.within(client.describe() + ": ");
   }
 }
 

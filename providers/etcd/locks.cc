@@ -15,7 +15,7 @@ LeasePtr EtcdLocks::tryAcquire(const std::string& vdc, const std::string& purpos
   try {
     return KeyLease::take(client_, client_->settings().prefix + "locks/" + vdc, holderText(purpose), lease_, holder);
   } catch (const Error& e) {
-    throw Error("cannot take the lock of VDC " + vdc + ", so nothing is applied: " + e.message());
+    throw e.within("cannot take the lock of VDC " + vdc + ", so nothing is applied: ");
   }
 }
 

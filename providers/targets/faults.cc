@@ -95,6 +95,9 @@ class FaultyDatacenter : public Datacenter {
     long number = ++calls_;
     FaultPlan::Mode fault = plan_.at(number);
     if (fault == FaultPlan::Mode::Fail) throw Error("injected failure at provider call " + std::to_string(number));
+    if (fault == FaultPlan::Mode::Flake)
+      throw Error("injected transient failure at provider call " + std::to_string(number) + " (the connection was lost)",
+                  0, true);
     if (fault == FaultPlan::Mode::Kill) die();
     if (fault == FaultPlan::Mode::Hold) holdUntilContinued(number);
     std::shared_lock running(world_);
@@ -168,10 +171,10 @@ FaultPlan FaultPlan::fromEnvironment() {
       std::string mode = one.substr(0, colon);
       char* stop = nullptr;
       long at = colon == std::string::npos ? 0 : std::strtol(one.c_str() + colon + 1, &stop, 10);
-      static const std::map<std::string, Mode> modes = {{"fail", Mode::Fail}, {"kill", Mode::Kill}, {"hold", Mode::Hold}};
+      static const std::map<std::string, Mode> modes = {{"fail", Mode::Fail}, {"flake", Mode::Flake}, {"kill", Mode::Kill}, {"hold", Mode::Hold}};
       auto found = modes.find(mode);
       if (found == modes.end() || at < 1 || !stop || *stop || plan.faults.size() >= 100)
-        throw Error("VDC_FAULT must be fail:K, kill:K or hold:K with K >= 1, or several of them joined by commas, not '" +
+        throw Error("VDC_FAULT must be fail:K, flake:K, kill:K or hold:K with K >= 1, or several of them joined by commas, not '" +
                     text + "'");
       plan.faults[at] = found->second;
       start = end + 1;

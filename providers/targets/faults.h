@@ -6,6 +6,8 @@
 //
 // Selected by the environment:
 //   VDC_FAULT=fail:K    the K-th call throws instead of acting
+//   VDC_FAULT=flake:K   the K-th call throws a transient error, as a lost
+//                       connection to the host would (Error::transient)
 //   VDC_FAULT=kill:K    the process dies at the K-th call, before it acts;
 //                       everything done before is kept, as on a real host
 //   VDC_FAULT=hold:K    the K-th call waits, before it acts, until the process
@@ -31,7 +33,7 @@
 namespace vdc {
 
 struct FaultPlan {
-  enum class Mode { None, Fail, Kill, Hold };
+  enum class Mode { None, Fail, Flake, Kill, Hold };
   std::map<long, Mode> faults;  // by the call that misbehaves, from 1
   int latencyMs = 0;
 
