@@ -37,15 +37,10 @@ int applyPrepared(operations::Prepared& prepared, const std::string& question, c
   ApplyReport result;
   {
     Progress progress;
-    ApplyOptions options;
-    options.parallelism = flags.parallelism;
-    options.shutdownTimeout = parseDuration(flags.shutdownTimeout);
-    options.interrupted = guard.interrupted();
-    options.observer = &progress;
-    options.lease = prepared.lease.get();
-    options.atomic = flags.atomic;
-    options.allowIrreversible = flags.allowIrreversible;
-    result = operations::execute(prepared.plan, *prepared.datacenter, prepared.live, options);
+    operations::ApplyChoices choices{flags.parallelism, flags.atomic, flags.allowIrreversible,
+                                     parseDuration(flags.shutdownTimeout), &progress, guard.interrupted()};
+    result = operations::execute(prepared.plan, *prepared.datacenter, prepared.live,
+                                 operations::applyOptions(prepared, choices));
   }
   return reportApply(prepared.plan, result);
 }

@@ -19,6 +19,7 @@
 #include "operations/session.h"
 #include "engine/units.h"
 #include "operations/watch_controller.h"
+#include "operations/watch_setup.h"
 
 namespace vdc::cli {
 
@@ -61,9 +62,7 @@ int watch(WatchFlags& flags) {
     return 1;
   }
   options.interval = *every;
-  // A password or token in the repository's URL signs in; it is never shown or stored.
-  gitops::Credentials credentials = gitops::Credentials::fromEnvironment();
-  credentials.takeFromUrl(options.repository);
+  gitops::Credentials credentials = operations::takeCredentials(options);
   operations::completeWatchOptions(options);
   if (auto problems = operations::watchOptionProblems(options); !problems.empty()) {
     for (const auto& problem : problems) reportError(problem);
@@ -80,19 +79,10 @@ int watch(WatchFlags& flags) {
   }
   // A watch runs unattended: what it does is logged, not only what fails.
   if (spdlog::get_level() > spdlog::level::info) spdlog::set_level(spdlog::level::info);
-  checkPrivateDirectory(options.cache);  // made if missing; a link or others' directory is refused
-  gitops::Repository repository(options.repository, (fs::path(options.cache) / "repository").string(),
-                                credentials);
-  std::optional<std::string> target = options.target;
-  options.replicas = operations::joinReplicas(target, flags.replica.empty() ? operations::hostName() : flags.replica,
-                                              "vdc watch " + options.repository);
-  if (options.replicas) spdlog::info("joined the replicas as {}", options.replicas->self());
-  operations::WatchController controller(
-      options, repository,
-      [target](const std::optional<std::string>& revisionTarget) {
-        return operations::openTarget(revisionTarget ? revisionTarget : target);
-      },
-      operations::commandNotifier(flags.notify));
+  operations::joinWatch(options, flags.replica, "vdc watch " + options.repository);
+  auto repository = operations::cloneInto(options, credentials);
+  operations::WatchController controller(options, *repository, operations::targetOpener(options.target),
+                                         operations::commandNotifier(flags.notify));
   // Also with --once: a stop request waits for the apply in flight.
   control.stop = false;
   handle(SIGTERM, stopWatching);
@@ -133,12 +123,12 @@ Command watchCommand(CLI::App& app) {
   command->add_option("--interval", flags->interval, "Between fetches: 30s, 5m, 1h (default 60s)");
   command->add_flag("--heal", options.heal, "Correct drift between commits (default: report it)");
   command->add_flag("--prune,!--no-prune", options.prune, "Delete what the repository no longer has (default on)");
-  command->add_flag("--atomic", options.atomic,
+  command->add_flag("--atomic", options.apply.atomic,
                     "Apply each commit all or nothing: a failing one is undone, the last good revision stays in force");
   command->add_option("--cache", options.cache, "Cache directory (default .vdc/watch/ID)");
   command->add_option("--status-file", options.statusFile, "Status JSON (default CACHE/status.json)");
   command->add_option("--notify", flags->notify, "Shell command run on each event, JSON on stdin");
-  addParallelism(command, options.parallelism);
+  addParallelism(command, options.apply.parallelism);
   command->add_flag("--once", flags->once, "Reconcile once and exit (1 when a step failed)");
   command->add_flag("--status", flags->showStatus, "Print the status of this watch and exit");
   command->add_option("--replica", flags->replica,

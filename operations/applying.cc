@@ -11,6 +11,19 @@
 
 namespace vdc::operations {
 
+ApplyOptions applyOptions(const Prepared& prepared, const ApplyChoices& choices) {
+  ApplyOptions options;
+  options.parallelism = choices.parallelism;
+  options.interrupted = choices.interrupted;
+  options.observer = choices.observer;
+  options.files = prepared.files;
+  options.shutdownTimeout = choices.shutdownTimeout;
+  options.lease = prepared.lease.get();
+  options.atomic = choices.atomic;
+  options.allowIrreversible = choices.allowIrreversible;
+  return options;
+}
+
 std::vector<std::string> refusals(const Plan& plan, const ApplyOptions& options) {
   std::vector<std::string> found = protectedChanges(plan);
   if (options.atomic && !options.allowIrreversible)

@@ -109,15 +109,16 @@ Imported importBundle(const ImportRequest& request, DiskObserver& observer, cons
     Vdc vdc = load(into->string());
     if (vdc.name != contents.descriptor.vdc)
       throw Error("the bundle's manifests are of VDC " + vdc.name + ", its descriptor says " + contents.descriptor.vdc);
-    LeasePtr held = lockVdc(*datacenter, vdc.name, "vdc import");
-    LiveState live = readLive(*datacenter, vdc.name);
-    imported.existing = live.objects().size();
+    Prepared prepared;
+    prepared.lease = lockVdc(*datacenter, vdc.name, "vdc import");
+    prepared.live = readLive(*datacenter, vdc.name);
+    imported.existing = prepared.live.objects().size();
     if (imported.existing && !request.ontoExisting)
-      throw Error(alreadyLives(vdc.name, live, datacenter->describe()));
+      throw Error(alreadyLives(vdc.name, prepared.live, datacenter->describe()));
     // A bundle's manifests name host files only inside the bundle's directory.
-    HostFileRule hostFiles = hostFileRule(vdc, request.target, true);
-    for (const auto& [id, disk] : files) hostFiles.carried.insert(id);
-    Planning planning = makePlan(vdc, live, *datacenter, false, hostFiles);
+    prepared.files = hostFileRule(vdc, request.target, true);
+    for (const auto& [id, disk] : files) prepared.files.carried.insert(id);
+    Planning planning = makePlan(vdc, prepared.live, *datacenter, false, prepared.files);
     if (!planning.problems.empty())
       throw Error(datacenter->describe() + " cannot take VDC " + vdc.name + ":\n" + planning.problems.str());
     imported.vdc = vdc.name;
@@ -129,11 +130,9 @@ Imported importBundle(const ImportRequest& request, DiskObserver& observer, cons
     imported.approved = true;
     if (imported.plan.empty()) return imported;
     applying = true;
-    ApplyOptions options = request.apply;
+    ApplyOptions options = applyOptions(prepared, request.apply);
     options.contents = std::move(files);
-    options.files = hostFiles;
-    options.lease = held.get();
-    imported.report = execute(imported.plan, *datacenter, live, options);
+    imported.report = execute(imported.plan, *datacenter, prepared.live, options);
     return imported;
   } catch (const Failure& e) {
     if (applying) throw;

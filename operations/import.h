@@ -9,6 +9,7 @@
 #include <string>
 
 #include "engine/apply.h"
+#include "operations/applying.h"
 #include "operations/progress.h"
 
 namespace vdc::operations {
@@ -21,7 +22,7 @@ struct ImportRequest {
   // unless asked for in words: the import then plans it to the bundle,
   // updating and deleting what differs.
   bool ontoExisting = false;
-  ApplyOptions apply;               // parallelism, observer, stop request; contents and files are the import's
+  ApplyChoices apply;  // parallelism, observer, stop request
 };
 
 struct Imported {

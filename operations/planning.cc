@@ -115,8 +115,8 @@ Prepared prepare(const PlanRequest& request) {
   } catch (const Error& e) {
     throw Failure(FailureKind::Invalid, e.message());
   }
-  Planning planning = makePlan(vdc, prepared.live, *prepared.datacenter, request.destroy,
-                               hostFileRule(vdc, request.target, request.confined), replace);
+  prepared.files = hostFileRule(vdc, request.target, request.confined);
+  Planning planning = makePlan(vdc, prepared.live, *prepared.datacenter, request.destroy, prepared.files, replace);
   // A reader changed nothing and need not say so.
   if (!planning.problems.empty())
     throw Failure(FailureKind::Refused, std::move(planning.problems),
@@ -134,9 +134,10 @@ Prepared prepare(const PlanRequest& request) {
 }
 
 Prepared prepareSaved(const std::string& planFile, const std::optional<std::string>& target,
-                      const std::string& lockPurpose) {
+                      const std::string& lockPurpose, bool confined) {
   Prepared prepared;
   prepared.plan = Plan::load(planFile);
+  prepared.files = hostFileRule(prepared.plan.directory, target, confined);
   prepared.datacenter = openTarget(target);
   Datacenter& datacenter = *prepared.datacenter;
   if (prepared.plan.target != datacenter.describe())

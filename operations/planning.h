@@ -57,6 +57,7 @@ struct Prepared {
   LeasePtr lease;  // held when prepared for a writer
   LiveState live;
   Plan plan;
+  HostFileRule files;  // which host files its manifests may name, as they were planned
   std::vector<std::string> warnings;
 };
 
@@ -80,8 +81,10 @@ Prepared prepare(const PlanRequest& request);
 
 // Reads the plan saved in `planFile` and readies it on its target, locked
 // for `lockPurpose`. Throws Failure(Invalid) when the target is not the one
-// it was made for, Failure(Stale) when the target changed since.
+// it was made for, Failure(Stale) when the target changed since. With
+// `confined`, the host files it names are held to its directory and the
+// Target's allowedPaths, as PlanRequest::confined.
 Prepared prepareSaved(const std::string& planFile, const std::optional<std::string>& target,
-                      const std::string& lockPurpose);
+                      const std::string& lockPurpose, bool confined = false);
 
 }  // namespace vdc::operations

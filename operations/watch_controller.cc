@@ -138,16 +138,13 @@ std::optional<WatchController::Loaded> WatchController::checkout(const std::stri
   return loaded;
 }
 
-// One reconcile of one revision, as its steps hand it on.
+// One reconcile of one revision, as its steps hand it on: its target
+// opened and locked, read and planned.
 struct WatchController::Attempt {
   Loaded& wanted;
   bool isHead;
-  DatacenterPtr datacenter;
-  LeasePtr lease;
-  LiveState live;
-  std::string recorded;  // the revision the target records ("": none)
-  HostFileRule files;    // which host files the revision's manifests may name
-  Plan plan;
+  Prepared prepared;
+  std::string recorded;      // the revision the target records ("": none)
   bool newRevision = false;  // the target does not record this revision yet
 };
 
@@ -216,7 +213,7 @@ std::optional<WatchController::Loaded> WatchController::chooseRevision(const std
 bool WatchController::reconcileRevision(Loaded& wanted, bool isHead) {
   Attempt attempt{wanted, isHead};
   try {
-    attempt.datacenter = open_(wanted.target);
+    attempt.prepared.datacenter = open_(wanted.target);
     if (!ownsVdc(attempt)) {
       succeed();
       return true;
@@ -257,7 +254,8 @@ bool WatchController::ownsVdc(Attempt& attempt) {
 
 void WatchController::lock(Attempt& attempt) {
   try {
-    attempt.lease = lockVdc(*attempt.datacenter, attempt.wanted.vdc.name, "vdc watch " + options_.repository);
+    attempt.prepared.lease =
+        lockVdc(*attempt.prepared.datacenter, attempt.wanted.vdc.name, "vdc watch " + options_.repository);
   } catch (const std::exception& e) {  // held by another writer, or the lock cannot be reached
     throw Setback("lock", e.what(), retryable(e));
   }
@@ -270,24 +268,26 @@ void WatchController::lock(Attempt& attempt) {
 void WatchController::plan(Attempt& attempt) {
   auto start = std::chrono::steady_clock::now();
   Vdc& vdc = attempt.wanted.vdc;
-  attempt.live = readLive(*attempt.datacenter, vdc.name);
-  attempt.recorded = recordedRevision(attempt.live, vdc.name);
+  Prepared& prepared = attempt.prepared;
+  prepared.live = readLive(*prepared.datacenter, vdc.name);
+  attempt.recorded = recordedRevision(prepared.live, vdc.name);
   if (attempt.recorded.empty()) status_.appliedRevision.reset();
   else status_.appliedRevision = attempt.recorded;
   attempt.newRevision = attempt.recorded != attempt.wanted.revision;
   // A repository's manifests name host files only inside their own directory.
-  attempt.files = hostFileRule(vdc, attempt.wanted.target ? attempt.wanted.target : options_.target, true);
-  attempt.plan = planRecording(attempt, attempt.recorded);
+  prepared.files = hostFileRule(vdc, attempt.wanted.target ? attempt.wanted.target : options_.target, true);
+  prepared.plan = planRecording(attempt, attempt.recorded);
   status_.timings["planSeconds"] = secondsSince(start);
   status_.lastPlan = {{"revision", attempt.wanted.revision},
-                      {"summary", summaryJson(attempt.plan.summary())},
-                      {"changes", changeList(attempt.plan)}};
+                      {"summary", summaryJson(prepared.plan.summary())},
+                      {"changes", changeList(prepared.plan)}};
 }
 
 // The plan of the attempt's revision with the VDC's record saying `recorded`.
 Plan WatchController::planRecording(Attempt& attempt, const std::string& recorded) {
   stamp(attempt.wanted.vdc, recorded);
-  Planning planning = makePlan(attempt.wanted.vdc, attempt.live, *attempt.datacenter, false, attempt.files);
+  const Prepared& prepared = attempt.prepared;
+  Planning planning = makePlan(attempt.wanted.vdc, prepared.live, *prepared.datacenter, false, prepared.files);
   // The same revision on the same target plans the same way: only a change mends it.
   if (!planning.problems.empty()) throw Setback("plan", planning.problems.str(), false);
   for (const auto& warning : planning.warnings) spdlog::warn("{}", warning);
@@ -305,7 +305,7 @@ Plan WatchController::planRecording(Attempt& attempt, const std::string& recorde
 // and left to apply only with --heal (what the revision no longer has is
 // pruned all the same). True when that leaves nothing to do.
 bool WatchController::onlyReportsDrift(Attempt& attempt) {
-  Plan& plan = attempt.plan;
+  Plan& plan = attempt.prepared.plan;
   if (attempt.newRevision || plan.empty()) return false;
   const std::string& revision = attempt.wanted.revision;
   Plan drifted = plan;
@@ -326,11 +326,12 @@ bool WatchController::onlyReportsDrift(Attempt& attempt) {
 }
 
 void WatchController::applyPlan(Attempt& attempt) {
-  const Plan& plan = attempt.plan;
+  const Prepared& prepared = attempt.prepared;
+  const Plan& plan = prepared.plan;
   if (plan.empty()) return;
   const std::string& revision = attempt.wanted.revision;
   // A stop request waits for the whole apply: what SIGTERM interrupts is the waiting.
-  ApplyOptions options = applyOptions(attempt);
+  ApplyOptions options = applyOptions(prepared, options_.apply);
   // Of what it would apply (not drift it only reports), a watch lifts no
   // protection (a commit that drops `protect` comes first) and, atomic,
   // begins nothing it could not undo: the commit fails at its plan.
@@ -340,7 +341,7 @@ void WatchController::applyPlan(Attempt& attempt) {
   status_.attemptedRevision = revision;
   spdlog::info("applying {} ({})", shortRevision(revision), renderSummary(plan.summary()));
   auto start = std::chrono::steady_clock::now();
-  ApplyReport report = execute(plan, *attempt.datacenter, attempt.live, options);
+  ApplyReport report = execute(plan, *prepared.datacenter, prepared.live, options);
   status_.timings["applySeconds"] = secondsSince(start);
   if (report.ok()) return;
   std::string errors;
@@ -360,24 +361,13 @@ void WatchController::applyPlan(Attempt& attempt) {
                 report.transient());
 }
 
-ApplyOptions WatchController::applyOptions(const Attempt& attempt) const {
-  ApplyOptions options;
-  options.files = attempt.files;
-  options.parallelism = options_.parallelism;
-  options.observer = options_.progress;
-  options.lease = attempt.lease.get();
-  options.atomic = options_.atomic;
-  return options;
-}
-
 // All of a new revision is there: now the record says so.
 void WatchController::recordRevision(Attempt& attempt) {
   if (!attempt.newRevision) return;
-  attempt.live = readLive(*attempt.datacenter, attempt.wanted.vdc.name);
+  Prepared& prepared = attempt.prepared;
+  prepared.live = readLive(*prepared.datacenter, attempt.wanted.vdc.name);
   Plan record = planRecording(attempt, attempt.wanted.revision);
-  ApplyOptions options;
-  options.lease = attempt.lease.get();
-  ApplyReport stamped = execute(record, *attempt.datacenter, attempt.live, options);
+  ApplyReport stamped = execute(record, *prepared.datacenter, prepared.live, applyOptions(prepared, {}));
   if (!stamped.ok())
     throw Setback("apply", "the revision could not be recorded on the target", stamped.transient());
 }
@@ -393,7 +383,7 @@ void WatchController::settle(Attempt& attempt) {
     status_.set("Drifted", false, "InSync", "the datacenter matches " + revision);
   }
   status_.set("Ready", true, "Applied", revision + " is applied" + (attempt.isHead ? "" : " (the head is not)"));
-  const Plan& plan = attempt.plan;
+  const Plan& plan = attempt.prepared.plan;
   const char* event = attempt.newRevision ? "applied" : everything ? "healed" : "pruned";
   if (attempt.newRevision || !plan.empty()) notify(event, revision, renderSummary(plan.summary()), summaryJson(plan.summary()));
 }
@@ -530,27 +520,6 @@ void WatchController::run(WatchControl& control) {
     while (!control.stop && control.suspension == 0 && !control.syncNow && std::chrono::steady_clock::now() < until)
       std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
-}
-
-void completeWatchOptions(WatchOptions& options) {
-  if (options.cache.empty()) {
-    std::string key = options.repository + "\n" + options.branch + "\n" + options.rules.path + "\n" +
-                      options.target.value_or("") + "\n" + options.rules.targetPath;
-    options.cache = (fs::path(".vdc") / "watch" / sha256Hex(key).substr(0, 16)).string();
-  }
-  if (options.statusFile.empty()) options.statusFile = (fs::path(options.cache) / "status.json").string();
-}
-
-std::vector<std::string> watchOptionProblems(const WatchOptions& options) {
-  std::vector<std::string> problems;
-  for (const auto& [flag, path] : {std::pair{"--path", options.rules.path}, std::pair{"--target-path", options.rules.targetPath}}) {
-    fs::path normal = fs::path(path).lexically_normal();
-    if (normal.is_absolute() || (!normal.empty() && *normal.begin() == ".."))
-      problems.push_back(std::string(flag) + " " + path + " is not a place inside the repository");
-  }
-  for (const auto& problem : ruleProblems(options.rules))
-    problems.push_back(problem);
-  return problems;
 }
 
 }  // namespace vdc::operations

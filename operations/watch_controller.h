@@ -20,6 +20,7 @@
 #include "engine/replicas.h"
 #include "gitops/revision_source.h"
 #include "gitops/status.h"
+#include "operations/applying.h"
 #include "operations/revision_rules.h"
 
 namespace vdc::operations {
@@ -32,27 +33,19 @@ struct WatchOptions {
   // may name, and the VDC this watch keeps (a served VDC's name; vdc watch
   // --vdc; "": the one the first revision it puts in force declares, from then on).
   RevisionRules rules;
-  std::string cache;       // default: .vdc/watch/ID (completeWatchOptions)
+  std::string cache;       // default: .vdc/watch/ID (completeWatchOptions, watch_setup.h)
   std::string statusFile;  // default: CACHE/status.json
   std::chrono::seconds interval{60};
   bool heal = false;
   bool prune = true;
-  // Each commit is applied atomically (engine/atomic.h): a failing one is
-  // undone, so the last good revision stays wholly in force.
-  bool atomic = false;
-  int parallelism = 10;
-  ApplyObserver* progress = nullptr;  // told of each operation of each apply (a server's event stream)
+  // How each commit is applied: its parallelism, whether atomically (a
+  // failing one is undone, so the last good revision stays wholly in
+  // force), and who is told of each operation (a server's event stream).
+  ApplyChoices apply;
   // Set when several replicas run for the same VDCs (engine/replicas.h):
   // this one reconciles only the VDCs it owns, and stands by for the rest.
   std::shared_ptr<Replicas> replicas;
 };
-
-// Fills in the default cache and status file: one cache per repository,
-// branch, path and target, under the working directory, so that two watches
-// of one branch onto two datacenters keep apart what each has in force.
-void completeWatchOptions(WatchOptions& options);
-// What is wrong with the options (a --path leading out of the repository), one line each.
-std::vector<std::string> watchOptionProblems(const WatchOptions& options);
 
 // Told of each event (applied, healed, pruned, drift, failed, suspended,
 // resumed) as a JSON object; a failure of its own is its own to log.
@@ -126,7 +119,6 @@ class WatchController {
   Plan planRecording(Attempt& attempt, const std::string& recorded);
   bool onlyReportsDrift(Attempt& attempt);
   void applyPlan(Attempt& attempt);
-  ApplyOptions applyOptions(const Attempt& attempt) const;
   void recordRevision(Attempt& attempt);
   void settle(Attempt& attempt);
 

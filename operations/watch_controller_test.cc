@@ -13,6 +13,7 @@
 #include "gitops/repository.h"
 #include "operations/planning.h"
 #include "operations/session.h"
+#include "operations/watch_setup.h"
 #include "providers/targets/faults.h"
 #include "providers/targets/target.h"
 #include "tests/site_vdc.h"

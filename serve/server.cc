@@ -421,21 +421,18 @@ void Server::routes() {
     if (!found) return audit_->write(who.name, name, "apply", "", "no revision in force", id);
     try {
       operations::Prepared prepared =
-          operations::prepareSaved(file.string(), found->target, "vdc serve (token " + who.name + ")");
+          operations::prepareSaved(file.string(), found->target, "vdc serve (token " + who.name + ")", true);
       VdcRunner* kept = runner;
       ApplyEvents progress(name, events_, [kept](Json event) { return kept->withoutServerPaths(std::move(event)); });
-      ApplyOptions options;
-      options.parallelism = runner->spec().parallelism;
-      options.observer = &progress;
-      options.files = operations::hostFileRule(prepared.plan.directory, found->target, true);
-      options.lease = prepared.lease.get();
-      options.atomic = runner->spec().atomic;
-      ApplyReport report = operations::execute(prepared.plan, *prepared.datacenter, prepared.live, options);
+      operations::ApplyChoices choices{.parallelism = runner->spec().parallelism, .atomic = runner->spec().atomic,
+                                       .observer = &progress};
+      ApplyReport report = operations::execute(prepared.plan, *prepared.datacenter, prepared.live,
+                                               operations::applyOptions(prepared, choices));
       Json outcomes = Json::array();
       for (const auto& o : report.outcomes) outcomes.push_back({{"address", o.id.str()}, {"result", describeOutcome(o)}});
       audit_->write(who.name, name, "apply", "", report.ok() ? "applied" : "failed", id);
       Json answer = {{"id", id}, {"ok", report.ok()}, {"outcomes", outcomes}};
-      if (options.atomic && !report.ok()) answer["rolledBack"] = report.rolledBack;
+      if (choices.atomic && !report.ok()) answer["rolledBack"] = report.rolledBack;
       reply(res, answer, report.ok() ? 200 : 500);
     } catch (const operations::Failure& e) {
       audit_->write(who.name, name, "apply", "", "refused", id);

@@ -12,6 +12,7 @@
 #include "gitops/credentials.h"
 #include "gitops/repository.h"
 #include "operations/session.h"
+#include "operations/watch_setup.h"
 #include "serve/directory_source.h"
 
 namespace vdc::serve {
@@ -77,9 +78,7 @@ VdcRunner::VdcRunner(ServedVdc spec, const ServeConfig& config, EventBus& events
   options.interval = spec_.interval;
   options.heal = spec_.heal;
   options.prune = spec_.prune;
-  options.atomic = spec_.atomic;
-  options.parallelism = spec_.parallelism;
-  options.progress = &progress_;
+  options.apply = {.parallelism = spec_.parallelism, .atomic = spec_.atomic, .observer = &progress_};
   options.rules.targetPath = spec_.targetPath;
   options.rules.allowedHosts = config.allowedHosts;
   options.rules.vdc = spec_.name;  // a served VDC's sources declare it, or are refused
@@ -87,34 +86,28 @@ VdcRunner::VdcRunner(ServedVdc spec, const ServeConfig& config, EventBus& events
   target_ = spec_.target;
   if (!target_ && spec_.targetPath.empty()) target_ = (fs::path(config.state) / "embedded-target.yaml").string();
   options.target = target_;
-  options.replicas = operations::joinReplicas(target_, config.replica.empty() ? operations::hostName() : config.replica, "vdc serve");
-  checkPrivateDirectory(options.cache);
+  operations::joinWatch(options, config.replica, "vdc serve");
   if (!spec_.directory.empty()) {
     options.repository = spec_.directory;
     options.branch = "directory";
     source_ = std::make_unique<SharedSource>(std::make_unique<DirectorySource>(spec_.directory));
   } else {
-    // A password or token in the URL signs in; it is never shown or stored.
-    gitops::Credentials credentials = gitops::Credentials::fromEnvironment();
-    std::string url = spec_.repository;
-    credentials.takeFromUrl(url);
-    options.repository = url;
+    options.repository = spec_.repository;
     options.branch = spec_.branch;
     options.rules.path = spec_.path;
-    source_ = std::make_unique<SharedSource>(
-        std::make_unique<gitops::Repository>(url, (fs::path(options.cache) / "repository").string(), credentials));
+    gitops::Credentials credentials = operations::takeCredentials(options);
+    source_ = std::make_unique<SharedSource>(operations::cloneInto(options, credentials));
   }
   for (const auto& problem : operations::watchOptionProblems(options)) throw Error("VDC " + spec_.name + ": " + problem);
-  std::optional<std::string> target = target_;
   controller_ = std::make_unique<operations::WatchController>(
       options, *source_,
-      [this, target](const std::optional<std::string>& revisionTarget) {
+      [this, open = operations::targetOpener(target_)](const std::optional<std::string>& revisionTarget) {
         {
           std::lock_guard lock(mutex_);
           reconciling_ = true;
         }
         events_.publish({{"type", "reconciling"}, {"vdc", spec_.name}, {"time", utcNow()}});
-        return operations::openTarget(revisionTarget ? revisionTarget : target);
+        return open(revisionTarget);
       },
       [this](const Json& event) { record(event); });
   controller_->onStatus([this](const gitops::WatchStatus& status) {

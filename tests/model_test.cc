@@ -285,11 +285,10 @@ class Model : public ::testing::Test {
           request.replace.clear();
       }
       operations::Prepared prepared = operations::prepare(request);
-      ApplyOptions options;
-      options.atomic = atomic;
-      options.allowIrreversible = true;
-      // One operation at a time under a fault: the call it fails at is the same on every run, so a failure shrinks.
-      if (faulty) options.parallelism = 1;
+      // As vdc apply runs it. One operation at a time under a fault: the call
+      // it fails at is the same on every run, so a failure shrinks.
+      ApplyOptions options = operations::applyOptions(
+          prepared, {.parallelism = faulty ? 1 : 10, .atomic = atomic, .allowIrreversible = true});
       if (std::getenv("VDC_MODEL_VERBOSE"))
         std::cerr << (atomic ? "  atomic" : "  plain") << (faulty ? " fail:" + std::to_string(call) : "") << "\n"
                   << renderPlan(prepared.plan);
