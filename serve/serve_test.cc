@@ -364,6 +364,7 @@ TEST_F(Serving, APlanShownIsAppliedByItsIdAndNotOnceStale) {
 
   auto again = post("/api/v1/vdcs/site/plans/" + id + "/apply", operatorToken);
   EXPECT_EQ(again->status, 409);
+  EXPECT_EQ(Json::parse(again->body)["title"], "Conflict");
   EXPECT_TRUE(has(Json::parse(again->body)["detail"], "is stale")) << again->body;
   EXPECT_EQ(post("/api/v1/vdcs/site/plans/0123456789abcdef/apply", operatorToken)->status, 404);
   std::string audit = auditLog();

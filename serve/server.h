@@ -9,6 +9,7 @@
 #include <memory>
 #include <string>
 
+#include "serve/api.h"
 #include "serve/audit.h"
 #include "serve/config.h"
 #include "serve/events.h"
@@ -36,10 +37,7 @@ class Server {
 
  private:
   void routes();
-  VdcRunner* find(const std::string& name);
-  void auditRefusal(const Request& req, const Response& res, const std::string& vdc,
-                    const std::string& action);
-  void forgetOldPlans(const std::string& home);
+  void guard();
   void auditRefused(const Request& req, const std::string& method, const std::string& path, int status);
 
   ServeConfig config_;
@@ -47,6 +45,7 @@ class Server {
   EventBus events_;
   std::unique_ptr<AuditLog> audit_;
   std::map<std::string, std::unique_ptr<VdcRunner>> vdcs_;
+  std::unique_ptr<Api> api_;  // what the route handlers share (serve/routes.h)
   std::unique_ptr<HttpServer> http_;
 };
 
