@@ -23,7 +23,7 @@
 #include <vector>
 
 #include "bench/measure.h"
-#include "engine/safe_file.h"
+#include "base/safe_file.h"
 #include "providers/libvirt/datacenter.h"
 #include "providers/libvirt/api/handles.h"
 

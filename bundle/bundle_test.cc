@@ -18,10 +18,10 @@
 #include "bundle/reader.h"
 #include "bundle/sparse_file.h"
 #include "bundle/writer.h"
-#include "engine/error.h"
+#include "base/error.h"
 #include "engine/hash.h"
 #include "engine/test_support.h"
-#include "engine/text.h"
+#include "base/text.h"
 #include "support/archive_handles.h"
 
 namespace vdc::bundle {

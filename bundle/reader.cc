@@ -10,10 +10,10 @@
 #include <memory>
 #include <optional>
 
-#include "engine/error.h"
+#include "base/error.h"
 #include "engine/hash.h"
 #include "support/archive_handles.h"
-#include "engine/text.h"
+#include "base/text.h"
 
 namespace vdc::bundle {
 

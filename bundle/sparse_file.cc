@@ -7,7 +7,7 @@
 #include <cstring>
 #include <string>
 
-#include "engine/error.h"
+#include "base/error.h"
 
 namespace vdc::bundle {
 

@@ -8,7 +8,7 @@
 #include <string_view>
 #include <vector>
 
-#include "engine/safe_file.h"  // FileDescriptor
+#include "base/safe_file.h"  // FileDescriptor
 
 namespace vdc::bundle {
 

@@ -14,24 +14,20 @@
 #include <vector>
 
 #include "bundle/bundle.h"
-#include "engine/error.h"
+#include "base/error.h"
 #include "engine/hash.h"
 #include "support/archive_handles.h"
 
 namespace vdc::bundle {
 
-namespace {
-
-}  // namespace
-
 BundleWriter::BundleWriter(std::string file)
     : file_(std::move(file)), partial_(file_ + ".partial-XXXXXX"), archive_(archive_write_new()) {
-  fd_ = mkstemp(partial_.data());  // a name of its own beside the bundle's: nothing is written over
-  if (fd_ < 0) throw Error("cannot write bundle " + file_ + ": cannot make " + partial_);
+  fd_.reset(mkstemp(partial_.data()));  // a name of its own beside the bundle's: nothing is written over
+  if (!fd_) throw Error("cannot write bundle " + file_ + ": cannot make " + partial_);
   // mkstemp makes it for its owner alone, and so it stays: a bundle holds manifests and disks.
   archive* a = archive_.get();
-  if (archive_write_set_format_pax_restricted(a) != ARCHIVE_OK || archive_write_open_fd(a, fd_) != ARCHIVE_OK) {
-    ::close(fd_);
+  if (archive_write_set_format_pax_restricted(a) != ARCHIVE_OK || archive_write_open_fd(a, fd_.get()) != ARCHIVE_OK) {
+    fd_.reset();
     std::remove(partial_.c_str());
     throw Error("cannot write bundle " + file_ + ": " + archive_error_string(a));
   }
@@ -39,7 +35,7 @@ BundleWriter::BundleWriter(std::string file)
 
 BundleWriter::~BundleWriter() {
   archive_.reset();
-  if (fd_ >= 0) ::close(fd_);
+  fd_.reset();
   if (!finished_) std::remove(partial_.c_str());
 }
 
@@ -135,11 +131,8 @@ void BundleWriter::finish() {
   write(sums.data(), sums.size());
   if (archive_write_close(archive_.get()) != ARCHIVE_OK)
     throw Error("cannot write bundle " + file_ + ": " + archive_error_string(archive_.get()));
-  if (fsync(fd_) < 0 || ::close(fd_) < 0) {
-    fd_ = -1;
-    throw Error("cannot write bundle " + file_);
-  }
-  fd_ = -1;
+  // A failure to close is a failure to write: the data may not be on the disk.
+  if (fsync(fd_.get()) < 0 || !fd_.close()) throw Error("cannot write bundle " + file_);
   std::error_code ec;
   std::filesystem::rename(partial_, file_, ec);
   if (ec) throw Error("cannot write bundle " + file_ + ": " + ec.message());

@@ -18,6 +18,7 @@
 #include <utility>
 #include <vector>
 
+#include "base/file_descriptor.h"
 #include "bundle/sparse_file.h"
 #include "support/archive_handles.h"
 
@@ -48,7 +49,7 @@ class BundleWriter {
   void write(const char* bytes, size_t size);
 
   std::string file_, partial_;
-  int fd_ = -1;
+  FileDescriptor fd_;
   ArchiveWriter archive_;
   std::vector<std::pair<std::string, std::string>> digests_;
   bool finished_ = false;

@@ -9,7 +9,7 @@
 
 #include "cli/commands.h"
 #include "cli/report.h"
-#include "engine/text.h"
+#include "base/text.h"
 #include "engine/units.h"
 #include "engine/version.h"
 

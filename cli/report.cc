@@ -14,7 +14,7 @@
 #include "engine/policy.h"
 #include "engine/render.h"
 #include "engine/stop_request.h"
-#include "engine/text.h"
+#include "base/text.h"
 #include "operations/failure.h"
 
 namespace vdc::cli {
@@ -166,7 +166,7 @@ void reportWarnings(const std::vector<std::string>& warnings) {
 namespace {
 
 // %* in a pattern: the message, escaped as every other text vdc prints
-// (engine/text.h). Log lines carry names, paths and messages from
+// (base/text.h). Log lines carry names, paths and messages from
 // repositories, manifests and libraries.
 class PrintableMessage : public spdlog::custom_flag_formatter {
  public:

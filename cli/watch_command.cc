@@ -13,7 +13,7 @@
 
 #include "cli/commands.h"
 #include "cli/report.h"
-#include "engine/safe_file.h"
+#include "base/safe_file.h"
 #include "engine/stop_request.h"
 #include "gitops/repository.h"
 #include "operations/session.h"

@@ -6,7 +6,7 @@
 // gateway, a fixed address or one the target still records.
 #pragma once
 
-#include "engine/error.h"
+#include "base/error.h"
 #include "engine/live.h"
 #include "engine/model.h"
 #include "engine/units.h"

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include "tests/hostile_manifests.h"
+#include "base/text.h"
 #include "engine/addresses.h"
 #include "engine/test_support.h"
 

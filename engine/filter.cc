@@ -3,10 +3,10 @@
 #include <deque>
 #include <map>
 
-#include "engine/error.h"
+#include "base/error.h"
 #include "engine/follow.h"
 #include "engine/resolve.h"
-#include "engine/text.h"
+#include "base/text.h"
 
 namespace vdc {
 

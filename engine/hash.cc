@@ -2,7 +2,8 @@
 
 #include <openssl/evp.h>
 
-#include "engine/error.h"
+#include "base/error.h"
+#include "base/release.h"
 
 namespace vdc {
 
@@ -32,7 +33,7 @@ std::string sha256Hex(std::string_view bytes) {
 std::string canonicalHash(const nlohmann::json& value) { return sha256Hex(value.dump()); }
 
 struct Sha256::Context {
-  std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> md{EVP_MD_CTX_new(), &EVP_MD_CTX_free};
+  std::unique_ptr<EVP_MD_CTX, Release<EVP_MD_CTX_free>> md{EVP_MD_CTX_new()};
 };
 
 Sha256::Sha256() : context_(std::make_unique<Context>()) {

@@ -9,7 +9,7 @@
 #include <filesystem>
 
 #include "engine/model.h"
-#include "engine/safe_file.h"
+#include "base/safe_file.h"
 
 namespace vdc {
 
@@ -62,7 +62,7 @@ std::string resolveHostFile(const HostFileRule& rule, const std::string& named) 
   return resolved.string();
 }
 
-int openHostFile(const HostFileRule& rule, const std::string& named) {
+FileDescriptor openHostFile(const HostFileRule& rule, const std::string& named) {
   std::string path = resolveHostFile(rule, named);
   // Non-blocking, so that a FIFO put in its place since cannot stall the open.
   FileDescriptor fd(::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC));
@@ -74,11 +74,11 @@ int openHostFile(const HostFileRule& rule, const std::string& named) {
   fs::path opened = fs::read_symlink("/proc/self/fd/" + std::to_string(fd.get()), ec);
   if (std::string why = ec ? "" : refusal(rule, opened); !why.empty()) throw Error("cannot read " + named + ": " + why);
   ::fcntl(fd.get(), F_SETFL, 0);
-  return fd.release();
+  return fd;
 }
 
 std::string readHostFile(const HostFileRule& rule, const std::string& named, uint64_t maxBytes) {
-  FileDescriptor fd(openHostFile(rule, named));
+  FileDescriptor fd = openHostFile(rule, named);
   std::string contents;
   char buffer[1 << 16];
   for (;;) {

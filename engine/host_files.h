@@ -12,7 +12,8 @@
 #include <string>
 #include <vector>
 
-#include "engine/error.h"
+#include "base/error.h"
+#include "base/file_descriptor.h"
 #include "engine/model.h"
 
 namespace vdc {
@@ -36,7 +37,7 @@ std::string resolveHostFile(const HostFileRule& rule, const std::string& named);
 // Opens the file for reading, as resolveHostFile allows, without blocking
 // (a FIFO that appeared meanwhile is refused, not waited on); it must be a
 // regular file. Returns the descriptor; throws Error.
-int openHostFile(const HostFileRule& rule, const std::string& named);
+FileDescriptor openHostFile(const HostFileRule& rule, const std::string& named);
 
 // Its whole contents, when it holds at most `maxBytes`; throws Error.
 std::string readHostFile(const HostFileRule& rule, const std::string& named, uint64_t maxBytes);

@@ -56,7 +56,7 @@ TEST_F(HostFiles, TheKernelsFilesAndAnythingButARegularFileAreNeverRead) {
   }
   ::close(sock);
   // A FIFO is refused by the opening too, at once (were it opened to read, it would block).
-  EXPECT_THROW(::close(openHostFile(local(), "fifo")), Error);
+  EXPECT_THROW(openHostFile(local(), "fifo"), Error);
 }
 
 TEST_F(HostFiles, ALocalDirectoryMayNameAnyRegularFile) {
@@ -76,7 +76,7 @@ TEST_F(HostFiles, ARepositorysOrABundlesManifestsNameOnlyTheirOwnFilesOrAllowedO
         "images/link.raw", "linked-dir/key", "/etc/passwd", "../shared/images/common.raw", "images/../../secret/key"}) {
     std::string why = refusal(confined(), named);
     EXPECT_NE(why.find("may name files only inside their own directory"), std::string::npos) << named << ": " << why;
-    EXPECT_THROW(::close(openHostFile(confined(), named)), Error) << named;
+    EXPECT_THROW(openHostFile(confined(), named), Error) << named;
   }
   HostFileRule allowed = confined();
   allowed.allowed = {(dir.path() / "shared").string()};

@@ -6,8 +6,8 @@
 #include <algorithm>
 #include <ctime>
 
-#include "engine/error.h"
-#include "engine/text.h"
+#include "base/error.h"
+#include "base/text.h"
 
 namespace vdc {
 

@@ -9,8 +9,8 @@
 #include <cstdlib>
 #include <filesystem>
 
-#include "engine/error.h"
-#include "engine/safe_file.h"
+#include "base/error.h"
+#include "base/safe_file.h"
 
 namespace vdc {
 
@@ -49,19 +49,18 @@ void writeLockFile(int fd, const LockFile& file) {
 
 class FileLease : public Lease {
  public:
-  FileLease(int fd, uint64_t token) : fd_(fd), token_{"file", token} {}
+  FileLease(FileDescriptor fd, uint64_t token) : fd_(std::move(fd)), token_{"file", token} {}
   ~FileLease() override {
     // The token stays for the next holder; the holder's name goes.
     try {
-      writeLockFile(fd_, {token_.value, ""});
+      writeLockFile(fd_.get(), {token_.value, ""});
     } catch (...) { /* the holder text is advisory */ }
-    close(fd_);
   }
   FencingToken token() const override { return token_; }
   void check() const override {}  // held until this process closes it or dies
 
  private:
-  int fd_;
+  FileDescriptor fd_;  // the flock is held while it is open
   FencingToken token_;
 };
 
@@ -75,22 +74,20 @@ LeasePtr FileLocks::tryAcquire(const std::string& vdc, const std::string& purpos
   std::string path = pathOf(vdc);
   // A link planted at the lock's name, or a directory others can write, is refused.
   checkPrivateDirectory(directory_);
-  int fd = openNoFollow(path, O_RDWR | O_CREAT);
-  if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
-    holder = shownHolder(readLockFile(fd).holder);
-    close(fd);
+  FileDescriptor fd = openNoFollow(path, O_RDWR | O_CREAT);
+  if (flock(fd.get(), LOCK_EX | LOCK_NB) != 0) {
+    holder = shownHolder(readLockFile(fd.get()).holder);
     return nullptr;
   }
-  LockFile file = readLockFile(fd);
+  LockFile file = readLockFile(fd.get());
   file.token = nextToken(file.token);
   file.holder = holderText(purpose);
   try {
-    writeLockFile(fd, file);
+    writeLockFile(fd.get(), file);
   } catch (const Error&) {
-    close(fd);
     throw Error("cannot write lock file " + path);
   }
-  return std::make_unique<FileLease>(fd, file.token);
+  return std::make_unique<FileLease>(std::move(fd), file.token);
 }
 
 }  // namespace vdc

@@ -5,7 +5,7 @@
 #include <fstream>
 #include <sstream>
 
-#include "engine/text.h"
+#include "base/text.h"
 #include "engine/units.h"
 
 namespace vdc {

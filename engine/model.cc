@@ -1,6 +1,6 @@
 #include "engine/model.h"
 
-#include "engine/text.h"
+#include "base/text.h"
 #include "engine/units.h"
 
 namespace vdc {

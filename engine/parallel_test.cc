@@ -7,7 +7,7 @@
 #include <chrono>
 #include <thread>
 
-#include "engine/error.h"
+#include "base/error.h"
 
 namespace vdc {
 

@@ -17,7 +17,7 @@
 
 #include <vector>
 
-#include "engine/error.h"
+#include "base/error.h"
 #include "engine/live.h"
 #include "engine/model.h"
 #include "engine/provider.h"

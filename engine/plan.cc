@@ -10,7 +10,7 @@
 #include "engine/hash.h"
 #include "engine/rename.h"
 #include "engine/spec_check.h"
-#include "engine/text.h"
+#include "base/text.h"
 #include "engine/units.h"
 
 namespace vdc {

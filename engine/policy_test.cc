@@ -4,7 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "engine/diff.h"
-#include "engine/error.h"
+#include "base/error.h"
 #include "engine/render.h"
 #include "engine/test_support.h"
 

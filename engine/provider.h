@@ -12,7 +12,7 @@
 #include <string>
 #include <vector>
 
-#include "engine/error.h"
+#include "base/error.h"
 #include "engine/host_files.h"
 #include "engine/lease.h"
 #include "engine/limits.h"

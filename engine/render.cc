@@ -7,7 +7,7 @@
 #include "engine/follow.h"
 #include "engine/policy.h"
 #include "engine/rename.h"
-#include "engine/text.h"
+#include "base/text.h"
 
 namespace vdc {
 

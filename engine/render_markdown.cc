@@ -7,7 +7,7 @@
 #include "engine/follow.h"
 #include "engine/rename.h"
 #include "engine/render.h"
-#include "engine/text.h"
+#include "base/text.h"
 
 namespace vdc {
 
@@ -26,7 +26,7 @@ std::string cell(const std::string& text) {
   return "`" + safe + "`";
 }
 
-std::string value(const Json& v) { return v.is_null() ? "(none)" : cell(v.dump()); }
+std::string cellValue(const Json& v) { return v.is_null() ? "(none)" : cell(v.dump()); }
 
 const char* heading(Action action) {
   switch (action) {
@@ -62,7 +62,7 @@ void renderChange(const Plan& plan, const Change& c, std::string& out) {
   if (auto why = irreversibility(c); !why.empty()) title += " (cannot be undone: " + why + ")";
   out += "- " + title + "\n";
   if (c.action == Action::Create) {
-    for (const auto& item : c.after.items()) out += "  - " + cell(item.key()) + ": " + value(item.value()) + "\n";
+    for (const auto& item : c.after.items()) out += "  - " + cell(item.key()) + ": " + cellValue(item.value()) + "\n";
     return;
   }
   for (const auto& [gone, claim] : conflictsOf(plan, c))
@@ -74,7 +74,7 @@ void renderChange(const Plan& plan, const Change& c, std::string& out) {
   if (c.fields.empty()) return;
   out += "\n  | field | before | after | note |\n  |---|---|---|---|\n";
   for (const auto& f : c.fields)
-    out += "  | " + cell(f.path) + " | " + value(f.before) + " | " + value(f.after) + " | " + note(c, f) + " |\n";
+    out += "  | " + cell(f.path) + " | " + cellValue(f.before) + " | " + cellValue(f.after) + " | " + note(c, f) + " |\n";
   out += "\n";
 }
 

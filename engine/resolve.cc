@@ -10,7 +10,7 @@
 #include "engine/kinds/kind_rules.h"
 #include "engine/parallel.h"
 #include "engine/rename.h"
-#include "engine/text.h"
+#include "base/text.h"
 #include "engine/units.h"
 
 namespace vdc {

@@ -1,6 +1,6 @@
 #include "engine/stop_request.h"
 
-#include "engine/error.h"
+#include "base/error.h"
 
 namespace vdc {
 

@@ -11,7 +11,7 @@
 
 #include "engine/live.h"
 #include "engine/loader.h"
-#include "engine/scratch_directory.h"
+#include "base/scratch_directory.h"
 
 namespace vdc::testing {
 

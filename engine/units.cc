@@ -104,41 +104,6 @@ bool isDnsLabel(std::string_view name) {
   return std::all_of(name.begin(), name.end(), [&](char c) { return alnum(c) || c == '-'; });
 }
 
-static size_t editDistance(std::string_view a, std::string_view b) {
-  std::vector<size_t> row(b.size() + 1);
-  for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
-  for (size_t i = 1; i <= a.size(); ++i) {
-    size_t diagonal = row[0];
-    row[0] = i;
-    for (size_t j = 1; j <= b.size(); ++j) {
-      size_t above = row[j];
-      size_t cost = (a[i - 1] == b[j - 1]) ? 0 : 1;
-      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + cost});
-      diagonal = above;
-    }
-  }
-  return row[b.size()];
-}
-
-std::optional<std::string> closestMatch(std::string_view word,
-                                        const std::vector<std::string>& candidates) {
-  // A suggestion is for a typo in a name: a long word, or a long list to
-  // search, would only cost time (an edit distance is quadratic).
-  if (word.size() > kLongestSuggested || candidates.size() > kMostSuggestionCandidates) return std::nullopt;
-  std::optional<std::string> best;
-  size_t bestDistance = std::max<size_t>(2, word.size() / 3) + 1;
-  for (const auto& candidate : candidates) {
-    size_t gap = candidate.size() > word.size() ? candidate.size() - word.size() : word.size() - candidate.size();
-    if (gap >= bestDistance || candidate.size() > kLongestSuggested) continue;
-    size_t d = editDistance(word, candidate);
-    if (d < bestDistance) {
-      bestDistance = d;
-      best = candidate;
-    }
-  }
-  return best;
-}
-
 std::string utcNow() {
   std::time_t now = std::time(nullptr);
   std::tm utc{};

@@ -50,10 +50,4 @@ bool isDnsLabel(std::string_view name);
 // Now, as RFC 3339 UTC: "2026-11-25T18:05:54Z".
 std::string utcNow();
 
-// The closest of `candidates` to `word`, if it is close enough to be a typo;
-// none for a word longer than 64 bytes or more than 10,000 candidates.
-inline constexpr size_t kLongestSuggested = 64, kMostSuggestionCandidates = 10'000;
-std::optional<std::string> closestMatch(std::string_view word,
-                                        const std::vector<std::string>& candidates);
-
 }  // namespace vdc

@@ -49,12 +49,6 @@ TEST(Units, ChecksDnsLabels) {
   EXPECT_FALSE(isDnsLabel(""));
 }
 
-TEST(Units, SuggestsCloseMatchesOnly) {
-  EXPECT_EQ(closestMatch("cpu", {"cpus", "memory"}), "cpus");
-  EXPECT_EQ(closestMatch("memroy", {"cpus", "memory"}), "memory");
-  EXPECT_FALSE(closestMatch("volume", {"cpus", "memory"}));
-}
-
 TEST(Units, DurationsAreWholeSecondsMinutesOrHours) {
   EXPECT_EQ(parseDuration("90"), std::chrono::seconds(90));
   EXPECT_EQ(parseDuration("90s"), std::chrono::seconds(90));

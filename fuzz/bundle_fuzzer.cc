@@ -13,7 +13,7 @@
 #include <string>
 
 #include "bundle/reader.h"
-#include "engine/error.h"
+#include "base/error.h"
 #include "providers/libvirt/api/qcow2.h"
 
 namespace {

@@ -5,7 +5,7 @@
 #include <cstddef>
 #include <cstdint>
 
-#include "engine/error.h"
+#include "base/error.h"
 #include "providers/etcd/answers.h"
 
 using namespace vdc::etcd;

@@ -9,7 +9,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "engine/text.h"
+#include "base/text.h"
 #include "engine/units.h"
 #include "serve/http_target.h"
 

@@ -6,7 +6,7 @@
 #include <cctype>
 #include <cstdlib>
 
-#include "engine/text.h"
+#include "base/text.h"
 
 namespace vdc::gitops {
 

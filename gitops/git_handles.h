@@ -1,12 +1,12 @@
 // RAII for libgit2's handles, each freed with libgit2's own call
-// (engine/release.h).
+// (base/release.h).
 #pragma once
 
 #include <memory>
 
 #include <git2.h>
 
-#include "engine/release.h"
+#include "base/release.h"
 
 namespace vdc::gitops {
 

@@ -9,9 +9,9 @@
 #include <filesystem>
 #include <mutex>
 
-#include "engine/error.h"
-#include "engine/safe_file.h"
-#include "engine/text.h"
+#include "base/error.h"
+#include "base/safe_file.h"
+#include "base/text.h"
 #include "gitops/git_handles.h"
 
 namespace vdc::gitops {
@@ -141,7 +141,7 @@ void writeNewFile(const fs::path& path, const void* bytes, size_t size) {
     at += wrote;
     size -= static_cast<size_t>(wrote);
   }
-  if (::close(fd.release()) != 0) throw Error("cannot write " + path.string() + ": " + std::strerror(errno));
+  if (!fd.close()) throw Error("cannot write " + path.string() + ": " + std::strerror(errno));
 }
 
 }  // namespace
@@ -168,7 +168,10 @@ std::string unsafeEntryName(std::string_view name) {
   return "";
 }
 
-GitRepository Repository::openOrMake(const std::string& directory) const {
+namespace {
+
+// Opens the bare repository at `directory`, or makes it there afresh, following `url`.
+GitRepository openOrMake(const std::string& directory, const std::string& url) {
   git_repository* repo = nullptr;
   if (git_repository_open_bare(&repo, directory.c_str()) == 0) return GitRepository(repo);
   // Not a repository: vdc's own cache, damaged, or nothing yet.
@@ -178,20 +181,12 @@ GitRepository Repository::openOrMake(const std::string& directory) const {
   if (git_repository_init(&repo, directory.c_str(), 1) < 0) fail("cannot make the cache " + directory);
   GitRepository held(repo);
   git_remote* remote = nullptr;
-  if (git_remote_create(&remote, repo, "origin", url_.c_str()) < 0) fail("cannot add remote " + url_);
+  if (git_remote_create(&remote, repo, "origin", url.c_str()) < 0) fail("cannot add remote " + url);
   GitRemote remoteHeld(remote);
   return held;
 }
 
-Repository::Repository(const std::string& url, const std::string& cache, Credentials credentials)
-    : url_(url), cache_(cache), credentials_(std::move(credentials)) {
-  initialize();
-  repo_ = openOrMake(cache_);
-}
-
-Repository::~Repository() = default;
-
-void Repository::fetchInto(git_repository* repo) const {
+void fetchInto(git_repository* repo, const std::string& url, const Credentials& credentials) {
   git_remote* remote = nullptr;
   if (git_remote_lookup(&remote, repo, "origin") < 0) fail("the cache has no remote origin");
   GitRemote held(remote);
@@ -201,22 +196,38 @@ void Repository::fetchInto(git_repository* repo) const {
   git_strarray refspecs{specs, 1};
   git_fetch_options options = GIT_FETCH_OPTIONS_INIT;
   options.prune = GIT_FETCH_PRUNE;
-  SignIn signIn(credentials_);
+  SignIn signIn(credentials);
   options.callbacks.credentials = SignIn::acquire;
   options.callbacks.certificate_check = SignIn::checkCertificate;
   options.callbacks.payload = &signIn;
   if (git_remote_fetch(remote, &refspecs, &options, nullptr) < 0) {
-    if (!signIn.refusal().empty()) throw Error("cannot fetch " + url_ + ": " + signIn.refusal());
-    fail("cannot fetch " + url_);
+    if (!signIn.refusal().empty()) throw Error("cannot fetch " + url + ": " + signIn.refusal());
+    fail("cannot fetch " + url);
   }
 }
+
+}  // namespace
+
+struct Repository::Cache {
+  GitRepository handle;
+};
+
+Repository::Repository(const std::string& url, const std::string& cache, Credentials credentials)
+    : url_(url), cache_(cache), credentials_(std::move(credentials)) {
+  initialize();
+  repo_ = std::make_unique<Cache>(openOrMake(cache_, url_));
+}
+
+Repository::~Repository() = default;
+
+git_repository* Repository::git() const { return repo_->handle.get(); }
 
 void Repository::remake() {
   std::string fresh = cache_ + ".fresh";
   {
-    GitRepository repo = openOrMake(fresh);
+    GitRepository repo = openOrMake(fresh, url_);
     try {
-      fetchInto(repo.get());
+      fetchInto(repo.get(), url_, credentials_);
     } catch (const Error&) {
       repo.reset();
       std::error_code ec;
@@ -227,12 +238,12 @@ void Repository::remake() {
   repo_.reset();
   fs::remove_all(cache_);
   fs::rename(fresh, cache_);
-  repo_ = openOrMake(cache_);
+  repo_ = std::make_unique<Cache>(openOrMake(cache_, url_));
 }
 
 void Repository::fetch() {
   try {
-    fetchInto(repo_.get());
+    fetchInto(git(), url_, credentials_);
   } catch (const Error& first) {
     // A damaged cache fails as an unreachable remote does; a fresh cache
     // tells them apart. Its failure is the remote's: the first error says it.
@@ -246,7 +257,7 @@ void Repository::fetch() {
 
 std::string Repository::head(const std::string& branch) const {
   git_oid oid;
-  if (git_reference_name_to_id(&oid, repo_.get(), ("refs/remotes/origin/" + branch).c_str()) < 0)
+  if (git_reference_name_to_id(&oid, git(), ("refs/remotes/origin/" + branch).c_str()) < 0)
     fail("no branch " + branch + " in " + url_);
   return git_oid_tostr_s(&oid);
 }
@@ -273,7 +284,7 @@ std::vector<std::string> Repository::writeTreeOnce(const std::string& commit, co
                                                    const std::string& into, const std::string& strictPath) const {
   git_oid oid = oidOf(commit);
   git_commit* found = nullptr;
-  if (git_commit_lookup(&found, repo_.get(), &oid) < 0) throw ReadFailure("no commit " + commit + " in " + url_);
+  if (git_commit_lookup(&found, git(), &oid) < 0) throw ReadFailure("no commit " + commit + " in " + url_);
   GitCommit held(found);
   git_tree* root = nullptr;
   if (git_commit_tree(&root, found) < 0) throw ReadFailure("cannot read the tree of " + commit);
@@ -292,11 +303,11 @@ std::vector<std::string> Repository::writeTreeOnce(const std::string& commit, co
     if (git_tree_entry_type(entry) != GIT_OBJECT_TREE)
       throw Error("in commit " + commit + ", " + printable(relative) + " is not a directory");
     git_tree* sub = nullptr;
-    if (git_tree_lookup(&sub, repo_.get(), git_tree_entry_id(entry)) < 0) throw ReadFailure("cannot read " + relative);
+    if (git_tree_lookup(&sub, git(), git_tree_entry_id(entry)) < 0) throw ReadFailure("cannot read " + relative);
     tree.reset(sub);
   }
 
-  TreeWalk walk(repo_.get(), limits_, relative, normalDirectory(strictPath));
+  TreeWalk walk(git(), limits_, relative, normalDirectory(strictPath));
   walk.walk(tree.get(), "", 1);
   if (!walk.problems.empty()) {
     std::string message = "commit " + commit + " is refused: its tree is not safe to write";
@@ -310,7 +321,7 @@ std::vector<std::string> Repository::writeTreeOnce(const std::string& commit, co
     for (const auto& directory : walk.directories) fs::create_directory(base / directory);
     for (const auto& [file, id] : walk.files) {
       git_blob* blob = nullptr;
-      if (git_blob_lookup(&blob, repo_.get(), &id) < 0) throw ReadFailure("cannot read " + printable(join(relative, file)));
+      if (git_blob_lookup(&blob, git(), &id) < 0) throw ReadFailure("cannot read " + printable(join(relative, file)));
       GitBlob blobHeld(blob);
       writeNewFile(base / file, git_blob_rawcontent(blob), static_cast<size_t>(git_blob_rawsize(blob)));
     }

@@ -15,10 +15,11 @@
 #include <string_view>
 #include <vector>
 
-#include "engine/error.h"
+#include "base/error.h"
 #include "gitops/credentials.h"
-#include "gitops/git_handles.h"
 #include "gitops/revision_source.h"
+
+struct git_repository;  // libgit2's: its headers stay in repository.cc (gitops/git_handles.h)
 
 namespace vdc::gitops {
 
@@ -80,9 +81,8 @@ class Repository : public RevisionSource {
   void setLimits(const TreeLimits& limits) { limits_ = limits; }
 
  private:
-  // Opens the bare repository at `directory`, or makes it there afresh.
-  GitRepository openOrMake(const std::string& directory) const;
-  void fetchInto(git_repository* repo) const;
+  struct Cache;  // the bare repository open in cache_
+  git_repository* git() const;
   std::vector<std::string> writeTreeOnce(const std::string& commit, const std::string& path, const std::string& into,
                                          const std::string& strictPath) const;
   // Fetches into a new cache beside the old one and, if that works, puts it
@@ -92,7 +92,7 @@ class Repository : public RevisionSource {
   std::string url_, cache_;
   Credentials credentials_;
   TreeLimits limits_;
-  GitRepository repo_;
+  std::unique_ptr<Cache> repo_;
 };
 
 }  // namespace vdc::gitops

@@ -7,7 +7,7 @@
 #include <fstream>
 #include <sstream>
 
-#include "engine/error.h"
+#include "base/error.h"
 #include "engine/test_support.h"
 #include "gitops/repository.h"
 #include "tests/http_server.h"

@@ -6,8 +6,8 @@
 #include <filesystem>
 #include <fstream>
 
-#include "engine/error.h"
-#include "engine/safe_file.h"
+#include "base/error.h"
+#include "base/safe_file.h"
 #include "engine/units.h"
 
 namespace vdc::gitops {

@@ -9,7 +9,7 @@
 #include <set>
 
 #include "engine/test_support.h"
-#include "engine/text.h"
+#include "base/text.h"
 #include "gitops/repository.h"
 #include "tests/git_trees.h"
 

@@ -7,12 +7,12 @@
 
 #include "bundle/reader.h"
 #include "bundle/sparse_file.h"
-#include "engine/safe_file.h"
+#include "base/safe_file.h"
 #include "operations/applying.h"
 #include "operations/planning.h"
 #include "operations/session.h"
 #include "providers/libvirt/api/qcow2.h"
-#include "engine/scratch_directory.h"
+#include "base/scratch_directory.h"
 
 namespace vdc::operations {
 

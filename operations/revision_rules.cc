@@ -3,7 +3,7 @@
 #include <filesystem>
 
 #include "engine/loader.h"
-#include "engine/text.h"
+#include "base/text.h"
 #include "engine/units.h"
 #include "providers/targets/repository_target.h"
 

@@ -8,7 +8,7 @@
 #include <spdlog/spdlog.h>
 
 #include "engine/loader.h"
-#include "engine/text.h"
+#include "base/text.h"
 #include "engine/units.h"
 #include "providers/etcd/replicas.h"
 #include "providers/targets/target.h"

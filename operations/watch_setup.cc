@@ -5,7 +5,7 @@
 #include <spdlog/spdlog.h>
 
 #include "engine/hash.h"
-#include "engine/safe_file.h"
+#include "base/safe_file.h"
 #include "operations/session.h"
 
 namespace vdc::operations {

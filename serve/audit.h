@@ -6,6 +6,7 @@
 #include <mutex>
 #include <string>
 
+#include "base/file_descriptor.h"
 #include "engine/model.h"
 
 namespace vdc::serve {
@@ -14,15 +15,12 @@ class AuditLog {
  public:
   // Opens (or makes, readable by its owner only) `file` for appending.
   explicit AuditLog(const std::string& file);
-  ~AuditLog();
-  AuditLog(const AuditLog&) = delete;
-  AuditLog& operator=(const AuditLog&) = delete;
 
   void write(const std::string& token, const std::string& vdc, const std::string& action, const std::string& revision,
              const std::string& result, const std::string& message = "");
 
  private:
-  int fd_ = -1;
+  FileDescriptor fd_;
   std::mutex mutex_;
 };
 

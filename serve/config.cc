@@ -3,8 +3,8 @@
 #include <filesystem>
 #include <set>
 
-#include "engine/config_file.h"
-#include "engine/text.h"
+#include "base/config_file.h"
+#include "base/text.h"
 #include "engine/units.h"
 #include "operations/revision_rules.h"
 

@@ -3,9 +3,9 @@
 #include <filesystem>
 #include <fstream>
 
-#include "engine/error.h"
+#include "base/error.h"
 #include "engine/hash.h"
-#include "engine/safe_file.h"
+#include "base/safe_file.h"
 
 namespace vdc::serve {
 

@@ -5,18 +5,15 @@
 #include <memory>
 #include <mutex>
 
-#include "engine/error.h"
+#include "base/error.h"
+#include "base/release.h"
 
 namespace vdc::serve {
 
 namespace {
 
-struct ContextFree {
-  void operator()(GVC_t* context) const { gvFreeContext(context); }
-};
-struct GraphClose {
-  void operator()(Agraph_t* graph) const { agclose(graph); }
-};
+using GraphvizContext = std::unique_ptr<GVC_t, Release<gvFreeContext>>;
+using Graph = std::unique_ptr<Agraph_t, Release<agclose>>;
 
 std::mutex graphviz;
 
@@ -24,9 +21,9 @@ std::mutex graphviz;
 
 std::string svgOf(const std::string& dot) {
   std::lock_guard lock(graphviz);
-  static std::unique_ptr<GVC_t, ContextFree> context(gvContext());
+  static GraphvizContext context(gvContext());
   if (!context) throw Error("cannot start Graphviz");
-  std::unique_ptr<Agraph_t, GraphClose> graph(agmemread(dot.c_str()));
+  Graph graph(agmemread(dot.c_str()));
   if (!graph) throw Error("Graphviz cannot read the graph");
   if (gvLayout(context.get(), graph.get(), "dot") != 0) throw Error("Graphviz cannot lay the graph out");
   char* data = nullptr;

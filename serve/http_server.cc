@@ -19,8 +19,8 @@
 #include <boost/beast/ssl.hpp>
 #include <spdlog/spdlog.h>
 
-#include "engine/error.h"
-#include "engine/text.h"
+#include "base/error.h"
+#include "base/text.h"
 #include "serve/http_target.h"
 
 namespace vdc::serve {

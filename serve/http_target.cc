@@ -1,6 +1,6 @@
 #include "serve/http_target.h"
 
-#include "engine/text.h"
+#include "base/text.h"
 
 namespace vdc::serve {
 

@@ -6,8 +6,8 @@
 
 #include <spdlog/spdlog.h>
 
-#include "engine/safe_file.h"
-#include "engine/text.h"
+#include "base/safe_file.h"
+#include "base/text.h"
 #include "serve/console.h"
 #include "serve/http_server.h"
 #include "serve/routes.h"

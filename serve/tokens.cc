@@ -5,8 +5,8 @@
 
 #include <set>
 
-#include "engine/config_file.h"
-#include "engine/error.h"
+#include "base/config_file.h"
+#include "base/error.h"
 #include "engine/hash.h"
 #include "engine/units.h"
 

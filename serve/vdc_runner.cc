@@ -7,7 +7,7 @@
 
 #include <spdlog/spdlog.h>
 
-#include "engine/safe_file.h"
+#include "base/safe_file.h"
 #include "engine/units.h"
 #include "gitops/credentials.h"
 #include "gitops/repository.h"

@@ -1,5 +1,5 @@
 // RAII for libarchive's handles: a reader, a writer and an entry, each
-// freed with libarchive's own call (engine/release.h).
+// freed with libarchive's own call (base/release.h).
 #pragma once
 
 #include <memory>
@@ -7,7 +7,7 @@
 #include <archive.h>
 #include <archive_entry.h>
 
-#include "engine/release.h"
+#include "base/release.h"
 
 namespace vdc {
 

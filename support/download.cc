@@ -6,28 +6,23 @@
 #include <memory>
 #include <mutex>
 
-#include "engine/error.h"
+#include "base/error.h"
+#include "base/text.h"
 #include "engine/stop_request.h"
-#include "engine/text.h"
+#include "support/curl_handles.h"
 
 namespace vdc {
 
 namespace {
 
-struct CurlFree {
-  void operator()(CURL* handle) const { curl_easy_cleanup(handle); }
-  void operator()(CURLU* url) const { curl_url_cleanup(url); }
-  void operator()(char* text) const { curl_free(text); }
-};
-
 // The host of `url`, lower-case as libcurl parses it; "" when it has none.
 std::string hostOf(const std::string& url) {
-  std::unique_ptr<CURLU, CurlFree> parsed(curl_url());
+  CurlUrl parsed(curl_url());
   char* host = nullptr;
   if (!parsed || curl_url_set(parsed.get(), CURLUPART_URL, url.c_str(), 0) != CURLUE_OK ||
       curl_url_get(parsed.get(), CURLUPART_HOST, &host, 0) != CURLUE_OK)
     return "";
-  std::unique_ptr<char, CurlFree> held(host);
+  CurlText held(host);
   return lowerCase(host);
 }
 
@@ -50,7 +45,7 @@ void download(const std::string& url, const std::string& file, Redirects redirec
   if (!isHttpUrl(url)) throw Error("cannot download " + withoutUserInfo(url) + ": only http:// and https:// URLs are fetched");
   static std::once_flag initialized;
   std::call_once(initialized, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
-  std::unique_ptr<CURL, CurlFree> curl(curl_easy_init());
+  CurlEasy curl(curl_easy_init());
   if (!curl) throw Error("cannot download " + withoutUserInfo(url) + ": libcurl did not start");
   std::ofstream out(file, std::ios::binary | std::ios::trunc);
   if (!out) throw Error("cannot download " + withoutUserInfo(url) + ": cannot write " + file);

@@ -10,7 +10,8 @@
 #include <cerrno>
 #include <cstring>
 
-#include "engine/error.h"
+#include "base/error.h"
+#include "base/file_descriptor.h"
 
 extern char** environ;
 
@@ -20,19 +21,17 @@ namespace {
 
 constexpr size_t kMostErrorBytes = 64 << 10;
 
+// A pipe's two ends: [0] to read, [1] to write.
 struct Pipe {
-  int fds[2] = {-1, -1};
+  FileDescriptor ends[2];
   Pipe() {
+    int fds[2];
     if (::pipe2(fds, O_CLOEXEC) != 0) throw Error(std::string("cannot make a pipe: ") + std::strerror(errno));
+    ends[0].reset(fds[0]);
+    ends[1].reset(fds[1]);
   }
-  ~Pipe() {
-    closeEnd(0);
-    closeEnd(1);
-  }
-  void closeEnd(int end) {
-    if (fds[end] >= 0) ::close(fds[end]);
-    fds[end] = -1;
-  }
+  int fd(int end) const { return ends[end].get(); }
+  void closeEnd(int end) { ends[end].reset(); }
 };
 
 }  // namespace
@@ -41,9 +40,9 @@ ProcessResult runProcess(const std::vector<std::string>& argv, const std::string
   Pipe in, err;
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_adddup2(&actions, in.fds[0], 0);
+  posix_spawn_file_actions_adddup2(&actions, in.fd(0), 0);
   posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
-  posix_spawn_file_actions_adddup2(&actions, err.fds[1], 2);
+  posix_spawn_file_actions_adddup2(&actions, err.fd(1), 2);
   std::vector<std::string> copy = argv;
   std::vector<char*> args;
   for (auto& arg : copy) args.push_back(arg.data());
@@ -60,20 +59,20 @@ ProcessResult runProcess(const std::vector<std::string>& argv, const std::string
   size_t sent = 0;
   if (input.empty()) in.closeEnd(1);
   ::signal(SIGPIPE, SIG_IGN);  // a tool that stops reading early must not kill vdc
-  while (err.fds[0] >= 0) {
-    pollfd fds[2] = {{err.fds[0], POLLIN, 0}, {in.fds[1], POLLOUT, 0}};
-    if (::poll(fds, in.fds[1] >= 0 ? 2 : 1, -1) < 0) {
+  while (err.fd(0) >= 0) {
+    pollfd fds[2] = {{err.fd(0), POLLIN, 0}, {in.fd(1), POLLOUT, 0}};
+    if (::poll(fds, in.fd(1) >= 0 ? 2 : 1, -1) < 0) {
       if (errno == EINTR) continue;
       break;
     }
-    if (in.fds[1] >= 0 && (fds[1].revents & (POLLOUT | POLLERR | POLLHUP))) {
-      ssize_t wrote = ::write(in.fds[1], input.data() + sent, std::min<size_t>(input.size() - sent, 1 << 16));
+    if (in.fd(1) >= 0 && (fds[1].revents & (POLLOUT | POLLERR | POLLHUP))) {
+      ssize_t wrote = ::write(in.fd(1), input.data() + sent, std::min<size_t>(input.size() - sent, 1 << 16));
       if (wrote > 0) sent += static_cast<size_t>(wrote);
       if (wrote < 0 || sent == input.size()) in.closeEnd(1);
     }
     if (fds[0].revents & (POLLIN | POLLHUP | POLLERR)) {
       char buffer[4096];
-      ssize_t got = ::read(err.fds[0], buffer, sizeof buffer);
+      ssize_t got = ::read(err.fd(0), buffer, sizeof buffer);
       if (got <= 0) {
         err.closeEnd(0);
       } else if (result.errors.size() < kMostErrorBytes) {

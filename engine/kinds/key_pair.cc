@@ -8,7 +8,7 @@
 
 #include "engine/kinds/fields.h"
 #include "engine/kinds/kind_rules.h"
-#include "engine/text.h"
+#include "base/text.h"
 
 namespace vdc {
 

@@ -13,7 +13,7 @@
 #include <utility>
 #include <vector>
 
-#include "engine/error.h"
+#include "base/error.h"
 #include "engine/manifest.h"
 #include "engine/model.h"
 #include "engine/schema.h"

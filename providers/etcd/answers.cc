@@ -4,8 +4,8 @@
 
 #include <algorithm>
 
-#include "engine/error.h"
-#include "engine/text.h"
+#include "base/error.h"
+#include "base/text.h"
 
 namespace vdc::etcd::answers {
 

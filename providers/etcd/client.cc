@@ -2,8 +2,8 @@
 
 #include <openssl/evp.h>
 
-#include "engine/error.h"
-#include "engine/text.h"
+#include "base/error.h"
+#include "base/text.h"
 #include "providers/etcd/exchange.h"
 
 namespace vdc::etcd {

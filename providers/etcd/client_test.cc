@@ -16,7 +16,7 @@
 #include <mutex>
 #include <thread>
 
-#include "engine/error.h"
+#include "base/error.h"
 #include "engine/test_support.h"
 
 namespace vdc::etcd {

@@ -1,6 +1,6 @@
 #include "providers/etcd/locks.h"
 
-#include "engine/error.h"
+#include "base/error.h"
 
 namespace vdc::etcd {
 

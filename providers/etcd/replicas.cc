@@ -1,6 +1,6 @@
 #include "providers/etcd/replicas.h"
 
-#include "engine/error.h"
+#include "base/error.h"
 #include "engine/hash.h"
 
 namespace vdc::etcd {

@@ -1,4 +1,5 @@
 #include "providers/libvirt/datacenter.h"
+#include "providers/libvirt/open.h"
 
 #include <sys/statvfs.h>
 
@@ -9,7 +10,7 @@
 #include "engine/kinds/instance.h"
 #include "engine/kinds/volume.h"
 #include "engine/lock.h"
-#include "engine/safe_file.h"
+#include "base/safe_file.h"
 #include "engine/units.h"
 #include "providers/libvirt/host_lock.h"
 #include "providers/libvirt/ownership.h"
@@ -210,5 +211,11 @@ void EmbeddedDatacenter::commit() {
 void EmbeddedDatacenter::save() {
   if (host_.connected()) vdc::replaceFile(file_, nodeXml());
 }
+
+DatacenterPtr openLibvirtDatacenter(HostSettings settings) {
+  return std::make_unique<LibvirtDatacenter>(std::move(settings));
+}
+
+DatacenterPtr openEmbeddedDatacenter(const std::string& file) { return std::make_unique<EmbeddedDatacenter>(file); }
 
 }  // namespace vdc::libvirt

@@ -7,7 +7,7 @@
 #include <string>
 
 #include "engine/provider.h"
-#include "engine/safe_file.h"
+#include "base/safe_file.h"
 #include "providers/libvirt/host.h"
 #include "providers/libvirt/hypervisor.h"
 #include "providers/libvirt/registry.h"

@@ -2,7 +2,7 @@
 
 #include <thread>
 
-#include "engine/safe_file.h"
+#include "base/safe_file.h"
 #include "providers/libvirt/api/xml.h"
 
 namespace vdc::libvirt {

@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "engine/hash.h"
-#include "engine/safe_file.h"
+#include "base/safe_file.h"
 #include "engine/stop_request.h"
 #include "providers/libvirt/api/handles.h"
 #include "providers/libvirt/api/volume_stream.h"
@@ -28,7 +28,7 @@ std::string imageFile(const std::string& source, const HostFileRule& files) {
 
 std::string importImage(virConnectPtr conn, virStorageVolPtr volume, const std::string& file,
                         const std::string& expectedSha256, const HostFileRule& files) {
-  FileDescriptor fd(openHostFile(files, file));
+  FileDescriptor fd = openHostFile(files, file);
   struct stat st {};
   if (::fstat(fd.get(), &st) != 0) throw Error("cannot read image " + file);
   uint64_t length = static_cast<uint64_t>(st.st_size);

@@ -6,7 +6,7 @@
 #include <optional>
 #include <set>
 
-#include "engine/error.h"
+#include "base/error.h"
 #include "engine/parallel.h"
 #include "providers/libvirt/api/handles.h"
 
@@ -23,9 +23,6 @@ std::string childText(xmlNodePtr node, const char* name) {
     if (child->type == XML_ELEMENT_NODE && xmlStrEqual(child->name, BAD_CAST name)) return XmlDocument::content(child);
   return "";
 }
-
-struct ReaderFree { void operator()(xmlTextReaderPtr p) const { xmlFreeTextReader(p); } };
-struct DocFree { void operator()(xmlDocPtr p) const { xmlFreeDoc(p); } };
 
 // One object of a listing; its XML is fetched and parsed on a worker.
 struct Listed {
@@ -124,13 +121,13 @@ void scanConnection(virConnectPtr connection, const HostVisitor& visit) {
 }
 
 void scanNodeFile(const std::string& file, const HostVisitor& visit) {
-  std::unique_ptr<xmlTextReader, ReaderFree> reader(
+  XmlReader reader(
       xmlReaderForFile(file.c_str(), nullptr, XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING));
   if (!reader) throw Error("cannot read " + file);
   int status = xmlTextReaderRead(reader.get());
   if (status != 1) throw Error(file + " is not a libvirt test driver node file");
   // The reader builds one document as it goes and frees what it has passed.
-  std::unique_ptr<xmlDoc, DocFree> owned(xmlTextReaderCurrentDoc(reader.get()));
+  XmlDoc owned(xmlTextReaderCurrentDoc(reader.get()));
   XmlDocument doc = XmlDocument::borrow(owned.get());
   while (status == 1) {
     if (xmlTextReaderDepth(reader.get()) != 1 || xmlTextReaderNodeType(reader.get()) != XML_READER_TYPE_ELEMENT) {

@@ -3,7 +3,7 @@
 #include <set>
 
 #include "engine/kinds/volume.h"
-#include "engine/text.h"
+#include "base/text.h"
 #include "engine/units.h"
 #include "providers/libvirt/api/xml.h"
 #include "providers/libvirt/ownership.h"

@@ -7,7 +7,7 @@
 
 #include <yaml-cpp/yaml.h>
 
-#include "engine/error.h"
+#include "base/error.h"
 #include "support/archive_handles.h"
 
 namespace vdc::libvirt {

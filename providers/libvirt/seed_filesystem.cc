@@ -9,10 +9,10 @@
 #include <fstream>
 #include <iterator>
 
-#include "engine/error.h"
+#include "base/error.h"
 #include "providers/libvirt/seed.h"
 #include "support/process.h"
-#include "engine/scratch_directory.h"
+#include "base/scratch_directory.h"
 
 extern char** environ;
 

@@ -7,7 +7,7 @@
 #include "engine/kinds/image.h"
 #include "engine/kinds/instance.h"
 #include "engine/kinds/volume.h"
-#include "engine/scratch_directory.h"
+#include "base/scratch_directory.h"
 #include "engine/units.h"
 #include "providers/libvirt/api/qcow2.h"
 #include "providers/libvirt/api/volume_stream.h"

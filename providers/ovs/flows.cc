@@ -5,7 +5,7 @@
 
 #include "engine/addresses.h"
 #include "support/process.h"
-#include "engine/scratch_directory.h"
+#include "base/scratch_directory.h"
 
 namespace vdc::ovs {
 

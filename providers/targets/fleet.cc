@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <future>
 
-#include "engine/error.h"
+#include "base/error.h"
 
 namespace vdc {
 

@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <filesystem>
 
-#include "engine/text.h"
+#include "base/text.h"
 #include "providers/libvirt/api/uri.h"
 
 namespace vdc {

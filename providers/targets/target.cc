@@ -4,12 +4,12 @@
 
 #include <yaml-cpp/yaml.h>
 
-#include "engine/config_file.h"
+#include "base/config_file.h"
 #include "engine/units.h"
 #include "providers/etcd/locks.h"
 #include "providers/targets/faults.h"
 #include "providers/targets/fleet.h"
-#include "providers/libvirt/datacenter.h"
+#include "providers/libvirt/open.h"
 
 namespace vdc {
 
@@ -253,9 +253,9 @@ namespace {
 
 // The datacenter of the Target's hosts: one, or a fleet of them.
 DatacenterPtr openHosts(const TargetSpec& target) {
-  if (!target.embeddedPath.empty()) return std::make_unique<libvirt::EmbeddedDatacenter>(target.embeddedPath);
+  if (!target.embeddedPath.empty()) return libvirt::openEmbeddedDatacenter(target.embeddedPath);
   auto open = [&](const TargetHost& host) -> DatacenterPtr {
-    if (!host.embeddedPath.empty()) return std::make_unique<libvirt::EmbeddedDatacenter>(host.embeddedPath);
+    if (!host.embeddedPath.empty()) return libvirt::openEmbeddedDatacenter(host.embeddedPath);
     libvirt::HostSettings settings;
     settings.uri = host.uri;
     settings.pools = target.storagePools;
@@ -265,7 +265,7 @@ DatacenterPtr openHosts(const TargetSpec& target) {
     }
     settings.loadBalancer = target.loadBalancer;
     settings.lockLease = target.lockLease;
-    return std::make_unique<libvirt::LibvirtDatacenter>(settings);
+    return libvirt::openLibvirtDatacenter(settings);
   };
   const HostInfo& first = target.hosts.front().info;
   if (target.hosts.size() == 1 && !first.cpus && !first.memory) return open(target.hosts.front());

@@ -9,7 +9,7 @@
 
 #include "engine/provider.h"
 #include "providers/etcd/settings.h"
-#include "providers/libvirt/host.h"
+#include "providers/libvirt/host_settings.h"
 
 namespace vdc {
 

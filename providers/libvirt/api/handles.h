@@ -10,8 +10,8 @@
 #include <libvirt/libvirt.h>
 #include <libvirt/virterror.h>
 
-#include "engine/error.h"
-#include "engine/release.h"
+#include "base/error.h"
+#include "base/release.h"
 
 namespace vdc::libvirt {
 

@@ -4,7 +4,7 @@
 
 #include <fstream>
 
-#include "engine/error.h"
+#include "base/error.h"
 #include "engine/test_support.h"
 #include "providers/libvirt/api/qcow2.h"
 

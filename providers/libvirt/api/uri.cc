@@ -4,7 +4,7 @@
 
 #include <libxml/uri.h>
 
-#include "engine/release.h"
+#include "base/release.h"
 
 namespace vdc::libvirt {
 

@@ -6,57 +6,52 @@
 #include <charconv>
 #include <map>
 
-#include "engine/error.h"
+#include "base/error.h"
 
 namespace vdc::libvirt {
 
 namespace {
 
-struct ObjectFree { void operator()(xmlXPathObjectPtr p) const { xmlXPathFreeObject(p); } };
-struct CharFree { void operator()(xmlChar* p) const { xmlFree(p); } };
-struct CompiledFree { void operator()(xmlXPathCompExprPtr p) const { xmlXPathFreeCompExpr(p); } };
-
 constexpr const char* kTestNamespace = "http://libvirt.org/schemas/domain/test/1.0";
 
 // Compiling an expression costs more than evaluating it on a small element.
 xmlXPathCompExprPtr compiled(const std::string& xpath) {
-  thread_local std::map<std::string, std::unique_ptr<xmlXPathCompExpr, CompiledFree>> cache;
+  thread_local std::map<std::string, XPathExpression> cache;
   auto it = cache.find(xpath);
   if (it == cache.end()) {
     xmlXPathCompExprPtr expr = xmlXPathCompile(BAD_CAST xpath.c_str());
     if (!expr) throw Error("bad XPath expression " + xpath);
-    it = cache.emplace(xpath, expr).first;
+    it = cache.emplace(xpath, XPathExpression(expr)).first;
   }
   return it->second.get();
 }
 
 }  // namespace
 
-XmlDocument::XmlDocument() : doc_(nullptr, DocFree{true}) {}
-
-XmlDocument::XmlDocument(const std::string& text, const std::string& what) : XmlDocument() {
-  doc_.reset(xmlReadMemory(text.data(), static_cast<int>(text.size()), nullptr, nullptr,
-                           XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING | XML_PARSE_HUGE));
-  if (!doc_) throw Error("cannot parse " + what);
+XmlDocument::XmlDocument(const std::string& text, const std::string& what) {
+  owned_.reset(xmlReadMemory(text.data(), static_cast<int>(text.size()), nullptr, nullptr,
+                             XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING | XML_PARSE_HUGE));
+  if (!owned_) throw Error("cannot parse " + what);
+  doc_ = owned_.get();
   prepareXPath();
 }
 
 XmlDocument XmlDocument::borrow(xmlDocPtr doc) {
   XmlDocument view;
-  view.doc_ = std::unique_ptr<xmlDoc, DocFree>(doc, DocFree{false});
+  view.doc_ = doc;
   view.prepareXPath();
   return view;
 }
 
 void XmlDocument::prepareXPath() {
-  xpath_.reset(xmlXPathNewContext(doc_.get()));
+  xpath_.reset(xmlXPathNewContext(doc_));
   xmlXPathRegisterNs(xpath_.get(), BAD_CAST "vdc", BAD_CAST kOwnershipNamespace);
   xmlXPathRegisterNs(xpath_.get(), BAD_CAST "test", BAD_CAST kTestNamespace);
 }
 
 std::vector<xmlNodePtr> XmlDocument::nodes(const std::string& xpath, xmlNodePtr context) const {
   xpath_->node = context ? context : root();
-  std::unique_ptr<xmlXPathObject, ObjectFree> result(xmlXPathCompiledEval(compiled(xpath), xpath_.get()));
+  XPathObject result(xmlXPathCompiledEval(compiled(xpath), xpath_.get()));
   std::vector<xmlNodePtr> out;
   if (!result || !result->nodesetval) return out;
   for (int i = 0; i < result->nodesetval->nodeNr; ++i) out.push_back(result->nodesetval->nodeTab[i]);
@@ -70,13 +65,13 @@ std::optional<std::string> XmlDocument::text(const std::string& xpath, xmlNodePt
 }
 
 std::optional<std::string> XmlDocument::attribute(xmlNodePtr node, const char* name) {
-  std::unique_ptr<xmlChar, CharFree> value(xmlGetProp(node, BAD_CAST name));
+  XmlText value(xmlGetProp(node, BAD_CAST name));
   if (!value) return std::nullopt;
   return std::string(reinterpret_cast<const char*>(value.get()));
 }
 
 std::string XmlDocument::content(xmlNodePtr node) {
-  std::unique_ptr<xmlChar, CharFree> value(xmlNodeGetContent(node));
+  XmlText value(xmlNodeGetContent(node));
   return value ? std::string(reinterpret_cast<const char*>(value.get())) : std::string();
 }
 
@@ -127,11 +122,8 @@ size_t XmlDocument::removeAll(const std::string& xpath, xmlNodePtr context) {
 }
 
 std::string XmlDocument::str() const {
-  struct BufferFree {
-    void operator()(xmlBuffer* b) const { xmlBufferFree(b); }
-  };
-  std::unique_ptr<xmlBuffer, BufferFree> buffer(xmlBufferCreate());
-  if (!buffer || xmlNodeDump(buffer.get(), doc_.get(), root(), 0, 0) < 0) throw Error("cannot write XML");
+  XmlBuffer buffer(xmlBufferCreate());
+  if (!buffer || xmlNodeDump(buffer.get(), doc_, root(), 0, 0) < 0) throw Error("cannot write XML");
   return std::string(reinterpret_cast<const char*>(xmlBufferContent(buffer.get())), xmlBufferLength(buffer.get()));
 }
 

@@ -8,8 +8,7 @@
 #include <string>
 #include <vector>
 
-#include <libxml/tree.h>
-#include <libxml/xpath.h>
+#include "providers/libvirt/api/xml_handles.h"
 
 namespace vdc::libvirt {
 
@@ -24,7 +23,7 @@ class XmlDocument {
   // Queries a document owned elsewhere (a streaming reader's).
   static XmlDocument borrow(xmlDocPtr doc);
 
-  xmlNodePtr root() const { return xmlDocGetRootElement(doc_.get()); }
+  xmlNodePtr root() const { return xmlDocGetRootElement(doc_); }
 
   // XPath relative to `context` (the root element when null); prefixes
   // `vdc` (ownership records) and `test` (test driver) are known.
@@ -39,18 +38,12 @@ class XmlDocument {
   std::string str() const;
 
  private:
-  struct DocFree {
-    bool owned = true;
-    void operator()(xmlDocPtr p) const {
-      if (owned) xmlFreeDoc(p);
-    }
-  };
-  struct ContextFree { void operator()(xmlXPathContextPtr p) const { xmlXPathFreeContext(p); } };
-  XmlDocument();
+  XmlDocument() = default;
   void prepareXPath();
 
-  std::unique_ptr<xmlDoc, DocFree> doc_;
-  std::unique_ptr<xmlXPathContext, ContextFree> xpath_;
+  XmlDoc owned_;             // none for a borrowed document
+  xmlDocPtr doc_ = nullptr;  // owned_'s, or the borrowed one
+  XPathContext xpath_;
 };
 
 std::string xmlEscape(const std::string& text);

@@ -3,8 +3,10 @@
 // hides the start of a line) or bytes that are not UTF-8.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace vdc {
 
@@ -29,6 +31,12 @@ std::string userInfo(std::string_view url);
 
 // `text` with its ASCII letters in lower case (host names, header names).
 std::string lowerCase(std::string text);
+
+// The closest of `candidates` to `word`, if it is close enough to be a typo;
+// none for a word longer than 64 bytes or more than 10,000 candidates.
+inline constexpr size_t kLongestSuggested = 64, kMostSuggestionCandidates = 10'000;
+std::optional<std::string> closestMatch(std::string_view word,
+                                        const std::vector<std::string>& candidates);
 
 // The length of the valid UTF-8 sequence at text[at] (0 when it is not one).
 size_t utf8SequenceAt(std::string_view text, size_t at);

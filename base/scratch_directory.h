@@ -8,7 +8,7 @@
 #include <filesystem>
 #include <string>
 
-#include "engine/error.h"
+#include "base/error.h"
 
 namespace vdc {
 

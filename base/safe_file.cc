@@ -1,4 +1,4 @@
-#include "engine/safe_file.h"
+#include "base/safe_file.h"
 
 #include <fcntl.h>
 #include <sys/file.h>
@@ -12,7 +12,7 @@
 #include <utility>
 #include <vector>
 
-#include "engine/error.h"
+#include "base/error.h"
 
 namespace vdc {
 
@@ -77,7 +77,7 @@ void checkPrivateDirectory(const std::string& directory) {
   }
 }
 
-int openNoFollow(const std::string& file, int flags) {
+FileDescriptor openNoFollow(const std::string& file, int flags) {
   int fd = ::open(file.c_str(), flags | O_NOFOLLOW | O_CLOEXEC, 0600);
   if (fd < 0) {
     if (errno == ELOOP) throw Error(file + " is a symbolic link: refused");
@@ -87,7 +87,7 @@ int openNoFollow(const std::string& file, int flags) {
   struct stat st {};
   if (::fstat(fd, &st) != 0) throw Error("cannot read " + file + ": " + why());
   if (!S_ISREG(st.st_mode)) throw Error(file + " is not a regular file: refused");
-  return held.release();
+  return held;
 }
 
 bool checkRegularFile(const std::string& file, uint64_t maxBytes) {
@@ -124,7 +124,7 @@ void replaceFile(const std::string& file, const std::string& content) {
 }
 
 FileLock::FileLock(const std::string& file, std::chrono::milliseconds patience, const std::string& what) {
-  FileDescriptor held(openNoFollow(file, O_RDWR | O_CREAT));
+  FileDescriptor held = openNoFollow(file, O_RDWR | O_CREAT);
   auto until = std::chrono::steady_clock::now() + patience;
   while (::flock(held.get(), LOCK_EX | LOCK_NB) != 0) {
     if (errno != EWOULDBLOCK && errno != EINTR) throw Error("cannot lock " + file + ": " + why());
@@ -132,15 +132,7 @@ FileLock::FileLock(const std::string& file, std::chrono::milliseconds patience, 
       throw Error(what + " stayed busy for " + std::to_string(patience.count() / 1000) + " s (" + file + ")");
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
-  fd_ = held.release();
-}
-
-FileDescriptor::~FileDescriptor() {
-  if (fd_ >= 0) ::close(fd_);
-}
-
-FileLock::~FileLock() {
-  if (fd_ >= 0) ::close(fd_);
+  fd_ = std::move(held);
 }
 
 }  // namespace vdc

@@ -1,8 +1,8 @@
-#include "engine/text.h"
+#include "base/text.h"
 
 #include <gtest/gtest.h>
 
-#include "engine/error.h"
+#include "base/error.h"
 
 namespace vdc {
 
@@ -54,6 +54,12 @@ TEST(Urls, UserInfoIsNeverShown) {
   EXPECT_EQ(withoutUserInfo("/srv/repos/shop.git"), "/srv/repos/shop.git");
   EXPECT_EQ(userInfo("https://alice:s3cret@host/x"), "alice:s3cret");
   EXPECT_EQ(userInfo("https://host/x"), "");
+}
+
+TEST(Text, SuggestsCloseMatchesOnly) {
+  EXPECT_EQ(closestMatch("cpu", {"cpus", "memory"}), "cpus");
+  EXPECT_EQ(closestMatch("memroy", {"cpus", "memory"}), "memory");
+  EXPECT_FALSE(closestMatch("volume", {"cpus", "memory"}));
 }
 
 }  // namespace vdc

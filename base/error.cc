@@ -1,10 +1,10 @@
-#include "engine/error.h"
+#include "base/error.h"
 
 #include <algorithm>
 #include <iterator>
 #include <tuple>
 
-#include "engine/text.h"
+#include "base/text.h"
 
 namespace vdc {
 

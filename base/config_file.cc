@@ -1,10 +1,10 @@
-#include "engine/config_file.h"
+#include "base/config_file.h"
 
 #include <algorithm>
 #include <filesystem>
 #include <map>
 
-#include "engine/units.h"
+#include "base/text.h"
 
 namespace vdc {
 

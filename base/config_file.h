@@ -10,7 +10,7 @@
 
 #include <yaml-cpp/yaml.h>
 
-#include "engine/error.h"
+#include "base/error.h"
 
 namespace vdc {
 

@@ -1,5 +1,6 @@
-#include "engine/text.h"
+#include "base/text.h"
 
+#include <algorithm>
 #include <cctype>
 #include <cstdio>
 
@@ -107,6 +108,41 @@ std::string userInfo(std::string_view url) {
   size_t start = 0, at = 0;
   if (!userInfoSpan(url, start, at)) return "";
   return std::string(url.substr(start, at - start));
+}
+
+static size_t editDistance(std::string_view a, std::string_view b) {
+  std::vector<size_t> row(b.size() + 1);
+  for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (size_t i = 1; i <= a.size(); ++i) {
+    size_t diagonal = row[0];
+    row[0] = i;
+    for (size_t j = 1; j <= b.size(); ++j) {
+      size_t above = row[j];
+      size_t cost = (a[i - 1] == b[j - 1]) ? 0 : 1;
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + cost});
+      diagonal = above;
+    }
+  }
+  return row[b.size()];
+}
+
+std::optional<std::string> closestMatch(std::string_view word,
+                                        const std::vector<std::string>& candidates) {
+  // A suggestion is for a typo in a name: a long word, or a long list to
+  // search, would only cost time (an edit distance is quadratic).
+  if (word.size() > kLongestSuggested || candidates.size() > kMostSuggestionCandidates) return std::nullopt;
+  std::optional<std::string> best;
+  size_t bestDistance = std::max<size_t>(2, word.size() / 3) + 1;
+  for (const auto& candidate : candidates) {
+    size_t gap = candidate.size() > word.size() ? candidate.size() - word.size() : word.size() - candidate.size();
+    if (gap >= bestDistance || candidate.size() > kLongestSuggested) continue;
+    size_t d = editDistance(word, candidate);
+    if (d < bestDistance) {
+      bestDistance = d;
+      best = candidate;
+    }
+  }
+  return best;
 }
 
 }  // namespace vdc

@@ -10,21 +10,9 @@
 #include <string>
 #include <utility>
 
+#include "base/file_descriptor.h"
+
 namespace vdc {
-
-// An open file descriptor, closed with this (unless released).
-class FileDescriptor {
- public:
-  explicit FileDescriptor(int fd) : fd_(fd) {}
-  ~FileDescriptor();
-  FileDescriptor(const FileDescriptor&) = delete;
-  FileDescriptor& operator=(const FileDescriptor&) = delete;
-  int get() const { return fd_; }
-  int release() { return std::exchange(fd_, -1); }
-
- private:
-  int fd_;
-};
 
 // Files are made 0600 and directories 0700: what vdc keeps holds
 // manifests, which carry user-data and keys.
@@ -37,7 +25,7 @@ void checkPrivateDirectory(const std::string& directory);
 // Opens `file` without following a link (O_NOFOLLOW), with `flags` (plus
 // O_CLOEXEC) and, when it is made, mode 0600; what is there must be a
 // regular file. Returns the descriptor; throws Error otherwise.
-int openNoFollow(const std::string& file, int flags);
+FileDescriptor openNoFollow(const std::string& file, int flags);
 
 // Whether `file` exists as a regular file of at most `maxBytes` (false when
 // it is missing); throws Error when it is a link, a FIFO, a device, a
@@ -54,12 +42,11 @@ void replaceFile(const std::string& file, const std::string& content);
 class FileLock {
  public:
   FileLock(const std::string& file, std::chrono::milliseconds patience, const std::string& what);
-  FileLock(FileLock&& other) noexcept : fd_(other.fd_) { other.fd_ = -1; }
+  FileLock(FileLock&&) noexcept = default;
   FileLock& operator=(FileLock&&) = delete;
-  ~FileLock();
 
  private:
-  int fd_ = -1;
+  FileDescriptor fd_;
 };
 
 }  // namespace vdc
