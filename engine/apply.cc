@@ -237,10 +237,14 @@ class Walk {
     } catch (const std::exception& e) {
       o.status = Status::Failed;
       o.error = e.what();
-      if (const auto* error = dynamic_cast<const Error*>(&e)) o.transient = error->transient();
+      // vdc's errors say whether they may pass; another's is the machine's
+      // (a file system full, memory short), which may (operations/failure.h).
+      const auto* error = dynamic_cast<const Error*>(&e);
+      o.transient = !error || error->transient();
     } catch (...) {
       o.status = Status::Failed;
       o.error = "unknown error";
+      o.transient = true;
     }
     o.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     return o;

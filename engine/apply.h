@@ -31,7 +31,9 @@ struct Outcome {
   Step step = Step::Make;
   Status status = Status::NotStarted;
   std::string error;      // Failed: why; Skipped: which failure
-  bool transient = false;  // Failed for a reason that may pass as it is (a lost connection: Error::transient)
+  // Failed for a reason that may pass as it is: an Error that is transient
+  // (a lost connection), or an exception not vdc's (operations/failure.h).
+  bool transient = false;
   double seconds = 0;
 };
 

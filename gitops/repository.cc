@@ -220,7 +220,12 @@ Repository::Repository(const std::string& url, const std::string& cache, Credent
 
 Repository::~Repository() = default;
 
-git_repository* Repository::git() const { return repo_->handle.get(); }
+// None after a cache that could not be made again (remake): an error, which
+// the next fetch answers by making it again.
+git_repository* Repository::git() const {
+  if (!repo_) throw Error("the cache of " + url_ + " is not open");
+  return repo_->handle.get();
+}
 
 void Repository::remake() {
   std::string fresh = cache_ + ".fresh";

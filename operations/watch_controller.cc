@@ -143,6 +143,7 @@ std::optional<WatchController::Loaded> WatchController::checkout(const std::stri
 struct WatchController::Attempt {
   Loaded& wanted;
   bool isHead;
+  const char* stage = "plan";  // what a failure is a failure of: "apply" once an apply begins
   Prepared prepared;
   std::string recorded;      // the revision the target records ("": none)
   bool newRevision = false;  // the target does not record this revision yet
@@ -197,7 +198,7 @@ std::optional<WatchController::Loaded> WatchController::chooseRevision(const std
       if (!wanted) ok = fail(head, Setback("validate", problems, false));
     }
     auto headStall = stalled_.find(head);
-    bool headChangedNothing = headStall == stalled_.end() || headStall->second.stage != "apply";
+    bool headChangedNothing = headStall == stalled_.end() || !headStall->second.partlyApplied;
     if (!wanted && headChangedNothing && !goodRevision_.empty() && !stalled_.contains(goodRevision_)) {
       std::string problems;
       wanted = checkout(goodRevision_, problems);
@@ -232,7 +233,7 @@ bool WatchController::reconcileRevision(Loaded& wanted, bool isHead) {
   } catch (const Setback& setback) {
     return fail(wanted.revision, setback);
   } catch (const std::exception& e) {
-    return fail(wanted.revision, Setback("apply", e.what(), retryable(e)));
+    return fail(wanted.revision, Setback(attempt.stage, e.what(), retryable(e)));
   }
 }
 
@@ -339,6 +340,7 @@ void WatchController::applyPlan(Attempt& attempt) {
   for (const auto& line : refusals(plan, options)) refused += (refused.empty() ? "" : "\n") + line;
   if (!refused.empty()) throw Setback("plan", refused, false);
   status_.attemptedRevision = revision;
+  attempt.stage = "apply";
   spdlog::info("applying {} ({})", shortRevision(revision), renderSummary(plan.summary()));
   auto start = std::chrono::steady_clock::now();
   ApplyReport report = execute(plan, *prepared.datacenter, prepared.live, options);
@@ -353,7 +355,7 @@ void WatchController::applyPlan(Attempt& attempt) {
     throw Setback("apply",
                   "the apply failed and was rolled back: " + (recorded.empty() ? "nothing" : recorded) +
                       " stays wholly in force" + errors,
-                  report.transient());
+                  report.transient(), true);
   throw Setback("apply",
                 std::to_string(report.count(Status::Done)) + " of " + std::to_string(report.outcomes.size()) +
                     " operations done, the rest not: the datacenter is partly at " + revision +
@@ -364,6 +366,7 @@ void WatchController::applyPlan(Attempt& attempt) {
 // All of a new revision is there: now the record says so.
 void WatchController::recordRevision(Attempt& attempt) {
   if (!attempt.newRevision) return;
+  attempt.stage = "apply";
   Prepared& prepared = attempt.prepared;
   prepared.live = readLive(*prepared.datacenter, attempt.wanted.vdc.name);
   Plan record = planRecording(attempt, attempt.wanted.revision);
@@ -399,8 +402,10 @@ bool WatchController::fail(const std::string& revision, const Setback& setback) 
                        {"retryable", setback.retryable},
                        {"time", utcNow()}};
   if (stage != "fetch") status_.set("Ready", false, "Failed", stage + " of " + revision + " failed");
-  // Tried again as it is, it would fail again: it waits for a change.
-  if (!setback.retryable && !revision.empty()) stalled_.insert_or_assign(revision, setback);
+  // Tried again as it is, it would fail again: it waits for a change. An
+  // apply of it begun in this process and not rolled back changed the target.
+  if (!setback.retryable && !revision.empty())
+    stalled_.insert_or_assign(revision, Stall{setback, status_.attemptedRevision == revision && !setback.rolledBack});
   status_.nextAttemptSeconds = static_cast<double>(nextDelay().count());
   spdlog::error("{}{} failed: {}", stage, revision.empty() ? "" : " of " + shortRevision(revision), message);
   notify("failed", revision, stage + ": " + message);
@@ -418,12 +423,13 @@ void WatchController::showStalls(const std::string& head) {
     status_.set("Stalled", false, "Progressing", head.empty() ? "nothing has stalled" : "commit " + head + " is followed");
     return;
   }
-  const auto& [revision, setback] = *stall;
+  const auto& [revision, stalled] = *stall;
+  const Setback& setback = stalled.setback;
   auto reason = kReasons.find(setback.stage);
-  std::string inForce = goodRevision_.empty()         ? "nothing is applied yet"
-                        : goodRevision_ == revision   ? "the watch waits"
-                        : setback.stage == "apply"    ? "the watch waits (the datacenter is partly at it)"
-                                                      : goodRevision_ + " stays in force";
+  std::string inForce = stalled.partlyApplied       ? "the watch waits (the datacenter is partly at it)"
+                        : goodRevision_.empty()     ? "nothing is applied yet"
+                        : goodRevision_ == revision ? "the watch waits"
+                                                    : goodRevision_ + " stays in force";
   status_.set("Stalled", true, reason == kReasons.end() ? "Failed" : reason->second,
               "commit " + revision + (setback.stage == "validate" ? " does not validate" : ": its " + setback.stage + " failed") +
                   ", and trying it again as it is would not help; a new commit or a sync request tries again; " + inForce);
@@ -437,7 +443,7 @@ void WatchController::retryStalled() {
 void WatchController::succeed() {
   status_.consecutiveFailures = 0;
   retrySoon_ = false;
-  status_.nextAttemptSeconds = static_cast<double>(options_.interval.count());
+  status_.nextAttemptSeconds = static_cast<double>(nextDelay().count());
 }
 
 void WatchController::setSuspended(bool suspended) {

@@ -102,10 +102,17 @@ class WatchController {
   // Why a reconcile stopped: at which stage, why, and whether trying again
   // as it is may pass (else the revision stalls until a change).
   struct Setback : Error {
-    Setback(std::string stage, const std::string& message, bool retryable)
-        : Error(message), stage(std::move(stage)), retryable(retryable) {}
+    Setback(std::string stage, const std::string& message, bool retryable, bool rolledBack = false)
+        : Error(message), stage(std::move(stage)), retryable(retryable), rolledBack(rolledBack) {}
     std::string stage;  // fetch, validate, replicas, lock, plan, apply
     bool retryable;
+    bool rolledBack;  // an atomic apply undid what it did: the target is as before it
+  };
+  // A revision that stalled, and whether an apply of it changed the target
+  // (then nothing is done for an older one, which would undo part of it).
+  struct Stall {
+    Setback setback;
+    bool partlyApplied;
   };
 
   // The steps of a reconcile, in order; each throws a Setback when it cannot go on.
@@ -140,7 +147,7 @@ class WatchController {
   // Revisions (the head, the one in force) that failed in a way only a
   // change mends, by revision: not tried again until a new commit, a sync
   // request or a resumption.
-  std::map<std::string, Setback> stalled_;
+  std::map<std::string, Stall> stalled_;
   bool retrySoon_ = false;  // the last failure may pass as it is: back off, then try again
   std::string goodRevision_;  // the last revision applied by this process or found in force
   std::string boundVdc_;      // the VDC this source keeps: options_.rules.vdc, or the first one put in force

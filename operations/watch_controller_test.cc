@@ -305,6 +305,25 @@ TEST_F(FaultyController, AnOperationThatFailedForGoodStallsItsRevisionUntilASync
   EXPECT_FALSE(condition(controller, "Stalled"));
 }
 
+TEST_F(FaultyController, AnAtomicApplyRolledBackStallsItsRevisionAndKeepsTheLastGoodOneWatched) {
+  std::string good = source.commit({{"vdc/site.yaml", kSite}});
+  options.apply.atomic = true;
+  WatchController controller = make();
+  ASSERT_TRUE(controller.step());
+  source.commit({{"vdc/site.yaml", std::string(kSite) + kBack}});
+  nextFault = FaultPlan::Mode::Fail;
+  EXPECT_FALSE(controller.step());
+  const gitops::Condition* stalled = controller.status().condition("Stalled");
+  ASSERT_TRUE(stalled && stalled->status);
+  EXPECT_NE(stalled->message.find(good + " stays in force"), std::string::npos) << stalled->message;
+  // Undone whole: the revision in force is reconciled again, not left alone.
+  int opens = opened;
+  ASSERT_TRUE(controller.step());
+  EXPECT_EQ(opened, opens + 1);
+  EXPECT_FALSE(holds("Network", "back"));
+  EXPECT_EQ(recordedRevision(live(), "site"), good);
+}
+
 TEST_F(Controller, ARefusedPlanStallsTheHeadAndKeepsTheLastGoodRevisionWatched) {
   std::string protectedBack = "---\napiVersion: vdc/v1\nkind: Network\nmetadata: {name: back}\nspec: {cidr: 10.2.0.0/24, protect: true}\n";
   std::string good = source.commit({{"vdc/site.yaml", std::string(kSite) + protectedBack}});

@@ -55,7 +55,8 @@ void Api::answer(VdcCall& call, Response& res, const std::function<void()>& body
     body();
   } catch (const std::exception& e) {
     Problem found = problemOf(e, call.root);
-    problem(res, found.status, found.detail);
+    // A failure may name a file of the server's (a kept plan): it is named by its place in the VDC's home.
+    problem(res, found.status, call.runner->withoutServerPaths(found.detail).get<std::string>());
     if (!call.action.empty()) audited(call, found.result);
     return;
   }
@@ -81,7 +82,6 @@ std::optional<RevisionFiles> Api::inForce(VdcCall& call, Response& res) {
     return std::nullopt;
   }
   RevisionFiles found = revisionAt(runner, revision, root.string());
-  call.revision = found.revision;
   call.root = found.root;
   return found;
 }

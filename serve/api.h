@@ -67,8 +67,9 @@ class Api {
   // The audit line of `call`, ended as `result`.
   void audited(const VdcCall& call, const std::string& result);
 
-  // The revision in force, as the controller wrote it into its cache; a 409
-  // problem (refused, "no revision in force") when there is none yet.
+  // The revision in force, as the controller wrote it into its cache (a
+  // failure then names its files as in the repository); a 409 problem
+  // (refused, "no revision in force") when there is none yet.
   std::optional<RevisionFiles> inForce(VdcCall& call, Response& res);
   // `revision` of the VDC, written under `root`.
   static RevisionFiles revisionAt(const VdcRunner& runner, const std::string& revision, const std::string& root);

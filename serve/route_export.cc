@@ -22,17 +22,21 @@ Handler exportVdc(Api& api) {
       fs::path exports = fs::path(call.runner->home()) / "exports";
       fs::create_directories(exports);
       std::string file = (exports / (makeToken().token.substr(0, 16) + ".vdcb")).string();
+      call.revision = found->revision;
+      // Open, then unlinked at once: the download reads it, and nothing is
+      // left behind however the export or the download ends.
+      std::shared_ptr<std::ifstream> in;
+      uint64_t size = 0;
       try {
         operations::DiskObserver quiet;
         operations::exportBundle({found->directory, found->target, file}, quiet);
+        in = std::make_shared<std::ifstream>(file, std::ios::binary);
+        size = fs::file_size(file);
       } catch (...) {
-        fs::remove(file);
+        std::error_code ignored;
+        fs::remove(file, ignored);
         throw;
       }
-      // Open, then unlinked at once: the download reads it, and nothing is
-      // left behind however the download ends.
-      auto in = std::make_shared<std::ifstream>(file, std::ios::binary);
-      uint64_t size = fs::file_size(file);
       fs::remove(file);
       res.setHeader("Content-Disposition", "attachment; filename=\"" + call.vdc + ".vdcb\"");
       res.setHeader("Content-Type", "application/x-tar");

@@ -69,14 +69,17 @@ std::optional<RevisionFiles> checkedOut(Api& api, VdcCall& call, Response& res, 
   call.revision = revision;
   try {
     call.runner->checkout(revision, tree.string());
-  } catch (const Error& e) {
-    fs::remove_all(tree);
+  } catch (const std::exception& failure) {
+    std::error_code ignored;
+    fs::remove_all(tree, ignored);
+    const auto* e = dynamic_cast<const Error*>(&failure);
+    if (!e) throw;  // the server's own (its disk): answered as such
     // What the controller would refuse is refused here, for the same reasons.
-    if (dynamic_cast<const RefusedRevision*>(&e) || dynamic_cast<const gitops::UnsafeTree*>(&e)) {
-      api.refuse(call, res, 422, "VDC '" + call.vdc + "' would not apply revision " + revision + ": " + e.message());
+    if (dynamic_cast<const RefusedRevision*>(e) || dynamic_cast<const gitops::UnsafeTree*>(e)) {
+      api.refuse(call, res, 422, "VDC '" + call.vdc + "' would not apply revision " + revision + ": " + e->message());
       return std::nullopt;
     }
-    spdlog::warn("VDC {}: revision {}: {}", call.vdc, revision, e.what());
+    spdlog::warn("VDC {}: revision {}: {}", call.vdc, revision, e->what());
     api.refuse(call, res, 404,
                "VDC '" + call.vdc + "' cannot plan revision " + revision + ": it is not a commit its repository holds",
                "not found");
@@ -102,6 +105,7 @@ Handler makePlan(Api& api) {
       if (revision->empty()) {
         found = api.inForce(call, res);
         if (!found) return;
+        call.revision = found->revision;
       } else {
         id = randomId();
         found = checkedOut(api, call, res, *revision, home / "planned" / id);

@@ -86,8 +86,15 @@ void download(const std::string& url, const std::string& file, Redirects redirec
     result = curl_easy_perform(handle);
   }
   if (result == CURLE_ABORTED_BY_CALLBACK) throw Error("interrupted while downloading " + withoutUserInfo(url));
-  if (result != CURLE_OK)
-    throw Error("cannot download " + withoutUserInfo(url) + ": " + (reason[0] ? reason : curl_easy_strerror(result)));
+  if (result != CURLE_OK) {
+    // A server out of reach, slow or failing now may answer later; a refused URL, an
+    // HTTP 4xx or a file that cannot be written will not.
+    bool transient = result == CURLE_COULDNT_RESOLVE_HOST || result == CURLE_COULDNT_CONNECT ||
+                     result == CURLE_OPERATION_TIMEDOUT || result == CURLE_RECV_ERROR || result == CURLE_SEND_ERROR ||
+                     result == CURLE_GOT_NOTHING || result == CURLE_PARTIAL_FILE;
+    throw Error("cannot download " + withoutUserInfo(url) + ": " + (reason[0] ? reason : curl_easy_strerror(result)),
+                static_cast<int>(result), transient);
+  }
   if (!out.flush()) throw Error("cannot download " + withoutUserInfo(url) + ": cannot write " + file);
 }
 

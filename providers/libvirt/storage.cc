@@ -37,9 +37,14 @@ std::string volumeXml(const std::string& name, uint64_t capacity, const std::str
 
 // After a volume failed to fill: it goes, or the error says it is left.
 void dropPartial(virStorageVolPtr volume, const std::string& physical, const std::exception& failure) {
-  if (virStorageVolDelete(volume, 0) < 0)
-    throw Error(std::string(failure.what()) + " (its partial volume " + physical +
-                " could not be deleted: " + libvirtError("delete").message() + ")");
+  if (virStorageVolDelete(volume, 0) < 0) {
+    Error left = libvirtError("delete");
+    // A lost connection fails both: the failure stays as transient as it was.
+    const auto* error = dynamic_cast<const Error*>(&failure);
+    throw Error(std::string(failure.what()) + " (its partial volume " + physical + " could not be deleted: " +
+                    left.message() + ")",
+                error ? error->code() : left.code(), (error && error->transient()) || left.transient());
+  }
 }
 
 // A host tells a file's format from its bytes: a qcow2 file said to be raw,
