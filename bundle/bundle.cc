@@ -4,6 +4,7 @@
 
 #include "base/error.h"
 #include "engine/units.h"
+#include "engine/kinds/kind_rules.h"
 
 namespace vdc::bundle {
 
@@ -57,7 +58,7 @@ Descriptor Descriptor::fromJson(const Json& json) {
       throw Error("disks is not a list of at most " + std::to_string(kMaxDisks));
     for (const auto& disk : disks) {
       auto kind = parseKind(disk.at("kind").get<std::string>());
-      if (!kind || (*kind != Kind::Image && *kind != Kind::Volume && *kind != Kind::Instance))
+      if (!kind || !carriesDisk(*kind))
         throw Error("a disk of kind " + disk.at("kind").get<std::string>());
       if (!disk.at("size").is_number_unsigned()) throw Error("a disk's size is not a count of bytes");
       Disk parsed{{*kind, disk.at("name").get<std::string>()}, disk.at("format").get<std::string>(),

@@ -9,6 +9,7 @@
 #include "engine/hash.h"
 #include "engine/rename.h"
 #include "engine/stop_request.h"
+#include "engine/kinds/kind_rules.h"
 
 namespace vdc {
 
@@ -94,11 +95,7 @@ Resource asBefore(const std::string& vdc, const LiveObject& object, bool fromRec
 std::string irreversibility(const Change& c) {
   if (c.action == Action::Adopt) return "an adopted object is not given back: undone, it stays this VDC's";
   if (c.action != Action::Delete && c.action != Action::Replace) return "";
-  if (c.id.kind == Kind::Volume) return "the volume's data is lost";
-  // An instance whose domain is gone ("absent") may have left its root disk, which goes with it.
-  if (c.id.kind == Kind::Instance && (!member(c.before, "image").is_null() || member(c.before, "state") == "absent"))
-    return "its root disk's data is lost";
-  return "";
+  return dataLostBy(c.id.kind, c.before);
 }
 
 std::vector<std::string> irreversibleChanges(const Plan& plan) {

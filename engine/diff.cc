@@ -11,6 +11,7 @@
 #include "engine/resolve.h"
 #include "engine/schema.h"
 #include "engine/units.h"
+#include "engine/kinds/kind_rules.h"
 
 namespace vdc {
 
@@ -44,7 +45,7 @@ bool forcesReplacement(Kind kind, const FieldChange& change) {
   if (field && field->forcesReplacement) return true;
   // Planned placement (engine/placement.h): what lives on one host moves by
   // being made again on the other.
-  if (top == "hosts" && (kind == Kind::Instance || kind == Kind::Volume || kind == Kind::LoadBalancer)) return true;
+  if (top == "hosts" && placedOnHost(kind)) return true;
   if (kind == Kind::Volume && top == "size" && change.before.is_string() && change.after.is_string()) {
     auto before = parseSize(change.before.get<std::string>());
     auto after = parseSize(change.after.get<std::string>());

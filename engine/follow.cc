@@ -110,7 +110,7 @@ std::string followNote(const Change& c) {
   bool running = c.action == Action::Update && !c.follows.empty() && member(c.before, "state") == "running" &&
                  member(c.after, "state") == "running";
   if (!running) return "";
-  return c.id.kind == Kind::LoadBalancer ? "restarts the appliance" : "restarts the instance";
+  return "restarts " + restartsWhat(c.id.kind);
 }
 
 }  // namespace vdc

@@ -71,6 +71,39 @@ TEST(Kinds, TypedViewsDefaultToTheKindsFields) {
   EXPECT_TRUE(NetworkSpec(Json{{"mode", "nat"}}).nat());
 }
 
+// Every kind says every fact the rest of vdc asks of it: a kind added
+// without one fails here, not in a plan.
+TEST(Kinds, EveryKindSaysEveryFact) {
+  for (Kind kind : kAllKinds) {
+    const KindFacts& facts = rulesOf(kind).facts;
+    EXPECT_TRUE(facts.placed.has_value()) << kindName(kind) << ": placed";
+    EXPECT_TRUE(facts.carriesDisk.has_value()) << kindName(kind) << ": carriesDisk";
+    EXPECT_TRUE(facts.renamable.has_value()) << kindName(kind) << ": renamable";
+    EXPECT_TRUE(facts.restarts.has_value()) << kindName(kind) << ": restarts";
+    EXPECT_NE(facts.dataLost, nullptr) << kindName(kind) << ": dataLost";
+  }
+}
+
+// A plan says what a restarting change restarts: a kind with such a field
+// (or a planned field the guest reads at boot) names it, no other does.
+TEST(Kinds, WhatRestartsIsNamedExactlyForKindsThatRestart) {
+  for (Kind kind : kAllKinds) {
+    bool restarts = !rulesOf(kind).plannedForBoot.empty();
+    for (const auto& field : specFields(kind)) restarts = restarts || field.restarts;
+    EXPECT_EQ(!restartsWhat(kind).empty(), restarts) << kindName(kind);
+  }
+  EXPECT_EQ(restartsWhat(Kind::LoadBalancer), "the appliance");
+}
+
+// What a delete loses: a volume's data always, an instance's root disk when it has one.
+TEST(Kinds, WhatADeleteLosesIsTheKindsToSay) {
+  EXPECT_EQ(dataLostBy(Kind::Volume, Json::object()), "the volume's data is lost");
+  EXPECT_EQ(dataLostBy(Kind::Instance, {{"image", "debian"}, {"state", "running"}}), "its root disk's data is lost");
+  EXPECT_EQ(dataLostBy(Kind::Instance, {{"image", nullptr}, {"state", "running"}}), "");
+  EXPECT_EQ(dataLostBy(Kind::Instance, {{"image", nullptr}, {"state", "absent"}}), "its root disk's data is lost");
+  EXPECT_EQ(dataLostBy(Kind::Network, Json::object()), "");
+}
+
 TEST(Kinds, EveryKindHasFields) {
   for (Kind kind : kAllKinds) EXPECT_FALSE(rulesOf(kind).fields().empty()) << kindName(kind);
 }

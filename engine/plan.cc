@@ -12,6 +12,7 @@
 #include "engine/spec_check.h"
 #include "base/text.h"
 #include "engine/units.h"
+#include "engine/kinds/kind_rules.h"
 
 namespace vdc {
 
@@ -49,7 +50,7 @@ void checkLoaded(const Plan& plan, const Json& json) {
     if (c.action != Action::Delete && !isHex64(c.specHash)) fail(where + " specHash is not a sha256");
     if (c.action == Action::Adopt && !isTargetName(c.adopt)) fail(where + " adopts something that is not a name");
     if (c.action == Action::Rename &&
-        (!renamable(c.id.kind) || !isDnsLabel(c.renamedFrom) || c.renamedFrom == c.id.name || c.physical.empty()))
+        (!isRenamable(c.id.kind) || !isDnsLabel(c.renamedFrom) || c.renamedFrom == c.id.name || c.physical.empty()))
       fail(where + " is a rename vdc never plans");
     if (!c.physical.empty() && !isTargetName(c.physical)) fail(where + " physical is not a name");
     for (const auto& deps : {c.dependencies, c.priorDependencies, c.follows})

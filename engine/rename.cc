@@ -7,8 +7,6 @@
 
 namespace vdc {
 
-bool renamable(Kind kind) { return kind == Kind::Instance || kind == Kind::Volume; }
-
 Renames pendingRenames(const Vdc& desired, const LiveState& live) {
   Renames renames;
   for (const auto& r : desired.resources) {

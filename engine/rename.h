@@ -17,10 +17,6 @@
 
 namespace vdc {
 
-// Whether a resource of `kind` keeps its object through a rename. The
-// others are made anew under their new name: there is no data to keep.
-bool renamable(Kind kind);
-
 // Old resource -> new name, for every rename the plan carries out.
 using Renames = std::map<ResourceId, std::string>;
 

@@ -8,6 +8,7 @@
 #include "engine/policy.h"
 #include "engine/rename.h"
 #include "base/text.h"
+#include "engine/kinds/kind_rules.h"
 
 namespace vdc {
 
@@ -39,7 +40,7 @@ void renderFields(const Change& c, std::string& out) {
     out += "      " + pad(f.path + ":", width) + " " + value(f.before) + " -> " + value(f.after);
     if (f.forcesReplacement) out += "   # forces replacement";
     else if (f.restarts)
-      out += c.id.kind == Kind::LoadBalancer ? "   # restarts the appliance" : "   # restarts the instance";
+      out += "   # restarts " + restartsWhat(c.id.kind);
     if (f.drift) out += "   # drift: changed outside vdc";
     out += "\n";
   }

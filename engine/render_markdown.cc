@@ -8,6 +8,7 @@
 #include "engine/rename.h"
 #include "engine/render.h"
 #include "base/text.h"
+#include "engine/kinds/kind_rules.h"
 
 namespace vdc {
 
@@ -43,7 +44,7 @@ const char* heading(Action action) {
 std::string note(const Change& c, const FieldChange& f) {
   std::string text;
   if (f.forcesReplacement) text = "forces replacement";
-  else if (f.restarts) text = c.id.kind == Kind::LoadBalancer ? "restarts the appliance" : "restarts the instance";
+  else if (f.restarts) text = "restarts " + restartsWhat(c.id.kind);
   if (f.drift) text += std::string(text.empty() ? "" : "; ") + "drift: changed outside vdc";
   return text;
 }

@@ -178,7 +178,7 @@ class Resolver : public Checks {
     Location where = mentionAt(m, "metadata.annotations");
     std::string what = m.id.str() + " (" + kRenamedFromAnnotation + ")";
     std::string old = annotation(m, kRenamedFromAnnotation);
-    if (!renamable(m.id.kind)) {
+    if (!isRenamable(m.id.kind)) {
       diags_.add(where, what + ": only an Instance or a Volume keeps its object through a rename; a " +
                             std::string(kindName(m.id.kind)) +
                             " holds no data, and renamed it is made anew: drop the annotation");
@@ -350,7 +350,7 @@ class Resolver : public Checks {
   // Replica `index` of `replicas` is renamed from the old one of its index.
   std::string renamedFrom(const Manifest& m, long index, long replicas) const {
     std::string old = annotation(m, kRenamedFromAnnotation);
-    if (!isDnsLabel(old) || !renamable(m.id.kind)) return "";
+    if (!isDnsLabel(old) || !isRenamable(m.id.kind)) return "";
     std::string name = replicaName(old, index, replicas);
     return name.size() <= 63 ? name : "";
   }

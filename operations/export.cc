@@ -10,6 +10,7 @@
 #include "engine/loader.h"
 #include "engine/units.h"
 #include "engine/version.h"
+#include "engine/kinds/kind_rules.h"
 #include "operations/planning.h"
 #include "operations/session.h"
 #include "providers/targets/target.h"
@@ -45,7 +46,7 @@ Exported exportBundle(const ExportRequest& request, DiskObserver& observer) {
   descriptor.createdAt = utcNow();
   for (const auto& r : vdc.resources) {
     descriptor.resources.push_back(r.id.str());
-    if (r.id.kind != Kind::Image && r.id.kind != Kind::Volume && r.id.kind != Kind::Instance) continue;
+    if (!carriesDisk(r.id.kind)) continue;
     if (const LiveObject* object = live.find(r.id))
       if (auto contents = datacenter->diskContents(vdc.name, *object))
         descriptor.disks.push_back({r.id, contents->format, contents->size});

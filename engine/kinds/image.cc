@@ -41,6 +41,11 @@ void checkImage(const Manifest& m, Checks& checks) {
 
 }  // namespace
 
-extern const KindRules kImageRules{imageFields, nullptr, checkImage};
+extern const KindRules kImageRules{
+    .fields = imageFields,
+    .check = checkImage,
+    // Its bytes come again from its source: what a delete loses is made anew.
+    .facts = {.placed = false, .carriesDisk = true, .renamable = false, .restarts = "", .dataLost = nothingLost},
+};
 
 }  // namespace vdc

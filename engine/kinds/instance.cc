@@ -140,9 +140,23 @@ void checkInstance(const Manifest& m, Checks& checks) {
   if (spec.container()) checkContainer(m, checks);
 }
 
+// An instance with a root disk of its own (made from an image) loses it; so
+// may one whose domain is gone ("absent"), which may have left its disk.
+std::string instanceDataLost(const Json& before) {
+  if (!member(before, "image").is_null() || member(before, "state") == "absent") return "its root disk's data is lost";
+  return "";
+}
+
 }  // namespace
 
-extern const KindRules kInstanceRules{instanceFields, instanceReferences, checkInstance, instanceOnReplaced,
-                                      {kKeyFingerprintsField}};
+extern const KindRules kInstanceRules{
+    .fields = instanceFields,
+    .references = instanceReferences,
+    .check = checkInstance,
+    .onReplaced = instanceOnReplaced,
+    .plannedForBoot = {kKeyFingerprintsField},
+    .facts = {.placed = true, .carriesDisk = true, .renamable = true, .restarts = "the instance",
+              .dataLost = instanceDataLost},
+};
 
 }  // namespace vdc

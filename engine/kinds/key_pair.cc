@@ -112,9 +112,9 @@ bool isKeyFingerprint(const std::string& text) {
 }
 
 extern const KindRules kKeyPairRules{
-    [] { return std::vector<Field>{required(field("publicKey", FieldType::String))}; },
-    nullptr,
-    checkKeyPair,
+    .fields = [] { return std::vector<Field>{required(field("publicKey", FieldType::String))}; },
+    .check = checkKeyPair,
+    .facts = {.placed = false, .carriesDisk = false, .renamable = false, .restarts = "", .dataLost = nothingLost},
 };
 
 }  // namespace vdc

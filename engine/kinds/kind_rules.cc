@@ -19,6 +19,13 @@ const KindRules& rulesOf(Kind kind) {
   throw Error("no rules for kind " + std::to_string(static_cast<int>(kind)));
 }
 
+// Each fact is said by every kind (engine.kinds): value() never throws for a kind that passed it.
+bool placedOnHost(Kind kind) { return rulesOf(kind).facts.placed.value(); }
+bool carriesDisk(Kind kind) { return rulesOf(kind).facts.carriesDisk.value(); }
+bool isRenamable(Kind kind) { return rulesOf(kind).facts.renamable.value(); }
+std::string restartsWhat(Kind kind) { return rulesOf(kind).facts.restarts.value(); }
+std::string dataLostBy(Kind kind, const Json& before) { return rulesOf(kind).facts.dataLost(before); }
+
 bool isHostOf(const Cidr& cidr, Ipv4 ip) {
   return cidr.contains(ip) && ip.value >= cidr.firstHost().value && ip.value <= cidr.lastHost().value;
 }

@@ -9,6 +9,7 @@
 
 #include <functional>
 #include <map>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -46,6 +47,29 @@ enum class Following {
   Replace,    // it is made of the old object (a copy-on-write child of it): it is made again
 };
 
+// What the rest of vdc asks of every kind. Each kind says each of them, so
+// that a kind added cannot be forgotten anywhere: engine.kinds fails on one
+// left unsaid.
+struct KindFacts {
+  // Lives on one host of the target: placement picks the host, and a move
+  // to another makes it anew there (engine/placement.h).
+  std::optional<bool> placed;
+  // Has a disk whose bytes a bundle carries (vdc export, vdc import).
+  std::optional<bool> carriesDisk;
+  // `renamedFrom` keeps its object under the new name (engine/rename.h).
+  std::optional<bool> renamable;
+  // What a change of a field marked `restarts` restarts, as plans say it
+  // ("the instance"); "" for a kind with no such field.
+  std::optional<std::string> restarts;
+  // What a delete or replace of it, as it was (`before`), loses for good;
+  // "" when nothing. An atomic apply refuses what it cannot undo
+  // (engine/atomic.h).
+  std::string (*dataLost)(const Json& before) = nullptr;
+};
+
+// For a kind whose delete loses nothing an apply cannot make again.
+inline std::string nothingLost(const Json&) { return ""; }
+
 struct KindRules {
   std::vector<Field> (*fields)();
   // The resources a spec names, which must exist before it (none: it names none).
@@ -57,9 +81,17 @@ struct KindRules {
   // Fields planning adds to the spec that the guest reads at boot: a change
   // restarts it, as a change of a field marked `restarts` does.
   std::vector<std::string> plannedForBoot = {};
+  KindFacts facts = {};
 };
 
 const KindRules& rulesOf(Kind kind);
+
+// A kind's facts (KindFacts), read where they are asked.
+bool placedOnHost(Kind kind);
+bool carriesDisk(Kind kind);
+bool isRenamable(Kind kind);
+std::string restartsWhat(Kind kind);
+std::string dataLostBy(Kind kind, const Json& before);
 
 // Whether `ip` is a host address of `cidr` (not its network or broadcast address).
 bool isHostOf(const Cidr& cidr, Ipv4 ip);

@@ -55,7 +55,14 @@ void checkLoadBalancer(const Manifest& m, Checks& checks) {
 
 }  // namespace
 
-extern const KindRules kLoadBalancerRules{loadBalancerFields, loadBalancerReferences, checkLoadBalancer,
-                                            loadBalancerOnReplaced};
+extern const KindRules kLoadBalancerRules{
+    .fields = loadBalancerFields,
+    .references = loadBalancerReferences,
+    .check = checkLoadBalancer,
+    .onReplaced = loadBalancerOnReplaced,
+    // Its appliance is made again from the Target's image: nothing of it is the VDC's data.
+    .facts = {.placed = true, .carriesDisk = false, .renamable = false, .restarts = "the appliance",
+              .dataLost = nothingLost},
+};
 
 }  // namespace vdc

@@ -39,6 +39,10 @@ void checkNetwork(const Manifest& m, Checks& checks) {
 
 }  // namespace
 
-extern const KindRules kNetworkRules{networkFields, nullptr, checkNetwork};
+extern const KindRules kNetworkRules{
+    .fields = networkFields,
+    .check = checkNetwork,
+    .facts = {.placed = false, .carriesDisk = false, .renamable = false, .restarts = "", .dataLost = nothingLost},
+};
 
 }  // namespace vdc

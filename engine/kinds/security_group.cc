@@ -41,6 +41,10 @@ void checkSecurityGroup(const Manifest& m, Checks& checks) {
 
 }  // namespace
 
-extern const KindRules kSecurityGroupRules{securityGroupFields, nullptr, checkSecurityGroup};
+extern const KindRules kSecurityGroupRules{
+    .fields = securityGroupFields,
+    .check = checkSecurityGroup,
+    .facts = {.placed = false, .carriesDisk = false, .renamable = false, .restarts = "", .dataLost = nothingLost},
+};
 
 }  // namespace vdc

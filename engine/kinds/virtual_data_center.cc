@@ -8,7 +8,8 @@ namespace vdc {
 using namespace fields;
 
 extern const KindRules kVirtualDataCenterRules{
-    [] { return std::vector<Field>{withDefault(field("description", FieldType::Text), "")}; },
+    .fields = [] { return std::vector<Field>{withDefault(field("description", FieldType::Text), "")}; },
+    .facts = {.placed = false, .carriesDisk = false, .renamable = false, .restarts = "", .dataLost = nothingLost},
 };
 
 }  // namespace vdc

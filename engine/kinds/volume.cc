@@ -33,6 +33,13 @@ void checkVolume(const Manifest& m, Checks& checks) {
 
 }  // namespace
 
-extern const KindRules kVolumeRules{volumeFields, volumeReferences, checkVolume, volumeOnReplaced};
+extern const KindRules kVolumeRules{
+    .fields = volumeFields,
+    .references = volumeReferences,
+    .check = checkVolume,
+    .onReplaced = volumeOnReplaced,
+    .facts = {.placed = true, .carriesDisk = true, .renamable = true, .restarts = "",
+              .dataLost = [](const Json&) { return std::string("the volume's data is lost"); }},
+};
 
 }  // namespace vdc
