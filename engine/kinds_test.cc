@@ -79,6 +79,7 @@ TEST(Kinds, EveryKindSaysEveryFact) {
     EXPECT_TRUE(facts.placed.has_value()) << kindName(kind) << ": placed";
     EXPECT_TRUE(facts.carriesDisk.has_value()) << kindName(kind) << ": carriesDisk";
     EXPECT_TRUE(facts.renamable.has_value()) << kindName(kind) << ": renamable";
+    EXPECT_TRUE(facts.adoptable.has_value()) << kindName(kind) << ": adoptable";
     EXPECT_TRUE(facts.restarts.has_value()) << kindName(kind) << ": restarts";
     EXPECT_NE(facts.dataLost, nullptr) << kindName(kind) << ": dataLost";
   }

@@ -28,6 +28,17 @@ std::string annotation(const Manifest& m, const char* key) {
 
 std::string adoption(const Manifest& m) { return annotation(m, kAdoptAnnotation); }
 
+// "Network, Volume or Instance": the kinds that may adopt an object.
+std::string adoptableKinds() {
+  std::vector<std::string> names;
+  for (Kind kind : kAllKinds)
+    if (isAdoptable(kind)) names.emplace_back(kindName(kind));
+  std::string text;
+  for (size_t i = 0; i < names.size(); ++i)
+    text += (i == 0 ? "" : i + 1 == names.size() ? " or " : ", ") + names[i];
+  return text;
+}
+
 class Resolver : public Checks {
  public:
   Resolver(std::vector<Manifest>& manifests, Diagnostics& diags, bool complete, const ExpansionLimits& limits)
@@ -164,8 +175,8 @@ class Resolver : public Checks {
   void checkAdoption(const Manifest& m) {
     Location where = mentionAt(m, "metadata.annotations");
     std::string what = std::string(kindName(m.id.kind)) + " '" + m.id.name + "'";
-    if (m.id.kind != Kind::Network && m.id.kind != Kind::Volume && m.id.kind != Kind::Instance)
-      diags_.add(where, what + ": only a Network, Volume or Instance can adopt an object (" + kAdoptAnnotation + ")");
+    if (!isAdoptable(m.id.kind))
+      diags_.add(where, what + ": only a " + adoptableKinds() + " can adopt an object (" + kAdoptAnnotation + ")");
     else if (m.annotations[kAdoptAnnotation].get<std::string>().empty())
       diags_.add(where, what + ": " + kAdoptAnnotation + " names no object");
     else if (m.id.kind == Kind::Instance && InstanceSpec(m.spec).replicas() != 1)

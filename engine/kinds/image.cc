@@ -45,7 +45,8 @@ extern const KindRules kImageRules{
     .fields = imageFields,
     .check = checkImage,
     // Its bytes come again from its source: what a delete loses is made anew.
-    .facts = {.placed = false, .carriesDisk = true, .renamable = false, .restarts = "", .dataLost = nothingLost},
+    .facts = {.placed = false, .carriesDisk = true, .renamable = false, .adoptable = false, .restarts = "",
+              .dataLost = nothingLost},
 };
 
 }  // namespace vdc

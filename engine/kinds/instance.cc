@@ -155,7 +155,7 @@ extern const KindRules kInstanceRules{
     .check = checkInstance,
     .onReplaced = instanceOnReplaced,
     .plannedForBoot = {kKeyFingerprintsField},
-    .facts = {.placed = true, .carriesDisk = true, .renamable = true, .restarts = "the instance",
+    .facts = {.placed = true, .carriesDisk = true, .renamable = true, .adoptable = true, .restarts = "the instance",
               .dataLost = instanceDataLost},
 };
 

@@ -114,7 +114,8 @@ bool isKeyFingerprint(const std::string& text) {
 extern const KindRules kKeyPairRules{
     .fields = [] { return std::vector<Field>{required(field("publicKey", FieldType::String))}; },
     .check = checkKeyPair,
-    .facts = {.placed = false, .carriesDisk = false, .renamable = false, .restarts = "", .dataLost = nothingLost},
+    .facts = {.placed = false, .carriesDisk = false, .renamable = false, .adoptable = false, .restarts = "",
+              .dataLost = nothingLost},
 };
 
 }  // namespace vdc

@@ -23,6 +23,7 @@ const KindRules& rulesOf(Kind kind) {
 bool placedOnHost(Kind kind) { return rulesOf(kind).facts.placed.value(); }
 bool carriesDisk(Kind kind) { return rulesOf(kind).facts.carriesDisk.value(); }
 bool isRenamable(Kind kind) { return rulesOf(kind).facts.renamable.value(); }
+bool isAdoptable(Kind kind) { return rulesOf(kind).facts.adoptable.value(); }
 std::string restartsWhat(Kind kind) { return rulesOf(kind).facts.restarts.value(); }
 std::string dataLostBy(Kind kind, const Json& before) { return rulesOf(kind).facts.dataLost(before); }
 

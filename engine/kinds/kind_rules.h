@@ -58,6 +58,8 @@ struct KindFacts {
   std::optional<bool> carriesDisk;
   // `renamedFrom` keeps its object under the new name (engine/rename.h).
   std::optional<bool> renamable;
+  // A manifest may take over an object already on the target (docs/adoption.md).
+  std::optional<bool> adoptable;
   // What a change of a field marked `restarts` restarts, as plans say it
   // ("the instance"); "" for a kind with no such field.
   std::optional<std::string> restarts;
@@ -90,6 +92,7 @@ const KindRules& rulesOf(Kind kind);
 bool placedOnHost(Kind kind);
 bool carriesDisk(Kind kind);
 bool isRenamable(Kind kind);
+bool isAdoptable(Kind kind);
 std::string restartsWhat(Kind kind);
 std::string dataLostBy(Kind kind, const Json& before);
 

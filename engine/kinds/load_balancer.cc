@@ -61,8 +61,8 @@ extern const KindRules kLoadBalancerRules{
     .check = checkLoadBalancer,
     .onReplaced = loadBalancerOnReplaced,
     // Its appliance is made again from the Target's image: nothing of it is the VDC's data.
-    .facts = {.placed = true, .carriesDisk = false, .renamable = false, .restarts = "the appliance",
-              .dataLost = nothingLost},
+    .facts = {.placed = true, .carriesDisk = false, .renamable = false, .adoptable = false,
+              .restarts = "the appliance", .dataLost = nothingLost},
 };
 
 }  // namespace vdc

@@ -42,7 +42,8 @@ void checkNetwork(const Manifest& m, Checks& checks) {
 extern const KindRules kNetworkRules{
     .fields = networkFields,
     .check = checkNetwork,
-    .facts = {.placed = false, .carriesDisk = false, .renamable = false, .restarts = "", .dataLost = nothingLost},
+    .facts = {.placed = false, .carriesDisk = false, .renamable = false, .adoptable = true, .restarts = "",
+              .dataLost = nothingLost},
 };
 
 }  // namespace vdc

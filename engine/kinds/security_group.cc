@@ -44,7 +44,8 @@ void checkSecurityGroup(const Manifest& m, Checks& checks) {
 extern const KindRules kSecurityGroupRules{
     .fields = securityGroupFields,
     .check = checkSecurityGroup,
-    .facts = {.placed = false, .carriesDisk = false, .renamable = false, .restarts = "", .dataLost = nothingLost},
+    .facts = {.placed = false, .carriesDisk = false, .renamable = false, .adoptable = false, .restarts = "",
+              .dataLost = nothingLost},
 };
 
 }  // namespace vdc

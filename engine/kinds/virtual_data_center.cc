@@ -9,7 +9,8 @@ using namespace fields;
 
 extern const KindRules kVirtualDataCenterRules{
     .fields = [] { return std::vector<Field>{withDefault(field("description", FieldType::Text), "")}; },
-    .facts = {.placed = false, .carriesDisk = false, .renamable = false, .restarts = "", .dataLost = nothingLost},
+    .facts = {.placed = false, .carriesDisk = false, .renamable = false, .adoptable = false, .restarts = "",
+              .dataLost = nothingLost},
 };
 
 }  // namespace vdc

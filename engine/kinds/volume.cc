@@ -38,7 +38,7 @@ extern const KindRules kVolumeRules{
     .references = volumeReferences,
     .check = checkVolume,
     .onReplaced = volumeOnReplaced,
-    .facts = {.placed = true, .carriesDisk = true, .renamable = true, .restarts = "",
+    .facts = {.placed = true, .carriesDisk = true, .renamable = true, .adoptable = true, .restarts = "",
               .dataLost = [](const Json&) { return std::string("the volume's data is lost"); }},
 };
 
