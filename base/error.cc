@@ -31,6 +31,11 @@ Error::Error(std::string message, int code, bool transient) : Error(std::move(me
 
 Error Error::within(const std::string& context) const { return Error(context + message_, code_, transient_); }
 
+bool mayPassAsIs(const std::exception& failure) {
+  const auto* error = dynamic_cast<const Error*>(&failure);
+  return !error || error->transient();
+}
+
 void Diagnostics::add(Location where, std::string message) {
   if (count_++ < kMostKept) errors_.emplace_back(std::move(message), std::move(where));
 }

@@ -40,6 +40,11 @@ class Error : public std::runtime_error {
   bool transient_ = false;
 };
 
+// Whether `failure`, tried again as it is, may pass: an Error says so itself
+// (transient()); an exception not vdc's is the machine's (a file system
+// full, memory short), which may pass without a change to the input.
+bool mayPassAsIs(const std::exception& failure);
+
 // Errors gathered during one pass, reported together, sorted by place.
 // Hostile input can make millions: the first kMostKept are kept and shown,
 // the rest only counted ("and N more").

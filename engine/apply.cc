@@ -237,10 +237,7 @@ class Walk {
     } catch (const std::exception& e) {
       o.status = Status::Failed;
       o.error = e.what();
-      // vdc's errors say whether they may pass; another's is the machine's
-      // (a file system full, memory short), which may (operations/failure.h).
-      const auto* error = dynamic_cast<const Error*>(&e);
-      o.transient = !error || error->transient();
+      o.transient = mayPassAsIs(e);
     } catch (...) {
       o.status = Status::Failed;
       o.error = "unknown error";

@@ -31,8 +31,7 @@ struct Outcome {
   Step step = Step::Make;
   Status status = Status::NotStarted;
   std::string error;      // Failed: why; Skipped: which failure
-  // Failed for a reason that may pass as it is: an Error that is transient
-  // (a lost connection), or an exception not vdc's (operations/failure.h).
+  // Failed for a reason that may pass as it is (mayPassAsIs, base/error.h).
   bool transient = false;
   double seconds = 0;
 };

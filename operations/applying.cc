@@ -24,21 +24,20 @@ ApplyOptions applyOptions(const Prepared& prepared, const ApplyChoices& choices)
   return options;
 }
 
-std::vector<std::string> refusals(const Plan& plan, const ApplyOptions& options) {
+std::string refusals(const Plan& plan, const ApplyOptions& options) {
   std::vector<std::string> found = protectedChanges(plan);
   if (options.atomic && !options.allowIrreversible)
     for (auto& line : irreversibleChanges(plan)) found.push_back(std::move(line));
-  return found;
+  std::string text;
+  for (const auto& line : found) text += (text.empty() ? "" : "\n") + line;
+  return text;
 }
 
 ApplyReport execute(const Plan& plan, Datacenter& datacenter, const LiveState& live, const ApplyOptions& options) {
   // Every apply comes this way: a protected resource goes only when the
   // plan says it may, and an atomic apply begins only when it can undo all.
-  if (auto found = refusals(plan, options); !found.empty()) {
-    std::string message;
-    for (const auto& line : found) message += (message.empty() ? "" : "\n") + line;
-    throw Failure(FailureKind::Refused, message + "\nnothing was changed.");
-  }
+  if (std::string refused = refusals(plan, options); !refused.empty())
+    throw Failure(FailureKind::Refused, refused + "\nnothing was changed.");
   ApplyReport report;
   try {
     report = apply(plan, datacenter, live, options);

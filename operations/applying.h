@@ -29,8 +29,8 @@ ApplyOptions applyOptions(const Prepared& prepared, const ApplyChoices& choices)
 
 // Why `plan` may not be applied with `options`, one line each: a delete or
 // replace of a protected resource it is not allowed (engine/policy.h), and,
-// atomic, a change no undo could give back (engine/atomic.h).
-std::vector<std::string> refusals(const Plan& plan, const ApplyOptions& options);
+// atomic, a change no undo could give back (engine/atomic.h); "" when none.
+std::string refusals(const Plan& plan, const ApplyOptions& options);
 
 // Progress goes to `options.observer`; a stop request to `options.interrupted`.
 // Throws Failure(Refused), changing nothing, when there are refusals.

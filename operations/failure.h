@@ -35,14 +35,11 @@ class Failure : public Error {
   Diagnostics problems_;
 };
 
-// Whether the same call, tried again as it is, may pass. vdc's own verdicts
-// say so themselves: a Failure by its kind, an Error when it is transient (a
-// daemon gone, a connection lost). Anything else is the machine's (a file
-// system full, memory short), which may pass without a change to the VDC.
+// Whether the same call, tried again as it is, may pass: a Failure by its
+// kind, anything else as base/error.h's mayPassAsIs says.
 inline bool retryable(const std::exception& failure) {
   if (const auto* refused = dynamic_cast<const Failure*>(&failure)) return retryable(refused->kind());
-  if (const auto* error = dynamic_cast<const Error*>(&failure)) return error->transient();
-  return true;
+  return mayPassAsIs(failure);
 }
 
 }  // namespace vdc::operations

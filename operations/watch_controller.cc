@@ -336,9 +336,7 @@ void WatchController::applyPlan(Attempt& attempt) {
   // Of what it would apply (not drift it only reports), a watch lifts no
   // protection (a commit that drops `protect` comes first) and, atomic,
   // begins nothing it could not undo: the commit fails at its plan.
-  std::string refused;
-  for (const auto& line : refusals(plan, options)) refused += (refused.empty() ? "" : "\n") + line;
-  if (!refused.empty()) throw Setback("plan", refused, false);
+  if (std::string refused = refusals(plan, options); !refused.empty()) throw Setback("plan", refused, false);
   status_.attemptedRevision = revision;
   attempt.stage = "apply";
   spdlog::info("applying {} ({})", shortRevision(revision), renderSummary(plan.summary()));

@@ -8,6 +8,8 @@ namespace vdc::serve {
 
 namespace fs = std::filesystem;
 
+std::string randomId() { return makeToken().token.substr(0, 16); }
+
 std::string bearerOf(const Request& req) {
   std::string header = req.header("Authorization");
   return header.starts_with("Bearer ") ? header.substr(7) : "";
@@ -28,7 +30,7 @@ VdcCall Api::callOn(const Request& req, Response& res, Role needed, const std::s
   call.action = action;
   auto principal = principalOf(req, res);
   if (!principal) {
-    if (!action.empty()) audit.write("", call.vdc, action, "", "unauthorized");
+    if (!action.empty()) audited(call, "unauthorized");
     return call;
   }
   call.who = *principal;

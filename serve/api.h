@@ -86,6 +86,9 @@ class Api {
 // controller's are.
 operations::Prepared planOf(const RevisionFiles& found);
 
+// A fresh name for a kept plan or a scratch file: 16 random hex digits.
+std::string randomId();
+
 // The token a request bears ("" when none).
 std::string bearerOf(const Request& req);
 

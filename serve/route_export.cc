@@ -6,7 +6,6 @@
 
 #include "operations/export.h"
 #include "serve/routes.h"
-#include "serve/tokens.h"
 
 namespace vdc::serve {
 
@@ -21,7 +20,7 @@ Handler exportVdc(Api& api) {
       if (!found) return;
       fs::path exports = fs::path(call.runner->home()) / "exports";
       fs::create_directories(exports);
-      std::string file = (exports / (makeToken().token.substr(0, 16) + ".vdcb")).string();
+      std::string file = (exports / (randomId() + ".vdcb")).string();
       call.revision = found->revision;
       // Open, then unlinked at once: the download reads it, and nothing is
       // left behind however the export or the download ends.

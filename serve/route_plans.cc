@@ -12,7 +12,6 @@
 #include "gitops/repository.h"
 #include "operations/applying.h"
 #include "serve/routes.h"
-#include "serve/tokens.h"
 
 namespace vdc::serve {
 
@@ -21,9 +20,6 @@ namespace fs = std::filesystem;
 namespace {
 
 constexpr size_t kPlansKept = 20;
-
-// A fresh name for a kept plan: 16 random hex digits.
-std::string randomId() { return makeToken().token.substr(0, 16); }
 
 // The last kPlansKept plans made for a VDC are kept; older ones are
 // forgotten, with the revision written out for one (planned/ID).
